@@ -1,0 +1,91 @@
+# ovsweep - phase transitions of overparameterised training, C11 + MPI + parallel HDF5.
+# Targets: all (default) deps test quickstart bench clean lint.
+# Cluster overrides: make MPICC=... PKGS="hdf5-openmpi openblas" MPIRUN="srun --mpi=pmix"
+CC       ?= cc
+MPICC    ?= mpicc
+PKGS     ?= hdf5-openmpi openblas
+SANITIZE ?= address,undefined
+
+VERSION  := 0.1.0
+GIT      := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+OPT      ?= -O2 -g
+# User CPPFLAGS/CFLAGS/LDFLAGS come last, so they win.
+ALL_CPPFLAGS = -Iinclude -MMD -MP -DOVS_VERSION='"$(VERSION)"' -DOVS_GIT='"$(GIT)"' $(CPPFLAGS)
+ALL_CFLAGS   = $(STD) $(WARN) $(OPT) $(CFLAGS)
+# Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
+BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
+BLAS_LIBS   = $(shell pkg-config --libs openblas)
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+HDF5_HL     = -lhdf5_hl
+
+# Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
+PURE := rng activation problem linalg train cli plan
+GLUE := fatal h5out sweep
+PURE_OBJ := $(PURE:%=build/%.o)
+GLUE_OBJ := $(GLUE:%=build/%.o)
+SAN_OBJ  := $(PURE:%=build/asan/%.o)
+UNIT     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+all: bin/ovsweep
+
+bin/ovsweep: build/main.o $(GLUE_OBJ) $(PURE_OBJ) | bin
+	$(MPICC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
+
+$(PURE_OBJ): build/%.o: src/%.c | build
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+build/main.o $(GLUE_OBJ): build/%.o: src/%.c | build
+	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+$(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all -c $< -o $@
+
+# Unit tests link the pure objects and BLAS only: no MPI, no HDF5, no mpirun.
+# test_train counts ovsweep's own allocations through --wrap.
+WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+build/test_train build/asan/test_train: LINK_EXTRA = $(WRAP)
+build/test_%: tests/test_%.c $(PURE_OBJ) | build
+	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
+build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan
+	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
+
+unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%)
+
+deps:
+	@sh deps/install.sh
+
+# The README's test command: installs missing packages, builds, runs every suite, and ends
+# with the line "N passed, N failed".
+test:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all unit
+	@sh tests/run_tests.sh
+
+# The README's main-job command: a reduced Figure-2 sweep on 2 ranks, then its heatmaps.
+quickstart:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all
+	sh jobs/quickstart.sh
+
+bench:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all build/bench_kernel
+	sh bench/run_bench.sh
+
+build/bench_kernel: bench/bench_kernel.c $(PURE_OBJ) | build
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
+
+lint:
+	@test "$$(grep -l '<hdf5.h>' src/*.c)" = "src/h5out.c"
+	@test "$$(grep -l '<cblas.h>' src/*.c)" = "src/linalg.c"
+	@test -z "$$(grep -l '<mpi.h>' $(PURE:%=src/%.c))"
+
+build bin build/asan:
+	mkdir -p $@
+clean:
+	rm -rf build bin
+.PHONY: all deps test unit quickstart bench lint clean
+-include $(wildcard build/*.d build/asan/*.d)

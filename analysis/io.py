@@ -1,0 +1,235 @@
+"""Load an ovsweep sweep file (docs/HDF5_LAYOUT.md) into plain numpy structures.
+
+Read-only: the file is opened with mode "r" and closed before returning; everything the analysis
+needs is copied into memory (a 25 x 25 x 10 x L grid is small).
+
+Strings may be stored as fixed-length or variable-length HDF5 strings; both are decoded to str.
+"""
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+# Reading a file on NFS/Lustre with HDF5 1.10 can fail on file locking; reading never needs it.
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+import h5py  # noqa: E402
+
+from .errors import AnalysisError  # noqa: E402
+
+FORMAT_TAG = "ovsweep-sweep"
+SUPPORTED_FORMAT_VERSIONS = (1,)
+
+CELL_DATASETS = ("success_prob", "success_count", "trials_done")
+TRIAL_DATASETS_REQUIRED = ("done", "success")
+TRIAL_DATASETS_OPTIONAL = ("diverged", "iterations", "final_rel_err", "dist_from_init",
+                           "path_length", "wall_seconds")
+
+
+def decode(value):
+    """HDF5 attribute value -> plain Python (str for strings, list/ndarray for arrays)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in ("S", "O", "U"):
+            return [decode(v) for v in value.tolist()]
+        if value.ndim == 0:
+            return value.item()
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class Group:
+    """One (n, activation) group. Cell arrays are [K, D]; trial arrays [K, D, T];
+    ladder_hit_iter is [K, D, T, L] (None if absent)."""
+    name: str
+    n: int
+    activation: str
+    eta: float
+    max_iter: int
+    tol: float
+    k: np.ndarray
+    d: np.ndarray
+    trial: np.ndarray
+    tol_ladder: np.ndarray
+    success_prob: np.ndarray
+    success_count: np.ndarray
+    trials_done: np.ndarray
+    done: np.ndarray
+    success: np.ndarray
+    ladder_hit_iter: Optional[np.ndarray]
+    trial_data: Dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"n={self.n}, {self.activation}"
+
+    @property
+    def kd(self) -> np.ndarray:
+        """Parameter count k*d per cell, [K, D]."""
+        return np.outer(self.k, self.d).astype(float)
+
+    @property
+    def kd_effective(self) -> np.ndarray:
+        """Effective parameter count 2*floor(k/2)*d per cell (odd k has one zero output weight)."""
+        return np.outer(2 * (self.k // 2), self.d).astype(float)
+
+
+@dataclass
+class Sweep:
+    path: str
+    attrs: Dict[str, object]
+    groups: List[Group]
+
+    @property
+    def complete(self) -> bool:
+        return bool(int(self.attrs.get("complete", 0)))
+
+    @property
+    def trials_done(self) -> int:
+        if "trials_done" in self.attrs:
+            return int(self.attrs["trials_done"])
+        return int(sum(int(g.done.sum()) for g in self.groups))
+
+    @property
+    def trials_total(self) -> int:
+        if "trials_total" in self.attrs:
+            return int(self.attrs["trials_total"])
+        return int(sum(g.done.size for g in self.groups))
+
+    @property
+    def config(self) -> Optional[dict]:
+        raw = self.attrs.get("config")
+        if not isinstance(raw, str) or not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def status_line(self) -> str:
+        if self.complete:
+            return f"complete ({self.trials_done}/{self.trials_total} trials)"
+        return f"PARTIAL: {self.trials_done}/{self.trials_total} trials done"
+
+
+def check_ovsweep_file(path: str) -> None:
+    """Raise AnalysisError (one line) unless `path` is an ovsweep sweep file."""
+    if not os.path.exists(path):
+        raise AnalysisError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise AnalysisError(f"{path}: is a directory, not an ovsweep HDF5 file")
+    try:
+        is_h5 = h5py.is_hdf5(path)
+    except OSError as exc:
+        raise AnalysisError(f"{path}: cannot read: {exc}") from None
+    if not is_h5:
+        raise AnalysisError(f"{path}: not an HDF5 file")
+
+
+def _attrs(obj) -> Dict[str, object]:
+    return {key: decode(obj.attrs[key]) for key in obj.attrs.keys()}
+
+
+def _read(group, name: str, path: str, required: bool = True):
+    if name not in group:
+        if required:
+            raise AnalysisError(f"{path}: group {group.name} lacks dataset '{name}' "
+                                "(not a valid ovsweep file)")
+        return None
+    return group[name][()]
+
+
+def _group_names(root_attrs: Dict[str, object], f: "h5py.File", path: str) -> List[str]:
+    listed = root_attrs.get("groups")
+    if isinstance(listed, str) and listed.strip():
+        names = [s.strip() for s in listed.split(",") if s.strip()]
+        missing = [nm for nm in names if nm not in f]
+        if missing:
+            raise AnalysisError(f"{path}: root attribute 'groups' names missing group(s) "
+                                f"{', '.join(missing)}")
+        return names
+    # Fallback: every top-level group that carries n and activation attributes.
+    return [nm for nm in f.keys()
+            if isinstance(f[nm], h5py.Group) and "n" in f[nm].attrs
+            and "activation" in f[nm].attrs]
+
+
+def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) -> Group:
+    ga = _attrs(g)
+    k = np.asarray(_read(g, "k", path)).astype(np.int64)
+    d = np.asarray(_read(g, "d", path)).astype(np.int64)
+    cells = {nm: np.asarray(_read(g, nm, path)) for nm in CELL_DATASETS}
+    done = np.asarray(_read(g, "done", path)).astype(bool)
+    success = np.asarray(_read(g, "success", path)).astype(bool)
+    K, D = len(k), len(d)
+    if done.ndim != 3 or done.shape[:2] != (K, D):
+        raise AnalysisError(f"{path}: {name}/done has shape {done.shape}, expected "
+                            f"[{K}][{D}][trial]")
+    T = done.shape[2]
+    for nm, arr in cells.items():
+        if arr.shape != (K, D):
+            raise AnalysisError(f"{path}: {name}/{nm} has shape {arr.shape}, expected ({K}, {D})")
+    if success.shape != done.shape:
+        raise AnalysisError(f"{path}: {name}/success has shape {success.shape}, expected "
+                            f"{done.shape}")
+    trial = _read(g, "trial", path, required=False)
+    trial = np.arange(T) if trial is None else np.asarray(trial)
+    ladder = _read(g, "tol_ladder", path, required=False)
+    if ladder is None:
+        ladder = root.get("tol_ladder")
+    tol = float(ga.get("tol", root.get("tol", np.nan)))
+    ladder = np.atleast_1d(np.asarray(ladder if ladder is not None else [tol], dtype=float))
+    hits = _read(g, "ladder_hit_iter", path, required=False)
+    if hits is not None:
+        hits = np.asarray(hits).astype(np.int64)
+        if hits.shape != done.shape + (len(ladder),):
+            raise AnalysisError(f"{path}: {name}/ladder_hit_iter has shape {hits.shape}, "
+                                f"expected {done.shape + (len(ladder),)}")
+    trial_data = {}
+    for nm in TRIAL_DATASETS_OPTIONAL:
+        arr = _read(g, nm, path, required=False)
+        if arr is not None:
+            trial_data[nm] = np.asarray(arr)
+    if "n" not in ga or "activation" not in ga:
+        raise AnalysisError(f"{path}: group {name} lacks the 'n'/'activation' attributes")
+    return Group(
+        name=name, n=int(ga["n"]), activation=str(ga["activation"]),
+        eta=float(ga.get("eta", np.nan)),
+        max_iter=int(ga.get("max_iter", root.get("max_iter", -1))),
+        tol=tol, k=k, d=d, trial=trial, tol_ladder=ladder,
+        success_prob=cells["success_prob"].astype(float),
+        success_count=cells["success_count"].astype(np.int64),
+        trials_done=cells["trials_done"].astype(np.int64),
+        done=done, success=success, ladder_hit_iter=hits, trial_data=trial_data)
+
+
+def load_sweep(path: str) -> Sweep:
+    """Open `path` read-only and return a Sweep. Raises AnalysisError with a one-line message for
+    a missing file, a non-HDF5 file, a foreign HDF5 file, or a malformed ovsweep file."""
+    check_ovsweep_file(path)
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise AnalysisError(f"{path}: cannot open as HDF5: {str(exc).splitlines()[0]}") from None
+    with f:
+        root = _attrs(f)
+        tag = root.get("ovsweep_format")
+        if tag != FORMAT_TAG:
+            shown = "missing" if tag is None else repr(tag)
+            raise AnalysisError(f"{path}: not an ovsweep file (root attribute ovsweep_format is "
+                                f"{shown}, expected '{FORMAT_TAG}')")
+        version = root.get("format_version")
+        if version is not None and int(version) not in SUPPORTED_FORMAT_VERSIONS:
+            raise AnalysisError(f"{path}: unsupported ovsweep format_version {version} "
+                                f"(this analysis reads {SUPPORTED_FORMAT_VERSIONS})")
+        names = _group_names(root, f, path)
+        if not names:
+            raise AnalysisError(f"{path}: ovsweep file has no (n, activation) groups")
+        groups = [_load_group(f[nm], nm, root, path) for nm in names]
+    return Sweep(path=path, attrs=root, groups=groups)

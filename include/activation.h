@@ -1,0 +1,28 @@
+/* activation.h - the table of activation functions phi and their derivatives phi'.
+ *
+ * Pure. Adding an activation is one table row in activation.c: a scalar pair (phi, dphi),
+ * used by tests and diagnostics, and a fused array kernel used by the GD loop.
+ * Every kernel must propagate NaN (a NaN input gives a NaN phi), so that a diverged trial
+ * cannot hide behind an activation that clamps (fmax(NaN, 0) is 0). */
+#ifndef OVS_ACTIVATION_H
+#define OVS_ACTIVATION_H
+
+#include <stddef.h>
+
+typedef struct ovs_activation {
+    const char *name;
+    double (*phi)(double z);
+    double (*dphi)(double z);
+    /* For i < m: phi_out[i] = phi(z[i]); dphi_out[i] = phi'(z[i]).
+     * dphi_out may alias z (the GD loop overwrites the pre-activations in place). */
+    void (*eval)(const double *z, double *phi_out, double *dphi_out, size_t m);
+} ovs_activation;
+
+/* The activation called name, or NULL if there is none. */
+const ovs_activation *ovs_activation_find(const char *name);
+
+/* Number of table rows, and row i (for listings in --help and tests). */
+int ovs_activation_count(void);
+const ovs_activation *ovs_activation_at(int i);
+
+#endif

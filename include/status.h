@@ -1,0 +1,23 @@
+/* status.h - status codes shared by every ovsweep module.
+ *
+ * Pure: functions return one of these; only main.c prints and exits. */
+#ifndef OVS_STATUS_H
+#define OVS_STATUS_H
+
+enum {
+    OVS_OK = 0,
+    OVS_EINVAL = 1, /* invalid argument or configuration */
+    OVS_ENOMEM = 2, /* allocation failed */
+    OVS_EIO = 3,    /* file or I/O error */
+    OVS_EFORMAT = 4 /* a file that is not (this kind of) ovsweep file */
+};
+
+/* Process exit statuses (sysexits-style where one fits). */
+enum {
+    OVS_EXIT_OK = 0,
+    OVS_EXIT_FAILURE = 1,
+    OVS_EXIT_USAGE = 2,
+    OVS_EXIT_INTERRUPTED = 75 /* EX_TEMPFAIL: interrupted, resumable with --resume */
+};
+
+#endif

@@ -1,0 +1,74 @@
+/* train.h - full-batch gradient descent for one trial of f(x; W) = v^T phi(W x).
+ *
+ * Pure: no MPI, no HDF5, no output, no exit. All buffers are allocated once per workspace;
+ * the iteration loop allocates nothing. Reentrant: all state is in the arguments.
+ *
+ * Protocol (paper Sec. 4, loss eq. 2.1): L(W) = 1/2 sum_i (v^T phi(W x_i) - y_i)^2,
+ * W <- W - eta grad L(W) with constant eta. The relative error ||f(W) - y|| / ||y|| is
+ * evaluated before every update and after the last one. The trial stops with success as soon
+ * as it is < tol, as a failure after max_iter updates, and at once as a failure flagged
+ * `diverged` when the residual (or the gradient) is not finite. `iterations` counts updates
+ * applied, so a success at iterations = t means the error after t updates was < tol. */
+#ifndef OVS_TRAIN_H
+#define OVS_TRAIN_H
+
+#include "activation.h"
+#include "problem.h"
+
+#define OVS_LADDER_MAX 16
+
+typedef struct ovs_train_opts {
+    const ovs_activation *act;
+    double eta;
+    int max_iter;
+    double tol;
+    /* Tolerance ladder, strictly decreasing, last rung == tol (see ovs_train_ladder). */
+    const double *ladder;
+    int n_ladder;
+    /* Optional hook called every poll_every updates (and never when poll is NULL). A
+     * non-zero return abandons the trial (result.aborted = 1). Lets the caller service
+     * messages or notice a signal without the kernel knowing about either. */
+    int (*poll)(void *ctx);
+    void *poll_ctx;
+    int poll_every;
+} ovs_train_opts;
+
+typedef struct ovs_train_result {
+    int success;          /* rel. error < tol within max_iter updates */
+    int diverged;         /* non-finite residual or gradient: stopped at once */
+    int aborted;          /* the poll hook asked to stop; the result is not valid */
+    int iterations;       /* GD updates applied */
+    double final_rel_err; /* ||f(W_T) - y|| / ||y|| when stopped */
+    double dist_from_init; /* ||W_T - W_0||_F (Theorem 2.1 bounds it, eq. 2.5) */
+    double path_length;   /* sum_t ||W_{t+1} - W_t||_F */
+    int ladder_hit[OVS_LADDER_MAX]; /* first t with rel. error < ladder[j]; -1 if never */
+} ovs_train_result;
+
+typedef struct ovs_train_workspace {
+    int n, k, d;
+    double *w;   /* k x d, current weights */
+    double *z;   /* n x k, pre-activations, then phi'(z) * v_j * r_i */
+    double *phi; /* n x k, phi(z) */
+    double *f;   /* n, network outputs, then residuals r = f - y */
+    double *g;   /* k x d, gradient */
+} ovs_train_workspace;
+
+int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);
+void ovs_train_workspace_free(ovs_train_workspace *ws);
+
+/* Train p from p->w0 with opts. ws must be allocated for p's (n, k, d).
+ * Returns OVS_OK (the outcome is in *res) or OVS_EINVAL for inconsistent arguments. */
+int ovs_train_run(const ovs_problem *p, const ovs_train_opts *opts, ovs_train_workspace *ws,
+                  ovs_train_result *res);
+
+/* Evaluate L(W) (eq. 2.1) and, if grad is not NULL, its gradient (k x d) at w.
+ * For tests (finite differences) and diagnostics; not used in the GD loop. */
+int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, const double *w,
+                        ovs_train_workspace *ws, double *loss, double *grad);
+
+/* The fixed tolerance ladder 1e-1, 5e-2, 3e-2, 2e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 5e-4, ...,
+ * keeping the rungs > tol and appending tol itself. 5e-2 = sqrt(2.5e-3) is the threshold of
+ * the squared reading of the paper's criterion. Returns the number of rungs written. */
+int ovs_train_ladder(double tol, double *ladder, int max_rungs);
+
+#endif

@@ -1,0 +1,128 @@
+/* plan.c - items, costs and the run of one item; see plan.h. */
+#include "plan.h"
+
+#include "problem.h"
+#include "status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < cfg->n_count; i++)
+        for (int a = 0; a < cfg->act_count; a++) {
+            ovs_group *g = &p->groups[p->n_groups++];
+            g->n = cfg->n_values[i];
+            g->act = cfg->acts[a];
+            g->eta = cfg->eta[a];
+            snprintf(g->name, sizeof g->name, "n%d_%s", g->n, g->act->name);
+        }
+    p->K = cfg->k_count;
+    p->D = cfg->d_count;
+    p->T = cfg->trials;
+    p->k = cfg->k_values;
+    p->d = cfg->d_values;
+    p->max_iter = cfg->max_iter;
+    p->tol = cfg->tol;
+    p->n_ladder = ovs_train_ladder(cfg->tol, p->ladder, OVS_LADDER_MAX);
+    p->seed = cfg->seed;
+    p->n_items = (int64_t)p->n_groups * p->K * p->D * p->T;
+}
+
+void ovs_plan_item(const ovs_plan *p, int64_t item, ovs_item *o)
+{
+    o->t = (int)(item % p->T);
+    item /= p->T;
+    o->di = (int)(item % p->D);
+    item /= p->D;
+    o->ki = (int)(item % p->K);
+    o->g = (int)(item / p->K);
+    o->n = p->groups[o->g].n;
+    o->k = p->k[o->ki];
+    o->d = p->d[o->di];
+}
+
+/* A failing trial runs the whole budget; each update costs two n*k*d products plus the
+ * elementwise work on n*k pre-activations and a fixed call overhead. */
+double ovs_plan_cost(const ovs_plan *p, int64_t item)
+{
+    ovs_item it;
+    ovs_plan_item(p, item, &it);
+    double nk = (double)it.n * it.k;
+    return (double)p->max_iter * (4.0 * nk * it.d + 20.0 * nk + 2000.0);
+}
+
+static const ovs_plan *sort_plan;
+static int by_cost_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    double cx = ovs_plan_cost(sort_plan, x), cy = ovs_plan_cost(sort_plan, y);
+    if (cx != cy)
+        return cx < cy ? 1 : -1;
+    return (x > y) - (x < y);
+}
+
+int64_t ovs_plan_order(const ovs_plan *p, const uint8_t *done, int64_t *order)
+{
+    int64_t m = 0;
+    for (int64_t i = 0; i < p->n_items; i++)
+        if (!done || !done[i])
+            order[m++] = i;
+    sort_plan = p;
+    qsort(order, (size_t)m, sizeof *order, by_cost_desc);
+    sort_plan = NULL;
+    return m;
+}
+
+ovs_train_opts ovs_plan_train_opts(const ovs_plan *p, int g)
+{
+    ovs_train_opts o = {0};
+    o.act = p->groups[g].act;
+    o.eta = p->groups[g].eta;
+    o.max_iter = p->max_iter;
+    o.tol = p->tol;
+    o.ladder = p->ladder;
+    o.n_ladder = p->n_ladder;
+    return o;
+}
+
+int ovs_plan_run_item(const ovs_plan *p, int64_t item, int (*poll)(void *), void *poll_ctx,
+                      ovs_record *rec, int *aborted)
+{
+    ovs_item it;
+    ovs_plan_item(p, item, &it);
+    ovs_problem prob;
+    ovs_train_workspace ws;
+    int rc = ovs_problem_alloc(&prob, it.n, it.k, it.d);
+    if (rc == OVS_OK)
+        rc = ovs_train_workspace_alloc(&ws, it.n, it.k, it.d);
+    if (rc != OVS_OK) {
+        ovs_problem_free(&prob);
+        return rc;
+    }
+    ovs_problem_draw(&prob, p->seed, it.t);
+    ovs_train_opts o = ovs_plan_train_opts(p, it.g);
+    o.poll = poll;
+    o.poll_ctx = poll_ctx;
+    o.poll_every = 16;
+    ovs_train_result r;
+    rc = ovs_train_run(&prob, &o, &ws, &r);
+    ovs_problem_free(&prob);
+    ovs_train_workspace_free(&ws);
+    if (rc != OVS_OK)
+        return rc;
+    memset(rec, 0, sizeof *rec);
+    rec->item = item;
+    rec->iterations = r.iterations;
+    rec->success = (int8_t)r.success;
+    rec->diverged = (int8_t)r.diverged;
+    rec->final_rel_err = r.final_rel_err;
+    rec->dist_from_init = r.dist_from_init;
+    rec->path_length = r.path_length;
+    for (int j = 0; j < OVS_LADDER_MAX; j++)
+        rec->ladder_hit[j] = r.ladder_hit[j];
+    *aborted = r.aborted;
+    return OVS_OK;
+}

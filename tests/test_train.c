@@ -1,0 +1,267 @@
+/* test_train.c - the GD kernel: gradient vs finite differences, activations, known answers,
+ * divergence, determinism, the ladder, and no allocation inside the iteration loop. */
+#include "activation.h"
+#include "problem.h"
+#include "status.h"
+#include "train.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: counts the allocations made by
+ * ovsweep's own objects (not by the BLAS library). */
+static long alloc_count;
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t nmemb, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t nmemb, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+void *__wrap_malloc(size_t size)
+{
+    alloc_count++;
+    return __real_malloc(size);
+}
+void *__wrap_calloc(size_t nmemb, size_t size)
+{
+    alloc_count++;
+    return __real_calloc(nmemb, size);
+}
+void *__wrap_realloc(void *ptr, size_t size)
+{
+    alloc_count++;
+    return __real_realloc(ptr, size);
+}
+
+static double ladder[OVS_LADDER_MAX];
+
+static ovs_train_opts paper_opts(const char *act, int max_iter)
+{
+    ovs_train_opts o = {0};
+    o.act = ovs_activation_find(act);
+    o.eta = strcmp(act, "relu") == 0 ? 0.1 : 0.15;
+    o.max_iter = max_iter;
+    o.tol = 2.5e-3;
+    o.ladder = ladder;
+    o.n_ladder = ovs_train_ladder(o.tol, ladder, OVS_LADDER_MAX);
+    return o;
+}
+
+static void test_activation_derivatives(void)
+{
+    const double zs[] = {-30, -3.7, -1, -0.2, 0.3, 1, 2.5, 40};
+    for (int a = 0; a < ovs_activation_count(); a++) {
+        const ovs_activation *act = ovs_activation_at(a);
+        double phi[8], dphi[8];
+        act->eval(zs, phi, dphi, 8);
+        for (int i = 0; i < 8; i++) {
+            double h = 1e-6, z = zs[i];
+            double fd = (act->phi(z + h) - act->phi(z - h)) / (2 * h);
+            CHECK_NEAR(act->dphi(z), fd, 1e-7 * fmax(1, fabs(fd)));
+            CHECK(phi[i] == act->phi(z) && dphi[i] == act->dphi(z));
+        }
+        /* NaN must propagate through phi so that divergence cannot hide. */
+        double nan_in = NAN, p, dp;
+        act->eval(&nan_in, &p, &dp, 1);
+        CHECK(isnan(p) && isnan(act->phi(NAN)));
+    }
+    const ovs_activation *sp = ovs_activation_find("softplus");
+    CHECK(sp->phi(800.0) == 800.0);          /* no overflow */
+    CHECK(sp->phi(-800.0) == 0.0);
+    CHECK_NEAR(sp->phi(0.0), log(2.0), 1e-15);
+    CHECK_NEAR(sp->dphi(0.0), 0.5, 1e-15);
+    const ovs_activation *relu = ovs_activation_find("relu");
+    CHECK(relu->dphi(0.0) == 1.0 && relu->dphi(-1e-300) == 0.0); /* phi'(0) = 1 (paper) */
+    CHECK(ovs_activation_find("tanhh") == NULL);
+}
+
+/* Analytic gradient against central differences of eq. 2.1, both activations, odd and
+ * even k, several shapes. */
+static void test_gradient_fd(void)
+{
+    const int shapes[][3] = {{7, 3, 2}, {20, 4, 5}, {15, 5, 3}, {30, 2, 9}, {9, 1, 4}};
+    for (int a = 0; a < ovs_activation_count(); a++) {
+        const ovs_activation *act = ovs_activation_at(a);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            int n = shapes[s][0], k = shapes[s][1], d = shapes[s][2], kd = k * d;
+            ovs_problem p;
+            ovs_train_workspace ws;
+            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_draw(&p, 11, (int)s);
+            double *g = malloc(sizeof(double) * kd), *w = malloc(sizeof(double) * kd);
+            double loss, lp, lm, err2 = 0, g2 = 0;
+            memcpy(w, p.w0, sizeof(double) * kd);
+            ovs_train_loss_grad(&p, act, w, &ws, &loss, g);
+            for (int i = 0; i < kd; i++) {
+                double h = 1e-6, wi = w[i];
+                w[i] = wi + h;
+                ovs_train_loss_grad(&p, act, w, &ws, &lp, NULL);
+                w[i] = wi - h;
+                ovs_train_loss_grad(&p, act, w, &ws, &lm, NULL);
+                w[i] = wi;
+                double fd = (lp - lm) / (2 * h);
+                err2 += (fd - g[i]) * (fd - g[i]);
+                g2 += g[i] * g[i];
+            }
+            if (k == 1) {
+                CHECK(g2 == 0.0); /* the only output weight is 0 */
+            } else {
+                double rel = sqrt(err2 / g2);
+                CHECK(rel < 1e-6);
+                if (!(rel < 1e-6))
+                    fprintf(stderr, "  %s n=%d k=%d d=%d rel=%g\n", act->name, n, k, d, rel);
+            }
+            free(g);
+            free(w);
+            ovs_problem_free(&p);
+            ovs_train_workspace_free(&ws);
+        }
+    }
+}
+
+static ovs_train_result train_cell(const char *act, int n, int k, int d, int trial,
+                                   ovs_train_opts *o)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    ovs_train_result r;
+    memset(&r, 0xff, sizeof r);
+    if (ovs_problem_alloc(&p, n, k, d) != OVS_OK ||
+        ovs_train_workspace_alloc(&ws, n, k, d) != OVS_OK)
+        return r;
+    (void)act;
+    ovs_problem_draw(&p, 5, trial);
+    CHECK(ovs_train_run(&p, o, &ws, &r) == OVS_OK);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+    return r;
+}
+
+static void test_known_answers(void)
+{
+    const char *acts[] = {"softplus", "relu"};
+    for (int a = 0; a < 2; a++) {
+        ovs_train_opts o = paper_opts(acts[a], 15000);
+        /* Clearly overparameterised: kd = 200 = 5 n. */
+        ovs_train_result r = train_cell(acts[a], 40, 20, 10, 0, &o);
+        CHECK(r.success == 1 && r.diverged == 0 && r.iterations < 15000);
+        CHECK(r.final_rel_err < 2.5e-3);
+        CHECK(r.ladder_hit[o.n_ladder - 1] == r.iterations);
+        for (int j = 1; j < o.n_ladder; j++)
+            CHECK(r.ladder_hit[j] >= r.ladder_hit[j - 1] && r.ladder_hit[j - 1] >= 0);
+        CHECK(r.dist_from_init > 0 && r.path_length >= r.dist_from_init);
+        /* Clearly underparameterised: kd = 10 <= n / 2. */
+        o.max_iter = 3000;
+        r = train_cell(acts[a], 40, 2, 5, 0, &o);
+        CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 3000);
+        CHECK(r.final_rel_err > 2.5e-3 && isfinite(r.final_rel_err));
+        CHECK(r.ladder_hit[o.n_ladder - 1] == -1);
+        /* An absurd step size diverges promptly and is reported, not crashed. */
+        o.eta = 1e8;
+        r = train_cell(acts[a], 40, 6, 5, 0, &o);
+        CHECK(r.diverged == 1 && r.success == 0 && r.iterations < 200);
+    }
+}
+
+static void test_fixed_point(void)
+{
+    /* k = 1: v = (0), f = 0, the gradient vanishes: the trial runs out its budget with
+     * relative error exactly 1 and W never moves. */
+    ovs_train_opts o = paper_opts("softplus", 15000);
+    ovs_train_result r = train_cell("softplus", 30, 1, 4, 2, &o);
+    CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 15000);
+    CHECK(r.final_rel_err == 1.0 && r.dist_from_init == 0.0 && r.path_length == 0.0);
+}
+
+static void test_determinism(void)
+{
+    ovs_train_opts o = paper_opts("softplus", 2000);
+    ovs_train_result a = train_cell("softplus", 30, 4, 5, 1, &o);
+    ovs_train_result b = train_cell("softplus", 30, 6, 5, 2, &o);
+    ovs_train_result a2 = train_cell("softplus", 30, 4, 5, 1, &o);
+    CHECK(memcmp(&a, &a2, sizeof a) == 0);
+    CHECK(a.final_rel_err != b.final_rel_err);
+    ovs_train_result c = train_cell("softplus", 30, 4, 5, 3, &o);
+    CHECK(c.final_rel_err != a.final_rel_err);
+}
+
+static int abort_after_first(void *ctx)
+{
+    int *calls = ctx;
+    return ++*calls >= 1;
+}
+
+static long allocs_at_poll = -1;
+static int check_no_alloc(void *ctx)
+{
+    (void)ctx;
+    if (allocs_at_poll < 0)
+        allocs_at_poll = alloc_count;
+    return alloc_count != allocs_at_poll; /* abort (and fail below) on any new allocation */
+}
+
+static void test_poll_and_allocation(void)
+{
+    ovs_train_opts o = paper_opts("relu", 500);
+    int calls = 0;
+    o.poll = abort_after_first;
+    o.poll_ctx = &calls;
+    o.poll_every = 10;
+    ovs_train_result r = train_cell("relu", 30, 4, 5, 0, &o);
+    CHECK(r.aborted == 1 && r.iterations == 10 && calls == 1);
+
+    o.poll = check_no_alloc;
+    o.poll_every = 1;
+    for (int a = 0; a < 2; a++) {
+        o.act = ovs_activation_at(a);
+        allocs_at_poll = -1;
+        r = train_cell(o.act->name, 30, 4, 5, 0, &o);
+        CHECK(r.aborted == 0 && r.iterations == 500 && allocs_at_poll >= 0);
+    }
+}
+
+static void test_ladder(void)
+{
+    double l[OVS_LADDER_MAX];
+    int m = ovs_train_ladder(2.5e-3, l, OVS_LADDER_MAX);
+    CHECK(m == 7 && l[0] == 1e-1 && l[1] == 5e-2 && l[m - 1] == 2.5e-3);
+    m = ovs_train_ladder(1e-3, l, OVS_LADDER_MAX);
+    CHECK(l[m - 1] == 1e-3 && l[m - 2] == 2.5e-3);
+    m = ovs_train_ladder(0.5, l, OVS_LADDER_MAX);
+    CHECK(m == 1 && l[0] == 0.5);
+    m = ovs_train_ladder(4e-2, l, OVS_LADDER_MAX);
+    CHECK(m == 3 && l[1] == 5e-2 && l[2] == 4e-2);
+}
+
+static void test_bad_args(void)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    ovs_train_result r;
+    ovs_problem_alloc(&p, 10, 2, 2);
+    ovs_train_workspace_alloc(&ws, 10, 2, 3);
+    ovs_problem_draw(&p, 1, 0);
+    ovs_train_opts o = paper_opts("relu", 10);
+    CHECK(ovs_train_run(&p, &o, &ws, &r) == OVS_EINVAL); /* workspace shape mismatch */
+    ovs_train_workspace_free(&ws);
+    ovs_train_workspace_alloc(&ws, 10, 2, 2);
+    o.eta = 0;
+    CHECK(ovs_train_run(&p, &o, &ws, &r) == OVS_EINVAL);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+int main(void)
+{
+    test_activation_derivatives();
+    test_gradient_fd();
+    test_known_answers();
+    test_fixed_point();
+    test_determinism();
+    test_poll_and_allocation();
+    test_ladder();
+    test_bad_args();
+    TEST_DONE();
+}
