@@ -85,7 +85,7 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
     }
     if t.sum() == 0:
         res["status"] = "no_data"
-        res["notes"].append("no finished trials")
+        res["notes"].append("no finished trials to fit")
         return res
     res["tested_range"] = [float(np.exp(x.min())), float(np.exp(x.max()))]
     lo_x, hi_x = float(x.min()), float(x.max())
@@ -125,9 +125,9 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
             res["notes"].append(f"quasi-complete separation at kd/n = {lo:.4g}: infinitely steep "
                                 "fit, midpoint at that value, no CI")
         else:
-            res["notes"].append(f"perfect separation: every trial below kd/n = {lo:.4g} failed and "
-                                f"every one from {hi:.4g} up succeeded; the MLE is infinitely steep "
-                                "and the midpoint lies between the two, no CI")
+            res["notes"].append(f"perfect separation: the 50% point lies between kd/n = {lo:.4g} "
+                                f"and {hi:.4g} (all trials on one side of that gap failed, all on "
+                                "the other succeeded); the MLE is infinitely steep, no CI")
         return res
 
     fit = stats.fit_glm(X, s, t, link)
@@ -374,9 +374,9 @@ def width_text(fit: Dict) -> str:
 def _table(headers: List[str], rows: List[List[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     return "\n".join(out)
 
 

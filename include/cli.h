@@ -16,7 +16,7 @@
 #define OVS_MAX_ACTS 16    /* most values in --act */
 #define OVS_MAX_TRIALS 100000
 #define OVS_PATH_MAX 4096
-#define OVS_ERR_MAX 512
+#define OVS_ERR_MAX (2 * OVS_PATH_MAX + 512)
 /* The largest n, k, d accepted; with the memory checks in ovs_cli_check_limits. */
 #define OVS_MAX_DIM 100000
 

@@ -1,0 +1,189 @@
+"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report} FILE ...
+
+Every command reads the file only. A missing file, a non-HDF5 file, a foreign HDF5 file (root
+attribute ovsweep_format != "ovsweep-sweep") or an invalid option value gives a one-line
+"analysis: error: ..." on stderr and exit status 1 (argparse usage errors exit 2). rethreshold
+exits 3 if the stored success_count disagrees with the one recomputed from ladder_hit_iter.
+"""
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+from .errors import AnalysisError
+
+PROG = "python3 -m analysis"
+EXIT_ERROR = 1
+EXIT_INCONSISTENT = 3
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {v}")
+    return v
+
+
+def _pos_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="Post-hoc analysis of ovsweep HDF5 sweep "
+                                "files (read-only; never re-trains).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def common(sp, tol_required=False):
+        sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+        sp.add_argument("--tol", type=_pos_float, required=tol_required, metavar="X",
+                        help="success threshold on ||f-y||/||y||: a rung of the file's "
+                             "tol_ladder (default: the file's tol)")
+        sp.add_argument("--budget", type=_nonneg_int, metavar="N",
+                        help="iteration budget <= max_iter: success iff 0 <= ladder_hit_iter <= N "
+                             "(default: max_iter)")
+
+    def fit_opts(sp):
+        sp.add_argument("--link", choices=("logit", "probit"), default="logit",
+                        help="link of the boundary fit (default logit)")
+        sp.add_argument("--effective", action="store_true",
+                        help="use the effective parameter count 2*floor(k/2)*d instead of kd")
+
+    sp = sub.add_parser("heatmap", help="Figure-2-style success heatmaps (PNG)",
+                        description="One PNG per (n, activation) group plus heatmap_all.png "
+                                    "(columns n, rows activation).")
+    common(sp)
+    fit_opts(sp)
+    sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
+                    help="output directory (default: current directory)")
+    sp.add_argument("--no-fit", action="store_true", help="do not overlay the fitted 50%% curve")
+
+    sp = sub.add_parser("boundary", help="fit the 50%% success boundary in kd/n",
+                        description="Per group: maximum-likelihood fit of link(P) = a + b "
+                                    "log(kd/n), 50% point and 10-90% width with 95% profile-"
+                                    "likelihood CIs, LR test against separate log k and log d "
+                                    "terms, Wilson intervals per cell, midpoint per ladder rung.")
+    common(sp)
+    fit_opts(sp)
+    sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    sp = sub.add_parser("rethreshold", help="heatmaps for another tolerance rung / smaller budget",
+                        description="Recompute success from ladder_hit_iter (no re-training), "
+                                    "print text heatmaps, write PNGs, and check that the stored "
+                                    "success_count equals the recomputed one at the file's own "
+                                    "tol and max_iter (exit 3 if not).")
+    common(sp)
+    sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
+                    help="output directory for PNGs (default: current directory)")
+    sp.add_argument("--no-plots", action="store_true", help="text output only")
+
+    sp = sub.add_parser("report", help="all figures and tables plus report.md",
+                        description="Writes heatmaps, Figure 2 under the stated and the squared "
+                                    "reading of the criterion, boundary tables (txt/json), "
+                                    "per-cell CSVs and DIR/report.md.")
+    sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+    sp.add_argument("-o", "--outdir", required=True, metavar="DIR", help="output directory")
+    fit_opts(sp)
+    return p
+
+
+def cmd_heatmap(args) -> int:
+    from . import boundary, heatmap
+    from .io import load_sweep
+    from .outcomes import outcomes
+    sweep = load_sweep(args.file)
+    panels = []
+    for g in sweep.groups:
+        outc = outcomes(g, args.tol, args.budget)
+        fit = None
+        if not args.no_fit:
+            fit = boundary.analyze_group(g, outc.tol, outc.budget, args.link, args.effective,
+                                         ladder=False)["fit"]
+        panels.append((g, outc, fit))
+    written = heatmap.write_heatmaps(sweep, args.outdir, panels, effective=args.effective)
+    print(f"{sweep.path}: {sweep.status_line()}")
+    for (g, outc, fit), path in zip(panels, written):
+        mid = boundary.midpoint_text(fit, with_ci=False) if fit else "-"
+        print(f"{g.name}: {int(outc.success_count.sum())}/{int(outc.trials_done.sum())} trials "
+              f"succeeded (tol {outc.tol:g}, budget {outc.budget}); 50% kd/n {mid}; "
+              f"wrote {path}")
+    print(f"wrote {written[-1]}")
+    return 0
+
+
+def cmd_boundary(args) -> int:
+    from . import boundary
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    result = boundary.analyze(sweep, args.tol, args.budget, args.link, args.effective)
+    print(boundary.to_json(result) if args.json else boundary.format_text(result))
+    return 0
+
+
+def cmd_rethreshold(args) -> int:
+    from . import rethreshold
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    outs = rethreshold.rethreshold(sweep, args.tol, args.budget)
+    print(f"{sweep.path}: {sweep.status_line()}")
+    print(rethreshold.TEXT_LEGEND)
+    for g, o in zip(sweep.groups, outs):
+        print()
+        print(rethreshold.text_heatmap(g, o))
+        print(f"  stored at tol={g.tol:g}, max_iter={g.max_iter}: "
+              f"{int(g.success_count.sum())} successes; recomputed here: "
+              f"{int(o.success_count.sum())} (source: {o.source})")
+    if not args.no_plots:
+        from . import boundary, heatmap
+        panels = []
+        for g, o in zip(sweep.groups, outs):
+            fit = boundary.analyze_group(g, o.tol, o.budget, ladder=False)["fit"]
+            panels.append((g, o, fit))
+        print()
+        for path in heatmap.write_heatmaps(sweep, args.outdir, panels):
+            print(f"wrote {path}")
+    print()
+    bad = 0
+    for name, problem in rethreshold.consistency(sweep).items():
+        if problem is None:
+            print(f"check {name}: success_count recomputed at the file's tol and max_iter equals "
+                  "the stored one exactly")
+        else:
+            bad += 1
+            print(f"check {name}: MISMATCH: {problem}", file=sys.stderr)
+    return EXIT_INCONSISTENT if bad else 0
+
+
+def cmd_report(args) -> int:
+    from . import report
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    path = report.write_report(sweep, args.outdir, args.link, args.effective)
+    print(f"{sweep.path}: {sweep.status_line()}")
+    print(f"wrote {path} (figures and tables in {os.path.dirname(path) or '.'})")
+    return 0
+
+
+COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
+            "report": cmd_report}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except AnalysisError as exc:
+        print(f"analysis: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # e.g. piped into head
+        return 0

@@ -1,0 +1,31 @@
+/* report.h - text output of rank 0: the dry-run plan, progress lines, the final heatmaps.
+ *
+ * Pure: writes to a FILE* it is given; no MPI, no HDF5. */
+#ifndef OVS_REPORT_H
+#define OVS_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plan.h"
+
+/* The plan: groups, cells, trials, estimated cost (rate = cost units per second per rank,
+ * measured by the caller; 0 if unknown). */
+void ovs_report_plan(FILE *out, const ovs_plan *plan, int64_t todo, double todo_cost,
+                     double rate, int ranks);
+
+/* One progress line: done/total trials, successes, elapsed, ETA from the cost model. */
+void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
+                         double elapsed, double eta_seconds);
+
+/* Text heatmap of group g: a row per k (largest on top), a column per d; each cell is the
+ * success probability in tenths ('0'..'9', '#' for 1, '.' for no trials); a '|' stands
+ * before the first cell of each row with k*d >= n, tracing the kd = n curve.
+ * counts are [groups][K][D]. */
+void ovs_report_heatmap(FILE *out, const ovs_plan *plan, int g, const int32_t *success_count,
+                        const int32_t *trials_done);
+
+/* "HH:MM:SS" */
+void ovs_report_hms(double seconds, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,78 @@
+/* report.c - plan, progress and heatmap text; see report.h. */
+#include "report.h"
+
+#include <math.h>
+
+void ovs_report_hms(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0) {
+        snprintf(buf, len, "--:--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    snprintf(buf, len, "%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cost, double rate,
+                     int ranks)
+{
+    fprintf(out, "ovsweep plan: %d group(s) x %d k x %d d x %d trials = %lld trials, %lld to run\n",
+            p->n_groups, p->K, p->D, p->T, (long long)p->n_items, (long long)todo);
+    for (int g = 0; g < p->n_groups; g++)
+        fprintf(out, "  group %-16s n=%-6d activation=%-9s eta=%g\n", p->groups[g].name,
+                p->groups[g].n, p->groups[g].act->name, p->groups[g].eta);
+    fprintf(out, "  max_iter=%d tol=%g seed=%llu k=%d..%d d=%d..%d\n", p->max_iter, p->tol,
+            (unsigned long long)p->seed, p->k[0], p->k[p->K - 1], p->d[0], p->d[p->D - 1]);
+    if (rate > 0) {
+        char a[32], b[32];
+        ovs_report_hms(todo_cost / rate, a, sizeof a);
+        ovs_report_hms(todo_cost / rate / ranks, b, sizeof b);
+        fprintf(out, "  cost estimate (every trial running its whole budget, an upper bound): "
+                     "%s on one rank, %s on %d rank(s)\n", a, b, ranks);
+    }
+}
+
+void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
+                         double elapsed, double eta_seconds)
+{
+    char e[32], r[32];
+    ovs_report_hms(elapsed, e, sizeof e);
+    ovs_report_hms(eta_seconds, r, sizeof r);
+    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s\n",
+            (long long)done, (long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
+            (long long)successes, e, r);
+    fflush(out);
+}
+
+static char cell_char(int32_t succ, int32_t done)
+{
+    if (done == 0)
+        return '.';
+    if (succ == done)
+        return '#';
+    return (char)('0' + (int)(10.0 * succ / done));
+}
+
+void ovs_report_heatmap(FILE *out, const ovs_plan *p, int g, const int32_t *sc, const int32_t *td)
+{
+    const ovs_group *gr = &p->groups[g];
+    const size_t base = (size_t)g * (size_t)p->K * (size_t)p->D;
+    fprintf(out, "\n%s: success probability (tenths; # = 1, . = not run), rows k, columns d; "
+                 "'|' marks kd = n\n", gr->name);
+    for (int ki = p->K - 1; ki >= 0; ki--) {
+        fprintf(out, "k=%4d ", p->k[ki]);
+        int marked = 0;
+        for (int di = 0; di < p->D; di++) {
+            size_t c = base + (size_t)ki * (size_t)p->D + (size_t)di;
+            int crossed = (long)p->k[ki] * p->d[di] >= gr->n;
+            fputc(crossed && !marked ? '|' : ' ', out);
+            marked |= crossed;
+            fputc(cell_char(sc[c], td[c]), out);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "   d = ");
+    for (int di = 0; di < p->D; di++)
+        fprintf(out, "%c%c", ' ', (char)('0' + p->d[di] % 10));
+    fprintf(out, "  (last digit)\n");
+}
