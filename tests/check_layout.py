@@ -1,0 +1,67 @@
+"""check_layout.py FILE [--xarray]: assert that FILE has the documented ovsweep layout
+(docs/HDF5_LAYOUT.md) and that its summaries agree with its per-trial records."""
+import sys
+
+import h5py
+import numpy as np
+
+ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_version",
+              "git_commit", "command_line", "config", "seed", "n_values", "activations",
+              "k_values", "d_values", "trials", "max_iter", "tol", "tol_ladder", "method",
+              "groups", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
+              "hosts", "mpi_library", "hdf5_version", "openblas_config", "complete",
+              "trials_done", "trials_total"]
+TRIAL = ["done", "success", "diverged", "iterations", "final_rel_err", "dist_from_init",
+         "path_length", "wall_seconds"]
+
+
+def main(path, use_xarray):
+    f = h5py.File(path, "r")
+    for a in ROOT_ATTRS:
+        assert a in f.attrs, f"root attribute {a} missing"
+    assert f.attrs["ovsweep_format"] == "ovsweep-sweep"
+    groups = f.attrs["groups"].split(",")
+    K, D, T = len(f.attrs["k_values"]), len(f.attrs["d_values"]), int(f.attrs["trials"])
+    L = len(f.attrs["tol_ladder"])
+    total_done = 0
+    for name in groups:
+        g = f[name]
+        for a in ["n", "activation", "eta", "max_iter", "tol"]:
+            assert a in g.attrs and a in g["success_prob"].attrs, f"{name}: attribute {a}"
+        assert list(g["k"][:]) == list(f.attrs["k_values"])
+        assert list(g["d"][:]) == list(f.attrs["d_values"])
+        for ds in ["success_prob", "success_count", "trials_done"]:
+            assert g[ds].shape == (K, D), f"{name}/{ds} shape"
+        for ds in TRIAL:
+            assert g[ds].shape == (K, D, T), f"{name}/{ds} shape"
+        assert g["ladder_hit_iter"].shape == (K, D, T, L)
+        done = g["done"][:].astype(bool)
+        succ = g["success"][:]
+        assert (g["trials_done"][:] == done.sum(axis=2)).all()
+        assert (g["success_count"][:] == (succ * done).sum(axis=2)).all()
+        prob = g["success_prob"][:]
+        td = g["trials_done"][:]
+        assert np.isnan(prob[td == 0]).all()
+        np.testing.assert_array_equal(prob[td > 0], g["success_count"][:][td > 0] / td[td > 0])
+        it = g["iterations"][:]
+        assert (it[~done] == -1).all() and (it[done] >= 0).all()
+        hits = g["ladder_hit_iter"][:]
+        # success <=> the last rung (tol) was hit, at the stopping iteration
+        assert (((hits[..., -1] >= 0) & done) == (succ.astype(bool) & done)).all()
+        assert (hits[..., -1][succ.astype(bool)] == it[succ.astype(bool)]).all()
+        total_done += int(done.sum())
+    assert total_done == f.attrs["trials_done"]
+    assert f.attrs["trials_total"] == len(groups) * K * D * T
+    assert f.attrs["complete"] == int(total_done == f.attrs["trials_total"])
+    if use_xarray:
+        import xarray as xr
+        ds = xr.open_dataset(path, group=groups[0], engine="h5netcdf")
+        assert ds["success_prob"].dims == ("k", "d")
+        assert ds["ladder_hit_iter"].dims == ("k", "d", "trial", "tol_ladder")
+        assert list(ds["k"].values) == list(f.attrs["k_values"])
+        ds.close()
+    print("layout ok:", path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], "--xarray" in sys.argv[2:])

@@ -1,0 +1,63 @@
+#!/bin/sh
+# sweep_test.sh - the MPI sweep end to end: rank-count invariance (h5diff), the file layout
+# (h5dump, h5py, xarray), CLI errors through mpirun, no-clobber and --force, dry run.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+GRID="--quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1500"
+
+# Rank-count invariance: singleton, then mpirun -np 1, 2, 3 and 7 (oversubscribed; one run
+# with frequent checkpoints), compared result dataset by result dataset.
+check "singleton run exits 0" "$OVS" $GRID -o np0.h5
+for np in 1 2 3 7; do
+    extra=""
+    [ "$np" = 7 ] && extra="--checkpoint-every 0.05"
+    check "mpirun -np $np exits 0" $MPIRUN -np $np "$OVS" $GRID $extra -o np$np.h5
+    check "np $np results identical to singleton (h5diff)" same np0.h5 np$np.h5
+done
+check "h5same detects a changed result" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 np0.h5.missing 2>/dev/null"
+"$OVS" --quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1499 -o other.h5
+check "h5same detects other results (max-iter 1499)" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 other.h5 >/dev/null 2>&1"
+check "n_ranks attribute records the rank count" test "$(h5attr np7.h5 n_ranks)" = 7
+check "complete = 1 after a finished sweep" test "$(h5attr np2.h5 complete)" = 1
+
+# Layout: h5dump, h5py (documented names, counts agree with records), xarray dims.
+check "h5dump reads the file" sh -c "h5dump -H np2.h5 >/dev/null"
+check "layout, summaries and xarray(h5netcdf) dims" $PY "$ROOT/tests/check_layout.py" np2.h5 --xarray
+
+# Bad command lines through mpirun: exit 2, one stderr line naming the flag, no file
+# (mpirun adds its own "non-zero exit code" banner after it).
+bad_cli() { # FLAG VALUE
+    rm -f bad.h5
+    $MPIRUN -np 2 "$OVS" "$1" "$2" -o bad.h5 >out.txt 2>err.txt
+    rc=$?
+    [ "$rc" -eq 2 ] && [ ! -e bad.h5 ] && [ "$(grep -c '^ovsweep:' err.txt)" -eq 1 ] && grep '^ovsweep:' err.txt | grep -q -- "$1"
+}
+for case in "--k 5:1" "--d 0" "--n -3" "--trials abc" "--tol 1.5" "--eta relu=-1" \
+            "--act tanhh" "--max-iter 0" "--k 3,3" "--seed x"; do
+    # shellcheck disable=SC2086
+    check "bad CLI '$case': exit 2, one line naming the flag, no file" bad_cli $case
+done
+check "unknown option: exit 2" sh -c "'$OVS' --bogus 2>/dev/null; test \$? -eq 2"
+check "--help exits 0 and lists --resume" sh -c "'$OVS' --help | grep -q -- --resume"
+check "--version prints version and commit" sh -c "'$OVS' --version | grep -q 'ovsweep .* (git '"
+
+# No-clobber and --force.
+cp np2.h5 keep.h5
+before=$(md5sum keep.h5)
+"$OVS" $GRID -o keep.h5 2>err.txt
+check "existing file: exit 2 without --force" test $? -eq 2
+check "existing file: message names --force" grep -q -- "--force" err.txt
+check "existing file: untouched" test "$(md5sum keep.h5)" = "$before"
+check "--force replaces it" "$OVS" $GRID --trials 2 --force -o keep.h5
+check "--force result has the new trial count" test "$(h5attr keep.h5 trials)" = 2
+
+# Dry run: plan on stdout, nothing written.
+"$OVS" --dry-run -o dry.h5 >plan.txt
+check "dry run writes nothing" test ! -e dry.h5
+check "dry run: default plan is Figure 2 (25000 trials)" grep -q "= 25000 trials" plan.txt
+check "dry run prints a cost estimate" grep -q "cost estimate" plan.txt
+
+# Text summary: heatmap with the kd = n marker.
+"$OVS" --n 20 --act relu --k 1:5 --d 1:6 --trials 2 --max-iter 300 -o text.h5 >text.txt
+check "summary heatmap printed with kd = n marker" grep -q "k=   5  [0-9#] [0-9#] [0-9#]|[0-9#] " text.txt
+summary

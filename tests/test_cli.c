@@ -1,0 +1,117 @@
+/* test_cli.c - good and bad command lines: defaults, list syntax, strict numbers, and one
+ * error line naming the flag for every bad value. */
+#include "cli.h"
+#include "status.h"
+#include "test.h"
+
+#include <string.h>
+
+static int parse(ovs_config *c, char *err, int argc, const char **argv)
+{
+    int rc = ovs_cli_parse(argc, (char **)argv, c, err, OVS_ERR_MAX);
+    ovs_cli_free(c);
+    return rc;
+}
+
+#define PARSE(c, err, ...)                                                                 \
+    parse(c, err, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),     \
+          (const char *[]){__VA_ARGS__})
+
+static char err[OVS_ERR_MAX];
+
+static void test_defaults(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK);
+    CHECK(c.n_count == 2 && c.n_values[0] == 100 && c.n_values[1] == 200);
+    CHECK(c.act_count == 2 && strcmp(c.acts[0]->name, "softplus") == 0 &&
+          strcmp(c.acts[1]->name, "relu") == 0);
+    CHECK(c.eta[0] == 0.15 && c.eta[1] == 0.1);
+    CHECK(c.k_count == 25 && c.k_values[0] == 1 && c.k_values[24] == 25 && c.d_count == 25);
+    CHECK(c.trials == 10 && c.max_iter == 15000 && c.tol == 2.5e-3);
+    CHECK(strcmp(c.output, "ovsweep.h5") == 0 && !c.resume && !c.force && !c.dry_run);
+}
+
+static void test_lists(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep", "--k", "1:5,10,20:25:5") == OVS_OK);
+    const int want[] = {1, 2, 3, 4, 5, 10, 20, 25};
+    CHECK(c.k_count == 8 && memcmp(c.k_values, want, sizeof want) == 0);
+    CHECK(PARSE(&c, err, "ovsweep", "--d", "7") == OVS_OK && c.d_count == 1 && c.d_values[0] == 7);
+    CHECK(PARSE(&c, err, "ovsweep", "--d", "2:9:3") == OVS_OK && c.d_count == 3 &&
+          c.d_values[2] == 8);
+    CHECK(PARSE(&c, err, "ovsweep", "--act", "relu", "--eta", "relu=0.05") == OVS_OK &&
+          c.act_count == 1 && c.eta[0] == 0.05);
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "0.01") == OVS_OK && c.eta[0] == 0.01 &&
+          c.eta[1] == 0.01);
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "softplus=0.2") == OVS_OK && c.eta[0] == 0.2 &&
+          c.eta[1] == 0.1);
+    CHECK(PARSE(&c, err, "ovsweep", "--seed", "18446744073709551615") == OVS_OK &&
+          c.seed == UINT64_MAX);
+    CHECK(PARSE(&c, err, "ovsweep", "-o", "x.h5", "--resume", "--quiet") == OVS_OK &&
+          c.resume && c.quiet && strcmp(c.output, "x.h5") == 0);
+    CHECK(PARSE(&c, err, "ovsweep", "--tol", "1e-4", "--max-iter", "10") == OVS_OK &&
+          c.tol == 1e-4 && c.max_iter == 10);
+}
+
+/* Every bad value: OVS_EINVAL and a message that names the flag. */
+static void test_bad_values(void)
+{
+    static const struct {
+        const char *flag, *value;
+    } bad[] = {
+        {"--n", "0"},          {"--n", "-5"},        {"--n", "abc"},      {"--n", ""},
+        {"--n", "100,100"},    {"--n", "1e2"},       {"--n", "200000"},   {"--k", "5:1"},
+        {"--k", "1:"},         {"--k", ":3"},        {"--k", "1:5:0"},    {"--k", "1,,2"},
+        {"--k", "1:2:3:4"},    {"--k", "3,1:4"},     {"--k", "99999999999"}, {"--d", "x"},
+        {"--d", "0:3"},        {"--trials", "0"},    {"--trials", "-1"},  {"--trials", "2.5"},
+        {"--trials", "1000000"}, {"--seed", "-1"},   {"--seed", "1x"},    {"--seed", "99999999999999999999"},
+        {"--eta", "0"},        {"--eta", "-0.1"},    {"--eta", "relu=abc"}, {"--eta", "tanh=0.1"},
+        {"--eta", "relu="},    {"--eta", ""},        {"--max-iter", "0"}, {"--max-iter", "ten"},
+        {"--tol", "0"},        {"--tol", "1"},       {"--tol", "1.5"},    {"--tol", "-1e-3"},
+        {"--tol", "nan"},      {"--act", "sigmoid"}, {"--act", ""},       {"--act", "relu,relu"},
+        {"--act", "relu,"},    {"--checkpoint-every", "0"}, {"--checkpoint-every", "x"},
+        {"--output", ""},      {"--fail-after-trials", "0"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ovs_config c;
+        int rc = PARSE(&c, err, "ovsweep", bad[i].flag, bad[i].value);
+        int named = strstr(err, bad[i].flag) != NULL && strchr(err, '\n') == NULL;
+        CHECK(rc == OVS_EINVAL && named);
+        if (rc != OVS_EINVAL || !named)
+            fprintf(stderr, "  %s '%s' -> rc %d, err '%s'\n", bad[i].flag, bad[i].value, rc, err);
+    }
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep", "--bogus") == OVS_EINVAL && strstr(err, "--bogus"));
+    CHECK(PARSE(&c, err, "ovsweep", "--k") == OVS_EINVAL && strstr(err, "--k"));
+    CHECK(PARSE(&c, err, "ovsweep", "stray") == OVS_EINVAL && strstr(err, "stray"));
+    CHECK(PARSE(&c, err, "ovsweep", "--resume", "--force") == OVS_EINVAL && strstr(err, "--resume"));
+    /* Too large for memory: one (n, k, d) workspace beyond the limit. */
+    CHECK(PARSE(&c, err, "ovsweep", "--n", "100000", "--k", "100000", "--d", "1") == OVS_EINVAL &&
+          strstr(err, "memory"));
+    CHECK(PARSE(&c, err, "ovsweep", "--k", "1:1000", "--d", "1:1000", "--trials", "1000") ==
+              OVS_EINVAL && strstr(err, "--trials"));
+}
+
+static void test_usage_lists_every_option(void)
+{
+    char buf[8192] = "";
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    ovs_cli_usage(f);
+    fclose(f);
+    const char *opts[] = {"--output", "--n ", "--act", "--k ", "--d ", "--trials", "--seed",
+                          "--eta", "--max-iter", "--tol", "--checkpoint-every", "--resume",
+                          "--force", "--dry-run", "--quiet", "--help", "--version"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        CHECK(strstr(buf, opts[i]) != NULL);
+}
+
+int main(void)
+{
+    test_defaults();
+    test_lists();
+    test_bad_values();
+    test_usage_lists_every_option();
+    TEST_DONE();
+}
