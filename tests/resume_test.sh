@@ -1,0 +1,141 @@
+#!/bin/sh
+# resume_test.sh - crash safety: kill -9 at random times, a crashing rank, SIGUSR1/SIGTERM/
+# SIGINT, resume at other rank counts (h5diff-identical to an uninterrupted run), resume
+# refusals, extending trials, and bad files or paths that must never cost data.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter 3000"
+
+check "reference run (np 2)" $MPIRUN -np 2 "$OVS" $GRID -o ref.h5
+
+# wait_gone FILE: until no process of this test's run writes FILE (ranks of a killed mpirun
+# die about 1 s later; zombies do not count).
+wait_gone() {
+    for _ in $(seq 1 100); do
+        alive=0
+        for p in $(pgrep -f -- "-o $1" || true); do
+            st=$(ps -o stat= -p "$p" 2>/dev/null || true)
+            case "$st" in Z*|"") ;; *) alive=1 ;; esac
+        done
+        [ $alive -eq 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Kill -9 of mpirun at a random moment, then resume at another rank count.
+for seed in 1 2 3; do
+    f=kill$seed.h5
+    delay=$($PY -c "import random; random.seed($seed); print(round(random.uniform(0.8, 2.5), 2))")
+    $MPIRUN -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    wait_gone $f
+    check "kill -9 after ${delay}s: file valid" valid $f
+    echo "    (kill -9 after ${delay}s: $(h5attr $f trials_done)/$(h5attr $f trials_total) trials saved)"
+    np=$((seed + 1))
+    check "kill -9 after ${delay}s: resume at np $np exits 0" $MPIRUN -np $np "$OVS" $GRID --resume -o $f
+    check "kill -9 after ${delay}s: resumed results identical to uninterrupted" same ref.h5 $f
+done
+
+# A worker rank dies (SIGKILL from inside, like a failed node).
+$MPIRUN -np 3 "$OVS" $GRID --checkpoint-every 0.1 --fail-after-trials 40 -o crash.h5 >/dev/null 2>&1
+check "crashed rank: mpirun reports failure" test $? -ne 0
+wait_gone crash.h5
+check "crashed rank: file valid and incomplete" sh -c "$PY '$ROOT/tests/check_layout.py' crash.h5 >/dev/null && test \"\$($PY -c \"import h5py; print(h5py.File('crash.h5','r').attrs['complete'])\")\" = 0"
+cp crash.h5 crash.before
+"$OVS" $GRID -o crash.h5 2>err.txt
+check "rerun without --resume on an incomplete file: exit 2" test $? -eq 2
+check "... message names --resume and --force" sh -c "grep -q -- --resume err.txt && grep -q -- --force err.txt"
+check "... file untouched" cmp -s crash.h5 crash.before
+check "crashed rank: resume singleton" "$OVS" $GRID --resume -o crash.h5
+check "crashed rank: resumed results identical" same ref.h5 crash.h5
+
+# Signals: checkpoint and exit 75 (EX_TEMPFAIL), resumable.
+signal_case() { # SIGNAL LAUNCH(np or "single")
+    f=sig_$1_$2.h5 # mpirun itself exits 1 on SIGTERM (its ranks exit 75): see README
+    if [ "$2" = single ]; then
+        "$OVS" $GRID -o $f >/dev/null 2>&1 &
+    else
+        $MPIRUN -np "$2" "$OVS" $GRID -o $f >/dev/null 2>&1 &
+    fi
+    pid=$!
+    sleep 1.2
+    kill -s "$1" $pid
+    wait $pid
+    rc=$?
+    wait_gone $f
+    echo "    ($1 to $2: exit $rc, $(h5attr $f trials_done)/$(h5attr $f trials_total) trials saved)"
+    [ "$rc" -eq 75 ] || { [ "$1" = TERM ] && [ "$2" != single ] && [ "$rc" -ne 0 ]; } || return 1
+    valid $f && [ "$(h5attr $f complete)" = 0 ] || return 1
+    "$OVS" $GRID --resume -o $f >/dev/null 2>&1 && same ref.h5 $f
+}
+check "SIGUSR1 through mpirun -np 2: exit 75, valid partial file, resume identical" signal_case USR1 2
+check "SIGTERM through mpirun -np 2: partial file valid, resume identical" signal_case TERM 2
+check "SIGTERM to a singleton: exit 75, resume identical" signal_case TERM single
+check "SIGINT to a singleton: exit 75, resume identical" signal_case INT single
+
+# Resume refusals name the first differing setting and leave the file untouched.
+cp ref.h5 refcopy.h5
+sum0=$(md5sum refcopy.h5)
+refuse() { # SETTING ARGS...
+    setting=$1
+    shift
+    "$OVS" --quiet --resume -o refcopy.h5 "$@" 2>err.txt
+    rc=$?
+    [ $rc -ne 0 ] && grep -q -- "$setting" err.txt && [ "$(md5sum refcopy.h5)" = "$sum0" ]
+}
+B="--n 30,40 --k 1:7 --d 1:7"
+check "resume refuses another --seed" refuse --seed $B --trials 3 --max-iter 3000 --seed 7
+check "resume refuses another --tol" refuse --tol $B --trials 3 --max-iter 3000 --tol 1e-3
+check "resume refuses another --max-iter" refuse --max-iter $B --trials 3 --max-iter 2000
+check "resume refuses another --k" refuse --k --n 30,40 --k 1:8 --d 1:7 --trials 3 --max-iter 3000
+check "resume refuses another --d" refuse --d --n 30,40 --k 1:7 --d 2:7 --trials 3 --max-iter 3000
+check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 --max-iter 3000
+check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter 3000
+check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter 3000 --eta relu=0.2
+check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter 3000
+
+# Extending a finished sweep with more trials runs only the new ones.
+"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter 3000 -o ext.h5
+check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5
+check "extended file identical to a 3-trial run" same ref.h5 ext.h5
+check "complete sweep + --resume with same trials: exit 0" "$OVS" $GRID --resume -o ext.h5
+
+# Bad files and paths: one clear line, non-zero exit, nothing touched, before any training.
+echo "not hdf5" >text.h5
+cp text.h5 text.before
+"$OVS" $GRID --resume -o text.h5 2>err.txt
+rc=$?
+check "non-HDF5 file: exit non-zero with a message" sh -c "test $rc -ne 0 && grep -q 'not an HDF5 file' err.txt"
+check "non-HDF5 file: untouched" cmp -s text.h5 text.before
+head -c 4000 ref.h5 >trunc.h5
+cp trunc.h5 trunc.before
+"$OVS" $GRID --resume -o trunc.h5 2>err.txt
+check "truncated HDF5: error names it" grep -q 'not an HDF5 file (or truncated)' err.txt
+check "truncated HDF5: untouched" cmp -s trunc.h5 trunc.before
+$PY -c "import h5py; h5py.File('foreign.h5','w')['x'] = [1, 2, 3]"
+cp foreign.h5 foreign.before
+"$OVS" $GRID --resume -o foreign.h5 2>err.txt
+check "foreign HDF5: error" grep -q 'not written by ovsweep' err.txt
+check "foreign HDF5: untouched" cmp -s foreign.h5 foreign.before
+"$OVS" $GRID -o foreign.h5 2>err.txt
+check "foreign HDF5 without flags: refuses to overwrite" sh -c "cmp -s foreign.h5 foreign.before && grep -q -- --force err.txt"
+start=$(date +%s)
+"$OVS" -o nodir/out.h5 2>err.txt
+rc=$?
+check "missing directory (full default grid): exit non-zero at once" sh -c "test $rc -ne 0 && test \$((\$(date +%s) - $start)) -lt 10"
+check "missing directory: message" grep -q "does not exist" err.txt
+check "missing directory: one line" test "$(grep -c . err.txt)" = 1
+"$OVS" -o /proc/ovsweep-test.h5 2>err.txt
+check "unwritable directory: error" grep -q "not writable" err.txt
+"$OVS" -o text.before/x.h5 2>err.txt
+check "file used as a directory: error" grep -q "does not exist" err.txt
+"$OVS" $GRID --resume -o missing.h5 2>err.txt
+check "--resume of a missing file: error" sh -c "grep -q 'does not exist' err.txt && test ! -e missing.h5"
+mkdir adir
+"$OVS" $GRID --force -o adir 2>err.txt
+check "output is a directory: error" grep -q "is a directory" err.txt
+summary
