@@ -95,3 +95,30 @@ def test_tampered_success_count_is_detected_with_exit_3(run_cli, tiny_file, tmp_
                                     (0.96, "9"), (1.0, "+")])
 def test_text_heatmap_cell_characters(p, char):
     assert rethreshold.cell_char(p) == char
+
+
+def test_hits_exactly_at_the_budget_and_at_iteration_zero_count_as_success(tiny_file, tmp_path):
+    """0 <= hit <= budget, both ends inclusive: hit == max_iter is a success at max_iter (and
+    a failure at max_iter - 1); hit == 0 (fitted at initialisation) is a success at budget 0."""
+    path = tmp_path / "edges.h5"
+    shutil.copy(tiny_file, path)
+    with h5py.File(path, "a") as f:
+        g = f["n30_relu"]
+        max_iter = int(g.attrs["max_iter"])
+        hits, succ, its = g["ladder_hit_iter"][()], g["success"][()], g["iterations"][()]
+        hits[2, 2, 0, :], succ[2, 2, 0], its[2, 2, 0] = max_iter, 1, max_iter
+        hits[2, 2, 1, :], succ[2, 2, 1], its[2, 2, 1] = 0, 1, 0
+        g["ladder_hit_iter"][...], g["success"][...], g["iterations"][...] = hits, succ, its
+        sc = g["success_count"][()]
+        sc[2, 2] = int((succ[2, 2] & g["done"][2, 2]).sum())
+        g["success_count"][...] = sc
+        g["success_prob"][...] = sc / g["trials_done"][()]
+    grp = [x for x in load_sweep(str(path)).groups if x.name == "n30_relu"][0]
+    at_max = outcomes(grp, grp.tol, max_iter, use_ladder=True)
+    np.testing.assert_array_equal(at_max.success_count, grp.success_count)
+    assert at_max.success[2, 2, 0] and at_max.success[2, 2, 1]
+    below = outcomes(grp, grp.tol, max_iter - 1)
+    assert not below.success[2, 2, 0] and below.success[2, 2, 1]
+    zero = outcomes(grp, grp.tol, 0)
+    assert zero.success[2, 2, 1] and zero.success_count.sum() == 1
+    assert rethreshold.consistency(load_sweep(str(path)))["n30_relu"] is None

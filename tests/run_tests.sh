@@ -1,0 +1,49 @@
+#!/bin/sh
+# run_tests.sh - runs every test suite and ends with the total line "N passed, N failed".
+# Suites: C unit tests (plain and AddressSanitizer/UBSan builds), the MPI sweep and crash-
+# safety suites, the Python analysis tests, and the SLURM suite. Expects `make all unit`.
+cd "$(dirname "$0")/.." || exit 1
+export OPENBLAS_NUM_THREADS=1
+total_pass=0
+total_fail=0
+log=$(mktemp /tmp/ovsweep-suite.XXXXXX)
+
+# add_counts SUITE-NAME RC: read "N passed" / "N failed" from the suite's last summary line.
+add_counts() {
+    line=$(grep -E '[0-9]+ (passed|failed)' "$log" | tail -n 1)
+    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
+    f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
+    e=$(echo "$line" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+' || true)
+    p=${p:-0}
+    f=$((${f:-0} + ${e:-0}))
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # a crash counts as a failure
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    printf '%-34s %4d passed, %d failed\n' "$1" "$p" "$f"
+    [ "$2" -eq 0 ] || { echo "---- output of $1 ----"; tail -n 40 "$log"; echo "----"; }
+}
+
+run_suite() { # NAME COMMAND...
+    name=$1
+    shift
+    "$@" >"$log" 2>&1
+    add_counts "$name" $?
+}
+
+for t in build/test_*; do
+    run_suite "unit $(basename "$t")" "$t"
+done
+for t in build/asan/test_*; do
+    run_suite "unit $(basename "$t") (ASan+UBSan)" "$t"
+done
+run_suite "sweep (MPI)" sh tests/sweep_test.sh
+run_suite "crash safety (MPI)" sh tests/resume_test.sh
+if [ -d tests/python ]; then
+    run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+fi
+if [ -f tests/slurm_test.sh ]; then
+    run_suite "SLURM jobs" sh tests/slurm_test.sh
+fi
+rm -f "$log"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
