@@ -40,7 +40,7 @@ from .outcomes import Outcomes, outcomes
 WIDTH_DEFINITION = ("width = (kd/n at 90% success) / (kd/n at 10% success), a ratio >= 1; "
                     "log_width = its natural log")
 CI_METHOD = "95% profile likelihood (chi-square 1 df), no resampling"
-NOTE_M_LIMIT = 3.0   # explore the midpoint profile up to e^3 = 20x outside the tested kd/n range
+M_SEARCH_LIMIT = 3.0   # explore the midpoint profile up to e^3 = 20x outside the tested kd/n range
 
 
 def _nan() -> float:
@@ -158,12 +158,13 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
         return pf.loglik
 
     m_lo, m_hi = stats.profile_interval(prof_m, m, fit.loglik, step_m,
-                                        lo_x - NOTE_M_LIMIT, hi_x + NOTE_M_LIMIT)
+                                        lo_x - M_SEARCH_LIMIT, hi_x + M_SEARCH_LIMIT)
     res["midpoint_ci"] = [float(np.exp(m_lo)) if m_lo is not None else 0.0,
                           float(np.exp(m_hi)) if m_hi is not None else float("inf")]
     if m_lo is None or m_hi is None:
-        res["notes"].append("midpoint CI unbounded on one side within "
-                            f"[{np.exp(lo_x - NOTE_M_LIMIT):.3g}, {np.exp(hi_x + NOTE_M_LIMIT):.3g}]")
+        lo_lim, hi_lim = np.exp(lo_x - M_SEARCH_LIMIT), np.exp(hi_x + M_SEARCH_LIMIT)
+        res["notes"].append(f"midpoint CI unbounded on one side within [{lo_lim:.3g}, "
+                            f"{hi_lim:.3g}]")
 
     q = float(link.ppf(0.9) - link.ppf(0.1))
     res["log_width"] = q / abs(b)
@@ -360,7 +361,8 @@ def midpoint_text(fit: Dict, with_ci: bool = True) -> str:
         return f"- ({st})"
     if not with_ci:
         return fmt(fit["midpoint"])
-    return f"{fmt(fit['midpoint'])} [{fmt(fit['midpoint_ci'][0], 3)}, {fmt(fit['midpoint_ci'][1], 3)}]"
+    lo, hi = fit["midpoint_ci"]
+    return f"{fmt(fit['midpoint'])} [{fmt(lo, 3)}, {fmt(hi, 3)}]"
 
 
 def width_text(fit: Dict) -> str:
@@ -452,6 +454,7 @@ def _jsonable(obj):
 
 def to_json(result: Dict) -> str:
     doc = dict(result)
-    doc["json_note"] = ("non-finite numbers are null: a null CI end means unbounded (lower end 0 or "
-                        "upper end infinity), a null estimate means not estimable; see notes")
+    doc["json_note"] = ("non-finite numbers are written as null. A CI end that is unbounded is "
+                        "0 (midpoint lower end), 1 (width lower end) or null (upper end = "
+                        "infinity); a null estimate means not estimable; see each fit's notes")
     return json.dumps(_jsonable(doc), indent=2)

@@ -228,6 +228,12 @@ def plot_ladder(result: Dict, path: str) -> str:
         ax.errorbar(tol, mid, yerr=[mid - lo, hi - mid], marker="o", capsize=3,
                     label=f"n={g['n']}, {g['activation']}")
     ax.axhline(1.0, color="0.3", lw=1, ls=":", label="kd = n")
+    ax.axvline(2.5e-3, color="0.5", lw=1, ls="--")
+    ax.axvline(5e-2, color="0.5", lw=1, ls="--")
+    ax.text(2.5e-3, 1.0, " stated 2.5e-3", transform=ax.get_xaxis_transform(), fontsize=7,
+            va="top", color="0.3")
+    ax.text(5e-2, 1.0, " squared 5e-2", transform=ax.get_xaxis_transform(), fontsize=7,
+            va="top", color="0.3")
     ax.set_xscale("log")
     ax.set_xlabel("tolerance on ||f - y|| / ||y||")
     ax.set_ylabel(f"{result['parameter_count']}/n at 50% success")

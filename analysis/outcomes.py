@@ -104,8 +104,8 @@ def check_stored_counts(group: Group) -> Optional[str]:
     problems = []
     td = group.done.sum(axis=2)
     if not np.array_equal(td, group.trials_done):
-        problems.append(f"trials_done differs from sum(done) in {int((td != group.trials_done).sum())}"
-                        " cell(s)")
+        nbad = int((td != group.trials_done).sum())
+        problems.append(f"trials_done differs from sum(done) in {nbad} cell(s)")
     if group.ladder_hit_iter is not None:
         j = rung_index(group, group.tol)
         rec = from_ladder(group, j, group.max_iter).sum(axis=2)

@@ -141,7 +141,8 @@ def write_report(sweep: Sweep, outdir: str, link: str = "logit", effective: bool
         else:
             cols.append((lab_q, None, None))
             reading_notes.append(f"{g.name}: squared reading unavailable, no rung "
-                                 f"{math.sqrt(tol_s):.3g} in the ladder ({format_rungs(g.tol_ladder)})")
+                                 f"{math.sqrt(tol_s):.3g} in the ladder "
+                                 f"({format_rungs(g.tol_ladder)})")
             row += ["-", "-"]
         reading_rows.append((g, cols))
         reading_table.append(row)
@@ -175,9 +176,9 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
     var = result["parameter_count"]
     L = []
     L.append("# ovsweep report: success of gradient descent at fitting random labels\n")
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     L.append(f"File: `{sweep.path}`  \nStatus: **{sweep.status_line()}**  \n"
-             f"Generated: {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}"
-             f" by `python3 -m analysis report` (read-only; nothing re-trained)\n")
+             f"Generated: {now} by `python3 -m analysis report` (read-only; nothing re-trained)\n")
     if not sweep.complete:
         L.append("> **Partial file.** The sweep was still running or was interrupted when this "
                  "file was written: cells without finished trials are hatched grey ('no data') "

@@ -4,12 +4,12 @@
 #ifndef OVS_LINALG_H
 #define OVS_LINALG_H
 
-/* z (n x k) = x (n x d) * w^T (w: k x d): the pre-activations W x_i of every sample. */
-void ovs_linalg_preact(int n, int k, int d, const double *x, const double *w, double *z);
+/* zt (k x np) = w (k x d) * xt (d x np): the pre-activations w_j . x_i, samples along rows. */
+void ovs_linalg_preact(int k, int d, int np, const double *w, const double *xt, double *zt);
 
-/* g (k x d) = m^T (m: n x k) * x (n x d): the weight gradient given the per-sample,
- * per-unit factors m. */
-void ovs_linalg_grad(int n, int k, int d, const double *m, const double *x, double *g);
+/* g (k x d) = mt (k x np) * xt^T (xt: d x np): the weight gradient from the per-unit,
+ * per-sample factors mt. */
+void ovs_linalg_grad(int k, int d, int np, const double *mt, const double *xt, double *g);
 
 /* Make BLAS single-threaded in this process (one rank = one core). */
 void ovs_linalg_single_thread(void);

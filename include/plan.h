@@ -28,6 +28,7 @@ typedef struct ovs_plan {
     const int *k, *d; /* the config's arrays */
     int max_iter;
     double tol;
+    int kernel;
     double ladder[OVS_LADDER_MAX];
     int n_ladder;
     uint64_t seed;

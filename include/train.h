@@ -17,8 +17,16 @@
 
 #define OVS_LADDER_MAX 16
 
+/* Which code computes the two matrix products of a step (both in float64; they differ only
+ * in rounding): the hand-written register-blocked kernels (smallmm.h, the default: several
+ * times faster at these sizes) or CBLAS (OpenBLAS). */
+enum { OVS_KERNEL_SIMD = 0, OVS_KERNEL_BLAS = 1 };
+const char *ovs_train_kernel_name(int kernel);
+int ovs_train_kernel_find(const char *name); /* -1 if unknown */
+
 typedef struct ovs_train_opts {
     const ovs_activation *act;
+    int kernel; /* OVS_KERNEL_* */
     double eta;
     int max_iter;
     double tol;
@@ -44,12 +52,16 @@ typedef struct ovs_train_result {
     int ladder_hit[OVS_LADDER_MAX]; /* first t with rel. error < ladder[j]; -1 if never */
 } ovs_train_result;
 
+/* Buffers of one trial, 64-byte aligned. Samples run along rows ("transposed" layout) padded
+ * to np = n rounded up to the vector length; padding entries are kept at zero. */
 typedef struct ovs_train_workspace {
-    int n, k, d;
+    int n, k, d, np;
+    double *xt;  /* d x np, X transposed */
+    double *xp;  /* n x dp, X with rows padded to dp = d rounded up to the vector length */
     double *w;   /* k x d, current weights */
-    double *z;   /* n x k, pre-activations, then phi'(z) * v_j * r_i */
-    double *phi; /* n x k, phi(z) */
-    double *f;   /* n, network outputs, then residuals r = f - y */
+    double *zt;  /* k x np, pre-activations W x_i, then phi'(.) v_j r_i */
+    double *phi; /* k x np, phi(W x_i) */
+    double *r;   /* np, residuals f(x_i) - y_i (0 in the padding) */
     double *g;   /* k x d, gradient */
 } ovs_train_workspace;
 
@@ -63,8 +75,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *opts, ovs_train_wo
 
 /* Evaluate L(W) (eq. 2.1) and, if grad is not NULL, its gradient (k x d) at w.
  * For tests (finite differences) and diagnostics; not used in the GD loop. */
-int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, const double *w,
-                        ovs_train_workspace *ws, double *loss, double *grad);
+int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int kernel,
+                        const double *w, ovs_train_workspace *ws, double *loss, double *grad);
 
 /* The fixed tolerance ladder 1e-1, 5e-2, 3e-2, 2e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 5e-4, ...,
  * keeping the rungs > tol and appending tol itself. 5e-2 = sqrt(2.5e-3) is the threshold of

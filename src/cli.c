@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "status.h"
+#include "train.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +14,7 @@
 
 enum {
     OPT_N = 256, OPT_ACT, OPT_K, OPT_D, OPT_TRIALS, OPT_SEED, OPT_ETA, OPT_MAX_ITER, OPT_TOL,
-    OPT_CHECKPOINT, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
+    OPT_CHECKPOINT, OPT_KERNEL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
 };
 
 /* One table drives getopt_long and --help, so the two cannot drift apart. */
@@ -36,6 +37,8 @@ static const option_row rows[] = {
     {{"max-iter", required_argument, NULL, OPT_MAX_ITER}, "N", "GD updates per trial [15000]"},
     {{"tol", required_argument, NULL, OPT_TOL}, "X",
      "success iff ||f(W)-y||/||y|| < X, 0 < X < 1 [2.5e-3]"},
+    {{"kernel", required_argument, NULL, OPT_KERNEL}, "NAME",
+     "matrix products: simd (hand-written) or blas (OpenBLAS) [simd]"},
     {{"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT}, "SEC",
      "rewrite the output file every SEC seconds [60]"},
     {{"resume", no_argument, NULL, OPT_RESUME}, NULL,
@@ -256,6 +259,7 @@ static void set_defaults(ovs_config *c)
     c->seed = 2019;
     c->max_iter = 15000;
     c->tol = 2.5e-3;
+    c->kernel = OVS_KERNEL_SIMD;
     c->checkpoint_every = 60;
 }
 
@@ -348,6 +352,11 @@ static int handle(int opt, const char *arg, ovs_config *c, const char **eta_arg,
             return fail(err, errlen, "--checkpoint-every: '%s' is not a number of seconds "
                                      "in (0, 1e7]", arg);
         c->checkpoint_every = x;
+        break;
+    case OPT_KERNEL:
+        if (ovs_train_kernel_find(arg) < 0)
+            return fail(err, errlen, "--kernel: unknown kernel '%s' (known: simd,blas)", arg);
+        c->kernel = ovs_train_kernel_find(arg);
         break;
     case OPT_FAIL_AFTER:
         if (parse_long(arg, 1, LONG_MAX, &v) != OVS_OK)

@@ -144,7 +144,8 @@ static char *config_json(const ovs_config *c, const ovs_plan *p)
     if (!b)
         return NULL;
     b[0] = '\0';
-    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": \"gd\", ", OVS_PROTOCOL_VERSION);
+    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": \"gd\", \"kernel\": \"%s\", ",
+           OVS_PROTOCOL_VERSION, ovs_train_kernel_name(c->kernel));
     append(&b, &len, &cap, "\"seed\": %llu, ", (unsigned long long)c->seed);
     append_ints(&b, &len, &cap, "n", c->n_values, c->n_count);
     append(&b, &len, &cap, "\"activations\": [");
@@ -203,6 +204,7 @@ static herr_t write_root_attrs(hid_t f, const ovs_config *c, const ovs_plan *p,
     TRY(attr_scalar(f, "tol", H5T_NATIVE_DOUBLE, &c->tol));
     TRY(attr_array(f, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder, (hsize_t)p->n_ladder));
     TRY(attr_str(f, "method", "gd"));
+    TRY(attr_str(f, "kernel", ovs_train_kernel_name(c->kernel)));
     TRY(attr_str(f, "groups", groups));
     TRY(attr_scalar(f, "n_ranks", H5T_NATIVE_INT32, &nr));
     TRY(attr_str(f, "start_time_utc", prov->start_time));
@@ -712,6 +714,11 @@ static int check_config(hid_t f, const char *path, const ovs_config *c, const ov
     if (!read_attr(f, "tol", H5T_NATIVE_DOUBLE, &tol, 1) || tol != c->tol)
         return set_err(err, errlen, "%s: --tol differs (file %.17g, command %.17g)", path, tol,
                        c->tol);
+    char kernel[32];
+    if (!read_attr_str(f, "kernel", kernel, sizeof kernel) ||
+        strcmp(kernel, ovs_train_kernel_name(c->kernel)) != 0)
+        return set_err(err, errlen, "%s: --kernel differs (file %s, command %s)", path, kernel,
+                       ovs_train_kernel_name(c->kernel));
     n = read_attr(f, "tol_ladder", H5T_NATIVE_DOUBLE, ladder, OVS_LADDER_MAX);
     if (n != p->n_ladder || memcmp(ladder, p->ladder, sizeof(double) * (size_t)n) != 0)
         return set_err(err, errlen, "%s: the tolerance ladder differs", path);

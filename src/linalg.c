@@ -3,22 +3,21 @@
 
 #include <cblas.h>
 
-void ovs_linalg_preact(int n, int k, int d, const double *x, const double *w, double *z)
+void ovs_linalg_preact(int k, int d, int np, const double *w, const double *xt, double *zt)
 {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, d, /* z = x w^T */
-                1.0, x, d, /* x: n x d */
-                w, d,      /* w: k x d, used transposed */
-                0.0, z, k  /* z: n x k */);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, np, d, /* zt = w xt */
+                1.0, w, d, /* w: k x d */
+                xt, np,    /* xt: d x np */
+                0.0, zt, np /* zt: k x np */);
 }
 
-void ovs_linalg_grad(int n, int k, int d, const double *m, const double *x, double *g)
+void ovs_linalg_grad(int k, int d, int np, const double *mt, const double *xt, double *g)
 {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, n, /* g = m^T x */
-                1.0, m, k, /* m: n x k, used transposed */
-                x, d,      /* x: n x d */
-                0.0, g, d  /* g: k x d */);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, d, np, /* g = mt xt^T */
+                1.0, mt, np, /* mt: k x np */
+                xt, np,      /* xt: d x np, used transposed */
+                0.0, g, d    /* g: k x d */);
 }
-
 void ovs_linalg_single_thread(void)
 {
     openblas_set_num_threads(1);

@@ -26,6 +26,7 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
     p->d = cfg->d_values;
     p->max_iter = cfg->max_iter;
     p->tol = cfg->tol;
+    p->kernel = cfg->kernel;
     p->n_ladder = ovs_train_ladder(cfg->tol, p->ladder, OVS_LADDER_MAX);
     p->seed = cfg->seed;
     p->n_items = (int64_t)p->n_groups * p->K * p->D * p->T;
@@ -80,6 +81,7 @@ ovs_train_opts ovs_plan_train_opts(const ovs_plan *p, int g)
 {
     ovs_train_opts o = {0};
     o.act = p->groups[g].act;
+    o.kernel = p->kernel;
     o.eta = p->groups[g].eta;
     o.max_iter = p->max_iter;
     o.tol = p->tol;

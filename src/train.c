@@ -2,24 +2,49 @@
 #include "train.h"
 
 #include "linalg.h"
+#include "simd.h"
+#include "smallmm.h"
 #include "status.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+const char *ovs_train_kernel_name(int kernel)
+{
+    return kernel == OVS_KERNEL_BLAS ? "blas" : kernel == OVS_KERNEL_SIMD ? "simd" : "?";
+}
+
+int ovs_train_kernel_find(const char *name)
+{
+    return strcmp(name, "simd") == 0 ? OVS_KERNEL_SIMD
+           : strcmp(name, "blas") == 0 ? OVS_KERNEL_BLAS
+                                       : -1;
+}
+
+static double *alloc_aligned(size_t count)
+{
+    size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
+    double *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
 {
-    *ws = (ovs_train_workspace){.n = n, .k = k, .d = d};
+    *ws = (ovs_train_workspace){.n = n, .k = k, .d = d, .np = ovs_pad(n)};
     if (n < 1 || k < 1 || d < 1)
         return OVS_EINVAL;
-    size_t nk = (size_t)n * (size_t)k, kd = (size_t)k * (size_t)d;
-    ws->w = malloc(sizeof(double) * kd);
-    ws->z = malloc(sizeof(double) * nk);
-    ws->phi = malloc(sizeof(double) * nk);
-    ws->f = malloc(sizeof(double) * (size_t)n);
-    ws->g = malloc(sizeof(double) * kd);
-    if (!ws->w || !ws->z || !ws->phi || !ws->f || !ws->g) {
+    size_t np = (size_t)ws->np, kd = (size_t)k * (size_t)d;
+    ws->xt = alloc_aligned((size_t)d * np);
+    ws->xp = alloc_aligned((size_t)n * (size_t)ovs_pad(d));
+    ws->w = alloc_aligned(kd);
+    ws->zt = alloc_aligned((size_t)k * np);
+    ws->phi = alloc_aligned((size_t)k * np);
+    ws->r = alloc_aligned(np);
+    ws->g = alloc_aligned(kd);
+    if (!ws->xt || !ws->xp || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
     }
@@ -28,12 +53,14 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
 
 void ovs_train_workspace_free(ovs_train_workspace *ws)
 {
+    free(ws->xt);
+    free(ws->xp);
     free(ws->w);
-    free(ws->z);
+    free(ws->zt);
     free(ws->phi);
-    free(ws->f);
+    free(ws->r);
     free(ws->g);
-    ws->w = ws->z = ws->phi = ws->f = ws->g = NULL;
+    ws->xt = ws->xp = ws->w = ws->zt = ws->phi = ws->r = ws->g = NULL;
 }
 
 int ovs_train_ladder(double tol, double *ladder, int max_rungs)
@@ -48,38 +75,78 @@ int ovs_train_ladder(double tol, double *ladder, int max_rungs)
     return m;
 }
 
-/* Forward pass at ws->w: z = X W^T, phi = phi(z), z <- phi'(z), f <- r = phi v - y.
- * Returns ||r||. */
-static double forward(const ovs_problem *p, const ovs_activation *act, ovs_train_workspace *ws)
+/* X (n x d) into xt (d x np) and xp (n x dp), padding zero. */
+static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
-    const int n = p->n, k = p->k;
-    ovs_linalg_preact(n, k, p->d, p->x, ws->w, ws->z);
-    act->eval(ws->z, ws->phi, ws->z, (size_t)n * (size_t)k);
+    const size_t np = (size_t)ws->np, d = (size_t)p->d, dp = (size_t)ovs_pad(p->d);
+    memset(ws->xt, 0, sizeof(double) * d * np);
+    memset(ws->xp, 0, sizeof(double) * (size_t)p->n * dp);
+    for (size_t i = 0; i < (size_t)p->n; i++)
+        for (size_t l = 0; l < d; l++) {
+            ws->xt[l * np + i] = p->x[i * d + l];
+            ws->xp[i * dp + l] = p->x[i * d + l];
+        }
+}
+
+/* r = phi^T v - y over the n samples (phi: k x np); returns ||r||^2. Each f(x_i) sums the
+ * units j in order. */
+OVS_CLONES
+static double residual(int n, int k, int np, const double *restrict phi,
+                       const double *restrict v, const double *restrict y, double *restrict r)
+{
+    for (int i = 0; i < n; i++)
+        r[i] = 0.0;
+    for (int j = 0; j < k; j++) {
+        const double *phi_j = phi + (size_t)j * (size_t)np, vj = v[j];
+        for (int i = 0; i < n; i++)
+            r[i] += vj * phi_j[i];
+    }
     double r2 = 0.0;
     for (int i = 0; i < n; i++) {
-        const double *phi_i = ws->phi + (size_t)i * (size_t)k;
-        double fi = 0.0;
-        for (int j = 0; j < k; j++)
-            fi += phi_i[j] * p->v[j];
-        double ri = fi - p->y[i];
-        ws->f[i] = ri;
-        r2 += ri * ri;
+        r[i] -= y[i];
+        r2 += r[i] * r[i];
     }
-    return sqrt(r2);
+    return r2;
+}
+
+/* mt_ji <- phi'(w_j . x_i) v_j r_i in place (padding columns zeroed). */
+OVS_CLONES
+static void scale_factors(int n, int k, int np, const double *restrict v,
+                          const double *restrict r, double *restrict mt)
+{
+    for (int j = 0; j < k; j++) {
+        double *m_j = mt + (size_t)j * (size_t)np, vj = v[j];
+        for (int i = 0; i < n; i++)
+            m_j[i] *= vj * r[i];
+        for (int i = n; i < np; i++)
+            m_j[i] = 0.0;
+    }
+}
+
+/* Forward pass at ws->w: zt = W X^T, phi = phi(zt), zt <- phi'(zt), r = f - y.
+ * Returns ||r||. */
+static double forward(const ovs_problem *p, const ovs_activation *act, int kernel,
+                      ovs_train_workspace *ws)
+{
+    const int k = p->k, np = ws->np;
+    if (kernel == OVS_KERNEL_BLAS)
+        ovs_linalg_preact(k, p->d, np, ws->w, ws->xt, ws->zt);
+    else
+        ovs_smallmm_preact(k, p->d, np, ws->w, ws->xt, ws->zt);
+    act->eval(ws->zt, ws->phi, ws->zt, (size_t)k * (size_t)np);
+    return sqrt(residual(p->n, k, np, ws->phi, p->v, p->y, ws->r));
 }
 
 /* Gradient after forward(): grad = diag(v) phi'(W X^T) diag(r) X (Sec. 4 / eq. 2.1),
- * i.e. g = M^T X with M_ij = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. */
-static double gradient(const ovs_problem *p, ovs_train_workspace *ws)
+ * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. */
+static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
 {
-    const int n = p->n, k = p->k, d = p->d;
-    for (int i = 0; i < n; i++) {
-        double *m_i = ws->z + (size_t)i * (size_t)k;
-        double ri = ws->f[i];
-        for (int j = 0; j < k; j++)
-            m_i[j] *= p->v[j] * ri;
-    }
-    ovs_linalg_grad(n, k, d, ws->z, p->x, ws->g);
+    const int k = p->k, d = p->d, np = ws->np;
+    scale_factors(p->n, k, np, p->v, ws->r, ws->zt);
+    if (kernel == OVS_KERNEL_BLAS)
+        ovs_linalg_grad(k, d, np, ws->zt, ws->xt, ws->g);
+    else
+        ovs_smallmm_grad(p->n, k, d, np, ws->zt, ws->xp, ws->g);
     double g2 = 0.0;
     for (int i = 0; i < k * d; i++)
         g2 += ws->g[i] * ws->g[i];
@@ -96,7 +163,7 @@ static void record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_
 static int check_args(const ovs_problem *p, const ovs_train_opts *o,
                       const ovs_train_workspace *ws)
 {
-    if (!o->act || !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
+    if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) || !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
         o->n_ladder > OVS_LADDER_MAX || o->ladder[o->n_ladder - 1] != o->tol)
         return OVS_EINVAL;
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d || !(p->y_norm > 0))
@@ -115,11 +182,12 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
     for (int j = 0; j < OVS_LADDER_MAX; j++)
         res->ladder_hit[j] = -1;
     memcpy(ws->w, p->w0, sizeof(double) * (size_t)kd);
+    load_inputs(p, ws);
 
     int t = 0;
     double rel;
     for (;;) {
-        double rnorm = forward(p, o->act, ws);
+        double rnorm = forward(p, o->act, o->kernel, ws);
         rel = rnorm / p->y_norm;
         /* isfinite on the norm: any NaN/Inf residual entry makes it non-finite. */
         if (!isfinite(rnorm)) {
@@ -133,7 +201,7 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
         }
         if (t == o->max_iter)
             break;
-        double gnorm = gradient(p, ws);
+        double gnorm = gradient(p, o->kernel, ws);
         if (!isfinite(gnorm)) {
             res->diverged = 1;
             break;
@@ -165,17 +233,18 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
     return OVS_OK;
 }
 
-int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, const double *w,
-                        ovs_train_workspace *ws, double *loss, double *grad)
+int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int kernel,
+                        const double *w, ovs_train_workspace *ws, double *loss, double *grad)
 {
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
     const int kd = p->k * p->d;
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
-    double rnorm = forward(p, act, ws);
+    load_inputs(p, ws);
+    double rnorm = forward(p, act, kernel, ws);
     *loss = 0.5 * rnorm * rnorm;
     if (grad) {
-        gradient(p, ws);
+        gradient(p, kernel, ws);
         memcpy(grad, ws->g, sizeof(double) * (size_t)kd);
     }
     return OVS_OK;

@@ -30,11 +30,10 @@ run_suite() { # NAME COMMAND...
     add_counts "$name" $?
 }
 
-for t in build/test_*; do
-    run_suite "unit $(basename "$t")" "$t"
-done
-for t in build/asan/test_*; do
-    run_suite "unit $(basename "$t") (ASan+UBSan)" "$t"
+for t in build/test_* build/asan/test_*; do
+    case "$t" in *.d) continue ;; esac
+    case "$t" in build/asan/*) tag=" (ASan+UBSan)" ;; *) tag="" ;; esac
+    run_suite "unit $(basename "$t")$tag" "$t"
 done
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh

@@ -121,7 +121,8 @@ def write_sweep(path, *, groups=((100, "softplus"),), k=range(1, 26), d=range(1,
                             hits[ki, di, t, :reached] = hit[:reached]
                             iterations[ki, di, t] = max_iter
                             hi = ladder[reached - 1] if reached else ladder[0] * 3
-                            final[ki, di, t] = ladder[reached] + rng.random() * (hi - ladder[reached])
+                            lo = ladder[reached]
+                            final[ki, di, t] = lo + rng.random() * (hi - lo)
             tdone = done.sum(axis=2).astype(np.int32)
             scount = (success & done).sum(axis=2).astype(np.int32)
             with np.errstate(invalid="ignore", divide="ignore"):

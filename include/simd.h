@@ -1,0 +1,27 @@
+/* simd.h - portable 8-lane double vectors (GCC vector extensions) for the hand-written
+ * kernels. The lanes are semantic: the same code computes the same per-lane results on every
+ * instruction set; the compiler maps a vector to 1 AVX-512, 2 AVX2 or 4 SSE2 registers.
+ * The hot functions are built for several instruction sets (target_clones) and the best one
+ * the CPU supports is picked at load time. */
+#ifndef OVS_SIMD_H
+#define OVS_SIMD_H
+
+#include <stdint.h>
+
+#define OVS_VL 8
+typedef double ovs_v8d __attribute__((vector_size(64), aligned(8), may_alias));
+typedef int64_t ovs_v8i __attribute__((vector_size(64), aligned(8), may_alias));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define OVS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define OVS_CLONES
+#endif
+
+/* Round n up to a multiple of the vector length (row strides of padded buffers). */
+static inline int ovs_pad(int n)
+{
+    return (n + OVS_VL - 1) / OVS_VL * OVS_VL;
+}
+
+#endif
