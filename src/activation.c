@@ -30,7 +30,7 @@ static double sigmoid(double z)
  * value: an absolute error below 1e-307 in phi and phi').
  * log1p(e) for e in (0, 1] = 2 atanh(s) with s = e / (2 + e) in (0, 1/3], the odd series
  * truncated after s^33 (truncation < 2e-17 relative). No 1 + e is ever rounded, so tiny e keep
- * full relative accuracy. The bound checked by tests/test_train.c: within 4 ulp of a long
+ * full relative accuracy. The bound checked by tests/test_train.c: within 6 ulp of a long
  * double reference for phi and phi' (absolute 1e-300 near underflow). */
 #define LOG2E 1.4426950408889634074
 #define LN2_HI 6.93147180369123816490e-01

@@ -4,9 +4,14 @@
 # refusals, extending trials, and bad files or paths that must never cost data.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
-GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter 3000"
+GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter 8000"
 
+# The reference run; its wall time T sets when the interruptions below strike (fractions of
+# T), so they land mid-run on a faster or slower machine alike.
+t0=$(date +%s.%N)
 check "reference run (np 2)" $MPIRUN -np 2 "$OVS" $GRID -o ref.h5
+T=$($PY -c "print(max(1.0, $(date +%s.%N) - $t0))")
+echo "    (reference run: ${T}s)"
 
 # wait_gone FILE: until no process of this test's run writes FILE (ranks of a killed mpirun
 # die about 1 s later; zombies do not count).
@@ -26,7 +31,7 @@ wait_gone() {
 # Kill -9 of mpirun at a random moment, then resume at another rank count.
 for seed in 1 2 3; do
     f=kill$seed.h5
-    delay=$($PY -c "import random; random.seed($seed); print(round(random.uniform(0.8, 2.5), 2))")
+    delay=$($PY -c "import random; random.seed($seed); print(round(random.uniform(0.3, 0.7) * $T, 2))")
     $MPIRUN -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     pid=$!
     sleep "$delay"
@@ -62,7 +67,7 @@ signal_case() { # SIGNAL LAUNCH(np or "single")
         $MPIRUN -np "$2" "$OVS" $GRID -o $f >/dev/null 2>&1 &
     fi
     pid=$!
-    sleep 1.2
+    sleep "$($PY -c "print(0.5 * $T)")"
     kill -s "$1" $pid
     wait $pid
     rc=$?
@@ -73,7 +78,8 @@ signal_case() { # SIGNAL LAUNCH(np or "single")
     "$OVS" $GRID --resume -o $f >/dev/null 2>&1 && same ref.h5 $f
 }
 check "SIGUSR1 through mpirun -np 2: exit 75, valid partial file, resume identical" signal_case USR1 2
-check "SIGTERM through mpirun -np 2: partial file valid, resume identical" signal_case TERM 2
+# mpirun forwards SIGTERM only after 1 s: one rank keeps the sweep running long enough.
+check "SIGTERM through mpirun -np 1: partial file valid, resume identical" signal_case TERM 1
 check "SIGTERM to a singleton: exit 75, resume identical" signal_case TERM single
 check "SIGINT to a singleton: exit 75, resume identical" signal_case INT single
 
@@ -88,18 +94,19 @@ refuse() { # SETTING ARGS...
     [ $rc -ne 0 ] && grep -q -- "$setting" err.txt && [ "$(md5sum refcopy.h5)" = "$sum0" ]
 }
 B="--n 30,40 --k 1:7 --d 1:7"
-check "resume refuses another --seed" refuse --seed $B --trials 3 --max-iter 3000 --seed 7
-check "resume refuses another --tol" refuse --tol $B --trials 3 --max-iter 3000 --tol 1e-3
+check "resume refuses another --seed" refuse --seed $B --trials 3 --max-iter 8000 --seed 7
+check "resume refuses another --tol" refuse --tol $B --trials 3 --max-iter 8000 --tol 1e-3
 check "resume refuses another --max-iter" refuse --max-iter $B --trials 3 --max-iter 2000
-check "resume refuses another --k" refuse --k --n 30,40 --k 1:8 --d 1:7 --trials 3 --max-iter 3000
-check "resume refuses another --d" refuse --d --n 30,40 --k 1:7 --d 2:7 --trials 3 --max-iter 3000
-check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 --max-iter 3000
-check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter 3000
-check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter 3000 --eta relu=0.2
-check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter 3000
+check "resume refuses another --k" refuse --k --n 30,40 --k 1:8 --d 1:7 --trials 3 --max-iter 8000
+check "resume refuses another --d" refuse --d --n 30,40 --k 1:7 --d 2:7 --trials 3 --max-iter 8000
+check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 --max-iter 8000
+check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter 8000
+check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter 8000 --eta relu=0.2
+check "resume refuses another --kernel" refuse --kernel $B --trials 3 --max-iter 8000 --kernel blas
+check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter 8000
 
 # Extending a finished sweep with more trials runs only the new ones.
-"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter 3000 -o ext.h5
+"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter 8000 -o ext.h5
 check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5
 check "extended file identical to a 3-trial run" same ref.h5 ext.h5
 check "complete sweep + --resume with same trials: exit 0" "$OVS" $GRID --resume -o ext.h5

@@ -1,0 +1,58 @@
+"""numpy_yardstick.py - the same GD step in straightforward NumPy float64, as the yardstick
+for `make bench` (issue: >= 10x its per-iteration speed). One thread (OPENBLAS_NUM_THREADS=1
+is set by bench/run_bench.sh). Prints one line per (activation, n, k, d): us/iter."""
+import sys
+import time
+
+import numpy as np
+
+
+def softplus(z):
+    return np.logaddexp(0.0, z)
+
+
+def sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def relu_deriv(z):
+    return (z >= 0).astype(np.float64)
+
+
+ACTS = {"softplus": (softplus, sigmoid, 0.15), "relu": (relu, relu_deriv, 0.1)}
+
+
+def bench(act, n, k, d, iters, reps=3):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, d))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = rng.standard_normal(n)
+    v = np.zeros(k)
+    h = k // 2
+    v[:h] = np.linalg.norm(y) / np.sqrt(k * n)
+    v[h:2 * h] = -v[:h]
+    phi, dphi, eta = ACTS[act]
+    best = 1e30
+    for _ in range(reps):
+        w = rng.standard_normal((k, d))
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            z = x @ w.T                          # n x k
+            r = phi(z) @ v - y                   # residual
+            if not np.isfinite(np.linalg.norm(r)):
+                break
+            g = (dphi(z) * np.outer(r, v)).T @ x  # k x d
+            w -= eta * g
+        best = min(best, (time.perf_counter() - t0) / iters)
+    return best
+
+
+if __name__ == "__main__":
+    iters = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    for act in ("softplus", "relu"):
+        for n, k, d in ((100, 10, 10), (200, 25, 25), (200, 8, 25), (100, 25, 4)):
+            print(f"numpy {act} {n} {k} {d} {bench(act, n, k, d, iters) * 1e6:.2f}")
