@@ -81,6 +81,11 @@ bench:
 	@$(MAKE) --no-print-directory all build/bench_kernel
 	sh bench/run_bench.sh
 
+bench-full:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all build/bench_kernel
+	FULL=1 sh bench/run_bench.sh
+
 build/bench_kernel: bench/bench_kernel.c $(PURE_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
@@ -93,5 +98,5 @@ build bin build/asan:
 	mkdir -p $@
 clean:
 	rm -rf build bin
-.PHONY: all deps test unit quickstart bench lint clean
+.PHONY: all deps test unit quickstart bench bench-full lint clean
 -include $(wildcard build/*.d build/asan/*.d)

@@ -1,7 +1,7 @@
 """Post-hoc analysis of ovsweep sweep files (read-only; never re-trains).
 
 Run as ``python3 -m analysis COMMAND FILE ...`` from the repository root.
-Commands: ``heatmap``, ``boundary``, ``rethreshold``, ``report`` (see analysis/USAGE.md).
+Commands: ``heatmap``, ``boundary``, ``rethreshold``, ``report`` (see docs/ANALYSIS.md).
 
 Modules, by concern:
 

@@ -1,4 +1,4 @@
-"""python3 -m analysis COMMAND FILE ... (see analysis/cli.py and analysis/USAGE.md)."""
+"""python3 -m analysis COMMAND FILE ... (see analysis/cli.py and docs/ANALYSIS.md)."""
 
 import sys
 

@@ -71,10 +71,10 @@ cmd_install() {
     if ! "${apt[@]}" install $need >&2; then
         say "install failed; updating the package lists and trying again"
         # shellcheck disable=SC2086
-        apt-get -o DPkg::Lock::Timeout=900 -q update >&2 && "${apt[@]}" install $need >&2 || {
+        if ! apt-get -o DPkg::Lock::Timeout=900 -q update >&2 || ! "${apt[@]}" install $need >&2; then
             say "could not install: $need"
             exit 3
-        }
+        fi
     fi
 }
 
@@ -184,6 +184,13 @@ start_munged() {
     # munged runs as user munge. It wants every directory above its socket traversable by
     # all, and its key readable only by itself.
     chmod go+x "$DIR"
+    local up
+    up=$(cd "$DIR/.." && pwd)
+    while [ "$up" != / ]; do
+        [ "$(($(stat -c %#a "$up") & 1))" = 1 ] ||
+            die "munged needs every directory above its socket to be searchable by all: chmod o+x $up (or OVSWEEP_SLURM_AUTH=none)"
+        up=$(dirname "$up")
+    done
     install -d -o munge -g munge -m 0755 "$m"
     if [ ! -s "$m/key" ]; then
         (umask 077 && head -c 1024 /dev/urandom >"$m/key")
@@ -239,7 +246,7 @@ cancel_jobs() {
     pid_of "$DIR/pid/slurmctld.pid" slurmctld >/dev/null || return 0
     ids=$(squeue -h -o %i 2>/dev/null || true)
     [ -n "$ids" ] || return 0
-    say "cancelling jobs: $(echo $ids)"
+    say "cancelling jobs: $(echo "$ids" | tr '\n' ' ')"
     # shellcheck disable=SC2086
     scancel $ids 2>/dev/null || true
     killwait=$(sed -n 's/^KillWait=//p' "$CONF")

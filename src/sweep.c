@@ -69,6 +69,8 @@ typedef struct sweep {
     int draining, parked, want_stop;
     int64_t done_total, success_total;
     double t_start, t_last_ckpt, t_last_progress;
+    int n_ckpt;                /* checkpoints written, and their wall time */
+    double ckpt_seconds, ckpt_max;
     /* global cell counts of the last checkpoint [groups][K][D] */
     int32_t *success_count, *trials_done;
 } sweep;
@@ -172,8 +174,13 @@ static int checkpoint(sweep *s)
     MPI_Bcast(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time, MPI_CHAR, 0, s->comm);
     MPI_Bcast(s->prov.finish_time, sizeof s->prov.finish_time, MPI_CHAR, 0, s->comm);
     char err[OVS_ERR_MAX];
+    double t0 = now();
     int rc = ovs_h5_write(s->comm, s->cfg->output, s->cfg, p, &s->prov, &sum, s->recs, s->nrec,
                           err, sizeof err);
+    double dt = now() - t0;
+    s->n_ckpt++;
+    s->ckpt_seconds += dt;
+    s->ckpt_max = dt > s->ckpt_max ? dt : s->ckpt_max;
     if (rc != OVS_OK && s->rank == 0)
         fprintf(stderr, "ovsweep: %s\n", err);
     s->done_total = sum.total_done;
@@ -531,10 +538,12 @@ static void final_report(const sweep *s, int status)
     if (status == OVS_EXIT_OK || status == OVS_EXIT_INTERRUPTED)
         for (int g = 0; g < s->plan.n_groups; g++)
             ovs_report_heatmap(stdout, &s->plan, g, s->success_count, s->trials_done);
+    printf("\novsweep: %d checkpoint(s) written, %.3f s on average, %.3f s at most\n",
+           s->n_ckpt, s->n_ckpt ? s->ckpt_seconds / s->n_ckpt : 0.0, s->ckpt_max);
     if (status == OVS_EXIT_OK)
-        printf("\novsweep: complete: %s\n", s->cfg->output);
+        printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
-        printf("\novsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
+        printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
                (long long)s->done_total, (long long)s->plan.n_items, s->cfg->output);
     fflush(stdout);
 }

@@ -20,6 +20,23 @@ check "h5same detects other results (max-iter 1499)" sh -c "! sh '$ROOT/tests/h5
 check "n_ranks attribute records the rank count" test "$(h5attr np7.h5 n_ranks)" = 7
 check "complete = 1 after a finished sweep" test "$(h5attr np2.h5 complete)" = 1
 
+# The two kernels (hand-written and CBLAS) differ only in rounding: on a grid with both
+# outcomes the success decisions are the same and the final errors agree closely.
+KGRID="--quiet --n 20 --k 3:12:3 --d 3:12:3 --trials 3 --max-iter 4000"
+check "--kernel simd run" "$OVS" $KGRID --kernel simd -o ksimd.h5
+check "--kernel blas run" "$OVS" $KGRID --kernel blas -o kblas.h5
+check "kernels: same success decisions, final errors within 1e-9 relative" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('ksimd.h5', 'r'), h5py.File('kblas.h5', 'r')
+assert a.attrs['kernel'] == 'simd' and b.attrs['kernel'] == 'blas'
+for g in a.attrs['groups'].split(','):
+    sa, sb = a[g]['success'][:], b[g]['success'][:]
+    assert 0 < sa.sum() < sa.size, (g, 'needs both outcomes')
+    assert (sa == sb).all(), (g, int((sa != sb).sum()))
+    ea, eb = a[g]['final_rel_err'][:], b[g]['final_rel_err'][:]
+    assert np.allclose(ea, eb, rtol=1e-9, atol=0), g
+"
+
 # Layout: h5dump, h5py (documented names, counts agree with records), xarray dims.
 check "h5dump reads the file" sh -c "h5dump -H np2.h5 >/dev/null"
 check "layout, summaries and xarray(h5netcdf) dims" $PY "$ROOT/tests/check_layout.py" np2.h5 --xarray

@@ -1,0 +1,37 @@
+#!/bin/sh
+# run_bench.sh - `make bench`: per-iteration cost of the GD kernel (both kernels) next to the
+# NumPy yardstick on the same cells, one core each. `make bench-full` (FULL=1) also times the
+# full default Figure-2 sweep with mpirun -np 2 and measures the checkpoint cost.
+set -eu
+cd "$(dirname "$0")/.."
+. tests/mpienv.sh
+ITERS=${ITERS:-3000}
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "ovsweep: $(bin/ovsweep --version)"
+out=$(mktemp)
+./build/bench_kernel "$ITERS" >"$out"
+/usr/bin/python3 bench/numpy_yardstick.py "$((ITERS / 3))" >"$out.np"
+/usr/bin/python3 - "$out" "$out.np" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
+npy = {(a, n, k, d): float(t) for _, a, n, k, d, t in (l.split() for l in open(sys.argv[2]))}
+print(f"{'act':9} {'n':>4} {'k':>3} {'d':>3} {'numpy us':>9} {'blas us':>8} {'simd us':>8} "
+      f"{'simd GF/s':>9} {'x numpy':>8}")
+by = {}
+for kern, act, n, k, d, us, gf, *_ in rows:
+    by.setdefault((act, n, k, d), {})[kern] = (float(us), float(gf))
+for key, v in by.items():
+    ref = npy[key]
+    s, b = v["simd"], v["blas"]
+    print(f"{key[0]:9} {key[1]:>4} {key[2]:>3} {key[3]:>3} {ref:9.2f} {b[0]:8.2f} {s[0]:8.2f} "
+          f"{s[1]:9.2f} {ref / s[0]:8.1f}")
+PY
+rm -f "$out" "$out.np"
+if [ "${FULL:-0}" = 1 ]; then
+    dir=$(mktemp -d)
+    echo "full default sweep, mpirun -np 2 (25000 trials):"
+    /usr/bin/time -f "  wall %e s" mpirun -np 2 bin/ovsweep --quiet -o "$dir/full.h5"
+    echo "checkpoint cost on the full grid (complete file, resume = one checkpoint write):"
+    /usr/bin/time -f "  %e s for start-up + one checkpoint + exit" mpirun -np 2 bin/ovsweep --quiet --resume -o "$dir/full.h5"
+    rm -rf "$dir"
+fi

@@ -1,0 +1,159 @@
+#!/bin/sh
+# slurm_test.sh - the SLURM job scripts on a private one-node SLURM (jobs/slurm-localhost.sh,
+# state in this suite's temp dir, free ports, short scheduler intervals):
+#  (a) jobs/quick.sbatch, with mpirun and with srun --mpi=pmix, gives a complete, valid file
+#      identical to the same sweep run directly with mpirun;
+#  (b) a jobs/fig2.sbatch job that needs longer than its 1-minute time limit gets SLURM's
+#      early SIGUSR1, checkpoints, exits 75, requeues itself, resumes the same file in its next
+#      run(s), and finishes with results identical to an uninterrupted run.
+# Needs root (slurmd runs the jobs) and the packages of deps/slurm.txt, which it installs when
+# missing; without them it prints SKIP and a "0 passed, 0 failed" summary. About 3 minutes.
+. "$(dirname "$0")/lib.sh"
+T0=$(date +%s)
+SL="$ROOT/jobs/slurm-localhost.sh"
+
+skip() {
+    echo "SKIP: $*"
+    summary
+    exit 0
+}
+[ "$(id -u)" -eq 0 ] || skip "the SLURM suite needs root (slurmd runs the jobs); run it as root"
+[ -x "$OVS" ] || { not_ok "bin/ovsweep is built (run make)"; summary; exit 1; }
+bash "$SL" install || skip "the packages in deps/slurm.txt are missing and could not be installed"
+
+# A clean environment: nothing from an enclosing SLURM job or the user's job settings.
+for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(OVSWEEP_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    unset "$v"
+done
+export OVSWEEP_SLURM_DIR="$WORK/slurm" OVSWEEP_SLURM_PORTS=auto OVSWEEP_SLURM_CPUS=4 \
+    OVSWEEP_SLURM_KILLWAIT=10 OVSWEEP_SLURM_REQUEUE_DELAY=5 OVSWEEP_SLURM_SCHED_INTERVAL=2
+export SLURM_CONF="$OVSWEEP_SLURM_DIR/etc/slurm.conf"
+# mpirun's exit after a rank's status 75 waits 2 x this (fig2.sbatch's default is 15 s)
+export OMPI_MCA_odls_base_sigkill_timeout=2
+
+# Stop the daemons this suite started (by their PID files), also on failure or interruption.
+cleanup() {
+    bash "$SL" down >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+chmod 0755 "$WORK" # munged (user munge) must reach its socket under $WORK/slurm
+
+check "slurm-localhost.sh up (munge, slurmctld, slurmd; node idle)" bash "$SL" up
+DAEMONS=""
+for f in munge/munged.pid pid/slurmctld.pid pid/slurmd.pid; do
+    DAEMONS="$DAEMONS $(basename $f .pid):$(cat "$OVSWEEP_SLURM_DIR/$f" 2>/dev/null)"
+done
+echo "    (started:$DAEMONS)"
+
+# field JOB NAME: a field of `scontrol show job` (e.g. JobState, Restarts, ExitCode)
+field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+# wait_job JOB SECONDS: until the job has ended; prints its state. Only COMPLETED counts at
+# once: any other end state must last 3 polls, since a requeue passes through some of them.
+wait_job() {
+    end=$(($(date +%s) + $2))
+    seen=0
+    prev=""
+    while [ "$(date +%s)" -lt "$end" ]; do
+        st=$(field "$1" JobState)
+        case "$st" in
+            COMPLETED) echo "$st" && return 0 ;;
+            FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
+                [ "$st" = "$prev" ] && seen=$((seen + 1)) || seen=1
+                [ "$seen" -ge 3 ] && echo "$st" && return 0 ;;
+        esac
+        prev=$st
+        sleep 1
+    done
+    echo "still ${st:-unknown} after $2 s"
+    return 1
+}
+# submit DIR ARGS...: sbatch in DIR, prints the job id
+submit() {
+    (cd "$1" && shift && sbatch --parsable "$@") | sed 's/;.*//'
+}
+complete() { [ "$(h5attr "$1" complete 2>/dev/null)" = 1 ]; }
+
+# ---- (a) the quick job, both launchers ----
+
+GRID_Q="--n 30 --k 1:7 --d 1:7 --trials 3 --max-iter 3000"
+check "direct run of the quick sweep (mpirun -np 2)" $MPIRUN -np 2 "$OVS" --quiet $GRID_Q -o "$WORK/quick-direct.h5"
+
+# mpirun, bin/ovsweep found through the submit directory, output in --chdir
+mkdir "$WORK/a"
+j=$(submit "$ROOT" --chdir="$WORK/a" jobs/quick.sbatch)
+st=$(wait_job "$j" 120)
+f="$WORK/a/ovsweep-quick-$j.h5"
+check "quick job $j (mpirun, found via the submit dir): $st" test "$st" = COMPLETED
+check "... exit code 0:0" test "$(field "$j" ExitCode)" = 0:0
+check "... file complete" complete "$f"
+check "... file valid (check_layout.py)" valid "$f"
+check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
+check "... job log says finished" grep -q "quick job $j run 0: finished" "$WORK/a/ovsweep-quick-$j.out"
+
+# srun --mpi=pmix, OVSWEEP_HOME, an extra ovsweep option on the sbatch line
+mkdir "$WORK/b"
+j=$(OVSWEEP_HOME="$ROOT" OVSWEEP_LAUNCHER=srun submit "$WORK/b" "$ROOT/jobs/quick.sbatch" --quiet)
+st=$(wait_job "$j" 120)
+f="$WORK/b/ovsweep-quick-$j.h5"
+check "quick job $j (srun --mpi=pmix, OVSWEEP_HOME): $st" test "$st" = COMPLETED
+check "... launched with srun" grep -q "running: srun --mpi=pmix .* --quiet -o $f" "$WORK/b/ovsweep-quick-$j.out"
+check "... file complete" complete "$f"
+check "... file valid (check_layout.py)" valid "$f"
+check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
+
+# ---- (b) time limit -> SIGUSR1 -> checkpoint -> requeue -> resume -> complete ----
+
+# About 40-60 s on 2 ranks. SLURM checks time limits every 30 s and signals a job at the first
+# check where (limit - elapsed) <= lead + 30, so with -t 1 and a lead of 30 s every run gets
+# SIGUSR1 at its first check, 0-30 s after its start; fig2.sbatch passes it on 10 s after the
+# launch at the earliest. The first run is therefore always interrupted, and each run gets at
+# least ~9 s of work done: the sweep finishes after one or a few requeues.
+GRID_F="--n 50 --k 1:12 --d 1:12 --trials 20 --max-iter 10000"
+t=$(date +%s)
+check "direct run of the requeue test's sweep (mpirun -np 2)" $MPIRUN -np 2 "$OVS" --quiet $GRID_F -o "$WORK/fig2-direct.h5"
+echo "    (direct run: $(($(date +%s) - t)) s)"
+
+mkdir "$WORK/c"
+t=$(date +%s)
+j=$(OVSWEEP_HOME="$ROOT" OVSWEEP_ARGS="--quiet $GRID_F" submit "$WORK/c" -n 2 -t 1 --signal=B:USR1@30 "$ROOT/jobs/fig2.sbatch")
+st=$(wait_job "$j" 360)
+log="$WORK/c/ovsweep-fig2-$j.out"
+f="$WORK/c/ovsweep-fig2-$j.h5"
+restarts=$(field "$j" Restarts)
+echo "    (fig2 job $j: $st after $(($(date +%s) - t)) s, Restarts=$restarts; its log:)"
+grep -E "fig2 job $j run [0-9]+: (got|passing|stopped|requeued|resuming|finished|error)" "$log" | sed 's/^/    | /'
+check "fig2 job $j (-t 1, B:USR1@30): $st" test "$st" = COMPLETED
+check "... requeued at least once (Restarts=$restarts)" test "${restarts:-0}" -ge 1
+check "... run 0 got SIGUSR1 and passed it on to mpirun" sh -c "grep -q 'run 0: got SIGUSR1' '$log' && grep -q 'run 0: passing SIGUSR1 on to mpirun' '$log'"
+check "... run 0 checkpointed (exit 75) and requeued itself" sh -c "grep -q 'run 0: stopped with a checkpoint' '$log' && grep -q 'run 0: requeued job $j' '$log'"
+done1=$(sed -n "s|.*run 1: resuming $f (complete=0, trials \([0-9]*\)/.*|\1|p" "$log")
+check "... run 1 (SLURM_RESTART_COUNT=1) resumed the same file from ${done1:-?} trials" test "${done1:-0}" -gt 0
+check "... the last run finished it" grep -q "run $restarts: finished: $f (complete=1," "$log"
+check "... one output file for all runs" test "$(ls "$WORK/c"/*.h5 | wc -l)" = 1
+check "... file complete" complete "$f"
+check "... file valid (check_layout.py)" valid "$f"
+check "... identical to the uninterrupted direct run" same "$WORK/fig2-direct.h5" "$f"
+
+# ---- down ----
+
+# gone NAME:PID...: none of these processes is still running (a zombie counts as gone)
+gone() {
+    for d in "$@"; do
+        st=$(ps -o stat= -p "${d#*:}" 2>/dev/null || true)
+        case "$st" in "" | Z*) ;; *) echo "    (${d%%:*} pid ${d#*:} still running)" && return 1 ;; esac
+    done
+}
+bash "$SL" down >"$WORK/down.log" 2>&1
+check "slurm-localhost.sh down stops the daemons it started (SIGTERM)" sh -c "! grep -q SIGKILL '$WORK/down.log'"
+# shellcheck disable=SC2086
+check "... all of them:$DAEMONS" gone $DAEMONS
+if [ "$T_FAIL" -gt 0 ]; then
+    for l in "$OVSWEEP_SLURM_DIR"/log/*.log; do
+        echo "---- last lines of $l ----"
+        tail -n 15 "$l"
+    done
+fi
+echo "    (suite: $(($(date +%s) - T0)) s)"
+summary
