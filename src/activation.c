@@ -148,9 +148,69 @@ static void relu_eval(const double *restrict z, double *restrict phi_out, double
     }
 }
 
+/* More of the world (beyond Figure 2): tanh; the quadratic z^2/2 of the paper's reduction
+ * (Lemma 6.4); leaky ReLU with slope 0.01; GELU z Phi(z) in its exact erf form. */
+static double tanh_deriv(double z)
+{
+    double t = tanh(z);
+    return 1.0 - t * t;
+}
+
+static double quadratic(double z)
+{
+    return 0.5 * z * z;
+}
+
+static double identity(double z)
+{
+    return z;
+}
+
+#define LEAK 0.01
+static double leaky_relu(double z)
+{
+    return z < 0 ? LEAK * z : z;
+}
+
+static double leaky_relu_deriv(double z)
+{
+    return z >= 0 ? 1.0 : (z < 0 ? LEAK : z);
+}
+
+#define INV_SQRT2 0.70710678118654752440    /* 1/sqrt(2) */
+#define INV_SQRT2PI 0.39894228040143267794  /* 1/sqrt(2 pi) */
+static double gelu(double z)
+{
+    return 0.5 * z * erfc(-z * INV_SQRT2);
+}
+
+static double gelu_deriv(double z)
+{
+    return 0.5 * erfc(-z * INV_SQRT2) + z * exp(-0.5 * z * z) * INV_SQRT2PI;
+}
+
+/* An array kernel from a scalar pair, for activations without a vectorised one. */
+#define SCALAR_EVAL(NAME, PHI, DPHI)                                                       \
+    static void NAME(const double *z, double *phi_out, double *dphi_out, size_t m)        \
+    {                                                                                      \
+        for (size_t i = 0; i < m; i++) {                                                   \
+            double zi = z[i];                                                              \
+            phi_out[i] = PHI(zi);                                                          \
+            dphi_out[i] = DPHI(zi);                                                        \
+        }                                                                                  \
+    }
+SCALAR_EVAL(tanh_eval, tanh, tanh_deriv)
+SCALAR_EVAL(quadratic_eval, quadratic, identity)
+SCALAR_EVAL(leaky_relu_eval, leaky_relu, leaky_relu_deriv)
+SCALAR_EVAL(gelu_eval, gelu, gelu_deriv)
+
 static const ovs_activation table[] = {
     {"softplus", softplus, sigmoid, softplus_eval},
     {"relu", relu, relu_deriv, relu_eval},
+    {"tanh", tanh, tanh_deriv, tanh_eval},
+    {"quadratic", quadratic, identity, quadratic_eval},
+    {"leaky_relu", leaky_relu, leaky_relu_deriv, leaky_relu_eval},
+    {"gelu", gelu, gelu_deriv, gelu_eval},
 };
 
 int ovs_activation_count(void)

@@ -35,6 +35,7 @@ for t in build/test_* build/asan/test_*; do
     case "$t" in build/asan/*) tag=" (ASan+UBSan)" ;; *) tag="" ;; esac
     run_suite "unit $(basename "$t")$tag" "$t"
 done
+run_suite "module boundaries" sh tests/lint_test.sh
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh
 if [ -d tests/python ]; then

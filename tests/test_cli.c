@@ -67,7 +67,7 @@ static void test_bad_values(void)
         {"--k", "1:2:3:4"},    {"--k", "3,1:4"},     {"--k", "99999999999"}, {"--d", "x"},
         {"--d", "0:3"},        {"--trials", "0"},    {"--trials", "-1"},  {"--trials", "2.5"},
         {"--trials", "1000000"}, {"--seed", "-1"},   {"--seed", "1x"},    {"--seed", "99999999999999999999"},
-        {"--eta", "0"},        {"--eta", "-0.1"},    {"--eta", "relu=abc"}, {"--eta", "tanh=0.1"},
+        {"--eta", "0"},        {"--eta", "-0.1"},    {"--eta", "relu=abc"}, {"--eta", "sigmoid=0.1"},
         {"--eta", "relu="},    {"--eta", ""},        {"--max-iter", "0"}, {"--max-iter", "ten"},
         {"--tol", "0"},        {"--tol", "1"},       {"--tol", "1.5"},    {"--tol", "-1e-3"},
         {"--tol", "nan"},      {"--act", "sigmoid"}, {"--act", ""},       {"--act", "relu,relu"},
