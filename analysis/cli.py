@@ -1,4 +1,4 @@
-"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report} FILE ...
+"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate} FILE ...
 
 Every command reads the file only. A missing file, a non-HDF5 file, a foreign HDF5 file (root
 attribute ovsweep_format != "ovsweep-sweep") or an invalid option value gives a one-line
@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="output directory for PNGs (default: current directory)")
     sp.add_argument("--no-plots", action="store_true", help="text output only")
 
+    sp = sub.add_parser("simulate", help="predict the dispatcher's makespan at other rank counts",
+                        description="Replays src/sweep.c's dispatch policy on the measured "
+                                    "per-trial wall times of a finished sweep.")
+    sp.add_argument("file", metavar="FILE", help="finished ovsweep HDF5 sweep file")
+    sp.add_argument("--ranks", default="64,256,1024", metavar="LIST",
+                    help="comma-separated rank counts (default 64,256,1024)")
+    sp.add_argument("--checkpoint-every", type=_pos_float, default=60.0, metavar="SEC")
+    sp.add_argument("--checkpoint-seconds", type=float, default=0.2, metavar="SEC",
+                    help="cost of one checkpoint write (default 0.2, measured on the full grid)")
+
     sp = sub.add_parser("report", help="all figures and tables plus report.md",
                         description="Writes heatmaps, Figure 2 under the stated and the squared "
                                     "reading of the criterion, boundary tables (txt/json), "
@@ -174,8 +184,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_simulate(args) -> int:
+    from . import simulate
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    try:
+        ranks = [int(x) for x in args.ranks.split(",")]
+    except ValueError:
+        raise AnalysisError(f"--ranks: not a list of integers: {args.ranks!r}") from None
+    costs, durations = simulate.items_from_sweep(sweep)
+    results = [simulate.simulate(costs, durations, r, args.checkpoint_every,
+                                 args.checkpoint_seconds) for r in ranks]
+    print(f"{sweep.path}: {sweep.status_line()}")
+    print(simulate.format_table(results, float(durations.sum())))
+    return 0
+
+
 COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
-            "report": cmd_report}
+            "report": cmd_report, "simulate": cmd_simulate}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -7,7 +7,7 @@
 #      early SIGUSR1, checkpoints, exits 75, requeues itself, resumes the same file in its next
 #      run(s), and finishes with results identical to an uninterrupted run.
 # Needs root (slurmd runs the jobs) and the packages of deps/slurm.txt, which it installs when
-# missing; without them it prints SKIP and a "0 passed, 0 failed" summary. About 3 minutes.
+# missing; without them it prints SKIP and a "0 passed, 0 failed" summary. 2-4 minutes.
 . "$(dirname "$0")/lib.sh"
 T0=$(date +%s)
 SL="$ROOT/jobs/slurm-localhost.sh"
