@@ -347,43 +347,43 @@ static herr_t group_attrs(hid_t loc, const ovs_plan *p, const ovs_group *gr)
     return 0;
 }
 
-/* Cell summaries [K][D] of group g: counts and success probability (NaN where none). */
+/* Cell summaries [K][D] of group g: success probability (NaN where no trial is done) and
+ * the two counts; only rank 0 contributes data. */
 static int write_summaries(hid_t grp, const ovs_plan *p, int g, const ovs_h5_summary *s,
                            const scales *sc, int rank, hid_t dxpl, char *err, size_t errlen)
 {
     const size_t kd = (size_t)p->K * (size_t)p->D;
     const int32_t *cnt = s->success_count + (size_t)g * kd, *done = s->trials_done + (size_t)g * kd;
     double *prob = malloc(sizeof(double) * kd);
-    hid_t d1 = -1, d2 = -1, d3 = -1;
     if (!prob) {
         snprintf(err, errlen, "out of memory");
         return OVS_ENOMEM;
     }
     for (size_t i = 0; i < kd; i++)
         prob[i] = done[i] > 0 ? (double)cnt[i] / done[i] : NAN;
+    const struct {
+        const char *name;
+        hid_t type;
+        const void *buf;
+    } sets[] = {{"success_prob", H5T_NATIVE_DOUBLE, prob},
+                {"success_count", H5T_NATIVE_INT32, cnt},
+                {"trials_done", H5T_NATIVE_INT32, done}};
     hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
-    TRY(d1 = create_dataset(grp, "success_prob", H5T_NATIVE_DOUBLE, 2, dims, NULL));
-    TRY(write_by_root(d1, H5T_NATIVE_DOUBLE, prob, rank, dxpl));
-    TRY(group_attrs(d1, p, &p->groups[g]));
-    TRY(attach(d1, sc, 2));
-    TRY(d2 = create_dataset(grp, "success_count", H5T_NATIVE_INT32, 2, dims, NULL));
-    TRY(write_by_root(d2, H5T_NATIVE_INT32, cnt, rank, dxpl));
-    TRY(attach(d2, sc, 2));
-    TRY(d3 = create_dataset(grp, "trials_done", H5T_NATIVE_INT32, 2, dims, NULL));
-    TRY(write_by_root(d3, H5T_NATIVE_INT32, done, rank, dxpl));
-    TRY(attach(d3, sc, 2));
-    H5Dclose(d1);
-    H5Dclose(d2);
-    H5Dclose(d3);
+    hid_t ds = -1;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        TRY(ds = create_dataset(grp, sets[i].name, sets[i].type, 2, dims, NULL));
+        TRY(write_by_root(ds, sets[i].type, sets[i].buf, rank, dxpl));
+        TRY(attach(ds, sc, 2));
+        if (i == 0)
+            TRY(group_attrs(ds, p, &p->groups[g]));
+        H5Dclose(ds);
+        ds = -1;
+    }
     free(prob);
     return OVS_OK;
 fail:
-    if (d1 >= 0)
-        H5Dclose(d1);
-    if (d2 >= 0)
-        H5Dclose(d2);
-    if (d3 >= 0)
-        H5Dclose(d3);
+    if (ds >= 0)
+        H5Dclose(ds);
     free(prob);
     return OVS_EIO;
 }
