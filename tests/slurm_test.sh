@@ -110,7 +110,7 @@ check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
 # SIGUSR1 at its first check, 0-30 s after its start; fig2.sbatch passes it on 10 s after the
 # launch at the earliest. The first run is therefore always interrupted, and each run gets at
 # least ~9 s of work done: the sweep finishes after one or a few requeues.
-GRID_F="--n 50 --k 1:12 --d 1:12 --trials 20 --max-iter 10000"
+GRID_F="--n 50 --k 1:12 --d 1:12 --trials 30 --max-iter 10000"
 t=$(date +%s)
 check "direct run of the requeue test's sweep (mpirun -np 2)" $MPIRUN -np 2 "$OVS" --quiet $GRID_F -o "$WORK/fig2-direct.h5"
 echo "    (direct run: $(($(date +%s) - t)) s)"
