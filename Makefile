@@ -7,12 +7,11 @@ PKGS     ?= hdf5-openmpi openblas
 SANITIZE ?= address,undefined
 
 VERSION  := 0.1.0
-GIT      := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-psabi -Werror
 OPT      ?= -O2 -g
 # User CPPFLAGS/CFLAGS/LDFLAGS come last, so they win.
-ALL_CPPFLAGS = -Iinclude -MMD -MP -DOVS_VERSION='"$(VERSION)"' -DOVS_GIT='"$(GIT)"' $(CPPFLAGS)
+ALL_CPPFLAGS = -Iinclude -Ibuild -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS   = $(STD) $(WARN) $(OPT) $(CFLAGS)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
@@ -30,6 +29,16 @@ SAN_OBJ  := $(PURE:%=build/asan/%.o)
 UNIT     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
 all: bin/ovsweep
+
+# build/version.h carries the version and `git describe`; rewritten only when they change,
+# so that a new commit rebuilds the two files that print or store it.
+build/version.h: FORCE | build
+	@v='#define OVS_VERSION "$(VERSION)"'; \
+	 g="#define OVS_GIT \"$$(git describe --always --dirty 2>/dev/null || echo unknown)\""; \
+	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
+	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+build/main.o build/h5out.o: build/version.h
+FORCE:
 
 bin/ovsweep: build/main.o $(GLUE_OBJ) $(PURE_OBJ) | bin
 	$(MPICC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
@@ -98,5 +107,5 @@ build bin build/asan:
 	mkdir -p $@
 clean:
 	rm -rf build bin
-.PHONY: all deps test unit quickstart bench bench-full lint clean
+.PHONY: all deps test unit quickstart bench bench-full lint clean FORCE
 -include $(wildcard build/*.d build/asan/*.d)

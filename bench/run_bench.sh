@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . tests/mpienv.sh
 ITERS=${ITERS:-3000}
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc --all) cores"
 echo "ovsweep: $(bin/ovsweep --version)"
 out=$(mktemp)
 ./build/bench_kernel "$ITERS" >"$out"

@@ -3,6 +3,7 @@
 #include "h5out.h"
 
 #include "status.h"
+#include "version.h"
 
 #include <fcntl.h>
 #include <hdf5.h>

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "linalg.h"
 #include "status.h"
+#include "version.h"
 #include "sweep.h"
 
 #include <mpi.h>
