@@ -36,6 +36,7 @@ typedef struct ovs_config {
     int max_iter;
     double tol;
     int kernel;              /* OVS_KERNEL_* (train.h) */
+    int early_fail;          /* opt-in early stop of hopeless trials (train.h) */
     double checkpoint_every; /* seconds between checkpoints */
     int resume, force, dry_run, quiet, help, version;
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */

@@ -29,6 +29,7 @@ typedef struct ovs_plan {
     int max_iter;
     double tol;
     int kernel;
+    int early_fail;
     double ladder[OVS_LADDER_MAX];
     int n_ladder;
     uint64_t seed;
@@ -44,7 +45,7 @@ typedef struct ovs_item {
 typedef struct ovs_record {
     int64_t item;
     int32_t iterations;
-    int8_t success, diverged;
+    int8_t success, diverged, early_stopped;
     double final_rel_err, dist_from_init, path_length, wall_seconds;
     int32_t ladder_hit[OVS_LADDER_MAX];
 } ovs_record;

@@ -8,7 +8,13 @@
  * evaluated before every update and after the last one. The trial stops with success as soon
  * as it is < tol, as a failure after max_iter updates, and at once as a failure flagged
  * `diverged` when the residual (or the gradient) is not finite. `iterations` counts updates
- * applied, so a success at iterations = t means the error after t updates was < tol. */
+ * applied, so a success at iterations = t means the error after t updates was < tol.
+ *
+ * early_fail (opt-in): from update EARLY_FAIL_START on, every EARLY_FAIL_WINDOW updates the
+ * decrease of log(relative error) over the last window gives a per-update rate; if even four
+ * times that rate, kept up for the whole remaining budget, cannot bring the error below tol,
+ * the trial stops as a failure flagged early_stopped. A conservative heuristic: its effect on
+ * the Figure-2 decisions is measured in docs/BENCHMARKS.md. */
 #ifndef OVS_TRAIN_H
 #define OVS_TRAIN_H
 
@@ -27,6 +33,9 @@ int ovs_train_kernel_find(const char *name); /* -1 if unknown */
 typedef struct ovs_train_opts {
     const ovs_activation *act;
     int kernel; /* OVS_KERNEL_* */
+    /* Opt-in, not the paper's protocol: stop a failing trial early when its error curve cannot
+     * reach tol in the remaining budget (see ovs_train_run). 0 = off (the default). */
+    int early_fail;
     double eta;
     int max_iter;
     double tol;
@@ -45,6 +54,7 @@ typedef struct ovs_train_result {
     int success;          /* rel. error < tol within max_iter updates */
     int diverged;         /* non-finite residual or gradient: stopped at once */
     int aborted;          /* the poll hook asked to stop; the result is not valid */
+    int early_stopped;    /* early_fail judged the trial hopeless and stopped it (a failure) */
     int iterations;       /* GD updates applied */
     double final_rel_err; /* ||f(W_T) - y|| / ||y|| when stopped */
     double dist_from_init; /* ||W_T - W_0||_F (Theorem 2.1 bounds it, eq. 2.5) */

@@ -14,7 +14,7 @@
 
 enum {
     OPT_N = 256, OPT_ACT, OPT_K, OPT_D, OPT_TRIALS, OPT_SEED, OPT_ETA, OPT_MAX_ITER, OPT_TOL,
-    OPT_CHECKPOINT, OPT_KERNEL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
+    OPT_CHECKPOINT, OPT_KERNEL, OPT_EARLY_FAIL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
 };
 
 /* One table drives getopt_long and --help, so the two cannot drift apart. */
@@ -40,6 +40,8 @@ static const option_row rows[] = {
      "success iff ||f(W)-y||/||y|| < X, 0 < X < 1 [2.5e-3]"},
     {{"kernel", required_argument, NULL, OPT_KERNEL}, "NAME",
      "matrix products: simd (hand-written) or blas (OpenBLAS) [simd]"},
+    {{"early-fail", no_argument, NULL, OPT_EARLY_FAIL}, NULL,
+     "opt-in, not the paper's protocol: stop trials that cannot reach tol in time"},
     {{"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT}, "SEC",
      "rewrite the output file every SEC seconds [60]"},
     {{"resume", no_argument, NULL, OPT_RESUME}, NULL,
@@ -365,6 +367,7 @@ static int handle(int opt, const char *arg, ovs_config *c, const char **eta_arg,
             return fail(err, errlen, "--fail-after-trials: '%s' is not a positive integer", arg);
         c->fail_after_trials = v;
         break;
+    case OPT_EARLY_FAIL: c->early_fail = 1; break;
     case OPT_RESUME: c->resume = 1; break;
     case OPT_FORCE: c->force = 1; break;
     case OPT_DRY_RUN: c->dry_run = 1; break;

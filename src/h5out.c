@@ -145,8 +145,9 @@ static char *config_json(const ovs_config *c, const ovs_plan *p)
     if (!b)
         return NULL;
     b[0] = '\0';
-    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": \"gd\", \"kernel\": \"%s\", ",
-           OVS_PROTOCOL_VERSION, ovs_train_kernel_name(c->kernel));
+    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": \"gd\", \"kernel\": \"%s\", "
+           "\"early_fail\": %s, ", OVS_PROTOCOL_VERSION, ovs_train_kernel_name(c->kernel),
+           c->early_fail ? "true" : "false");
     append(&b, &len, &cap, "\"seed\": %llu, ", (unsigned long long)c->seed);
     append_ints(&b, &len, &cap, "n", c->n_values, c->n_count);
     append(&b, &len, &cap, "\"activations\": [");
@@ -206,6 +207,8 @@ static herr_t write_root_attrs(hid_t f, const ovs_config *c, const ovs_plan *p,
     TRY(attr_array(f, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder, (hsize_t)p->n_ladder));
     TRY(attr_str(f, "method", "gd"));
     TRY(attr_str(f, "kernel", ovs_train_kernel_name(c->kernel)));
+    const int32_t early_fail = c->early_fail;
+    TRY(attr_scalar(f, "early_fail", H5T_NATIVE_INT32, &early_fail));
     TRY(attr_str(f, "groups", groups));
     TRY(attr_scalar(f, "n_ranks", H5T_NATIVE_INT32, &nr));
     TRY(attr_str(f, "start_time_utc", prov->start_time));
@@ -243,6 +246,7 @@ static void trial_fields(field *f, int *nf)
     field t[] = {
         {"success", H5T_NATIVE_INT8, 1, offsetof(ovs_record, success), 0},
         {"diverged", H5T_NATIVE_INT8, 1, offsetof(ovs_record, diverged), 0},
+        {"early_stopped", H5T_NATIVE_INT8, 1, offsetof(ovs_record, early_stopped), 0},
         {"iterations", H5T_NATIVE_INT32, 4, offsetof(ovs_record, iterations), -1},
         {"final_rel_err", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, final_rel_err), nan},
         {"dist_from_init", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, dist_from_init), nan},
@@ -720,6 +724,11 @@ static int check_config(hid_t f, const char *path, const ovs_config *c, const ov
         strcmp(kernel, ovs_train_kernel_name(c->kernel)) != 0)
         return set_err(err, errlen, "%s: --kernel differs (file %s, command %s)", path, kernel,
                        ovs_train_kernel_name(c->kernel));
+    int32_t early_fail = 0; /* files from before --early-fail existed: off */
+    read_attr(f, "early_fail", H5T_NATIVE_INT32, &early_fail, 1);
+    if (early_fail != c->early_fail)
+        return set_err(err, errlen, "%s: --early-fail differs (file %s, command %s)", path,
+                       early_fail == 1 ? "on" : "off", c->early_fail ? "on" : "off");
     n = read_attr(f, "tol_ladder", H5T_NATIVE_DOUBLE, ladder, OVS_LADDER_MAX);
     if (n != p->n_ladder || memcmp(ladder, p->ladder, sizeof(double) * (size_t)n) != 0)
         return set_err(err, errlen, "%s: the tolerance ladder differs", path);
@@ -785,6 +794,11 @@ static int load_group(hid_t f, const ovs_plan *p, int g, int T0, ovs_record *rec
             r->item = ((int64_t)g * (int64_t)cells + (int64_t)cell) * p->T + (int64_t)t;
         }
     for (int fi = 0; fi < nf; fi++) {
+        if (strcmp(fields[fi].name, "early_stopped") == 0 &&
+            !read_dataset(grp, fields[fi].name, fields[fi].type, buf)) {
+            memset(buf, 0, n); /* written since --early-fail exists; absent means 0 */
+            continue;
+        }
         if (!read_dataset(grp, fields[fi].name, fields[fi].type, buf)) {
             set_err(err, errlen, "group %s: cannot read '%s'", p->groups[g].name, fields[fi].name);
             goto out;

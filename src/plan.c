@@ -27,6 +27,7 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
     p->max_iter = cfg->max_iter;
     p->tol = cfg->tol;
     p->kernel = cfg->kernel;
+    p->early_fail = cfg->early_fail;
     p->n_ladder = ovs_train_ladder(cfg->tol, p->ladder, OVS_LADDER_MAX);
     p->seed = cfg->seed;
     p->n_items = (int64_t)p->n_groups * p->K * p->D * p->T;
@@ -82,6 +83,7 @@ ovs_train_opts ovs_plan_train_opts(const ovs_plan *p, int g)
     ovs_train_opts o = {0};
     o.act = p->groups[g].act;
     o.kernel = p->kernel;
+    o.early_fail = p->early_fail;
     o.eta = p->groups[g].eta;
     o.max_iter = p->max_iter;
     o.tol = p->tol;
@@ -120,6 +122,7 @@ int ovs_plan_run_item(const ovs_plan *p, int64_t item, int (*poll)(void *), void
     rec->iterations = r.iterations;
     rec->success = (int8_t)r.success;
     rec->diverged = (int8_t)r.diverged;
+    rec->early_stopped = (int8_t)r.early_stopped;
     rec->final_rel_err = r.final_rel_err;
     rec->dist_from_init = r.dist_from_init;
     rec->path_length = r.path_length;

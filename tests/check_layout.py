@@ -8,10 +8,10 @@ import numpy as np
 ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_version",
               "git_commit", "command_line", "config", "seed", "n_values", "activations",
               "k_values", "d_values", "trials", "max_iter", "tol", "tol_ladder", "method",
-              "groups", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
+              "groups", "kernel", "early_fail", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
               "hosts", "mpi_library", "hdf5_version", "openblas_config", "complete",
               "trials_done", "trials_total"]
-TRIAL = ["done", "success", "diverged", "iterations", "final_rel_err", "dist_from_init",
+TRIAL = ["done", "success", "diverged", "early_stopped", "iterations", "final_rel_err", "dist_from_init",
          "path_length", "wall_seconds"]
 
 

@@ -103,6 +103,7 @@ check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 
 check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter 8000
 check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter 8000 --eta relu=0.2
 check "resume refuses another --kernel" refuse --kernel $B --trials 3 --max-iter 8000 --kernel blas
+check "resume refuses --early-fail on a faithful file" refuse --early-fail $B --trials 3 --max-iter 8000 --early-fail
 check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter 8000
 
 # Extending a finished sweep with more trials runs only the new ones.

@@ -56,6 +56,13 @@ for case in "--k 5:1" "--d 0" "--n -3" "--trials abc" "--tol 1.5" "--eta relu=-1
 done
 check "unknown option: exit 2" sh -c "'$OVS' --bogus 2>/dev/null; test \$? -eq 2"
 check "--help exits 0 and lists --resume" sh -c "'$OVS' --help | grep -q -- --resume"
+# The README quotes --help verbatim; this keeps the two from drifting apart.
+help_matches_readme() {
+    "$OVS" --help >help.txt
+    awk '/^## Command line/ {f = 1} f && /^```$/ {n++; next} f && n == 1' "$ROOT/README.md" >readme_help.txt
+    [ -s readme_help.txt ] && cmp -s help.txt readme_help.txt
+}
+check "README's command-line reference equals --help" help_matches_readme
 check "--version prints version and commit" sh -c "'$OVS' --version | grep -q 'ovsweep .* (git '"
 
 # No-clobber and --force.

@@ -53,6 +53,9 @@ static void test_lists(void)
           c.resume && c.quiet && strcmp(c.output, "x.h5") == 0);
     CHECK(PARSE(&c, err, "ovsweep", "--tol", "1e-4", "--max-iter", "10") == OVS_OK &&
           c.tol == 1e-4 && c.max_iter == 10);
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.early_fail == 0 && c.kernel == 0);
+    CHECK(PARSE(&c, err, "ovsweep", "--early-fail", "--kernel", "blas") == OVS_OK &&
+          c.early_fail == 1 && c.kernel == 1);
 }
 
 /* Every bad value: OVS_EINVAL and a message that names the flag. */
@@ -72,7 +75,7 @@ static void test_bad_values(void)
         {"--tol", "0"},        {"--tol", "1"},       {"--tol", "1.5"},    {"--tol", "-1e-3"},
         {"--tol", "nan"},      {"--act", "sigmoid"}, {"--act", ""},       {"--act", "relu,relu"},
         {"--act", "relu,"},    {"--checkpoint-every", "0"}, {"--checkpoint-every", "x"},
-        {"--output", ""},      {"--fail-after-trials", "0"},
+        {"--output", ""},      {"--fail-after-trials", "0"}, {"--kernel", "cuda"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ovs_config c;

@@ -274,6 +274,25 @@ static void test_poll_and_allocation(void)
     }
 }
 
+/* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
+ * quickly converging one untouched. */
+static void test_early_fail(void)
+{
+    ovs_train_opts o = paper_opts("softplus", 15000);
+    CHECK(o.early_fail == 0);
+    ovs_train_result full = train_cell("softplus", 40, 2, 5, 0, &o);
+    o.early_fail = 1;
+    ovs_train_result early = train_cell("softplus", 40, 2, 5, 0, &o);
+    CHECK(full.iterations == 15000 && full.early_stopped == 0);
+    CHECK(early.early_stopped == 1 && early.success == 0 && early.iterations >= 3000 &&
+          early.iterations < 15000 && early.iterations % 500 == 0);
+    ovs_train_result fast = train_cell("softplus", 40, 20, 10, 0, &o);
+    o.early_fail = 0;
+    ovs_train_result fast_ref = train_cell("softplus", 40, 20, 10, 0, &o);
+    CHECK(fast.success == 1 && fast.early_stopped == 0);
+    CHECK(memcmp(&fast, &fast_ref, sizeof fast) == 0);
+}
+
 static void test_ladder(void)
 {
     double l[OVS_LADDER_MAX];
@@ -314,6 +333,7 @@ int main(void)
     test_fixed_point();
     test_determinism();
     test_poll_and_allocation();
+    test_early_fail();
     test_ladder();
     test_bad_args();
     TEST_DONE();
