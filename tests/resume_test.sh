@@ -31,7 +31,7 @@ wait_gone() {
 # Kill -9 of mpirun at a random moment, then resume at another rank count.
 for seed in 1 2 3; do
     f=kill$seed.h5
-    delay=$($PY -c "import random; random.seed($seed); print(round(random.uniform(0.3, 0.7) * $T, 2))")
+    delay=$($PY -c "import random; random.seed($seed); print(round(max(1.0, random.uniform(0.3, 0.7) * $T), 2))")
     $MPIRUN -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     pid=$!
     sleep "$delay"
