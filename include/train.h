@@ -13,7 +13,8 @@
  * early_fail (opt-in): from update EARLY_FAIL_START on, every EARLY_FAIL_WINDOW updates the
  * decrease of log(relative error) over the last window gives a per-update rate; if even four
  * times that rate, kept up for the whole remaining budget, cannot bring the error below tol,
- * the trial stops as a failure flagged early_stopped. A conservative heuristic: its effect on
+ * and the rate is not growing (late take-offs accelerate), the trial stops as a failure
+ * flagged early_stopped. A conservative heuristic: its effect on
  * the Figure-2 decisions is measured in docs/BENCHMARKS.md. */
 #ifndef OVS_TRAIN_H
 #define OVS_TRAIN_H

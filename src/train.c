@@ -160,21 +160,28 @@ static void record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_
             res->ladder_hit[j] = t;
 }
 
-/* Early-fail parameters (see train.h): windows of 500 updates from update 3000 on; a trial is
- * hopeless when 4x its current log-error decrease rate cannot reach tol in time. */
+/* Early-fail parameters (see train.h): windows of 500 updates from update 3000 on. A trial
+ * is hopeless when 4x its current log-error decrease rate cannot reach tol in time AND the
+ * rate is not growing: trials that take off late (a slow phase, then geometric convergence;
+ * seen near the boundary) accelerate and are left alone. */
 #define EARLY_FAIL_START 3000
 #define EARLY_FAIL_WINDOW 500
 #define EARLY_FAIL_SAFETY 4.0
 
-/* Called at every window boundary t; prev_log holds log(rel) of the previous boundary
- * (NAN before the first). Returns 1 if the trial cannot reach tol in the remaining budget. */
-static int hopeless(double rel, int t, const ovs_train_opts *o, double *prev_log)
+typedef struct early_fail_state {
+    double prev_log, prev_rate; /* NAN until known */
+} early_fail_state;
+
+/* Called at every window boundary t. Returns 1 if the trial cannot reach tol in time. */
+static int hopeless(double rel, int t, const ovs_train_opts *o, early_fail_state *st)
 {
-    double now_log = log(rel), prev = *prev_log;
-    *prev_log = now_log;
-    if (t < EARLY_FAIL_START || isnan(prev))
-        return 0;
+    double now_log = log(rel), prev = st->prev_log;
     double rate = (prev - now_log) / EARLY_FAIL_WINDOW; /* per-update log decrease */
+    double prev_rate = st->prev_rate;
+    st->prev_log = now_log;
+    st->prev_rate = isnan(prev) ? NAN : rate;
+    if (t < EARLY_FAIL_START || isnan(prev) || isnan(prev_rate) || rate > prev_rate)
+        return 0;
     double reachable = EARLY_FAIL_SAFETY * (rate > 0 ? rate : 0) * (double)(o->max_iter - t);
     return reachable < now_log - log(o->tol);
 }
@@ -204,7 +211,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
     load_inputs(p, ws);
 
     int t = 0;
-    double rel, prev_log = NAN;
+    double rel;
+    early_fail_state ef = {NAN, NAN};
     for (;;) {
         double rnorm = forward(p, o->act, o->kernel, ws);
         rel = rnorm / p->y_norm;
@@ -220,7 +228,7 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
         }
         if (t == o->max_iter)
             break;
-        if (o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 && hopeless(rel, t, o, &prev_log)) {
+        if (o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 && hopeless(rel, t, o, &ef)) {
             res->early_stopped = 1;
             break;
         }
