@@ -105,12 +105,19 @@ check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
 
 # ---- (b) time limit -> SIGUSR1 -> checkpoint -> requeue -> resume -> complete ----
 
-# About 40-60 s on 2 ranks. SLURM checks time limits every 30 s and signals a job at the first
+# About 60 s on 2 ranks. SLURM checks time limits every 30 s and signals a job at the first
 # check where (limit - elapsed) <= lead + 30, so with -t 1 and a lead of 30 s every run gets
 # SIGUSR1 at its first check, 0-30 s after its start; fig2.sbatch passes it on 10 s after the
 # launch at the earliest. The first run is therefore always interrupted, and each run gets at
 # least ~9 s of work done: the sweep finishes after one or a few requeues.
-GRID_F="--n 50 --k 1:12 --d 1:12 --trials 30 --max-iter 10000"
+# The sweep must outlast the first signal window on any machine: a short calibration run
+# (3 trials per cell) sets the trial count for about 60 s on 2 ranks (at least 30 trials).
+t=$(date +%s.%N)
+$MPIRUN -np 2 "$OVS" --quiet --n 50 --k 1:12 --d 1:12 --trials 3 --max-iter 10000 \
+    -o "$WORK/calibrate.h5" >/dev/null 2>&1
+trials=$($PY -c "import math; print(max(30, math.ceil(3 * 60 / max(0.1, $(date +%s.%N) - $t))))")
+GRID_F="--n 50 --k 1:12 --d 1:12 --trials $trials --max-iter 10000"
+echo "    (requeue test sweep: $GRID_F)"
 t=$(date +%s)
 check "direct run of the requeue test's sweep (mpirun -np 2)" $MPIRUN -np 2 "$OVS" --quiet $GRID_F -o "$WORK/fig2-direct.h5"
 echo "    (direct run: $(($(date +%s) - t)) s)"
