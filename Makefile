@@ -99,9 +99,7 @@ build/bench_kernel: bench/bench_kernel.c $(PURE_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:
-	@test "$$(grep -l '<hdf5.h>' src/*.c)" = "src/h5out.c"
-	@test "$$(grep -l '<cblas.h>' src/*.c)" = "src/linalg.c"
-	@test -z "$$(grep -l '<mpi.h>' $(PURE:%=src/%.c))"
+	@sh tests/lint_test.sh
 
 build bin build/asan:
 	mkdir -p $@

@@ -395,7 +395,12 @@ static int check_limits(const ovs_config *c, char *err, size_t errlen)
     if (bytes_max > 16.0 * (1ull << 30))
         return fail(err, errlen, "--n/--k/--d: one trial would need %.1f GiB of memory "
                                  "(limit 16 GiB)", bytes_max / (1ull << 30));
-    double total = (double)c->n_count * c->act_count * c->k_count * c->d_count * c->trials;
+    /* Every rank holds the per-cell counts of the whole grid at each checkpoint. */
+    double cells = (double)c->n_count * c->act_count * c->k_count * c->d_count;
+    if (cells > 1e7)
+        return fail(err, errlen, "--n/--act/--k/--d: %.3g (n, activation, k, d) cells is too "
+                                 "many (limit 1e7)", cells);
+    double total = cells * c->trials;
     if (total > 2e8)
         return fail(err, errlen, "--trials: %.3g trials in all is too many (limit 2e8)", total);
     return OVS_OK;

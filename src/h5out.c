@@ -689,7 +689,7 @@ static int check_config(hid_t f, const char *path, const ovs_config *c, const ov
     int32_t fv = 0, pv = 0, trials = 0, max_iter = 0;
     uint64_t seed = 0;
     double tol = 0, ladder[OVS_LADDER_MAX];
-    static int ints[OVS_MAX_GRID];
+    int ints[OVS_MAX_GRID];
     char acts[512], want_acts[512];
     int n;
     if (!read_attr(f, "format_version", H5T_NATIVE_INT32, &fv, 1) || fv != FORMAT_VERSION)

@@ -189,7 +189,8 @@ static int hopeless(double rel, int t, const ovs_train_opts *o, early_fail_state
 static int check_args(const ovs_problem *p, const ovs_train_opts *o,
                       const ovs_train_workspace *ws)
 {
-    if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) || !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
+    if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) ||
+        !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
         o->n_ladder > OVS_LADDER_MAX || o->ladder[o->n_ladder - 1] != o->tol)
         return OVS_EINVAL;
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d || !(p->y_norm > 0))

@@ -93,8 +93,10 @@ static void test_bad_values(void)
     /* Too large for memory: one (n, k, d) workspace beyond the limit. */
     CHECK(PARSE(&c, err, "ovsweep", "--n", "100000", "--k", "100000", "--d", "1") == OVS_EINVAL &&
           strstr(err, "memory"));
-    CHECK(PARSE(&c, err, "ovsweep", "--k", "1:1000", "--d", "1:1000", "--trials", "1000") ==
+    CHECK(PARSE(&c, err, "ovsweep", "--k", "1:1000", "--d", "1:1000", "--trials", "100") ==
               OVS_EINVAL && strstr(err, "--trials"));
+    CHECK(PARSE(&c, err, "ovsweep", "--n", "1:64", "--k", "1:400", "--d", "1:400",
+                "--trials", "1") == OVS_EINVAL && strstr(err, "cells"));
 }
 
 static void test_usage_lists_every_option(void)
