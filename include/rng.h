@@ -25,7 +25,7 @@ typedef struct ovs_rng {
 } ovs_rng;
 
 /* Stream tags: which part of a trial a generator draws. */
-enum { OVS_STREAM_DATA = 1, OVS_STREAM_INIT = 2 };
+enum { OVS_STREAM_DATA = 1, OVS_STREAM_INIT = 2, OVS_STREAM_SGD = 3 /* SGD sample indices */ };
 
 /* Seed as pcg32_srandom_r(initstate, initseq) of the reference implementation. */
 void ovs_pcg32_seed(ovs_pcg32 *rng, uint64_t initstate, uint64_t initseq);
@@ -40,6 +40,11 @@ void ovs_rng_for_tuple(ovs_rng *rng, uint64_t seed, uint64_t tag, const int64_t 
 
 /* Uniform double in [0, 1) with 53 random bits (two pcg32 outputs). */
 double ovs_rng_uniform(ovs_rng *rng);
+
+/* Uniform integer in [0, bound), bound >= 1, without modulo bias: Lemire's multiply-shift
+ * with rejection ("Fast random integer generation in an interval", 2019). Consumes one
+ * pcg32 output, rarely more (probability < bound / 2^32 per extra draw). */
+uint32_t ovs_rng_below(ovs_rng *rng, uint32_t bound);
 
 /* Standard normal deviate by Marsaglia's polar method (exact; rejection sampling on the
  * unit disc; each accepted pair yields two independent N(0,1) values). */

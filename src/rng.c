@@ -55,6 +55,23 @@ double ovs_rng_uniform(ovs_rng *rng)
     return (double)((hi << 27) | lo) * 0x1.0p-53;
 }
 
+uint32_t ovs_rng_below(ovs_rng *rng, uint32_t bound)
+{
+    /* The high word of x * bound is uniform on [0, bound) except that the low word falls
+     * below 2^32 mod bound for some x more often; rejecting those low words removes the
+     * bias. The threshold (a division) is computed only when the low word is small. */
+    uint64_t m = (uint64_t)ovs_pcg32_next(&rng->pcg) * bound;
+    uint32_t low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(-bound) % bound; /* 2^32 mod bound */
+        while (low < threshold) {
+            m = (uint64_t)ovs_pcg32_next(&rng->pcg) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
 double ovs_rng_normal(ovs_rng *rng)
 {
     if (rng->has_spare) {

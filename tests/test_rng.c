@@ -101,11 +101,44 @@ static void test_tuple_seeding(void)
     CHECK((r1.pcg.inc & 1u) == 1u && (r2.pcg.inc & 1u) == 1u);
 }
 
+/* ovs_rng_below: in range, and unbiased where plain modulo would not be. For
+ * bound = 3 2^30, x mod bound puts 2^31 of the 2^32 outputs below 2^30 (probability 1/2);
+ * the true probability is 1/3. */
+static void test_below(void)
+{
+    ovs_rng rng;
+    const int64_t c[] = {1};
+    ovs_rng_for_tuple(&rng, 17, OVS_STREAM_SGD, c, 1);
+    int bad = 0, counts[7] = {0};
+    for (int i = 0; i < 70000; i++) {
+        bad += ovs_rng_below(&rng, 1) != 0;
+        uint32_t u = ovs_rng_below(&rng, 7);
+        bad += u >= 7;
+        if (u < 7)
+            counts[u]++;
+    }
+    CHECK(bad == 0);
+    double chi2 = 0;
+    for (int j = 0; j < 7; j++)
+        chi2 += (counts[j] - 10000.0) * (counts[j] - 10000.0) / 10000.0;
+    CHECK(chi2 < 22.5); /* chi-square, 6 degrees of freedom, 0.1% level */
+    const uint32_t big = 3u << 30;
+    int below = 0, m = 90000;
+    for (int i = 0; i < m; i++) {
+        uint32_t u = ovs_rng_below(&rng, big);
+        bad += u >= big;
+        below += u < (1u << 30);
+    }
+    CHECK(bad == 0);
+    CHECK(fabs(below / (double)m - 1.0 / 3.0) < 0.01); /* sd 0.0016; modulo gives 1/2 */
+}
+
 int main(void)
 {
     test_reference_vectors();
     test_uniform_range();
     test_normal_distribution();
     test_tuple_seeding();
+    test_below();
     TEST_DONE();
 }
