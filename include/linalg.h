@@ -17,4 +17,17 @@ void ovs_linalg_single_thread(void);
 /* OpenBLAS's configuration string (version, kernel), for provenance. */
 const char *ovs_linalg_config(void);
 
+/* Minimum-norm least squares through LAPACK dgelsd (SVD by divide and conquer):
+ * x (n) = the minimiser of ||A x - b|| of least ||x||, A m x n row-major, b (m). A and b are
+ * not modified (the column-major copies LAPACK overwrites are made inside). Singular values
+ * below max(m, n) * DBL_EPSILON * sigma_max count as zero (numpy's lstsq default): the
+ * rounding errors of computing A's entries already perturb its singular values by about
+ * sqrt(min(m, n)) eps sigma_max, so smaller ones carry no information, and inverting them
+ * would only blow up ||x||. *rank gets the effective rank (not NULL).
+ * Returns OVS_OK, OVS_EINVAL (m or n < 1, LAPACK rejecting an argument) or OVS_ENOMEM.
+ * A non-finite entry in A or b, or an SVD that does not converge, is not an error: x is
+ * filled with NaN and *rank = -1, so callers see the failure as a non-finite result. */
+int ovs_linalg_lstsq_min_norm(int m, int n, const double *a, const double *b, double *x,
+                              int *rank);
+
 #endif

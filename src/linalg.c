@@ -27,3 +27,100 @@ const char *ovs_linalg_config(void)
 {
     return openblas_get_config();
 }
+
+/* ---- minimum-norm least squares (LAPACK dgelsd) ----
+ * OpenBLAS exports the Fortran LAPACK symbols but Debian ships no lapacke.h, so the Fortran
+ * prototype is declared here: every argument by reference, matrices column-major, LP64
+ * integers (libopenblas, not libopenblas64), no character arguments (so no hidden lengths). */
+#include "status.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda, double *b,
+             const int *ldb, double *s, const double *rcond, int *rank, double *work,
+             const int *lwork, int *iwork, int *info);
+
+static void fill_nan(double *x, int n, int *rank)
+{
+    for (int j = 0; j < n; j++)
+        x[j] = NAN;
+    *rank = -1;
+}
+
+int ovs_linalg_lstsq_min_norm(int m, int n, const double *a, const double *b, double *x,
+                              int *rank)
+{
+    if (m < 1 || n < 1)
+        return OVS_EINVAL;
+    const size_t mn = (size_t)m * (size_t)n;
+    for (size_t i = 0; i < mn; i++)
+        if (!isfinite(a[i])) {
+            fill_nan(x, n, rank);
+            return OVS_OK;
+        }
+    for (int i = 0; i < m; i++)
+        if (!isfinite(b[i])) {
+            fill_nan(x, n, rank);
+            return OVS_OK;
+        }
+    const int one = 1, ldb = m > n ? m : n, minmn = m < n ? m : n;
+    const double rcond = (double)ldb * DBL_EPSILON;
+    /* Integer workspace: LAPACK's documented minimum 3 minmn nlvl + 11 minmn with
+     * nlvl = max(0, floor(log2(minmn / (smlsiz + 1))) + 1) and smlsiz = 25 (ILAENV's value);
+     * the query below reports it too, and the larger of the two is used. */
+    int nlvl = (int)floor(log2((double)minmn / 26.0)) + 1;
+    nlvl = nlvl > 0 ? nlvl : 0;
+    int liwork = 3 * minmn * nlvl + 11 * minmn;
+    liwork = liwork > 1 ? liwork : 1;
+
+    double *acm = malloc(sizeof(double) * mn);
+    double *bcm = malloc(sizeof(double) * (size_t)ldb);
+    double *s = malloc(sizeof(double) * (size_t)minmn);
+    double *work = NULL;
+    int *iwork = NULL, info = 0, lwork = -1, iwork_query = 0;
+    double work_query = 0.0;
+    if (!acm || !bcm || !s) {
+        info = -1000;
+        goto out;
+    }
+    for (int i = 0; i < m; i++) /* row-major m x n into column-major, lda = m */
+        for (int j = 0; j < n; j++)
+            acm[(size_t)j * (size_t)m + (size_t)i] = a[(size_t)i * (size_t)n + (size_t)j];
+    for (int i = 0; i < ldb; i++)
+        bcm[i] = i < m ? b[i] : 0.0; /* b needs max(m, n) rows: x comes back in it */
+
+    /* Workspace query (lwork = -1): the optimal lwork in work[0], the minimum liwork in
+     * iwork[0]; nothing else is touched. */
+    dgelsd_(&m, &n, &one, acm, &m, bcm, &ldb, s, &rcond, rank, &work_query, &lwork,
+            &iwork_query, &info);
+    if (info != 0)
+        goto out;
+    lwork = (int)work_query;
+    lwork = lwork > 1 ? lwork : 1;
+    liwork = iwork_query > liwork ? iwork_query : liwork;
+    work = malloc(sizeof(double) * (size_t)lwork);
+    iwork = malloc(sizeof(int) * (size_t)liwork);
+    if (!work || !iwork) {
+        info = -1000;
+        goto out;
+    }
+    dgelsd_(&m, &n, &one, acm, &m, bcm, &ldb, s, &rcond, rank, work, &lwork, iwork, &info);
+    if (info == 0)
+        for (int j = 0; j < n; j++)
+            x[j] = bcm[j];
+out:
+    free(acm);
+    free(bcm);
+    free(s);
+    free(work);
+    free(iwork);
+    if (info == -1000)
+        return OVS_ENOMEM;
+    if (info < 0)
+        return OVS_EINVAL;
+    if (info > 0) /* the SVD did not converge */
+        fill_nan(x, n, rank);
+    return OVS_OK;
+}
