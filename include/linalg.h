@@ -17,4 +17,11 @@ void ovs_linalg_single_thread(void);
 /* OpenBLAS's configuration string (version, kernel), for provenance. */
 const char *ovs_linalg_config(void);
 
+/* Eigen-decomposition of the symmetric n x n matrix a (row-major, both triangles filled; it is
+ * overwritten) by LAPACK's divide-and-conquer dsyevd. eigvals (n) receives the eigenvalues in
+ * ascending order. If vectors is non-zero, row i of a is then the unit eigenvector of
+ * eigvals[i]; otherwise a's contents are unspecified. Returns OVS_OK, OVS_EINVAL (n < 1 or
+ * LAPACK failure) or OVS_ENOMEM (its workspace). */
+int ovs_linalg_sym_eig(int n, double *a, double *eigvals, int vectors);
+
 #endif
