@@ -21,7 +21,7 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := rng activation smallmm problem linalg train cli plan report sgd rf
+PURE := rng activation smallmm problem linalg train sgd rf diagnostics method cli plan report
 GLUE := fatal h5out sweep
 PURE_OBJ := $(PURE:%=build/%.o)
 GLUE_OBJ := $(GLUE:%=build/%.o)

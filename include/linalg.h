@@ -1,6 +1,8 @@
-/* linalg.h - the two matrix products of a GD step, through CBLAS (OpenBLAS).
+/* linalg.h - BLAS/LAPACK (OpenBLAS) behind plain C calls: the two matrix products of a GD
+ * step (CBLAS), minimum-norm least squares (dgelsd, for rf) and symmetric eigenvalues
+ * (dsyevd, for the diagnostics).
  *
- * Pure; the only module that includes cblas.h. All matrices are row-major. */
+ * Pure; the only module that includes cblas.h or declares LAPACK. Matrices are row-major. */
 #ifndef OVS_LINALG_H
 #define OVS_LINALG_H
 
@@ -29,5 +31,11 @@ const char *ovs_linalg_config(void);
  * filled with NaN and *rank = -1, so callers see the failure as a non-finite result. */
 int ovs_linalg_lstsq_min_norm(int m, int n, const double *a, const double *b, double *x,
                               int *rank);
+/* Eigen-decomposition of the symmetric n x n matrix a (row-major, both triangles filled; it is
+ * overwritten) by LAPACK's divide-and-conquer dsyevd. eigvals (n) receives the eigenvalues in
+ * ascending order. If vectors is non-zero, row i of a is then the unit eigenvector of
+ * eigvals[i]; otherwise a's contents are unspecified. Returns OVS_OK, OVS_EINVAL (n < 1 or
+ * LAPACK failure) or OVS_ENOMEM (its workspace). */
+int ovs_linalg_sym_eig(int n, double *a, double *eigvals, int vectors);
 
 #endif
