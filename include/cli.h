@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "activation.h"
+#include "method.h"
+#include "problem.h"
 
 #define OVS_MAX_GRID 1024  /* most values in --k or --d */
 #define OVS_MAX_N 64       /* most values in --n */
@@ -31,6 +33,11 @@ typedef struct ovs_config {
     int k_count;
     int d_values[OVS_MAX_GRID];
     int d_count;
+    int methods[OVS_METHOD_COUNT]; /* OVS_METHOD_* (method.h), in the order given */
+    int method_count;
+    ovs_data_model data;     /* --data, --delta, --labels (problem.h) */
+    int diagnostics;         /* store theory diagnostics per trial (diagnostics.h) */
+    double kd_band[2];       /* run only cells with kd_band[0] <= kd/n <= kd_band[1] */
     int trials;
     uint64_t seed;
     int max_iter;
@@ -42,6 +49,13 @@ typedef struct ovs_config {
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */
     char *command_line;     /* argv joined, owned; free with ovs_cli_free */
 } ovs_config;
+
+/* Whether cell (k, d) of group size n lies in the kd/n band (--kd-band). */
+static inline int ovs_kd_in_band(const double band[2], int n, int k, int d)
+{
+    double r = (double)k * (double)d / (double)n;
+    return r >= band[0] && r <= band[1];
+}
 
 /* Parse argv into cfg (defaults = the paper's protocol). Returns OVS_OK, or OVS_EINVAL with
  * a one-line message "--flag: problem" in err. Safe to call repeatedly (resets getopt). */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "method.h"
 #include "train.h"
 
 #define OVS_PROTOCOL_VERSION 1
@@ -17,8 +18,9 @@
 typedef struct ovs_group {
     int n;
     const ovs_activation *act;
+    int method;    /* OVS_METHOD_* (method.h) */
     double eta;
-    char name[64]; /* "n100_softplus" */
+    char name[64]; /* "n100_softplus" for gd, "n100_softplus_rf" for the other methods */
 } ovs_group;
 
 typedef struct ovs_plan {
@@ -30,10 +32,14 @@ typedef struct ovs_plan {
     double tol;
     int kernel;
     int early_fail;
+    int diagnostics;
+    ovs_data_model data;
+    double kd_band[2];
     double ladder[OVS_LADDER_MAX];
     int n_ladder;
     uint64_t seed;
-    int64_t n_items;
+    int64_t n_items;   /* every (group, k, d, trial) of the grid: numbers items */
+    int64_t n_planned; /* those in the kd band: the trials the sweep runs */
 } ovs_plan;
 
 typedef struct ovs_item {
@@ -48,6 +54,8 @@ typedef struct ovs_record {
     int8_t success, diverged, early_stopped;
     double final_rel_err, dist_from_init, path_length, wall_seconds;
     int32_t ladder_hit[OVS_LADDER_MAX];
+    /* --diagnostics (diagnostics.h); NaN when off */
+    double x_norm, kr_sigma_min, nn_lambda, jac_sigma_min, initial_rel_err;
 } ovs_record;
 
 /* Build the plan of cfg. The plan points into cfg (k, d arrays): keep cfg alive. */
@@ -55,10 +63,13 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *plan);
 
 void ovs_plan_item(const ovs_plan *plan, int64_t item, ovs_item *out);
 
+/* Whether cell (ki, di) of group g is run (inside the kd band). */
+int ovs_plan_cell_planned(const ovs_plan *plan, int g, int ki, int di);
+
 /* Estimated cost of an item (arbitrary units ~ flops of a full-budget trial). */
 double ovs_plan_cost(const ovs_plan *plan, int64_t item);
 
-/* Items not yet done (done[item] == 0; done may be NULL), longest expected first, ties in
+/* Planned items not yet done (done[item] == 0; done may be NULL), longest expected first, ties in
  * item order. Writes them to order (capacity plan->n_items) and returns how many. */
 int64_t ovs_plan_order(const ovs_plan *plan, const uint8_t *done, int64_t *order);
 

@@ -7,7 +7,18 @@
  *      one zero entry (the last),
  *   W0 i.i.d. N(0, 1).
  * Seeding: (X, y) depend only on (seed, n, d, trial), so every k and every activation at the
- * same (n, d, trial) see the same data; W0 depends only on (seed, n, k, d, trial). */
+ * same (n, d, trial) see the same data; W0 depends only on (seed, n, k, d, trial).
+ *
+ * Other data models (opt-in, --data/--labels; the defaults above are the paper's):
+ *   gaussian: x_i ~ N(0, I_d / d) (E||x_i||^2 = 1, rows not normalised);
+ *   worst:    near-duplicate pairs, the case Assumption 1 (delta-separable data) rules out:
+ *             x_{2i} uniform on the sphere, x_{2i+1} on the sphere at distance exactly delta
+ *             from it (a random direction orthogonal to x_{2i}); labels stay independent, so
+ *             the pair must be fitted to unrelated values. For d = 1 the sphere S^0 has no
+ *             point at distance delta < 2 other than x itself: the twin is a duplicate.
+ *   labels sign: y_i = +1 or -1 with probability 1/2 instead of N(0, 1).
+ * All models draw from the same per-trial stream in the same order, so the sphere/gaussian
+ * models see the same directions (common random numbers). */
 #ifndef OVS_PROBLEM_H
 #define OVS_PROBLEM_H
 
@@ -22,12 +33,31 @@ typedef struct ovs_problem {
     double y_norm;
 } ovs_problem;
 
+enum { OVS_DATA_SPHERE = 0, OVS_DATA_GAUSSIAN = 1, OVS_DATA_WORST = 2 };
+enum { OVS_LABELS_GAUSSIAN = 0, OVS_LABELS_SIGN = 1 };
+
+typedef struct ovs_data_model {
+    int inputs;   /* OVS_DATA_* */
+    double delta; /* OVS_DATA_WORST: distance of the twins, 0 < delta <= 2 */
+    int labels;   /* OVS_LABELS_* */
+} ovs_data_model;
+
+/* The paper's model: sphere inputs, Gaussian labels. */
+#define OVS_DATA_MODEL_DEFAULT ((ovs_data_model){OVS_DATA_SPHERE, 0.0, OVS_LABELS_GAUSSIAN})
+
+const char *ovs_data_name(int inputs);   /* "sphere", ... */
+int ovs_data_find(const char *name);     /* -1 if unknown */
+const char *ovs_labels_name(int labels); /* "gaussian", "sign" */
+int ovs_labels_find(const char *name);   /* -1 if unknown */
+
 /* Allocate buffers for an (n, k, d) problem. Returns OVS_OK, OVS_EINVAL or OVS_ENOMEM. */
 int ovs_problem_alloc(ovs_problem *p, int n, int k, int d);
 void ovs_problem_free(ovs_problem *p);
 
-/* Fill p (allocated for its n, k, d) with the draws of trial `trial` under master `seed`. */
+/* Fill p (allocated for its n, k, d) with the draws of trial `trial` under master `seed`,
+ * for the paper's data model / for model m. */
 void ovs_problem_draw(ovs_problem *p, uint64_t seed, int trial);
+void ovs_problem_draw_model(ovs_problem *p, const ovs_data_model *m, uint64_t seed, int trial);
 
 /* Fill v (length k) with the paper's output weights for scale c = ||y|| / sqrt(k n). */
 void ovs_problem_output_weights(double *v, int k, double c);

@@ -14,7 +14,7 @@
 
 enum {
     OPT_N = 256, OPT_ACT, OPT_K, OPT_D, OPT_TRIALS, OPT_SEED, OPT_ETA, OPT_MAX_ITER, OPT_TOL,
-    OPT_CHECKPOINT, OPT_KERNEL, OPT_EARLY_FAIL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
+    OPT_CHECKPOINT, OPT_KERNEL, OPT_METHOD, OPT_DATA, OPT_DELTA, OPT_LABELS, OPT_DIAG, OPT_BAND, OPT_EARLY_FAIL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
 };
 
 /* One table drives getopt_long and --help, so the two cannot drift apart. */
@@ -34,10 +34,22 @@ static const option_row rows[] = {
     {{"trials", required_argument, NULL, OPT_TRIALS}, "T", "trials per (k, d) cell [10]"},
     {{"seed", required_argument, NULL, OPT_SEED}, "S", "master seed, 0..2^64-1 [2019]"},
     {{"eta", required_argument, NULL, OPT_ETA}, "ACT=VAL,...",
-     "GD step sizes; a bare VAL sets all [softplus=0.15,relu=0.1]"},
-    {{"max-iter", required_argument, NULL, OPT_MAX_ITER}, "N", "GD updates per trial [15000]"},
+     "step sizes (gd and sgd); a bare VAL sets all [softplus=0.15,relu=0.1]"},
+    {{"max-iter", required_argument, NULL, OPT_MAX_ITER}, "N", "updates per trial (sgd: epochs) [15000]"},
     {{"tol", required_argument, NULL, OPT_TOL}, "X",
      "success iff ||f(W)-y||/||y|| < X, 0 < X < 1 [2.5e-3]"},
+    {{"method", required_argument, NULL, OPT_METHOD}, "LIST",
+     "training: gd (full-batch GD), sgd (eq. 2.9; budget in epochs), rf (random features, "
+     "least squares on the output layer) [gd]"},
+    {{"data", required_argument, NULL, OPT_DATA}, "NAME",
+     "inputs: sphere, gaussian (N(0, I/d)), worst (near-duplicate pairs) [sphere]"},
+    {{"delta", required_argument, NULL, OPT_DELTA}, "X",
+     "--data worst: distance of the near-duplicate pairs, 0 < X <= 2 [0.1]"},
+    {{"labels", required_argument, NULL, OPT_LABELS}, "NAME", "labels: gaussian or sign [gaussian]"},
+    {{"kd-band", required_argument, NULL, OPT_BAND}, "LO:HI",
+     "run only the cells with LO <= kd/n <= HI (HI may be inf) [all]"},
+    {{"diagnostics", no_argument, NULL, OPT_DIAG}, NULL,
+     "store ||X||, sigma_min(X*X), lambda(X), sigma_min(J(W0)) per trial (costs time)"},
     {{"kernel", required_argument, NULL, OPT_KERNEL}, "NAME",
      "matrix products: simd (hand-written) or blas (OpenBLAS) [simd]"},
     {{"early-fail", no_argument, NULL, OPT_EARLY_FAIL}, NULL,
@@ -59,7 +71,7 @@ static const option_row rows[] = {
 void ovs_cli_usage(FILE *out)
 {
     fprintf(out, "usage: mpirun -np N ovsweep [options]\n"
-                 "Sweeps (n, activation, k, d, trial) gradient-descent trainings of\n"
+                 "Sweeps (n, activation, method, k, d, trial) trainings of\n"
                  "f(x) = v^T phi(W x) and writes success-probability heatmaps to one HDF5 file.\n"
                  "Defaults reproduce Figure 2 of Oymak & Soltanolkotabi.\n\noptions:\n");
     for (size_t i = 0; i < N_ROWS; i++) {
@@ -210,6 +222,51 @@ static int parse_acts(const char *s, ovs_config *c, char *err, size_t errlen)
     return OVS_OK;
 }
 
+static int parse_methods(const char *s, ovs_config *c, char *err, size_t errlen)
+{
+    char buf[128];
+    if (strlen(s) >= sizeof buf)
+        return fail(err, errlen, "--method: list too long");
+    strcpy(buf, s);
+    if (buf[0] == '\0' || buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+        return fail(err, errlen, "--method: '%s' has an empty item", s);
+    c->method_count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int m = ovs_method_find(tok);
+        if (m < 0)
+            return fail(err, errlen, "--method: unknown method '%s' (known: gd,sgd,rf)", tok);
+        for (int i = 0; i < c->method_count; i++)
+            if (c->methods[i] == m)
+                return fail(err, errlen, "--method: '%s' lists %s twice", s, tok);
+        c->methods[c->method_count++] = m;
+    }
+    return OVS_OK;
+}
+
+/* "LO:HI" with 0 <= LO <= HI; HI may be "inf". */
+static int parse_band(const char *s, double band[2], char *err, size_t errlen)
+{
+    char buf[128];
+    const char *colon = strchr(s, ':');
+    if (strlen(s) >= sizeof buf || !colon)
+        return fail(err, errlen, "--kd-band: '%s' is not LO:HI", s);
+    memcpy(buf, s, (size_t)(colon - s));
+    buf[colon - s] = '\0';
+    double lo, hi;
+    if (parse_double(buf, &lo) != OVS_OK || lo < 0)
+        return fail(err, errlen, "--kd-band: '%s' is not a number >= 0", buf);
+    if (strcmp(colon + 1, "inf") == 0)
+        hi = INFINITY;
+    else if (parse_double(colon + 1, &hi) != OVS_OK)
+        return fail(err, errlen, "--kd-band: '%s' is not a number or inf", colon + 1);
+    if (!(hi >= lo))
+        return fail(err, errlen, "--kd-band: '%s' is empty (LO > HI)", s);
+    band[0] = lo;
+    band[1] = hi;
+    return OVS_OK;
+}
+
 /* Paper Sec. 4: eta = 0.15 for softplus, 0.1 for ReLU; 0.1 for the others (not in the
  * paper: choose with --eta). */
 static double default_eta(const ovs_activation *a)
@@ -265,6 +322,11 @@ static void set_defaults(ovs_config *c)
     c->tol = 2.5e-3;
     c->kernel = OVS_KERNEL_SIMD;
     c->checkpoint_every = 60;
+    c->methods[0] = OVS_METHOD_GD;
+    c->method_count = 1;
+    c->data = OVS_DATA_MODEL_DEFAULT;
+    c->kd_band[0] = 0.0;
+    c->kd_band[1] = INFINITY;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -362,6 +424,27 @@ static int handle(int opt, const char *arg, ovs_config *c, const char **eta_arg,
             return fail(err, errlen, "--kernel: unknown kernel '%s' (known: simd,blas)", arg);
         c->kernel = ovs_train_kernel_find(arg);
         break;
+    case OPT_METHOD:
+        return parse_methods(arg, c, err, errlen);
+    case OPT_DATA:
+        if (ovs_data_find(arg) < 0)
+            return fail(err, errlen, "--data: unknown data model '%s' (known: sphere,gaussian,"
+                                     "worst)", arg);
+        c->data.inputs = ovs_data_find(arg);
+        break;
+    case OPT_DELTA:
+        if (parse_double(arg, &x) != OVS_OK || !(x > 0 && x <= 2))
+            return fail(err, errlen, "--delta: '%s' is not a number in (0, 2]", arg);
+        c->data.delta = x;
+        break;
+    case OPT_LABELS:
+        if (ovs_labels_find(arg) < 0)
+            return fail(err, errlen, "--labels: unknown labels '%s' (known: gaussian,sign)", arg);
+        c->data.labels = ovs_labels_find(arg);
+        break;
+    case OPT_BAND:
+        return parse_band(arg, c->kd_band, err, errlen);
+    case OPT_DIAG: c->diagnostics = 1; break;
     case OPT_FAIL_AFTER:
         if (parse_long(arg, 1, LONG_MAX, &v) != OVS_OK)
             return fail(err, errlen, "--fail-after-trials: '%s' is not a positive integer", arg);
@@ -390,16 +473,28 @@ static int check_limits(const ovs_config *c, char *err, size_t errlen)
             for (int j = 0; j < c->d_count; j++) {
                 double n = c->n_values[a], k = c->k_values[i], d = c->d_values[j];
                 double b = 8.0 * (2 * n * k + n * d + 4 * k * d + 2 * n);
+                if (c->diagnostics) /* n x n covariance and Gram matrices */
+                    b += 8.0 * 4 * n * n;
                 bytes_max = b > bytes_max ? b : bytes_max;
             }
     if (bytes_max > 16.0 * (1ull << 30))
         return fail(err, errlen, "--n/--k/--d: one trial would need %.1f GiB of memory "
                                  "(limit 16 GiB)", bytes_max / (1ull << 30));
     /* Every rank holds the per-cell counts of the whole grid at each checkpoint. */
-    double cells = (double)c->n_count * c->act_count * c->k_count * c->d_count;
+    double cells = (double)c->n_count * c->act_count * c->method_count * c->k_count *
+                   c->d_count;
     if (cells > 1e7)
         return fail(err, errlen, "--n/--act/--k/--d: %.3g (n, activation, k, d) cells is too "
                                  "many (limit 1e7)", cells);
+    long in_band = 0;
+    for (int a = 0; a < c->n_count; a++)
+        for (int i = 0; i < c->k_count; i++)
+            for (int j = 0; j < c->d_count; j++)
+                in_band += ovs_kd_in_band(c->kd_band, c->n_values[a], c->k_values[i],
+                                          c->d_values[j]);
+    if (in_band == 0)
+        return fail(err, errlen, "--kd-band: no (n, k, d) cell of the grid has %g <= kd/n <= %g",
+                    c->kd_band[0], c->kd_band[1]);
     double total = cells * c->trials;
     if (total > 2e8)
         return fail(err, errlen, "--trials: %.3g trials in all is too many (limit 2e8)", total);
@@ -439,6 +534,10 @@ int ovs_cli_parse(int argc, char **argv, ovs_config *c, char *err, size_t errlen
         if (rc != OVS_OK)
             return rc;
     }
+    if (c->data.delta > 0 && c->data.inputs != OVS_DATA_WORST)
+        return fail(err, errlen, "--delta: only meaningful with --data worst");
+    if (c->data.inputs == OVS_DATA_WORST && c->data.delta == 0)
+        c->data.delta = 0.1;
     if (c->resume && c->force)
         return fail(err, errlen, "--resume: cannot be combined with --force");
     int rc = check_limits(c, err, errlen);

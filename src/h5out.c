@@ -107,6 +107,15 @@ static void join_acts(const ovs_config *c, char *out, size_t len)
     }
 }
 
+static void join_methods(const ovs_config *c, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int m = 0; m < c->method_count; m++) {
+        strncat(out, m ? "," : "", len - strlen(out) - 1);
+        strncat(out, ovs_method_name(c->methods[m]), len - strlen(out) - 1);
+    }
+}
+
 static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
     va_list ap;
@@ -145,9 +154,18 @@ static char *config_json(const ovs_config *c, const ovs_plan *p)
     if (!b)
         return NULL;
     b[0] = '\0';
-    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": \"gd\", \"kernel\": \"%s\", "
-           "\"early_fail\": %s, ", OVS_PROTOCOL_VERSION, ovs_train_kernel_name(c->kernel),
-           c->early_fail ? "true" : "false");
+    append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": [", OVS_PROTOCOL_VERSION);
+    for (int m = 0; m < c->method_count; m++)
+        append(&b, &len, &cap, "%s\"%s\"", m ? ", " : "", ovs_method_name(c->methods[m]));
+    append(&b, &len, &cap, "], \"kernel\": \"%s\", \"early_fail\": %s, \"diagnostics\": %s, ",
+           ovs_train_kernel_name(c->kernel), c->early_fail ? "true" : "false",
+           c->diagnostics ? "true" : "false");
+    append(&b, &len, &cap, "\"data\": \"%s\", \"labels\": \"%s\", ",
+           ovs_data_name(c->data.inputs), ovs_labels_name(c->data.labels));
+    if (c->data.inputs == OVS_DATA_WORST)
+        append(&b, &len, &cap, "\"data_delta\": %.17g, ", c->data.delta);
+    append(&b, &len, &cap, "\"kd_band\": [%.17g, ", c->kd_band[0]);
+    append(&b, &len, &cap, isinf(c->kd_band[1]) ? "null], " : "%.17g], ", c->kd_band[1]);
     append(&b, &len, &cap, "\"seed\": %llu, ", (unsigned long long)c->seed);
     append_ints(&b, &len, &cap, "n", c->n_values, c->n_count);
     append(&b, &len, &cap, "\"activations\": [");
@@ -174,10 +192,13 @@ static herr_t write_root_attrs(hid_t f, const ovs_config *c, const ovs_plan *p,
     const int32_t fv = FORMAT_VERSION, pv = OVS_PROTOCOL_VERSION;
     const int32_t trials = c->trials, max_iter = c->max_iter, nr = prov->n_ranks;
     const int32_t complete = s->complete;
-    const int64_t total = p->n_items;
+    const int64_t total = p->n_planned;
     const uint64_t seed = c->seed;
-    char acts[512], groups[8192] = "";
+    const int32_t diagnostics = c->diagnostics;
+    const double delta = c->data.inputs == OVS_DATA_WORST ? c->data.delta : NAN;
+    char acts[512], methods[64], groups[8192] = "";
     join_acts(c, acts, sizeof acts);
+    join_methods(c, methods, sizeof methods);
     for (int g = 0; g < p->n_groups; g++) {
         strncat(groups, g ? "," : "", sizeof groups - strlen(groups) - 1);
         strncat(groups, p->groups[g].name, sizeof groups - strlen(groups) - 1);
@@ -205,7 +226,12 @@ static herr_t write_root_attrs(hid_t f, const ovs_config *c, const ovs_plan *p,
     TRY(attr_scalar(f, "max_iter", H5T_NATIVE_INT32, &max_iter));
     TRY(attr_scalar(f, "tol", H5T_NATIVE_DOUBLE, &c->tol));
     TRY(attr_array(f, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder, (hsize_t)p->n_ladder));
-    TRY(attr_str(f, "method", "gd"));
+    TRY(attr_str(f, "method", methods));
+    TRY(attr_str(f, "data", ovs_data_name(c->data.inputs)));
+    TRY(attr_scalar(f, "data_delta", H5T_NATIVE_DOUBLE, &delta));
+    TRY(attr_str(f, "labels", ovs_labels_name(c->data.labels)));
+    TRY(attr_array(f, "kd_band", H5T_NATIVE_DOUBLE, c->kd_band, 2));
+    TRY(attr_scalar(f, "diagnostics", H5T_NATIVE_INT32, &diagnostics));
     TRY(attr_str(f, "kernel", ovs_train_kernel_name(c->kernel)));
     const int32_t early_fail = c->early_fail;
     TRY(attr_scalar(f, "early_fail", H5T_NATIVE_INT32, &early_fail));
@@ -240,7 +266,9 @@ typedef struct field {
     double fill;
 } field;
 
-static void trial_fields(field *f, int *nf)
+/* The per-trial fields of a plan: the training outcome, and the theory diagnostics when the
+ * sweep computes them. */
+static void trial_fields(const ovs_plan *p, field *f, int *nf)
 {
     const double nan = NAN;
     field t[] = {
@@ -252,8 +280,14 @@ static void trial_fields(field *f, int *nf)
         {"dist_from_init", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, dist_from_init), nan},
         {"path_length", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, path_length), nan},
         {"wall_seconds", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, wall_seconds), nan},
+        {"x_norm", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, x_norm), nan},
+        {"kr_sigma_min", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, kr_sigma_min), nan},
+        {"nn_lambda", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, nn_lambda), nan},
+        {"jac_sigma_min", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, jac_sigma_min), nan},
+        {"initial_rel_err", H5T_NATIVE_DOUBLE, 8, offsetof(ovs_record, initial_rel_err), nan},
     };
-    *nf = (int)(sizeof t / sizeof t[0]);
+    const int n_diagnostics = 5;
+    *nf = (int)(sizeof t / sizeof t[0]) - (p->diagnostics ? 0 : n_diagnostics);
     memcpy(f, t, sizeof t);
 }
 
@@ -345,6 +379,8 @@ static herr_t group_attrs(hid_t loc, const ovs_plan *p, const ovs_group *gr)
     const int32_t n = gr->n, max_iter = p->max_iter;
     if (attr_scalar(loc, "n", H5T_NATIVE_INT32, &n) < 0 ||
         attr_str(loc, "activation", gr->act->name) < 0 ||
+        attr_str(loc, "method", ovs_method_name(gr->method)) < 0 ||
+        attr_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)) < 0 ||
         attr_scalar(loc, "eta", H5T_NATIVE_DOUBLE, &gr->eta) < 0 ||
         attr_scalar(loc, "max_iter", H5T_NATIVE_INT32, &max_iter) < 0 ||
         attr_scalar(loc, "tol", H5T_NATIVE_DOUBLE, &p->tol) < 0)
@@ -360,19 +396,26 @@ static int write_summaries(hid_t grp, const ovs_plan *p, int g, const ovs_h5_sum
     const size_t kd = (size_t)p->K * (size_t)p->D;
     const int32_t *cnt = s->success_count + (size_t)g * kd, *done = s->trials_done + (size_t)g * kd;
     double *prob = malloc(sizeof(double) * kd);
-    if (!prob) {
+    int8_t *planned = malloc(kd);
+    if (!prob || !planned) {
+        free(prob);
+        free(planned);
         snprintf(err, errlen, "out of memory");
         return OVS_ENOMEM;
     }
-    for (size_t i = 0; i < kd; i++)
+    for (size_t i = 0; i < kd; i++) {
         prob[i] = done[i] > 0 ? (double)cnt[i] / done[i] : NAN;
+        planned[i] = (int8_t)ovs_plan_cell_planned(p, g, (int)(i / (size_t)p->D),
+                                                   (int)(i % (size_t)p->D));
+    }
     const struct {
         const char *name;
         hid_t type;
         const void *buf;
     } sets[] = {{"success_prob", H5T_NATIVE_DOUBLE, prob},
                 {"success_count", H5T_NATIVE_INT32, cnt},
-                {"trials_done", H5T_NATIVE_INT32, done}};
+                {"trials_done", H5T_NATIVE_INT32, done},
+                {"planned", H5T_NATIVE_INT8, planned}};
     hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
     hid_t ds = -1;
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
@@ -385,11 +428,13 @@ static int write_summaries(hid_t grp, const ovs_plan *p, int g, const ovs_h5_sum
         ds = -1;
     }
     free(prob);
+    free(planned);
     return OVS_OK;
 fail:
     if (ds >= 0)
         H5Dclose(ds);
     free(prob);
+    free(planned);
     return OVS_EIO;
 }
 
@@ -418,7 +463,7 @@ static int write_trials(hid_t grp, const ovs_plan *p, const ovs_record *recs, si
     hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)L};
     field fields[16];
     int nf;
-    trial_fields(fields, &nf);
+    trial_fields(p, fields, &nf);
     const int8_t zero = 0, one = 1;
     TRY(ds = create_dataset(grp, "done", H5T_NATIVE_INT8, 3, dims, &zero));
     memset(buf, one, m);
@@ -682,6 +727,50 @@ static int same_ints(const int *a, int na, const int *b, int nb)
     return na == nb && memcmp(a, b, sizeof(int) * (size_t)na) == 0;
 }
 
+/* A string attribute that files from before it existed lack: read it or take the default. */
+static void read_attr_str_or(hid_t f, const char *name, const char *dflt, char *out, size_t len)
+{
+    if (!read_attr_str(f, name, out, len))
+        snprintf(out, len, "%s", dflt);
+}
+
+/* The settings added after format 1's first files (--method, --data, --delta, --labels,
+ * --kd-band, --diagnostics); absent attributes mean the paper's defaults. */
+static int check_extensions(hid_t f, const char *path, const ovs_config *c, char *err,
+                            size_t errlen)
+{
+    char have[64], want[64];
+    join_methods(c, want, sizeof want);
+    read_attr_str_or(f, "method", "gd", have, sizeof have);
+    if (strcmp(have, want) != 0)
+        return set_err(err, errlen, "%s: --method differs (file %s, command %s)", path, have,
+                       want);
+    read_attr_str_or(f, "data", "sphere", have, sizeof have);
+    if (strcmp(have, ovs_data_name(c->data.inputs)) != 0)
+        return set_err(err, errlen, "%s: --data differs (file %s, command %s)", path, have,
+                       ovs_data_name(c->data.inputs));
+    double delta = NAN, want_delta = c->data.inputs == OVS_DATA_WORST ? c->data.delta : NAN;
+    read_attr(f, "data_delta", H5T_NATIVE_DOUBLE, &delta, 1);
+    if (!(delta == want_delta || (isnan(delta) && isnan(want_delta))))
+        return set_err(err, errlen, "%s: --delta differs (file %.17g, command %.17g)", path,
+                       delta, want_delta);
+    read_attr_str_or(f, "labels", "gaussian", have, sizeof have);
+    if (strcmp(have, ovs_labels_name(c->data.labels)) != 0)
+        return set_err(err, errlen, "%s: --labels differs (file %s, command %s)", path, have,
+                       ovs_labels_name(c->data.labels));
+    double band[2] = {0.0, INFINITY};
+    read_attr(f, "kd_band", H5T_NATIVE_DOUBLE, band, 2);
+    if (band[0] != c->kd_band[0] || band[1] != c->kd_band[1])
+        return set_err(err, errlen, "%s: --kd-band differs (file %g:%g, command %g:%g)", path,
+                       band[0], band[1], c->kd_band[0], c->kd_band[1]);
+    int32_t diagnostics = 0;
+    read_attr(f, "diagnostics", H5T_NATIVE_INT32, &diagnostics, 1);
+    if (diagnostics != c->diagnostics)
+        return set_err(err, errlen, "%s: --diagnostics differs (file %s, command %s)", path,
+                       diagnostics ? "on" : "off", c->diagnostics ? "on" : "off");
+    return OVS_OK;
+}
+
 /* Compare the stored configuration with cfg; name the first difference. */
 static int check_config(hid_t f, const char *path, const ovs_config *c, const ovs_plan *p,
                         char *err, size_t errlen)
@@ -691,7 +780,7 @@ static int check_config(hid_t f, const char *path, const ovs_config *c, const ov
     double tol = 0, ladder[OVS_LADDER_MAX];
     int ints[OVS_MAX_GRID];
     char acts[512], want_acts[512];
-    int n;
+    int n, rc;
     if (!read_attr(f, "format_version", H5T_NATIVE_INT32, &fv, 1) || fv != FORMAT_VERSION)
         return set_err(err, errlen, "%s: unsupported ovsweep format version %d", path, fv);
     if (!read_attr(f, "protocol_version", H5T_NATIVE_INT32, &pv, 1) || pv != OVS_PROTOCOL_VERSION)
@@ -729,6 +818,9 @@ static int check_config(hid_t f, const char *path, const ovs_config *c, const ov
     if (early_fail != c->early_fail)
         return set_err(err, errlen, "%s: --early-fail differs (file %s, command %s)", path,
                        early_fail == 1 ? "on" : "off", c->early_fail ? "on" : "off");
+    rc = check_extensions(f, path, c, err, errlen);
+    if (rc != OVS_OK)
+        return rc;
     n = read_attr(f, "tol_ladder", H5T_NATIVE_DOUBLE, ladder, OVS_LADDER_MAX);
     if (n != p->n_ladder || memcmp(ladder, p->ladder, sizeof(double) * (size_t)n) != 0)
         return set_err(err, errlen, "%s: the tolerance ladder differs", path);
@@ -778,7 +870,7 @@ static int load_group(hid_t f, const ovs_plan *p, int g, int T0, ovs_record *rec
     int rc = OVS_EFORMAT;
     field fields[16];
     int nf;
-    trial_fields(fields, &nf);
+    trial_fields(p, fields, &nf);
     H5E_BEGIN_TRY { grp = H5Gopen2(f, p->groups[g].name, H5P_DEFAULT); }
     H5E_END_TRY;
     if (!done || !buf || grp < 0 || !read_dataset(grp, "done", H5T_NATIVE_INT8, done)) {

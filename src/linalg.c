@@ -124,6 +124,8 @@ out:
     if (info > 0) /* the SVD did not converge */
         fill_nan(x, n, rank);
     return OVS_OK;
+}
+
 /* LAPACK's symmetric eigensolver, from OpenBLAS (no lapacke.h on Debian): the Fortran
  * interface, everything by reference, plus gfortran's hidden lengths (size_t since gfortran 8)
  * of the two character arguments. */

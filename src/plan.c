@@ -1,9 +1,11 @@
 /* plan.c - items, costs and the run of one item; see plan.h. */
 #include "plan.h"
 
+#include "diagnostics.h"
 #include "problem.h"
 #include "status.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,19 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
 {
     memset(p, 0, sizeof *p);
     for (int i = 0; i < cfg->n_count; i++)
-        for (int a = 0; a < cfg->act_count; a++) {
-            ovs_group *g = &p->groups[p->n_groups++];
-            g->n = cfg->n_values[i];
-            g->act = cfg->acts[a];
-            g->eta = cfg->eta[a];
-            snprintf(g->name, sizeof g->name, "n%d_%s", g->n, g->act->name);
-        }
+        for (int a = 0; a < cfg->act_count; a++)
+            for (int m = 0; m < cfg->method_count; m++) {
+                ovs_group *g = &p->groups[p->n_groups++];
+                g->n = cfg->n_values[i];
+                g->act = cfg->acts[a];
+                g->method = cfg->methods[m];
+                g->eta = cfg->eta[a];
+                if (g->method == OVS_METHOD_GD)
+                    snprintf(g->name, sizeof g->name, "n%d_%s", g->n, g->act->name);
+                else
+                    snprintf(g->name, sizeof g->name, "n%d_%s_%s", g->n, g->act->name,
+                             ovs_method_name(g->method));
+            }
     p->K = cfg->k_count;
     p->D = cfg->d_count;
     p->T = cfg->trials;
@@ -28,9 +36,22 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
     p->tol = cfg->tol;
     p->kernel = cfg->kernel;
     p->early_fail = cfg->early_fail;
+    p->diagnostics = cfg->diagnostics;
+    p->data = cfg->data;
+    p->kd_band[0] = cfg->kd_band[0];
+    p->kd_band[1] = cfg->kd_band[1];
     p->n_ladder = ovs_train_ladder(cfg->tol, p->ladder, OVS_LADDER_MAX);
     p->seed = cfg->seed;
     p->n_items = (int64_t)p->n_groups * p->K * p->D * p->T;
+    for (int g = 0; g < p->n_groups; g++)
+        for (int ki = 0; ki < p->K; ki++)
+            for (int di = 0; di < p->D; di++)
+                p->n_planned += ovs_plan_cell_planned(p, g, ki, di) ? p->T : 0;
+}
+
+int ovs_plan_cell_planned(const ovs_plan *p, int g, int ki, int di)
+{
+    return ovs_kd_in_band(p->kd_band, p->groups[g].n, p->k[ki], p->d[di]);
 }
 
 void ovs_plan_item(const ovs_plan *p, int64_t item, ovs_item *o)
@@ -46,14 +67,12 @@ void ovs_plan_item(const ovs_plan *p, int64_t item, ovs_item *o)
     o->d = p->d[o->di];
 }
 
-/* A failing trial runs the whole budget; each update costs two n*k*d products plus the
- * elementwise work on n*k pre-activations and a fixed call overhead. */
+/* A failing trial runs the whole budget (method.h). */
 double ovs_plan_cost(const ovs_plan *p, int64_t item)
 {
     ovs_item it;
     ovs_plan_item(p, item, &it);
-    double nk = (double)it.n * it.k;
-    return (double)p->max_iter * (4.0 * nk * it.d + 20.0 * nk + 2000.0);
+    return ovs_method_cost(p->groups[it.g].method, it.n, it.k, it.d, p->max_iter);
 }
 
 static const ovs_plan *sort_plan;
@@ -69,9 +88,12 @@ static int by_cost_desc(const void *a, const void *b)
 int64_t ovs_plan_order(const ovs_plan *p, const uint8_t *done, int64_t *order)
 {
     int64_t m = 0;
-    for (int64_t i = 0; i < p->n_items; i++)
-        if (!done || !done[i])
+    for (int64_t i = 0; i < p->n_items; i++) {
+        ovs_item it;
+        ovs_plan_item(p, i, &it);
+        if ((!done || !done[i]) && ovs_plan_cell_planned(p, it.g, it.ki, it.di))
             order[m++] = i;
+    }
     sort_plan = p;
     qsort(order, (size_t)m, sizeof *order, by_cost_desc);
     sort_plan = NULL;
@@ -92,6 +114,25 @@ ovs_train_opts ovs_plan_train_opts(const ovs_plan *p, int g)
     return o;
 }
 
+/* --diagnostics: the theory quantities of this trial's data and initialisation. */
+static int diagnose(const ovs_plan *p, int g, const ovs_problem *prob, ovs_record *rec)
+{
+    rec->x_norm = rec->kr_sigma_min = rec->nn_lambda = NAN;
+    rec->jac_sigma_min = rec->initial_rel_err = NAN;
+    if (!p->diagnostics)
+        return OVS_OK;
+    ovs_diagnostics dg;
+    int rc = ovs_diagnostics_compute(prob, p->groups[g].act, &dg);
+    if (rc != OVS_OK)
+        return rc;
+    rec->x_norm = dg.x_norm;
+    rec->kr_sigma_min = dg.kr_sigma_min;
+    rec->nn_lambda = dg.nn_lambda;
+    rec->jac_sigma_min = dg.jac_sigma_min;
+    rec->initial_rel_err = dg.initial_rel_err;
+    return OVS_OK;
+}
+
 int ovs_plan_run_item(const ovs_plan *p, int64_t item, int (*poll)(void *), void *poll_ctx,
                       ovs_record *rec, int *aborted)
 {
@@ -99,25 +140,29 @@ int ovs_plan_run_item(const ovs_plan *p, int64_t item, int (*poll)(void *), void
     ovs_plan_item(p, item, &it);
     ovs_problem prob;
     ovs_train_workspace ws;
+    const int method = p->groups[it.g].method;
+    memset(&ws, 0, sizeof ws);
     int rc = ovs_problem_alloc(&prob, it.n, it.k, it.d);
-    if (rc == OVS_OK)
+    if (rc == OVS_OK && method == OVS_METHOD_GD)
         rc = ovs_train_workspace_alloc(&ws, it.n, it.k, it.d);
     if (rc != OVS_OK) {
         ovs_problem_free(&prob);
         return rc;
     }
-    ovs_problem_draw(&prob, p->seed, it.t);
+    ovs_problem_draw_model(&prob, &p->data, p->seed, it.t);
+    memset(rec, 0, sizeof *rec);
+    rc = diagnose(p, it.g, &prob, rec);
     ovs_train_opts o = ovs_plan_train_opts(p, it.g);
     o.poll = poll;
     o.poll_ctx = poll_ctx;
-    o.poll_every = 16;
+    o.poll_every = method == OVS_METHOD_SGD ? 1 : 16;
     ovs_train_result r;
-    rc = ovs_train_run(&prob, &o, &ws, &r);
+    if (rc == OVS_OK)
+        rc = ovs_method_run(method, &prob, &o, &ws, p->seed, it.t, &r);
     ovs_problem_free(&prob);
     ovs_train_workspace_free(&ws);
     if (rc != OVS_OK)
         return rc;
-    memset(rec, 0, sizeof *rec);
     rec->item = item;
     rec->iterations = r.iterations;
     rec->success = (int8_t)r.success;

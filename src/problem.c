@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int ovs_problem_alloc(ovs_problem *p, int n, int k, int d)
 {
@@ -59,15 +60,98 @@ static void draw_sphere_points(ovs_rng *rng, double *x, int n, int d)
     }
 }
 
+/* Gaussian inputs N(0, I_d / d): the same normals as the sphere model, not normalised. */
+static void draw_gaussian_points(ovs_rng *rng, double *x, int n, int d)
+{
+    const double scale = 1.0 / sqrt((double)d);
+    for (size_t i = 0; i < (size_t)n * (size_t)d; i++)
+        x[i] = scale * ovs_rng_normal(rng);
+}
+
+/* The twin of unit x at chord distance delta: cos(t) x + sin(t) u with u a random unit
+ * vector orthogonal to x and 2 sin(t/2) = delta, so ||x - twin|| = delta exactly. */
+static void draw_twin(ovs_rng *rng, const double *x, double *twin, int d, double delta)
+{
+    double u2;
+    do {
+        double dot = 0.0;
+        for (int j = 0; j < d; j++) {
+            twin[j] = ovs_rng_normal(rng);
+            dot += twin[j] * x[j];
+        }
+        u2 = 0.0;
+        for (int j = 0; j < d; j++) {
+            twin[j] -= dot * x[j];
+            u2 += twin[j] * twin[j];
+        }
+    } while (d > 1 && u2 < 1e-20); /* a draw parallel to x has probability 0: redraw */
+    const double t = 2.0 * asin(delta / 2.0);
+    const double c = cos(t), s = d > 1 ? sin(t) / sqrt(u2) : 0.0;
+    for (int j = 0; j < d; j++)
+        twin[j] = d > 1 ? c * x[j] + s * twin[j] : x[j];
+}
+
+/* Worst case: rows 2i uniform on the sphere, rows 2i+1 their twins at distance delta; with
+ * odd n the last row has no twin. */
+static void draw_worst_points(ovs_rng *rng, double *x, int n, int d, double delta)
+{
+    for (int i = 0; i < n; i += 2) {
+        double *row = x + (size_t)i * (size_t)d;
+        draw_sphere_points(rng, row, 1, d);
+        if (i + 1 < n)
+            draw_twin(rng, row, row + d, d, delta);
+    }
+}
+
+static const char *const data_names[] = {"sphere", "gaussian", "worst"};
+static const char *const label_names[] = {"gaussian", "sign"};
+
+static int find_name(const char *const *names, int count, const char *name)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *ovs_data_name(int inputs)
+{
+    return inputs >= 0 && inputs < 3 ? data_names[inputs] : "?";
+}
+int ovs_data_find(const char *name)
+{
+    return find_name(data_names, 3, name);
+}
+const char *ovs_labels_name(int labels)
+{
+    return labels >= 0 && labels < 2 ? label_names[labels] : "?";
+}
+int ovs_labels_find(const char *name)
+{
+    return find_name(label_names, 2, name);
+}
+
 void ovs_problem_draw(ovs_problem *p, uint64_t seed, int trial)
+{
+    const ovs_data_model m = OVS_DATA_MODEL_DEFAULT;
+    ovs_problem_draw_model(p, &m, seed, trial);
+}
+
+void ovs_problem_draw_model(ovs_problem *p, const ovs_data_model *m, uint64_t seed, int trial)
 {
     ovs_rng rng;
     const int64_t data_coords[] = {p->n, p->d, trial};
     ovs_rng_for_tuple(&rng, seed, OVS_STREAM_DATA, data_coords, 3);
-    draw_sphere_points(&rng, p->x, p->n, p->d);
+    if (m->inputs == OVS_DATA_GAUSSIAN)
+        draw_gaussian_points(&rng, p->x, p->n, p->d);
+    else if (m->inputs == OVS_DATA_WORST)
+        draw_worst_points(&rng, p->x, p->n, p->d, m->delta);
+    else
+        draw_sphere_points(&rng, p->x, p->n, p->d);
     double y2 = 0.0;
     for (int i = 0; i < p->n; i++) {
-        p->y[i] = ovs_rng_normal(&rng);
+        p->y[i] = m->labels == OVS_LABELS_SIGN ? (ovs_rng_uniform(&rng) < 0.5 ? -1.0 : 1.0)
+                                               : ovs_rng_normal(&rng);
         y2 += p->y[i] * p->y[i];
     }
     p->y_norm = sqrt(y2);

@@ -17,10 +17,19 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
                      int ranks)
 {
     fprintf(out, "ovsweep plan: %d group(s) x %d k x %d d x %d trials = %lld trials, %lld to run\n",
-            p->n_groups, p->K, p->D, p->T, (long long)p->n_items, (long long)todo);
+            p->n_groups, p->K, p->D, p->T, (long long)p->n_planned, (long long)todo);
+    if (p->n_planned < p->n_items)
+        fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band\n",
+                p->kd_band[0], p->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
     for (int g = 0; g < p->n_groups; g++)
-        fprintf(out, "  group %-16s n=%-6d activation=%-9s eta=%g\n", p->groups[g].name,
-                p->groups[g].n, p->groups[g].act->name, p->groups[g].eta);
+        fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=%g\n",
+                p->groups[g].name, p->groups[g].n, p->groups[g].act->name,
+                ovs_method_name(p->groups[g].method), p->groups[g].eta);
+    if (p->data.inputs != OVS_DATA_SPHERE || p->data.labels != OVS_LABELS_GAUSSIAN)
+        fprintf(out, "  data=%s labels=%s\n", ovs_data_name(p->data.inputs),
+                ovs_labels_name(p->data.labels));
+    if (p->data.inputs == OVS_DATA_WORST)
+        fprintf(out, "  worst-case pairs at distance delta=%g\n", p->data.delta);
     fprintf(out, "  max_iter=%d tol=%g seed=%llu k=%d..%d d=%d..%d\n", p->max_iter, p->tol,
             (unsigned long long)p->seed, p->k[0], p->k[p->K - 1], p->d[0], p->d[p->D - 1]);
     if (rate > 0) {

@@ -17,6 +17,7 @@
 #include "status.h"
 
 #include <libgen.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +166,7 @@ static int checkpoint(sweep *s)
     ovs_h5_summary sum = {s->success_count, s->trials_done, 0, 0};
     for (size_t c = 0; c < cells; c++)
         sum.total_done += s->trials_done[c];
-    sum.complete = sum.total_done == p->n_items;
+    sum.complete = sum.total_done == p->n_planned;
     if (s->rank == 0) {
         utc_now(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time);
         memcpy(s->prov.finish_time, sum.complete ? s->prov.checkpoint_time : "",
@@ -237,7 +238,7 @@ static void progress(sweep *s, int force)
     s->t_last_progress = t;
     double el = t - s->t_start;
     double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
-    ovs_report_progress(stderr, s->done_total, s->plan.n_items, s->success_total, el, eta);
+    ovs_report_progress(stderr, s->done_total, s->plan.n_planned, s->success_total, el, eta);
 }
 
 static void account(sweep *s, int64_t done, int64_t succ, double cost)
@@ -302,7 +303,7 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
-    if (s->done_total == s->plan.n_items) {
+    if (s->done_total == s->plan.n_planned) {
         *status = OVS_EXIT_OK;
         return 1;
     }
@@ -493,7 +494,7 @@ static int start(sweep *s)
         free(done);
         if (!s->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
-                    s->cfg->output, (long long)nloaded, (long long)s->plan.n_items);
+                    s->cfg->output, (long long)nloaded, (long long)s->plan.n_planned);
     }
     free(loaded);
     return OVS_OK;
@@ -510,6 +511,11 @@ static double measure_rate(const ovs_config *cfg)
     c.trials = 1;
     c.max_iter = 300;
     c.tol = 1e-12;
+    c.methods[0] = OVS_METHOD_GD; /* the cost units are calibrated on gd */
+    c.method_count = 1;
+    c.diagnostics = 0;
+    c.kd_band[0] = 0.0;
+    c.kd_band[1] = INFINITY;
     ovs_plan p;
     ovs_plan_build(&c, &p);
     ovs_record r;
@@ -526,9 +532,13 @@ static void dry_run(const sweep *s)
     if (s->rank != 0)
         return;
     double cost = 0;
-    for (int64_t i = 0; i < s->plan.n_items; i++)
-        cost += ovs_plan_cost(&s->plan, i);
-    ovs_report_plan(stdout, &s->plan, s->plan.n_items, cost, measure_rate(s->cfg), s->size);
+    for (int64_t i = 0; i < s->plan.n_items; i++) {
+        ovs_item it;
+        ovs_plan_item(&s->plan, i, &it);
+        if (ovs_plan_cell_planned(&s->plan, it.g, it.ki, it.di))
+            cost += ovs_plan_cost(&s->plan, i);
+    }
+    ovs_report_plan(stdout, &s->plan, s->plan.n_planned, cost, measure_rate(s->cfg), s->size);
 }
 
 static void final_report(const sweep *s, int status)
@@ -544,7 +554,7 @@ static void final_report(const sweep *s, int status)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
         printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
-               (long long)s->done_total, (long long)s->plan.n_items, s->cfg->output);
+               (long long)s->done_total, (long long)s->plan.n_planned, s->cfg->output);
     fflush(stdout);
 }
 

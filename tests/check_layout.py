@@ -10,7 +10,9 @@ ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_v
               "k_values", "d_values", "trials", "max_iter", "tol", "tol_ladder", "method",
               "groups", "kernel", "early_fail", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
               "hosts", "mpi_library", "hdf5_version", "openblas_config", "complete",
-              "trials_done", "trials_total"]
+              "trials_done", "trials_total", "data", "data_delta", "labels", "kd_band",
+              "diagnostics"]
+DIAGNOSTICS = ["x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err"]
 TRIAL = ["done", "success", "diverged", "early_stopped", "iterations", "final_rel_err", "dist_from_init",
          "path_length", "wall_seconds"]
 
@@ -23,14 +25,27 @@ def main(path, use_xarray):
     groups = f.attrs["groups"].split(",")
     K, D, T = len(f.attrs["k_values"]), len(f.attrs["d_values"]), int(f.attrs["trials"])
     L = len(f.attrs["tol_ladder"])
-    total_done = 0
+    total_done = total_planned = 0
+    methods = f.attrs["method"].split(",")
+    lo, hi = f.attrs["kd_band"]
     for name in groups:
         g = f[name]
-        for a in ["n", "activation", "eta", "max_iter", "tol"]:
+        for a in ["n", "activation", "method", "iteration_unit", "eta", "max_iter", "tol"]:
             assert a in g.attrs and a in g["success_prob"].attrs, f"{name}: attribute {a}"
+        method = g.attrs["method"]
+        assert method in methods
+        want_name = f"n{g.attrs['n']}_{g.attrs['activation']}" + ("" if method == "gd" else "_" + method)
+        assert name == want_name, (name, want_name)
+        assert g.attrs["iteration_unit"] == {"gd": "update", "sgd": "epoch", "rf": "none"}[method]
+        kd_n = np.outer(f.attrs["k_values"], f.attrs["d_values"]) / g.attrs["n"]
+        planned = g["planned"][:].astype(bool)
+        assert (planned == ((kd_n >= lo) & (kd_n <= hi))).all(), f"{name}: planned != kd band"
+        total_planned += int(planned.sum()) * T
+        for ds in DIAGNOSTICS:
+            assert (ds in g) == bool(f.attrs["diagnostics"]), f"{name}/{ds} presence"
         assert list(g["k"][:]) == list(f.attrs["k_values"])
         assert list(g["d"][:]) == list(f.attrs["d_values"])
-        for ds in ["success_prob", "success_count", "trials_done"]:
+        for ds in ["success_prob", "success_count", "trials_done", "planned"]:
             assert g[ds].shape == (K, D), f"{name}/{ds} shape"
         for ds in TRIAL:
             assert g[ds].shape == (K, D, T), f"{name}/{ds} shape"
@@ -45,13 +60,20 @@ def main(path, use_xarray):
         np.testing.assert_array_equal(prob[td > 0], g["success_count"][:][td > 0] / td[td > 0])
         it = g["iterations"][:]
         assert (it[~done] == -1).all() and (it[done] >= 0).all()
+        assert not (done & ~planned[:, :, None]).any(), f"{name}: a cell outside the band ran"
+        if method == "rf":
+            assert (it[done] == 0).all() and (g["dist_from_init"][:][done] == 0).all()
+        if f.attrs["diagnostics"]:
+            for ds in DIAGNOSTICS:
+                v = g[ds][:]
+                assert np.isfinite(v[done]).all() and np.isnan(v[~done]).all(), f"{name}/{ds}"
         hits = g["ladder_hit_iter"][:]
         # success <=> the last rung (tol) was hit, at the stopping iteration
         assert (((hits[..., -1] >= 0) & done) == (succ.astype(bool) & done)).all()
         assert (hits[..., -1][succ.astype(bool)] == it[succ.astype(bool)]).all()
         total_done += int(done.sum())
     assert total_done == f.attrs["trials_done"]
-    assert f.attrs["trials_total"] == len(groups) * K * D * T
+    assert f.attrs["trials_total"] == total_planned
     assert f.attrs["complete"] == int(total_done == f.attrs["trials_total"])
     if use_xarray:
         import xarray as xr

@@ -38,6 +38,7 @@ done
 run_suite "module boundaries" sh tests/lint_test.sh
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh
+run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 fi

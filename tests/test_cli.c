@@ -59,6 +59,29 @@ static void test_lists(void)
 }
 
 /* Every bad value: OVS_EINVAL and a message that names the flag. */
+/* Issue 7's options: methods, data models, labels, diagnostics, kd band. */
+static void test_beyond_figure2(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.method_count == 1 &&
+          c.methods[0] == OVS_METHOD_GD && c.data.inputs == OVS_DATA_SPHERE &&
+          c.data.labels == OVS_LABELS_GAUSSIAN && !c.diagnostics && c.kd_band[0] == 0 &&
+          isinf(c.kd_band[1]));
+    CHECK(PARSE(&c, err, "ovsweep", "--method", "rf,gd,sgd") == OVS_OK && c.method_count == 3 &&
+          c.methods[0] == OVS_METHOD_RF && c.methods[1] == OVS_METHOD_GD &&
+          c.methods[2] == OVS_METHOD_SGD);
+    CHECK(PARSE(&c, err, "ovsweep", "--data", "worst") == OVS_OK &&
+          c.data.inputs == OVS_DATA_WORST && c.data.delta == 0.1);
+    CHECK(PARSE(&c, err, "ovsweep", "--data", "worst", "--delta", "0.02") == OVS_OK &&
+          c.data.delta == 0.02);
+    CHECK(PARSE(&c, err, "ovsweep", "--data", "gaussian", "--labels", "sign") == OVS_OK &&
+          c.data.inputs == OVS_DATA_GAUSSIAN && c.data.labels == OVS_LABELS_SIGN);
+    CHECK(PARSE(&c, err, "ovsweep", "--kd-band", "0.5:3", "--diagnostics") == OVS_OK &&
+          c.kd_band[0] == 0.5 && c.kd_band[1] == 3 && c.diagnostics);
+    CHECK(PARSE(&c, err, "ovsweep", "--kd-band", "1:inf") == OVS_OK && isinf(c.kd_band[1]));
+    CHECK(ovs_kd_in_band(c.kd_band, 100, 10, 10) && !ovs_kd_in_band(c.kd_band, 100, 9, 11));
+}
+
 static void test_bad_values(void)
 {
     static const struct {
@@ -76,6 +99,10 @@ static void test_bad_values(void)
         {"--tol", "nan"},      {"--act", "sigmoid"}, {"--act", ""},       {"--act", "relu,relu"},
         {"--act", "relu,"},    {"--checkpoint-every", "0"}, {"--checkpoint-every", "x"},
         {"--output", ""},      {"--fail-after-trials", "0"}, {"--kernel", "cuda"},
+        {"--method", "adam"},  {"--method", "gd,gd"}, {"--method", ""},    {"--method", "gd,"},
+        {"--data", "cube"},    {"--labels", "binary"}, {"--delta", "0"},   {"--delta", "2.5"},
+        {"--delta", "x"},      {"--kd-band", "3"},   {"--kd-band", "3:1"}, {"--kd-band", "-1:2"},
+        {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ovs_config c;
@@ -90,6 +117,8 @@ static void test_bad_values(void)
     CHECK(PARSE(&c, err, "ovsweep", "--k") == OVS_EINVAL && strstr(err, "--k"));
     CHECK(PARSE(&c, err, "ovsweep", "stray") == OVS_EINVAL && strstr(err, "stray"));
     CHECK(PARSE(&c, err, "ovsweep", "--resume", "--force") == OVS_EINVAL && strstr(err, "--resume"));
+    /* --delta belongs to the worst-case data model only. */
+    CHECK(PARSE(&c, err, "ovsweep", "--delta", "0.5") == OVS_EINVAL && strstr(err, "--delta"));
     /* Too large for memory: one (n, k, d) workspace beyond the limit. */
     CHECK(PARSE(&c, err, "ovsweep", "--n", "100000", "--k", "100000", "--d", "1") == OVS_EINVAL &&
           strstr(err, "memory"));
@@ -107,7 +136,9 @@ static void test_usage_lists_every_option(void)
     fclose(f);
     const char *opts[] = {"--output", "--n ", "--act", "--k ", "--d ", "--trials", "--seed",
                           "--eta", "--max-iter", "--tol", "--checkpoint-every", "--resume",
-                          "--force", "--dry-run", "--quiet", "--help", "--version"};
+                          "--force", "--dry-run", "--quiet", "--help", "--version",
+                          "--method", "--data", "--delta", "--labels", "--kd-band",
+                          "--diagnostics"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         CHECK(strstr(buf, opts[i]) != NULL);
 }
@@ -116,6 +147,7 @@ int main(void)
 {
     test_defaults();
     test_lists();
+    test_beyond_figure2();
     test_bad_values();
     test_usage_lists_every_option();
     TEST_DONE();

@@ -76,6 +76,64 @@ static void test_run_item_matches_coordinates(void)
     ovs_cli_free(&c2);
 }
 
+/* Methods are a group coordinate; the kd band removes cells from the run but not from the
+ * numbering; gd's records are the same with or without other methods beside it. */
+static void test_methods_and_band(void)
+{
+    ovs_config c, c1;
+    ovs_plan p, p1;
+    const char *argv[] = {"ovsweep", "--n", "20", "--act", "relu", "--method", "gd,rf,sgd",
+                          "--k", "1:5", "--d", "2,4,8", "--trials", "2", "--kd-band", "0.5:1.5",
+                          "--max-iter", "50"};
+    make_plan(&c, &p, 17, argv);
+    CHECK(p.n_groups == 3 && strcmp(p.groups[0].name, "n20_relu") == 0 &&
+          strcmp(p.groups[1].name, "n20_relu_rf") == 0 &&
+          strcmp(p.groups[2].name, "n20_relu_sgd") == 0 && p.groups[1].method == OVS_METHOD_RF);
+    /* kd in [10, 30]: (k,d) = (2,8)? 16 yes; count per group by hand. */
+    int want = 0;
+    for (int k = 1; k <= 5; k++)
+        for (int di = 0; di < 3; di++) {
+            int d = (int[]){2, 4, 8}[di];
+            want += k * d >= 10 && k * d <= 30;
+        }
+    CHECK(p.n_items == 3 * 5 * 3 * 2 && p.n_planned == 3 * want * 2);
+    int64_t *order = malloc(sizeof(int64_t) * (size_t)p.n_items);
+    int64_t m = ovs_plan_order(&p, NULL, order);
+    int all_in = 1;
+    for (int64_t i = 0; i < m; i++) {
+        ovs_item it;
+        ovs_plan_item(&p, order[i], &it);
+        all_in &= it.k * it.d >= 10 && it.k * it.d <= 30;
+    }
+    CHECK(m == p.n_planned && all_in);
+    free(order);
+    /* rf trials do no iterations; sgd counts epochs within the budget. */
+    ovs_record r;
+    int ab;
+    int64_t rf_item = ((int64_t)(1 * p.K + 4) * p.D + 2) * p.T; /* k5 d8 */
+    CHECK(ovs_plan_run_item(&p, rf_item, NULL, NULL, &r, &ab) == OVS_OK && r.iterations == 0 &&
+          r.dist_from_init == 0 && isnan(r.x_norm));
+    int64_t sgd_item = ((int64_t)(2 * p.K + 4) * p.D + 2) * p.T;
+    CHECK(ovs_plan_run_item(&p, sgd_item, NULL, NULL, &r, &ab) == OVS_OK && r.iterations >= 1 &&
+          r.iterations <= 50);
+    /* gd alone and gd beside rf/sgd: identical record for the same coordinates. */
+    const char *a1[] = {"ovsweep", "--n", "20", "--act", "relu", "--k", "1:5", "--d", "2,4,8",
+                        "--trials", "2", "--max-iter", "50", "--diagnostics"};
+    make_plan(&c1, &p1, 14, a1);
+    ovs_record r0, r1;
+    int64_t gd_item = ((int64_t)(0 * p.K + 4) * p.D + 2) * p.T + 1;
+    CHECK(ovs_plan_run_item(&p, gd_item, NULL, NULL, &r0, &ab) == OVS_OK);
+    CHECK(ovs_plan_run_item(&p1, gd_item, NULL, NULL, &r1, &ab) == OVS_OK);
+    CHECK(r0.iterations == r1.iterations && r0.final_rel_err == r1.final_rel_err &&
+          r0.dist_from_init == r1.dist_from_init);
+    /* --diagnostics fills the theory fields (sigma_min(J) may be 0 here: with 4 active relu
+     * units a sample is dead on all of them with probability 1/16). */
+    CHECK(r1.x_norm > 0 && r1.kr_sigma_min >= 0 && r1.nn_lambda > 0 && r1.jac_sigma_min >= 0 &&
+          r1.initial_rel_err > 0 && isnan(r0.x_norm));
+    ovs_cli_free(&c);
+    ovs_cli_free(&c1);
+}
+
 static void test_heatmap_text(void)
 {
     ovs_config c;
@@ -99,6 +157,7 @@ static void test_heatmap_text(void)
 
 int main(void)
 {
+    test_methods_and_band();
     test_items();
     test_run_item_matches_coordinates();
     test_heatmap_text();

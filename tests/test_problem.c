@@ -106,8 +106,71 @@ static void test_seeding_rule(void)
     CHECK(ovs_problem_alloc(&a, 0, 3, 6) == OVS_EINVAL);
 }
 
+/* --data gaussian / worst and --labels sign: the defining properties of each model. */
+static void test_data_models(void)
+{
+    ovs_problem a, b;
+    CHECK(ovs_problem_alloc(&a, 41, 3, 5) == OVS_OK && ovs_problem_alloc(&b, 41, 3, 5) == OVS_OK);
+    ovs_problem_draw(&a, 7, 2);
+    ovs_data_model m = OVS_DATA_MODEL_DEFAULT;
+    ovs_problem_draw_model(&b, &m, 7, 2);
+    CHECK(memcmp(a.x, b.x, sizeof(double) * 41 * 5) == 0 &&
+          memcmp(a.y, b.y, sizeof(double) * 41) == 0 && memcmp(a.w0, b.w0, sizeof(double) * 15) == 0);
+    /* gaussian: the sphere's directions with chi radii / sqrt(d). */
+    m.inputs = OVS_DATA_GAUSSIAN;
+    ovs_problem_draw_model(&b, &m, 7, 2);
+    int parallel = 1, unit = 0;
+    for (int i = 0; i < 41; i++) {
+        double nb = 0, dot = 0;
+        for (int j = 0; j < 5; j++) {
+            nb += b.x[i * 5 + j] * b.x[i * 5 + j];
+            dot += a.x[i * 5 + j] * b.x[i * 5 + j];
+        }
+        parallel &= fabs(dot - sqrt(nb)) < 1e-12;
+        unit += fabs(nb - 1) < 1e-9;
+    }
+    CHECK(parallel && unit < 3 && memcmp(a.y, b.y, sizeof(double) * 41) == 0);
+    /* worst: rows 2i+1 on the sphere at distance exactly delta from rows 2i; last row alone. */
+    m.inputs = OVS_DATA_WORST;
+    m.delta = 0.05;
+    ovs_problem_draw_model(&b, &m, 7, 2);
+    int twins = 1;
+    for (int i = 0; i + 1 < 41; i += 2) {
+        double d2 = 0, n1 = 0, n2 = 0;
+        for (int j = 0; j < 5; j++) {
+            double u = b.x[i * 5 + j], v = b.x[(i + 1) * 5 + j];
+            d2 += (u - v) * (u - v);
+            n1 += u * u;
+            n2 += v * v;
+        }
+        twins &= fabs(sqrt(d2) - 0.05) < 1e-12 && fabs(n1 - 1) < 1e-12 && fabs(n2 - 1) < 1e-12;
+    }
+    CHECK(twins);
+    /* sign labels: +-1, both present, ||y|| = sqrt(n). */
+    m.labels = OVS_LABELS_SIGN;
+    ovs_problem_draw_model(&b, &m, 7, 2);
+    int pm = 1, pos = 0;
+    for (int i = 0; i < 41; i++) {
+        pm &= b.y[i] == 1.0 || b.y[i] == -1.0;
+        pos += b.y[i] > 0;
+    }
+    CHECK(pm && pos > 5 && pos < 36 && fabs(b.y_norm - sqrt(41.0)) < 1e-12);
+    CHECK(ovs_data_find("worst") == OVS_DATA_WORST && ovs_data_find("cube") == -1 &&
+          ovs_labels_find("sign") == OVS_LABELS_SIGN &&
+          strcmp(ovs_data_name(OVS_DATA_GAUSSIAN), "gaussian") == 0);
+    ovs_problem_free(&a);
+    ovs_problem_free(&b);
+    /* d = 1: the twin is a duplicate (no other point of S^0 is within delta < 2). */
+    CHECK(ovs_problem_alloc(&a, 4, 1, 1) == OVS_OK);
+    m.inputs = OVS_DATA_WORST;
+    ovs_problem_draw_model(&a, &m, 3, 0);
+    CHECK(a.x[0] == a.x[1] && fabs(fabs(a.x[0]) - 1) < 1e-15);
+    ovs_problem_free(&a);
+}
+
 int main(void)
 {
+    test_data_models();
     test_output_weights();
     test_draws();
     test_moments();
