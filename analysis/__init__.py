@@ -1,7 +1,8 @@
 """Post-hoc analysis of ovsweep sweep files (read-only; never re-trains).
 
 Run as ``python3 -m analysis COMMAND FILE ...`` from the repository root.
-Commands: ``heatmap``, ``boundary``, ``rethreshold``, ``report`` (see docs/ANALYSIS.md).
+Commands: ``heatmap``, ``boundary``, ``rethreshold``, ``report``, ``theory``, ``simulate``
+(see docs/ANALYSIS.md).
 
 Modules, by concern:
 
@@ -12,6 +13,7 @@ Modules, by concern:
 * :mod:`analysis.heatmap`     Figure-2-style heatmaps (matplotlib, Agg backend)
 * :mod:`analysis.rethreshold` heatmaps for another tolerance/budget, text heatmap
 * :mod:`analysis.report`      report.md with figures and tables
+* :mod:`analysis.theory`      comparison with the paper's theory (dist from init, rate, diagnostics)
 * :mod:`analysis.cli`         argparse front end
 """
 

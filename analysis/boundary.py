@@ -32,6 +32,7 @@ import math
 from typing import Dict, List, Optional
 
 import numpy as np
+from scipy import optimize
 
 from . import stats
 from .io import Group, Sweep
@@ -39,6 +40,9 @@ from .outcomes import Outcomes, outcomes
 
 WIDTH_DEFINITION = ("width = (kd/n at 90% success) / (kd/n at 10% success), a ratio >= 1; "
                     "log_width = its natural log")
+WIDTH_ABS_DEFINITION = ("transition width as a DISTANCE: x90 - x10, where x10, x90 are the fitted "
+                        "kd/n (k/n for method rf) at 10% and 90% success; in log units it is "
+                        "log_width = log(x90/x10)")
 CI_METHOD = "95% profile likelihood (chi-square 1 df), no resampling"
 M_SEARCH_LIMIT = 3.0   # explore the midpoint profile up to e^3 = 20x outside the tested kd/n range
 
@@ -48,7 +52,17 @@ def _nan() -> float:
 
 
 def param_count(group: Group, effective: bool) -> np.ndarray:
+    """The fit variable per cell, [K, D]: kd (or 2*floor(k/2)*d) for gd/sgd; for random features
+    (method rf, only the output layer is fitted) the number of features k, whatever d is."""
+    if group.method == "rf":
+        return np.repeat(group.k.astype(float)[:, None], len(group.d), axis=1)
     return group.kd_effective if effective else group.kd
+
+
+def variable_name(group: Group, effective: bool) -> str:
+    if group.method == "rf":
+        return "k"
+    return "2*floor(k/2)*d" if effective else "kd"
 
 
 def _aggregate_by_count(count: np.ndarray, outc: Outcomes):
@@ -66,8 +80,11 @@ def _aggregate_by_count(count: np.ndarray, outc: Outcomes):
     return uniq, s, t, excluded
 
 
-def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
-    """Fit link(P) = a + b*log(count/n) to aggregated binomial data. Never raises."""
+def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
+                 width_ci: bool = True) -> Dict:
+    """Fit link(P) = a + b*log(count/n) to aggregated binomial data. Never raises. `var` names
+    the count in notes. Besides the ratio width, the 10-90% width as a DISTANCE in count/n
+    (x90 - x10) is given with its own profile-likelihood CI (skipped if width_ci is False)."""
     count = np.asarray(count, float)
     s = np.asarray(s, float)
     t = np.asarray(t, float)
@@ -81,6 +98,7 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
         "midpoint_bounds": [_nan(), _nan()],
         "log_width": _nan(), "log_width_ci": [_nan(), _nan()],
         "width": _nan(), "width_ci": [_nan(), _nan()],
+        "x10": _nan(), "x90": _nan(), "width_abs": _nan(), "width_abs_ci": [_nan(), _nan()],
         "loglik": _nan(), "tested_range": [_nan(), _nan()],
     }
     if t.sum() == 0:
@@ -93,17 +111,17 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
         res["status"] = "all_failure"
         res["midpoint_bounds"] = [float(np.exp(hi_x)), float("inf")]
         res["notes"].append(f"all {int(t.sum())} trials failed: 50% point lies above the largest "
-                            f"kd/n tested ({np.exp(hi_x):.4g})")
+                            f"{var}/n tested ({np.exp(hi_x):.4g})")
         return res
     if s.sum() == t.sum():
         res["status"] = "all_success"
         res["midpoint_bounds"] = [0.0, float(np.exp(lo_x))]
         res["notes"].append(f"all {int(t.sum())} trials succeeded: 50% point lies below the "
-                            f"smallest kd/n tested ({np.exp(lo_x):.4g})")
+                            f"smallest {var}/n tested ({np.exp(lo_x):.4g})")
         return res
     if len(x) < 2:
         res["status"] = "single_x"
-        res["notes"].append(f"only one kd/n value ({np.exp(lo_x):.4g}) has data: slope not "
+        res["notes"].append(f"only one {var}/n value ({np.exp(lo_x):.4g}) has data: slope not "
                             "identifiable")
         return res
     X = np.column_stack([np.ones_like(x), x])
@@ -118,16 +136,17 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
         else:
             lo, hi = float(np.exp(x_succ.max())), float(np.exp(x_fail.min()))
             res["b"] = float("-inf")
-            res["notes"].append("success DEcreases with kd/n")
+            res["notes"].append(f"success DEcreases with {var}/n")
         res["midpoint_bounds"] = [lo, hi]
         if lo == hi:
             res["midpoint"] = lo
-            res["notes"].append(f"quasi-complete separation at kd/n = {lo:.4g}: infinitely steep "
-                                "fit, midpoint at that value, no CI")
+            res["notes"].append(f"quasi-complete separation at {var}/n = {lo:.4g}: infinitely "
+                                "steep fit, midpoint at that value, no CI")
         else:
-            res["notes"].append(f"perfect separation: the 50% point lies between kd/n = {lo:.4g} "
-                                f"and {hi:.4g} (all trials on one side of that gap failed, all on "
-                                "the other succeeded); the MLE is infinitely steep, no CI")
+            res["notes"].append(f"perfect separation: the 50% point lies between {var}/n = "
+                                f"{lo:.4g} and {hi:.4g} (all trials on one side of that gap "
+                                "failed, all on the other succeeded); the MLE is infinitely "
+                                "steep, no CI")
         return res
 
     fit = stats.fit_glm(X, s, t, link)
@@ -142,7 +161,7 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
     m = -a / b
     res["midpoint"] = float(np.exp(m))
     if b < 0:
-        res["notes"].append("negative slope: success DEcreases with kd/n")
+        res["notes"].append(f"negative slope: success DEcreases with {var}/n")
 
     # delta-method SE of m, only used as the profile search step
     if fit.cov is not None:
@@ -183,7 +202,47 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link) -> Dict:
                            else float("inf")]
         if b_lo is None or b_lo <= 0:
             res["notes"].append("slope not significantly > 0: width CI unbounded above")
+    lo_p, hi_p = float(link.ppf(0.1)), float(link.ppf(0.9))
+    res["x10"] = float(np.exp((lo_p - a) / b))
+    res["x90"] = float(np.exp((hi_p - a) / b))
+    res["width_abs"] = abs(res["x90"] - res["x10"])
+    if b > 0 and width_ci:
+        res["width_abs_ci"] = _width_abs_ci(x, s, t, link, a, b, fit.loglik, res["width_abs"],
+                                            q, lo_x, hi_x)
+        if not np.isfinite(res["width_abs_ci"][1]):
+            res["notes"].append(f"CI of the 10-90% distance in {var}/n unbounded above")
     return res
+
+
+def _width_abs_ci(x, s, t, link: stats.Link, a: float, b: float, ll_hat: float, w_hat: float,
+                  q: float, lo_x: float, hi_x: float) -> List[float]:
+    """95% profile-likelihood CI of w = x90 - x10 (a distance in count/n). For a symmetric link,
+    w = 2 exp(-a/b) sinh(q/(2b)) with q = F^-1(0.9) - F^-1(0.1); at fixed (w, b) this gives a,
+    so the profile is a 1-D maximisation over log b (grid then bounded refinement, so it is
+    deterministic). The search in log w is limited to [log w_hat - 12, log w_hat + 12]."""
+    def a_of(w, bb):
+        return -bb * (np.log(w) - np.log(2.0 * np.sinh(q / (2.0 * bb))))
+
+    def ll_at(w, log_bb):
+        bb = float(np.exp(log_bb))
+        return stats.loglik(a_of(w, bb) + bb * x, s, t, link)
+
+    lb0 = float(np.log(b))
+    grid = lb0 + np.linspace(-6.0, 6.0, 49)
+
+    def prof(log_w):
+        w = float(np.exp(log_w))
+        vals = [ll_at(w, g) for g in grid]
+        i = int(np.argmax(vals))
+        lo_g, hi_g = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+        r = optimize.minimize_scalar(lambda g: -ll_at(w, g), bounds=(lo_g, hi_g),
+                                     method="bounded", options={"xatol": 1e-9})
+        return max(float(-r.fun), float(vals[i]))
+
+    lw = float(np.log(w_hat))
+    lo, hi = stats.profile_interval(prof, lw, ll_hat, 0.1, lw - 12.0, lw + 12.0)
+    return [float(np.exp(lo)) if lo is not None else 0.0,
+            float(np.exp(hi)) if hi is not None else float("inf")]
 
 
 def predict(fit: Dict, count, n: int, link: stats.Link) -> np.ndarray:
@@ -211,7 +270,10 @@ def lr_test_kd_only(group: Group, outc: Outcomes, link: stats.Link, effective: b
         res["notes"].append("not testable: no data or outcomes all equal")
         return res
     lk, ld = np.log(K), np.log(D)
-    Xr = np.column_stack([np.ones_like(lk), lk + ld - math.log(group.n)])
+    if group.method == "rf":      # random features: restricted model in log(k/n) only
+        Xr = np.column_stack([np.ones_like(lk), lk - math.log(group.n)])
+    else:
+        Xr = np.column_stack([np.ones_like(lk), lk + ld - math.log(group.n)])
     Xf = np.column_stack([np.ones_like(lk), lk, ld])
     df = int(np.linalg.matrix_rank(Xf) - np.linalg.matrix_rank(Xr))
     res["df"] = df
@@ -273,16 +335,25 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
     lk = stats.Link(link)
     outc = outcomes(group, tol, budget)
     count = param_count(group, effective)
+    var = variable_name(group, effective)
     uniq, s, t, excluded = _aggregate_by_count(count, outc)
-    fit = fit_midpoint(uniq, s, t, group.n, lk)
+    fit = fit_midpoint(uniq, s, t, group.n, lk, var=var)
+    if group.n_unplanned:
+        fit["notes"].append(f"{group.n_unplanned} of {group.planned.size} cells were not run "
+                            "(outside the kd band): left out of the fit")
+    if group.method == "rf" and effective:
+        fit["notes"].append("method rf: --effective does not apply (the fit variable is k)")
     if effective and excluded[0]:
         fit["notes"].append(f"{excluded[0]} trials in k=1 cells (effective count 0, "
                             f"{excluded[1]} successes) left out of the fit")
     cells = cell_table(group, outc, fit, lk, effective)
     out = {
         "group": group.name, "n": group.n, "activation": group.activation,
+        "method": group.method, "iteration_unit": group.iteration_unit, "variable": var,
+        "cells_planned": int(group.planned.sum()), "cells_not_run": group.n_unplanned,
         "tol": outc.tol, "budget": outc.budget, "outcome_source": outc.source,
-        "trials_done": int(outc.trials_done.sum()), "trials_planned": int(group.done.size),
+        "trials_done": int(outc.trials_done.sum()),
+        "trials_planned": int(group.planned.sum()) * int(group.done.shape[2]),
         "successes": int(outc.success_count.sum()),
         "fit": fit,
         "lr_test": lr_test_kd_only(group, outc, lk, effective),
@@ -298,7 +369,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
                 rungs.append({"tol": float(rung), "status": "unavailable", "notes": [str(exc)]})
                 continue
             u2, s2, t2, _ = _aggregate_by_count(count, o)
-            f2 = fit_midpoint(u2, s2, t2, group.n, lk)
+            f2 = fit_midpoint(u2, s2, t2, group.n, lk, var=var, width_ci=False)
             rungs.append({"tol": float(rung), "rung": j, "successes": f2["successes"],
                           "trials": f2["trials"], "status": f2["status"],
                           "midpoint": f2["midpoint"], "midpoint_ci": f2["midpoint_ci"],
@@ -312,8 +383,16 @@ def analyze(sweep: Sweep, tol: Optional[float] = None, budget: Optional[int] = N
             link: str = "logit", effective: bool = False, ladder: bool = True) -> Dict:
     lk = stats.Link(link)
     var = "2*floor(k/2)*d" if effective else "kd"
+    methods = sorted({g.method for g in sweep.groups})
+    rf_note = ("method rf (random features: W = W0 kept, only the output layer fitted) is fitted "
+               "in log(k/n) instead: its boundary is expected at k ~ n whatever d is"
+               if "rf" in methods else "")
+    groups = [analyze_group(g, tol, budget, link, effective, ladder) for g in sweep.groups]
     return {
         "file": sweep.path,
+        "methods": methods,
+        "rf_note": rf_note,
+        "width_abs_definition": WIDTH_ABS_DEFINITION,
         "complete": sweep.complete,
         "trials_done": sweep.trials_done,
         "trials_total": sweep.trials_total,
@@ -327,8 +406,46 @@ def analyze(sweep: Sweep, tol: Optional[float] = None, budget: Optional[int] = N
         "lr_test_definition": lk.formula("a + b1*log k + b2*log d") + f" vs the {var}/n-only "
                               "model (b1 = b2); statistic 2*(ll_full - ll_kd), chi-square df",
         "cell_interval": "Wilson score 95%",
-        "groups": [analyze_group(g, tol, budget, link, effective, ladder) for g in sweep.groups],
+        "groups": groups,
+        "width_vs_n": width_vs_n(groups),
     }
+
+
+def width_vs_n(groups: List[Dict]) -> List[Dict]:
+    """Groups of the same (activation, method) seen at two or more n (possibly from several
+    files): one row per group, ordered by n, so the sharpening of the transition can be read."""
+    keys: Dict = {}
+    for g in groups:
+        keys.setdefault((g["activation"], g["method"]), []).append(g)
+    rows = []
+    for (act, method), gs in keys.items():
+        if len({g["n"] for g in gs}) < 2:
+            continue
+        for g in sorted(gs, key=lambda g: g["n"]):
+            f = g["fit"]
+            rows.append({"activation": act, "method": method, "n": g["n"],
+                         "group": g["group"], "file": g.get("file", ""),
+                         "variable": g["variable"], "status": f["status"],
+                         "midpoint": f["midpoint"], "x10": f["x10"], "x90": f["x90"],
+                         "width_abs": f["width_abs"], "width_abs_ci": f["width_abs_ci"],
+                         "log_width": f["log_width"], "log_width_ci": f["log_width_ci"],
+                         "width": f["width"], "width_ci": f["width_ci"]})
+    return rows
+
+
+def analyze_many(sweeps: List[Sweep], tol: Optional[float] = None, budget: Optional[int] = None,
+                 link: str = "logit", effective: bool = False, ladder: bool = True) -> Dict:
+    """analyze() for one file; for several, {"files": [per-file results], "width_vs_n": ...}
+    where the width table pools the groups of all files."""
+    results = [analyze(sw, tol, budget, link, effective, ladder) for sw in sweeps]
+    if len(results) == 1:
+        return results[0]
+    pooled = []
+    for r in results:
+        for g in r["groups"]:
+            pooled.append(dict(g, file=r["file"]))
+    return {"files": results, "width_vs_n": width_vs_n(pooled),
+            "width_abs_definition": WIDTH_ABS_DEFINITION}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -382,16 +499,77 @@ def _table(headers: List[str], rows: List[List[str]]) -> str:
     return "\n".join(out)
 
 
-def format_text(result: Dict) -> str:
-    var = result["parameter_count"]
+def _ci_text(v, ci, digits=3) -> str:
+    if not _finite(v):
+        return "-"
+    return f"{fmt(v, digits)} [{fmt(ci[0], digits)}, {fmt(ci[1], digits)}]"
+
+
+def width_rows(groups: List[Dict]) -> List[List[str]]:
+    rows = []
+    for g in groups:
+        f = g["fit"]
+        if f["status"] == "separated" and f["width"] == 1.0:
+            rows.append([g["group"], f"{g['variable']}/n", "-", "-", "0 (step)", "0 (step)"])
+            continue
+        rows.append([g["group"], f"{g['variable']}/n", fmt(f["x10"]), fmt(f["x90"]),
+                     _ci_text(f["width_abs"], f["width_abs_ci"]),
+                     _ci_text(f["log_width"], f["log_width_ci"])])
+    return rows
+
+
+WIDTH_HEADERS = ["group", "variable", "x at 10%", "x at 90%", "x90 - x10 [95% CI]",
+                 "log(x90/x10) [95% CI]"]
+WIDTH_VS_N_HEADERS = ["activation", "method", "n", "group", "variable", "50% point",
+                      "x90 - x10 [95% CI]", "log(x90/x10) [95% CI]"]
+
+
+def width_vs_n_rows(rows: List[Dict]) -> List[List[str]]:
+    out = []
+    for r in rows:
+        grp = r["group"] + (f" ({r['file']})" if r.get("file") else "")
+        out.append([r["activation"], r["method"], str(r["n"]), grp, f"{r['variable']}/n",
+                    fmt(r["midpoint"]), _ci_text(r["width_abs"], r["width_abs_ci"]),
+                    _ci_text(r["log_width"], r["log_width_ci"])])
+    return out
+
+
+def format_width_vs_n(rows: List[Dict]) -> str:
+    if not rows:
+        return ""
+    return "\n".join(["transition width against n (same activation and method):",
+                      _table(WIDTH_VS_N_HEADERS, width_vs_n_rows(rows))])
+
+
+def format_many(result: Dict) -> str:
+    """Text for analyze_many(): one block per file, then the pooled width-vs-n table."""
+    if "files" not in result:
+        return format_text(result)
+    blocks = [format_text(r, with_width_vs_n=False) for r in result["files"]]
+    tail = format_width_vs_n(result["width_vs_n"])
+    if not tail:
+        tail = ("transition width against n: no activation+method is present at two or more n "
+                "in these files")
+    return "\n\n".join(blocks + [tail])
+
+
+def format_text(result: Dict, with_width_vs_n: bool = True) -> str:
+    mixed = len({g["variable"] for g in result["groups"]}) > 1
+    var = "x" if mixed else (result["groups"][0]["variable"] if result["groups"]
+                             else result["parameter_count"])
     out = [f"ovsweep boundary fit: {result['file']}"
            + ("" if result["complete"] else
               f"  [PARTIAL FILE: {result['trials_done']}/{result['trials_total']} trials done]"),
            f"model: {result['model']}   (maximum likelihood on finished trials)",
            f"midpoint: {result['midpoint_definition']}",
            f"{result['width_definition']}",
-           f"CIs: {result['ci_method']};  LR test: {result['lr_test_definition']}",
-           ""]
+           f"CIs: {result['ci_method']};  LR test: {result['lr_test_definition']}"]
+    if result.get("rf_note"):
+        out.append(f"NOTE: {result['rf_note']} (LR test for rf: log(k/n)-only vs "
+                   "+ b2*log d, i.e. b2 = 0)")
+    if mixed:
+        out.append(f"x = {result['parameter_count']} for methods gd/sgd, k for method rf")
+    out.append("")
     headers = ["group", "tol", "budget", "succ/trials", f"{var}/n @50% [95% CI]",
                "width 90/10 [95% CI]", "LR", "df", "p", "cells outside Wilson95"]
     rows = []
@@ -403,6 +581,10 @@ def format_text(result: Dict) -> str:
                      f"{g['successes']}/{g['trials_done']}", midpoint_text(f), width_text(f),
                      fmt(lr["statistic"], 3), str(lr["df"]), fmt(lr["p_value"], 3), outside])
     out.append(_table(headers, rows))
+    out += ["", "transition width: " + result.get("width_abs_definition", WIDTH_ABS_DEFINITION),
+            _table(WIDTH_HEADERS, width_rows(result["groups"]))]
+    if with_width_vs_n and result.get("width_vs_n"):
+        out += ["", format_width_vs_n(result["width_vs_n"])]
     notes = []
     for g in result["groups"]:
         for nt in g["fit"]["notes"]:
@@ -410,8 +592,8 @@ def format_text(result: Dict) -> str:
         for nt in g["lr_test"]["notes"]:
             notes.append(f"  {g['group']} (LR test): {nt}")
         if g["trials_done"] < g["trials_planned"]:
-            notes.append(f"  {g['group']}: {g['trials_done']}/{g['trials_planned']} trials done "
-                         "(partial)")
+            notes.append(f"  {g['group']}: {g['trials_done']}/{g['trials_planned']} planned "
+                         "trials done (partial)")
     if notes:
         out += ["", "notes:"] + notes
     groups_with_ladder = [g for g in result["groups"] if g.get("tolerance_ladder")]

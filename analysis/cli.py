@@ -1,4 +1,4 @@
-"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate} FILE ...
+"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate,theory} FILE ...
 
 Every command reads the file only. A missing file, a non-HDF5 file, a foreign HDF5 file (root
 attribute ovsweep_format != "ovsweep-sweep") or an invalid option value gives a one-line
@@ -44,8 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def common(sp, tol_required=False):
-        sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+    def common(sp, tol_required=False, many=False):
+        if many:
+            sp.add_argument("files", metavar="FILE", nargs="+",
+                            help="ovsweep HDF5 sweep file(s); with several, a table of the "
+                                 "transition width against n pools their groups")
+        else:
+            sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
         sp.add_argument("--tol", type=_pos_float, required=tol_required, metavar="X",
                         help="success threshold on ||f-y||/||y||: a rung of the file's "
                              "tol_ladder (default: the file's tol)")
@@ -67,13 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
                     help="output directory (default: current directory)")
     sp.add_argument("--no-fit", action="store_true", help="do not overlay the fitted 50%% curve")
+    sp.add_argument("--theory", action="store_true",
+                    help="overlay the paper's sufficient conditions with constant C = 1 (shape "
+                         "only): sqrt(kd) = n (Cor. 2.2, smooth), sqrt(kd) = n^2/d (Cor. 2.4, "
+                         "ReLU), and k = n for rf groups")
 
     sp = sub.add_parser("boundary", help="fit the 50%% success boundary in kd/n",
                         description="Per group: maximum-likelihood fit of link(P) = a + b "
-                                    "log(kd/n), 50% point and 10-90% width with 95% profile-"
-                                    "likelihood CIs, LR test against separate log k and log d "
-                                    "terms, Wilson intervals per cell, midpoint per ladder rung.")
-    common(sp)
+                                    "log(kd/n) (log(k/n) for method rf), 50% point and 10-90% "
+                                    "width (ratio and distance) with 95% profile-likelihood "
+                                    "CIs, LR test against separate log k and log d terms, Wilson "
+                                    "intervals per cell, midpoint per ladder rung; with several "
+                                    "n per activation+method, the width against n.")
+    common(sp, many=True)
     fit_opts(sp)
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
@@ -96,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--checkpoint-every", type=_pos_float, default=60.0, metavar="SEC")
     sp.add_argument("--checkpoint-seconds", type=float, default=0.2, metavar="SEC",
                     help="cost of one checkpoint write (default 0.2, measured on the full grid)")
+
+    sp = sub.add_parser("theory", help="compare the runs with the paper's theory (PNGs + "
+                        "theory.md)",
+                        description="Distance from init against sqrt(n) (eq. 2.5), geometric "
+                                    "rate per update against d/n (eq. 2.4), the data/Jacobian "
+                                    "diagnostics (x_norm, kr_sigma_min, nn_lambda, "
+                                    "jac_sigma_min) when the file has them, and heatmaps with "
+                                    "the sufficient-condition curves. Without diagnostics the "
+                                    "parts that need them are skipped (and listed as skipped).")
+    sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+    sp.add_argument("-o", "--outdir", required=True, metavar="DIR", help="output directory")
+    sp.add_argument("--require-diagnostics", action="store_true",
+                    help="fail (exit 1) if the file has no diagnostics datasets")
 
     sp = sub.add_parser("report", help="all figures and tables plus report.md",
                         description="Writes heatmaps, Figure 2 under the stated and the squared "
@@ -120,13 +144,16 @@ def cmd_heatmap(args) -> int:
             fit = boundary.analyze_group(g, outc.tol, outc.budget, args.link, args.effective,
                                          ladder=False)["fit"]
         panels.append((g, outc, fit))
-    written = heatmap.write_heatmaps(sweep, args.outdir, panels, effective=args.effective)
+    written = heatmap.write_heatmaps(sweep, args.outdir, panels, effective=args.effective,
+                                     theory=args.theory)
     print(f"{sweep.path}: {sweep.status_line()}")
     for (g, outc, fit), path in zip(panels, written):
         mid = boundary.midpoint_text(fit, with_ci=False) if fit else "-"
+        var = boundary.variable_name(g, args.effective)
+        notrun = f"; {g.n_unplanned} cells not run" if g.n_unplanned else ""
         print(f"{g.name}: {int(outc.success_count.sum())}/{int(outc.trials_done.sum())} trials "
-              f"succeeded (tol {outc.tol:g}, budget {outc.budget}); 50% kd/n {mid}; "
-              f"wrote {path}")
+              f"succeeded (tol {outc.tol:g}, budget {outc.budget}); 50% {var}/n {mid}"
+              f"{notrun}; wrote {path}")
     print(f"wrote {written[-1]}")
     return 0
 
@@ -134,9 +161,9 @@ def cmd_heatmap(args) -> int:
 def cmd_boundary(args) -> int:
     from . import boundary
     from .io import load_sweep
-    sweep = load_sweep(args.file)
-    result = boundary.analyze(sweep, args.tol, args.budget, args.link, args.effective)
-    print(boundary.to_json(result) if args.json else boundary.format_text(result))
+    sweeps = [load_sweep(path) for path in args.files]
+    result = boundary.analyze_many(sweeps, args.tol, args.budget, args.link, args.effective)
+    print(boundary.to_json(result) if args.json else boundary.format_many(result))
     return 0
 
 
@@ -184,6 +211,21 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_theory(args) -> int:
+    from . import theory
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    if args.require_diagnostics and not any(g.has_diagnostics for g in sweep.groups):
+        raise AnalysisError(f"{sweep.path}: no diagnostics datasets (root attribute diagnostics "
+                            f"= {int(sweep.diagnostics)}; rerun the sweep with diagnostics on)")
+    res = theory.write_theory(sweep, args.outdir)
+    print(f"{sweep.path}: {sweep.status_line()}")
+    for line in res["skipped"]:
+        print(f"skipped: {line}")
+    print(f"wrote {res['markdown']} and {len(res['figures'])} figure(s) in {args.outdir}")
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from . import simulate
     from .io import load_sweep
@@ -201,7 +243,7 @@ def cmd_simulate(args) -> int:
 
 
 COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
-            "report": cmd_report, "simulate": cmd_simulate}
+            "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -3,8 +3,13 @@
 x axis d, y axis k (the file's k/d dimension scales), colour = empirical success probability with
 the 'jet' colormap: dark blue = certain failure (0) to dark red = certain success (1), as in the
 paper's figure, which has no white in it so the solid white kd = n curve stays visible over the
-transition. Cells without finished trials are drawn light grey with dark hatching ("no data").
-The fitted 50% boundary kd = m*n (analysis.boundary) is overlaid as a dashed black curve.
+transition. Cells without finished trials are drawn light grey with dark hatching ("no data");
+cells deliberately not run (outside the sweep's kd band, dataset `planned` = 0) are left white
+with light cross-hatching ("not run"), never drawn as probability 0.
+The fitted 50% boundary kd = m*n (analysis.boundary; k = m*n for random features, method rf) is
+overlaid as a dashed black curve. With theory=True the paper's sufficient conditions are overlaid
+with constant C = 1 (shape only): sqrt(kd) = n (Corollary 2.2, smooth activations, i.e.
+kd = n^2), sqrt(kd) = n^2/d (Corollary 2.4, ReLU), and k = n for rf groups (Theorem 3.2).
 """
 
 import os
@@ -24,7 +29,28 @@ from .outcomes import Outcomes  # noqa: E402
 CMAP = "jet"
 NODATA_FACE = "0.82"
 NODATA_HATCH_COLOR = "0.35"
+NOTRUN_FACE = "white"
+NOTRUN_HATCH_COLOR = "0.6"
+THEORY_COLOR = "magenta"
+RF_COLOR = "cyan"
 DPI = 100
+
+
+def theory_curves(group: Group, dd: np.ndarray) -> List[Tuple[str, np.ndarray, str, str]]:
+    """Sufficient-condition curves k(d) of the paper with C = 1 for this group:
+    (label, k values, colour, linestyle)."""
+    n = float(group.n)
+    out = []
+    if group.activation == "relu":
+        out.append(("Cor. 2.4 (ReLU): sqrt(kd) = n^2/d, C=1 (shape only)",
+                    n ** 4 / dd ** 3, THEORY_COLOR, "-."))
+    else:
+        out.append(("Cor. 2.2 (smooth): sqrt(kd) = n, C=1 (shape only)", n * n / dd,
+                    THEORY_COLOR, "-."))
+    if group.method == "rf":
+        out.append(("Thm 3.2 (rf): k = n, C=1 (shape only)", np.full_like(dd, n), RF_COLOR,
+                    ":"))
+    return out
 
 
 def edges(values: np.ndarray) -> np.ndarray:
@@ -47,18 +73,27 @@ def fit_midpoint_value(fit: Optional[Dict]) -> Optional[float]:
 
 
 def draw(ax, group: Group, prob: np.ndarray, title: str, midpoint: Optional[float] = None,
-         legend: bool = True, effective: bool = False):
+         legend: bool = True, effective: bool = False, theory: bool = False):
     """Draw one heatmap on `ax`; returns the QuadMesh (for a colorbar)."""
     ko = np.argsort(group.k)
     do = np.argsort(group.d)
     kv, dv = group.k[ko].astype(float), group.d[do].astype(float)
-    P = np.asarray(prob, float)[np.ix_(ko, do)]
+    P = np.asarray(prob, float)[np.ix_(ko, do)].copy()
+    planned = np.asarray(group.planned, bool)[np.ix_(ko, do)]
+    P[~planned] = np.nan
     xe, ye = edges(dv), edges(kv)
     ax.set_facecolor("white")
     mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(P), cmap=CMAP, vmin=0.0, vmax=1.0,
                          shading="flat")
     handles = []
-    nan_cells = np.argwhere(~np.isfinite(P))
+    for i, j in np.argwhere(~planned):
+        ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i],
+                               facecolor=NOTRUN_FACE, edgecolor=NOTRUN_HATCH_COLOR, hatch="xx",
+                               linewidth=0.0))
+    if (~planned).any():
+        handles.append(Patch(facecolor=NOTRUN_FACE, edgecolor=NOTRUN_HATCH_COLOR, hatch="xx",
+                             label=f"not run: outside kd band ({int((~planned).sum())} cells)"))
+    nan_cells = np.argwhere(~np.isfinite(P) & planned)
     for i, j in nan_cells:
         ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i],
                                facecolor=NODATA_FACE, edgecolor=NODATA_HATCH_COLOR, hatch="///",
@@ -70,9 +105,20 @@ def draw(ax, group: Group, prob: np.ndarray, title: str, midpoint: Optional[floa
     line, = ax.plot(dd, group.n / dd, color="white", lw=2.2, label="kd = n")
     handles.append(line)
     if midpoint is not None:
-        lab = (f"fit 50%: {'2[k/2]d' if effective else 'kd'} = {midpoint:.3g} n")
-        fl, = ax.plot(dd, midpoint * group.n / dd, color="black", lw=1.8, ls="--", label=lab)
+        if group.method == "rf":
+            fl, = ax.plot(dd, np.full_like(dd, midpoint * group.n), color="black", lw=1.8,
+                          ls="--", label=f"fit 50%: k = {midpoint:.3g} n")
+        else:
+            lab = (f"fit 50%: {'2[k/2]d' if effective else 'kd'} = {midpoint:.3g} n")
+            fl, = ax.plot(dd, midpoint * group.n / dd, color="black", lw=1.8, ls="--", label=lab)
         handles.append(fl)
+    if theory:
+        for lab, kk, colour, ls in theory_curves(group, dd):
+            visible = bool(np.any((kk >= ye[0]) & (kk <= ye[-1])))
+            if not visible:
+                lab += f" [off scale: k >= {np.min(kk):.3g}]"
+            tl, = ax.plot(dd, kk, color=colour, lw=2.0, ls=ls, label=lab)
+            handles.append(tl)
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel("d (input dimension)")
@@ -86,16 +132,21 @@ def draw(ax, group: Group, prob: np.ndarray, title: str, midpoint: Optional[floa
 
 def group_title(sweep: Sweep, group: Group, outc: Outcomes, extra: str = "") -> str:
     t = f"n = {group.n}, {group.activation}"
+    if group.method != "gd":
+        t += f", {group.method}"
     if not outc.is_default(group):
         t += f"  (tol {outc.tol:g}, budget {outc.budget})"
     if extra:
         t += f"\n{extra}"
-    return t + partial_note(sweep, outc)
+    return t + partial_note(sweep, outc, group)
 
 
-def partial_note(sweep: Sweep, outc: Outcomes) -> str:
-    """'' for a complete file, else a line saying how much of this group is done."""
-    done, planned = int(outc.done.sum()), int(outc.done.size)
+def partial_note(sweep: Sweep, outc: Outcomes, group: Optional[Group] = None) -> str:
+    """'' for a complete file, else a line saying how much of this group is done (of the trials
+    in planned cells)."""
+    done = int(outc.done.sum())
+    planned = int(outc.done.size if group is None
+                  else int(group.planned.sum()) * outc.done.shape[2])
     if done < planned:
         return f"\nPARTIAL: {done}/{planned} trials done"
     if not sweep.complete:
@@ -116,27 +167,31 @@ def save(fig, path: str) -> str:
 
 
 def plot_group(sweep: Sweep, group: Group, outc: Outcomes, fit: Optional[Dict], path: str,
-               effective: bool = False) -> str:
+               effective: bool = False, theory: bool = False) -> str:
     fig, ax = plt.subplots(figsize=(6.0, 5.2))
     mesh = draw(ax, group, outc.prob, group_title(sweep, group, outc),
-                fit_midpoint_value(fit), effective=effective)
+                fit_midpoint_value(fit), effective=effective, theory=theory)
     fig.colorbar(mesh, ax=ax, label="success probability")
     fig.tight_layout()
     return save(fig, path)
 
 
-def _grid_layout(groups: Sequence[Group]) -> Tuple[List[int], List[str]]:
+def _row_key(g: Group) -> Tuple[str, str]:
+    return (g.activation, g.method)
+
+
+def _grid_layout(groups: Sequence[Group]) -> Tuple[List[int], List[Tuple[str, str]]]:
     ns = sorted({g.n for g in groups})
     acts = []
     for g in groups:
-        if g.activation not in acts:
-            acts.append(g.activation)
+        if _row_key(g) not in acts:
+            acts.append(_row_key(g))
     return ns, acts
 
 
 def plot_all(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[Dict]]], path: str,
-             suptitle: str = "", effective: bool = False) -> str:
-    """One column per n, one row per activation."""
+             suptitle: str = "", effective: bool = False, theory: bool = False) -> str:
+    """One column per n, one row per (activation, method)."""
     ns, acts = _grid_layout([p[0] for p in panels])
     fig, axes = plt.subplots(len(acts), len(ns), figsize=(5.4 * len(ns) + 1.0, 4.8 * len(acts)),
                              squeeze=False, constrained_layout=True)
@@ -144,11 +199,14 @@ def plot_all(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[Dict]]],
     for ax in axes.ravel():
         ax.axis("off")
     for group, outc, fit in panels:
-        ax = axes[acts.index(group.activation), ns.index(group.n)]
+        ax = axes[acts.index(_row_key(group)), ns.index(group.n)]
         ax.axis("on")
         mesh = draw(ax, group, outc.prob, group_title(sweep, group, outc),
-                    fit_midpoint_value(fit), effective=effective)
-    title = suptitle or "Success probability of gradient descent (Figure 2 layout)"
+                    fit_midpoint_value(fit), effective=effective, theory=theory)
+    methods = {p[0].method for p in panels}
+    what = "gradient descent" if methods == {"gd"} else "training (" + ", ".join(
+        sorted(methods)) + ")"
+    title = suptitle or f"Success probability of {what} (Figure 2 layout)"
     if not sweep.complete:
         title += f"\nPARTIAL FILE: {sweep.trials_done}/{sweep.trials_total} trials done"
     fig.suptitle(title)
@@ -175,7 +233,8 @@ def plot_readings(sweep: Sweep, rows: List[Tuple[Group, List[Tuple[str, Optional
                             "tolerance ladder", ha="center", va="center", transform=ax.transAxes)
                 continue
             label, outc, fit = readings[ci]
-            title = f"n = {group.n}, {group.activation}\n{label}" + partial_note(sweep, outc)
+            title = (f"{group.label.replace('n=', 'n = ')}\n{label}"
+                     + partial_note(sweep, outc, group))
             mesh = draw(ax, group, outc.prob, title, fit_midpoint_value(fit))
     fig.suptitle("Figure 2 under two readings of the success criterion")
     if mesh is not None:
@@ -190,7 +249,7 @@ def plot_collapse(group: Group, outc: Outcomes, fit: Dict, link: str, path: str,
     from . import stats
     count = boundary.param_count(group, effective)
     td, sc = outc.trials_done, outc.success_count
-    ok = (td > 0) & (count > 0)
+    ok = (td > 0) & (count > 0) & group.planned
     xs = count[ok] / group.n
     ps = sc[ok] / td[ok]
     lo, hi = stats.wilson(sc[ok], td[ok])
@@ -201,13 +260,13 @@ def plot_collapse(group: Group, outc: Outcomes, fit: Dict, link: str, path: str,
         grid = np.geomspace(xs.min(), xs.max(), 300)
         ax.plot(grid, boundary.predict(fit, grid * group.n, group.n, stats.Link(link)),
                 color="tab:red", lw=2, label=f"{link} fit, midpoint {fit['midpoint']:.3g}")
-    ax.axvline(1.0, color="0.3", lw=1, ls=":", label="kd = n")
+    var = boundary.variable_name(group, effective)
+    ax.axvline(1.0, color="0.3", lw=1, ls=":", label=f"{var} = n")
     ax.set_xscale("log")
     ax.set_ylim(-0.03, 1.03)
-    var = "2*floor(k/2)*d" if effective else "kd"
     ax.set_xlabel(f"{var} / n")
     ax.set_ylabel("success probability")
-    ax.set_title(f"n = {group.n}, {group.activation}: success vs {var}/n")
+    ax.set_title(f"{group.label}: success vs {var}/n")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return save(fig, path)
@@ -225,8 +284,9 @@ def plot_ladder(result: Dict, path: str) -> str:
         lo = np.array([r["midpoint_ci"][0] for r in rows])
         hi = np.array([r["midpoint_ci"][1] for r in rows])
         hi = np.where(np.isfinite(hi), hi, mid)
-        ax.errorbar(tol, mid, yerr=[mid - lo, hi - mid], marker="o", capsize=3,
-                    label=f"n={g['n']}, {g['activation']}")
+        lab = f"n={g['n']}, {g['activation']}" + (
+            "" if g.get("method", "gd") == "gd" else f", {g['method']} ({g['variable']}/n)")
+        ax.errorbar(tol, mid, yerr=[mid - lo, hi - mid], marker="o", capsize=3, label=lab)
     ax.axhline(1.0, color="0.3", lw=1, ls=":", label="kd = n")
     ax.axvline(2.5e-3, color="0.5", lw=1, ls="--")
     ax.axvline(5e-2, color="0.5", lw=1, ls="--")
@@ -244,15 +304,16 @@ def plot_ladder(result: Dict, path: str) -> str:
 
 
 def write_heatmaps(sweep: Sweep, outdir: str, panels: List[Tuple[Group, Outcomes, Optional[Dict]]],
-                   effective: bool = False) -> List[str]:
-    """One PNG per group plus heatmap_all[suffix].png. Returns the written paths."""
+                   effective: bool = False, theory: bool = False,
+                   prefix: str = "heatmap") -> List[str]:
+    """One PNG per group plus {prefix}_all[suffix].png. Returns the written paths."""
     os.makedirs(outdir, exist_ok=True)
     written = []
     for group, outc, fit in panels:
         written.append(plot_group(sweep, group, outc, fit, os.path.join(
-            outdir, f"heatmap_{group.name}{file_suffix(group, outc)}.png"), effective))
+            outdir, f"{prefix}_{group.name}{file_suffix(group, outc)}.png"), effective, theory))
     suffixes = {file_suffix(g, o) for g, o, _ in panels}
     suffix = suffixes.pop() if len(suffixes) == 1 else "_mixed"
-    written.append(plot_all(sweep, panels, os.path.join(outdir, f"heatmap_all{suffix}.png"),
-                            effective=effective))
+    written.append(plot_all(sweep, panels, os.path.join(outdir, f"{prefix}_all{suffix}.png"),
+                            effective=effective, theory=theory))
     return written

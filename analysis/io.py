@@ -24,8 +24,17 @@ SUPPORTED_FORMAT_VERSIONS = (1,)
 
 CELL_DATASETS = ("success_prob", "success_count", "trials_done")
 TRIAL_DATASETS_REQUIRED = ("done", "success")
-TRIAL_DATASETS_OPTIONAL = ("diverged", "iterations", "final_rel_err", "dist_from_init",
-                           "path_length", "wall_seconds")
+TRIAL_DATASETS_OPTIONAL = ("diverged", "early_stopped", "iterations", "final_rel_err",
+                           "dist_from_init", "path_length", "wall_seconds")
+# Per-trial float64 diagnostics written when the root attribute diagnostics = 1 (NaN = not run).
+DIAGNOSTIC_DATASETS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
+
+METHODS = ("gd", "sgd", "rf")
+ITERATION_UNITS = {"gd": "update", "sgd": "epoch", "rf": "none"}
+# Root attributes added after format_version 1 was first written, with the value an older file
+# (which lacks them) is read as.
+ROOT_DEFAULTS = {"method": "gd", "data": "sphere", "data_delta": float("nan"),
+                 "labels": "gaussian", "kd_band": (0.0, float("inf")), "diagnostics": 0}
 
 
 def decode(value):
@@ -45,8 +54,10 @@ def decode(value):
 
 @dataclass
 class Group:
-    """One (n, activation) group. Cell arrays are [K, D]; trial arrays [K, D, T];
-    ladder_hit_iter is [K, D, T, L] (None if absent)."""
+    """One (n, activation, method) group. Cell arrays are [K, D]; trial arrays [K, D, T];
+    ladder_hit_iter is [K, D, T, L] (None if absent). `planned` [K, D] is False for cells
+    deliberately not run (outside the kd band); their `done` is forced False. `trial_data` holds
+    the optional per-trial datasets, including the diagnostics when the file has them."""
     name: str
     n: int
     activation: str
@@ -64,10 +75,26 @@ class Group:
     success: np.ndarray
     ladder_hit_iter: Optional[np.ndarray]
     trial_data: Dict[str, np.ndarray] = field(default_factory=dict)
+    method: str = "gd"
+    iteration_unit: str = "update"
+    planned: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        if self.planned is None:
+            self.planned = np.ones((len(self.k), len(self.d)), dtype=bool)
 
     @property
     def label(self) -> str:
-        return f"n={self.n}, {self.activation}"
+        base = f"n={self.n}, {self.activation}"
+        return base if self.method == "gd" else f"{base}, {self.method}"
+
+    @property
+    def has_diagnostics(self) -> bool:
+        return all(nm in self.trial_data for nm in DIAGNOSTIC_DATASETS)
+
+    @property
+    def n_unplanned(self) -> int:
+        return int((~self.planned).sum())
 
     @property
     def kd(self) -> np.ndarray:
@@ -101,6 +128,38 @@ class Sweep:
         if "trials_total" in self.attrs:
             return int(self.attrs["trials_total"])
         return int(sum(g.done.size for g in self.groups))
+
+    def attr(self, key: str):
+        """Root attribute `key`, or its default for files written before it existed."""
+        return self.attrs.get(key, ROOT_DEFAULTS.get(key))
+
+    @property
+    def methods(self) -> List[str]:
+        raw = self.attr("method")
+        return [m.strip() for m in str(raw).split(",") if m.strip()] or ["gd"]
+
+    @property
+    def data(self) -> str:
+        return str(self.attr("data"))
+
+    @property
+    def labels(self) -> str:
+        return str(self.attr("labels"))
+
+    @property
+    def data_delta(self) -> float:
+        return float(self.attr("data_delta"))
+
+    @property
+    def kd_band(self):
+        band = np.asarray(self.attr("kd_band"), dtype=float).ravel()
+        if band.size != 2:
+            return (0.0, float("inf"))
+        return (float(band[0]), float(band[1]))
+
+    @property
+    def diagnostics(self) -> bool:
+        return bool(int(self.attr("diagnostics")))
 
     @property
     def config(self) -> Optional[dict]:
@@ -192,12 +251,32 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
             raise AnalysisError(f"{path}: {name}/ladder_hit_iter has shape {hits.shape}, "
                                 f"expected {done.shape + (len(ladder),)}")
     trial_data = {}
-    for nm in TRIAL_DATASETS_OPTIONAL:
+    for nm in TRIAL_DATASETS_OPTIONAL + DIAGNOSTIC_DATASETS:
         arr = _read(g, nm, path, required=False)
         if arr is not None:
-            trial_data[nm] = np.asarray(arr)
+            arr = np.asarray(arr)
+            if arr.shape != done.shape:
+                raise AnalysisError(f"{path}: {name}/{nm} has shape {arr.shape}, expected "
+                                    f"{done.shape}")
+            trial_data[nm] = arr.astype(float) if nm in DIAGNOSTIC_DATASETS else arr
     if "n" not in ga or "activation" not in ga:
         raise AnalysisError(f"{path}: group {name} lacks the 'n'/'activation' attributes")
+    method = str(ga.get("method", "gd"))
+    if method not in METHODS:
+        raise AnalysisError(f"{path}: group {name} has unknown method {method!r} "
+                            f"(known: {', '.join(METHODS)})")
+    unit = str(ga.get("iteration_unit", ITERATION_UNITS[method] if "method" in ga else "update"))
+    planned = _read(g, "planned", path, required=False)
+    if planned is None:
+        planned = np.ones((K, D), dtype=bool)
+    else:
+        planned = np.asarray(planned).astype(bool)
+        if planned.shape != (K, D):
+            raise AnalysisError(f"{path}: {name}/planned has shape {planned.shape}, expected "
+                                f"({K}, {D})")
+    # A cell that was deliberately not run has no trials; never let stray flags count.
+    done = done & planned[:, :, None]
+    success = success & done
     return Group(
         name=name, n=int(ga["n"]), activation=str(ga["activation"]),
         eta=float(ga.get("eta", np.nan)),
@@ -206,7 +285,8 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
         success_prob=cells["success_prob"].astype(float),
         success_count=cells["success_count"].astype(np.int64),
         trials_done=cells["trials_done"].astype(np.int64),
-        done=done, success=success, ladder_hit_iter=hits, trial_data=trial_data)
+        done=done, success=success, ladder_hit_iter=hits, trial_data=trial_data,
+        method=method, iteration_unit=unit, planned=planned)
 
 
 def load_sweep(path: str) -> Sweep:
@@ -231,5 +311,8 @@ def load_sweep(path: str) -> Sweep:
         names = _group_names(root, f, path)
         if not names:
             raise AnalysisError(f"{path}: ovsweep file has no (n, activation) groups")
+        for key in ("data", "labels"):
+            if key in root and not isinstance(root[key], str):
+                raise AnalysisError(f"{path}: root attribute '{key}' is not a string")
         groups = [_load_group(f[nm], nm, root, path) for nm in names]
     return Sweep(path=path, attrs=root, groups=groups)

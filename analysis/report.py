@@ -162,8 +162,16 @@ def write_report(sweep: Sweep, outdir: str, link: str = "logit", effective: bool
     ladder_png = heatmap.plot_ladder(result, os.path.join(outdir, "boundary_vs_tol.png"))
     files.append(rel(ladder_png))
 
+    # comparison with the theory, when the file carries the diagnostics
+    theory_res = None
+    if any(g.has_diagnostics for g in sweep.groups):
+        from . import theory
+        theory_res = theory.write_theory(sweep, outdir, link)
+        files += [rel(p) for p in theory_res["figures"]]
+        files += [rel(theory_res["markdown"]), rel(theory_res["json"])]
+
     md = _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse, ladder_png,
-                   files, rel)
+                   files, rel, theory_res)
     path = os.path.join(outdir, "report.md")
     with open(path, "w") as fh:
         fh.write(md)
@@ -171,7 +179,7 @@ def write_report(sweep: Sweep, outdir: str, link: str = "logit", effective: bool
 
 
 def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse, ladder_png,
-              files, rel) -> str:
+              files, rel, theory_res=None) -> str:
     a = sweep.attrs
     var = result["parameter_count"]
     L = []
@@ -186,6 +194,10 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
 
     L.append("## Configuration\n")
     rows = [["groups", _attr_text(a.get("groups", ", ".join(g.name for g in sweep.groups)))],
+            ["methods", ", ".join(sweep.methods)],
+            ["data / labels", f"{sweep.data} / {sweep.labels}" + (
+                f" (delta {sweep.data_delta:g})" if sweep.data == "worst" else "")],
+            ["kd/n band run", ", ".join(f"{v:g}" for v in sweep.kd_band)],
             ["n values", _attr_text(a.get("n_values", ""))],
             ["activations", _attr_text(a.get("activations", ""))],
             ["k", _range_text(sweep.groups[0].k)], ["d", _range_text(sweep.groups[0].d)],
@@ -194,9 +206,11 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
             ["tol on ||f-y||/||y||", _attr_text(a.get("tol", ""))],
             ["tolerance ladder", _attr_text(a.get("tol_ladder", ""))]]
     L.append(_md_table(["setting", "value"], rows) + "\n")
-    L.append(_md_table(["group", "n", "activation", "eta", "max_iter", "tol"],
-                       [[g.name, str(g.n), g.activation, f"{g.eta:g}", str(g.max_iter),
-                         f"{g.tol:g}"] for g in sweep.groups]) + "\n")
+    L.append(_md_table(["group", "n", "activation", "method", "iteration unit", "eta",
+                        "max_iter", "tol", "cells not run"],
+                       [[g.name, str(g.n), g.activation, g.method, g.iteration_unit,
+                         f"{g.eta:g}", str(g.max_iter), f"{g.tol:g}", str(g.n_unplanned)]
+                        for g in sweep.groups]) + "\n")
     cfg = sweep.config
     if cfg is not None:
         L.append("Resolved configuration (root attribute `config`):\n")
@@ -260,6 +274,14 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
                      fmt(lr["p_value"], 3), outside])
     L.append(_md_table(["group", "succ/trials", f"{var}/n @50% [95% CI]", "width 90/10 [95% CI]",
                         "LR (df)", "p", "cells outside Wilson95"], rows) + "\n")
+    if result.get("rf_note"):
+        L.append(f"Note: {result['rf_note']}.\n")
+    L.append("Transition width: " + result["width_abs_definition"] + ".\n")
+    L.append(_md_table(boundary.WIDTH_HEADERS, boundary.width_rows(result["groups"])) + "\n")
+    if result.get("width_vs_n"):
+        L.append("Transition width against n (same activation and method):\n")
+        L.append(_md_table(boundary.WIDTH_VS_N_HEADERS,
+                           boundary.width_vs_n_rows(result["width_vs_n"])) + "\n")
     notes = [f"- {g['group']}: {nt}" for g in result["groups"]
              for nt in g["fit"]["notes"] + [f"LR test: {x}" for x in g["lr_test"]["notes"]]]
     if notes:
@@ -288,6 +310,21 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
                         "median iterations of successes",
                         "stored success_count vs recomputed from ladder"],
                        [_diagnostics(g) for g in sweep.groups]) + "\n")
+
+    if theory_res is not None:
+        L.append("## Comparison with the theory\n")
+        L.append(f"The file has diagnostics: see [theory.md]({rel(theory_res['markdown'])}) "
+                 "(distance from init against sqrt(n), rate against d/n, Jacobian and data "
+                 "diagnostics, heatmaps with the sufficient-condition curves).\n")
+        rate = theory_res["summary"].get("rate", {})
+        if rate:
+            L.append(_md_table(["group", "fitted c in rate = c d/n", "SE"],
+                               [[nm, fmt(r["c"]), fmt(r["se"], 3)] for nm, r in rate.items()])
+                     + "\n")
+        for fig in theory_res["figures"]:
+            if os.path.basename(fig).startswith(("theory_rate", "theory_dist_from_init")):
+                L.append(f"![{os.path.basename(fig)}]({rel(fig)})")
+        L.append("")
 
     L.append("## Files\n")
     for fname in sorted(set(files)):

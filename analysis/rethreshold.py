@@ -12,8 +12,8 @@ import numpy as np
 from .io import Group, Sweep
 from .outcomes import Outcomes, check_stored_counts, outcomes
 
-TEXT_LEGEND = ("cell = success probability: '.' no data, '-' 0, '1'..'9' ~10*p (tenths, "
-               "rounded, 0<p<1), '+' 1")
+TEXT_LEGEND = ("cell = success probability: '.' no data, 'x' not run (outside the kd band), "
+               "'-' 0, '1'..'9' ~10*p (tenths, rounded, 0<p<1), '+' 1")
 
 
 def cell_char(p: float) -> str:
@@ -38,7 +38,8 @@ def text_heatmap(group: Group, outc: Outcomes) -> str:
              f"budget={outc.budget}: {int(outc.success_count.sum())} successes / "
              f"{int(outc.trials_done.sum())} trials"]
     for i in ko:
-        row = "".join(cell_char(P[i, j]).rjust(cw) for j in do)
+        row = "".join((cell_char(P[i, j]) if group.planned[i, j] else "x").rjust(cw)
+                      for j in do)
         lines.append(f"k={int(group.k[i]):>{kw}} |{row}")
     lines.append(" " * (kw + 3) + "+" + "-" * (cw * len(do)))
     lines.append(" " * (kw + 3) + "d" + "".join(str(int(group.d[j])).rjust(cw) for j in do))
