@@ -56,6 +56,13 @@ for ds in ('x_norm', 'kr_sigma_min'):  # data-only quantities: the same for ever
     assert np.array_equal(a[done], b[done]), ds
 "
 
+# The analysis tools read the mixed file: theory plots from the diagnostics, rf heatmaps.
+check "analysis theory on the mixed file writes theory.md and the Jacobian plot" \
+    sh -c "PYTHONPATH='$ROOT' $PY -m analysis theory m0.h5 -o th >/dev/null && test -s th/theory.md && test -s th/theory_jac_success.png"
+check "analysis heatmap --theory draws every group incl. rf and sgd" \
+    sh -c "PYTHONPATH='$ROOT' $PY -m analysis heatmap m0.h5 --theory -o hm >/dev/null && test -s hm/heatmap_n20_relu_rf.png && test -s hm/heatmap_n20_softplus_sgd.png"
+check "analysis boundary fits rf in k/n" sh -c "PYTHONPATH='$ROOT' $PY -m analysis boundary m0.h5 | grep -q 'k/n'"
+
 # Data models and labels reach the trials and the file.
 W="--quiet --n 20 --act relu --k 8 --d 4,8 --trials 2 --max-iter 300"
 check "--data worst --delta 0.01 --labels sign" "$OVS" $W --data worst --delta 0.01 --labels sign -o w.h5
