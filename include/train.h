@@ -31,9 +31,16 @@ enum { OVS_KERNEL_SIMD = 0, OVS_KERNEL_BLAS = 1 };
 const char *ovs_train_kernel_name(int kernel);
 int ovs_train_kernel_find(const char *name); /* -1 if unknown */
 
+/* Arithmetic of a trial: float64 (the default, the paper's protocol) or the opt-in float32
+ * path (--precision single; its agreement with float64 is measured in docs/BENCHMARKS.md). */
+enum { OVS_PRECISION_DOUBLE = 0, OVS_PRECISION_SINGLE = 1 };
+const char *ovs_train_precision_name(int precision);
+int ovs_train_precision_find(const char *name); /* -1 if unknown */
+
 typedef struct ovs_train_opts {
     const ovs_activation *act;
-    int kernel; /* OVS_KERNEL_* */
+    int kernel;    /* OVS_KERNEL_* */
+    int precision; /* OVS_PRECISION_* */
     /* Opt-in, not the paper's protocol: stop a failing trial early when its error curve cannot
      * reach tol in the remaining budget (see ovs_train_run). 0 = off (the default). */
     int early_fail;

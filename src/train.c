@@ -22,6 +22,20 @@ int ovs_train_kernel_find(const char *name)
                                        : -1;
 }
 
+const char *ovs_train_precision_name(int precision)
+{
+    return precision == OVS_PRECISION_SINGLE ? "single"
+           : precision == OVS_PRECISION_DOUBLE ? "double"
+                                               : "?";
+}
+
+int ovs_train_precision_find(const char *name)
+{
+    return strcmp(name, "double") == 0 ? OVS_PRECISION_DOUBLE
+           : strcmp(name, "single") == 0 ? OVS_PRECISION_SINGLE
+                                         : -1;
+}
+
 static double *alloc_aligned(size_t count)
 {
     size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
