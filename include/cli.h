@@ -43,6 +43,7 @@ typedef struct ovs_config {
     int max_iter;
     double tol;
     int kernel;              /* OVS_KERNEL_* (train.h) */
+    int precision;           /* OVS_PRECISION_* (train.h): opt-in float32 */
     int early_fail;          /* opt-in early stop of hopeless trials (train.h) */
     double checkpoint_every; /* seconds between checkpoints */
     int resume, force, dry_run, quiet, help, version;

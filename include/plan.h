@@ -31,6 +31,7 @@ typedef struct ovs_plan {
     int max_iter;
     double tol;
     int kernel;
+    int precision;
     int early_fail;
     int diagnostics;
     ovs_data_model data;

@@ -14,7 +14,7 @@
 
 enum {
     OPT_N = 256, OPT_ACT, OPT_K, OPT_D, OPT_TRIALS, OPT_SEED, OPT_ETA, OPT_MAX_ITER, OPT_TOL,
-    OPT_CHECKPOINT, OPT_KERNEL, OPT_METHOD, OPT_DATA, OPT_DELTA, OPT_LABELS, OPT_DIAG, OPT_BAND, OPT_EARLY_FAIL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
+    OPT_CHECKPOINT, OPT_KERNEL, OPT_PRECISION, OPT_METHOD, OPT_DATA, OPT_DELTA, OPT_LABELS, OPT_DIAG, OPT_BAND, OPT_EARLY_FAIL, OPT_RESUME, OPT_FORCE, OPT_DRY_RUN, OPT_QUIET, OPT_FAIL_AFTER
 };
 
 /* One table drives getopt_long and --help, so the two cannot drift apart. */
@@ -52,6 +52,8 @@ static const option_row rows[] = {
      "store ||X||, sigma_min(X*X), lambda(X), sigma_min(J(W0)) per trial (costs time)"},
     {{"kernel", required_argument, NULL, OPT_KERNEL}, "NAME",
      "matrix products: simd (hand-written) or blas (OpenBLAS) [simd]"},
+    {{"precision", required_argument, NULL, OPT_PRECISION}, "P",
+     "double, or opt-in single (float32; not the paper's protocol) [double]"},
     {{"early-fail", no_argument, NULL, OPT_EARLY_FAIL}, NULL,
      "opt-in, not the paper's protocol: stop trials that cannot reach tol in time"},
     {{"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT}, "SEC",
@@ -423,6 +425,12 @@ static int handle(int opt, const char *arg, ovs_config *c, const char **eta_arg,
         if (ovs_train_kernel_find(arg) < 0)
             return fail(err, errlen, "--kernel: unknown kernel '%s' (known: simd,blas)", arg);
         c->kernel = ovs_train_kernel_find(arg);
+        break;
+    case OPT_PRECISION:
+        if (ovs_train_precision_find(arg) < 0)
+            return fail(err, errlen, "--precision: unknown precision '%s' (known: double,single)",
+                        arg);
+        c->precision = ovs_train_precision_find(arg);
         break;
     case OPT_METHOD:
         return parse_methods(arg, c, err, errlen);

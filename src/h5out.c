@@ -157,8 +157,9 @@ static char *config_json(const ovs_config *c, const ovs_plan *p)
     append(&b, &len, &cap, "{\"protocol_version\": %d, \"method\": [", OVS_PROTOCOL_VERSION);
     for (int m = 0; m < c->method_count; m++)
         append(&b, &len, &cap, "%s\"%s\"", m ? ", " : "", ovs_method_name(c->methods[m]));
-    append(&b, &len, &cap, "], \"kernel\": \"%s\", \"early_fail\": %s, \"diagnostics\": %s, ",
-           ovs_train_kernel_name(c->kernel), c->early_fail ? "true" : "false",
+    append(&b, &len, &cap, "], \"kernel\": \"%s\", \"precision\": \"%s\", \"early_fail\": %s, "
+           "\"diagnostics\": %s, ", ovs_train_kernel_name(c->kernel),
+           ovs_train_precision_name(c->precision), c->early_fail ? "true" : "false",
            c->diagnostics ? "true" : "false");
     append(&b, &len, &cap, "\"data\": \"%s\", \"labels\": \"%s\", ",
            ovs_data_name(c->data.inputs), ovs_labels_name(c->data.labels));
@@ -233,6 +234,7 @@ static herr_t write_root_attrs(hid_t f, const ovs_config *c, const ovs_plan *p,
     TRY(attr_array(f, "kd_band", H5T_NATIVE_DOUBLE, c->kd_band, 2));
     TRY(attr_scalar(f, "diagnostics", H5T_NATIVE_INT32, &diagnostics));
     TRY(attr_str(f, "kernel", ovs_train_kernel_name(c->kernel)));
+    TRY(attr_str(f, "precision", ovs_train_precision_name(c->precision)));
     const int32_t early_fail = c->early_fail;
     TRY(attr_scalar(f, "early_fail", H5T_NATIVE_INT32, &early_fail));
     TRY(attr_str(f, "groups", groups));
@@ -734,8 +736,8 @@ static void read_attr_str_or(hid_t f, const char *name, const char *dflt, char *
         snprintf(out, len, "%s", dflt);
 }
 
-/* The settings added after format 1's first files (--method, --data, --delta, --labels,
- * --kd-band, --diagnostics); absent attributes mean the paper's defaults. */
+/* The settings added after format 1's first files (--method, --precision, --data, --delta,
+ * --labels, --kd-band, --diagnostics); absent attributes mean the paper's defaults. */
 static int check_extensions(hid_t f, const char *path, const ovs_config *c, char *err,
                             size_t errlen)
 {
@@ -745,6 +747,10 @@ static int check_extensions(hid_t f, const char *path, const ovs_config *c, char
     if (strcmp(have, want) != 0)
         return set_err(err, errlen, "%s: --method differs (file %s, command %s)", path, have,
                        want);
+    read_attr_str_or(f, "precision", "double", have, sizeof have);
+    if (strcmp(have, ovs_train_precision_name(c->precision)) != 0)
+        return set_err(err, errlen, "%s: --precision differs (file %s, command %s)", path, have,
+                       ovs_train_precision_name(c->precision));
     read_attr_str_or(f, "data", "sphere", have, sizeof have);
     if (strcmp(have, ovs_data_name(c->data.inputs)) != 0)
         return set_err(err, errlen, "%s: --data differs (file %s, command %s)", path, have,

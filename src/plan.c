@@ -35,6 +35,7 @@ void ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
     p->max_iter = cfg->max_iter;
     p->tol = cfg->tol;
     p->kernel = cfg->kernel;
+    p->precision = cfg->precision;
     p->early_fail = cfg->early_fail;
     p->diagnostics = cfg->diagnostics;
     p->data = cfg->data;
@@ -105,6 +106,7 @@ ovs_train_opts ovs_plan_train_opts(const ovs_plan *p, int g)
     ovs_train_opts o = {0};
     o.act = p->groups[g].act;
     o.kernel = p->kernel;
+    o.precision = p->precision;
     o.early_fail = p->early_fail;
     o.eta = p->groups[g].eta;
     o.max_iter = p->max_iter;

@@ -11,7 +11,7 @@ ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_v
               "groups", "kernel", "early_fail", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
               "hosts", "mpi_library", "hdf5_version", "openblas_config", "complete",
               "trials_done", "trials_total", "data", "data_delta", "labels", "kd_band",
-              "diagnostics"]
+              "diagnostics", "precision"]
 DIAGNOSTICS = ["x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err"]
 TRIAL = ["done", "success", "diverged", "early_stopped", "iterations", "final_rel_err", "dist_from_init",
          "path_length", "wall_seconds"]

@@ -80,6 +80,9 @@ static void test_beyond_figure2(void)
           c.kd_band[0] == 0.5 && c.kd_band[1] == 3 && c.diagnostics);
     CHECK(PARSE(&c, err, "ovsweep", "--kd-band", "1:inf") == OVS_OK && isinf(c.kd_band[1]));
     CHECK(ovs_kd_in_band(c.kd_band, 100, 10, 10) && !ovs_kd_in_band(c.kd_band, 100, 9, 11));
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.precision == OVS_PRECISION_DOUBLE);
+    CHECK(PARSE(&c, err, "ovsweep", "--precision", "single") == OVS_OK &&
+          c.precision == OVS_PRECISION_SINGLE);
 }
 
 static void test_bad_values(void)
@@ -102,7 +105,7 @@ static void test_bad_values(void)
         {"--method", "adam"},  {"--method", "gd,gd"}, {"--method", ""},    {"--method", "gd,"},
         {"--data", "cube"},    {"--labels", "binary"}, {"--delta", "0"},   {"--delta", "2.5"},
         {"--delta", "x"},      {"--kd-band", "3"},   {"--kd-band", "3:1"}, {"--kd-band", "-1:2"},
-        {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
+        {"--precision", "half"}, {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ovs_config c;
@@ -138,7 +141,7 @@ static void test_usage_lists_every_option(void)
                           "--eta", "--max-iter", "--tol", "--checkpoint-every", "--resume",
                           "--force", "--dry-run", "--quiet", "--help", "--version",
                           "--method", "--data", "--delta", "--labels", "--kd-band",
-                          "--diagnostics"};
+                          "--diagnostics", "--precision"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         CHECK(strstr(buf, opts[i]) != NULL);
 }
