@@ -87,15 +87,15 @@ quickstart:
 
 bench:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods
 	sh bench/run_bench.sh
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods
 	FULL=1 sh bench/run_bench.sh
 
-build/bench_kernel: bench/bench_kernel.c $(PURE_OBJ) | build
+build/bench_kernel build/bench_methods: build/bench_%: bench/bench_%.c $(PURE_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:

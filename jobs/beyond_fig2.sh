@@ -16,7 +16,7 @@ NP=${NP:-2}
 STEPS=${STEPS:-"methods rf acts data widths"}
 RUN="mpirun -np $NP bin/ovsweep --quiet --force"
 PY=/usr/bin/python3
-GRID="--n 100 --k 1:25:2 --d 1:25:2 --trials 3"
+GRID="--n 100 --k 2:24:2 --d 1:25:2 --trials 3"   # even k: odd k has a zero output weight
 for step in $STEPS; do
     mkdir -p "$OUT/$step"
     f="$OUT/$step/$step.h5"
