@@ -2,7 +2,9 @@
  *
  * For each (n, k, d) cell and activation: draw trial 0, run ITERS updates (tol so small that
  * the trial never stops early; a diverging trial is reported), repeat REPS times, report the
- * best time per iteration and the GFLOP/s of the two products (4 n k d flops per update). */
+ * best time per iteration and the GFLOP/s of the two products (4 n k d flops per update).
+ * Rows: the float64 hand-written kernels ("simd"), float64 CBLAS ("blas") and the opt-in
+ * float32 path ("f32", --precision single). */
 #include "activation.h"
 #include "problem.h"
 #include "train.h"
@@ -27,7 +29,8 @@ int main(int argc, char **argv)
     double ladder[1] = {1e-300};
     printf("%-6s %-9s %5s %3s %3s %12s %9s %9s\n", "kernel", "act", "n", "k", "d", "us/iter",
            "GFLOP/s", "final_err");
-    for (int kernel = 0; kernel < 2; kernel++)
+    const char *names[] = {"simd", "blas", "f32"};
+    for (int row = 0; row < 3; row++)
     for (int a = 0; a < 2; a++)
         for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
             int n = cells[c][0], k = cells[c][1], d = cells[c][2];
@@ -38,7 +41,8 @@ int main(int argc, char **argv)
             ovs_problem_draw(&p, 2019, 0);
             ovs_train_opts o = {0};
             o.act = ovs_activation_find(acts[a]);
-            o.kernel = kernel;
+            o.kernel = row == 2 ? OVS_KERNEL_SIMD : row;
+            o.precision = row == 2 ? OVS_PRECISION_SINGLE : OVS_PRECISION_DOUBLE;
             o.eta = a == 0 ? 0.15 : 0.1;
             o.max_iter = iters;
             o.tol = ladder[0];
@@ -52,7 +56,7 @@ int main(int argc, char **argv)
                 double t = (seconds() - t0) / (r.iterations > 0 ? r.iterations : 1);
                 best = t < best ? t : best;
             }
-            printf("%-6s %-9s %5d %3d %3d %12.2f %9.2f %9.2e%s\n", ovs_train_kernel_name(kernel),
+            printf("%-6s %-9s %5d %3d %3d %12.2f %9.2f %9.2e%s\n", names[row],
                    acts[a], n, k, d, best * 1e6,
                    4.0 * n * k * d / best * 1e-9, r.final_rel_err, r.diverged ? " diverged" : "");
             ovs_problem_free(&p);
