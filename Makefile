@@ -21,7 +21,8 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := rng activation smallmm problem linalg train sgd rf diagnostics method cli plan report
+PURE := rng activation smallmm problem linalg train sgd rf diagnostics method cli plan report \
+        activation32 smallmm32 train32
 GLUE := fatal h5out sweep
 PURE_OBJ := $(PURE:%=build/%.o)
 GLUE_OBJ := $(GLUE:%=build/%.o)
@@ -47,7 +48,9 @@ bin/ovsweep: build/main.o $(GLUE_OBJ) $(PURE_OBJ) | bin
 # fuse a*b+c into one FMA where the CPU has it (their
 # target_clones for x86-64-v3/v4); plain x86-64 code has no FMA, so nothing else changes.
 KERNEL_OBJ := build/activation.o build/smallmm.o build/train.o \
-              build/asan/activation.o build/asan/smallmm.o build/asan/train.o
+              build/asan/activation.o build/asan/smallmm.o build/asan/train.o \
+              build/activation32.o build/smallmm32.o build/train32.o \
+              build/asan/activation32.o build/asan/smallmm32.o build/asan/train32.o
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
 $(PURE_OBJ): build/%.o: src/%.c | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
@@ -58,9 +61,9 @@ $(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all -c $< -o $@
 
 # Unit tests link the pure objects and BLAS only: no MPI, no HDF5, no mpirun.
-# test_train counts ovsweep's own allocations through --wrap.
+# test_train and test_train32 count ovsweep's own allocations through --wrap.
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
-build/test_train build/asan/test_train: LINK_EXTRA = $(WRAP)
+build/test_train build/asan/test_train build/test_train32 build/asan/test_train32: LINK_EXTRA = $(WRAP)
 build/test_%: tests/test_%.c $(PURE_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan

@@ -5,6 +5,8 @@
 #include "simd.h"
 #include "smallmm.h"
 #include "status.h"
+#include "train32.h"
+#include "train_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -167,7 +169,7 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
     return sqrt(g2);
 }
 
-static void record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_result *res)
+void ovs_train_record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_result *res)
 {
     for (int j = 0; j < o->n_ladder; j++)
         if (res->ladder_hit[j] < 0 && rel < o->ladder[j])
@@ -179,15 +181,11 @@ static void record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_
  * is hopeless when 4x its current log-error decrease rate cannot reach tol in time AND the
  * rate is not growing: trials that take off late (a slow phase, then geometric convergence;
  * seen near the boundary) accelerate and are left alone. */
-#define EARLY_FAIL_WINDOW 500
+#define EARLY_FAIL_WINDOW OVS_EARLY_FAIL_WINDOW
 #define EARLY_FAIL_SAFETY 4.0
 
-typedef struct early_fail_state {
-    double prev_log, prev_rate; /* NAN until known */
-} early_fail_state;
-
 /* Called at every window boundary t. Returns 1 if the trial cannot reach tol in time. */
-static int hopeless(double rel, int t, const ovs_train_opts *o, early_fail_state *st)
+int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fail_state *st)
 {
     double now_log = log(rel), prev = st->prev_log;
     double rate = (prev - now_log) / EARLY_FAIL_WINDOW; /* per-update log decrease */
@@ -200,14 +198,25 @@ static int hopeless(double rel, int t, const ovs_train_opts *o, early_fail_state
     return reachable < now_log - log(o->tol);
 }
 
-static int check_args(const ovs_problem *p, const ovs_train_opts *o,
-                      const ovs_train_workspace *ws)
+int ovs_train_check_opts(const ovs_problem *p, const ovs_train_opts *o)
 {
     if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) ||
+        (o->precision != OVS_PRECISION_DOUBLE && o->precision != OVS_PRECISION_SINGLE) ||
         !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
         o->n_ladder > OVS_LADDER_MAX || o->ladder[o->n_ladder - 1] != o->tol)
         return OVS_EINVAL;
-    if (ws->n != p->n || ws->k != p->k || ws->d != p->d || !(p->y_norm > 0))
+    if (p->n < 1 || p->k < 1 || p->d < 1 || !(p->y_norm > 0))
+        return OVS_EINVAL;
+    return OVS_OK;
+}
+
+static int check_args(const ovs_problem *p, const ovs_train_opts *o,
+                      const ovs_train_workspace *ws)
+{
+    int rc = ovs_train_check_opts(p, o);
+    if (rc != OVS_OK)
+        return rc;
+    if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
     return OVS_OK;
 }
@@ -215,6 +224,8 @@ static int check_args(const ovs_problem *p, const ovs_train_opts *o,
 int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_workspace *ws,
                   ovs_train_result *res)
 {
+    if (o->precision == OVS_PRECISION_SINGLE)
+        return ovs_train32_run(p, o, res); /* ws unused */
     int rc = check_args(p, o, ws);
     if (rc != OVS_OK)
         return rc;
@@ -227,7 +238,7 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
 
     int t = 0;
     double rel;
-    early_fail_state ef = {NAN, NAN};
+    ovs_early_fail_state ef = {NAN, NAN};
     for (;;) {
         double rnorm = forward(p, o->act, o->kernel, ws);
         rel = rnorm / p->y_norm;
@@ -236,14 +247,15 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
             res->diverged = 1;
             break;
         }
-        record_ladder(o, rel, t, res);
+        ovs_train_record_ladder(o, rel, t, res);
         if (rel < o->tol) {
             res->success = 1;
             break;
         }
         if (t == o->max_iter)
             break;
-        if (o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 && hopeless(rel, t, o, &ef)) {
+        if (o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 &&
+            ovs_train_hopeless(rel, t, o, &ef)) {
             res->early_stopped = 1;
             break;
         }

@@ -1,0 +1,24 @@
+/* train_impl.h - pieces of the GD protocol shared by the float64 loop (train.c) and the
+ * float32 loop (train32.c), so that both stop, record and judge a trial by the same rules.
+ * Internal: not part of the train.h API. Pure. */
+#ifndef OVS_TRAIN_IMPL_H
+#define OVS_TRAIN_IMPL_H
+
+#include "train.h"
+
+/* Options and problem valid for ovs_train_run (shapes of a workspace not included):
+ * OVS_OK or OVS_EINVAL. */
+int ovs_train_check_opts(const ovs_problem *p, const ovs_train_opts *o);
+
+/* res->ladder_hit[j] = t for the rungs first passed at update t. */
+void ovs_train_record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_result *res);
+
+/* Early-fail (see train.h): called with the relative error every OVS_EARLY_FAIL_WINDOW
+ * updates (t > 0); returns 1 if the trial cannot reach tol in time. */
+#define OVS_EARLY_FAIL_WINDOW 500
+typedef struct ovs_early_fail_state {
+    double prev_log, prev_rate; /* NAN until known */
+} ovs_early_fail_state;
+int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fail_state *st);
+
+#endif
