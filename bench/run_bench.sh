@@ -1,7 +1,8 @@
 #!/bin/sh
 # run_bench.sh - `make bench`: per-iteration cost of the GD kernel (both float64 kernels and
 # the opt-in float32 path, --precision single) next to the NumPy yardstick on the same cells,
-# one core each. `make bench-full` (FULL=1) also times the
+# one core each, then what a unit of sgd, rf and --diagnostics costs on the same kind of cells.
+# `make bench-full` (FULL=1) also times the
 # full default Figure-2 sweep with mpirun -np 2 and measures the checkpoint cost.
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,6 +29,8 @@ for key, v in by.items():
           f"{s[1]:9.2f} {ref / s[0]:8.1f} {f[0]:8.2f} {f[1]:9.2f} {s[0] / f[0]:7.1f}x")
 PY
 rm -f "$out" "$out.np"
+echo "cost of the issue-7 methods and diagnostics (best of 3):"
+./build/bench_methods "$((ITERS / 3))"
 if [ "${FULL:-0}" = 1 ]; then
     dir=$(mktemp -d)
     echo "full default sweep, mpirun -np 2 (25000 trials):"
