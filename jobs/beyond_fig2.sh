@@ -31,7 +31,8 @@ for step in $STEPS; do
              $RUN $GRID --act relu --data gaussian --labels sign -o "$f"
              $PY -m analysis heatmap "$OUT/$step/worst.h5" -o "$OUT/$step/worst" ;;
     widths)  $RUN --n 100,200,400 --act softplus --k 2:50:4 --d 2:26:2 --trials 4 \
-                 --kd-band 0.5:3 -o "$f" ;;
+                 --kd-band 0.5:3 -o "$f"
+             $PY -m analysis theory "$f" -o "$OUT/$step" ;;
     *) echo "beyond_fig2.sh: unknown step '$step'" >&2; exit 2 ;;
     esac
     $PY -m analysis heatmap "$f" --theory -o "$OUT/$step"
