@@ -19,7 +19,8 @@
  *     huge when only the step overflowed);
  *   - poll is called every poll_every EPOCHS (when non-NULL); non-zero sets aborted;
  *   - dist_from_init = ||W_T - W_0||_F; path_length = sum over steps of ||W_{t+1} - W_t||_F;
- *   - opts->kernel and opts->early_fail are ignored (early_stopped is always 0).
+ *   - opts->kernel, opts->precision and opts->early_fail are ignored (sgd always runs in
+ *     float64; early_stopped is always 0).
  * With the same eta, one epoch moves W about as far as one GD update (the GD loss sums the
  * n per-sample losses), so epoch budgets compare with GD iteration budgets.
  *

@@ -4,6 +4,7 @@
 #include "rng.h"
 #include "simd.h"
 #include "status.h"
+#include "train_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -165,13 +166,6 @@ static int epoch(const ovs_problem *p, const ovs_train_opts *o, const double *x_
     return 0;
 }
 
-static void record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_result *res)
-{
-    for (int j = 0; j < o->n_ladder; j++)
-        if (res->ladder_hit[j] < 0 && rel < o->ladder[j])
-            res->ladder_hit[j] = t;
-}
-
 static int check_args(const ovs_problem *p, const ovs_train_opts *o)
 {
     if (!o->act || !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
@@ -220,7 +214,7 @@ int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, in
             res->diverged = 1;
             break;
         }
-        record_ladder(o, rel, t, res);
+        ovs_train_record_ladder(o, rel, t, res); /* the same rule as gd, in epochs */
         if (rel < o->tol) {
             res->success = 1;
             break;
