@@ -53,7 +53,7 @@ static const option_row rows[] = {
     {{"kernel", required_argument, NULL, OPT_KERNEL}, "NAME",
      "matrix products: simd (hand-written) or blas (OpenBLAS) [simd]"},
     {{"precision", required_argument, NULL, OPT_PRECISION}, "P",
-     "double, or opt-in single (float32; not the paper's protocol) [double]"},
+     "gd arithmetic: double, or opt-in single (float32; not the paper's protocol) [double]"},
     {{"early-fail", no_argument, NULL, OPT_EARLY_FAIL}, NULL,
      "opt-in, not the paper's protocol: stop trials that cannot reach tol in time"},
     {{"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT}, "SEC",
