@@ -89,6 +89,7 @@ check "resume: --method differs is refused" refuses --method $BASE --method gd,r
 check "resume: --kd-band differs is refused" refuses --kd-band $BASE --method gd,sgd,rf --diagnostics --kd-band 0.5:inf
 check "resume: --diagnostics differs is refused" refuses --diagnostics $BASE --method gd,sgd,rf --kd-band 0.2:inf
 check "resume: --data differs is refused" refuses --data $BASE --method gd,sgd,rf --diagnostics --kd-band 0.2:inf --data gaussian
+check "resume: --precision differs is refused" refuses --precision $BASE --method gd,sgd,rf --diagnostics --kd-band 0.2:inf --precision single
 check "resume with the same settings: complete file, exit 0" "$OVS" $ALL --resume -o m0.h5
 
 # Crash and resume of the mixed sweep at another rank count: identical to uninterrupted.
