@@ -3,7 +3,8 @@
 Input: a finished sweep file; each trial's `wall_seconds` is its measured duration. The
 simulation replays the dispatch policy of src/sweep.c and src/plan.c exactly:
   * items in longest-expected-first order of the cost model
-    max_iter * (4 n k d + 20 n k + 2000), ties by item number;
+    the cost model of src/method.c (gd: max_iter * (4 n k d + 20 n k + 2000); sgd and rf: see
+    trial_cost), ties by item number; cells outside --kd-band (planned = 0) are not items;
   * rank 0 trains one item at a time from the head of the queue and serves requests;
   * a worker that asks for work gets a chunk: items in queue order while the chunk holds fewer
     than CHUNK_MAX items and its cost stays within min(CHUNK_COST, cost_left / (2 ranks)) (at
@@ -39,22 +40,32 @@ class SimResult:
     checkpoints: int
 
 
+def trial_cost(method: str, n: int, kk: np.ndarray, dd: np.ndarray, max_iter: int) -> np.ndarray:
+    """The scheduler's cost estimate of a full-budget trial: ovs_method_cost in src/method.c."""
+    nk = n * kk
+    if method == "sgd":  # per epoch: n single-sample steps and one full evaluation
+        return max_iter * (n * (4.0 * kk * dd + 20.0 * kk + 100.0) + 2.0 * nk * dd)
+    if method == "rf":  # forming Phi, then an SVD-based least squares
+        return 2.0 * nk * dd + 12.0 * nk * np.minimum(n, kk) + 1e4
+    return max_iter * (4.0 * nk * dd + 20.0 * nk + 2000.0)
+
+
 def items_from_sweep(sweep):
-    """(cost, duration) of every trial in item order (group-major, then k, d, trial)."""
+    """(cost, duration) of every planned trial in item order (group-major, then k, d, trial)."""
     costs, durations = [], []
     for g in sweep.groups:
-        if not g.done.all():
+        planned = np.repeat(g.planned[:, :, None], g.done.shape[2], axis=2)
+        if not g.done[planned].all():
             raise AnalysisError(f"{sweep.path}: simulate needs a finished sweep "
                                 f"({g.name} has trials not done)")
         wall = g.trial_data.get("wall_seconds")
         if wall is None:
             raise AnalysisError(f"{sweep.path}: {g.name} has no wall_seconds")
         kk, dd = np.meshgrid(g.k.astype(float), g.d.astype(float), indexing="ij")
-        nk = g.n * kk
-        cost = g.max_iter * (4.0 * nk * dd + 20.0 * nk + 2000.0)
+        cost = trial_cost(g.method, g.n, kk, dd, g.max_iter)
         T = wall.shape[2]
-        costs.append(np.repeat(cost[:, :, None], T, axis=2).ravel())
-        durations.append(wall.ravel())
+        costs.append(np.repeat(cost[:, :, None], T, axis=2)[planned])
+        durations.append(wall[planned])
     return np.concatenate(costs), np.concatenate(durations)
 
 

@@ -14,8 +14,11 @@ def test_constants_match_the_c_dispatcher():
     src = open(os.path.join(REPO, "src", "sweep.c")).read()
     assert int(re.search(r"CHUNK_MAX = (\d+)", src).group(1)) == simulate.CHUNK_MAX
     assert float(re.search(r"#define CHUNK_COST ([0-9.e]+)", src).group(1)) == simulate.CHUNK_COST
-    plan = open(os.path.join(REPO, "src", "plan.c")).read()
-    assert "4.0 * nk * it.d + 20.0 * nk + 2000.0" in plan  # the cost model replayed here
+    method = open(os.path.join(REPO, "src", "method.c")).read()
+    # the cost model replayed here (simulate.trial_cost), term by term
+    assert "max_iter * (4.0 * nk * d + 20.0 * nk + 2000.0)" in method
+    assert "max_iter * ((double)n * (4.0 * kd + 20.0 * k + 100.0) + 2.0 * nk * d)" in method
+    assert "2.0 * nk * d + 12.0 * nk * m + 1e4" in method
 
 
 def test_one_rank_runs_everything_in_sequence():
