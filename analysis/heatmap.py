@@ -189,6 +189,17 @@ def _grid_layout(groups: Sequence[Group]) -> Tuple[List[int], List[Tuple[str, st
     return ns, acts
 
 
+def data_setting(sweep: Sweep) -> str:
+    """'data = worst (delta = 0.01), labels = sign' for a non-default data model, else ''."""
+    parts = []
+    if sweep.data != "sphere":
+        delta = f" (delta = {sweep.data_delta:g})" if sweep.data == "worst" else ""
+        parts.append(f"data = {sweep.data}{delta}")
+    if sweep.labels != "gaussian":
+        parts.append(f"labels = {sweep.labels}")
+    return ", ".join(parts)
+
+
 def plot_all(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[Dict]]], path: str,
              suptitle: str = "", effective: bool = False, theory: bool = False) -> str:
     """One column per n, one row per (activation, method)."""
@@ -207,6 +218,9 @@ def plot_all(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[Dict]]],
     what = "gradient descent" if methods == {"gd"} else "training (" + ", ".join(
         sorted(methods)) + ")"
     title = suptitle or f"Success probability of {what} (Figure 2 layout)"
+    setting = data_setting(sweep)
+    if setting and not suptitle:
+        title += f"\n{setting}"
     if not sweep.complete:
         title += f"\nPARTIAL FILE: {sweep.trials_done}/{sweep.trials_total} trials done"
     fig.suptitle(title)

@@ -267,3 +267,20 @@ def _heat(run_cli, path):
     rc, _, err = run_cli("heatmap", path, "-o", d)
     assert rc == 0, err
     return os.path.join(d, "heatmap_n30_relu_rf.png")
+
+
+def test_heatmap_title_names_a_non_default_data_model(tmp_path):
+    from analysis import heatmap
+    from analysis.io import load_sweep
+
+    path = str(tmp_path / "w.h5")
+    ovsynth.write_sweep(path, new_layout=True)
+    with h5py.File(path, "r+") as f:
+        f.attrs["data"] = "worst"
+        f.attrs["data_delta"] = 0.01
+        f.attrs["labels"] = "sign"
+    sweep = load_sweep(path)
+    assert heatmap.data_setting(sweep) == "data = worst (delta = 0.01), labels = sign"
+    default = str(tmp_path / "s.h5")
+    ovsynth.write_sweep(default, new_layout=True)
+    assert heatmap.data_setting(load_sweep(default)) == ""
