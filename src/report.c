@@ -17,9 +17,9 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
                      int ranks)
 {
     fprintf(out, "ovsweep plan: %d group(s) x %d k x %d d x %d trials = %lld trials, %lld to run\n",
-            p->n_groups, p->K, p->D, p->T, (long long)p->n_planned, (long long)todo);
+            p->n_groups, p->K, p->D, p->T, (long long)p->n_items, (long long)todo);
     if (p->n_planned < p->n_items)
-        fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band\n",
+        fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band (run)\n",
                 p->kd_band[0], p->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
     for (int g = 0; g < p->n_groups; g++)
         fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=%g\n",
