@@ -34,6 +34,13 @@ typedef struct ovs_diagnostics {
 int ovs_diagnostics_compute(const ovs_problem *p, const ovs_activation *act,
                             ovs_diagnostics *out);
 
+/* Only the two fields that depend on W0 and v (jac_sigma_min, initial_rel_err); the others
+ * are left as they are. x_norm, kr_sigma_min and nn_lambda depend on X and the activation
+ * alone, so a caller that sees the same X again (every k of a sweep shares the data of an
+ * (n, d, trial)) can keep them and skip the expensive part (lambda(X) by quadrature). */
+int ovs_diagnostics_compute_init(const ovs_problem *p, const ovs_activation *act,
+                                 ovs_diagnostics *out);
+
 /* sigma (n x n, row-major) = Sigma(X) of Definition 6.1 for x (n x d, row-major, any row norms):
  * Sigma_ij = E_w[phi'(<w, x_i>) phi'(<w, x_j>)] <x_i, x_j>, w ~ N(0, I_d). Closed forms for
  * relu, leaky_relu and quadratic; for every other activation (its dphi only), a 2-D

@@ -333,38 +333,87 @@ static int check_problem(const ovs_problem *p, const ovs_activation *act,
     return !p->x || !p->y || !p->v || !p->w0 ? OVS_EINVAL : OVS_OK;
 }
 
-int ovs_diagnostics_compute(const ovs_problem *p, const ovs_activation *act,
-                            ovs_diagnostics *out)
+/* Scratch of one computation: the Gram matrix X X^T, two n x n work matrices (or d x d when
+ * d > n), eigenvalues, phi'(W0 x_i) v_l, and f(x_i; W0). */
+typedef struct scratch {
+    double *g, *h, *tmp, *eig, *dm, *fw;
+} scratch;
+
+static int scratch_alloc(scratch *s, const ovs_problem *p)
+{
+    const size_t n = (size_t)p->n, k = (size_t)p->k, d = (size_t)p->d;
+    const size_t m = n > d ? n : d;
+    s->g = malloc(sizeof(double) * n * n);
+    s->h = malloc(sizeof(double) * n * n);
+    s->tmp = malloc(sizeof(double) * m * m);
+    s->eig = malloc(sizeof(double) * m);
+    s->dm = malloc(sizeof(double) * n * k);
+    s->fw = malloc(sizeof(double) * n);
+    if (!s->g || !s->h || !s->tmp || !s->eig || !s->dm || !s->fw)
+        return OVS_ENOMEM;
+    gram_rows(p->x, p->n, p->d, s->g);
+    return OVS_OK;
+}
+
+static void scratch_free(scratch *s)
+{
+    free(s->g);
+    free(s->h);
+    free(s->tmp);
+    free(s->eig);
+    free(s->dm);
+    free(s->fw);
+}
+
+/* The quantities of X alone (and of the activation): ||X||, sigma_min(X * X), lambda(X). */
+static int data_part(const ovs_problem *p, const ovs_activation *act, scratch *s,
+                     ovs_diagnostics *out)
+{
+    int rc = data_norm(p, s->g, s->tmp, s->eig, &out->x_norm);
+    if (rc == OVS_OK)
+        rc = khatri_rao_min(p, s->g, s->h, s->tmp, s->eig, &out->kr_sigma_min);
+    if (rc == OVS_OK)
+        rc = nn_eigenvalue(p, act, s->g, s->h, s->tmp, s->eig, &out->nn_lambda);
+    return rc;
+}
+
+/* The quantities of the initialisation: f(W0)'s error and sigma_min(J(W0)). */
+static int init_part(const ovs_problem *p, const ovs_activation *act, scratch *s,
+                     ovs_diagnostics *out)
+{
+    forward_at_init(p, act, s->dm, s->fw);
+    int rc = relative_error(p, s->fw, &out->initial_rel_err);
+    if (rc == OVS_OK)
+        rc = jacobian_min(p, act, s->dm, s->g, s->h, s->tmp, s->eig, &out->jac_sigma_min);
+    return rc;
+}
+
+static int compute(const ovs_problem *p, const ovs_activation *act, int with_data,
+                   ovs_diagnostics *out)
 {
     int rc = check_problem(p, act, out);
     if (rc != OVS_OK)
         return rc;
     if (!trap_ready)
         trap_init();
-    const size_t n = (size_t)p->n, k = (size_t)p->k, d = (size_t)p->d;
-    const size_t m = n > d ? n : d;
-    double *g = malloc(sizeof(double) * n * n), *h = malloc(sizeof(double) * n * n);
-    double *tmp = malloc(sizeof(double) * m * m), *eig = malloc(sizeof(double) * m);
-    double *dm = malloc(sizeof(double) * n * k), *fw = malloc(sizeof(double) * n);
-    rc = g && h && tmp && eig && dm && fw ? OVS_OK : OVS_ENOMEM;
-    if (rc == OVS_OK) {
-        gram_rows(p->x, p->n, p->d, g);
-        forward_at_init(p, act, dm, fw);
-        rc = relative_error(p, fw, &out->initial_rel_err);
-    }
+    scratch s;
+    rc = scratch_alloc(&s, p);
     if (rc == OVS_OK)
-        rc = data_norm(p, g, tmp, eig, &out->x_norm);
-    if (rc == OVS_OK)
-        rc = khatri_rao_min(p, g, h, tmp, eig, &out->kr_sigma_min);
-    if (rc == OVS_OK)
-        rc = nn_eigenvalue(p, act, g, h, tmp, eig, &out->nn_lambda);
-    if (rc == OVS_OK)
-        rc = jacobian_min(p, act, dm, g, h, tmp, eig, &out->jac_sigma_min);
-    free(g);
-    free(h);
-    free(tmp);
-    free(eig);
-    free(dm);
-    free(fw);
+        rc = init_part(p, act, &s, out);
+    if (rc == OVS_OK && with_data)
+        rc = data_part(p, act, &s, out);
+    scratch_free(&s);
     return rc;
+}
+
+int ovs_diagnostics_compute(const ovs_problem *p, const ovs_activation *act,
+                            ovs_diagnostics *out)
+{
+    return compute(p, act, 1, out);
+}
+
+int ovs_diagnostics_compute_init(const ovs_problem *p, const ovs_activation *act,
+                                 ovs_diagnostics *out)
+{
+    return compute(p, act, 0, out);
 }

@@ -1,5 +1,6 @@
 /* test_plan.c - item numbering, cost ordering, and the text heatmap. */
 #include "cli.h"
+#include "diagnostics.h"
 #include "plan.h"
 #include "report.h"
 #include "status.h"
@@ -134,6 +135,38 @@ static void test_methods_and_band(void)
     ovs_cli_free(&c1);
 }
 
+/* The data-only diagnostics are remembered across k (diagnose's memo): a trial's record is
+ * the same whether its (n, d, trial) was seen before or not, and equals a direct computation. */
+static void test_diagnostics_memo(void)
+{
+    ovs_config c;
+    ovs_plan p;
+    const char *argv[] = {"ovsweep", "--n", "12", "--act", "softplus", "--k", "3,8", "--d", "4",
+                          "--trials", "2", "--max-iter", "20", "--diagnostics", "--seed", "77"};
+    make_plan(&c, &p, 16, argv);
+    ovs_record a1, b1, a2;
+    int ab;
+    /* items: (k3,d4,t0)=0, (k3,d4,t1)=1, (k8,d4,t0)=2. k8 after k3 hits the memo of t0. */
+    CHECK(ovs_plan_run_item(&p, 0, NULL, NULL, &a1, &ab) == OVS_OK);
+    CHECK(ovs_plan_run_item(&p, 2, NULL, NULL, &b1, &ab) == OVS_OK);
+    CHECK(a1.x_norm == b1.x_norm && a1.kr_sigma_min == b1.kr_sigma_min &&
+          a1.nn_lambda == b1.nn_lambda && a1.jac_sigma_min != b1.jac_sigma_min);
+    ovs_problem prob;
+    ovs_diagnostics dg;
+    CHECK(ovs_problem_alloc(&prob, 12, 8, 4) == OVS_OK);
+    ovs_problem_draw(&prob, 77, 0);
+    CHECK(ovs_diagnostics_compute(&prob, p.groups[0].act, &dg) == OVS_OK);
+    CHECK(dg.x_norm == b1.x_norm && dg.kr_sigma_min == b1.kr_sigma_min &&
+          dg.nn_lambda == b1.nn_lambda && dg.jac_sigma_min == b1.jac_sigma_min &&
+          dg.initial_rel_err == b1.initial_rel_err);
+    ovs_problem_free(&prob);
+    /* Another trial, then the first again: the same record as the first time. */
+    CHECK(ovs_plan_run_item(&p, 1, NULL, NULL, &a2, &ab) == OVS_OK && a2.nn_lambda != a1.nn_lambda);
+    CHECK(ovs_plan_run_item(&p, 0, NULL, NULL, &a2, &ab) == OVS_OK);
+    CHECK(memcmp(&a1, &a2, sizeof a1) == 0);
+    ovs_cli_free(&c);
+}
+
 static void test_heatmap_text(void)
 {
     ovs_config c;
@@ -158,6 +191,7 @@ static void test_heatmap_text(void)
 int main(void)
 {
     test_methods_and_band();
+    test_diagnostics_memo();
     test_items();
     test_run_item_matches_coordinates();
     test_heatmap_text();
