@@ -21,4 +21,16 @@ typedef struct ovs_early_fail_state {
 } ovs_early_fail_state;
 int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fail_state *st);
 
+/* The protocol's checks on the error before update t + 1, shared by every loop (gd float64,
+ * gd float32, sgd in epochs): a non-finite residual norm stops the trial as diverged; the
+ * ladder is recorded; rel < tol stops it as a success; t == max_iter ends it; with
+ * o->early_fail (and ef not NULL) a hopeless trial stops as early_stopped. *rel gets
+ * rnorm / y_norm. Returns 1 if the trial stops here. */
+int ovs_train_stops(const ovs_train_opts *o, double rnorm, double y_norm, int t,
+                    ovs_train_result *res, ovs_early_fail_state *ef, double *rel);
+
+/* After update t: call the poll hook every poll_every updates; returns 1 (res->aborted set)
+ * if it asks to abandon the trial. */
+int ovs_train_polled_stop(const ovs_train_opts *o, int t, ovs_train_result *res);
+
 #endif

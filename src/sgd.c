@@ -208,18 +208,8 @@ int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, in
     int t = 0; /* complete epochs applied */
     double rel;
     for (;;) {
-        double rnorm = residual_norm(p, o->act, &b);
-        rel = rnorm / p->y_norm;
-        if (!isfinite(rnorm)) {
-            res->diverged = 1;
-            break;
-        }
-        ovs_train_record_ladder(o, rel, t, res); /* the same rule as gd, in epochs */
-        if (rel < o->tol) {
-            res->success = 1;
-            break;
-        }
-        if (t == o->max_iter)
+        /* The same rules as gd (no early_fail), counted in epochs. */
+        if (ovs_train_stops(o, residual_norm(p, o->act, &b), p->y_norm, t, res, NULL, &rel))
             break;
         if (epoch(p, o, x_norm, &rng, &b, &res->path_length)) {
             /* Stopped inside epoch t + 1: report the error at the W it stopped with. */
@@ -228,10 +218,8 @@ int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, in
             break;
         }
         t++;
-        if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
-            res->aborted = 1;
+        if (ovs_train_polled_stop(o, t, res))
             break;
-        }
     }
     res->iterations = t;
     res->final_rel_err = rel;

@@ -198,6 +198,39 @@ int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fai
     return reachable < now_log - log(o->tol);
 }
 
+int ovs_train_stops(const ovs_train_opts *o, double rnorm, double y_norm, int t,
+                    ovs_train_result *res, ovs_early_fail_state *ef, double *rel)
+{
+    *rel = rnorm / y_norm;
+    /* isfinite on the norm: any NaN/Inf residual entry makes it non-finite. */
+    if (!isfinite(rnorm)) {
+        res->diverged = 1;
+        return 1;
+    }
+    ovs_train_record_ladder(o, *rel, t, res);
+    if (*rel < o->tol) {
+        res->success = 1;
+        return 1;
+    }
+    if (t == o->max_iter)
+        return 1;
+    if (ef && o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 &&
+        ovs_train_hopeless(*rel, t, o, ef)) {
+        res->early_stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int ovs_train_polled_stop(const ovs_train_opts *o, int t, ovs_train_result *res)
+{
+    if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
+        res->aborted = 1;
+        return 1;
+    }
+    return 0;
+}
+
 int ovs_train_check_opts(const ovs_problem *p, const ovs_train_opts *o)
 {
     if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) ||
@@ -240,25 +273,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
     double rel;
     ovs_early_fail_state ef = {NAN, NAN};
     for (;;) {
-        double rnorm = forward(p, o->act, o->kernel, ws);
-        rel = rnorm / p->y_norm;
-        /* isfinite on the norm: any NaN/Inf residual entry makes it non-finite. */
-        if (!isfinite(rnorm)) {
-            res->diverged = 1;
+        if (ovs_train_stops(o, forward(p, o->act, o->kernel, ws), p->y_norm, t, res, &ef, &rel))
             break;
-        }
-        ovs_train_record_ladder(o, rel, t, res);
-        if (rel < o->tol) {
-            res->success = 1;
-            break;
-        }
-        if (t == o->max_iter)
-            break;
-        if (o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 &&
-            ovs_train_hopeless(rel, t, o, &ef)) {
-            res->early_stopped = 1;
-            break;
-        }
         double gnorm = gradient(p, o->kernel, ws);
         if (!isfinite(gnorm)) {
             res->diverged = 1;
@@ -275,10 +291,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
             ws->w[i] -= o->eta * ws->g[i];
         res->path_length += o->eta * gnorm;
         t++;
-        if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
-            res->aborted = 1;
+        if (ovs_train_polled_stop(o, t, res))
             break;
-        }
     }
     res->iterations = t;
     res->final_rel_err = rel;

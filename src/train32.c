@@ -205,24 +205,8 @@ int ovs_train32_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_res
     double rel;
     ovs_early_fail_state ef = {NAN, NAN};
     for (;;) {
-        double rnorm = forward(o->act, eval, &b);
-        rel = rnorm / y_norm;
-        if (!isfinite(rnorm)) {
-            res->diverged = 1;
+        if (ovs_train_stops(o, forward(o->act, eval, &b), y_norm, t, res, &ef, &rel))
             break;
-        }
-        ovs_train_record_ladder(o, rel, t, res);
-        if (rel < o->tol) {
-            res->success = 1;
-            break;
-        }
-        if (t == o->max_iter)
-            break;
-        if (o->early_fail && t > 0 && t % OVS_EARLY_FAIL_WINDOW == 0 &&
-            ovs_train_hopeless(rel, t, o, &ef)) {
-            res->early_stopped = 1;
-            break;
-        }
         double gnorm = gradient(&b);
         if (!isfinite(gnorm)) {
             res->diverged = 1;
@@ -236,10 +220,8 @@ int ovs_train32_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_res
         update(b.w, b.g, eta, b.kdp);
         res->path_length += o->eta * gnorm;
         t++;
-        if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
-            res->aborted = 1;
+        if (ovs_train_polled_stop(o, t, res))
             break;
-        }
     }
     res->iterations = t;
     res->final_rel_err = rel;
