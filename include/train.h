@@ -10,7 +10,7 @@
  * `diverged` when the residual (or the gradient) is not finite. `iterations` counts updates
  * applied, so a success at iterations = t means the error after t updates was < tol.
  *
- * early_fail (opt-in): from half the budget on, every 500 updates the
+ * early_fail (opt-in): from two thirds of the budget on, every 500 updates the
  * decrease of log(relative error) over the last window gives a per-update rate; if even four
  * times that rate, kept up for the whole remaining budget, cannot bring the error below tol,
  * and the rate is not growing (late take-offs accelerate), the trial stops as a failure

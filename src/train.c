@@ -176,13 +176,16 @@ void ovs_train_record_ladder(const ovs_train_opts *o, double rel, int t, ovs_tra
             res->ladder_hit[j] = t;
 }
 
-/* Early-fail parameters (see train.h): windows of 500 updates from half the budget on (an
- * earlier start, 3000 of 15000, cut 4 late take-offs of the Figure-2 grid). A trial
+/* Early-fail parameters (see train.h): windows of 500 updates from two thirds of the budget
+ * on. Earlier starts each cut late take-offs on the Figure-2 grid: from update 3000, 4 of
+ * them; from half the budget, 1 (still at 0.03 at update 7500, a success at 13581); from two
+ * thirds, none (docs/BENCHMARKS.md). A trial
  * is hopeless when 4x its current log-error decrease rate cannot reach tol in time AND the
  * rate is not growing: trials that take off late (a slow phase, then geometric convergence;
  * seen near the boundary) accelerate and are left alone. */
 #define EARLY_FAIL_WINDOW OVS_EARLY_FAIL_WINDOW
 #define EARLY_FAIL_SAFETY 4.0
+#define EARLY_FAIL_START(max_iter) (2 * ((max_iter) / 3))
 
 /* Called at every window boundary t. Returns 1 if the trial cannot reach tol in time. */
 int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fail_state *st)
@@ -192,7 +195,7 @@ int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fai
     double prev_rate = st->prev_rate;
     st->prev_log = now_log;
     st->prev_rate = isnan(prev) ? NAN : rate;
-    if (t < o->max_iter / 2 || isnan(prev) || isnan(prev_rate) || rate > prev_rate)
+    if (t < EARLY_FAIL_START(o->max_iter) || isnan(prev) || isnan(prev_rate) || rate > prev_rate)
         return 0;
     double reachable = EARLY_FAIL_SAFETY * (rate > 0 ? rate : 0) * (double)(o->max_iter - t);
     return reachable < now_log - log(o->tol);
