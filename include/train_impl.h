@@ -29,6 +29,13 @@ int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fai
 int ovs_train_stops(const ovs_train_opts *o, double rnorm, double y_norm, int t,
                     ovs_train_result *res, ovs_early_fail_state *ef, double *rel);
 
+/* The protocol's checks on the gradient norm before an update: a non-finite one stops the
+ * trial as diverged; an exactly zero one (k = 1, whose only output weight is 0, or every ReLU
+ * unit dead) is a fixed point where every remaining update would leave W unchanged, so the
+ * trial ends at once as the full loop would, with *t = max_iter. Returns 1 if it stops. */
+int ovs_train_gradient_stops(const ovs_train_opts *o, double gnorm, int *t,
+                             ovs_train_result *res);
+
 /* After update t: call the poll hook every poll_every updates; returns 1 (res->aborted set)
  * if it asks to abandon the trial. */
 int ovs_train_polled_stop(const ovs_train_opts *o, int t, ovs_train_result *res);

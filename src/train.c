@@ -225,6 +225,20 @@ int ovs_train_stops(const ovs_train_opts *o, double rnorm, double y_norm, int t,
     return 0;
 }
 
+int ovs_train_gradient_stops(const ovs_train_opts *o, double gnorm, int *t,
+                             ovs_train_result *res)
+{
+    if (!isfinite(gnorm)) {
+        res->diverged = 1;
+        return 1;
+    }
+    if (gnorm == 0.0) {
+        *t = o->max_iter; /* the exact fixed-point shortcut: see train_impl.h */
+        return 1;
+    }
+    return 0;
+}
+
 int ovs_train_polled_stop(const ovs_train_opts *o, int t, ovs_train_result *res)
 {
     if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
@@ -279,17 +293,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_works
         if (ovs_train_stops(o, forward(p, o->act, o->kernel, ws), p->y_norm, t, res, &ef, &rel))
             break;
         double gnorm = gradient(p, o->kernel, ws);
-        if (!isfinite(gnorm)) {
-            res->diverged = 1;
+        if (ovs_train_gradient_stops(o, gnorm, &t, res))
             break;
-        }
-        if (gnorm == 0.0) {
-            /* An exact fixed point (e.g. k = 1, whose only output weight is 0, or all ReLU
-             * units dead): every remaining update leaves W unchanged, so the full loop
-             * would end at max_iter with this very state. Jump there. */
-            t = o->max_iter;
-            break;
-        }
         for (int i = 0; i < kd; i++)
             ws->w[i] -= o->eta * ws->g[i];
         res->path_length += o->eta * gnorm;

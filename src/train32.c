@@ -208,15 +208,8 @@ int ovs_train32_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_res
         if (ovs_train_stops(o, forward(o->act, eval, &b), y_norm, t, res, &ef, &rel))
             break;
         double gnorm = gradient(&b);
-        if (!isfinite(gnorm)) {
-            res->diverged = 1;
+        if (ovs_train_gradient_stops(o, gnorm, &t, res))
             break;
-        }
-        if (gnorm == 0.0) {
-            /* An exact fixed point: every remaining update leaves W unchanged (train.c). */
-            t = o->max_iter;
-            break;
-        }
         update(b.w, b.g, eta, b.kdp);
         res->path_length += o->eta * gnorm;
         t++;
