@@ -21,7 +21,7 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := rng activation smallmm problem linalg train sgd rf diagnostics method cli plan report \
+PURE := rng activation smallmm forward problem linalg train sgd rf diagnostics method cli plan report \
         activation32 smallmm32 train32
 GLUE := fatal h5out sweep
 PURE_OBJ := $(PURE:%=build/%.o)
@@ -47,7 +47,7 @@ bin/ovsweep: build/main.o $(GLUE_OBJ) $(PURE_OBJ) | bin
 # The hand-written kernels: -O3 so that their elementwise loops vectorise, and they may
 # fuse a*b+c into one FMA where the CPU has it (their
 # target_clones for x86-64-v3/v4); plain x86-64 code has no FMA, so nothing else changes.
-KERNEL_OBJ := build/activation.o build/smallmm.o build/train.o \
+KERNEL_OBJ := build/activation.o build/smallmm.o build/forward.o build/train.o build/asan/forward.o \
               build/asan/activation.o build/asan/smallmm.o build/asan/train.o \
               build/activation32.o build/smallmm32.o build/train32.o \
               build/asan/activation32.o build/asan/smallmm32.o build/asan/train32.o

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* Which inline vector kernel (vmath.h) computes the activation inside the fused forward pass
+ * (forward.h); OVS_ACT_SCALAR: none, the GD loop applies the array kernel `eval`. */
+enum { OVS_ACT_SCALAR = 0, OVS_ACT_SOFTPLUS, OVS_ACT_RELU };
+
 typedef struct ovs_activation {
     const char *name;
     double (*phi)(double z);
@@ -16,6 +20,7 @@ typedef struct ovs_activation {
     /* For i < m: phi_out[i] = phi(z[i]); dphi_out[i] = phi'(z[i]).
      * dphi_out may alias z (the GD loop overwrites the pre-activations in place). */
     void (*eval)(const double *z, double *phi_out, double *dphi_out, size_t m);
+    int vector_kernel; /* OVS_ACT_*: the same values as eval, in registers */
 } ovs_activation;
 
 /* The activation called name, or NULL if there is none. */

@@ -81,6 +81,8 @@ typedef struct ovs_train_workspace {
     double *phi; /* k x np, phi(W x_i) */
     double *r;   /* np, residuals f(x_i) - y_i (0 in the padding) */
     double *g;   /* k x d, gradient */
+    double *yp;  /* np, y padded with zeros */
+    double *scratch; /* the fused forward pass's (forward.h) */
 } ovs_train_workspace;
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);

@@ -2,6 +2,7 @@
 #include "activation.h"
 
 #include "simd.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -22,102 +23,49 @@ static double sigmoid(double z)
     return z >= 0 ? inv : e * inv;
 }
 
-/* ---- vectorised softplus: one exp and one log1p per element, 8 lanes at a time ----
- *
- * e = exp(x) for x = -|z| <= 0: Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-13
- * Taylor polynomial for e^r (truncation < 6e-19 relative), and 2^k added to the exponent bits.
- * x is clamped at -707 so 2^k stays a normal number (then e ~ 9e-308 instead of a smaller
- * value: an absolute error below 1e-307 in phi and phi').
- * log1p(e) for e in (0, 1] = 2 atanh(s) with s = e / (2 + e) in (0, 1/3], the odd series
- * truncated after s^33 (truncation < 2e-17 relative). No 1 + e is ever rounded, so tiny e keep
- * full relative accuracy. The bound checked by tests/test_train.c: within 6 ulp of a long
- * double reference for phi and phi' (absolute 1e-300 near underflow). */
-#define LOG2E 1.4426950408889634074
-#define LN2_HI 6.93147180369123816490e-01
-#define LN2_LO 1.90821492927058770002e-10
-#define SHIFTER 0x1.8p52
-
-static inline __attribute__((always_inline)) ovs_v8d vselect(ovs_v8i mask, ovs_v8d a, ovs_v8d b)
+/* nv vectors from z through ovs_vsoftplus (dphi_out may alias z: all of z is loaded first). */
+static inline __attribute__((always_inline)) void softplus_vectors(const double *z,
+                                                                  double *phi_out,
+                                                                  double *dphi_out,
+                                                                  const int nv)
 {
-    return (ovs_v8d)(((ovs_v8i)a & mask) | ((ovs_v8i)b & ~mask));
+    ovs_v8d zv[OVS_SOFTPLUS_MAX], pv[OVS_SOFTPLUS_MAX], dv[OVS_SOFTPLUS_MAX];
+    for (int u = 0; u < nv; u++)
+        zv[u] = *(const ovs_v8d *)(z + u * OVS_VL);
+    ovs_vsoftplus(zv, pv, dv, nv);
+    for (int u = 0; u < nv; u++) {
+        *(ovs_v8d *)(phi_out + u * OVS_VL) = pv[u];
+        *(ovs_v8d *)(dphi_out + u * OVS_VL) = dv[u];
+    }
 }
 
-static inline __attribute__((always_inline)) ovs_v8d vexp_nonpos(ovs_v8d x)
-{
-    const ovs_v8d lo = {-707, -707, -707, -707, -707, -707, -707, -707};
-    x = vselect(x < lo, lo, x); /* a NaN compares false and stays NaN */
-    ovs_v8d t = x * LOG2E + SHIFTER;
-    ovs_v8d kd = t - SHIFTER;
-    ovs_v8d r = (x - kd * LN2_HI) - kd * LN2_LO;
-    ovs_v8d p = (ovs_v8d){0} + 1.0 / 6227020800.0; /* 1/13! */
-    static const double inv_fact[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                                      1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0,
-                                      1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0,
-                                      0.5, 1.0, 1.0};
-#pragma GCC unroll 16
-    for (int i = 0; i < 13; i++)
-        p = p * r + inv_fact[i];
-    ovs_v8i ki = (ovs_v8i)t - (ovs_v8i)((ovs_v8d){0} + SHIFTER);
-    ovs_v8d e = (ovs_v8d)((ovs_v8i)p + (ki << 52));
-    return vselect(x == x, e, x);
-}
-
-/* log1p(e) for e in (0, 1], given s = e / (2 + e). */
-static inline __attribute__((always_inline)) ovs_v8d vlog1p_unit(ovs_v8d s)
-{
-    ovs_v8d s2 = s * s;
-    ovs_v8d q = (ovs_v8d){0} + 1.0 / 33.0;
-#pragma GCC unroll 16
-    for (int m = 15; m >= 0; m--)
-        q = q * s2 + 1.0 / (2 * m + 1);
-    return 2.0 * s * q;
-}
-
-static inline __attribute__((always_inline)) void softplus_v8(ovs_v8d z, ovs_v8d *phi,
-                                                             ovs_v8d *dphi)
-{
-    const ovs_v8i sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,
-                          INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
-    ovs_v8d negabs = (ovs_v8d)((ovs_v8i)z | sign);
-    ovs_v8d e = vexp_nonpos(negabs);
-    /* One division serves both quotients: 1/(1+e) = (2+e) q and e/(2+e) = e (1+e) q with
-     * q = 1/((1+e)(2+e)); division is the slowest vector operation. */
-    ovs_v8d one_e = 1.0 + e, two_e = 2.0 + e;
-    ovs_v8d q = 1.0 / (one_e * two_e);
-    ovs_v8d inv = two_e * q;
-    ovs_v8d s = e * one_e * q;
-    ovs_v8i pos = z >= 0;
-    ovs_v8d zpos = vselect(z > 0, z, z - z); /* max(z, 0), NaN kept by the log1p term */
-    *phi = zpos + vlog1p_unit(s);
-    *dphi = vselect(pos, inv, vselect(z < 0, e * inv, z)); /* NaN in, NaN out */
-}
-
-/* Four vectors per step: the polynomials are long dependency chains, so independent lanes
- * groups are interleaved to keep the floating-point units busy. */
+/* Eight vectors per step; the last whole vectors in one narrower step, a partial vector
+ * through a padded copy. Lanes are independent: each element's result is the same wherever
+ * it sits in the array. */
 OVS_CLONES
 static void softplus_eval(const double *z, double *phi_out, double *dphi_out, size_t m)
 {
     size_t i = 0;
-    for (; i + 4 * OVS_VL <= m; i += 4 * OVS_VL) {
-        ovs_v8d p[4], dp[4];
-#pragma GCC unroll 4
-        for (int u = 0; u < 4; u++)
-            softplus_v8(*(const ovs_v8d *)(z + i + u * OVS_VL), &p[u], &dp[u]);
-#pragma GCC unroll 4
-        for (int u = 0; u < 4; u++) {
-            *(ovs_v8d *)(phi_out + i + u * OVS_VL) = p[u];
-            *(ovs_v8d *)(dphi_out + i + u * OVS_VL) = dp[u];
-        }
+    for (; i + 8 * OVS_VL <= m; i += 8 * OVS_VL)
+        softplus_vectors(z + i, phi_out + i, dphi_out + i, 8);
+    switch ((m - i) / OVS_VL) {
+    case 7: softplus_vectors(z + i, phi_out + i, dphi_out + i, 7); break;
+    case 6: softplus_vectors(z + i, phi_out + i, dphi_out + i, 6); break;
+    case 5: softplus_vectors(z + i, phi_out + i, dphi_out + i, 5); break;
+    case 4: softplus_vectors(z + i, phi_out + i, dphi_out + i, 4); break;
+    case 3: softplus_vectors(z + i, phi_out + i, dphi_out + i, 3); break;
+    case 2: softplus_vectors(z + i, phi_out + i, dphi_out + i, 2); break;
+    case 1: softplus_vectors(z + i, phi_out + i, dphi_out + i, 1); break;
+    default: break;
     }
-    for (; i < m; i += OVS_VL) { /* the tail through the same vector code */
-        double zb[OVS_VL] = {0}, pb[OVS_VL], db[OVS_VL];
-        size_t len = m - i < OVS_VL ? m - i : OVS_VL;
+    i += (m - i) / OVS_VL * OVS_VL;
+    if (i < m) {
+        double zb[OVS_VL] __attribute__((aligned(64))) = {0};
+        double pb[OVS_VL] __attribute__((aligned(64))), db[OVS_VL] __attribute__((aligned(64)));
+        const size_t len = m - i;
         for (size_t j = 0; j < len; j++)
             zb[j] = z[i + j];
-        ovs_v8d p, dp;
-        softplus_v8(*(const ovs_v8d *)zb, &p, &dp);
-        *(ovs_v8d *)pb = p;
-        *(ovs_v8d *)db = dp;
+        softplus_vectors(zb, pb, db, 1);
         for (size_t j = 0; j < len; j++) {
             phi_out[i + j] = pb[j];
             dphi_out[i + j] = db[j];
@@ -205,12 +153,12 @@ SCALAR_EVAL(leaky_relu_eval, leaky_relu, leaky_relu_deriv)
 SCALAR_EVAL(gelu_eval, gelu, gelu_deriv)
 
 static const ovs_activation table[] = {
-    {"softplus", softplus, sigmoid, softplus_eval},
-    {"relu", relu, relu_deriv, relu_eval},
-    {"tanh", tanh, tanh_deriv, tanh_eval},
-    {"quadratic", quadratic, identity, quadratic_eval},
-    {"leaky_relu", leaky_relu, leaky_relu_deriv, leaky_relu_eval},
-    {"gelu", gelu, gelu_deriv, gelu_eval},
+    {"softplus", softplus, sigmoid, softplus_eval, OVS_ACT_SOFTPLUS},
+    {"relu", relu, relu_deriv, relu_eval, OVS_ACT_RELU},
+    {"tanh", tanh, tanh_deriv, tanh_eval, OVS_ACT_SCALAR},
+    {"quadratic", quadratic, identity, quadratic_eval, OVS_ACT_SCALAR},
+    {"leaky_relu", leaky_relu, leaky_relu_deriv, leaky_relu_eval, OVS_ACT_SCALAR},
+    {"gelu", gelu, gelu_deriv, gelu_eval, OVS_ACT_SCALAR},
 };
 
 int ovs_activation_count(void)

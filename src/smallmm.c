@@ -87,80 +87,50 @@ void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt,
         preact_row1(d, np, w + (long)j * d, xt, zt + (long)j * np);
 }
 
-/* Lanes summed in a fixed tree: ((0+4)+(2+6)) + ((1+5)+(3+7)). */
-static inline __attribute__((always_inline)) double hsum(ovs_v8d a)
+/* Rows j..j+R-1 of g, C column vectors [c, c + 8C): for each sample i in order, every
+ * accumulator gains m_ji x_i[cols] (outer-product accumulation: broadcast the factor,
+ * vectorise over the columns; no horizontal sums, each element of g summed over i in order
+ * whichever block computes it). Rows past k - 1 repeat row k - 1: the copies compute the
+ * same values into the same place. R x C accumulators stay in registers; per sample the
+ * block loads C + R values for R C FMAs. */
+static inline __attribute__((always_inline)) void grad_block(int n, int k, int d, int np,
+                                                            int dp, const double *mt,
+                                                            const double *x, double *g,
+                                                            int j, int c, const int R,
+                                                            const int C)
 {
-    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-}
-
-/* g rows j0..j0+3, columns [c, c + 16) as two vectors: sum over samples i, in order, of
- * m_ji x_i (outer-product accumulation; x is n x dp, row-major, padded to dp columns).
- * No horizontal sums, and every element of g is summed over i in order whichever block
- * computes it. */
-static inline __attribute__((always_inline)) void grad_rows4_cols16(int n, int np, int dp,
-                                                                   const double *mt,
-                                                                   const double *x, double *acc)
-{
-    const double *m0 = mt, *m1 = mt + np, *m2 = mt + 2L * np, *m3 = mt + 3L * np;
-    ovs_v8d a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0},
-            a31 = {0};
-    for (int i = 0; i < n; i++) {
-        ovs_v8d y0 = LOAD(x + (long)i * dp), y1 = LOAD(x + (long)i * dp + OVS_VL);
-        a00 += m0[i] * y0;
-        a01 += m0[i] * y1;
-        a10 += m1[i] * y0;
-        a11 += m1[i] * y1;
-        a20 += m2[i] * y0;
-        a21 += m2[i] * y1;
-        a30 += m3[i] * y0;
-        a31 += m3[i] * y1;
+    const double *m[8];
+    ovs_v8d acc[8][4];
+    for (int u = 0; u < R; u++) {
+        m[u] = mt + (long)(j + u < k ? j + u : k - 1) * np;
+        for (int v = 0; v < C; v++)
+            acc[u][v] = (ovs_v8d){0};
     }
-    STORE(acc, a00);
-    STORE(acc + OVS_VL, a01);
-    STORE(acc + 16, a10);
-    STORE(acc + 16 + OVS_VL, a11);
-    STORE(acc + 32, a20);
-    STORE(acc + 32 + OVS_VL, a21);
-    STORE(acc + 48, a30);
-    STORE(acc + 48 + OVS_VL, a31);
-}
-
-/* The same for rows j0..j0+3 and one vector of columns. */
-static inline __attribute__((always_inline)) void grad_rows4_cols8(int n, int np, int dp,
-                                                                  const double *mt,
-                                                                  const double *x, double *acc)
-{
-    const double *m0 = mt, *m1 = mt + np, *m2 = mt + 2L * np, *m3 = mt + 3L * np;
-    ovs_v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     for (int i = 0; i < n; i++) {
-        ovs_v8d y = LOAD(x + (long)i * dp);
-        a0 += m0[i] * y;
-        a1 += m1[i] * y;
-        a2 += m2[i] * y;
-        a3 += m3[i] * y;
+        ovs_v8d y[4];
+        for (int v = 0; v < C; v++)
+            y[v] = LOAD(x + (long)i * dp + c + v * OVS_VL);
+        for (int u = 0; u < R; u++) {
+            const double f = m[u][i];
+            for (int v = 0; v < C; v++)
+                acc[u][v] += f * y[v];
+        }
     }
-    STORE(acc, a0);
-    STORE(acc + 16, a1);
-    STORE(acc + 32, a2);
-    STORE(acc + 48, a3);
+    for (int u = 0; u < R && j + u < k; u++)
+        for (int b = 0; b < C * OVS_VL && c + b < d; b++)
+            g[(long)(j + u) * d + c + b] = acc[u][b / OVS_VL][b % OVS_VL];
 }
 
-/* One row, one vector of columns, four partial sums over interleaved samples would change
- * the order; keep one chain so the result equals the 4-row blocks'. */
-static inline __attribute__((always_inline)) void grad_row1_cols8(int n, int dp, const double *m,
-                                                                 const double *x, double *acc)
+/* All rows for the column vectors [c, c + 8C), C <= 4, in blocks of R rows: eight or more
+ * independent accumulator chains per block (two FMAs issue per cycle, 4 cycles latency). */
+static inline __attribute__((always_inline)) void grad_cols(int n, int k, int d, int np,
+                                                           int dp, const double *mt,
+                                                           const double *x, double *g,
+                                                           int c, const int C)
 {
-    ovs_v8d a = {0};
-    for (int i = 0; i < n; i++)
-        a += m[i] * LOAD(x + (long)i * dp);
-    STORE(acc, a);
-}
-
-static void copy_cols(double *g, int d, int rows, int c, int width, const double *acc)
-{
-    for (int a = 0; a < rows; a++)
-        for (int b = 0; b < width && c + b < d; b++)
-            g[(long)a * d + c + b] = acc[16 * a + b];
+    const int R = C == 1 ? 8 : 4;
+    for (int j = 0; j < k; j += R)
+        grad_block(n, k, d, np, dp, mt, x, g, j, c, R, C);
 }
 
 OVS_CLONES
@@ -168,23 +138,12 @@ void ovs_smallmm_grad(int n, int k, int d, int np, const double *mt, const doubl
                       double *g)
 {
     const int dp = ovs_pad(d);
-    double acc[64];
-    int j = 0;
-    for (; j + 4 <= k; j += 4) {
-        const double *m = mt + (long)j * np;
-        int c = 0;
-        for (; c + 2 * OVS_VL <= dp; c += 2 * OVS_VL) {
-            grad_rows4_cols16(n, np, dp, m, x + c, acc);
-            copy_cols(g + (long)j * d, d, 4, c, 16, acc);
-        }
-        for (; c < dp; c += OVS_VL) {
-            grad_rows4_cols8(n, np, dp, m, x + c, acc);
-            copy_cols(g + (long)j * d, d, 4, c, 8, acc);
+    for (int c = 0; c < dp; c += 4 * OVS_VL) {
+        switch ((dp - c) / OVS_VL) {
+        case 1: grad_cols(n, k, d, np, dp, mt, x, g, c, 1); break;
+        case 2: grad_cols(n, k, d, np, dp, mt, x, g, c, 2); break;
+        case 3: grad_cols(n, k, d, np, dp, mt, x, g, c, 3); break;
+        default: grad_cols(n, k, d, np, dp, mt, x, g, c, 4); break;
         }
     }
-    for (; j < k; j++)
-        for (int c = 0; c < dp; c += OVS_VL) {
-            grad_row1_cols8(n, dp, mt + (long)j * np, x + c, acc);
-            copy_cols(g + (long)j * d, d, 1, c, 8, acc);
-        }
 }

@@ -375,10 +375,10 @@ static double quadrature_error(const ovs_activation *act, int t, double scale)
 static void test_quadrature_closed_forms(void)
 {
     /* Not in the table, so Sigma goes through the generic quadrature. */
-    const ovs_activation lin = {"test_linear", phi_unused, phi_unused, NULL};
-    const ovs_activation sq = {"test_square", phi_unused, dphi_square, NULL};
-    const ovs_activation cs = {"test_cos", phi_unused, cos, NULL};
-    const ovs_activation pr = {"test_probit", phi_unused, dphi_probit, NULL};
+    const ovs_activation lin = {"test_linear", phi_unused, phi_unused, NULL, OVS_ACT_SCALAR};
+    const ovs_activation sq = {"test_square", phi_unused, dphi_square, NULL, OVS_ACT_SCALAR};
+    const ovs_activation cs = {"test_cos", phi_unused, cos, NULL, OVS_ACT_SCALAR};
+    const ovs_activation pr = {"test_probit", phi_unused, dphi_probit, NULL, OVS_ACT_SCALAR};
     CHECK_NEAR(quadrature_error(&lin, 0, 1.0), 0.0, 1e-14);
     CHECK_NEAR(quadrature_error(&sq, 1, 1.0), 0.0, 1e-14);
     CHECK_NEAR(quadrature_error(&cs, 2, 1.0), 0.0, 1e-13);

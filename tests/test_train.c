@@ -217,6 +217,61 @@ static void test_known_answers(void)
     }
 }
 
+/* The fused forward pass (forward.c: softplus and relu) against the unfused one (products,
+ * array kernel, residual loop) on shapes that exercise every remainder of its blocks
+ * (k mod 4, np mod 32): loss and gradient bit-identical, and whole trainings identical. The
+ * unfused path is reached through a copy of the activation without its vector kernel. */
+static void test_fused_forward_identical(void)
+{
+    const int shapes[][3] = {{7, 1, 1},   {30, 3, 9},   {33, 4, 3},   {40, 5, 25},
+                             {100, 25, 4}, {104, 6, 17}, {200, 25, 25}, {61, 2, 32}};
+    const char *acts[] = {"softplus", "relu"};
+    int checked = 0;
+    for (int a = 0; a < 2; a++) {
+        ovs_activation unfused = *ovs_activation_find(acts[a]);
+        unfused.vector_kernel = OVS_ACT_SCALAR;
+        for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+            const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
+            ovs_problem p;
+            ovs_train_workspace ws;
+            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_draw(&p, 11, (int)c);
+            double *g1 = malloc(sizeof(double) * k * d), *g2 = malloc(sizeof(double) * k * d);
+            double *w = malloc(sizeof(double) * k * d);
+            for (int i = 0; i < k * d; i++) /* spread the pre-activations over both signs */
+                w[i] = 3.0 * p.w0[i];
+            double l1, l2;
+            ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws, &l1,
+                                g1);
+            ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, g2);
+            CHECK(memcmp(&l1, &l2, sizeof l1) == 0 && isfinite(l1));
+            CHECK(memcmp(g1, g2, sizeof(double) * k * d) == 0);
+            w[k * d - 1] = NAN; /* a NaN weight reaches the loss either way */
+            ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws, &l1,
+                                NULL);
+            ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, NULL);
+            CHECK(isnan(l1) && isnan(l2));
+            ovs_train_opts o = paper_opts(acts[a], 400);
+            ovs_train_result r1, r2;
+            CHECK(ovs_train_run(&p, &o, &ws, &r1) == OVS_OK);
+            o.act = &unfused;
+            CHECK(ovs_train_run(&p, &o, &ws, &r2) == OVS_OK);
+            CHECK(r1.iterations == r2.iterations && r1.success == r2.success);
+            CHECK(memcmp(&r1.final_rel_err, &r2.final_rel_err, sizeof(double)) == 0);
+            CHECK(memcmp(&r1.dist_from_init, &r2.dist_from_init, sizeof(double)) == 0);
+            CHECK(memcmp(&r1.path_length, &r2.path_length, sizeof(double)) == 0);
+            checked++;
+            free(g1);
+            free(g2);
+            free(w);
+            ovs_problem_free(&p);
+            ovs_train_workspace_free(&ws);
+        }
+    }
+    CHECK(checked == 16);
+}
+
 static void test_fixed_point(void)
 {
     /* k = 1: v = (0), f = 0, the gradient vanishes: the trial runs out its budget with
@@ -330,6 +385,7 @@ int main(void)
     test_softplus_accuracy();
     test_gradient_fd();
     test_known_answers();
+    test_fused_forward_identical();
     test_fixed_point();
     test_determinism();
     test_poll_and_allocation();

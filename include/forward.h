@@ -1,0 +1,30 @@
+/* forward.h - the fused forward pass of a GD step, for the activations with an inline vector
+ * kernel (vmath.h: softplus and ReLU, the paper's two).
+ *
+ * Pure. One pass over blocks of 32 samples computes the pre-activations z_ji = w_j . x_i
+ * (register blocks of 4 units x 32 samples), applies phi and phi' (ReLU in registers,
+ * softplus over the block's k x 32 values in an L1 scratch, eight vectors at a time), stores
+ * phi' and accumulates the network outputs f(x_i) = sum_j v_j phi(z_ji); once a block's
+ * residuals are known it turns its phi' (still in L1) into the gradient's factors
+ * phi' v_j r_i. z and phi(z) never reach the k x n arrays: the separate passes over those
+ * (pre-activations, activation, residual, factors) ran through L2 and cost as much as the
+ * products at small d.
+ * The arithmetic is the one of ovs_smallmm_preact, the activation's array kernel and the
+ * residual and factor loops in train.c, operation for operation (z summed over l in order,
+ * f over j in order), so the results are bit-identical to that unfused path.
+ * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), dphi_t k x np. */
+#ifndef OVS_FORWARD_H
+#define OVS_FORWARD_H
+
+/* Scratch doubles ovs_forward_fused needs for k units. */
+#define OVS_FORWARD_SCRATCH(k) (32 * (size_t)(k) + 64)
+
+/* r_i = f(x_i) - y_i and the gradient's factors m_t[j][i] = phi'(w_j . x_i) v_j r_i, for
+ * i < n (both zero in the padding up to np), for kind OVS_ACT_SOFTPLUS or OVS_ACT_RELU
+ * (activation.h). y: np values (padding zero); scratch: OVS_FORWARD_SCRATCH(k) doubles,
+ * 64-byte aligned. Returns 0, or -1 (nothing written) for a kind without an inline kernel. */
+int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
+                      const double *v, const double *y, double *m_t, double *scratch,
+                      double *r);
+
+#endif

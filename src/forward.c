@@ -1,0 +1,140 @@
+/* forward.c - the fused forward pass of a GD step; see forward.h. */
+#include "forward.h"
+
+#include "activation.h"
+#include "simd.h"
+#include "vmath.h"
+
+#define LOAD(p) (*(const ovs_v8d *)(p))
+#define STORE(p, v) (*(ovs_v8d *)(p) = (v))
+
+/* Units j..j+3 for the S sample vectors at i: z summed over l in order, in 4 S accumulator
+ * chains that share each load of x (enough independent chains for both FMA pipes). Units
+ * past k - 1 repeat unit k - 1. Then, kind a constant after inlining:
+ *  - ReLU, in registers (a few operations per vector, so the copies cost little: they store
+ *    the same phi' to the same place and are left out of f): phi' to m_t, f += v_j phi_j;
+ *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S 8).
+ * (One function for both: the accumulators stay in registers only while the epilogue is
+ * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
+OVS_INLINE void unit_block(const int kind, int k, int d, int np, const double *w,
+                           const double *xt, const double *v, double *m_t, double *zs, int j,
+                           int i, const int S, ovs_v8d *f)
+{
+    long row[4];
+    const double *wr[4];
+    ovs_v8d a[4][4];
+    for (int u = 0; u < 4; u++) {
+        row[u] = j + u < k ? j + u : k - 1;
+        wr[u] = w + row[u] * d;
+        for (int s = 0; s < S; s++)
+            a[u][s] = (ovs_v8d){0};
+    }
+    for (int l = 0; l < d; l++) {
+        ovs_v8d x[4];
+        for (int s = 0; s < S; s++)
+            x[s] = LOAD(xt + (long)l * np + i + s * OVS_VL);
+        for (int u = 0; u < 4; u++) {
+            const double c = wr[u][l];
+            for (int s = 0; s < S; s++)
+                a[u][s] += c * x[s];
+        }
+    }
+    for (int u = 0; u < 4; u++)
+        for (int s = 0; s < S; s++) {
+            if (kind == OVS_ACT_RELU) {
+                ovs_v8d phi, dphi;
+                ovs_vrelu(a[u][s], &phi, &dphi);
+                STORE(m_t + row[u] * np + i + s * OVS_VL, dphi);
+                if (j + u < k)
+                    f[s] += v[j + u] * phi;
+            } else if (j + u < k) {
+                STORE(zs + ((long)(j + u) * S + s) * OVS_VL, a[u][s]);
+            }
+        }
+}
+
+/* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
+ * L1 scratch zs, softplus runs over them eight vectors at a time (a copy of unit k - 1 would
+ * cost a full softplus, so none is made), phi' goes to m_t and phi back to zs, then
+ * f += v_j phi_j, units in order. zs holds k S + 7 vectors: the last group of eight may run
+ * past the k S real ones, and those extra lanes are computed and dropped. */
+OVS_INLINE void softplus_block(int k, int d, int np, const double *w, const double *xt,
+                               const double *v, double *m_t, double *zs, int i, const int S,
+                               ovs_v8d *f)
+{
+    for (int j = 0; j < k; j += 4)
+        unit_block(OVS_ACT_SOFTPLUS, k, d, np, w, xt, v, m_t, zs, j, i, S, f);
+    const int m = k * S;
+    for (int q0 = 0; q0 < m; q0 += 8) {
+        ovs_v8d z[8], phi[8], dphi[8];
+        for (int u = 0; u < 8; u++)
+            z[u] = LOAD(zs + (long)(q0 + u) * OVS_VL);
+        ovs_vsoftplus(z, phi, dphi, 8);
+        for (int u = 0; u < 8 && q0 + u < m; u++) {
+            const int q = q0 + u;
+            STORE(zs + (long)q * OVS_VL, phi[u]);
+            STORE(m_t + (long)(q / S) * np + i + (q % S) * OVS_VL, dphi[u]);
+        }
+    }
+    for (int j = 0; j < k; j++)
+        for (int s = 0; s < S; s++)
+            f[s] += v[j] * LOAD(zs + ((long)j * S + s) * OVS_VL);
+}
+
+/* The S sample vectors at i: f, then r = f - y and m_ji = phi'_ji (v_j r_i) while the
+ * block's phi' is still in L1 (the same products as train.c's scale_factors). */
+OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double *w,
+                             const double *xt, const double *v, const double *y, double *m_t,
+                             double *zs, double *r, int i, const int S)
+{
+    ovs_v8d f[4] = {{0}};
+    if (kind == OVS_ACT_RELU)
+        for (int j = 0; j < k; j += 4)
+            unit_block(OVS_ACT_RELU, k, d, np, w, xt, v, m_t, zs, j, i, S, f);
+    else
+        softplus_block(k, d, np, w, xt, v, m_t, zs, i, S, f);
+    for (int s = 0; s < S; s++) {
+        f[s] -= LOAD(y + i + s * OVS_VL);
+        STORE(r + i + s * OVS_VL, f[s]);
+    }
+    for (int j = 0; j < k; j++)
+        for (int s = 0; s < S; s++) {
+            double *mj = m_t + (long)j * np + i + s * OVS_VL;
+            STORE(mj, LOAD(mj) * (v[j] * f[s]));
+        }
+}
+
+OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
+                        const double *xt, const double *v, const double *y, double *m_t,
+                        double *zs, double *r)
+{
+    int i = 0;
+    for (; i + 4 * OVS_VL <= np; i += 4 * OVS_VL)
+        sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, r, i, 4);
+    switch ((np - i) / OVS_VL) {
+    case 3: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, r, i, 3); break;
+    case 2: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, r, i, 2); break;
+    case 1: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, r, i, 1); break;
+    default: break;
+    }
+    /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
+    for (i = n; i < np; i++)
+        r[i] = 0.0;
+    for (int j = 0; j < k; j++)
+        for (i = n; i < np; i++)
+            m_t[(long)j * np + i] = 0.0;
+}
+
+OVS_CLONES
+int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
+                      const double *v, const double *y, double *m_t, double *scratch,
+                      double *r)
+{
+    if (kind == OVS_ACT_SOFTPLUS)
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+    else if (kind == OVS_ACT_RELU)
+        forward(OVS_ACT_RELU, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+    else
+        return -1;
+    return 0;
+}
