@@ -90,15 +90,16 @@ quickstart:
 
 bench:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak
 	sh bench/run_bench.sh
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak
 	FULL=1 sh bench/run_bench.sh
 
-build/bench_kernel build/bench_methods: build/bench_%: bench/bench_%.c $(PURE_OBJ) | build
+build/bench_peak: CFLAGS += -O3 -ffp-contract=fast
+build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/bench_%.c $(PURE_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 ITERS=${ITERS:-3000}
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc --all) cores"
 echo "ovsweep: $(bin/ovsweep --version)"
+./build/bench_peak
 out=$(mktemp)
 ./build/bench_kernel "$ITERS" >"$out"
 /usr/bin/python3 bench/numpy_yardstick.py "$((ITERS / 3))" >"$out.np"
