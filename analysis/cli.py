@@ -1,4 +1,5 @@
-"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate,theory} FILE ...
+"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate,theory,compare}
+FILE ...
 
 Every command reads the file only. A missing file, a non-HDF5 file, a foreign HDF5 file (root
 attribute ovsweep_format != "ovsweep-sweep") or an invalid option value gives a one-line
@@ -121,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--require-diagnostics", action="store_true",
                     help="fail (exit 1) if the file has no diagnostics datasets")
 
+    sp = sub.add_parser("compare", help="two sweeps of the same grid, trial by trial",
+                        description="Which success decisions differ between two files of the "
+                                    "same grid (groups, k, d, trials, seed, eta, max_iter, tol), "
+                                    "over the trials finished in both; also how many iteration "
+                                    "counts and distances from init are bit-equal. For checking "
+                                    "that another engine, kernel or machine leaves the outcome "
+                                    "alone.")
+    sp.add_argument("file_a", metavar="A", help="ovsweep HDF5 sweep file")
+    sp.add_argument("file_b", metavar="B", help="ovsweep HDF5 sweep file of the same grid")
+    sp.add_argument("--list", type=_nonneg_int, default=20, metavar="N",
+                    help="list at most N differing trials per group (default 20)")
+
     sp = sub.add_parser("report", help="all figures and tables plus report.md",
                         description="Writes heatmaps, Figure 2 under the stated and the squared "
                                     "reading of the criterion, boundary tables (txt/json), "
@@ -242,8 +255,17 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from . import compare
+    from .io import load_sweep
+    a, b = load_sweep(args.file_a), load_sweep(args.file_b)
+    print(compare.format_table(a, b, compare.compare(a, b), args.list))
+    return 0
+
+
 COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
-            "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory}
+            "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory,
+            "compare": cmd_compare}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,0 +1,116 @@
+"""Compare two sweeps of the same grid trial by trial: which success decisions differ.
+
+For checking that a change of engine (another kernel, another summation order, another
+machine) leaves the protocol's outcome alone, as docs/BENCHMARKS.md does for each kernel
+change. Trials are matched by (group, k, d, trial); only trials finished in both files count.
+"""
+
+from typing import Dict, List
+
+import numpy as np
+
+from .errors import AnalysisError
+from .io import Sweep
+
+# Root/group settings that must agree for a trial-by-trial comparison to mean anything.
+_SAME_ROOT = ("k_values", "d_values", "trials", "seed", "data", "labels")
+_SAME_GROUP = ("n", "activation", "method", "eta", "max_iter", "tol")
+
+
+def _short(value) -> str:
+    arr = np.asarray(value)
+    if arr.ndim == 1 and arr.size > 4:
+        return f"{arr.size} values {arr[0]}..{arr[-1]}"
+    return " ".join(str(value).split())
+
+
+def _check_same_grid(a: Sweep, b: Sweep) -> None:
+    for key in _SAME_ROOT:
+        va, vb = a.attr(key), b.attr(key)
+        if not np.array_equal(np.asarray(va), np.asarray(vb)):
+            raise AnalysisError(f"{a.path} and {b.path} differ in {key} ({_short(va)} vs "
+                                f"{_short(vb)}): not the same grid")
+    names_a = [g.name for g in a.groups]
+    names_b = [g.name for g in b.groups]
+    if names_a != names_b:
+        raise AnalysisError(f"{a.path} and {b.path} have different groups ({','.join(names_a)} "
+                            f"vs {','.join(names_b)})")
+    for ga, gb in zip(a.groups, b.groups):
+        for key in _SAME_GROUP:
+            if getattr(ga, key) != getattr(gb, key):
+                raise AnalysisError(f"{a.path} and {b.path} differ in {ga.name}.{key} "
+                                    f"({getattr(ga, key)} vs {getattr(gb, key)})")
+
+
+def _trial(g, name):
+    return g.trial_data.get(name)
+
+
+def compare(a: Sweep, b: Sweep) -> List[Dict[str, object]]:
+    """Per group: counts, and the (k, d, trial) of every decision that differs."""
+    _check_same_grid(a, b)
+    rows = []
+    for ga, gb in zip(a.groups, b.groups):
+        both = ga.done.astype(bool) & gb.done.astype(bool)
+        sa, sb = ga.success.astype(bool), gb.success.astype(bool)
+        differ = both & (sa != sb)
+        row = {"group": ga.name, "compared": int(both.sum()),
+               "success_a": int((sa & both).sum()), "success_b": int((sb & both).sum()),
+               "differ": int(differ.sum()), "lost": int((differ & sa).sum()),
+               "gained": int((differ & sb).sum()), "trials": []}
+        ia, ib = _trial(ga, "iterations"), _trial(gb, "iterations")
+        if ia is not None and ib is not None and both.any():
+            row["iterations_equal"] = float((ia[both] == ib[both]).mean())
+        da, db = _trial(ga, "dist_from_init"), _trial(gb, "dist_from_init")
+        if da is not None and db is not None and both.any():
+            row["dist_from_init_equal"] = float((da[both] == db[both]).mean())
+        va, vb = _trial(ga, "diverged"), _trial(gb, "diverged")
+        if va is not None and vb is not None:
+            row["diverged_a"] = int((va.astype(bool) & both).sum())
+            row["diverged_b"] = int((vb.astype(bool) & both).sum())
+        ea, eb = _trial(ga, "final_rel_err"), _trial(gb, "final_rel_err")
+        for ki, di, t in zip(*np.nonzero(differ)):
+            idx = (ki, di, t)
+            row["trials"].append({
+                "k": int(ga.k[ki]), "d": int(ga.d[di]), "trial": int(ga.trial[t]),
+                "a": (bool(sa[idx]), None if ia is None else int(ia[idx]),
+                      None if ea is None else float(ea[idx])),
+                "b": (bool(sb[idx]), None if ib is None else int(ib[idx]),
+                      None if eb is None else float(eb[idx]))})
+        rows.append(row)
+    return rows
+
+
+def _outcome(o) -> str:
+    ok, it, err = o
+    text = "success" if ok else "failure"
+    if it is not None:
+        text += f" at {it}"
+    if err is not None:
+        text += f" (error {err:.3e})"
+    return text
+
+
+def format_table(a: Sweep, b: Sweep, rows, list_max: int) -> str:
+    lines = [f"A = {a.path}: {a.status_line()}", f"B = {b.path}: {b.status_line()}"]
+    total = differ = 0
+    for r in rows:
+        extra = ""
+        if "iterations_equal" in r:
+            extra += f"; iteration counts equal {100 * r['iterations_equal']:.2f}%"
+        if "dist_from_init_equal" in r:
+            extra += f"; dist_from_init bit-equal {100 * r['dist_from_init_equal']:.2f}%"
+        if "diverged_a" in r:
+            extra += f"; diverged {r['diverged_a']} / {r['diverged_b']}"
+        lines.append(f"{r['group']}: {r['compared']} trials in both; successes {r['success_a']} "
+                     f"/ {r['success_b']}; decisions that differ {r['differ']} (A only "
+                     f"{r['lost']}, B only {r['gained']}){extra}")
+        for tr in r["trials"][:list_max]:
+            lines.append(f"  k={tr['k']} d={tr['d']} trial={tr['trial']}: A {_outcome(tr['a'])}"
+                         f", B {_outcome(tr['b'])}")
+        if len(r["trials"]) > list_max:
+            lines.append(f"  ... {len(r['trials']) - list_max} more")
+        total += r["compared"]
+        differ += r["differ"]
+    lines.append(f"all groups: {differ} of {total} success decisions differ")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""analysis compare: two sweeps of the same grid, trial by trial."""
+
+import shutil
+
+import h5py
+
+import ovsynth
+from anahelp import TINY
+
+
+def test_identical_files_have_no_differing_decision(run_cli, tiny_file):
+    rc, out, err = run_cli("compare", tiny_file, tiny_file)
+    assert rc == 0, err
+    assert "decisions that differ 0 (A only 0, B only 0)" in out
+    assert "iteration counts equal 100.00%" in out
+    assert out.strip().endswith("all groups: 0 of 288 success decisions differ")
+
+
+def test_flipped_trials_are_counted_and_listed_with_their_coordinates(run_cli, tiny_file,
+                                                                      tmp_path):
+    other = tmp_path / "other.h5"
+    shutil.copy(tiny_file, other)
+    with h5py.File(other, "r+") as f:
+        g = f["n30_relu"]
+        success = g["success"][...]
+        k_values, d_values = list(f.attrs["k_values"]), list(f.attrs["d_values"])
+        flips = [(1, 2, 3), (4, 0, 1)]                     # (k index, d index, trial)
+        for idx in flips:
+            success[idx] = 1 - success[idx]
+        g["success"][...] = success
+        was = [1 - success[idx] for idx in flips]
+    rc, out, err = run_cli("compare", tiny_file, other)
+    assert rc == 0, err
+    lost, gained = sum(was), len(was) - sum(was)
+    assert f"decisions that differ 2 (A only {lost}, B only {gained})" in out
+    for ki, di, t in flips:
+        assert f"k={k_values[ki]} d={d_values[di]} trial={t}:" in out
+    assert "n30_softplus" in out and out.count("decisions that differ 0") == 1
+    assert out.strip().endswith("all groups: 2 of 288 success decisions differ")
+    rc, out, _ = run_cli("compare", tiny_file, other, "--list", "0")
+    assert "k=" not in out and "... 2 more" in out
+
+
+def test_another_grid_is_refused_in_one_line(run_cli, tiny_file, tmp_path):
+    other = str(tmp_path / "bigger.h5")
+    ovsynth.write_sweep(other, **dict(TINY, k=range(1, 8)))
+    rc, out, err = run_cli("compare", tiny_file, other)
+    assert rc == 1 and out == ""
+    assert err.count("\n") == 1 and "differ in k_values" in err and "not the same grid" in err
+
+
+def test_only_trials_finished_in_both_count(run_cli, make_sweep, tmp_path):
+    half = make_sweep("half", done_mask=lambda gi, ki, di, t: t < 2, **TINY)
+    full = make_sweep("full", **TINY)
+    rc, out, err = run_cli("compare", half, full)
+    assert rc == 0, err
+    assert out.count(f"{6 * 6 * 2} trials in both") == 2
+    assert "of 144 success decisions differ" in out
+
+
+def test_a_bad_file_on_either_side_gives_one_line_error(run_cli, tiny_file, tmp_path):
+    text = tmp_path / "notes.h5"
+    text.write_text("not HDF5\n" * 10)
+    for a, b, needle in [(tmp_path / "nope.h5", tiny_file, "no such file"),
+                         (tiny_file, text, "not an HDF5 file")]:
+        rc, out, err = run_cli("compare", a, b)
+        assert rc == 1 and out == "" and err.count("\n") == 1 and needle in err
