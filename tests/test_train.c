@@ -161,6 +161,14 @@ static void test_softplus_accuracy(void)
     CHECK(ps[0] == INFINITY && ds[0] == 1.0);
     CHECK(ps[1] >= 0 && ps[1] <= 1e-300 && ds[1] >= 0 && ds[1] <= 1e-300);
     CHECK(isnan(ps[2]) && isnan(ds[2]));
+    /* Below z = -700 both saturate at e^-700 (the clamp that keeps the kernel's intermediates
+     * normal numbers: vmath.h), within 6 ulp of it. */
+    const double far[4] = {-700.5, -720.0, -1e10, -INFINITY};
+    double pf[4], df[4];
+    sp->eval(far, pf, df, 4);
+    const double floor_e = exp(-700.0), ulp = nextafter(floor_e, 1.0) - floor_e;
+    for (int i = 0; i < 4; i++)
+        CHECK(fabs(pf[i] - floor_e) <= 6 * ulp && fabs(df[i] - floor_e) <= 6 * ulp);
 }
 
 /* Analytic gradient against central differences of eq. 2.1, both activations, odd and
