@@ -23,6 +23,13 @@ typedef int32_t ovs_v16i __attribute__((vector_size(64), aligned(4), may_alias))
 #define OVS_CLONES
 #endif
 
+/* The 8 lanes summed in a fixed tree, ((0+4)+(2+6)) + ((1+5)+(3+7)): the same on every
+ * instruction set. */
+static inline __attribute__((always_inline)) double ovs_hsum(ovs_v8d a)
+{
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
 /* Round n up to a multiple of the vector length (row strides of padded buffers). */
 static inline int ovs_pad(int n)
 {

@@ -112,12 +112,6 @@ static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
         }
 }
 
-/* Lanes summed in a fixed tree: ((0+4)+(2+6)) + ((1+5)+(3+7)). */
-static inline __attribute__((always_inline)) double hsum(ovs_v8d a)
-{
-    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-}
-
 /* sum_i a_i^2 over m doubles in a fixed order: lane l accumulates the a_i with i = l mod 8
  * in order of i, then the lanes are summed in a fixed tree. (A plain running sum is a chain
  * of m dependent FMAs of 4 cycles each: 800 cycles per iteration for the residual at
@@ -137,7 +131,7 @@ static double sum_squares(const double *a, int m)
             x[l] = a[i + l];
         acc += x * x;
     }
-    return hsum(acc);
+    return ovs_hsum(acc);
 }
 
 /* r = phi^T v - y over the n samples (phi: k x np); returns ||r||^2. Each f(x_i) sums the

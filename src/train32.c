@@ -90,12 +90,6 @@ static void load_inputs(const ovs_problem *p, buffers32 *b)
         b->w[i] = (float)p->w0[i];
 }
 
-/* Lanes summed in a fixed tree: ((0+4)+(2+6)) + ((1+5)+(3+7)). */
-static inline __attribute__((always_inline)) double hsum(ovs_v8d a)
-{
-    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-}
-
 /* sum a_i^2 in double over m floats (m a multiple of 16), in a fixed order. Each a_i^2 is
  * exact in double. */
 OVS_CLONES
@@ -108,7 +102,7 @@ static double sumsq(const float *a, int m)
         acc0 += x0 * x0;
         acc1 += x1 * x1;
     }
-    return hsum(acc0 + acc1);
+    return ovs_hsum(acc0 + acc1);
 }
 
 /* r = phi^T v - y over all np columns (each f(x_i) sums the units j in order), then the
