@@ -4,7 +4,11 @@
 # refusals, extending trials, and bad files or paths that must never cost data.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
-GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter 8000"
+# The budget keeps the failing trials running long enough that every interruption below lands
+# mid-run: SIGTERM through mpirun reaches the ranks only 1 s after it is sent, and with 8000
+# updates the fused kernels finished the single-rank run before that (588 of 588 trials saved).
+MAXIT=20000
+GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter $MAXIT"
 
 # The reference run; its wall time T sets when the interruptions below strike (fractions of
 # T), so they land mid-run on a faster or slower machine alike.
@@ -94,20 +98,20 @@ refuse() { # SETTING ARGS...
     [ $rc -ne 0 ] && grep -q -- "$setting" err.txt && [ "$(md5sum refcopy.h5)" = "$sum0" ]
 }
 B="--n 30,40 --k 1:7 --d 1:7"
-check "resume refuses another --seed" refuse --seed $B --trials 3 --max-iter 8000 --seed 7
-check "resume refuses another --tol" refuse --tol $B --trials 3 --max-iter 8000 --tol 1e-3
+check "resume refuses another --seed" refuse --seed $B --trials 3 --max-iter $MAXIT --seed 7
+check "resume refuses another --tol" refuse --tol $B --trials 3 --max-iter $MAXIT --tol 1e-3
 check "resume refuses another --max-iter" refuse --max-iter $B --trials 3 --max-iter 2000
-check "resume refuses another --k" refuse --k --n 30,40 --k 1:8 --d 1:7 --trials 3 --max-iter 8000
-check "resume refuses another --d" refuse --d --n 30,40 --k 1:7 --d 2:7 --trials 3 --max-iter 8000
-check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 --max-iter 8000
-check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter 8000
-check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter 8000 --eta relu=0.2
-check "resume refuses another --kernel" refuse --kernel $B --trials 3 --max-iter 8000 --kernel blas
-check "resume refuses --early-fail on a faithful file" refuse --early-fail $B --trials 3 --max-iter 8000 --early-fail
-check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter 8000
+check "resume refuses another --k" refuse --k --n 30,40 --k 1:8 --d 1:7 --trials 3 --max-iter $MAXIT
+check "resume refuses another --d" refuse --d --n 30,40 --k 1:7 --d 2:7 --trials 3 --max-iter $MAXIT
+check "resume refuses another --n" refuse --n --n 30 --k 1:7 --d 1:7 --trials 3 --max-iter $MAXIT
+check "resume refuses another --act" refuse --act $B --act relu --trials 3 --max-iter $MAXIT
+check "resume refuses another --eta" refuse --eta $B --trials 3 --max-iter $MAXIT --eta relu=0.2
+check "resume refuses another --kernel" refuse --kernel $B --trials 3 --max-iter $MAXIT --kernel blas
+check "resume refuses --early-fail on a faithful file" refuse --early-fail $B --trials 3 --max-iter $MAXIT --early-fail
+check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter $MAXIT
 
 # Extending a finished sweep with more trials runs only the new ones.
-"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter 8000 -o ext.h5
+"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter $MAXIT -o ext.h5
 check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5
 check "extended file identical to a 3-trial run" same ref.h5 ext.h5
 check "complete sweep + --resume with same trials: exit 0" "$OVS" $GRID --resume -o ext.h5
