@@ -12,9 +12,11 @@
  * The arithmetic is the one of ovs_smallmm_preact, the activation's array kernel and the
  * residual and factor loops in train.c, operation for operation (z summed over l in order,
  * f over j in order), so the results are bit-identical to that unfused path.
- * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), dphi_t k x np. */
+ * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np. */
 #ifndef OVS_FORWARD_H
 #define OVS_FORWARD_H
+
+#include <stddef.h>
 
 /* Scratch doubles ovs_forward_fused needs for k units. */
 #define OVS_FORWARD_SCRATCH(k) (32 * (size_t)(k) + 64)
