@@ -4,19 +4,18 @@
  * on call overhead, packing and edge handling; these register-blocked loops keep the whole
  * product in cache and registers. Layout (row-major, "t" = transposed, np = padded n, a
  * multiple of OVS_VL, padding columns of xt are zero):
- *   w: k x d, xt: d x np, zt/mt: k x np, g: k x d, and x: n x dp (X padded to dp = d
- *   rounded up to OVS_VL columns, padding zero).
- * Both products vectorise over an index that is not summed (samples for zt, inputs for g)
- * and broadcast the other factor, so no horizontal sums are needed and every element is
- * summed in a fixed order (over l for zt, over i for g): results are deterministic. */
+ *   w: k x d, xt: d x np, zt/mt: k x np, g: k x d.
+ * Both products vectorise over the samples; every element is summed in a fixed order (over l
+ * for zt; over i in eight lanes and a fixed tree for g): results are deterministic. */
 #ifndef OVS_SMALLMM_H
 #define OVS_SMALLMM_H
 
 /* zt = w xt: the pre-activations w_j . x_i. */
 void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt, double *zt);
 
-/* g = mt x: g_jl = sum_{i < n} mt_ji x_il. */
-void ovs_smallmm_grad(int n, int k, int d, int np, const double *mt, const double *x,
-                      double *g);
+/* g = mt xt^T: g_jl = sum_i mt_ji xt_li (the padding samples are zero in both). Vectorised
+ * over the samples: lane q sums the samples i = q mod 8 in order, then the lanes are added in
+ * ovs_hsum's fixed tree, so each element is summed in one fixed order. */
+void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g);
 
 #endif

@@ -75,7 +75,6 @@ typedef struct ovs_train_result {
 typedef struct ovs_train_workspace {
     int n, k, d, np;
     double *xt;  /* d x np, X transposed */
-    double *xp;  /* n x dp, X with rows padded to dp = d rounded up to the vector length */
     double *w;   /* k x d, current weights */
     double *zt;  /* k x np, pre-activations W x_i, then phi'(.) v_j r_i */
     double *phi; /* k x np, phi(W x_i) */

@@ -87,63 +87,92 @@ void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt,
         preact_row1(d, np, w + (long)j * d, xt, zt + (long)j * np);
 }
 
-/* Rows j..j+R-1 of g, C column vectors [c, c + 8C): for each sample i in order, every
- * accumulator gains m_ji x_i[cols] (outer-product accumulation: broadcast the factor,
- * vectorise over the columns; no horizontal sums, each element of g summed over i in order
- * whichever block computes it). Rows past k - 1 repeat row k - 1: the copies compute the
- * same values into the same place. R x C accumulators stay in registers; per sample the
- * block loads C + R values for R C FMAs. */
-static inline __attribute__((always_inline)) void grad_block(int n, int k, int d, int np,
-                                                            int dp, const double *mt,
-                                                            const double *x, double *g,
-                                                            int j, int c, const int R,
-                                                            const int C)
+/* ---- the gradient, vectorised over the samples ----
+ * g_jl = sum_i mt_ji xt_li: lane q of an accumulator sums the samples i = q mod 8 in order
+ * of i, then the 8 lanes are added in ovs_hsum's fixed tree. Every element of g is summed in
+ * this one order, whichever block computes it. (The earlier kernel vectorised over the
+ * inputs l and so computed d rounded up to 8 columns: 8 for d = 1, 32 for d = 25; this one
+ * computes exactly k d sums and was 3-25% faster per update on every cell measured, d = 25
+ * and d = 16 included: docs/BENCHMARKS.md.) */
+
+/* The lane sums of a[0..8) as one vector, lane m = ovs_hsum(a[m]) bit for bit. The inputs go
+ * in as a0 a2 a1 a3 a4 a6 a5 a7: the three transposing levels below put them back in order. */
+static inline __attribute__((always_inline)) ovs_v8d hsum8(const ovs_v8d *a)
 {
-    const double *m[8];
-    ovs_v8d acc[8][4];
-    for (int u = 0; u < R; u++) {
-        m[u] = mt + (long)(j + u < k ? j + u : k - 1) * np;
-        for (int v = 0; v < C; v++)
-            acc[u][v] = (ovs_v8d){0};
+    const ovs_v8i lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+    const ovs_v8i lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+    const ovs_v8i ev = {0, 2, 4, 6, 8, 10, 12, 14}, od = {1, 3, 5, 7, 9, 11, 13, 15};
+    const int in[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+    ovs_v8d c[4], e[2];
+    for (int p = 0; p < 4; p++) {
+        ovs_v8d x = a[in[2 * p]], y = a[in[2 * p + 1]];
+        c[p] = __builtin_shuffle(x, y, lo4) + __builtin_shuffle(x, y, hi4);
     }
-    for (int i = 0; i < n; i++) {
-        ovs_v8d y[4];
-        for (int v = 0; v < C; v++)
-            y[v] = LOAD(x + (long)i * dp + c + v * OVS_VL);
-        for (int u = 0; u < R; u++) {
-            const double f = m[u][i];
-            for (int v = 0; v < C; v++)
-                acc[u][v] += f * y[v];
-        }
-    }
-    for (int u = 0; u < R && j + u < k; u++)
-        for (int b = 0; b < C * OVS_VL && c + b < d; b++)
-            g[(long)(j + u) * d + c + b] = acc[u][b / OVS_VL][b % OVS_VL];
+    for (int p = 0; p < 2; p++)
+        e[p] = __builtin_shuffle(c[2 * p], c[2 * p + 1], lo2) +
+               __builtin_shuffle(c[2 * p], c[2 * p + 1], hi2);
+    return __builtin_shuffle(e[0], e[1], ev) + __builtin_shuffle(e[0], e[1], od);
 }
 
-/* All rows for the column vectors [c, c + 8C), C <= 4, in blocks of R rows: eight or more
- * independent accumulator chains per block (two FMAs issue per cycle, 4 cycles latency). */
-static inline __attribute__((always_inline)) void grad_cols(int n, int k, int d, int np,
-                                                           int dp, const double *mt,
-                                                           const double *x, double *g,
-                                                           int c, const int C)
+/* Units j..j+R-1 (past k - 1: copies of unit k - 1, not stored) and inputs c..c+C-1: R C
+ * accumulators in registers, R + C loads per sample vector. Then the sums, eight at a time. */
+static inline __attribute__((always_inline)) void grad_lanes_block(int k, int d, int np,
+                                                                  const double *mt,
+                                                                  const double *xt, double *g,
+                                                                  int j, int c, const int R,
+                                                                  const int C)
+{
+    const double *m[8], *x[4];
+    ovs_v8d acc[16];
+    for (int u = 0; u < R; u++)
+        m[u] = mt + (long)(j + u < k ? j + u : k - 1) * np;
+    for (int v = 0; v < C; v++)
+        x[v] = xt + (long)(c + v) * np;
+    for (int q = 0; q < R * C; q++)
+        acc[q] = (ovs_v8d){0};
+    for (int i = 0; i < np; i += OVS_VL) {
+        ovs_v8d xv[4];
+        for (int v = 0; v < C; v++)
+            xv[v] = LOAD(x[v] + i);
+        for (int u = 0; u < R; u++) {
+            const ovs_v8d mv = LOAD(m[u] + i);
+            for (int v = 0; v < C; v++)
+                acc[u * C + v] += mv * xv[v];
+        }
+    }
+    for (int q0 = 0; q0 < R * C; q0 += 8) {
+        ovs_v8d a[8], s;
+        for (int q = 0; q < 8; q++)
+            a[q] = q0 + q < R * C ? acc[q0 + q] : (ovs_v8d){0};
+        s = hsum8(a);
+        for (int q = 0; q < 8 && q0 + q < R * C; q++) {
+            const int u = (q0 + q) / C, v = (q0 + q) % C;
+            if (j + u < k)
+                g[(long)(j + u) * d + c + v] = s[q];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void grad_lanes_cols(int k, int d, int np,
+                                                                 const double *mt,
+                                                                 const double *xt, double *g,
+                                                                 int c, const int C)
 {
     const int R = C == 1 ? 8 : 4;
     for (int j = 0; j < k; j += R)
-        grad_block(n, k, d, np, dp, mt, x, g, j, c, R, C);
+        grad_lanes_block(k, d, np, mt, xt, g, j, c, R, C);
 }
 
 OVS_CLONES
-void ovs_smallmm_grad(int n, int k, int d, int np, const double *mt, const double *x,
-                      double *g)
+void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt,
+                            double *g)
 {
-    const int dp = ovs_pad(d);
-    for (int c = 0; c < dp; c += 4 * OVS_VL) {
-        switch ((dp - c) / OVS_VL) {
-        case 1: grad_cols(n, k, d, np, dp, mt, x, g, c, 1); break;
-        case 2: grad_cols(n, k, d, np, dp, mt, x, g, c, 2); break;
-        case 3: grad_cols(n, k, d, np, dp, mt, x, g, c, 3); break;
-        default: grad_cols(n, k, d, np, dp, mt, x, g, c, 4); break;
+    for (int c = 0; c < d; c += 4) {
+        switch (d - c) {
+        case 1: grad_lanes_cols(k, d, np, mt, xt, g, c, 1); break;
+        case 2: grad_lanes_cols(k, d, np, mt, xt, g, c, 2); break;
+        case 3: grad_lanes_cols(k, d, np, mt, xt, g, c, 3); break;
+        default: grad_lanes_cols(k, d, np, mt, xt, g, c, 4); break;
         }
     }
 }

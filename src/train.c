@@ -55,7 +55,6 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
         return OVS_EINVAL;
     size_t np = (size_t)ws->np, kd = (size_t)k * (size_t)d;
     ws->xt = alloc_aligned((size_t)d * np);
-    ws->xp = alloc_aligned((size_t)n * (size_t)ovs_pad(d));
     ws->w = alloc_aligned(kd);
     ws->zt = alloc_aligned((size_t)k * np);
     ws->phi = alloc_aligned((size_t)k * np);
@@ -63,7 +62,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
-    if (!ws->xt || !ws->xp || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
+    if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
@@ -74,7 +73,6 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
 void ovs_train_workspace_free(ovs_train_workspace *ws)
 {
     free(ws->xt);
-    free(ws->xp);
     free(ws->w);
     free(ws->zt);
     free(ws->phi);
@@ -82,7 +80,7 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     free(ws->g);
     free(ws->scratch);
     free(ws->yp);
-    ws->xt = ws->xp = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = NULL;
+    ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = NULL;
 }
 
 int ovs_train_ladder(double tol, double *ladder, int max_rungs)
@@ -97,19 +95,16 @@ int ovs_train_ladder(double tol, double *ladder, int max_rungs)
     return m;
 }
 
-/* X (n x d) into xt (d x np) and xp (n x dp), y into yp (np); padding zero. */
+/* X (n x d) into xt (d x np), y into yp (np); padding zero. */
 static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
-    const size_t np = (size_t)ws->np, d = (size_t)p->d, dp = (size_t)ovs_pad(p->d);
+    const size_t np = (size_t)ws->np, d = (size_t)p->d;
     memset(ws->yp, 0, sizeof(double) * np);
     memcpy(ws->yp, p->y, sizeof(double) * (size_t)p->n);
     memset(ws->xt, 0, sizeof(double) * d * np);
-    memset(ws->xp, 0, sizeof(double) * (size_t)p->n * dp);
     for (size_t i = 0; i < (size_t)p->n; i++)
-        for (size_t l = 0; l < d; l++) {
+        for (size_t l = 0; l < d; l++)
             ws->xt[l * np + i] = p->x[i * d + l];
-            ws->xp[i * dp + l] = p->x[i * d + l];
-        }
 }
 
 /* sum_i a_i^2 over m doubles in a fixed order: lane l accumulates the a_i with i = l mod 8
@@ -196,7 +191,7 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_grad(k, d, np, ws->zt, ws->xt, ws->g);
     else
-        ovs_smallmm_grad(p->n, k, d, np, ws->zt, ws->xp, ws->g);
+        ovs_smallmm_grad(k, d, np, ws->zt, ws->xt, ws->g);
     return sqrt(sum_squares(ws->g, k * d));
 }
 

@@ -2,6 +2,9 @@
  * divergence, determinism, the ladder, and no allocation inside the iteration loop. */
 #include "activation.h"
 #include "problem.h"
+#include "rng.h"
+#include "simd.h"
+#include "smallmm.h"
 #include "status.h"
 #include "train.h"
 #include "vmath.h"
@@ -320,6 +323,61 @@ static void test_fused_forward_identical(void)
     CHECK(checked == 24);
 }
 
+/* The gradient product g = mt xt^T (smallmm.c) against two references on shapes that give
+ * every block form (d mod 4 = 0..3, d < 4, k mod 4 and mod 8) and np = 8..208:
+ *  - the order it states, written out in scalar code (lane q sums the samples i = q mod 8 in
+ *    order; the lanes in ovs_hsum's tree): bit-identical, with the multiply-adds fused (fma:
+ *    the AVX2/AVX-512 builds contract them) or all of them plain (the sanitizer builds
+ *    target baseline x86-64, which has no FMA);
+ *  - a long double sum: within 1e-14 of sum |mt_ji xt_li|. */
+static void test_gradient_product(void)
+{
+    const int shapes[][3] = {{5, 1, 1},   {16, 3, 2},  {40, 7, 3},  {64, 8, 4},  {104, 9, 5},
+                             {200, 25, 25}, {33, 12, 6}, {100, 1, 7}, {48, 17, 9}, {208, 4, 16}};
+    int differ_fused = 0, differ_plain = 0, checked = 0;
+    double worst_rel = 0.0;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
+        double *mt = aligned_alloc(64, sizeof(double) * (size_t)(k * np));
+        double *xt = aligned_alloc(64, sizeof(double) * (size_t)(d * np));
+        double *g = malloc(sizeof(double) * (size_t)(k * d));
+        ovs_rng rng;
+        const int64_t coord = (int64_t)c;
+        ovs_rng_for_tuple(&rng, 77, 0, &coord, 1);
+        for (int q = 0; q < k * np; q++)
+            mt[q] = q % np < n ? ovs_rng_normal(&rng) : 0.0;
+        for (int q = 0; q < d * np; q++)
+            xt[q] = q % np < n ? ovs_rng_normal(&rng) : 0.0;
+        ovs_smallmm_grad(k, d, np, mt, xt, g);
+        for (int j = 0; j < k; j++)
+            for (int l = 0; l < d; l++) {
+                ovs_v8d fused = {0}, plain = {0};
+                long double exact = 0, mag = 0;
+                for (int i = 0; i < np; i++) {
+                    double a = mt[(long)j * np + i], b = xt[(long)l * np + i];
+                    fused[i % 8] = fma(a, b, fused[i % 8]);
+                    plain[i % 8] += a * b;
+                    exact += (long double)a * b;
+                    mag += fabsl((long double)a * b);
+                }
+                double want_fused = ovs_hsum(fused), want_plain = ovs_hsum(plain);
+                double got = g[j * d + l];
+                differ_fused += memcmp(&want_fused, &got, sizeof got) != 0;
+                differ_plain += memcmp(&want_plain, &got, sizeof got) != 0;
+                double rel = (double)(fabsl((long double)got - exact) / mag);
+                worst_rel = rel > worst_rel ? rel : worst_rel;
+                checked++;
+            }
+        free(mt);
+        free(xt);
+        free(g);
+    }
+    CHECK(checked == 1 + 6 + 21 + 32 + 45 + 625 + 72 + 7 + 153 + 64);
+    CHECK(differ_fused == 0 || differ_plain == 0);
+    CHECK(differ_fused + differ_plain > 0); /* the two references differ somewhere */
+    CHECK(worst_rel < 1e-14);
+}
+
 static void test_fixed_point(void)
 {
     /* k = 1: v = (0), f = 0, the gradient vanishes: the trial runs out its budget with
@@ -435,6 +493,7 @@ int main(void)
     test_gradient_fd();
     test_known_answers();
     test_fused_forward_identical();
+    test_gradient_product();
     test_fixed_point();
     test_determinism();
     test_poll_and_allocation();
