@@ -8,24 +8,23 @@
 #define LOAD(p) (*(const ovs_v8d *)(p))
 #define STORE(p, v) (*(ovs_v8d *)(p) = (v))
 
-/* Units j..j+3 for the S sample vectors at i: z summed over l in order, in 4 S accumulator
- * chains that share each load of x (enough independent chains for both FMA pipes). Units
- * past k - 1 repeat unit k - 1. Then, kind a constant after inlining:
- *  - ReLU, in registers (a few operations per vector, so the copies cost little: they store
- *    the same phi' to the same place and are left out of f): phi' to m_t, f += v_j phi_j;
+/* Units j..j+R-1 (R <= 4; the last block of k takes k mod 4) for the S sample vectors at i:
+ * z summed over l in order, in R S accumulator chains that share each load of x (enough
+ * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
+ * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
+ * constant after inlining:
+ *  - ReLU, in registers: phi' to m_t, f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S 8).
  * (One function for both: the accumulators stay in registers only while the epilogue is
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
-OVS_INLINE void unit_block(const int kind, int k, int d, int np, const double *w,
-                           const double *xt, const double *v, double *m_t, double *zs, int j,
-                           int i, const int S, ovs_v8d *f)
+OVS_INLINE void unit_block(const int kind, int d, int np, const double *w, const double *xt,
+                           const double *v, double *m_t, double *zs, int j, const int R, int i,
+                           const int S, ovs_v8d *f)
 {
-    long row[4];
     const double *wr[4];
     ovs_v8d a[4][4];
-    for (int u = 0; u < 4; u++) {
-        row[u] = j + u < k ? j + u : k - 1;
-        wr[u] = w + row[u] * d;
+    for (int u = 0; u < R; u++) {
+        wr[u] = w + (long)(j + u) * d;
         for (int s = 0; s < S; s++)
             a[u][s] = (ovs_v8d){0};
     }
@@ -33,24 +32,40 @@ OVS_INLINE void unit_block(const int kind, int k, int d, int np, const double *w
         ovs_v8d x[4];
         for (int s = 0; s < S; s++)
             x[s] = LOAD(xt + (long)l * np + i + s * OVS_VL);
-        for (int u = 0; u < 4; u++) {
+        for (int u = 0; u < R; u++) {
             const double c = wr[u][l];
             for (int s = 0; s < S; s++)
                 a[u][s] += c * x[s];
         }
     }
-    for (int u = 0; u < 4; u++)
+    for (int u = 0; u < R; u++)
         for (int s = 0; s < S; s++) {
             if (kind == OVS_ACT_RELU) {
                 ovs_v8d phi, dphi;
                 ovs_vrelu(a[u][s], &phi, &dphi);
-                STORE(m_t + row[u] * np + i + s * OVS_VL, dphi);
-                if (j + u < k)
-                    f[s] += v[j + u] * phi;
-            } else if (j + u < k) {
+                STORE(m_t + (long)(j + u) * np + i + s * OVS_VL, dphi);
+                f[s] += v[j + u] * phi;
+            } else {
                 STORE(zs + ((long)(j + u) * S + s) * OVS_VL, a[u][s]);
             }
         }
+}
+
+/* All k units in blocks of 4, then the k mod 4 left (units in order, so f sums them in
+ * order). */
+OVS_INLINE void unit_blocks(const int kind, int k, int d, int np, const double *w,
+                            const double *xt, const double *v, double *m_t, double *zs, int i,
+                            const int S, ovs_v8d *f)
+{
+    int j = 0;
+    for (; j + 4 <= k; j += 4)
+        unit_block(kind, d, np, w, xt, v, m_t, zs, j, 4, i, S, f);
+    switch (k - j) {
+    case 3: unit_block(kind, d, np, w, xt, v, m_t, zs, j, 3, i, S, f); break;
+    case 2: unit_block(kind, d, np, w, xt, v, m_t, zs, j, 2, i, S, f); break;
+    case 1: unit_block(kind, d, np, w, xt, v, m_t, zs, j, 1, i, S, f); break;
+    default: break;
+    }
 }
 
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
@@ -62,8 +77,7 @@ OVS_INLINE void softplus_block(int k, int d, int np, const double *w, const doub
                                const double *v, double *m_t, double *zs, int i, const int S,
                                ovs_v8d *f)
 {
-    for (int j = 0; j < k; j += 4)
-        unit_block(OVS_ACT_SOFTPLUS, k, d, np, w, xt, v, m_t, zs, j, i, S, f);
+    unit_blocks(OVS_ACT_SOFTPLUS, k, d, np, w, xt, v, m_t, zs, i, S, f);
     const int m = k * S;
     for (int q0 = 0; q0 < m; q0 += 8) {
         ovs_v8d z[8], phi[8], dphi[8];
@@ -89,8 +103,7 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
 {
     ovs_v8d f[4] = {{0}};
     if (kind == OVS_ACT_RELU)
-        for (int j = 0; j < k; j += 4)
-            unit_block(OVS_ACT_RELU, k, d, np, w, xt, v, m_t, zs, j, i, S, f);
+        unit_blocks(OVS_ACT_RELU, k, d, np, w, xt, v, m_t, zs, i, S, f);
     else
         softplus_block(k, d, np, w, xt, v, m_t, zs, i, S, f);
     for (int s = 0; s < S; s++) {
