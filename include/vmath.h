@@ -73,10 +73,12 @@ static const double ovs_log1p_8_tab[16] __attribute__((aligned(64))) = {
 
 /* phi and phi' of the nv <= 8 vectors z[0..nv) (nv a constant after inlining).
  * Every step is written for all nv vectors at once: the polynomials are chains of dependent
- * FMAs (4 cycles each), and this CPU issues two 512-bit FMAs per cycle, so eight independent
+ * FMAs (4 cycles each), and this CPU issues two 512-bit FMAs per cycle, so several independent
  * chains are needed to keep it busy. Written one vector after the other, gcc emitted each
  * chain whole and the core ran them nearly serially (the previous, degree-13/16 kernel took
- * 3.8-4.0 ns per element that way against 1.8-2.1 ns interleaved, on 5120-element arrays). */
+ * 3.8-4.0 ns per element that way against 1.8-2.1 ns interleaved, on 5120-element arrays).
+ * The fused forward pass uses nv = 4: more vectors at once spilled registers and were no
+ * faster (forward.c). */
 OVS_INLINE void ovs_vsoftplus(const ovs_v8d *z, ovs_v8d *phi, ovs_v8d *dphi, const int nv)
 {
     const ovs_v8i sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,

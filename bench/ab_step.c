@@ -1,0 +1,103 @@
+/* ab_step.c - one GD update of a baseline revision against the working tree, in one process.
+ *
+ * Built by bench/ab_step.sh, which compiles the baseline's kernel files with their ovs_
+ * symbols renamed to a_ovs_. Timings on a shared machine drift by up to 2x within seconds,
+ * so the two versions take turns: ROUNDS rounds of one short run each (trial 0, ITERS
+ * updates, a tolerance never reached), the best round of each kept. Also says whether the
+ * two runs ended bit-identical (iterations, final error, distance from init). */
+#include "activation.h"
+#include "problem.h"
+#include "train.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The baseline's entry points; its workspace layout may differ, so it stays opaque. */
+const ovs_activation *a_ovs_activation_find(const char *name);
+int a_ovs_train_workspace_alloc(void *ws, int n, int k, int d);
+void a_ovs_train_workspace_free(void *ws);
+int a_ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, void *ws,
+                    ovs_train_result *res);
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static ovs_train_opts opts(const ovs_activation *act, int iters, double *ladder)
+{
+    ovs_train_opts o = {0};
+    o.act = act;
+    o.kernel = OVS_KERNEL_SIMD;
+    o.precision = OVS_PRECISION_DOUBLE;
+    o.eta = strcmp(act->name, "softplus") == 0 ? 0.15 : 0.1;
+    o.max_iter = iters;
+    o.tol = ladder[0];
+    o.ladder = ladder;
+    o.n_ladder = 1;
+    return o;
+}
+
+static void cell(int n, int k, int d, const char *act, int iters, int rounds)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    _Alignas(64) unsigned char ws_a[1024];
+    double ladder[1] = {1e-300}, best_a = 1e30, best_b = 1e30;
+    ovs_train_result ra, rb;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0 ||
+        a_ovs_train_workspace_alloc(ws_a, n, k, d) != 0) {
+        fprintf(stderr, "ab_step: out of memory\n");
+        exit(1);
+    }
+    ovs_problem_draw(&p, 2019, 0);
+    ovs_train_opts oa = opts(a_ovs_activation_find(act), iters, ladder);
+    ovs_train_opts ob = opts(ovs_activation_find(act), iters, ladder);
+    for (int r = 0; r < rounds; r++) {
+        double t0 = seconds();
+        a_ovs_train_run(&p, &oa, ws_a, &ra);
+        double t1 = seconds();
+        ovs_train_run(&p, &ob, &ws, &rb);
+        double t2 = seconds();
+        double ta = (t1 - t0) / (ra.iterations > 0 ? ra.iterations : 1);
+        double tb = (t2 - t1) / (rb.iterations > 0 ? rb.iterations : 1);
+        best_a = ta < best_a ? ta : best_a;
+        best_b = tb < best_b ? tb : best_b;
+    }
+    int same = ra.iterations == rb.iterations &&
+               memcmp(&ra.final_rel_err, &rb.final_rel_err, sizeof(double)) == 0 &&
+               memcmp(&ra.dist_from_init, &rb.dist_from_init, sizeof(double)) == 0;
+    printf("%-9s %4d %3d %3d %10.3f %10.3f %8.3f  %s\n", act, n, k, d, best_a * 1e6,
+           best_b * 1e6, best_b / best_a, same ? "bit-identical" : "rounding differs");
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+    a_ovs_train_workspace_free(ws_a);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || (argc - 3) % 3 != 0) {
+        fprintf(stderr, "usage: ab_step ITERS ROUNDS [N K D]...\n");
+        return 2;
+    }
+    static const int std_cells[][3] = {{100, 10, 10}, {200, 25, 25}, {200, 8, 25},
+                                       {100, 25, 4},  {200, 5, 5},   {100, 3, 20},
+                                       {200, 12, 12}, {200, 25, 8},  {100, 7, 13}};
+    int iters = atoi(argv[1]), rounds = atoi(argv[2]), ncell = (argc - 3) / 3;
+    printf("%-9s %4s %3s %3s %10s %10s %8s\n", "act", "n", "k", "d", "base us", "tree us",
+           "tree/base");
+    const char *acts[] = {"softplus", "relu"};
+    for (int a = 0; a < 2; a++) {
+        if (ncell == 0)
+            for (size_t c = 0; c < sizeof std_cells / sizeof std_cells[0]; c++)
+                cell(std_cells[c][0], std_cells[c][1], std_cells[c][2], acts[a], iters, rounds);
+        for (int c = 0; c < ncell; c++)
+            cell(atoi(argv[3 + 3 * c]), atoi(argv[4 + 3 * c]), atoi(argv[5 + 3 * c]), acts[a],
+                 iters, rounds);
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# ab_step.sh REV [ITERS ROUNDS [N K D]...] - microseconds per GD update of git revision REV
+# against the working tree, the two taking turns in one process (bench/ab_step.c): the way
+# to measure a kernel change of a few percent on a machine whose speed drifts. REV's kernel
+# files are built with the same flags and their ovs_ symbols renamed to a_ovs_. Run after
+# `make all` (the tree's objects come from build/).
+set -eu
+cd "$(dirname "$0")/.."
+[ $# -ge 1 ] || { echo "usage: bench/ab_step.sh REV [ITERS ROUNDS [N K D]...]" >&2; exit 2; }
+rev=$1
+shift
+iters=${1:-300}
+rounds=${2:-40}
+[ $# -ge 2 ] && shift 2 || set --
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+git archive "$rev" src include | tar -x -C "$dir"
+CC=${CC:-cc}
+FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wno-psabi -I$dir/include $(pkg-config --cflags openblas)"
+objs=""
+for m in activation smallmm forward train linalg activation32 smallmm32 train32; do
+    [ -f "$dir/src/$m.c" ] || continue
+    case $m in linalg) extra="" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
+    $CC $FLAGS $extra -c "$dir/src/$m.c" -o "$dir/$m.o"
+    objs="$objs $dir/$m.o"
+done
+# Rename every ovs_ symbol the baseline's objects define, in all of them.
+nm -g --defined-only $objs | awk '$3 ~ /^ovs_/ {print $3 " a_" $3}' | sort -u >"$dir/syms"
+for o in $objs; do objcopy --redefine-syms="$dir/syms" "$o"; done
+tree=$(ls build/*.o | grep -v -e main.o -e sweep.o -e h5out.o -e fatal.o)
+$CC -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude bench/ab_step.c $objs $tree \
+    -o "$dir/ab_step" $(pkg-config --libs openblas) -lm
+echo "base = $(git rev-parse --short "$rev"), tree = $(git describe --always --dirty)"
+OPENBLAS_NUM_THREADS=1 "$dir/ab_step" "$iters" "$rounds" "$@"
