@@ -26,7 +26,7 @@ from .errors import AnalysisError
 
 # Keep in sync with src/sweep.c (tests/python/test_simulate.py checks it).
 CHUNK_MAX = 64
-CHUNK_COST = 4e9
+CHUNK_COST = 1.6e10
 
 
 @dataclass
