@@ -158,14 +158,25 @@ static inline __attribute__((always_inline)) void grad_lanes_cols(int k, int d, 
                                                                  const double *xt, double *g,
                                                                  int c, const int C)
 {
-    const int R = C == 1 ? 8 : 4;
-    for (int j = 0; j < k; j += R)
-        grad_lanes_block(k, d, np, mt, xt, g, j, c, R, C);
+    int j = 0;
+    if (C == 1)
+        for (; j + 8 <= k; j += 8)
+            grad_lanes_block(k, d, np, mt, xt, g, j, c, 8, C);
+    /* Blocks of 4, the last padded with copies of unit k - 1 when 3 units are left; 1 or 2
+     * left units get a block of their own size (measured: 3-5% less time per update where
+     * k mod 4 is 1 or 2, but 2-6% more for a block of 3, whose 12 chains hide the FMA latency
+     * worse than 16 with one wasted row). */
+    for (; j + 3 <= k; j += 4)
+        grad_lanes_block(k, d, np, mt, xt, g, j, c, 4, C);
+    switch (k - j) {
+    case 2: grad_lanes_block(k, d, np, mt, xt, g, j, c, 2, C); break;
+    case 1: grad_lanes_block(k, d, np, mt, xt, g, j, c, 1, C); break;
+    default: break;
+    }
 }
 
 OVS_CLONES
-void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt,
-                            double *g)
+void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)
 {
     for (int c = 0; c < d; c += 4) {
         switch (d - c) {
