@@ -1,8 +1,13 @@
 /* simd.h - portable 8-lane double and 16-lane float vectors (GCC vector extensions) for the
- * hand-written kernels. The lanes are semantic: the same code computes the same per-lane results on every
- * instruction set; the compiler maps a vector to 1 AVX-512, 2 AVX2 or 4 SSE2 registers.
+ * hand-written kernels. The lanes are semantic: the compiler maps a vector to 1 AVX-512,
+ * 2 AVX2 or 4 SSE2 registers, and the order of every sum is the code's, not the ISA's.
  * The hot functions are built for several instruction sets (target_clones) and the best one
- * the CPU supports is picked at load time. */
+ * the CPU supports is picked at load time. The kernel files are compiled with
+ * -ffp-contract=fast: the x86-64-v3 and v4 clones (AVX2 and AVX-512, both with FMA) fuse
+ * the multiply-adds and are expected to agree bit for bit (not tested: this machine runs v4);
+ * the baseline clone, for CPUs without FMA (before 2013), rounds them twice, so its results
+ * differ in the last bits (the sanitizer builds of the tests run that clone; test_train
+ * accepts either). */
 #ifndef OVS_SIMD_H
 #define OVS_SIMD_H
 
