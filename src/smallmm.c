@@ -163,7 +163,7 @@ static inline __attribute__((always_inline)) void grad_lanes_cols(int k, int d, 
         for (; j + 8 <= k; j += 8)
             grad_lanes_block(k, d, np, mt, xt, g, j, c, 8, C);
     /* Blocks of 4, the last padded with copies of unit k - 1 when 3 units are left; 1 or 2
-     * left units get a block of their own size (measured: 3-5% less time per update where
+     * left units get a block of their own size (measured: 2-5% less time per update where
      * k mod 4 is 1 or 2, but 2-6% more for a block of 3, whose 12 chains hide the FMA latency
      * worse than 16 with one wasted row). */
     for (; j + 3 <= k; j += 4)

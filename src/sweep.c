@@ -30,7 +30,7 @@
 enum { TAG_REQUEST = 1, TAG_REPLY = 2 };
 enum { CHUNK_MAX = 64, REPLY_SYNC = -1 };
 /* A chunk carries at most this much estimated work: cost units ~ flops, 5.5e10 of them per
- * core-second with the round-3 kernels, so ~0.3 s. (4e9 was ~0.3 s for the first engine;
+ * core-second with the round-3 kernels, so ~0.3 s. (4e9 was 0.2-0.5 s for the first engine;
  * with the kernels 3x faster, rank 0 served 14900 requests in a 64-rank sweep, 0.97% of its
  * time by the simulator's model; with 1.6e10, 0.29%, at the same efficiency.) */
 #define CHUNK_COST 1.6e10
