@@ -20,12 +20,19 @@ OVS_INLINE ovs_v8d ovs_vselect(ovs_v8i mask, ovs_v8d a, ovs_v8d b)
 }
 
 /* ReLU as the paper defines it: phi(z) = max(0, z), phi'(z) = 1 for z >= 0, else 0; written
- * with "z < 0" so that a NaN passes through to both instead of being clamped. */
-OVS_INLINE void ovs_vrelu(ovs_v8d z, ovs_v8d *phi, ovs_v8d *dphi)
+ * with "z < 0" so that a NaN passes through instead of being clamped. */
+OVS_INLINE ovs_v8d ovs_vrelu_phi(ovs_v8d z)
 {
-    const ovs_v8d zero = {0}, one = zero + 1.0;
-    *phi = ovs_vselect(z < 0, zero, z);
-    *dphi = ovs_vselect(z >= 0, one, ovs_vselect(z < 0, zero, z));
+    return ovs_vselect(z < 0, (ovs_v8d){0}, z);
+}
+
+/* phi'(z) c for ReLU without forming phi': c where z >= 0 (1 c is c), 0 where z < 0, and c
+ * where z is NaN (the NaN reached f, and so c = v_j r_i, already: NaN either way). The
+ * product phi'(z) c gave -0 for z < 0 and c < 0; a zero of either sign adds nothing to the
+ * gradient's sums. */
+OVS_INLINE ovs_v8d ovs_vrelu_scale(ovs_v8d z, ovs_v8d c)
+{
+    return ovs_vselect(z < 0, (ovs_v8d){0}, c);
 }
 
 /* softplus(z) = log(1 + e^z) and its derivative, the logistic sigmoid, 8 lanes a vector:

@@ -46,10 +46,9 @@ OVS_INLINE void unit_block(const int kind, int d, int np, const double *w, const
     for (int u = 0; u < R; u++)
         for (int s = 0; s < S; s++) {
             if (kind == OVS_ACT_RELU) {
-                ovs_v8d phi, dphi;
-                ovs_vrelu(a[u][s], &phi, &dphi);
-                STORE(m_t + (long)(j + u) * np + i + s * OVS_VL, dphi);
-                f[s] += v[j + u] * phi;
+                /* z itself goes to m_t: sample_block turns it into m (relu_factors) */
+                STORE(m_t + (long)(j + u) * np + i + s * OVS_VL, a[u][s]);
+                f[s] += v[j + u] * ovs_vrelu_phi(a[u][s]);
             } else {
                 STORE(zs + ((long)(j + u) * S + s) * OVS_VL, a[u][s]);
             }
@@ -117,7 +116,10 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
     for (int j = 0; j < k; j++)
         for (int s = 0; s < S; s++) {
             double *mj = m_t + (long)j * np + i + s * OVS_VL;
-            STORE(mj, LOAD(mj) * (v[j] * f[s]));
+            if (kind == OVS_ACT_RELU)
+                STORE(mj, ovs_vrelu_scale(LOAD(mj), v[j] * f[s]));
+            else
+                STORE(mj, LOAD(mj) * (v[j] * f[s]));
         }
 }
 
