@@ -4,14 +4,16 @@
  * Pure. One pass over blocks of 32 samples computes the pre-activations z_ji = w_j . x_i
  * (register blocks of 4 units x 32 samples), applies phi and phi' (ReLU in registers,
  * softplus over the block's k x 32 values in an L1 scratch, four vectors at a time), stores
- * phi' and accumulates the network outputs f(x_i) = sum_j v_j phi(z_ji); once a block's
- * residuals are known it turns its phi' (still in L1) into the gradient's factors
- * phi' v_j r_i. z and phi(z) never reach the k x n arrays: the separate passes over those
+ * phi' (ReLU: z itself) and accumulates the network outputs f(x_i) = sum_j v_j phi(z_ji);
+ * once a block's residuals are known it turns what it stored (still in L1) into the
+ * gradient's factors phi' v_j r_i. z and phi(z) never reach the k x n arrays: the separate passes over those
  * (pre-activations, activation, residual, factors) ran through L2 and cost as much as the
  * products at small d.
  * The arithmetic is the one of ovs_smallmm_preact, the activation's array kernel and the
  * residual and factor loops in train.c, operation for operation (z summed over l in order,
- * f over j in order), so the results are bit-identical to that unfused path.
+ * f over j in order), so the results are bit-identical to that unfused path (but for the
+ * sign of a zero factor: ReLU's factor is v_j r_i where z >= 0 and +0 where z < 0, which the
+ * unfused product 0 (v_j r_i) makes -0 when v_j r_i < 0; no sum changes).
  * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np. */
 #ifndef OVS_FORWARD_H
 #define OVS_FORWARD_H

@@ -5,11 +5,12 @@
 #include "simd.h"
 #include "vmath.h"
 
-/* Softplus runs over this many vectors at a time (2 to 8; ovs_vsoftplus interleaves them
- * step by step). 4 measured 0.3-7% faster per update than 8 on nine softplus cells
+/* Softplus runs over this many vectors at a time (ovs_vsoftplus interleaves them step by
+ * step). 4 measured 0.3-7% faster per update than 8 on nine softplus cells
  * (bench/ab_step.sh, docs/BENCHMARKS.md), 3 about the same as 4, 6 the same as 8: fewer
- * spills, and at most 3 wasted vectors per block instead of 7. */
+ * spills. softplus_block's tail takes the last 1-3 vectors, so it stays 4. */
 #define SOFTPLUS_GROUP 4
+_Static_assert(SOFTPLUS_GROUP == 4, "softplus_block's tail switch covers groups of 4");
 #define LOAD(p) (*(const ovs_v8d *)(p))
 #define STORE(p, v) (*(ovs_v8d *)(p) = (v))
 
@@ -72,26 +73,42 @@ OVS_INLINE void unit_blocks(const int kind, int k, int d, int np, const double *
     }
 }
 
+/* Softplus of the scratch vectors q0..q0+nv-1: phi back to zs (row j's S vectors at
+ * zs + j S 8), phi' to m_t. */
+OVS_INLINE void softplus_group(int np, double *m_t, double *zs, int i, const int S, int q0,
+                               const int nv)
+{
+    ovs_v8d z[SOFTPLUS_GROUP], phi[SOFTPLUS_GROUP], dphi[SOFTPLUS_GROUP];
+    for (int u = 0; u < nv; u++)
+        z[u] = LOAD(zs + (long)(q0 + u) * OVS_VL);
+    ovs_vsoftplus(z, phi, dphi, nv);
+    for (int u = 0; u < nv; u++) {
+        const int q = q0 + u;
+        STORE(zs + (long)q * OVS_VL, phi[u]);
+        STORE(m_t + (long)(q / S) * np + i + (q % S) * OVS_VL, dphi[u]);
+    }
+}
+
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
- * L1 scratch zs, softplus runs over them SOFTPLUS_GROUP vectors at a time, phi' goes to m_t and
- * phi back to zs, then f += v_j phi_j, units in order. zs holds k S + 7 vectors: the last
- * group may run past the k S real ones, and those extra lanes are computed and dropped. */
+ * L1 scratch zs, softplus runs over them SOFTPLUS_GROUP vectors at a time and the last
+ * k S mod SOFTPLUS_GROUP in a group of their own size (a lane's result does not depend on
+ * the group: ovs_vsoftplus), then f += v_j phi_j, units in order. (The last group was
+ * padded to SOFTPLUS_GROUP before: for S = 1, the n = 100 and 200 grids' last sample
+ * vector, that computed up to 3 vectors for nothing, e.g. 8 for the 5 of k = 5.) */
 OVS_INLINE void softplus_block(int k, int d, int np, const double *w, const double *xt,
                                const double *v, double *m_t, double *zs, int i, const int S,
                                ovs_v8d *f)
 {
     unit_blocks(OVS_ACT_SOFTPLUS, k, d, np, w, xt, v, m_t, zs, i, S, f);
     const int m = k * S;
-    for (int q0 = 0; q0 < m; q0 += SOFTPLUS_GROUP) {
-        ovs_v8d z[SOFTPLUS_GROUP], phi[SOFTPLUS_GROUP], dphi[SOFTPLUS_GROUP];
-        for (int u = 0; u < SOFTPLUS_GROUP; u++)
-            z[u] = LOAD(zs + (long)(q0 + u) * OVS_VL);
-        ovs_vsoftplus(z, phi, dphi, SOFTPLUS_GROUP);
-        for (int u = 0; u < SOFTPLUS_GROUP && q0 + u < m; u++) {
-            const int q = q0 + u;
-            STORE(zs + (long)q * OVS_VL, phi[u]);
-            STORE(m_t + (long)(q / S) * np + i + (q % S) * OVS_VL, dphi[u]);
-        }
+    int q0 = 0;
+    for (; q0 + SOFTPLUS_GROUP <= m; q0 += SOFTPLUS_GROUP)
+        softplus_group(np, m_t, zs, i, S, q0, SOFTPLUS_GROUP);
+    switch (m - q0) {
+    case 3: softplus_group(np, m_t, zs, i, S, q0, 3); break;
+    case 2: softplus_group(np, m_t, zs, i, S, q0, 2); break;
+    case 1: softplus_group(np, m_t, zs, i, S, q0, 1); break;
+    default: break;
     }
     for (int j = 0; j < k; j++)
         for (int s = 0; s < S; s++)
