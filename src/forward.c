@@ -19,7 +19,8 @@ _Static_assert(SOFTPLUS_GROUP == 4, "softplus_block's tail switch covers groups 
  * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
  * constant after inlining:
- *  - ReLU, in registers: phi' to m_t, f += v_j phi_j;
+ *  - ReLU, in registers: z itself to m_t (sample_block turns it into the factor m),
+ *    f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S 8).
  * (One function for both: the accumulators stay in registers only while the epilogue is
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
@@ -47,7 +48,6 @@ OVS_INLINE void unit_block(const int kind, int d, int np, const double *w, const
     for (int u = 0; u < R; u++)
         for (int s = 0; s < S; s++) {
             if (kind == OVS_ACT_RELU) {
-                /* z itself goes to m_t: sample_block turns it into m (relu_factors) */
                 STORE(m_t + (long)(j + u) * np + i + s * OVS_VL, a[u][s]);
                 f[s] += v[j + u] * ovs_vrelu_phi(a[u][s]);
             } else {
