@@ -25,6 +25,13 @@ PURE := rng activation smallmm forward problem linalg train sgd rf diagnostics m
         activation32 smallmm32 train32
 GLUE := fatal h5out sweep
 PURE_OBJ := $(PURE:%=build/%.o)
+# Where the compiler can target x86-64-v4, forward.c is also built for it with the AVX-512
+# branches of vmath.h (intrinsics, which the target_clones of the portable build cannot
+# hold); the portable build calls it where the CPU has AVX-512. Same results either way
+# (include/vmath.h; test_train compares the two).
+X86_64   := $(shell $(CC) -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__ && echo yes)
+FORWARD_AVX512 := $(if $(X86_64),build/forward_avx512.o)
+LIB_OBJ  := $(PURE_OBJ) $(FORWARD_AVX512)
 GLUE_OBJ := $(GLUE:%=build/%.o)
 SAN_OBJ  := $(PURE:%=build/asan/%.o)
 UNIT     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
@@ -41,7 +48,7 @@ build/version.h: FORCE | build
 build/main.o build/h5out.o: build/version.h
 FORCE:
 
-bin/ovsweep: build/main.o $(GLUE_OBJ) $(PURE_OBJ) | bin
+bin/ovsweep: build/main.o $(GLUE_OBJ) $(LIB_OBJ) | bin
 	$(MPICC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
 
 # The hand-written kernels: -O3 so that their elementwise loops vectorise, and they may
@@ -54,6 +61,10 @@ KERNEL_OBJ := build/activation.o build/smallmm.o build/forward.o build/train.o b
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
 $(PURE_OBJ): build/%.o: src/%.c | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+build/forward.o: CPPFLAGS += $(if $(X86_64),-DOVS_FORWARD_AVX512)
+build/forward_avx512.o: src/forward.c | build
+	$(CC) $(ALL_CPPFLAGS) -DOVS_FORWARD_AVX512_BUILD $(ALL_CFLAGS) -O3 -ffp-contract=fast \
+	    -march=x86-64-v4 -c $< -o $@
 build/main.o $(GLUE_OBJ): build/%.o: src/%.c | build
 	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
 $(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
@@ -64,7 +75,7 @@ $(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
 # test_train and test_train32 count ovsweep's own allocations through --wrap.
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
 build/test_train build/asan/test_train build/test_train32 build/asan/test_train32: LINK_EXTRA = $(WRAP)
-build/test_%: tests/test_%.c $(PURE_OBJ) | build
+build/test_%: tests/test_%.c $(LIB_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
@@ -99,7 +110,7 @@ bench-full:
 	FULL=1 sh bench/run_bench.sh
 
 build/bench_peak: CFLAGS += -O3 -ffp-contract=fast
-build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/bench_%.c $(PURE_OBJ) | build
+build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/bench_%.c $(LIB_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:

@@ -18,9 +18,19 @@ git archive "$rev" src include | tar -x -C "$dir"
 CC=${CC:-cc}
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wno-psabi -I$dir/include $(pkg-config --cflags openblas)"
 objs=""
+# A revision whose forward.c has an AVX-512 build (round 4 on) gets it as the Makefile builds it.
+avx512=""
+if grep -q OVS_FORWARD_AVX512_BUILD "$dir/src/forward.c" &&
+    $CC -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__; then
+    avx512="-DOVS_FORWARD_AVX512"
+    $CC $FLAGS -O3 -ffp-contract=fast -march=x86-64-v4 -DOVS_FORWARD_AVX512_BUILD \
+        -c "$dir/src/forward.c" -o "$dir/forward_avx512.o"
+    objs="$dir/forward_avx512.o"
+fi
 for m in activation smallmm forward train linalg activation32 smallmm32 train32; do
     [ -f "$dir/src/$m.c" ] || continue
-    case $m in linalg) extra="" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
+    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512" ;;
+        *) extra="-O3 -ffp-contract=fast" ;; esac
     $CC $FLAGS $extra -c "$dir/src/$m.c" -o "$dir/$m.o"
     objs="$objs $dir/$m.o"
 done

@@ -14,7 +14,10 @@
  * f over j in order), so the results are bit-identical to that unfused path (but for the
  * sign of a zero factor: ReLU's factor is v_j r_i where z >= 0 and +0 where z < 0, which the
  * unfused product 0 (v_j r_i) makes -0 when v_j r_i < 0; no sum changes).
- * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np. */
+ * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np.
+ * Two builds of forward.c on x86-64 (Makefile): the portable one (target_clones) and one for
+ * x86-64-v4, whose clamp and selects are AVX-512 instructions with the same results
+ * (vmath.h); ovs_forward_fused calls the second where the CPU has AVX-512. */
 #ifndef OVS_FORWARD_H
 #define OVS_FORWARD_H
 

@@ -161,10 +161,18 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
             m_t[(long)j * np + i] = 0.0;
 }
 
-OVS_CLONES
-int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
-                      const double *v, const double *y, double *m_t, double *scratch,
-                      double *r)
+/* One entry per build of this file: ovs_forward_fused_avx512 when the Makefile builds it for
+ * x86-64-v4 (OVS_FORWARD_AVX512_BUILD), where vmath.h uses AVX-512 instructions that have no
+ * portable spelling; otherwise the portable kernel for every instruction set (target_clones).
+ * Both compute the same bits: the AVX-512 instructions replace selects and a clamp by exact
+ * operations of the same results (vmath.h; test_train compares the two paths). */
+int ovs_forward_fused_avx512(int kind, int n, int k, int d, int np, const double *w,
+                             const double *xt, const double *v, const double *y, double *m_t,
+                             double *scratch, double *r);
+
+OVS_INLINE int forward_kind(int kind, int n, int k, int d, int np, const double *w,
+                             const double *xt, const double *v, const double *y, double *m_t,
+                             double *scratch, double *r)
 {
     if (kind == OVS_ACT_SOFTPLUS)
         forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, xt, v, y, m_t, scratch, r);
@@ -174,3 +182,48 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
         return -1;
     return 0;
 }
+
+#ifdef OVS_FORWARD_AVX512_BUILD
+int ovs_forward_fused_avx512(int kind, int n, int k, int d, int np, const double *w,
+                             const double *xt, const double *v, const double *y, double *m_t,
+                             double *scratch, double *r)
+{
+    return forward_kind(kind, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+}
+#else
+OVS_CLONES
+static int forward_portable(int kind, int n, int k, int d, int np, const double *w,
+                            const double *xt, const double *v, const double *y, double *m_t,
+                            double *scratch, double *r)
+{
+    return forward_kind(kind, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+}
+
+#ifdef OVS_FORWARD_AVX512
+/* The CPU runs the AVX-512 build if it has what x86-64-v4 adds (AVX-512 F, BW, CD, DQ, VL;
+ * every such CPU has v3's AVX2, FMA and BMI2 too, asked all the same); asked once. */
+static int use_avx512(void)
+{
+    static int answer = -1;
+    if (answer < 0) {
+        __builtin_cpu_init();
+        answer = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
+                 __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    }
+    return answer;
+}
+#endif
+
+int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
+                      const double *v, const double *y, double *m_t, double *scratch,
+                      double *r)
+{
+#ifdef OVS_FORWARD_AVX512
+    if (use_avx512())
+        return ovs_forward_fused_avx512(kind, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+#endif
+    return forward_portable(kind, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+}
+#endif

@@ -266,6 +266,55 @@ static void test_known_answers(void)
     }
 }
 
+/* a and b the same bits, or both NaN (a NaN's sign and payload are not results). */
+static int same_or_both_nan(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The fused pass against the unfused one where their code differs most: pre-activations at
+ * and beyond the clamp at -700, infinite, NaN, zero and subnormal (on x86-64 with AVX-512
+ * the fused pass runs forward.c's AVX-512 build, whose clamp and selects are other
+ * instructions: vmath.h). d = 1 and x_i = +-1, so z_0i = +-w_0 exactly; units 1 and 2 are
+ * ordinary. Loss: the same bits, or NaN in both; so is the gradient where the loss is finite.
+ * (Where it is not, the trial has diverged and stops before its gradient is used; there the
+ * fused ReLU factor is 0 for z = -inf where the unfused 0 (v_j r_i) is NaN.) */
+static void test_fused_forward_special_values(void)
+{
+    const double special[] = {0.0,     1e-310, -1e-310, 700.0,   -700.0,   700.5,
+                              -700.5,  745.2,  -745.2,  1e300,   -1e300,   INFINITY,
+                              -INFINITY, NAN,  3.5,     -3.5};
+    const char *acts[] = {"softplus", "relu"};
+    const int n = 37, k = 3, d = 1;
+    int checked = 0, differ = 0;
+    for (int a = 0; a < 2; a++) {
+        ovs_activation unfused = *ovs_activation_find(acts[a]);
+        unfused.vector_kernel = OVS_ACT_SCALAR;
+        for (size_t c = 0; c < sizeof special / sizeof special[0]; c++) {
+            ovs_problem p;
+            ovs_train_workspace ws;
+            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_draw(&p, 5, (int)c);
+            for (int i = 0; i < n; i++)
+                p.x[i] = i % 2 ? -1.0 : 1.0;
+            double w[3] = {special[c], 0.7, -1.3}, g1[3], g2[3], l1, l2;
+            ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws, &l1,
+                                g1);
+            ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, g2);
+            differ += !same_or_both_nan(l1, l2);
+            if (isfinite(l2)) /* else the trial has diverged and its gradient is not used */
+                for (int j = 0; j < k * d; j++)
+                    differ += !same_or_both_nan(g1[j], g2[j]);
+            checked++;
+            ovs_problem_free(&p);
+            ovs_train_workspace_free(&ws);
+        }
+    }
+    CHECK(differ == 0);
+    CHECK(checked == 32);
+}
+
 /* The fused forward pass (forward.c: softplus and relu) against the unfused one (products,
  * array kernel, residual loop) on shapes that exercise every remainder of its blocks
  * (k mod 4; np mod 32 = 0, 8, 16, 24): loss and gradient bit-identical, and whole trainings
@@ -495,6 +544,7 @@ int main(void)
     test_gradient_fd();
     test_known_answers();
     test_fused_forward_identical();
+    test_fused_forward_special_values();
     test_gradient_product();
     test_fixed_point();
     test_determinism();
