@@ -29,8 +29,8 @@ PURE_OBJ := $(PURE:%=build/%.o)
 # branches of vmath.h (intrinsics, which the target_clones of the portable build cannot
 # hold); the portable build calls it where the CPU has AVX-512. Same results either way
 # (include/vmath.h; test_train compares the two).
-X86_64   := $(shell $(CC) -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__ && echo yes)
-FORWARD_AVX512 := $(if $(X86_64),build/forward_avx512.o)
+AVX512_OK := $(shell $(CC) -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__ && echo yes)
+FORWARD_AVX512 := $(if $(AVX512_OK),build/forward_avx512.o)
 LIB_OBJ  := $(PURE_OBJ) $(FORWARD_AVX512)
 GLUE_OBJ := $(GLUE:%=build/%.o)
 SAN_OBJ  := $(PURE:%=build/asan/%.o)
@@ -61,7 +61,7 @@ KERNEL_OBJ := build/activation.o build/smallmm.o build/forward.o build/train.o b
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
 $(PURE_OBJ): build/%.o: src/%.c | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
-build/forward.o: CPPFLAGS += $(if $(X86_64),-DOVS_FORWARD_AVX512)
+build/forward.o: CPPFLAGS += $(if $(AVX512_OK),-DOVS_FORWARD_AVX512)
 build/forward_avx512.o: src/forward.c | build
 	$(CC) $(ALL_CPPFLAGS) -DOVS_FORWARD_AVX512_BUILD $(ALL_CFLAGS) -O3 -ffp-contract=fast \
 	    -march=x86-64-v4 -c $< -o $@
