@@ -2,7 +2,8 @@
  * hand-written kernels. The lanes are semantic: the compiler maps a vector to 1 AVX-512,
  * 2 AVX2 or 4 SSE2 registers, and the order of every sum is the code's, not the ISA's.
  * The hot functions are built for several instruction sets (target_clones) and the best one
- * the CPU supports is picked at load time. The kernel files are compiled with
+ * the CPU supports is picked at load time (forward.c also has a separate x86-64-v4 build with
+ * AVX-512 intrinsics, same results: forward.h). The kernel files are compiled with
  * -ffp-contract=fast: the x86-64-v3 and v4 clones (AVX2 and AVX-512, both with FMA) fuse
  * the multiply-adds and are expected to agree bit for bit (not tested: this machine runs v4);
  * the baseline clone, for CPUs without FMA (before 2013), rounds them twice, so its results
