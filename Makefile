@@ -21,9 +21,9 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := rng activation smallmm forward problem linalg train sgd rf diagnostics method cli plan report \
-        activation32 smallmm32 train32
-GLUE := fatal h5out sweep
+PURE := names strbuf rng activation smallmm forward problem linalg protocol train sgd rf diagnostics \
+        method trial settings settings_text cli plan report outfile h5schema
+GLUE := fatal h5attr h5write h5read checkpoint sweep
 PURE_OBJ := $(PURE:%=build/%.o)
 # Where the compiler can target x86-64-v4, forward.c is also built for it with the AVX-512
 # branches of vmath.h (intrinsics, which the target_clones of the portable build cannot
@@ -45,7 +45,7 @@ build/version.h: FORCE | build
 	 g="#define OVS_GIT \"$$(git describe --always --dirty 2>/dev/null || echo unknown)\""; \
 	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
 	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
-build/main.o build/h5out.o: build/version.h
+build/main.o build/h5write.o: build/version.h
 FORCE:
 
 bin/ovsweep: build/main.o $(GLUE_OBJ) $(LIB_OBJ) | bin
@@ -55,9 +55,7 @@ bin/ovsweep: build/main.o $(GLUE_OBJ) $(LIB_OBJ) | bin
 # fuse a*b+c into one FMA where the CPU has it (their
 # target_clones for x86-64-v3/v4); plain x86-64 code has no FMA, so nothing else changes.
 KERNEL_OBJ := build/activation.o build/smallmm.o build/forward.o build/train.o build/asan/forward.o \
-              build/asan/activation.o build/asan/smallmm.o build/asan/train.o \
-              build/activation32.o build/smallmm32.o build/train32.o \
-              build/asan/activation32.o build/asan/smallmm32.o build/asan/train32.o
+              build/asan/activation.o build/asan/smallmm.o build/asan/train.o
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
 $(PURE_OBJ): build/%.o: src/%.c | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
@@ -67,21 +65,29 @@ build/forward_avx512.o: src/forward.c | build
 	    -march=x86-64-v4 -c $< -o $@
 build/main.o $(GLUE_OBJ): build/%.o: src/%.c | build
 	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
-	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
-	    -fno-omit-frame-pointer -fno-sanitize-recover=all -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+
+# The whole program under the sanitizers (tests/sanitize_test.sh), MPI and HDF5 included.
+SAN_GLUE_OBJ := $(GLUE:%=build/asan/%.o) build/asan/main.o
+build/asan/main.o build/asan/h5write.o: build/version.h
+$(SAN_GLUE_OBJ): build/asan/%.o: src/%.c | build/asan
+	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+build/asan/ovsweep: $(SAN_GLUE_OBJ) $(SAN_OBJ)
+	$(MPICC) $(LDFLAGS) $(SANFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
 
 # Unit tests link the pure objects and BLAS only: no MPI, no HDF5, no mpirun.
-# test_train and test_train32 count ovsweep's own allocations through --wrap.
+# test_train counts ovsweep's own allocations through --wrap.
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
-build/test_train build/asan/test_train build/test_train32 build/asan/test_train32: LINK_EXTRA = $(WRAP)
+build/test_train build/asan/test_train: LINK_EXTRA = $(WRAP)
 build/test_%: tests/test_%.c $(LIB_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 
-unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%)
+unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/asan/ovsweep
 
 deps:
 	@sh deps/install.sh
@@ -116,9 +122,13 @@ build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/be
 lint:
 	@sh tests/lint_test.sh
 
+# The pure modules, for tests/lint_test.sh.
+print-pure:
+	@echo $(PURE)
+
 build bin build/asan:
 	mkdir -p $@
 clean:
 	rm -rf build bin
-.PHONY: all deps test unit quickstart bench bench-full lint clean FORCE
+.PHONY: all deps test unit quickstart bench bench-full lint print-pure clean FORCE
 -include $(wildcard build/*.d build/asan/*.d)

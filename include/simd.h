@@ -1,4 +1,4 @@
-/* simd.h - portable 8-lane double and 16-lane float vectors (GCC vector extensions) for the
+/* simd.h - portable 8-lane double vectors (GCC vector extensions) for the
  * hand-written kernels. The lanes are semantic: the compiler maps a vector to 1 AVX-512,
  * 2 AVX2 or 4 SSE2 registers, and the order of every sum is the code's, not the ISA's.
  * The hot functions are built for several instruction sets (target_clones) and the best one
@@ -18,11 +18,6 @@
 typedef double ovs_v8d __attribute__((vector_size(64), aligned(8), may_alias));
 typedef int64_t ovs_v8i __attribute__((vector_size(64), aligned(8), may_alias));
 
-/* The float32 path (train32.h): 16 float lanes in the same 64 bytes. */
-#define OVS_VLF 16
-typedef float ovs_v16f __attribute__((vector_size(64), aligned(4), may_alias));
-typedef int32_t ovs_v16i __attribute__((vector_size(64), aligned(4), may_alias));
-
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define OVS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -40,12 +35,6 @@ static inline __attribute__((always_inline)) double ovs_hsum(ovs_v8d a)
 static inline int ovs_pad(int n)
 {
     return (n + OVS_VL - 1) / OVS_VL * OVS_VL;
-}
-
-/* Round n up to a multiple of the float vector length. */
-static inline int ovs_padf(int n)
-{
-    return (n + OVS_VLF - 1) / OVS_VLF * OVS_VLF;
 }
 
 #endif

@@ -1,13 +1,15 @@
 /* sweep.h - the MPI layer: rank 0 hands out trials longest-first, every rank trains, all
  * ranks write checkpoints collectively; signals and resume.
  *
- * Collective on comm. The only module that communicates. */
+ * Collective on comm. It communicates to hand out work (point-to-point messages with rank 0)
+ * and to decide together whether to go on; the checkpoints communicate in checkpoint.h and
+ * h5write.h. */
 #ifndef OVS_SWEEP_H
 #define OVS_SWEEP_H
 
 #include <mpi.h>
 
-#include "cli.h"
+#include "config.h"
 
 /* Run the sweep of cfg (already parsed and identical on every rank). Prints progress and
  * the final heatmaps on rank 0 (unless cfg->quiet) and errors on rank 0.

@@ -4,6 +4,7 @@
  * prints one line and all ranks finalise and exit 2 without touching any file. */
 #include "cli.h"
 #include "linalg.h"
+#include "settings_text.h"
 #include "status.h"
 #include "version.h"
 #include "sweep.h"
@@ -26,9 +27,11 @@ int main(int argc, char **argv)
         if (rank == 0)
             fprintf(stderr, "ovsweep: %s (see --help)\n", err);
         status = OVS_EXIT_USAGE;
-    } else if (cfg.help || cfg.version) {
+    } else if (cfg.help || cfg.version || cfg.print_settings) {
         if (rank == 0 && cfg.help)
             ovs_cli_usage(stdout);
+        else if (rank == 0 && cfg.print_settings)
+            ovs_settings_print_table(stdout);
         else if (rank == 0)
             printf("ovsweep %s (git %s)\n", OVS_VERSION, OVS_GIT);
         status = OVS_EXIT_OK;

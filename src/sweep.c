@@ -9,23 +9,22 @@
  * empty, and starts the write once all workers are parked and its own trial is over. */
 #include "sweep.h"
 
+#include "checkpoint.h"
 #include "fatal.h"
-#include "h5out.h"
-#include "linalg.h"
+#include "h5read.h"
+#include "method.h"
+#include "outfile.h"
 #include "plan.h"
 #include "report.h"
 #include "status.h"
+#include "trial.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 enum { TAG_REQUEST = 1, TAG_REPLY = 2 };
 enum { CHUNK_MAX = 64, REPLY_SYNC = -1 };
@@ -61,11 +60,10 @@ typedef struct sweep {
     int rank, size;
     const ovs_config *cfg;
     ovs_plan plan;
-    ovs_provenance prov;
-    /* this rank's finished trials (written by this rank at every checkpoint) */
-    ovs_record *recs;
-    int64_t nrec, cap;
-    long trials_run; /* by this rank in this run (for --fail-after-trials) */
+    ovs_checkpointer ck;
+    ovs_records mine;     /* this rank's finished trials (written by this rank at every checkpoint) */
+    ovs_diag_cache *diag; /* this rank's remembered data-only diagnostics */
+    long trials_run;      /* by this rank in this run (for --fail-after-trials) */
     /* rank 0: the queue and the dispatch state */
     int64_t *queue, qpos, qlen;
     double *chunk_cost; /* per worker: cost of the chunk it holds */
@@ -73,10 +71,6 @@ typedef struct sweep {
     int draining, parked, want_stop;
     int64_t done_total, success_total;
     double t_start, t_last_ckpt, t_last_progress;
-    int n_ckpt;                /* checkpoints written, and their wall time */
-    double ckpt_seconds, ckpt_max;
-    /* global cell counts of the last checkpoint [groups][K][D] */
-    int32_t *success_count, *trials_done;
 } sweep;
 
 static double now(void)
@@ -84,110 +78,17 @@ static double now(void)
     return MPI_Wtime();
 }
 
-static void utc_now(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void add_record(sweep *s, const ovs_record *r)
 {
-    if (s->nrec == s->cap) {
-        int64_t cap = s->cap ? 2 * s->cap : 1024;
-        ovs_record *n = realloc(s->recs, sizeof *n * (size_t)cap);
-        if (!n)
-            OVS_DIE("out of memory for %lld result records", (long long)cap);
-        s->recs = n;
-        s->cap = cap;
-    }
-    s->recs[s->nrec++] = *r;
+    if (ovs_records_add(&s->mine, r) != OVS_OK)
+        OVS_DIE("out of memory for %lld result records", (long long)(2 * s->mine.cap));
 }
 
-/* ---- provenance ---- */
-
-static void gather_provenance(sweep *s)
-{
-    ovs_provenance *p = &s->prov;
-    memset(p, 0, sizeof *p);
-    p->n_ranks = s->size;
-    if (s->rank == 0)
-        utc_now(p->start_time, sizeof p->start_time);
-    MPI_Bcast(p->start_time, sizeof p->start_time, MPI_CHAR, 0, s->comm);
-    char name[MPI_MAX_PROCESSOR_NAME] = "";
-    int len = 0;
-    MPI_Get_processor_name(name, &len);
-    char *all = malloc((size_t)MPI_MAX_PROCESSOR_NAME * (size_t)s->size);
-    if (!all)
-        OVS_DIE("out of memory");
-    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
-                  s->comm);
-    for (int r = 0; r < s->size; r++) {
-        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
-        int seen = 0;
-        for (int q = 0; q < r; q++)
-            seen |= strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
-        if (!seen && strlen(p->hosts) + strlen(h) + 2 < sizeof p->hosts) {
-            strcat(p->hosts, p->hosts[0] ? "," : "");
-            strcat(p->hosts, h);
-        }
-    }
-    free(all);
-    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-    MPI_Get_library_version(lib, &len);
-    lib[strcspn(lib, "\n,")] = '\0';
-    snprintf(p->mpi_library, sizeof p->mpi_library, "%s", lib);
-    snprintf(p->openblas_config, sizeof p->openblas_config, "%s", ovs_linalg_config());
-}
-
-/* ---- checkpoints ---- */
-
-static int cmp_item(const void *a, const void *b)
-{
-    int64_t x = ((const ovs_record *)a)->item, y = ((const ovs_record *)b)->item;
-    return (x > y) - (x < y);
-}
-
-/* Collective: count, write the file. Returns OVS_OK or an error (message on rank 0). */
+/* Collective: write the file; the counts of the last checkpoint are known on every rank. */
 static int checkpoint(sweep *s)
 {
-    const ovs_plan *p = &s->plan;
-    const size_t cells = (size_t)p->n_groups * (size_t)p->K * (size_t)p->D;
-    int32_t *local = calloc(2 * cells, sizeof(int32_t));
-    if (!local)
-        OVS_DIE("out of memory");
-    qsort(s->recs, (size_t)s->nrec, sizeof *s->recs, cmp_item);
-    for (int64_t i = 0; i < s->nrec; i++) {
-        size_t cell = (size_t)(s->recs[i].item / p->T);
-        local[cell] += s->recs[i].success;
-        local[cells + cell] += 1;
-    }
-    MPI_Allreduce(local, s->success_count, (int)cells, MPI_INT32_T, MPI_SUM, s->comm);
-    MPI_Allreduce(local + cells, s->trials_done, (int)cells, MPI_INT32_T, MPI_SUM, s->comm);
-    free(local);
-    ovs_h5_summary sum = {s->success_count, s->trials_done, 0, 0};
-    for (size_t c = 0; c < cells; c++)
-        sum.total_done += s->trials_done[c];
-    sum.complete = sum.total_done == p->n_planned;
-    if (s->rank == 0) {
-        utc_now(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time);
-        memcpy(s->prov.finish_time, sum.complete ? s->prov.checkpoint_time : "",
-               sum.complete ? sizeof s->prov.finish_time : 1);
-    }
-    MPI_Bcast(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time, MPI_CHAR, 0, s->comm);
-    MPI_Bcast(s->prov.finish_time, sizeof s->prov.finish_time, MPI_CHAR, 0, s->comm);
-    char err[OVS_ERR_MAX];
-    double t0 = now();
-    int rc = ovs_h5_write(s->comm, s->cfg->output, s->cfg, p, &s->prov, &sum, s->recs, s->nrec,
-                          err, sizeof err);
-    double dt = now() - t0;
-    s->n_ckpt++;
-    s->ckpt_seconds += dt;
-    s->ckpt_max = dt > s->ckpt_max ? dt : s->ckpt_max;
-    if (rc != OVS_OK && s->rank == 0)
-        fprintf(stderr, "ovsweep: %s\n", err);
-    s->done_total = sum.total_done;
+    int rc = ovs_checkpoint_write(&s->ck, &s->mine);
+    s->done_total = s->ck.total_done;
     return rc;
 }
 
@@ -216,7 +117,7 @@ static int run_item(sweep *s, int64_t item, int *success)
     int aborted = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ovs_plan_run_item(&s->plan, item, poll_hook, &pc, &rec, &aborted) != OVS_OK)
+    if (ovs_trial_run(&s->plan, item, s->diag, poll_hook, &pc, &rec, &aborted) != OVS_OK)
         OVS_DIE("out of memory training item %lld", (long long)item);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (aborted)
@@ -301,7 +202,7 @@ static int sync_point(sweep *s, int *status)
     int local[3] = {rc != OVS_OK, stop_signal != 0 || s->want_stop, 0}, global[3];
     if (s->rank == 0)
         local[2] = s->qpos == s->qlen;
-    MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, s->comm);
+    OVS_MPI_CHECK(MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, s->comm));
     if (global[0]) {
         *status = OVS_EXIT_FAILURE;
         return 1;
@@ -382,42 +283,11 @@ static int run_worker(sweep *s)
 
 /* ---- start-up: output checks and resume (rank 0), then shared with every rank ---- */
 
-static int check_directory(const char *path, char *err, size_t errlen)
+static int preflight(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *err,
+                     size_t errlen)
 {
-    char *copy = strdup(path);
-    if (!copy)
-        return OVS_ENOMEM;
-    const char *dir = dirname(copy);
-    struct stat st;
-    int rc = OVS_OK;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--output: directory '%s' does not exist", dir);
-        rc = OVS_EIO;
-    } else {
-        char tmp[OVS_PATH_MAX + 32];
-        ovs_h5_temp_path(path, tmp, sizeof tmp);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) {
-            snprintf(err, errlen, "--output: directory '%s' is not writable", dir);
-            rc = OVS_EIO;
-        } else {
-            close(fd);
-            unlink(tmp);
-        }
-    }
-    free(copy);
-    return rc;
-}
-
-static int preflight(const ovs_config *c, const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
-                     char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(c->output, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--output: '%s' is a directory", c->output);
-        return OVS_EIO;
-    }
-    int rc = check_directory(c->output, err, errlen);
+    const ovs_config *c = p->cfg;
+    int rc = ovs_outfile_check(c->output, err, errlen);
     ovs_h5_info info;
     if (rc == OVS_OK)
         rc = ovs_h5_probe(c->output, &info, err, errlen);
@@ -451,7 +321,27 @@ static int preflight(const ovs_config *c, const ovs_plan *p, ovs_record **recs, 
                  c->output);
         return OVS_EFORMAT;
     }
-    return ovs_h5_load(c->output, c, p, recs, nrecs, err, errlen);
+    return ovs_h5_load(c->output, p, recs, nrecs, err, errlen);
+}
+
+/* Rank 0: the queue of the trials not yet done, longest first, and its cost. */
+static void build_queue(sweep *s, const ovs_record *loaded, int64_t nloaded)
+{
+    uint8_t *done = calloc((size_t)s->plan.n_items, 1);
+    s->queue = malloc(sizeof(int64_t) * (size_t)(s->plan.n_items + 1));
+    if (!done || !s->queue)
+        OVS_DIE("out of memory");
+    for (int64_t i = 0; i < nloaded; i++) {
+        done[loaded[i].item] = 1;
+        s->success_total += loaded[i].success;
+    }
+    s->qlen = ovs_plan_order(&s->plan, done, s->queue);
+    if (s->qlen < 0)
+        OVS_DIE("out of memory");
+    for (int64_t i = 0; i < s->qlen; i++)
+        s->cost_left += ovs_plan_cost(&s->plan, s->queue[i]);
+    s->done_total = nloaded;
+    free(done);
 }
 
 /* Rank 0 checks and loads; every rank gets the verdict and keeps its share of the loaded
@@ -463,38 +353,27 @@ static int start(sweep *s)
     int64_t nloaded = 0;
     int rc = OVS_OK;
     if (s->rank == 0)
-        rc = preflight(s->cfg, &s->plan, &loaded, &nloaded, err, sizeof err);
-    MPI_Bcast(&rc, 1, MPI_INT, 0, s->comm);
+        rc = preflight(&s->plan, &loaded, &nloaded, err, sizeof err);
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, s->comm));
     if (rc != OVS_OK) {
         if (s->rank == 0)
             fprintf(stderr, "ovsweep: %s\n", err);
         free(loaded);
         return rc;
     }
-    MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, s->comm);
+    OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, s->comm));
     if (s->rank != 0 && nloaded > 0 && !(loaded = malloc(sizeof *loaded * (size_t)nloaded)))
         OVS_DIE("out of memory");
     for (int64_t off = 0; off < nloaded; off += 100000) { /* bounded message sizes */
         int64_t m = nloaded - off < 100000 ? nloaded - off : 100000;
-        MPI_Bcast(loaded + off, (int)(m * (int64_t)sizeof *loaded), MPI_BYTE, 0, s->comm);
+        OVS_MPI_CHECK(MPI_Bcast(loaded + off, (int)(m * (int64_t)sizeof *loaded), MPI_BYTE, 0,
+                                s->comm));
     }
     for (int64_t i = 0; i < nloaded; i++)
         if (loaded[i].item % s->size == s->rank)
             add_record(s, &loaded[i]);
     if (s->rank == 0) {
-        uint8_t *done = calloc((size_t)s->plan.n_items, 1);
-        s->queue = malloc(sizeof(int64_t) * (size_t)(s->plan.n_items + 1));
-        if (!done || !s->queue)
-            OVS_DIE("out of memory");
-        for (int64_t i = 0; i < nloaded; i++) {
-            done[loaded[i].item] = 1;
-            s->success_total += loaded[i].success;
-        }
-        s->qlen = ovs_plan_order(&s->plan, done, s->queue);
-        for (int64_t i = 0; i < s->qlen; i++)
-            s->cost_left += ovs_plan_cost(&s->plan, s->queue[i]);
-        s->done_total = nloaded;
-        free(done);
+        build_queue(s, loaded, nloaded);
         if (!s->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
                     s->cfg->output, (long long)nloaded, (long long)s->plan.n_planned);
@@ -520,14 +399,15 @@ static double measure_rate(const ovs_config *cfg)
     c.kd_band[0] = 0.0;
     c.kd_band[1] = INFINITY;
     ovs_plan p;
-    ovs_plan_build(&c, &p);
+    if (ovs_plan_build(&c, &p) != OVS_OK)
+        return 0;
     ovs_record r;
     int aborted;
     double t0 = now();
-    if (ovs_plan_run_item(&p, 0, NULL, NULL, &r, &aborted) != OVS_OK)
-        return 0;
-    double t = now() - t0;
-    return t > 0 ? ovs_plan_cost(&p, 0) / t : 0;
+    int rc = ovs_trial_run(&p, 0, NULL, NULL, NULL, &r, &aborted);
+    double t = now() - t0, rate = rc == OVS_OK && t > 0 ? ovs_plan_cost(&p, 0) / t : 0;
+    ovs_plan_free(&p);
+    return rate;
 }
 
 static void dry_run(const sweep *s)
@@ -550,9 +430,10 @@ static void final_report(const sweep *s, int status)
         return;
     if (status == OVS_EXIT_OK || status == OVS_EXIT_INTERRUPTED)
         for (int g = 0; g < s->plan.n_groups; g++)
-            ovs_report_heatmap(stdout, &s->plan, g, s->success_count, s->trials_done);
+            ovs_report_heatmap(stdout, &s->plan, g, s->ck.success_count, s->ck.trials_done);
     printf("\novsweep: %d checkpoint(s) written, %.3f s on average, %.3f s at most\n",
-           s->n_ckpt, s->n_ckpt ? s->ckpt_seconds / s->n_ckpt : 0.0, s->ckpt_max);
+           s->ck.n_written, s->ck.n_written ? s->ck.seconds / s->ck.n_written : 0.0,
+           s->ck.max_seconds);
     if (status == OVS_EXIT_OK)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
@@ -561,44 +442,51 @@ static void final_report(const sweep *s, int status)
     fflush(stdout);
 }
 
+/* Train and checkpoint until done, interrupted or failed: the exit status. */
+static int run(sweep *s)
+{
+    if (start(s) != OVS_OK)
+        return OVS_EXIT_USAGE;
+    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan) != OVS_OK)
+        OVS_DIE("out of memory");
+    s->t_start = s->t_last_ckpt = s->t_last_progress = now();
+    /* A first checkpoint before any training: proves the output path works and leaves an
+     * openable file (complete = 0) from the first second on. */
+    int status;
+    if (checkpoint(s) != OVS_OK)
+        status = OVS_EXIT_FAILURE;
+    else
+        status = s->rank == 0 ? run_root(s) : run_worker(s);
+    final_report(s, status);
+    ovs_checkpoint_free(&s->ck);
+    return status;
+}
+
 int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg)
 {
     sweep s;
     memset(&s, 0, sizeof s);
     s.comm = comm;
     s.cfg = cfg;
-    MPI_Comm_rank(comm, &s.rank);
-    MPI_Comm_size(comm, &s.size);
-    ovs_plan_build(cfg, &s.plan);
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &s.rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &s.size));
+    if (ovs_plan_build(cfg, &s.plan) != OVS_OK)
+        OVS_DIE("out of memory");
+    int status = OVS_EXIT_OK;
     if (cfg->dry_run) {
         dry_run(&s);
-        return OVS_EXIT_OK;
-    }
-    install_signal_handlers();
-    size_t cells = (size_t)s.plan.n_groups * (size_t)s.plan.K * (size_t)s.plan.D;
-    s.success_count = calloc(cells, sizeof(int32_t));
-    s.trials_done = calloc(cells, sizeof(int32_t));
-    s.chunk_cost = calloc((size_t)s.size, sizeof(double));
-    if (!s.success_count || !s.trials_done || !s.chunk_cost)
-        OVS_DIE("out of memory");
-    int status;
-    if (start(&s) != OVS_OK) {
-        status = OVS_EXIT_USAGE;
     } else {
-        gather_provenance(&s);
-        s.t_start = s.t_last_ckpt = s.t_last_progress = now();
-        /* A first checkpoint before any training: proves the output path works and leaves
-         * an openable file (complete = 0) from the first second on. */
-        if (checkpoint(&s) != OVS_OK)
-            status = OVS_EXIT_FAILURE;
-        else
-            status = s.rank == 0 ? run_root(&s) : run_worker(&s);
-        final_report(&s, status);
+        install_signal_handlers();
+        s.chunk_cost = calloc((size_t)s.size, sizeof(double));
+        s.diag = ovs_diag_cache_new();
+        if (!s.chunk_cost || !s.diag)
+            OVS_DIE("out of memory");
+        status = run(&s);
     }
-    free(s.recs);
+    ovs_records_free(&s.mine);
+    ovs_diag_cache_free(s.diag);
     free(s.queue);
     free(s.chunk_cost);
-    free(s.success_count);
-    free(s.trials_done);
+    ovs_plan_free(&s.plan);
     return status;
 }

@@ -36,6 +36,8 @@ for t in build/test_* build/asan/test_*; do
     run_suite "unit $(basename "$t")$tag" "$t"
 done
 run_suite "module boundaries" sh tests/lint_test.sh
+run_suite "golden results (MPI)" sh tests/golden_test.sh
+run_suite "whole program, ASan+UBSan (MPI)" sh tests/sanitize_test.sh
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh
 run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh

@@ -1,0 +1,182 @@
+/* checkpoint.c - counts, provenance, collective write and commit; see checkpoint.h. */
+#include "checkpoint.h"
+
+#include "fatal.h"
+#include "linalg.h"
+#include "outfile.h"
+#include "status.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ovs_records_add(ovs_records *r, const ovs_record *rec)
+{
+    if (r->n == r->cap) {
+        int64_t cap = r->cap ? 2 * r->cap : 1024;
+        ovs_record *n = realloc(r->recs, sizeof *n * (size_t)cap);
+        if (!n)
+            return OVS_ENOMEM;
+        r->recs = n;
+        r->cap = cap;
+    }
+    r->recs[r->n++] = *rec;
+    return OVS_OK;
+}
+
+void ovs_records_free(ovs_records *r)
+{
+    free(r->recs);
+    *r = (ovs_records){0};
+}
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Comma-separated distinct host names of the ranks, in rank order (caller frees). */
+static char *gather_hosts(MPI_Comm comm, int size)
+{
+    char name[MPI_MAX_PROCESSOR_NAME] = "";
+    int len = 0;
+    OVS_MPI_CHECK(MPI_Get_processor_name(name, &len));
+    char *all = malloc((size_t)MPI_MAX_PROCESSOR_NAME * (size_t)size);
+    int ok = all != NULL, all_ok;
+    OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
+    if (!all_ok) {
+        free(all);
+        return NULL;
+    }
+    OVS_MPI_CHECK(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all,
+                                MPI_MAX_PROCESSOR_NAME, MPI_CHAR, comm));
+    ovs_strbuf b = OVS_STRBUF_INIT;
+    for (int r = 0; r < size; r++) {
+        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
+        int seen = 0;
+        for (int q = 0; q < r; q++)
+            seen |= strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
+        if (!seen)
+            ovs_strbuf_printf(&b, "%s%s", b.len ? "," : "", h);
+    }
+    free(all);
+    if (!ovs_strbuf_str(&b)) {
+        ovs_strbuf_free(&b);
+        return NULL;
+    }
+    return b.s ? b.s : calloc(1, 1);
+}
+
+int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan)
+{
+    memset(ck, 0, sizeof *ck);
+    ck->comm = comm;
+    ck->plan = plan;
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &ck->rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &ck->size));
+    ovs_provenance *p = &ck->prov;
+    p->n_ranks = ck->size;
+    if (ck->rank == 0)
+        utc_now(p->start_time, sizeof p->start_time);
+    OVS_MPI_CHECK(MPI_Bcast(p->start_time, sizeof p->start_time, MPI_CHAR, 0, comm));
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    OVS_MPI_CHECK(MPI_Get_library_version(lib, &len));
+    lib[strcspn(lib, "\n,")] = '\0';
+    snprintf(p->mpi_library, sizeof p->mpi_library, "%s", lib);
+    snprintf(p->openblas_config, sizeof p->openblas_config, "%s", ovs_linalg_config());
+    const size_t cells = (size_t)plan->n_groups * (size_t)plan->K * (size_t)plan->D;
+    p->hosts = gather_hosts(comm, ck->size);
+    ck->success_count = calloc(cells, sizeof(int32_t));
+    ck->trials_done = calloc(cells, sizeof(int32_t));
+    int ok = p->hosts && ck->success_count && ck->trials_done, all_ok;
+    OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
+    return all_ok ? OVS_OK : OVS_ENOMEM;
+}
+
+void ovs_checkpoint_free(ovs_checkpointer *ck)
+{
+    free(ck->prov.hosts);
+    free(ck->success_count);
+    free(ck->trials_done);
+    ck->prov.hosts = NULL;
+    ck->success_count = ck->trials_done = NULL;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    int64_t x = ((const ovs_record *)a)->item, y = ((const ovs_record *)b)->item;
+    return (x > y) - (x < y);
+}
+
+/* The global per-cell counts from every rank's records. */
+static void count(ovs_checkpointer *ck, ovs_records *mine)
+{
+    const ovs_plan *p = ck->plan;
+    const size_t cells = (size_t)p->n_groups * (size_t)p->K * (size_t)p->D;
+    int32_t *local = calloc(2 * cells, sizeof(int32_t));
+    if (!local)
+        OVS_DIE("out of memory counting %zu cells", cells);
+    if (mine->n > 0) /* recs is NULL before the first record, and qsort must not see NULL */
+        qsort(mine->recs, (size_t)mine->n, sizeof *mine->recs, cmp_item);
+    for (int64_t i = 0; i < mine->n; i++) {
+        size_t cell = (size_t)(mine->recs[i].item / p->T);
+        local[cell] += mine->recs[i].success;
+        local[cells + cell] += 1;
+    }
+    OVS_MPI_CHECK(MPI_Allreduce(local, ck->success_count, (int)cells, MPI_INT32_T, MPI_SUM,
+                                ck->comm));
+    OVS_MPI_CHECK(MPI_Allreduce(local + cells, ck->trials_done, (int)cells, MPI_INT32_T,
+                                MPI_SUM, ck->comm));
+    free(local);
+    ck->total_done = 0;
+    for (size_t c = 0; c < cells; c++)
+        ck->total_done += ck->trials_done[c];
+    ck->complete = ck->total_done == p->n_planned;
+}
+
+/* Rank 0's clock for this checkpoint (and the finish time once complete), on every rank. */
+static void stamp(ovs_checkpointer *ck)
+{
+    ovs_provenance *p = &ck->prov;
+    if (ck->rank == 0) {
+        utc_now(p->checkpoint_time, sizeof p->checkpoint_time);
+        if (ck->complete)
+            memcpy(p->finish_time, p->checkpoint_time, sizeof p->finish_time);
+        else
+            p->finish_time[0] = '\0';
+    }
+    OVS_MPI_CHECK(MPI_Bcast(p->checkpoint_time, sizeof p->checkpoint_time, MPI_CHAR, 0, ck->comm));
+    OVS_MPI_CHECK(MPI_Bcast(p->finish_time, sizeof p->finish_time, MPI_CHAR, 0, ck->comm));
+}
+
+int ovs_checkpoint_write(ovs_checkpointer *ck, ovs_records *mine)
+{
+    const ovs_plan *p = ck->plan;
+    count(ck, mine);
+    stamp(ck);
+    char err[OVS_ERR_MAX], tmp[OVS_PATH_MAX + 64];
+    ovs_outfile_temp_path(p->cfg->output, tmp, sizeof tmp);
+    const ovs_h5_summary sum = {ck->success_count, ck->trials_done, ck->total_done, ck->complete};
+    double t0 = MPI_Wtime();
+    int rc = ovs_h5_write(ck->comm, tmp, p, &ck->prov, &sum, mine->recs, mine->n, err,
+                          sizeof err);
+    /* Every rank knows the write's outcome; rank 0 alone puts the file in place. */
+    if (rc == OVS_OK && ck->rank == 0)
+        rc = ovs_outfile_commit(tmp, p->cfg->output, err, sizeof err);
+    if (rc != OVS_OK && ck->rank == 0)
+        ovs_outfile_discard(tmp);
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+    double dt = MPI_Wtime() - t0;
+    ck->n_written++;
+    ck->seconds += dt;
+    ck->max_seconds = dt > ck->max_seconds ? dt : ck->max_seconds;
+    if (rc != OVS_OK && ck->rank == 0)
+        fprintf(stderr, "ovsweep: %s\n", err);
+    return rc;
+}

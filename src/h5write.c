@@ -1,0 +1,503 @@
+/* h5write.c - one complete ovsweep file, written collectively; see h5write.h. */
+#include "h5write.h"
+
+#include "h5attr.h"
+#include "h5schema.h"
+#include "method.h"
+#include "settings_text.h"
+#include "status.h"
+#include "version.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The state of one write: the first failure on this rank is kept (its message names the
+ * call); every step ends with agree(), after which all ranks know whether any failed. */
+typedef struct writer {
+    MPI_Comm comm;
+    int rank;
+    hid_t file, dxpl;
+    const ovs_plan *plan;
+    int failed;
+    int status; /* OVS_EIO or OVS_ENOMEM once failed */
+    char *err;
+    size_t errlen;
+} writer;
+
+static void failed_at(writer *w, int status, const char *what, const char *file, int line)
+{
+    if (w->failed)
+        return;
+    w->failed = 1;
+    w->status = status;
+    snprintf(w->err, w->errlen, "HDF5 call failed: %s (%s:%d)", what, file, line);
+}
+
+/* Run an HDF5 call unless this rank has already failed; record its failure. */
+#define H5(w, expr)                                                                        \
+    do {                                                                                   \
+        if (!(w)->failed && (expr) < 0)                                                    \
+            failed_at((w), OVS_EIO, #expr, __FILE__, __LINE__);                            \
+    } while (0)
+
+#define NO_MEMORY(w) failed_at((w), OVS_ENOMEM, "out of memory", __FILE__, __LINE__)
+
+/* Whether every rank is still fine. Collective. */
+static int agree(writer *w)
+{
+    int bad = w->failed, any = 1;
+    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, w->comm) != MPI_SUCCESS)
+        any = 1;
+    if (any && !w->failed) {
+        w->failed = 1;
+        w->status = OVS_EIO;
+        snprintf(w->err, w->errlen, "writing the file failed on another rank");
+    }
+    return !any;
+}
+
+const char *ovs_h5_library_version(void)
+{
+    static char buf[32];
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return "unknown";
+    snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
+    return buf;
+}
+
+/* ---- root attributes ---- */
+
+/* A setting as the attribute of its row: a typed value the reader compares as text. */
+static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_config *c)
+{
+    const void *f = (const char *)c + s->field;
+    const int applies = !s->applies || s->applies(c);
+    const int count = s->count_field ? *(const int *)((const char *)c + s->count_field) : 0;
+    int32_t i32;
+    switch (s->kind) {
+    case OVS_SET_INTS: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT, f, (size_t)count)); break;
+    case OVS_SET_NAMES:
+    case OVS_SET_NAME:
+    case OVS_SET_PATH: {
+        ovs_strbuf b = OVS_STRBUF_INIT;
+        ovs_setting_format(s, c, &b);
+        if (!ovs_strbuf_str(&b))
+            NO_MEMORY(w);
+        else
+            H5(w, ovs_h5_attr_write_str(loc, s->attr, ovs_strbuf_str(&b)));
+        ovs_strbuf_free(&b);
+        break;
+    }
+    case OVS_SET_INT:
+    case OVS_SET_FLAG:
+        i32 = *(const int *)f;
+        H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT32, &i32, 0));
+        break;
+    case OVS_SET_SEED: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_UINT64, f, 0)); break;
+    case OVS_SET_REAL: {
+        const double x = applies ? *(const double *)f : NAN;
+        H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, &x, 0));
+        break;
+    }
+    case OVS_SET_BAND: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
+    case OVS_SET_COUNT:
+    case OVS_SET_ETA:
+    case OVS_SET_ACTION: break; /* not root attributes */
+    }
+}
+
+static void write_str(writer *w, const char *name, const char *value)
+{
+    H5(w, ovs_h5_attr_write_str(w->file, name, value));
+}
+
+static void write_i32(writer *w, const char *name, int32_t v)
+{
+    H5(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT32, &v, 0));
+}
+
+static void write_i64(writer *w, const char *name, int64_t v)
+{
+    H5(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT64, &v, 0));
+}
+
+/* Format, configuration (the settings rows, and their JSON), provenance and progress. */
+static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5_summary *s)
+{
+    const ovs_plan *p = w->plan;
+    const ovs_config *c = p->cfg;
+    write_str(w, "ovsweep_format", OVS_FORMAT_NAME);
+    write_i32(w, "format_version", OVS_FORMAT_VERSION);
+    write_i32(w, "protocol_version", OVS_PROTOCOL_VERSION);
+    write_str(w, "ovsweep_version", OVS_VERSION);
+    write_str(w, "git_commit", OVS_GIT);
+    write_str(w, "command_line", c->command_line ? c->command_line : "");
+    ovs_strbuf json = OVS_STRBUF_INIT, groups = OVS_STRBUF_INIT;
+    ovs_settings_json(c, OVS_PROTOCOL_VERSION, p->ladder, p->n_ladder, &json);
+    for (int g = 0; g < p->n_groups; g++)
+        ovs_strbuf_printf(&groups, "%s%s", g ? "," : "", p->groups[g].name);
+    if (!ovs_strbuf_str(&json) || !ovs_strbuf_str(&groups))
+        NO_MEMORY(w);
+    else {
+        write_str(w, "config", ovs_strbuf_str(&json));
+        write_str(w, "groups", ovs_strbuf_str(&groups));
+    }
+    ovs_strbuf_free(&json);
+    ovs_strbuf_free(&groups);
+    for (int i = 0; i < ovs_settings_count(); i++) {
+        const ovs_setting *st = ovs_setting_at(i);
+        if (st->attr && st->store == OVS_STORE_ROOT)
+            write_setting(w, w->file, st, c);
+    }
+    H5(w, ovs_h5_attr_write(w->file, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder,
+                            (size_t)p->n_ladder));
+    write_i32(w, "n_ranks", prov->n_ranks);
+    write_str(w, "start_time_utc", prov->start_time);
+    write_str(w, "checkpoint_time_utc", prov->checkpoint_time);
+    write_str(w, "finish_time_utc", prov->finish_time);
+    write_str(w, "hosts", prov->hosts ? prov->hosts : "");
+    write_str(w, "mpi_library", prov->mpi_library);
+    write_str(w, "hdf5_version", ovs_h5_library_version());
+    write_str(w, "openblas_config", prov->openblas_config);
+    write_i32(w, "complete", s->complete);
+    write_i64(w, "trials_done", s->total_done);
+    write_i64(w, "trials_total", p->n_planned);
+}
+
+/* ---- datasets ---- */
+
+/* A dataset allocated at creation (so that every rank's writes land in place) and filled with
+ * fill where no rank writes; -1 on failure. */
+static hid_t create_dataset(writer *w, hid_t loc, const char *name, hid_t type, int rank,
+                            const hsize_t *dims, const void *fill)
+{
+    hid_t d = -1, space = -1, dcpl = -1;
+    H5(w, space = H5Screate_simple(rank, dims, NULL));
+    H5(w, dcpl = H5Pcreate(H5P_DATASET_CREATE));
+    H5(w, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
+    if (fill) {
+        H5(w, H5Pset_fill_value(dcpl, type, fill));
+        H5(w, H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
+    }
+    H5(w, d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    if (dcpl >= 0)
+        H5(w, H5Pclose(dcpl));
+    if (space >= 0)
+        H5(w, H5Sclose(space));
+    return w->failed ? -1 : d;
+}
+
+/* Collective write in which only rank 0 contributes (the whole dataset). */
+static void write_by_root(writer *w, hid_t dset, hid_t type, const void *buf)
+{
+    hid_t fspace = -1, mspace = -1;
+    H5(w, fspace = H5Dget_space(dset));
+    H5(w, mspace = H5Scopy(fspace));
+    if (w->rank != 0) {
+        H5(w, H5Sselect_none(fspace));
+        H5(w, H5Sselect_none(mspace));
+    }
+    H5(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
+    if (mspace >= 0)
+        H5(w, H5Sclose(mspace));
+    if (fspace >= 0)
+        H5(w, H5Sclose(fspace));
+}
+
+/* Collective write of m elements at the given coordinates (m may be 0 on some ranks). */
+static void write_points(writer *w, hid_t dset, hid_t type, const void *buf,
+                         const hsize_t *coords, size_t m)
+{
+    hid_t fspace = -1, mspace = -1;
+    hsize_t mdim = m > 0 ? m : 1;
+    H5(w, fspace = H5Dget_space(dset));
+    H5(w, mspace = H5Screate_simple(1, &mdim, NULL));
+    if (m > 0) {
+        H5(w, H5Sselect_elements(fspace, H5S_SELECT_SET, m, coords));
+    } else {
+        H5(w, H5Sselect_none(fspace));
+        H5(w, H5Sselect_none(mspace));
+    }
+    H5(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
+    if (mspace >= 0)
+        H5(w, H5Sclose(mspace));
+    if (fspace >= 0)
+        H5(w, H5Sclose(fspace));
+}
+
+typedef struct scales {
+    hid_t k, d, trial, ladder;
+} scales;
+
+static hid_t make_scale(writer *w, hid_t g, const char *name, hid_t type, hsize_t n,
+                        const void *buf)
+{
+    hid_t s = create_dataset(w, g, name, type, 1, &n, NULL);
+    if (s >= 0) {
+        write_by_root(w, s, type, buf);
+        H5(w, H5DSset_scale(s, name));
+    }
+    return s;
+}
+
+static void attach(writer *w, hid_t dset, const scales *sc, int rank)
+{
+    const hid_t order[] = {sc->k, sc->d, sc->trial, sc->ladder};
+    for (int i = 0; i < rank; i++)
+        H5(w, H5DSattach_scale(dset, order[i], (unsigned)i));
+}
+
+static void close_dataset(writer *w, hid_t d)
+{
+    if (d >= 0)
+        H5(w, H5Dclose(d));
+}
+
+static void group_attrs(writer *w, hid_t loc, const ovs_group *gr)
+{
+    const ovs_plan *p = w->plan;
+    const int32_t n = gr->n, max_iter = p->cfg->max_iter;
+    const ovs_setting *eta = ovs_setting_find("eta");
+    H5(w, ovs_h5_attr_write(loc, "n", H5T_NATIVE_INT32, &n, 0));
+    H5(w, ovs_h5_attr_write_str(loc, "activation", gr->act->name));
+    H5(w, ovs_h5_attr_write_str(loc, "method", ovs_method_names.name(gr->method)));
+    H5(w, ovs_h5_attr_write_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)));
+    H5(w, ovs_h5_attr_write(loc, eta->attr, H5T_NATIVE_DOUBLE, &gr->eta, 0));
+    H5(w, ovs_h5_attr_write(loc, "max_iter", H5T_NATIVE_INT32, &max_iter, 0));
+    H5(w, ovs_h5_attr_write(loc, "tol", H5T_NATIVE_DOUBLE, &p->cfg->tol, 0));
+}
+
+/* One [K][D] dataset written by rank 0; the first carries the group attributes. */
+static void write_cell_dataset(writer *w, hid_t grp, const ovs_cell_field *f, const void *buf,
+                               const scales *sc, const ovs_group *gr, int with_attrs)
+{
+    const ovs_plan *p = w->plan;
+    hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
+    hid_t ds = create_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL);
+    if (ds >= 0) {
+        write_by_root(w, ds, ovs_h5_type(f->type), buf);
+        attach(w, ds, sc, 2);
+        if (with_attrs)
+            group_attrs(w, ds, gr);
+    }
+    close_dataset(w, ds);
+}
+
+/* Cell summaries [K][D] of group g: success probability (NaN where no trial is done), the
+ * two counts and the planned mask; only rank 0 contributes data. */
+static void write_summaries(writer *w, hid_t grp, int g, const ovs_h5_summary *s,
+                            const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    const size_t kd = (size_t)p->K * (size_t)p->D;
+    const int32_t *cnt = s->success_count + (size_t)g * kd, *done = s->trials_done + (size_t)g * kd;
+    double *prob = malloc(sizeof(double) * kd);
+    int8_t *planned = malloc(kd);
+    if (!prob || !planned)
+        NO_MEMORY(w);
+    for (size_t i = 0; !w->failed && i < kd; i++) {
+        prob[i] = done[i] > 0 ? (double)cnt[i] / done[i] : NAN;
+        planned[i] = (int8_t)ovs_plan_cell_planned(p, g, (int)(i / (size_t)p->D),
+                                                   (int)(i % (size_t)p->D));
+    }
+    const ovs_cell_field *fields;
+    const int nf = ovs_schema_cell_fields(&fields);
+    const void *bufs[] = {prob, cnt, done, planned};
+    for (int i = 0; i < nf && agree(w); i++)
+        write_cell_dataset(w, grp, &fields[i], bufs[i], sc, &p->groups[g], i == 0);
+    free(prob);
+    free(planned);
+}
+
+/* One per-trial dataset [K][D][T]: every rank writes its records' values at coords. */
+static void write_trial_field(writer *w, hid_t grp, const ovs_field *f, const ovs_record *recs,
+                              size_t m, const hsize_t *coords, unsigned char *buf,
+                              const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    const size_t size = ovs_elem_size(f->type);
+    const hid_t type = ovs_h5_type(f->type);
+    unsigned char fill[8];
+    if (size == 1)
+        *(int8_t *)fill = (int8_t)f->fill;
+    else if (size == 4)
+        *(int32_t *)fill = (int32_t)f->fill;
+    else
+        *(double *)fill = f->fill;
+    for (size_t i = 0; i < m; i++)
+        memcpy(buf + i * size, (const char *)&recs[i] + f->offset, size);
+    hsize_t dims[3] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T};
+    hid_t ds = create_dataset(w, grp, f->name, type, 3, dims, fill);
+    if (ds >= 0) {
+        write_points(w, ds, type, buf, coords, m);
+        attach(w, ds, sc, 3);
+    }
+    close_dataset(w, ds);
+}
+
+static void write_done(writer *w, hid_t grp, size_t m, const hsize_t *coords,
+                       unsigned char *buf, const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    hsize_t dims[3] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T};
+    const int8_t zero = 0;
+    memset(buf, 1, m);
+    hid_t ds = create_dataset(w, grp, OVS_DONE_NAME, H5T_NATIVE_INT8, 3, dims, &zero);
+    if (ds >= 0) {
+        write_points(w, ds, H5T_NATIVE_INT8, buf, coords, m);
+        attach(w, ds, sc, 3);
+    }
+    close_dataset(w, ds);
+}
+
+/* ladder_hit_iter [K][D][T][L]: L points per record (coords widened in place to 4-D). */
+static void write_ladder(writer *w, hid_t grp, const ovs_record *recs, size_t m,
+                         hsize_t *coords, unsigned char *buf, const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    const int L = p->n_ladder;
+    for (size_t i = m; i-- > 0;)
+        for (int j = L - 1; j >= 0; j--) {
+            size_t q = i * (size_t)L + (size_t)j;
+            coords[4 * q] = coords[3 * i];
+            coords[4 * q + 1] = coords[3 * i + 1];
+            coords[4 * q + 2] = coords[3 * i + 2];
+            coords[4 * q + 3] = (hsize_t)j;
+        }
+    int32_t *hits = (int32_t *)buf;
+    for (size_t i = 0; i < m; i++)
+        for (int j = 0; j < L; j++)
+            hits[i * (size_t)L + (size_t)j] = recs[i].ladder_hit[j];
+    hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)L};
+    const int32_t minus1 = -1;
+    hid_t ds = create_dataset(w, grp, OVS_LADDER_NAME, H5T_NATIVE_INT32, 4, dims, &minus1);
+    if (ds >= 0) {
+        write_points(w, ds, H5T_NATIVE_INT32, hits, coords, m * (size_t)L);
+        attach(w, ds, sc, 4);
+    }
+    close_dataset(w, ds);
+}
+
+/* Per-trial datasets of a group: this rank writes its records recs[0..m) (all in the group)
+ * at their (k, d, trial) coordinates; every rank joins every collective write. */
+static void write_trials(writer *w, hid_t grp, const ovs_record *recs, size_t m,
+                         const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    const size_t L = (size_t)p->n_ladder;
+    hsize_t *coords = malloc(sizeof(hsize_t) * 4 * (m * L + 1));
+    unsigned char *buf = malloc(8 * (m * L + 1));
+    if (!coords || !buf)
+        NO_MEMORY(w);
+    for (size_t i = 0; !w->failed && i < m; i++) {
+        ovs_item it;
+        ovs_plan_item(p, recs[i].item, &it);
+        coords[3 * i] = (hsize_t)it.ki;
+        coords[3 * i + 1] = (hsize_t)it.di;
+        coords[3 * i + 2] = (hsize_t)it.t;
+    }
+    if (agree(w))
+        write_done(w, grp, m, coords, buf, sc);
+    const ovs_field *fields;
+    const int nf = ovs_schema_trial_fields(&fields);
+    for (int f = 0; f < nf; f++)
+        if ((!fields[f].diagnostics || p->cfg->diagnostics) && agree(w))
+            write_trial_field(w, grp, &fields[f], recs, m, coords, buf, sc);
+    if (agree(w))
+        write_ladder(w, grp, recs, m, coords, buf, sc);
+    free(coords);
+    free(buf);
+}
+
+static void write_group(writer *w, int g, const ovs_h5_summary *s, const ovs_record *recs,
+                        size_t m)
+{
+    const ovs_plan *p = w->plan;
+    const ovs_config *c = p->cfg;
+    scales sc = {-1, -1, -1, -1};
+    hid_t grp = -1;
+    int32_t *trial_ids = malloc(sizeof(int32_t) * (size_t)p->T);
+    if (!trial_ids)
+        NO_MEMORY(w);
+    for (int t = 0; !w->failed && t < p->T; t++)
+        trial_ids[t] = t;
+    H5(w, grp = H5Gcreate2(w->file, p->groups[g].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (agree(w)) {
+        group_attrs(w, grp, &p->groups[g]);
+        sc.k = make_scale(w, grp, "k", H5T_NATIVE_INT, (hsize_t)p->K, c->k_values);
+        sc.d = make_scale(w, grp, "d", H5T_NATIVE_INT, (hsize_t)p->D, c->d_values);
+        sc.trial = make_scale(w, grp, "trial", H5T_NATIVE_INT32, (hsize_t)p->T, trial_ids);
+        sc.ladder = make_scale(w, grp, "tol_ladder", H5T_NATIVE_DOUBLE, (hsize_t)p->n_ladder,
+                               p->ladder);
+    }
+    if (agree(w))
+        write_summaries(w, grp, g, s, &sc);
+    if (agree(w))
+        write_trials(w, grp, recs, m, &sc);
+    const hid_t ids[] = {sc.k, sc.d, sc.trial, sc.ladder};
+    for (int i = 0; i < 4; i++)
+        close_dataset(w, ids[i]);
+    if (grp >= 0)
+        H5(w, H5Gclose(grp));
+    free(trial_ids);
+}
+
+/* Open path for collective writing (truncating it). */
+static void create_file(writer *w, const char *path)
+{
+    hid_t fapl = -1;
+    H5(w, fapl = H5Pcreate(H5P_FILE_ACCESS));
+    H5(w, H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL));
+    H5(w, H5Pset_coll_metadata_write(fapl, 1));
+    H5(w, w->dxpl = H5Pcreate(H5P_DATASET_XFER));
+    H5(w, H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE));
+    if (!w->failed) {
+        H5E_BEGIN_TRY { w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
+        H5E_END_TRY;
+        if (w->file < 0) {
+            w->failed = 1;
+            w->status = OVS_EIO;
+            snprintf(w->err, w->errlen, "%s: cannot create the file", path);
+        }
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+}
+
+int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
+                 const ovs_provenance *prov, const ovs_h5_summary *s, const ovs_record *recs,
+                 int64_t nrecs, char *err, size_t errlen)
+{
+    writer w = {.comm = comm, .file = -1, .dxpl = -1, .plan = p, .err = err, .errlen = errlen};
+    err[0] = '\0';
+    MPI_Comm_rank(comm, &w.rank);
+    create_file(&w, path);
+    if (agree(&w))
+        write_root_attrs(&w, prov, s);
+    const int64_t per_group = (int64_t)p->K * p->D * p->T;
+    int64_t lo = 0;
+    for (int g = 0; g < p->n_groups && agree(&w); g++) {
+        int64_t hi = lo;
+        while (hi < nrecs && recs[hi].item < (g + 1) * per_group)
+            hi++;
+        write_group(&w, g, s, recs + lo, (size_t)(hi - lo));
+        lo = hi;
+    }
+    /* Closing flushes the metadata: the last chance for a full disk to show. Every rank
+     * closes (collectively) whatever happened before. */
+    if (w.file >= 0 && H5Fclose(w.file) < 0 && !w.failed) {
+        w.failed = 1;
+        w.status = OVS_EIO;
+        snprintf(err, errlen, "%s: closing the file failed", path);
+    }
+    if (w.dxpl >= 0)
+        H5Pclose(w.dxpl);
+    agree(&w);
+    return w.failed ? w.status : OVS_OK;
+}
