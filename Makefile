@@ -122,6 +122,10 @@ build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/be
 lint:
 	@sh tests/lint_test.sh
 
+# The settings table as the Python analysis reads it (a test checks it against the binary).
+analysis/settings.json: bin/ovsweep
+	bin/ovsweep --print-settings >$@
+
 # The pure modules, for tests/lint_test.sh.
 print-pure:
 	@echo $(PURE)
