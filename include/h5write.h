@@ -44,6 +44,10 @@ int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *plan,
                  const ovs_provenance *prov, const ovs_h5_summary *sum, const ovs_record *recs,
                  int64_t nrecs, char *err, size_t errlen);
 
+/* About how many bytes the file of plan takes (data, plus the metadata measured on real
+ * files), for the free-space checks and --dry-run. */
+double ovs_h5_estimate_bytes(const ovs_plan *plan);
+
 /* "1.10.8" etc. */
 const char *ovs_h5_library_version(void);
 

@@ -7,10 +7,12 @@
 #include "status.h"
 #include "strbuf.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int ovs_records_add(ovs_records *r, const ovs_record *rec)
 {
@@ -72,11 +74,17 @@ static char *gather_hosts(MPI_Comm comm, int size)
     return b.s ? b.s : calloc(1, 1);
 }
 
-int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan)
+int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
+                        ovs_outfile *out)
 {
     memset(ck, 0, sizeof *ck);
     ck->comm = comm;
     ck->plan = plan;
+    ck->out = out;
+    ck->bytes = ovs_h5_estimate_bytes(plan);
+    if (out)
+        snprintf(ck->tmp, sizeof ck->tmp, "%s", out->tmp);
+    OVS_MPI_CHECK(MPI_Bcast(ck->tmp, sizeof ck->tmp, MPI_CHAR, 0, comm));
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &ck->rank));
     OVS_MPI_CHECK(MPI_Comm_size(comm, &ck->size));
     ovs_provenance *p = &ck->prov;
@@ -155,28 +163,91 @@ static void stamp(ovs_checkpointer *ck)
     OVS_MPI_CHECK(MPI_Bcast(p->finish_time, sizeof p->finish_time, MPI_CHAR, 0, ck->comm));
 }
 
+/* ---- the watchdog ---- */
+
+/* What the SIGALRM handler needs, set before each write (async-signal-safe use only). */
+static char watchdog_msg[256];
+static char watchdog_tmp[OVS_OUTFILE_PATH_MAX];
+
+static void watchdog_fired(int sig)
+{
+    (void)sig;
+    if (watchdog_tmp[0])
+        unlink(watchdog_tmp);
+    (void)!write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
+    _exit(OVS_EXIT_FAILURE);
+}
+
+/* Arm (seconds > 0) or disarm the limit on one checkpoint write. */
+static void watchdog(const ovs_checkpointer *ck, unsigned seconds)
+{
+    if (seconds == 0) {
+        alarm(0);
+        return;
+    }
+    snprintf(watchdog_msg, sizeof watchdog_msg,
+             "ovsweep: rank %d: a checkpoint did not finish in %u s (a rank failed inside a "
+             "collective write); the previous checkpoint of the output is intact\n",
+             ck->rank, seconds);
+    snprintf(watchdog_tmp, sizeof watchdog_tmp, "%s", ck->rank == 0 ? ck->tmp : "");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = watchdog_fired;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(seconds);
+}
+
+/* Rank 0: whether the file system has room for the new checkpoint (the old file stays until
+ * the new one replaces it). */
+static int room_for(const ovs_checkpointer *ck, char *err, size_t errlen)
+{
+    /* Testing hook: let the write itself meet the full disk (tests/reliability_test.sh). */
+    if (getenv("OVSWEEP_TEST_IGNORE_FREE_SPACE"))
+        return OVS_OK;
+    const int64_t free = ovs_outfile_free_bytes(ck->plan->cfg->output);
+    if (free < 0 || (double)free >= ck->bytes + 65536.0)
+        return OVS_OK;
+    snprintf(err, errlen, "%s: the file system is full: %.0f KiB free, a checkpoint needs "
+             "about %.0f KiB; the previous checkpoint is intact", ck->plan->cfg->output,
+             (double)free / 1024.0, ck->bytes / 1024.0);
+    return OVS_EIO;
+}
+
 int ovs_checkpoint_write(ovs_checkpointer *ck, ovs_records *mine)
 {
     const ovs_plan *p = ck->plan;
     count(ck, mine);
     stamp(ck);
-    char err[OVS_ERR_MAX], tmp[OVS_PATH_MAX + 64];
-    ovs_outfile_temp_path(p->cfg->output, tmp, sizeof tmp);
+    char err[OVS_ERR_MAX] = "";
+    int rc = ck->rank == 0 ? room_for(ck, err, sizeof err) : OVS_OK;
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
     const ovs_h5_summary sum = {ck->success_count, ck->trials_done, ck->total_done, ck->complete};
     double t0 = MPI_Wtime();
-    int rc = ovs_h5_write(ck->comm, tmp, p, &ck->prov, &sum, mine->recs, mine->n, err,
+    if (rc == OVS_OK) {
+        const double limit = 20.0 * ck->max_seconds;
+        watchdog(ck, limit > 120.0 ? (unsigned)limit : 120u);
+        rc = ovs_h5_write(ck->comm, ck->tmp, p, &ck->prov, &sum, mine->recs, mine->n, err,
                           sizeof err);
-    /* Every rank knows the write's outcome; rank 0 alone puts the file in place. */
-    if (rc == OVS_OK && ck->rank == 0)
-        rc = ovs_outfile_commit(tmp, p->cfg->output, err, sizeof err);
-    if (rc != OVS_OK && ck->rank == 0)
-        ovs_outfile_discard(tmp);
-    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+        watchdog(ck, 0);
+        ck->unclean = rc != OVS_OK;
+        /* Every rank knows the write's outcome; rank 0 alone puts the file in place. */
+        if (rc == OVS_OK && ck->rank == 0)
+            rc = ovs_outfile_commit(ck->out, err, sizeof err);
+        if (rc != OVS_OK && ck->rank == 0)
+            ovs_outfile_discard(ck->out);
+        OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+    }
     double dt = MPI_Wtime() - t0;
     ck->n_written++;
     ck->seconds += dt;
     ck->max_seconds = dt > ck->max_seconds ? dt : ck->max_seconds;
-    if (rc != OVS_OK && ck->rank == 0)
-        fprintf(stderr, "ovsweep: %s\n", err);
+    if (rc != OVS_OK && ck->rank == 0) {
+        char full[OVS_ERR_MAX] = "";
+        if (!strstr(err, "file system is full") && room_for(ck, full, sizeof full) != OVS_OK)
+            fprintf(stderr, "ovsweep: %s (%s)\n", full, err); /* why it failed, first */
+        else
+            fprintf(stderr, "ovsweep: %s\n", err);
+    }
     return rc;
 }

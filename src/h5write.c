@@ -71,6 +71,25 @@ const char *ovs_h5_library_version(void)
     return buf;
 }
 
+double ovs_h5_estimate_bytes(const ovs_plan *p)
+{
+    const ovs_field *fields;
+    const int nf = ovs_schema_trial_fields(&fields);
+    double per_trial = 1.0 + 4.0 * p->n_ladder; /* done, ladder_hit_iter */
+    int datasets = 6 + 4 + 2;                     /* cells, scales, done and ladder */
+    for (int f = 0; f < nf; f++)
+        if (!fields[f].diagnostics || p->cfg->diagnostics) {
+            per_trial += (double)ovs_elem_size(fields[f].type);
+            datasets++;
+        }
+    const double cells = (double)p->K * p->D;
+    const double group = cells * (17.0 + per_trial * p->T) + 4.0 * (p->K + p->D + p->T) +
+                         8.0 * p->n_ladder + 1024.0 * datasets;
+    /* metadata measured: 20-40 KiB per file and about 500 bytes per dataset (Figure 2:
+     * 1.80 MB actual, 1.86 MB estimated; 2 groups of 12 x 12 x 8: 198 KB, 235 KB) */
+    return 32768.0 + p->n_groups * group;
+}
+
 /* ---- root attributes ---- */
 
 /* A setting as the attribute of its row: a typed value the reader compares as text. */
@@ -172,19 +191,51 @@ static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5
 
 /* ---- datasets ---- */
 
-/* A dataset allocated at creation (so that every rank's writes land in place) and filled with
- * fill where no rank writes; -1 on failure. */
+/* Chunk dimensions of a checksummed dataset: whole rows of the first dimension, cut down
+ * (largest dimension first) until a chunk holds at most 1 MiB. */
+static void chunk_dims(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
+{
+    for (int i = 0; i < rank; i++)
+        chunk[i] = dims[i] > 0 ? dims[i] : 1;
+    chunk[0] = 1;
+    for (;;) {
+        double bytes = (double)elem;
+        int big = 0;
+        for (int i = 0; i < rank; i++) {
+            bytes *= (double)chunk[i];
+            big = chunk[i] > chunk[big] ? i : big;
+        }
+        if (bytes <= (double)(1u << 20) || chunk[big] == 1)
+            break;
+        chunk[big] = (chunk[big] + 1) / 2;
+    }
+    double row = (double)elem;
+    for (int i = 1; i < rank; i++)
+        row *= (double)chunk[i];
+    const double rows = floor((double)(1u << 20) / row);
+    chunk[0] = rows >= (double)dims[0] ? (dims[0] > 0 ? dims[0] : 1) : rows >= 1 ? (hsize_t)rows : 1;
+}
+
+/* A dataset allocated at creation (so that every rank's writes land in place), every value of
+ * which the writer writes itself: HDF5 never writes fill values (fill, if given, is recorded
+ * as the dataset's fill value property, for readers). With checksum, it is chunked with
+ * HDF5's Fletcher32 filter, so that a damaged value is detected when read. -1 on failure. */
 static hid_t create_dataset(writer *w, hid_t loc, const char *name, hid_t type, int rank,
-                            const hsize_t *dims, const void *fill)
+                            const hsize_t *dims, const void *fill, int checksum)
 {
     hid_t d = -1, space = -1, dcpl = -1;
     H5(w, space = H5Screate_simple(rank, dims, NULL));
     H5(w, dcpl = H5Pcreate(H5P_DATASET_CREATE));
     H5(w, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
-    if (fill) {
-        H5(w, H5Pset_fill_value(dcpl, type, fill));
-        H5(w, H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
+    if (checksum) {
+        hsize_t chunk[4];
+        chunk_dims(rank, dims, H5Tget_size(type), chunk);
+        H5(w, H5Pset_chunk(dcpl, rank, chunk));
+        H5(w, H5Pset_fletcher32(dcpl));
     }
+    if (fill)
+        H5(w, H5Pset_fill_value(dcpl, type, fill));
+    H5(w, H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
     H5(w, d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
     if (dcpl >= 0)
         H5(w, H5Pclose(dcpl));
@@ -238,7 +289,7 @@ typedef struct scales {
 static hid_t make_scale(writer *w, hid_t g, const char *name, hid_t type, hsize_t n,
                         const void *buf)
 {
-    hid_t s = create_dataset(w, g, name, type, 1, &n, NULL);
+    hid_t s = create_dataset(w, g, name, type, 1, &n, NULL, 0);
     if (s >= 0) {
         write_by_root(w, s, type, buf);
         H5(w, H5DSset_scale(s, name));
@@ -279,7 +330,7 @@ static void write_cell_dataset(writer *w, hid_t grp, const ovs_cell_field *f, co
 {
     const ovs_plan *p = w->plan;
     hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
-    hid_t ds = create_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL);
+    hid_t ds = create_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL, 1);
     if (ds >= 0) {
         write_by_root(w, ds, ovs_h5_type(f->type), buf);
         attach(w, ds, sc, 2);
@@ -315,104 +366,148 @@ static void write_summaries(writer *w, hid_t grp, int g, const ovs_h5_summary *s
     free(planned);
 }
 
-/* One per-trial dataset [K][D][T]: every rank writes its records' values at coords. */
-static void write_trial_field(writer *w, hid_t grp, const ovs_field *f, const ovs_record *recs,
-                              size_t m, const hsize_t *coords, unsigned char *buf,
-                              const scales *sc)
-{
-    const ovs_plan *p = w->plan;
-    const size_t size = ovs_elem_size(f->type);
-    const hid_t type = ovs_h5_type(f->type);
+/* A per-trial dataset: [K][D][T], or [K][D][T][L] for the ladder (per = L values a record). */
+typedef struct trial_set {
+    const char *name;
+    ovs_elem type;
+    int per;             /* values per record: 1, or L */
     unsigned char fill[8];
-    if (size == 1)
-        *(int8_t *)fill = (int8_t)f->fill;
-    else if (size == 4)
-        *(int32_t *)fill = (int32_t)f->fill;
+    const ovs_field *field; /* the schema field, or NULL for done / the ladder */
+} trial_set;
+
+/* Value j of record r in set ts, into out (ovs_elem_size bytes). */
+static void value_of(const trial_set *ts, const ovs_record *r, int j, unsigned char *out)
+{
+    if (ts->field)
+        memcpy(out, (const char *)r + ts->field->offset, ovs_elem_size(ts->type));
+    else if (ts->per > 1)
+        memcpy(out, &r->ladder_hit[j], sizeof(int32_t));
     else
-        *(double *)fill = f->fill;
-    for (size_t i = 0; i < m; i++)
-        memcpy(buf + i * size, (const char *)&recs[i] + f->offset, size);
-    hsize_t dims[3] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T};
-    hid_t ds = create_dataset(w, grp, f->name, type, 3, dims, fill);
-    if (ds >= 0) {
-        write_points(w, ds, type, buf, coords, m);
-        attach(w, ds, sc, 3);
-    }
-    close_dataset(w, ds);
+        *(int8_t *)out = 1; /* done */
 }
 
-static void write_done(writer *w, hid_t grp, size_t m, const hsize_t *coords,
-                       unsigned char *buf, const scales *sc)
+/* Rank 0 writes the whole dataset, fill values and its own records, in blocks of rows of k
+ * (bounded memory); the other ranks join each collective write with nothing selected.
+ * Writing every value ourselves, instead of HDF5's fill at creation, keeps an I/O error on
+ * one rank from leaving another waiting in HDF5's barrier after its fill (HDF5 1.10). */
+static void write_root_part(writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+                            size_t m)
 {
     const ovs_plan *p = w->plan;
-    hsize_t dims[3] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T};
-    const int8_t zero = 0;
-    memset(buf, 1, m);
-    hid_t ds = create_dataset(w, grp, OVS_DONE_NAME, H5T_NATIVE_INT8, 3, dims, &zero);
-    if (ds >= 0) {
-        write_points(w, ds, H5T_NATIVE_INT8, buf, coords, m);
-        attach(w, ds, sc, 3);
-    }
-    close_dataset(w, ds);
-}
-
-/* ladder_hit_iter [K][D][T][L]: L points per record (coords widened in place to 4-D). */
-static void write_ladder(writer *w, hid_t grp, const ovs_record *recs, size_t m,
-                         hsize_t *coords, unsigned char *buf, const scales *sc)
-{
-    const ovs_plan *p = w->plan;
-    const int L = p->n_ladder;
-    for (size_t i = m; i-- > 0;)
-        for (int j = L - 1; j >= 0; j--) {
-            size_t q = i * (size_t)L + (size_t)j;
-            coords[4 * q] = coords[3 * i];
-            coords[4 * q + 1] = coords[3 * i + 1];
-            coords[4 * q + 2] = coords[3 * i + 2];
-            coords[4 * q + 3] = (hsize_t)j;
+    const size_t size = ovs_elem_size(ts->type), row = (size_t)p->D * p->T * ts->per;
+    const size_t rows = (size_t)p->K, per_block = row * size > (4u << 20) ? 1 : (4u << 20) / (row * size);
+    const hid_t type = ovs_h5_type(ts->type);
+    unsigned char *buf = w->rank == 0 ? malloc(per_block * row * size) : NULL;
+    if (w->rank == 0 && !buf)
+        NO_MEMORY(w);
+    size_t r = 0; /* next record of rank 0 */
+    for (size_t k0 = 0; k0 < rows; k0 += per_block) {
+        const size_t k1 = k0 + per_block < rows ? k0 + per_block : rows;
+        hid_t fspace = -1, mspace = -1;
+        hsize_t start[4] = {k0, 0, 0, 0}, count[4] = {k1 - k0, (hsize_t)p->D, (hsize_t)p->T,
+                                                      (hsize_t)ts->per};
+        hsize_t mdim = (k1 - k0) * row;
+        for (size_t i = 0; buf && !w->failed && i < mdim; i++)
+            memcpy(buf + i * size, ts->fill, size);
+        for (; buf && r < m; r++) {
+            ovs_item it;
+            ovs_plan_item(p, recs[r].item, &it);
+            if ((size_t)it.ki >= k1)
+                break;
+            size_t at = (((size_t)it.ki - k0) * p->D + it.di) * p->T + it.t;
+            for (int j = 0; j < ts->per; j++)
+                value_of(ts, &recs[r], j, buf + (at * ts->per + j) * size);
         }
-    int32_t *hits = (int32_t *)buf;
-    for (size_t i = 0; i < m; i++)
-        for (int j = 0; j < L; j++)
-            hits[i * (size_t)L + (size_t)j] = recs[i].ladder_hit[j];
-    hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)L};
-    const int32_t minus1 = -1;
-    hid_t ds = create_dataset(w, grp, OVS_LADDER_NAME, H5T_NATIVE_INT32, 4, dims, &minus1);
-    if (ds >= 0) {
-        write_points(w, ds, H5T_NATIVE_INT32, hits, coords, m * (size_t)L);
-        attach(w, ds, sc, 4);
+        H5(w, fspace = H5Dget_space(ds));
+        H5(w, mspace = H5Screate_simple(1, &mdim, NULL));
+        if (w->rank == 0) {
+            H5(w, H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
+        } else {
+            H5(w, H5Sselect_none(fspace));
+            H5(w, H5Sselect_none(mspace));
+        }
+        H5(w, H5Dwrite(ds, type, mspace, fspace, w->dxpl, buf));
+        if (mspace >= 0)
+            H5(w, H5Sclose(mspace));
+        if (fspace >= 0)
+            H5(w, H5Sclose(fspace));
     }
+    free(buf);
+}
+
+/* The other ranks write their records' values at their coordinates (rank 0: nothing). */
+static void write_rank_part(writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+                            size_t m)
+{
+    const ovs_plan *p = w->plan;
+    const size_t size = ovs_elem_size(ts->type), n = w->rank == 0 ? 0 : m * (size_t)ts->per;
+    const int dims = ts->per > 1 ? 4 : 3;
+    hsize_t *coords = malloc(sizeof(hsize_t) * (size_t)dims * (n + 1));
+    unsigned char *buf = malloc(size * (n + 1));
+    if (!coords || !buf)
+        NO_MEMORY(w);
+    for (size_t i = 0; !w->failed && i < n; i++) {
+        const ovs_record *r = &recs[i / (size_t)ts->per];
+        const int j = (int)(i % (size_t)ts->per);
+        ovs_item it;
+        ovs_plan_item(p, r->item, &it);
+        const hsize_t c[4] = {(hsize_t)it.ki, (hsize_t)it.di, (hsize_t)it.t, (hsize_t)j};
+        memcpy(coords + i * (size_t)dims, c, sizeof(hsize_t) * (size_t)dims);
+        value_of(ts, r, j, buf + i * size);
+    }
+    write_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : n);
+    free(coords);
+    free(buf);
+}
+
+static void write_trial_set(writer *w, hid_t grp, const trial_set *ts, const ovs_record *recs,
+                            size_t m, const scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)ts->per};
+    const int rank = ts->per > 1 ? 4 : 3;
+    hid_t ds = create_dataset(w, grp, ts->name, ovs_h5_type(ts->type), rank, dims, ts->fill, 1);
+    if (agree(w))
+        write_root_part(w, ds, ts, recs, m);
+    if (agree(w))
+        write_rank_part(w, ds, ts, recs, m);
+    if (agree(w))
+        attach(w, ds, sc, rank);
     close_dataset(w, ds);
 }
 
-/* Per-trial datasets of a group: this rank writes its records recs[0..m) (all in the group)
- * at their (k, d, trial) coordinates; every rank joins every collective write. */
+static trial_set field_set(const ovs_field *f)
+{
+    trial_set ts = {.name = f->name, .type = f->type, .per = 1, .field = f};
+    if (f->type == OVS_ELEM_I8)
+        *(int8_t *)ts.fill = (int8_t)f->fill;
+    else if (f->type == OVS_ELEM_I32)
+        *(int32_t *)ts.fill = (int32_t)f->fill;
+    else
+        memcpy(ts.fill, &f->fill, sizeof(double));
+    return ts;
+}
+
+/* Per-trial datasets of a group: done, the schema's fields, the ladder. */
 static void write_trials(writer *w, hid_t grp, const ovs_record *recs, size_t m,
                          const scales *sc)
 {
     const ovs_plan *p = w->plan;
-    const size_t L = (size_t)p->n_ladder;
-    hsize_t *coords = malloc(sizeof(hsize_t) * 4 * (m * L + 1));
-    unsigned char *buf = malloc(8 * (m * L + 1));
-    if (!coords || !buf)
-        NO_MEMORY(w);
-    for (size_t i = 0; !w->failed && i < m; i++) {
-        ovs_item it;
-        ovs_plan_item(p, recs[i].item, &it);
-        coords[3 * i] = (hsize_t)it.ki;
-        coords[3 * i + 1] = (hsize_t)it.di;
-        coords[3 * i + 2] = (hsize_t)it.t;
-    }
+    trial_set done = {.name = OVS_DONE_NAME, .type = OVS_ELEM_I8, .per = 1};
+    trial_set ladder = {.name = OVS_LADDER_NAME, .type = OVS_ELEM_I32, .per = p->n_ladder};
+    const int32_t minus1 = -1;
+    memcpy(ladder.fill, &minus1, sizeof minus1);
     if (agree(w))
-        write_done(w, grp, m, coords, buf, sc);
+        write_trial_set(w, grp, &done, recs, m, sc);
     const ovs_field *fields;
     const int nf = ovs_schema_trial_fields(&fields);
-    for (int f = 0; f < nf; f++)
+    for (int f = 0; f < nf; f++) {
+        const trial_set ts = field_set(&fields[f]);
         if ((!fields[f].diagnostics || p->cfg->diagnostics) && agree(w))
-            write_trial_field(w, grp, &fields[f], recs, m, coords, buf, sc);
+            write_trial_set(w, grp, &ts, recs, m, sc);
+    }
     if (agree(w))
-        write_ladder(w, grp, recs, m, coords, buf, sc);
-    free(coords);
-    free(buf);
+        write_trial_set(w, grp, &ladder, recs, m, sc);
 }
 
 static void write_group(writer *w, int g, const ovs_h5_summary *s, const ovs_record *recs,
@@ -455,6 +550,9 @@ static void create_file(writer *w, const char *path)
     H5(w, fapl = H5Pcreate(H5P_FILE_ACCESS));
     H5(w, H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL));
     H5(w, H5Pset_coll_metadata_write(fapl, 1));
+    /* The 1.8 file format on: every metadata object carries a checksum (and files stay
+     * readable by any HDF5 from 1.8, h5py and netCDF-4 included). */
+    H5(w, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
     H5(w, w->dxpl = H5Pcreate(H5P_DATASET_XFER));
     H5(w, H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE));
     if (!w->failed) {

@@ -40,6 +40,7 @@ run_suite "golden results (MPI)" sh tests/golden_test.sh
 run_suite "whole program, ASan+UBSan (MPI)" sh tests/sanitize_test.sh
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh
+run_suite "faults and hostile files (MPI)" sh tests/reliability_test.sh
 run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
