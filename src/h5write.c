@@ -23,7 +23,8 @@ typedef struct writer {
     int rank;
     hid_t file, dxpl;
     const ovs_plan *plan;
-    int failed;
+    int failed;  /* this rank failed */
+    int stopped; /* every rank knows that some rank failed: no more collective calls */
     int status; /* OVS_EIO or OVS_ENOMEM once failed */
     char *err;
     size_t errlen;
@@ -38,18 +39,31 @@ static void failed_at(writer *w, int status, const char *what, const char *file,
     snprintf(w->err, w->errlen, "HDF5 call failed: %s (%s:%d)", what, file, line);
 }
 
-/* Run an HDF5 call unless this rank has already failed; record its failure. */
+/* A call that stays on this rank (dataspaces, property lists): run it unless this rank has
+ * already failed, and record its failure. */
 #define H5(w, expr)                                                                        \
     do {                                                                                   \
         if (!(w)->failed && (expr) < 0)                                                    \
             failed_at((w), OVS_EIO, #expr, __FILE__, __LINE__);                            \
     } while (0)
 
+/* A call every rank makes together (creating, writing, closing objects: collective in
+ * parallel HDF5): the ranks first agree that none has failed, so that no rank enters a
+ * collective another rank has left; after a failure anywhere none makes it. */
+#define H5C(w, expr)                                                                       \
+    do {                                                                                   \
+        if (agree(w) && (expr) < 0)                                                        \
+            failed_at((w), OVS_EIO, #expr, __FILE__, __LINE__);                            \
+    } while (0)
+
 #define NO_MEMORY(w) failed_at((w), OVS_ENOMEM, "out of memory", __FILE__, __LINE__)
 
-/* Whether every rank is still fine. Collective. */
+/* Whether every rank is still fine. Collective until some rank has failed; then every rank
+ * knows, and it returns 0 at once everywhere. */
 static int agree(writer *w)
 {
+    if (w->stopped)
+        return 0;
     int bad = w->failed, any = 1;
     if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, w->comm) != MPI_SUCCESS)
         any = 1;
@@ -58,6 +72,7 @@ static int agree(writer *w)
         w->status = OVS_EIO;
         snprintf(w->err, w->errlen, "writing the file failed on another rank");
     }
+    w->stopped = any;
     return !any;
 }
 
@@ -100,7 +115,7 @@ static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_
     const int count = s->count_field ? *(const int *)((const char *)c + s->count_field) : 0;
     int32_t i32;
     switch (s->kind) {
-    case OVS_SET_INTS: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT, f, (size_t)count)); break;
+    case OVS_SET_INTS: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT, f, (size_t)count)); break;
     case OVS_SET_NAMES:
     case OVS_SET_NAME:
     case OVS_SET_PATH: {
@@ -109,22 +124,22 @@ static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_
         if (!ovs_strbuf_str(&b))
             NO_MEMORY(w);
         else
-            H5(w, ovs_h5_attr_write_str(loc, s->attr, ovs_strbuf_str(&b)));
+            H5C(w, ovs_h5_attr_write_str(loc, s->attr, ovs_strbuf_str(&b)));
         ovs_strbuf_free(&b);
         break;
     }
     case OVS_SET_INT:
     case OVS_SET_FLAG:
         i32 = *(const int *)f;
-        H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT32, &i32, 0));
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT32, &i32, 0));
         break;
-    case OVS_SET_SEED: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_UINT64, f, 0)); break;
+    case OVS_SET_SEED: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_UINT64, f, 0)); break;
     case OVS_SET_REAL: {
         const double x = applies ? *(const double *)f : NAN;
-        H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, &x, 0));
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, &x, 0));
         break;
     }
-    case OVS_SET_BAND: H5(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
+    case OVS_SET_BAND: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
     case OVS_SET_COUNT:
     case OVS_SET_ETA:
     case OVS_SET_ACTION: break; /* not root attributes */
@@ -133,17 +148,17 @@ static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_
 
 static void write_str(writer *w, const char *name, const char *value)
 {
-    H5(w, ovs_h5_attr_write_str(w->file, name, value));
+    H5C(w, ovs_h5_attr_write_str(w->file, name, value));
 }
 
 static void write_i32(writer *w, const char *name, int32_t v)
 {
-    H5(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT32, &v, 0));
+    H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT32, &v, 0));
 }
 
 static void write_i64(writer *w, const char *name, int64_t v)
 {
-    H5(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT64, &v, 0));
+    H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT64, &v, 0));
 }
 
 /* Format, configuration (the settings rows, and their JSON), provenance and progress. */
@@ -174,7 +189,7 @@ static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5
         if (st->attr && st->store == OVS_STORE_ROOT)
             write_setting(w, w->file, st, c);
     }
-    H5(w, ovs_h5_attr_write(w->file, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder,
+    H5C(w, ovs_h5_attr_write(w->file, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder,
                             (size_t)p->n_ladder));
     write_i32(w, "n_ranks", prov->n_ranks);
     write_str(w, "start_time_utc", prov->start_time);
@@ -236,7 +251,7 @@ static hid_t create_dataset(writer *w, hid_t loc, const char *name, hid_t type, 
     if (fill)
         H5(w, H5Pset_fill_value(dcpl, type, fill));
     H5(w, H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
-    H5(w, d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5C(w, d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
     if (dcpl >= 0)
         H5(w, H5Pclose(dcpl));
     if (space >= 0)
@@ -254,7 +269,7 @@ static void write_by_root(writer *w, hid_t dset, hid_t type, const void *buf)
         H5(w, H5Sselect_none(fspace));
         H5(w, H5Sselect_none(mspace));
     }
-    H5(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
+    H5C(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
     if (mspace >= 0)
         H5(w, H5Sclose(mspace));
     if (fspace >= 0)
@@ -275,7 +290,7 @@ static void write_points(writer *w, hid_t dset, hid_t type, const void *buf,
         H5(w, H5Sselect_none(fspace));
         H5(w, H5Sselect_none(mspace));
     }
-    H5(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
+    H5C(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
     if (mspace >= 0)
         H5(w, H5Sclose(mspace));
     if (fspace >= 0)
@@ -292,7 +307,7 @@ static hid_t make_scale(writer *w, hid_t g, const char *name, hid_t type, hsize_
     hid_t s = create_dataset(w, g, name, type, 1, &n, NULL, 0);
     if (s >= 0) {
         write_by_root(w, s, type, buf);
-        H5(w, H5DSset_scale(s, name));
+        H5C(w, H5DSset_scale(s, name));
     }
     return s;
 }
@@ -301,13 +316,13 @@ static void attach(writer *w, hid_t dset, const scales *sc, int rank)
 {
     const hid_t order[] = {sc->k, sc->d, sc->trial, sc->ladder};
     for (int i = 0; i < rank; i++)
-        H5(w, H5DSattach_scale(dset, order[i], (unsigned)i));
+        H5C(w, H5DSattach_scale(dset, order[i], (unsigned)i));
 }
 
 static void close_dataset(writer *w, hid_t d)
 {
     if (d >= 0)
-        H5(w, H5Dclose(d));
+        H5C(w, H5Dclose(d));
 }
 
 static void group_attrs(writer *w, hid_t loc, const ovs_group *gr)
@@ -315,13 +330,13 @@ static void group_attrs(writer *w, hid_t loc, const ovs_group *gr)
     const ovs_plan *p = w->plan;
     const int32_t n = gr->n, max_iter = p->cfg->max_iter;
     const ovs_setting *eta = ovs_setting_find("eta");
-    H5(w, ovs_h5_attr_write(loc, "n", H5T_NATIVE_INT32, &n, 0));
-    H5(w, ovs_h5_attr_write_str(loc, "activation", gr->act->name));
-    H5(w, ovs_h5_attr_write_str(loc, "method", ovs_method_names.name(gr->method)));
-    H5(w, ovs_h5_attr_write_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)));
-    H5(w, ovs_h5_attr_write(loc, eta->attr, H5T_NATIVE_DOUBLE, &gr->eta, 0));
-    H5(w, ovs_h5_attr_write(loc, "max_iter", H5T_NATIVE_INT32, &max_iter, 0));
-    H5(w, ovs_h5_attr_write(loc, "tol", H5T_NATIVE_DOUBLE, &p->cfg->tol, 0));
+    H5C(w, ovs_h5_attr_write(loc, "n", H5T_NATIVE_INT32, &n, 0));
+    H5C(w, ovs_h5_attr_write_str(loc, "activation", gr->act->name));
+    H5C(w, ovs_h5_attr_write_str(loc, "method", ovs_method_names.name(gr->method)));
+    H5C(w, ovs_h5_attr_write_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)));
+    H5C(w, ovs_h5_attr_write(loc, eta->attr, H5T_NATIVE_DOUBLE, &gr->eta, 0));
+    H5C(w, ovs_h5_attr_write(loc, "max_iter", H5T_NATIVE_INT32, &max_iter, 0));
+    H5C(w, ovs_h5_attr_write(loc, "tol", H5T_NATIVE_DOUBLE, &p->cfg->tol, 0));
 }
 
 /* One [K][D] dataset written by rank 0; the first carries the group attributes. */
@@ -426,7 +441,7 @@ static void write_root_part(writer *w, hid_t ds, const trial_set *ts, const ovs_
             H5(w, H5Sselect_none(fspace));
             H5(w, H5Sselect_none(mspace));
         }
-        H5(w, H5Dwrite(ds, type, mspace, fspace, w->dxpl, buf));
+        H5C(w, H5Dwrite(ds, type, mspace, fspace, w->dxpl, buf));
         if (mspace >= 0)
             H5(w, H5Sclose(mspace));
         if (fspace >= 0)
@@ -522,7 +537,7 @@ static void write_group(writer *w, int g, const ovs_h5_summary *s, const ovs_rec
         NO_MEMORY(w);
     for (int t = 0; !w->failed && t < p->T; t++)
         trial_ids[t] = t;
-    H5(w, grp = H5Gcreate2(w->file, p->groups[g].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5C(w, grp = H5Gcreate2(w->file, p->groups[g].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     if (agree(w)) {
         group_attrs(w, grp, &p->groups[g]);
         sc.k = make_scale(w, grp, "k", H5T_NATIVE_INT, (hsize_t)p->K, c->k_values);
@@ -539,7 +554,7 @@ static void write_group(writer *w, int g, const ovs_h5_summary *s, const ovs_rec
     for (int i = 0; i < 4; i++)
         close_dataset(w, ids[i]);
     if (grp >= 0)
-        H5(w, H5Gclose(grp));
+        H5C(w, H5Gclose(grp));
     free(trial_ids);
 }
 
@@ -555,7 +570,7 @@ static void create_file(writer *w, const char *path)
     H5(w, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
     H5(w, w->dxpl = H5Pcreate(H5P_DATASET_XFER));
     H5(w, H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE));
-    if (!w->failed) {
+    if (agree(w)) {
         H5E_BEGIN_TRY { w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
         H5E_END_TRY;
         if (w->file < 0) {
@@ -576,8 +591,7 @@ int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
     err[0] = '\0';
     MPI_Comm_rank(comm, &w.rank);
     create_file(&w, path);
-    if (agree(&w))
-        write_root_attrs(&w, prov, s);
+    write_root_attrs(&w, prov, s);
     const int64_t per_group = (int64_t)p->K * p->D * p->T;
     int64_t lo = 0;
     for (int g = 0; g < p->n_groups && agree(&w); g++) {
@@ -587,9 +601,9 @@ int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
         write_group(&w, g, s, recs + lo, (size_t)(hi - lo));
         lo = hi;
     }
-    /* Closing flushes the metadata: the last chance for a full disk to show. Every rank
-     * closes (collectively) whatever happened before. */
-    if (w.file >= 0 && H5Fclose(w.file) < 0 && !w.failed) {
+    /* Closing flushes the metadata: the last chance for a full disk to show. After a failure
+     * the file stays open (the caller then leaves without MPI_Finalize: checkpoint.h). */
+    if (agree(&w) && H5Fclose(w.file) < 0) {
         w.failed = 1;
         w.status = OVS_EIO;
         snprintf(err, errlen, "%s: closing the file failed", path);

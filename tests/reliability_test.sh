@@ -44,13 +44,15 @@ if mount -t tmpfs -o size=700k tmpfs "$mnt" 2>/dev/null; then
     $TO "$OVS" $FULL -o "$mnt/c.h5" --checkpoint-every 1000 >/dev/null 2>&1
     dd if=/dev/zero of="$mnt/filler" bs=1k count=2000 2>/dev/null
     cp "$mnt/c.h5" c.before
-    for np in 1 2; do
+    # (at 3 ranks Open MPI's MPI-IO loses the error: the checkpoint read back catches it)
+    for np in 1 2 3; do
         $TO $MPIRUN -np $np -x OVSWEEP_TEST_IGNORE_FREE_SPACE "$OVS" $FULL --trials 9 --resume \
             -o "$mnt/c.h5" >out.txt 2>err.txt </dev/null
         rc=$?
         check "a write that fails inside HDF5 on $np rank(s): exit 1, no hang (got $rc)" \
             test "$rc" -eq 1
-        check "... the message names the failed call" grep -q "HDF5 call failed" err.txt
+        check "... the message names the failed call or the damage" \
+            grep -qE "HDF5 call failed|new checkpoint is damaged" err.txt
         check "... the previous checkpoint untouched" cmp -s "$mnt/c.h5" c.before
     done
     unset OVSWEEP_TEST_IGNORE_FREE_SPACE
@@ -117,7 +119,9 @@ check "links planted at the old temporary name: not followed" test "$(cat v.txt)
 check "... and the run's file is complete" valid x4.h5
 ln -s "$WORK/v.txt" .x5.h5.ovsweep-lock
 $TO "$OVS" $SW -o x5.h5 >/dev/null 2>err.txt
-check "a link planted at the lock's name: refused, not followed" sh -c "test \$? -ne 0 && test \"\$(cat v.txt)\" = precious && grep -q 'lock' err.txt"
+rc=$?
+check "a link planted at the lock's name: refused (exit $rc), not followed" \
+    sh -c "test $rc -eq 2 && test \"\$(cat v.txt)\" = precious && grep -q 'lock file' err.txt"
 long=$(printf 'o%.0s' $(seq 1 240)).h5
 $TO "$OVS" $SW --trials 1 -o "$long"
 check "a legal 243-character output name works" valid "$long"
@@ -128,6 +132,7 @@ check "-o naming a symbolic link: the link is replaced by the file" \
 check "... which is complete" valid linked.h5
 
 # ---- 5. one writer at a time ----
+mkdir busy && cd busy || exit 1
 "$OVS" $SW --n 30,40 --max-iter 20000 --trials 6 -o busy.h5 >/dev/null 2>&1 &
 pid=$!
 i=0
@@ -143,11 +148,12 @@ check "a stale lock from a killed run does not block a resume" \
 check "... and the run's leftovers are cleaned by the next run" sh -c "
     $TO '$OVS' $SW --n 30,40 --max-iter 300 --trials 1 --force -o busy.h5 >/dev/null 2>&1
     test \"\$(ls -A | grep -c '^\.ovsweep-')\" = 0"
+cd "$WORK" || exit 1
 
 # ---- 6. a signal early in the run: stopped cleanly, exit 75 ----
 # (While the ranks' MPI_Init runs. Signals caught from before main: docs/RELIABILITY.md says
 # what remains, the first milliseconds of a rank and mpirun's own start.)
-for delay in 0.3 0.45 0.6; do
+for delay in 0.5 0.8 1.2; do
     rm -f sig.h5
     $MPIRUN -np 2 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
     mp=$!
