@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from . import boundary, heatmap, stats
-from .heatmap import plt, save
+from .figstyle import plt, save
 from .io import Group, Sweep
 from .outcomes import outcomes
 
@@ -530,12 +530,15 @@ def write_theory(sweep: Sweep, outdir: str, link: str = "logit") -> Dict:
     for g in sweep.groups:
         fit = boundary.analyze_group(g, link=link, ladder=False)["fit"]
         panels.append((g, outcomes(g), fit))
-    heat = heatmap.write_heatmaps(sweep, outdir, panels, theory=True, prefix="theory_heatmap")
+    heat, heat_notes = heatmap.write_heatmaps(sweep, outdir, panels, theory=True,
+                                              prefix="theory_heatmap")
     figs += heat
     md.append("Solid white: kd = n; magenta dash-dot: sqrt(kd) = n (Cor. 2.2, smooth) or "
               "sqrt(kd) = n^2/d (Cor. 2.4, ReLU); cyan dotted: k = n (rf); dashed black: the "
-              "fitted 50% boundary. White cross-hatched: not run (outside the kd band).\n")
+              "fitted 50% boundary (drawn only when its 95% interval is bounded and inside the "
+              "data). White cross-hatched: not run (outside the kd band).\n")
     md.append(f"![heatmaps with theory]({rel(heat[-1])})\n")
+    md += [f"- {name}: {nt}" for name, nts in heat_notes.items() for nt in nts] + [""]
 
     md.append("## Skipped\n")
     md += [f"- {s}" for s in skipped] if skipped else ["- nothing"]
