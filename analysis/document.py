@@ -1,8 +1,9 @@
 """A small document model for the report, written out as Markdown and as one self-contained HTML
 page (figures embedded as data: URIs, no external files, scripts or fonts).
 
-Text may use three inline Markdown forms, which the HTML writer translates: **bold**, `code`
-and [text](relative/link). Everything else is escaped.
+Text may use four inline Markdown forms, which the HTML writer translates: **bold**, *italic*,
+`code` and [text](relative/link). Everything else is escaped. Figures are shown at their printed
+size (from the PNG's resolution), so a single-column figure looks like one next to the text.
 """
 
 import base64
@@ -12,7 +13,8 @@ import os
 import re
 from typing import List, Optional, Sequence
 
-_INLINE = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)")
+_INLINE = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)"
+                     r"|(?<![\w*])\*(?![\s*])([^*]+?)(?<!\s)\*(?![\w*])")
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60em; margin: 2em auto;
@@ -101,10 +103,12 @@ class Doc:
                 body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
                             "</table>")
             elif kind == "image":
-                uri = data_uri(os.path.join(base_dir, b[1]))
+                path = os.path.join(base_dir, b[1])
+                inches = png_width_inches(path)
+                size = f' style="width: {inches:.2f}in"' if inches else ""
                 cap = f"<figcaption>{inline(b[3])}</figcaption>" if b[3] else ""
-                body.append(f'<figure><img src="{uri}" alt="{html.escape(b[2])}">{cap}'
-                            "</figure>")
+                body.append(f'<figure><img src="{data_uri(path)}" alt="{html.escape(b[2])}"'
+                            f"{size}>{cap}</figure>")
             elif kind == "code":
                 body.append(f"<pre>{html.escape(b[1])}</pre>")
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -133,11 +137,35 @@ def inline(text: str) -> str:
             out.append(f"<strong>{html.escape(m.group(1))}</strong>")
         elif m.group(2) is not None:
             out.append(f"<code>{html.escape(m.group(2))}</code>")
+        elif m.group(5) is not None:
+            out.append(f"<em>{html.escape(m.group(5))}</em>")
         else:
             out.append(f'<a href="{html.escape(m.group(4))}">{html.escape(m.group(3))}</a>')
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
+
+
+def png_width_inches(path: str) -> Optional[float]:
+    """Printed width of a PNG from its IHDR width and pHYs resolution (None if either is
+    missing or the unit is not the metre)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width = int.from_bytes(data[16:20], "big")
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"pHYs" and length == 9:
+            ppm = int.from_bytes(data[pos + 8:pos + 12], "big")
+            unit = data[pos + 16]
+            return width / (ppm * 0.0254) if unit == 1 and ppm > 0 else None
+        if kind == b"IDAT":
+            return None
+        pos += 12 + length
+    return None
 
 
 def data_uri(path: str, mime: Optional[str] = None) -> str:

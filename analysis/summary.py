@@ -43,8 +43,9 @@ def _model(g: Dict) -> str:
     if not g.get("model_rejected"):
         return ""
     p = g["lr_test"]["p_value"]
+    ptext = "p < 1e-300" if p == 0 else f"p = {fmt(p, 2)}"
     text = (f"; that interval assumes success depends on {g['variable']}/n only, which the LR "
-            f"test rejects (p = {fmt(p, 2)})")
+            f"test rejects ({ptext})")
     rb = g.get("robust") or {}
     boot, rng = rb.get("bootstrap"), rb.get("per_d_range")
     parts = []
