@@ -93,8 +93,9 @@ def test_export_csv_and_netcdf(run_cli, partial_file, tmp_path, capsys):
     assert len(rows) == len(df) and rows[0]["group"] == "n30_softplus"
     assert {r["success"] for r in rows} <= {"True", "False"}
     assert any(r["hit_0.0025"] == "" for r in rows)        # never reached: an empty field
-    back = pd.read_csv(out)
+    back = pd.read_csv(out, float_precision="round_trip")
     np.testing.assert_array_equal(back.final_rel_err.values, df.final_rel_err.values)  # exact
+    assert [float(r["final_rel_err"]) for r in rows] == df.final_rel_err.tolist()
     assert back["hit_0.05"].isna().sum() == df["hit_0.05"].isna().sum()
     ds = xr.open_dataset(tmp_path / "t.nc", engine="h5netcdf")
     try:
