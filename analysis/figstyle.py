@@ -152,8 +152,12 @@ def legend_in(lax, handles, ncol: int = 2):
     """The shared legend, centred in its own strip (see panel_figure)."""
     if lax is None or not handles:
         return None
-    return lax.legend(handles=handles, loc="center", ncol=ncol, frameon=False,
-                      handlelength=2.2, columnspacing=1.2)
+    leg = lax.legend(handles=handles, loc="center", ncol=ncol, frameon=False, handlelength=2.2,
+                     columnspacing=1.2)
+    # The strip was sized for it (legend_height); a legend wider than the figure must not make
+    # constrained layout shrink the axes to nothing: the saved bounding box takes it in.
+    leg.set_in_layout(False)
+    return leg
 
 
 def _subs_for(decades: float) -> Sequence[float]:

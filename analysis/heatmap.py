@@ -247,13 +247,14 @@ def _merge_handles(drawn: Sequence[Drawn]) -> List[object]:
 def build_group_figure(sweep: Sweep, group: Group, outc: Outcomes, fit: Optional[Dict],
                        effective: bool = False, theory: bool = False):
     """Single-column figure of one group; returns (fig, Drawn)."""
+    ncol = 1 if theory else 2
     fig, axes, lax = figstyle.panel_figure(1, 1, figstyle.SINGLE, 2.9,
-                                           figstyle.legend_height(4 + 2 * theory, 2))
+                                           figstyle.legend_height(4 + 2 * theory, ncol))
     ax = axes[0, 0]
     dr = draw(ax, group, outc.prob, group_title(sweep, group, outc), fit, legend=False,
               effective=effective, theory=theory)
     fig.colorbar(dr.mesh, ax=ax, label="success probability")
-    figstyle.legend_in(lax, dr.handles, ncol=2)
+    figstyle.legend_in(lax, dr.handles, ncol=ncol)
     return fig, dr
 
 
@@ -297,10 +298,9 @@ def build_all_figure(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[
     (fig, [Drawn per panel])."""
     ns, acts = _grid_layout([p[0] for p in panels])
     width = _panel_width(len(ns))
-    fig, axes, lax = figstyle.panel_figure(len(acts), len(ns), width,
-                                           width / len(ns) * 0.92,
-                                           figstyle.legend_height(4 + 2 * theory, 2 if theory
-                                                                  else 4))
+    ncol = (1 if len(ns) == 1 else 2) if theory else (2 if len(ns) == 1 else 4)
+    fig, axes, lax = figstyle.panel_figure(len(acts), len(ns), width, width / len(ns) * 0.92,
+                                           figstyle.legend_height(4 + 2 * theory, ncol))
     for ax in axes.ravel():
         ax.axis("off")
     drawn, mesh = [], None
@@ -325,7 +325,7 @@ def build_all_figure(sweep: Sweep, panels: List[Tuple[Group, Outcomes, Optional[
     fig.suptitle(title)
     if mesh is not None:
         fig.colorbar(mesh, ax=list(axes.ravel()), label="success probability", shrink=0.85)
-    figstyle.legend_in(lax, _merge_handles(drawn), ncol=2 if theory else 4)
+    figstyle.legend_in(lax, _merge_handles(drawn), ncol=ncol)
     return fig, drawn
 
 
