@@ -120,7 +120,7 @@ def to_dataset(sweep: Sweep):
     K, D, T = g0.done.shape
     L = len(g0.tol_ladder)
     G = (len(ns), len(acts), len(methods))
-    trial_vars = ("success", "diverged", "early_stopped") + NUMBER_VARIABLES
+    trial_vars = FLAG_VARIABLES + NUMBER_VARIABLES
     present = [nm for nm in trial_vars
                if nm == "success" or any(nm in g.trial_data for g in sweep.groups)]
     data = {nm: np.full(G + (K, D, T), np.nan) for nm in present}

@@ -105,11 +105,6 @@ def fit_not_drawn_reason(fit: Optional[Dict], var: str = "kd") -> Optional[str]:
     return None
 
 
-def drawable_midpoint(fit: Optional[Dict]) -> Optional[float]:
-    """The fitted 50% point when fit_not_drawn_reason allows drawing it, else None."""
-    return None if fit_not_drawn_reason(fit) is not None else float(fit["midpoint"])
-
-
 def _visible(kk: np.ndarray, ylim: Tuple[float, float]) -> bool:
     return bool(np.any((kk >= ylim[0]) & (kk <= ylim[1])))
 

@@ -227,8 +227,9 @@ def _answer(doc: Doc, sweep: Sweep, result: Dict, squared: Dict, bud: Dict) -> N
         doc.para("**Partial file**: the sweep was still running or was interrupted; every "
                  "estimate uses the finished trials only, and cells without any are hatched grey.")
     doc.heading("Answer")
-    doc.para(f"Where gradient descent starts to fit n random labels: the {result['parameter_count']}"
-             "/n at which half of the trials succeed (logistic fit in log kd/n, 95% profile-"
+    var = result["parameter_count"]
+    doc.para(f"Where gradient descent starts to fit n random labels: the {var}/n at which half "
+             f"of the trials succeed ({result['link']} fit in log {var}/n, 95% profile-"
              "likelihood interval), per group:")
     doc.bullets(summary.lines(result, squared, bud), css="answer")
     warn = budget.warnings({"groups": list(bud.values())})

@@ -61,7 +61,8 @@ if ! timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-back
     --user-data-dir="$tmp/profile" --window-size=1200,5000 \
     --screenshot="$tmp/shot.png" "file://$tmp/rep/report.html" >"$tmp/chromium.log" 2>&1 ||
     [ ! -s "$tmp/shot.png" ]; then
-    skip "chromium could not start or take a screenshot: $(grep -v dbus "$tmp/chromium.log" | tail -n 1)"
+    why=$(grep -v dbus "$tmp/chromium.log" | tail -n 1)
+    skip "chromium could not start or take a screenshot: $why"
 fi
 echo "screenshot of $tmp/rep/report.html by $("$browser" --version 2>/dev/null | head -n 1)"
 timeout 120 "$PY" tests/html_check.py "$tmp/shot.png" "$tmp/rep/report.md"
