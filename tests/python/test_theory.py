@@ -89,7 +89,7 @@ def test_khatri_rao_rank_bound_check(diag_file):
 
 def test_theory_subcommand_writes_pngs_summary_and_json(run_cli, diag_file, tmp_path):
     out_dir = tmp_path / "th"
-    rc, out, err = run_cli("theory", diag_file, "-o", out_dir, "--dpi", "100")
+    rc, out, err = run_cli("theory", diag_file, "-o", out_dir, "--dpi", "150")
     assert rc == 0, err
     names = set(os.listdir(out_dir))
     assert THEORY_PNGS <= names and {"theory.md", "theory.json"} <= names
