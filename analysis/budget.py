@@ -225,7 +225,7 @@ def short(g: Dict) -> str:
     v = g["verdict"]
     base = f"budget {g['max_iter']} {g['unit']}s"
     if v["settled"] is None:
-        return f"{base} (settling: {v['text']})"
+        return f"{base}, settling not judged (no bounded 50% point at 2/3 of it and at all of it)"
     if v["settled"]:
         return f"{base}, settled (moved {v['shift']:+.3g} over its last third)"
     return (f"{base}, NOT SETTLED: moved {v['shift']:+.3g} over its last third, more than its "
