@@ -1,7 +1,8 @@
 #!/bin/sh
 # run_tests.sh - runs every test suite and ends with the total line "N passed, N failed".
 # Suites: C unit tests (plain and AddressSanitizer/UBSan builds), the MPI sweep and crash-
-# safety suites, the Python analysis tests, and the SLURM suite. Expects `make all unit`.
+# safety suites, the Python analysis tests, report.html in headless Chromium, and the SLURM
+# suite. Expects `make all unit`.
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=1
 total_pass=0
@@ -20,6 +21,7 @@ add_counts() {
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
     printf '%-34s %4d passed, %d failed\n' "$1" "$p" "$f"
+    grep -E '^SKIP(PED)?:' "$log" | head -n 1 | sed 's/^/    /' # a skip is shown, not passed
     [ "$2" -eq 0 ] || { echo "---- output of $1 ----"; tail -n 40 "$log"; echo "----"; }
 }
 
@@ -44,6 +46,9 @@ run_suite "faults and hostile files (MPI)" sh tests/reliability_test.sh
 run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+fi
+if [ -f tests/html_report_test.sh ]; then
+    run_suite "report.html in Chromium" sh tests/html_report_test.sh
 fi
 if [ -f tests/slurm_test.sh ]; then
     run_suite "SLURM jobs" sh tests/slurm_test.sh
