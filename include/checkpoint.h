@@ -11,6 +11,7 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "design.h"
 #include "h5write.h"
 #include "outfile.h"
 #include "plan.h"
@@ -40,7 +41,7 @@ typedef struct ovs_checkpointer {
     ovs_provenance prov;
     int32_t *success_count, *trials_done; /* [groups][K][D] as of the last checkpoint */
     int64_t total_done;                   /* trials done as of the last checkpoint */
-    int complete;                         /* the last checkpoint held every planned trial */
+    int complete; /* the last checkpoint held every planned trial (adaptive: the design ended) */
     int n_written;                        /* checkpoints written, and their wall time */
     double seconds, max_seconds;
 } ovs_checkpointer;
@@ -52,12 +53,18 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
                         ovs_outfile *out);
 void ovs_checkpoint_free(ovs_checkpointer *ck);
 
-/* Collective. Count every rank's records (mine, sorted here), write the whole file in the
- * private checkpoint directory and rename it over the output. Returns OVS_OK, or an error on
+/* Collective. The global per-cell counts (success_count, trials_done, total_done) of every
+ * rank's records (mine, sorted here by item). */
+void ovs_checkpoint_count(ovs_checkpointer *ck, ovs_records *mine);
+
+/* Collective. Write the whole file (the counts of the last ovs_checkpoint_count, the records,
+ * and the adaptive design's rows and history when design is not NULL: every rank holds the same
+ * design) in the private checkpoint directory and rename it over the output. Returns OVS_OK, or an error on
  * every rank with its message printed by rank 0; the previous file is then untouched and the
  * new one removed. Refuses to start a write the file system has no room for ("full"); a write
  * that does not end within a generous limit (a rank stuck in a collective that another rank
  * left) ends the process with a message (watchdog). */
-int ovs_checkpoint_write(ovs_checkpointer *ck, ovs_records *mine);
+int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
+                         const ovs_design *design);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "design.h"
 #include "plan.h"
 #include "trial.h"
 
@@ -33,6 +34,7 @@ typedef struct ovs_h5_summary {
     const int32_t *trials_done;   /* [groups][K][D], global */
     int64_t total_done;
     int complete;
+    const ovs_design *design; /* adaptive: its rows and history (the same on every rank) */
 } ovs_h5_summary;
 
 /* Collective on comm. Create (truncate) the file at path and write the whole sweep: root

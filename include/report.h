@@ -14,9 +14,10 @@
 void ovs_report_plan(FILE *out, const ovs_plan *plan, int64_t todo, double todo_cost,
                      double rate, int ranks);
 
-/* One progress line: done/total trials, successes, elapsed, ETA from the cost model. */
+/* One progress line: done/total trials, successes, elapsed, ETA from the cost model, and the
+ * caller's extra text (or NULL). */
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
-                         double elapsed, double eta_seconds);
+                         double elapsed, double eta_seconds, const char *extra);
 
 /* Text heatmap of group g: a row per k (largest on top), a column per d; each cell is the
  * success probability in tenths ('0'..'9', '#' for 1, '.' for no trials); a '|' stands

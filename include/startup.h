@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "checkpoint.h"
+#include "design.h"
 #include "outfile.h"
 #include "plan.h"
 
@@ -22,10 +23,12 @@ typedef struct ovs_work {
 } ovs_work;
 
 /* Collective. On OVS_OK rank 0 holds the output (locked) in out, every rank its share of the
- * loaded records in mine (item % size == rank), rank 0 the queue in work. Otherwise the error
+ * loaded records in mine (item % size == rank), rank 0 the queue in work. With an adaptive
+ * design (NULL for a grid; every rank passes its own, new), every rank replays it over the
+ * loaded trials, and the queue is the current round's undone trainings. Otherwise the error
  * (printed by rank 0) on every rank, nothing touched. */
 int ovs_startup(MPI_Comm comm, const ovs_plan *plan, ovs_outfile *out, ovs_records *mine,
-                ovs_work *work);
+                ovs_work *work, ovs_design *design);
 void ovs_work_free(ovs_work *work);
 
 /* Collective. --dry-run: rank 0 checks the output path as a run would (and, with --resume,

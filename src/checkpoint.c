@@ -124,8 +124,7 @@ static int cmp_item(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The global per-cell counts from every rank's records. */
-static void count(ovs_checkpointer *ck, ovs_records *mine)
+void ovs_checkpoint_count(ovs_checkpointer *ck, ovs_records *mine)
 {
     const ovs_plan *p = ck->plan;
     const size_t cells = (size_t)p->n_groups * (size_t)p->K * (size_t)p->D;
@@ -147,7 +146,6 @@ static void count(ovs_checkpointer *ck, ovs_records *mine)
     ck->total_done = 0;
     for (size_t c = 0; c < cells; c++)
         ck->total_done += ck->trials_done[c];
-    ck->complete = ck->total_done == p->n_planned;
 }
 
 /* Rank 0's clock for this checkpoint (and the finish time once complete), on every rank. */
@@ -264,15 +262,17 @@ static int verify(const ovs_checkpointer *ck, char *err, size_t errlen)
     return rc;
 }
 
-int ovs_checkpoint_write(ovs_checkpointer *ck, ovs_records *mine)
+int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
+                         const ovs_design *design)
 {
     const ovs_plan *p = ck->plan;
-    count(ck, mine);
+    ck->complete = design ? ovs_design_finished(design) : ck->total_done == p->n_planned;
     stamp(ck);
     char err[OVS_ERR_MAX] = "";
     int rc = ck->rank == 0 ? room_for(ck, err, sizeof err) : OVS_OK;
     OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
-    const ovs_h5_summary sum = {ck->success_count, ck->trials_done, ck->total_done, ck->complete};
+    const ovs_h5_summary sum = {ck->success_count, ck->trials_done, ck->total_done, ck->complete,
+                                design};
     double t0 = MPI_Wtime();
     if (rc == OVS_OK) {
         const double limit = 20.0 * ck->max_seconds;

@@ -113,6 +113,13 @@ static int stored_text(hid_t f, const ovs_setting *s, ovs_strbuf *out)
             ovs_strbuf_printf(out, "%d", (int)v);
         return 1;
     }
+    case OVS_SET_COUNT: {
+        int64_t v;
+        if (!ovs_h5_attr_read(f, s->attr, H5T_NATIVE_INT64, &v, 1))
+            return 0;
+        ovs_strbuf_printf(out, "%lld", (long long)v);
+        return 1;
+    }
     case OVS_SET_SEED: {
         uint64_t v;
         if (!ovs_h5_attr_read(f, s->attr, H5T_NATIVE_UINT64, &v, 1))
@@ -201,6 +208,9 @@ static int check_setting(hid_t f, const ovs_plan *p, const ovs_setting *s, const
     const char *h = ovs_strbuf_str(&have), *w = ovs_strbuf_str(&want);
     if (rc == OVS_OK && (!h || !w))
         rc = set_err(err, errlen, "out of memory");
+    else if (rc == OVS_OK && s->retired && strcmp(h, s->retired) == 0)
+        rc = set_err(err, errlen, "%s: --%s differs (file %s, command %s): %s", path, s->flag,
+                     h, w, s->retired_why);
     else if (rc == OVS_OK && !names_ok(s, h))
         rc = set_err(err, errlen, "%s: attribute '%s' holds '%s', which names no %s (damaged?)",
                      path, s->attr, h, s->names->what);

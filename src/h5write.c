@@ -2,6 +2,8 @@
 #include "h5write.h"
 
 #include "h5attr.h"
+#include "h5design.h"
+#include "h5writer.h"
 #include "h5schema.h"
 #include "method.h"
 #include "settings_text.h"
@@ -15,66 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The state of one write: the first failure on this rank is kept (its message names the
- * call); every step ends with agree(), after which all ranks know whether any failed. */
-typedef struct writer {
-    MPI_Comm comm;
-    int rank;
-    hid_t file, dxpl;
-    const ovs_plan *plan;
-    int failed;  /* this rank failed */
-    int stopped; /* every rank knows that some rank failed: no more collective calls */
-    int status; /* OVS_EIO or OVS_ENOMEM once failed */
-    char *err;
-    size_t errlen;
-} writer;
-
-static void failed_at(writer *w, int status, const char *what, const char *file, int line)
-{
-    if (w->failed)
-        return;
-    w->failed = 1;
-    w->status = status;
-    snprintf(w->err, w->errlen, "HDF5 call failed: %s (%s:%d)", what, file, line);
-}
-
-/* A call that stays on this rank (dataspaces, property lists): run it unless this rank has
- * already failed, and record its failure. */
-#define H5(w, expr)                                                                        \
-    do {                                                                                   \
-        if (!(w)->failed && (expr) < 0)                                                    \
-            failed_at((w), OVS_EIO, #expr, __FILE__, __LINE__);                            \
-    } while (0)
-
-/* A call every rank makes together (creating, writing, closing objects: collective in
- * parallel HDF5): the ranks first agree that none has failed, so that no rank enters a
- * collective another rank has left; after a failure anywhere none makes it. */
-#define H5C(w, expr)                                                                       \
-    do {                                                                                   \
-        if (agree(w) && (expr) < 0)                                                        \
-            failed_at((w), OVS_EIO, #expr, __FILE__, __LINE__);                            \
-    } while (0)
-
-#define NO_MEMORY(w) failed_at((w), OVS_ENOMEM, "out of memory", __FILE__, __LINE__)
-
-/* Whether every rank is still fine. Collective until some rank has failed; then every rank
- * knows, and it returns 0 at once everywhere. */
-static int agree(writer *w)
-{
-    if (w->stopped)
-        return 0;
-    int bad = w->failed, any = 1;
-    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, w->comm) != MPI_SUCCESS)
-        any = 1;
-    if (any && !w->failed) {
-        w->failed = 1;
-        w->status = OVS_EIO;
-        snprintf(w->err, w->errlen, "writing the file failed on another rank");
-    }
-    w->stopped = any;
-    return !any;
-}
 
 const char *ovs_h5_library_version(void)
 {
@@ -108,7 +50,7 @@ double ovs_h5_estimate_bytes(const ovs_plan *p)
 /* ---- root attributes ---- */
 
 /* A setting as the attribute of its row: a typed value the reader compares as text. */
-static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_config *c)
+static void write_setting(ovs_writer *w, hid_t loc, const ovs_setting *s, const ovs_config *c)
 {
     const void *f = (const char *)c + s->field;
     const int applies = !s->applies || s->applies(c);
@@ -122,7 +64,7 @@ static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_
         ovs_strbuf b = OVS_STRBUF_INIT;
         ovs_setting_format(s, c, &b);
         if (!ovs_strbuf_str(&b))
-            NO_MEMORY(w);
+            OVS_WRITER_NO_MEMORY(w);
         else
             H5C(w, ovs_h5_attr_write_str(loc, s->attr, ovs_strbuf_str(&b)));
         ovs_strbuf_free(&b);
@@ -140,29 +82,33 @@ static void write_setting(writer *w, hid_t loc, const ovs_setting *s, const ovs_
         break;
     }
     case OVS_SET_BAND: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
-    case OVS_SET_COUNT:
+    case OVS_SET_COUNT: {
+        const int64_t v = *(const long *)f;
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT64, &v, 0));
+        break;
+    }
     case OVS_SET_ETA:
     case OVS_SET_ACTION: break; /* not root attributes */
     }
 }
 
-static void write_str(writer *w, const char *name, const char *value)
+static void write_str(ovs_writer *w, const char *name, const char *value)
 {
     H5C(w, ovs_h5_attr_write_str(w->file, name, value));
 }
 
-static void write_i32(writer *w, const char *name, int32_t v)
+static void write_i32(ovs_writer *w, const char *name, int32_t v)
 {
     H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT32, &v, 0));
 }
 
-static void write_i64(writer *w, const char *name, int64_t v)
+static void write_i64(ovs_writer *w, const char *name, int64_t v)
 {
     H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT64, &v, 0));
 }
 
 /* Format, configuration (the settings rows, and their JSON), provenance and progress. */
-static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5_summary *s)
+static void write_root_attrs(ovs_writer *w, const ovs_provenance *prov, const ovs_h5_summary *s)
 {
     const ovs_plan *p = w->plan;
     const ovs_config *c = p->cfg;
@@ -177,7 +123,7 @@ static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5
     for (int g = 0; g < p->n_groups; g++)
         ovs_strbuf_printf(&groups, "%s%s", g ? "," : "", p->groups[g].name);
     if (!ovs_strbuf_str(&json) || !ovs_strbuf_str(&groups))
-        NO_MEMORY(w);
+        OVS_WRITER_NO_MEMORY(w);
     else {
         write_str(w, "config", ovs_strbuf_str(&json));
         write_str(w, "groups", ovs_strbuf_str(&groups));
@@ -201,131 +147,12 @@ static void write_root_attrs(writer *w, const ovs_provenance *prov, const ovs_h5
     write_str(w, "openblas_config", prov->openblas_config);
     write_i32(w, "complete", s->complete);
     write_i64(w, "trials_done", s->total_done);
-    write_i64(w, "trials_total", p->n_planned);
+    write_i64(w, "trials_total", s->design ? ovs_design_proposed(s->design) : p->n_planned);
 }
 
 /* ---- datasets ---- */
 
-/* Chunk dimensions of a checksummed dataset: whole rows of the first dimension, cut down
- * (largest dimension first) until a chunk holds at most 1 MiB. */
-static void chunk_dims(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
-{
-    for (int i = 0; i < rank; i++)
-        chunk[i] = dims[i] > 0 ? dims[i] : 1;
-    chunk[0] = 1;
-    for (;;) {
-        double bytes = (double)elem;
-        int big = 0;
-        for (int i = 0; i < rank; i++) {
-            bytes *= (double)chunk[i];
-            big = chunk[i] > chunk[big] ? i : big;
-        }
-        if (bytes <= (double)(1u << 20) || chunk[big] == 1)
-            break;
-        chunk[big] = (chunk[big] + 1) / 2;
-    }
-    double row = (double)elem;
-    for (int i = 1; i < rank; i++)
-        row *= (double)chunk[i];
-    const double rows = floor((double)(1u << 20) / row);
-    chunk[0] = rows >= (double)dims[0] ? (dims[0] > 0 ? dims[0] : 1) : rows >= 1 ? (hsize_t)rows : 1;
-}
-
-/* A dataset allocated at creation (so that every rank's writes land in place), every value of
- * which the writer writes itself: HDF5 never writes fill values (fill, if given, is recorded
- * as the dataset's fill value property, for readers). With checksum, it is chunked with
- * HDF5's Fletcher32 filter, so that a damaged value is detected when read. -1 on failure. */
-static hid_t create_dataset(writer *w, hid_t loc, const char *name, hid_t type, int rank,
-                            const hsize_t *dims, const void *fill, int checksum)
-{
-    hid_t d = -1, space = -1, dcpl = -1;
-    H5(w, space = H5Screate_simple(rank, dims, NULL));
-    H5(w, dcpl = H5Pcreate(H5P_DATASET_CREATE));
-    H5(w, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
-    if (checksum) {
-        hsize_t chunk[4];
-        chunk_dims(rank, dims, H5Tget_size(type), chunk);
-        H5(w, H5Pset_chunk(dcpl, rank, chunk));
-        H5(w, H5Pset_fletcher32(dcpl));
-    }
-    if (fill)
-        H5(w, H5Pset_fill_value(dcpl, type, fill));
-    H5(w, H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
-    H5C(w, d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
-    if (dcpl >= 0)
-        H5(w, H5Pclose(dcpl));
-    if (space >= 0)
-        H5(w, H5Sclose(space));
-    return w->failed ? -1 : d;
-}
-
-/* Collective write in which only rank 0 contributes (the whole dataset). */
-static void write_by_root(writer *w, hid_t dset, hid_t type, const void *buf)
-{
-    hid_t fspace = -1, mspace = -1;
-    H5(w, fspace = H5Dget_space(dset));
-    H5(w, mspace = H5Scopy(fspace));
-    if (w->rank != 0) {
-        H5(w, H5Sselect_none(fspace));
-        H5(w, H5Sselect_none(mspace));
-    }
-    H5C(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
-    if (mspace >= 0)
-        H5(w, H5Sclose(mspace));
-    if (fspace >= 0)
-        H5(w, H5Sclose(fspace));
-}
-
-/* Collective write of m elements at the given coordinates (m may be 0 on some ranks). */
-static void write_points(writer *w, hid_t dset, hid_t type, const void *buf,
-                         const hsize_t *coords, size_t m)
-{
-    hid_t fspace = -1, mspace = -1;
-    hsize_t mdim = m > 0 ? m : 1;
-    H5(w, fspace = H5Dget_space(dset));
-    H5(w, mspace = H5Screate_simple(1, &mdim, NULL));
-    if (m > 0) {
-        H5(w, H5Sselect_elements(fspace, H5S_SELECT_SET, m, coords));
-    } else {
-        H5(w, H5Sselect_none(fspace));
-        H5(w, H5Sselect_none(mspace));
-    }
-    H5C(w, H5Dwrite(dset, type, mspace, fspace, w->dxpl, buf));
-    if (mspace >= 0)
-        H5(w, H5Sclose(mspace));
-    if (fspace >= 0)
-        H5(w, H5Sclose(fspace));
-}
-
-typedef struct scales {
-    hid_t k, d, trial, ladder;
-} scales;
-
-static hid_t make_scale(writer *w, hid_t g, const char *name, hid_t type, hsize_t n,
-                        const void *buf)
-{
-    hid_t s = create_dataset(w, g, name, type, 1, &n, NULL, 0);
-    if (s >= 0) {
-        write_by_root(w, s, type, buf);
-        H5C(w, H5DSset_scale(s, name));
-    }
-    return s;
-}
-
-static void attach(writer *w, hid_t dset, const scales *sc, int rank)
-{
-    const hid_t order[] = {sc->k, sc->d, sc->trial, sc->ladder};
-    for (int i = 0; i < rank; i++)
-        H5C(w, H5DSattach_scale(dset, order[i], (unsigned)i));
-}
-
-static void close_dataset(writer *w, hid_t d)
-{
-    if (d >= 0)
-        H5C(w, H5Dclose(d));
-}
-
-static void group_attrs(writer *w, hid_t loc, const ovs_group *gr)
+static void group_attrs(ovs_writer *w, hid_t loc, const ovs_group *gr)
 {
     const ovs_plan *p = w->plan;
     const int32_t n = gr->n, max_iter = p->cfg->max_iter;
@@ -340,25 +167,25 @@ static void group_attrs(writer *w, hid_t loc, const ovs_group *gr)
 }
 
 /* One [K][D] dataset written by rank 0; the first carries the group attributes. */
-static void write_cell_dataset(writer *w, hid_t grp, const ovs_cell_field *f, const void *buf,
-                               const scales *sc, const ovs_group *gr, int with_attrs)
+static void write_cell_dataset(ovs_writer *w, hid_t grp, const ovs_cell_field *f, const void *buf,
+                               const ovs_scales *sc, const ovs_group *gr, int with_attrs)
 {
     const ovs_plan *p = w->plan;
     hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
-    hid_t ds = create_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL, 1);
+    hid_t ds = ovs_writer_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL, 1);
     if (ds >= 0) {
-        write_by_root(w, ds, ovs_h5_type(f->type), buf);
-        attach(w, ds, sc, 2);
+        ovs_writer_by_root(w, ds, ovs_h5_type(f->type), buf);
+        ovs_writer_attach(w, ds, sc, 2, OVS_SCALE_K);
         if (with_attrs)
             group_attrs(w, ds, gr);
     }
-    close_dataset(w, ds);
+    ovs_writer_close(w, ds);
 }
 
 /* Cell summaries [K][D] of group g: success probability (NaN where no trial is done), the
  * two counts and the planned mask; only rank 0 contributes data. */
-static void write_summaries(writer *w, hid_t grp, int g, const ovs_h5_summary *s,
-                            const scales *sc)
+static void write_summaries(ovs_writer *w, hid_t grp, int g, const ovs_h5_summary *s,
+                            const ovs_scales *sc)
 {
     const ovs_plan *p = w->plan;
     const size_t kd = (size_t)p->K * (size_t)p->D;
@@ -366,16 +193,17 @@ static void write_summaries(writer *w, hid_t grp, int g, const ovs_h5_summary *s
     double *prob = malloc(sizeof(double) * kd);
     int8_t *planned = malloc(kd);
     if (!prob || !planned)
-        NO_MEMORY(w);
+        OVS_WRITER_NO_MEMORY(w);
     for (size_t i = 0; !w->failed && i < kd; i++) {
         prob[i] = done[i] > 0 ? (double)cnt[i] / done[i] : NAN;
-        planned[i] = (int8_t)ovs_plan_cell_planned(p, g, (int)(i / (size_t)p->D),
-                                                   (int)(i % (size_t)p->D));
+        const int ki = (int)(i / (size_t)p->D), di = (int)(i % (size_t)p->D);
+        planned[i] = (int8_t)(ovs_plan_cell_planned(p, g, ki, di) &&
+                              (!s->design || ovs_design_cell_visited(s->design, g, ki, di)));
     }
     const ovs_cell_field *fields;
     const int nf = ovs_schema_cell_fields(&fields);
     const void *bufs[] = {prob, cnt, done, planned};
-    for (int i = 0; i < nf && agree(w); i++)
+    for (int i = 0; i < nf && ovs_writer_agree(w); i++)
         write_cell_dataset(w, grp, &fields[i], bufs[i], sc, &p->groups[g], i == 0);
     free(prob);
     free(planned);
@@ -405,7 +233,7 @@ static void value_of(const trial_set *ts, const ovs_record *r, int j, unsigned c
  * (bounded memory); the other ranks join each collective write with nothing selected.
  * Writing every value ourselves, instead of HDF5's fill at creation, keeps an I/O error on
  * one rank from leaving another waiting in HDF5's barrier after its fill (HDF5 1.10). */
-static void write_root_part(writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+static void write_root_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
                             size_t m)
 {
     const ovs_plan *p = w->plan;
@@ -414,7 +242,7 @@ static void write_root_part(writer *w, hid_t ds, const trial_set *ts, const ovs_
     const hid_t type = ovs_h5_type(ts->type);
     unsigned char *buf = w->rank == 0 ? malloc(per_block * row * size) : NULL;
     if (w->rank == 0 && !buf)
-        NO_MEMORY(w);
+        OVS_WRITER_NO_MEMORY(w);
     size_t r = 0; /* next record of rank 0 */
     for (size_t k0 = 0; k0 < rows; k0 += per_block) {
         const size_t k1 = k0 + per_block < rows ? k0 + per_block : rows;
@@ -451,7 +279,7 @@ static void write_root_part(writer *w, hid_t ds, const trial_set *ts, const ovs_
 }
 
 /* The other ranks write their records' values at their coordinates (rank 0: nothing). */
-static void write_rank_part(writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+static void write_rank_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
                             size_t m)
 {
     const ovs_plan *p = w->plan;
@@ -460,7 +288,7 @@ static void write_rank_part(writer *w, hid_t ds, const trial_set *ts, const ovs_
     hsize_t *coords = malloc(sizeof(hsize_t) * (size_t)dims * (n + 1));
     unsigned char *buf = malloc(size * (n + 1));
     if (!coords || !buf)
-        NO_MEMORY(w);
+        OVS_WRITER_NO_MEMORY(w);
     for (size_t i = 0; !w->failed && i < n; i++) {
         const ovs_record *r = &recs[i / (size_t)ts->per];
         const int j = (int)(i % (size_t)ts->per);
@@ -470,25 +298,25 @@ static void write_rank_part(writer *w, hid_t ds, const trial_set *ts, const ovs_
         memcpy(coords + i * (size_t)dims, c, sizeof(hsize_t) * (size_t)dims);
         value_of(ts, r, j, buf + i * size);
     }
-    write_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : n);
+    ovs_writer_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : n);
     free(coords);
     free(buf);
 }
 
-static void write_trial_set(writer *w, hid_t grp, const trial_set *ts, const ovs_record *recs,
-                            size_t m, const scales *sc)
+static void write_trial_set(ovs_writer *w, hid_t grp, const trial_set *ts, const ovs_record *recs,
+                            size_t m, const ovs_scales *sc)
 {
     const ovs_plan *p = w->plan;
     hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)ts->per};
     const int rank = ts->per > 1 ? 4 : 3;
-    hid_t ds = create_dataset(w, grp, ts->name, ovs_h5_type(ts->type), rank, dims, ts->fill, 1);
-    if (agree(w))
+    hid_t ds = ovs_writer_dataset(w, grp, ts->name, ovs_h5_type(ts->type), rank, dims, ts->fill, 1);
+    if (ovs_writer_agree(w))
         write_root_part(w, ds, ts, recs, m);
-    if (agree(w))
+    if (ovs_writer_agree(w))
         write_rank_part(w, ds, ts, recs, m);
-    if (agree(w))
-        attach(w, ds, sc, rank);
-    close_dataset(w, ds);
+    if (ovs_writer_agree(w))
+        ovs_writer_attach(w, ds, sc, rank, OVS_SCALE_K);
+    ovs_writer_close(w, ds);
 }
 
 static trial_set field_set(const ovs_field *f)
@@ -504,62 +332,64 @@ static trial_set field_set(const ovs_field *f)
 }
 
 /* Per-trial datasets of a group: done, the schema's fields, the ladder. */
-static void write_trials(writer *w, hid_t grp, const ovs_record *recs, size_t m,
-                         const scales *sc)
+static void write_trials(ovs_writer *w, hid_t grp, const ovs_record *recs, size_t m,
+                         const ovs_scales *sc)
 {
     const ovs_plan *p = w->plan;
     trial_set done = {.name = OVS_DONE_NAME, .type = OVS_ELEM_I8, .per = 1};
     trial_set ladder = {.name = OVS_LADDER_NAME, .type = OVS_ELEM_I32, .per = p->n_ladder};
     const int32_t minus1 = -1;
     memcpy(ladder.fill, &minus1, sizeof minus1);
-    if (agree(w))
+    if (ovs_writer_agree(w))
         write_trial_set(w, grp, &done, recs, m, sc);
     const ovs_field *fields;
     const int nf = ovs_schema_trial_fields(&fields);
     for (int f = 0; f < nf; f++) {
         const trial_set ts = field_set(&fields[f]);
-        if ((!fields[f].diagnostics || p->cfg->diagnostics) && agree(w))
+        if ((!fields[f].diagnostics || p->cfg->diagnostics) && ovs_writer_agree(w))
             write_trial_set(w, grp, &ts, recs, m, sc);
     }
-    if (agree(w))
+    if (ovs_writer_agree(w))
         write_trial_set(w, grp, &ladder, recs, m, sc);
 }
 
-static void write_group(writer *w, int g, const ovs_h5_summary *s, const ovs_record *recs,
+static void write_group(ovs_writer *w, int g, const ovs_h5_summary *s, const ovs_record *recs,
                         size_t m)
 {
     const ovs_plan *p = w->plan;
     const ovs_config *c = p->cfg;
-    scales sc = {-1, -1, -1, -1};
+    ovs_scales sc = {-1, -1, -1, -1};
     hid_t grp = -1;
     int32_t *trial_ids = malloc(sizeof(int32_t) * (size_t)p->T);
     if (!trial_ids)
-        NO_MEMORY(w);
+        OVS_WRITER_NO_MEMORY(w);
     for (int t = 0; !w->failed && t < p->T; t++)
         trial_ids[t] = t;
     H5C(w, grp = H5Gcreate2(w->file, p->groups[g].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    if (agree(w)) {
+    if (ovs_writer_agree(w)) {
         group_attrs(w, grp, &p->groups[g]);
-        sc.k = make_scale(w, grp, "k", H5T_NATIVE_INT, (hsize_t)p->K, c->k_values);
-        sc.d = make_scale(w, grp, "d", H5T_NATIVE_INT, (hsize_t)p->D, c->d_values);
-        sc.trial = make_scale(w, grp, "trial", H5T_NATIVE_INT32, (hsize_t)p->T, trial_ids);
-        sc.ladder = make_scale(w, grp, "tol_ladder", H5T_NATIVE_DOUBLE, (hsize_t)p->n_ladder,
+        sc.k = ovs_writer_scale(w, grp, "k", H5T_NATIVE_INT, (hsize_t)p->K, c->k_values);
+        sc.d = ovs_writer_scale(w, grp, "d", H5T_NATIVE_INT, (hsize_t)p->D, c->d_values);
+        sc.trial = ovs_writer_scale(w, grp, "trial", H5T_NATIVE_INT32, (hsize_t)p->T, trial_ids);
+        sc.ladder = ovs_writer_scale(w, grp, "tol_ladder", H5T_NATIVE_DOUBLE, (hsize_t)p->n_ladder,
                                p->ladder);
     }
-    if (agree(w))
+    if (ovs_writer_agree(w))
         write_summaries(w, grp, g, s, &sc);
-    if (agree(w))
+    if (ovs_writer_agree(w))
         write_trials(w, grp, recs, m, &sc);
+    if (s->design && ovs_writer_agree(w))
+        ovs_h5_write_design(w, grp, g, s->design, &sc);
     const hid_t ids[] = {sc.k, sc.d, sc.trial, sc.ladder};
     for (int i = 0; i < 4; i++)
-        close_dataset(w, ids[i]);
+        ovs_writer_close(w, ids[i]);
     if (grp >= 0)
         H5C(w, H5Gclose(grp));
     free(trial_ids);
 }
 
 /* Open path for collective writing (truncating it). */
-static void create_file(writer *w, const char *path)
+static void create_file(ovs_writer *w, const char *path)
 {
     hid_t fapl = -1;
     H5(w, fapl = H5Pcreate(H5P_FILE_ACCESS));
@@ -570,7 +400,7 @@ static void create_file(writer *w, const char *path)
     H5(w, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
     H5(w, w->dxpl = H5Pcreate(H5P_DATASET_XFER));
     H5(w, H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE));
-    if (agree(w)) {
+    if (ovs_writer_agree(w)) {
         H5E_BEGIN_TRY { w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
         H5E_END_TRY;
         if (w->file < 0) {
@@ -587,14 +417,14 @@ int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
                  const ovs_provenance *prov, const ovs_h5_summary *s, const ovs_record *recs,
                  int64_t nrecs, char *err, size_t errlen)
 {
-    writer w = {.comm = comm, .file = -1, .dxpl = -1, .plan = p, .err = err, .errlen = errlen};
+    ovs_writer w = {.comm = comm, .file = -1, .dxpl = -1, .plan = p, .err = err, .errlen = errlen};
     err[0] = '\0';
     MPI_Comm_rank(comm, &w.rank);
     create_file(&w, path);
     write_root_attrs(&w, prov, s);
     const int64_t per_group = (int64_t)p->K * p->D * p->T;
     int64_t lo = 0;
-    for (int g = 0; g < p->n_groups && agree(&w); g++) {
+    for (int g = 0; g < p->n_groups && ovs_writer_agree(&w); g++) {
         int64_t hi = lo;
         while (hi < nrecs && recs[hi].item < (g + 1) * per_group)
             hi++;
@@ -603,13 +433,13 @@ int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
     }
     /* Closing flushes the metadata: the last chance for a full disk to show. After a failure
      * the file stays open (the caller then leaves without MPI_Finalize: checkpoint.h). */
-    if (agree(&w) && H5Fclose(w.file) < 0) {
+    if (ovs_writer_agree(&w) && H5Fclose(w.file) < 0) {
         w.failed = 1;
         w.status = OVS_EIO;
         snprintf(err, errlen, "%s: closing the file failed", path);
     }
     if (w.dxpl >= 0)
         H5Pclose(w.dxpl);
-    agree(&w);
+    ovs_writer_agree(&w);
     return w.failed ? w.status : OVS_OK;
 }

@@ -10,6 +10,8 @@
 
 int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n)
 {
+    if (n == 0) /* p may be NULL then, and memcpy's arguments must not be */
+        return 0;
     if (b->len + n > b->cap) {
         size_t cap = 2 * (b->len + n) + 256;
         unsigned char *d = realloc(b->data, cap);

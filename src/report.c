@@ -50,14 +50,14 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
 }
 
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
-                         double elapsed, double eta_seconds)
+                         double elapsed, double eta_seconds, const char *extra)
 {
     char e[32], r[32];
     ovs_report_hms(elapsed, e, sizeof e);
     ovs_report_hms(eta_seconds, r, sizeof r);
-    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s\n",
+    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s%s\n",
             (long long)done, (long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-            (long long)successes, e, r);
+            (long long)successes, e, r, extra ? extra : "");
     fflush(out);
 }
 

@@ -175,8 +175,32 @@ static void share(MPI_Comm comm, int rank, int size, ovs_record **loaded, int64_
             OVS_DIE("out of memory for the loaded trials");
 }
 
+/* Every rank: replay the adaptive design over the loaded trials; the current round's undone
+ * trainings are the queue (rank 0 keeps it, longest first). */
+static void replay(const ovs_plan *p, ovs_design *design, const ovs_record *loaded,
+                   int64_t nloaded, int rank, ovs_work *w)
+{
+    uint8_t *done = calloc((size_t)p->n_items, 1), *success = calloc((size_t)p->n_items, 1);
+    w->queue = malloc(sizeof(int64_t) * (size_t)(p->n_items + 1));
+    if (!done || !success || !w->queue)
+        OVS_DIE("out of memory replaying the adaptive design");
+    for (int64_t i = 0; i < nloaded; i++) {
+        done[loaded[i].item] = 1;
+        success[loaded[i].item] = (uint8_t)loaded[i].success;
+    }
+    w->qlen = ovs_design_replay(design, done, success, w->queue);
+    if (w->qlen < 0)
+        OVS_DIE("the file's trials do not replay the adaptive design");
+    if (ovs_plan_sort_by_cost(p, w->queue, w->qlen) != OVS_OK)
+        OVS_DIE("out of memory");
+    for (int64_t i = 0; rank == 0 && i < w->qlen; i++)
+        w->cost_left += ovs_plan_cost(p, w->queue[i]);
+    free(done);
+    free(success);
+}
+
 int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records *mine,
-                ovs_work *w)
+                ovs_work *w, ovs_design *design)
 {
     int rank, size;
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
@@ -196,8 +220,11 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     w->done = nloaded;
     for (int64_t i = 0; i < nloaded; i++)
         w->successes += loaded[i].success;
+    if (design)
+        replay(p, design, loaded, nloaded, rank, w);
     if (rank == 0) {
-        build_queue(p, loaded, nloaded, w);
+        if (!design)
+            build_queue(p, loaded, nloaded, w);
         if (!p->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
                     p->cfg->output, (long long)nloaded, (long long)p->n_planned);

@@ -10,6 +10,7 @@
 #include "sweep.h"
 
 #include "checkpoint.h"
+#include "design.h"
 #include "fatal.h"
 #include "outfile.h"
 #include "plan.h"
@@ -67,6 +68,7 @@ typedef struct sweep {
     /* rank 0: the queue (work.queue from qpos on) and the dispatch state */
     ovs_work work;
     int64_t qpos;
+    ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
     double cost_left, cost_done;
     int draining, parked, want_stop;
@@ -85,12 +87,33 @@ static void add_record(sweep *s, const ovs_record *r)
         OVS_DIE("out of memory for %lld result records", (long long)(2 * s->mine.cap));
 }
 
-/* Collective: write the file; the counts of the last checkpoint are known on every rank. */
+/* Collective: count and write the file; the counts are then known on every rank. */
 static int checkpoint(sweep *s)
 {
-    int rc = ovs_checkpoint_write(&s->ck, &s->mine);
+    ovs_checkpoint_count(&s->ck, &s->mine);
     s->done_total = s->ck.total_done;
-    return rc;
+    return ovs_checkpoint_write(&s->ck, &s->mine, s->design);
+}
+
+/* Every rank: the trials planned so far (adaptive: proposed so far). */
+static int64_t planned_so_far(const sweep *s)
+{
+    return s->design ? ovs_design_proposed(s->design) : s->plan.n_planned;
+}
+
+/* Collective, at the end of an adaptive round (every proposal done and counted): close it on
+ * every rank and propose the next one; rank 0 queues it, longest first. */
+static void next_round(sweep *s)
+{
+    if (ovs_design_close_round(s->design, s->ck.success_count, s->ck.trials_done) != OVS_OK)
+        OVS_DIE("the adaptive design's round %d does not match the counts",
+                ovs_design_round(s->design));
+    s->work.qlen = ovs_design_propose(s->design, s->work.queue, s->plan.n_items);
+    s->qpos = 0;
+    ovs_plan_sort_by_cost(&s->plan, s->work.queue, s->work.qlen);
+    s->cost_left = 0;
+    for (int64_t i = 0; i < s->work.qlen; i++)
+        s->cost_left += ovs_plan_cost(&s->plan, s->work.queue[i]);
 }
 
 /* ---- one trial ---- */
@@ -143,7 +166,16 @@ static void progress(sweep *s, int force)
     s->t_last_progress = t;
     double el = t - s->t_start;
     double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
-    ovs_report_progress(stderr, s->done_total, s->plan.n_planned, s->success_total, el, eta);
+    char extra[64] = "";
+    if (s->design) { /* the ETA is the round's; how many rows are left says the rest */
+        int active = 0;
+        for (int g = 0; g < s->plan.n_groups; g++)
+            active += ovs_design_rows_active(s->design, g);
+        snprintf(extra, sizeof extra, ", round %d, %d of %d rows active",
+                 ovs_design_round(s->design) + 1, active, s->plan.n_groups * s->plan.D);
+    }
+    ovs_report_progress(stderr, s->done_total, planned_so_far(s), s->success_total, el, eta,
+                        extra);
 }
 
 static void account(sweep *s, int64_t done, int64_t succ, double cost)
@@ -196,23 +228,28 @@ static void serve_requests(sweep *s)
     progress(s, 0);
 }
 
-/* Collective after SYNC: write, then agree on continue (0), finished (1) or stopped (2). */
+/* Collective after SYNC: count; at the end of an adaptive round, the next one; write; then
+ * agree on continue (0), finished (1) or stopped (2). */
 static int sync_point(sweep *s, int *status)
 {
-    int rc = checkpoint(s);
-    int local[3] = {rc != OVS_OK, stop_signal != 0 || s->want_stop, 0}, global[3];
-    if (s->rank == 0)
-        local[2] = s->qpos == s->work.qlen;
-    OVS_MPI_CHECK(MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, s->comm));
-    if (global[0]) {
+    int local[2] = {stop_signal != 0 || s->want_stop, s->rank == 0 && s->qpos == s->work.qlen};
+    int global[2];
+    OVS_MPI_CHECK(MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, s->comm));
+    ovs_checkpoint_count(&s->ck, &s->mine);
+    s->done_total = s->ck.total_done;
+    if (s->design && global[1] && !global[0]) /* a stopped round is closed on resume */
+        next_round(s);
+    if (ovs_checkpoint_write(&s->ck, &s->mine, s->design) != OVS_OK) {
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
-    if (s->done_total == s->plan.n_planned) {
+    if (s->ck.complete) {
         *status = OVS_EXIT_OK;
         return 1;
     }
-    if (global[1]) {
+    int stop = stop_signal != 0 || s->want_stop;
+    OVS_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, s->comm));
+    if (stop) {
         *status = OVS_EXIT_INTERRUPTED;
         return 1;
     }
@@ -296,14 +333,14 @@ static void final_report(const sweep *s, int status)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
         printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
-               (long long)s->done_total, (long long)s->plan.n_planned, s->cfg->output);
+               (long long)s->done_total, (long long)planned_so_far(s), s->cfg->output);
     fflush(stdout);
 }
 
 /* Train and checkpoint until done, interrupted or failed: the exit status. */
 static int run(sweep *s, int *unclean)
 {
-    if (ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work) != OVS_OK)
+    if (ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design) != OVS_OK)
         return OVS_EXIT_USAGE;
     s->done_total = s->work.done;
     s->success_total = s->work.successes;
@@ -344,12 +381,15 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
     } else {
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
         s.diag = ovs_diag_cache_new();
+        if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
+            OVS_DIE("out of memory for the adaptive design");
         if (!s.chunk_cost || !s.diag)
             OVS_DIE("out of memory");
         status = run(&s, unclean);
     }
     ovs_records_free(&s.mine);
     ovs_diag_cache_free(s.diag);
+    ovs_design_free(s.design);
     ovs_work_free(&s.work);
     free(s.chunk_cost);
     ovs_plan_free(&s.plan);

@@ -20,16 +20,25 @@ add_counts() {
     if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # a crash counts as a failure
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
-    printf '%-34s %4d passed, %d failed\n' "$1" "$p" "$f"
+    printf '%-34s %4d passed, %d failed  (%d s)\n' "$1" "$p" "$f" "$3"
     grep -E '^SKIP(PED)?:' "$log" | head -n 1 | sed 's/^/    /' # a skip is shown, not passed
-    [ "$2" -eq 0 ] || { echo "---- output of $1 ----"; tail -n 40 "$log"; echo "----"; }
+    # on failure: every failed check first (a long suite's tail may not hold them), then the tail
+    [ "$2" -eq 0 ] || {
+        echo "---- failed checks of $1 ----"
+        grep -E '^(FAIL|not ok)' "$log" | head -n 30
+        echo "---- output of $1 (tail) ----"
+        tail -n 40 "$log"
+        echo "----"
+    }
 }
 
 run_suite() { # NAME COMMAND...
     name=$1
     shift
+    t0=$(date +%s)
     "$@" >"$log" 2>&1
-    add_counts "$name" $?
+    rc=$?
+    add_counts "$name" "$rc" $(($(date +%s) - t0))
 }
 
 for t in build/test_* build/asan/test_*; do
