@@ -350,7 +350,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
     fit = fit_midpoint(uniq, s, t, group.n, lk, var=var)
     if group.n_unplanned:
         fit["notes"].append(f"{group.n_unplanned} of {group.planned.size} cells were not run "
-                            "(outside the kd band): left out of the fit")
+                            f"({group.not_run_reason}): left out of the fit")
     if group.method == "rf" and effective:
         fit["notes"].append("method rf: --effective does not apply (the fit variable is k)")
     if effective and excluded[0]:
@@ -364,7 +364,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
         "cells_planned": int(group.planned.sum()), "cells_not_run": group.n_unplanned,
         "tol": outc.tol, "budget": outc.budget, "outcome_source": outc.source,
         "trials_done": int(outc.trials_done.sum()),
-        "trials_planned": int(group.planned.sum()) * int(group.done.shape[2]),
+        "trials_planned": group.trials_planned,
         "successes": int(outc.success_count.sum()),
         "fit": fit,
         "lr_test": lr,

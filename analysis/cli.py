@@ -205,11 +205,20 @@ def build_parser() -> argparse.ArgumentParser:
                                     "over the trials finished in both; also how many iteration "
                                     "counts and distances from init are bit-equal. For checking "
                                     "that another engine, kernel or machine leaves the outcome "
-                                    "alone.")
+                                    "alone. An adaptive file against a grid file (either "
+                                    "order): the protocols must match except design, batch, "
+                                    "target_ci and max_trainings; every trial in both must be "
+                                    "bit-identical (exit 3 if not); per row, whether the "
+                                    "adaptive midpoint lies in the grid's per-d fit interval "
+                                    "and is narrower; trainings and core-seconds of each.")
     sp.add_argument("file_a", metavar="A", help="ovsweep HDF5 sweep file")
     sp.add_argument("file_b", metavar="B", help="ovsweep HDF5 sweep file of the same grid")
     sp.add_argument("--list", type=_nonneg_int, default=20, metavar="N",
                     help="list at most N differing trials per group (default 20)")
+    sp.add_argument("--json", action="store_true",
+                    help="print machine-readable JSON (adaptive against grid)")
+    sp.add_argument("--link", choices=("logit", "probit"), default="logit",
+                    help="link of the grid's per-d fits (adaptive against grid; default logit)")
 
     sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
                         "self-contained report.html",
@@ -396,7 +405,24 @@ def cmd_compare(args) -> int:
     from . import compare
     from .io import load_sweep
     a, b = load_sweep(args.file_a), load_sweep(args.file_b)
+    if "adaptive" in (a.design, b.design) and a.design != b.design:
+        return _compare_adaptive(a, b, args)
+    if args.json:
+        raise AnalysisError("compare --json: only for an adaptive file against a grid file")
     print(compare.format_table(a, b, compare.compare(a, b), args.list))
+    return 0
+
+
+def _compare_adaptive(a, b, args) -> int:
+    from . import adcompare
+    from .boundary import to_json
+    ad, grid = (a, b) if a.design == "adaptive" else (b, a)
+    res = adcompare.compare(ad, grid, args.link, args.list)
+    print(to_json(res) if args.json else adcompare.format_text(res))
+    if not res["identical"]:
+        print("analysis: trials present in both files differ (see 'trial identity')",
+              file=sys.stderr)
+        return EXIT_INCONSISTENT
     return 0
 
 

@@ -133,7 +133,8 @@ def _cells(ax, group: Group, prob: np.ndarray):
                          vmax=1.0, shading="flat")
     handles = []
     for mask, face, edge, hatch, label in (
-            (~planned, NOTRUN_FACE, NOTRUN_HATCH_COLOR, "xx", "not run: outside kd band"),
+            (~planned, NOTRUN_FACE, NOTRUN_HATCH_COLOR, "xx",
+             "not run: not visited" if group.adaptive else "not run: outside kd band"),
             (~np.isfinite(P) & planned, NODATA_FACE, NODATA_HATCH_COLOR, "///", "no data")):
         if mask.any():
             ax.add_patch(PathPatch(_cells_path(mask, xe, ye), facecolor=face, edgecolor=edge,
@@ -208,8 +209,7 @@ def partial_note(sweep: Sweep, outc: Outcomes, group: Optional[Group] = None) ->
     """'' for a complete file, else a line saying how much of this group is done (of the trials
     in planned cells)."""
     done = int(outc.done.sum())
-    planned = int(outc.done.size if group is None
-                  else int(group.planned.sum()) * outc.done.shape[2])
+    planned = int(outc.done.size if group is None else group.trials_planned)
     if done < planned:
         return f"\nPARTIAL: {done}/{planned} trials done"
     if not sweep.complete:

@@ -1,0 +1,144 @@
+"""Adaptive files (design = "adaptive", issue 15): loading, compare against a grid file, the
+per-row boundary, heatmap overlay, convergence figure and report. Files are synthesized from a
+grid file by adsynth (the t-th training of a cell is trial t of the grid's cell)."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+import adsynth
+import ovsynth
+from anahelp import run_module
+
+N, K, D = 20, range(1, 21), (1, 2, 3, 5)
+MID = 1.5
+GROUPS = ((N, "softplus"), (N, "relu"))
+
+
+@pytest.fixture(scope="module")
+def grid_file(make_sweep):
+    return make_sweep("adgrid", groups=GROUPS, k=K, d=D, trials=10, new_layout=True,
+                      prob=ovsynth.logistic_prob(midpoint=MID, slope=8.0), seed=3)
+
+
+def _visits():
+    """10 trainings near kd/n = MID, one on every fifth k, none elsewhere."""
+    kd = np.outer(np.asarray(list(K)), np.asarray(D)) / N
+    vis = np.where(np.abs(np.log(kd / MID)) < 0.35, 10, 0)
+    vis[4::5, :] = np.maximum(vis[4::5, :], 1)
+    return vis
+
+
+ROWS = {"midpoint": [np.nan, 1.5, 1.5, 1.5], "ci_low": [1.0, 1.45, 1.45, 1.45],
+        "ci_high": [np.inf, 1.55, 1.55, 1.55], "width": [np.nan, 0.3, 0.3, 0.3],
+        "status": ["all_fail", "converged", "converged", "bracketed"]}
+HIST = ([8, 20, 40], [[0.2, 0.5, 0.5, 0.5], [0.5, 1.0, 1.1, 1.2], [1.0, 1.45, 1.45, 1.45]],
+        [[np.inf, 3.0, 3.0, 3.0], [np.inf, 2.0, 1.9, 1.8], [np.inf, 1.55, 1.55, 1.55]])
+
+
+def _adaptive(grid_file, tmp_path, name="ad.h5", rows=None, **kw):
+    names = [f"n{n}_{a}" for n, a in GROUPS]
+    return adsynth.write_adaptive(grid_file, str(tmp_path / name),
+                                  {nm: _visits() for nm in names},
+                                  rows={nm: dict(rows or ROWS) for nm in names},
+                                  history={nm: HIST for nm in names}, **kw)
+
+
+# ----------------------------------------------------------------------------- loading
+
+def test_load_reads_rows_and_history(grid_file, tmp_path):
+    from analysis.io import load_sweep
+    sw = load_sweep(_adaptive(grid_file, tmp_path))
+    assert sw.design == "adaptive"
+    g = sw.groups[0]
+    assert g.adaptive and g.design.status == ROWS["status"]
+    assert np.isnan(g.design.midpoint[0]) and g.design.midpoint[1] == 1.5
+    assert np.isinf(g.design.ci_high[0])
+    assert list(g.design.history_trainings) == [8, 20, 40] and g.design.rounds == 3
+    assert g.trials_planned == int(_visits().sum()) == int(g.done.sum())
+    assert not load_sweep(grid_file).groups[0].adaptive
+
+
+def test_unvisited_cells_are_not_run_never_zero(grid_file, tmp_path):
+    """Even when the file stores 0 (not NaN) as the probability of an unvisited cell."""
+    from analysis import dataset
+    from analysis.io import load_sweep
+    from analysis.outcomes import outcomes
+    path = _adaptive(grid_file, tmp_path, zero_unvisited_prob=True)
+    sw = load_sweep(path)
+    vis = _visits()
+    for g in sw.groups:
+        assert np.array_equal(g.planned, vis > 0)
+        p = outcomes(g).prob
+        assert np.all(np.isnan(p[vis == 0])) and np.all(np.isfinite(p[vis > 0]))
+    ds = dataset.load(path)
+    prob = ds.success_prob.isel(n=0, training=0).values        # [activation, k, d]
+    assert np.all(np.isnan(prob[:, vis == 0])) and not np.isnan(prob[:, vis > 0]).any()
+    assert int(ds.trials_done.sum()) == 2 * int(vis.sum())
+
+
+def test_adaptive_file_without_rows_is_an_error(grid_file, tmp_path):
+    from analysis.errors import AnalysisError
+    from analysis.io import load_sweep
+    path = _adaptive(grid_file, tmp_path)
+    with h5py.File(path, "r+") as f:
+        del f["n20_relu/row_midpoint"]
+    with pytest.raises(AnalysisError, match="row_midpoint"):
+        load_sweep(path)
+
+
+def test_boundary_is_not_partial_and_says_not_visited(grid_file, tmp_path):
+    rc = run_module("boundary", _adaptive(grid_file, tmp_path), "--bootstrap", "0")
+    assert rc.returncode == 0, rc.stderr
+    assert "(partial)" not in rc.stdout and "outside the kd band" not in rc.stdout
+    assert "not visited by the adaptive design" in rc.stdout
+
+
+# ----------------------------------------------------------------------------- compare
+
+def test_compare_rows_costs_and_identity(grid_file, tmp_path):
+    rows = dict(ROWS, midpoint=[np.nan, 1.5, 1.5, 9.0], ci_low=[1.0, 1.45, 1.45, 8.9],
+                ci_high=[np.inf, 1.55, 1.55, 9.1])
+    path = _adaptive(grid_file, tmp_path, rows=rows)
+    rc = run_module("compare", path, grid_file, "--json")
+    assert rc.returncode == 0, rc.stderr
+    res = json.loads(rc.stdout)
+    assert res["identical"] is True
+    g = res["groups"][0]
+    assert g["adaptive"]["trainings"] == int(_visits().sum())
+    assert g["grid"]["trainings"] == 10 * len(K) * len(D)
+    # ovsynth's wall_seconds is 1.0 per done trial
+    assert g["adaptive"]["core_seconds"] == pytest.approx(_visits().sum())
+    verdict = {r["d"]: (r["agree"], r["narrower"]) for r in g["rows"]}
+    assert verdict[1] == (True, None)            # one-sided: both say above the largest kd/n
+    assert verdict[2] == (True, True) and verdict[3] == (True, True)
+    assert verdict[5] == (False, True)           # 9.0 is far outside the grid's interval
+    assert g["rows_agreeing"] == 3 and g["identity"]["trials_in_both"] == int(_visits().sum())
+    text = run_module("compare", grid_file, path)      # either order
+    assert text.returncode == 0 and "rows agreeing" in text.stdout
+    assert "3/4" in text.stdout and "all bit-identical" in text.stdout
+
+
+def test_compare_finds_a_changed_trial(grid_file, tmp_path):
+    path = _adaptive(grid_file, tmp_path)
+    vis = _visits()
+    ki, di = np.argwhere(vis == 10)[0]
+    with h5py.File(path, "r+") as f:
+        fre = f["n20_relu/final_rel_err"]
+        arr = fre[()]
+        arr[ki, di, 3] = np.nextafter(arr[ki, di, 3], np.inf)     # one ulp
+        fre[...] = arr
+    rc = run_module("compare", path, grid_file)
+    assert rc.returncode == 3
+    assert f"final_rel_err differs at k={ki + 1} d={D[di]} trial=3" in rc.stdout
+
+
+def test_compare_refuses_another_protocol(grid_file, tmp_path):
+    path = _adaptive(grid_file, tmp_path, settings={"seed": np.uint64(99)})
+    rc = run_module("compare", path, grid_file)
+    assert rc.returncode == 1 and "not the same protocol" in rc.stderr and "seed" in rc.stderr
+    # the design's own knobs may differ
+    path = _adaptive(grid_file, tmp_path, name="ad2.h5", batch=64, target_ci=0.01)
+    assert run_module("compare", path, grid_file).returncode == 0
