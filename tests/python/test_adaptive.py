@@ -142,3 +142,25 @@ def test_compare_refuses_another_protocol(grid_file, tmp_path):
     # the design's own knobs may differ
     path = _adaptive(grid_file, tmp_path, name="ad2.h5", batch=64, target_ci=0.01)
     assert run_module("compare", path, grid_file).returncode == 0
+
+
+# ----------------------------------------------------------------------------- boundary
+
+def test_boundary_reports_rows_and_pooled_fit(grid_file, tmp_path):
+    path = _adaptive(grid_file, tmp_path)
+    rc = run_module("boundary", path, "--bootstrap", "0", "--json")
+    assert rc.returncode == 0, rc.stderr
+    g = json.loads(rc.stdout)["groups"][0]
+    rows = {r["d"]: r for r in g["design_rows"]}
+    assert rows[2]["midpoint"] == 1.5 and rows[2]["ci"] == [1.45, 1.55]
+    assert rows[1]["midpoint"] is None and rows[1]["ci"] == [1.0, None]   # one-sided
+    assert rows[5]["status"] == "bracketed" and rows[5]["width"] == 0.3
+    assert g["fit"]["status"] == "ok" and g["trials_done"] == int(_visits().sum())
+    # the pooled fit uses the visited cells only (the synthetic truth is 1.5)
+    assert 1.2 < g["fit"]["midpoint"] < 1.9
+    text = run_module("boundary", path, "--bootstrap", "0").stdout
+    assert "adaptive design: the 50% point of each row" in text
+    assert "> 1" in text and "all_fail" in text and "pooled fit" in text
+    assert run_module("boundary", grid_file, "--bootstrap", "0", "--json").returncode == 0
+    assert json.loads(run_module("boundary", grid_file, "--bootstrap", "0",
+                                 "--json").stdout)["groups"][0]["design_rows"] is None
