@@ -164,3 +164,30 @@ def test_boundary_reports_rows_and_pooled_fit(grid_file, tmp_path):
     assert run_module("boundary", grid_file, "--bootstrap", "0", "--json").returncode == 0
     assert json.loads(run_module("boundary", grid_file, "--bootstrap", "0",
                                  "--json").stdout)["groups"][0]["design_rows"] is None
+
+
+# ----------------------------------------------------------------------------- heatmap
+
+def test_heatmap_draws_rows_and_not_visited(grid_file, tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from analysis import heatmap
+    from analysis.io import load_sweep
+    from analysis.outcomes import outcomes
+    g = load_sweep(_adaptive(grid_file, tmp_path)).groups[0]
+    fig, ax = plt.subplots()
+    dr = heatmap.draw(ax, g, outcomes(g).prob, "t")
+    labels = [h.get_label() for h in dr.handles]
+    assert heatmap.ROW_LABEL in labels and heatmap.ONE_SIDED_LABEL in labels
+    assert any(lab.startswith("not run: not visited") for lab in labels)
+    points = {(float(ln.get_xdata()[0]), float(ln.get_ydata()[0]))
+              for ln in ax.lines if ln.get_label() == heatmap.ROW_LABEL}
+    assert points == {(float(d), MID * N / d) for d in (2, 3, 5)}       # k = midpoint * n / d
+    arrows = [ln for ln in ax.lines if ln.get_label() == heatmap.ONE_SIDED_LABEL]
+    assert len(arrows) == 1 and arrows[0].get_marker() == "^"
+    assert any(nt.startswith("d=1: no transition inside k") for nt in dr.notes)
+    plt.close(fig)
+    rc = run_module("heatmap", _adaptive(grid_file, tmp_path, name="h.h5"), "-o", tmp_path)
+    assert rc.returncode == 0, rc.stderr
+    assert "d=1: no transition inside k (all_fail): 50% point above kd/n = 1" in rc.stdout
