@@ -15,7 +15,7 @@ from typing import List, Optional
 from .errors import AnalysisError
 
 PROG = "python3 -m analysis"
-FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget")
+FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget", "convergence")
 EXIT_ERROR = 1
 EXIT_INCONSISTENT = 3
 
@@ -219,6 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="print machine-readable JSON (adaptive against grid)")
     sp.add_argument("--link", choices=("logit", "probit"), default="logit",
                     help="link of the grid's per-d fits (adaptive against grid; default logit)")
+
+    sp = sub.add_parser("convergence", help="adaptive file: row interval half-width against "
+                        "trainings", description="Per group, the half-width of each row's 95%% "
+                        "interval of the 50%% point (kd/n, from the per-round history) against "
+                        "the group's trainings, with the design's target_ci; writes "
+                        "DIR/convergence.png and prints the first and last half-width per row.")
+    sp.add_argument("file", metavar="FILE", help="adaptive ovsweep HDF5 file")
+    sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
+                    help="output directory (default: current directory)")
+    figure_opts(sp)
 
     sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
                         "self-contained report.html",
@@ -426,7 +436,22 @@ def _compare_adaptive(a, b, args) -> int:
     return 0
 
 
-COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
+def cmd_convergence(args) -> int:
+    from . import convergence
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    rows = convergence.table(sweep)
+    os.makedirs(args.outdir, exist_ok=True)
+    path, notes = convergence.plot(sweep, os.path.join(args.outdir, "convergence.png"))
+    print(f"{sweep.path}: {sweep.status_line()}")
+    print(convergence.format_text(rows))
+    for note in notes:
+        print(f"  note: {note}")
+    print(f"wrote {_formats(path)}")
+    return 0
+
+
+COMMANDS = {"convergence": cmd_convergence, "heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
             "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory,
             "compare": cmd_compare, "budget": cmd_budget, "export": cmd_export}
 

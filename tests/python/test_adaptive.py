@@ -191,3 +191,22 @@ def test_heatmap_draws_rows_and_not_visited(grid_file, tmp_path):
     rc = run_module("heatmap", _adaptive(grid_file, tmp_path, name="h.h5"), "-o", tmp_path)
     assert rc.returncode == 0, rc.stderr
     assert "d=1: no transition inside k (all_fail): 50% point above kd/n = 1" in rc.stdout
+
+
+# ----------------------------------------------------------------------------- convergence
+
+def test_convergence_half_widths_from_history(grid_file, tmp_path):
+    from analysis import convergence
+    from analysis.io import load_sweep
+    path = _adaptive(grid_file, tmp_path)
+    rows = {(r["group"], r["d"]): r for r in convergence.table(load_sweep(path))}
+    r = rows[("n20_softplus", 2)]
+    assert r["first_half_width"] == pytest.approx(1.25) and r["last_half_width"] == \
+        pytest.approx(0.05) and r["rounds"] == 3
+    assert np.isnan(rows[("n20_softplus", 1)]["last_half_width"])     # always one-sided
+    rc = run_module("convergence", path, "-o", tmp_path / "c")
+    assert rc.returncode == 0, rc.stderr
+    assert (tmp_path / "c" / "convergence.png").stat().st_size > 5000
+    assert "n20_relu d=1: no finite interval in any round (all_fail)" in rc.stdout
+    bad = run_module("convergence", grid_file, "-o", tmp_path / "c2")
+    assert bad.returncode == 1 and "needs an adaptive file" in bad.stderr
