@@ -210,3 +210,17 @@ def test_convergence_half_widths_from_history(grid_file, tmp_path):
     assert "n20_relu d=1: no finite interval in any round (all_fail)" in rc.stdout
     bad = run_module("convergence", grid_file, "-o", tmp_path / "c2")
     assert bad.returncode == 1 and "needs an adaptive file" in bad.stderr
+
+
+# ----------------------------------------------------------------------------- report
+
+def test_report_answers_with_row_midpoints_first(grid_file, tmp_path):
+    out = tmp_path / "rep"
+    rc = run_module("report", _adaptive(grid_file, tmp_path), "-o", out, "--bootstrap", "0",
+                    timeout=300)
+    assert rc.returncode == 0, rc.stderr
+    md = (out / "report.md").read_text()
+    answer = md.split("## Answer", 1)[1]
+    assert answer.index("| n20_softplus | 2 | 1.5 [1.45, 1.55] |") < answer.index("Pooled")
+    assert "| n20_relu | 1 | > 1 |" in answer
+    assert "## Adaptive design: convergence" in md and (out / "convergence.png").exists()
