@@ -92,6 +92,13 @@ static int checkpoint(sweep *s)
     return rc;
 }
 
+/* Testing hook --crash-after-saved N: a checkpoint is due as soon as rank 0 knows of N
+ * finished trials, and every rank dies right after writing it (sync_point). */
+static int crash_due(const sweep *s)
+{
+    return s->cfg->crash_after_saved > 0 && s->done_total >= s->cfg->crash_after_saved;
+}
+
 /* ---- one trial ---- */
 
 typedef struct poll_ctx {
@@ -183,7 +190,7 @@ static void serve_requests(sweep *s)
         s->chunk_cost[w] = 0;
         if (req[2])
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen)
+        if (s->want_stop || s->qpos == s->qlen || crash_due(s))
             s->draining = 1;
         int m = 0;
         if (!s->draining)
@@ -199,6 +206,9 @@ static void serve_requests(sweep *s)
 static int sync_point(sweep *s, int *status)
 {
     int rc = checkpoint(s);
+    if (rc == OVS_OK && s->cfg->crash_after_saved > 0 &&
+        s->ck.total_done >= s->cfg->crash_after_saved)
+        raise(SIGKILL); /* testing hook: die like a killed job, leaving this checkpoint */
     int local[3] = {rc != OVS_OK, stop_signal != 0 || s->want_stop, 0}, global[3];
     if (s->rank == 0)
         local[2] = s->qpos == s->qlen;
@@ -226,7 +236,8 @@ static int run_root(sweep *s)
             serve_requests(s);
         if (stop_signal)
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen || now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
+        if (s->want_stop || s->qpos == s->qlen || crash_due(s) ||
+            now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
             int64_t item = s->queue[s->qpos++];
