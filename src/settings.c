@@ -106,8 +106,7 @@ static const ovs_setting rows[] = {
      .help = "testing only: a worker rank kills itself (SIGKILL) after N trials"},
     {.flag = "crash-after-saved", .metavar = "N", .kind = OVS_SET_COUNT,
      .field = F(crash_after_saved), .lo = 1, .hi = 1e15,
-     .help = "testing only: every rank dies (SIGKILL) right after the first checkpoint that "
-             "holds >= N trials"},
+     .help = "testing only: all ranks die (SIGKILL) after the first checkpoint with >= N trials"},
     {.flag = "print-settings", .kind = OVS_SET_ACTION, .field = F(print_settings),
      .help = "print this option table as JSON (for tools) and exit"},
     {.flag = "help", .short_flag = 'h', .kind = OVS_SET_ACTION, .field = F(help),

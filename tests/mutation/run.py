@@ -23,15 +23,29 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# The unit tests fastest first (others found in tests/ run after these), then the fast MPI
+# suites. A suite this tree lacks is left out (so that older trees can be scored too).
 UNITS = ["protocol", "rng", "problem", "cli", "plan", "known", "rf", "sgd", "train", "diagnostics"]
-C_SUITES = [(f"unit test_{u}", [f"build/test_{u}"]) for u in UNITS] + [
-    ("file_test.sh", ["sh", "tests/file_test.sh"]),
-    ("golden_test.sh", ["sh", "tests/golden_test.sh"]),
-]
+SHELL = ["file_test.sh", "golden_test.sh"]
 PY_SUITES = [("pytest tests/python", ["/usr/bin/python3", "-m", "pytest", "-q", "-x",
                                        "-p", "no:cacheprovider", "tests/python"])]
-BUILD = ["make", "-s", "--no-print-directory", "all", "build/reference_run"] + \
-        [f"build/test_{u}" for u in UNITS]
+
+
+def c_suites(tree):
+    """[(name, command)] of the C unit tests and shell suites present in tree."""
+    found = sorted(f[5:-2] for f in os.listdir(os.path.join(tree, "tests"))
+                   if f.startswith("test_") and f.endswith(".c"))
+    units = [u for u in UNITS if u in found] + [u for u in found if u not in UNITS]
+    suites = [(f"unit test_{u}", [f"build/test_{u}"]) for u in units]
+    return suites + [(sh, ["sh", f"tests/{sh}"]) for sh in SHELL
+                     if os.path.isfile(os.path.join(tree, "tests", sh))]
+
+
+def build_cmd(tree):
+    targets = [cmd[0] for _, cmd in c_suites(tree) if cmd[0].startswith("build/")]
+    if os.path.isfile(os.path.join(tree, "tests", "reference_run.c")):
+        targets.append("build/reference_run")
+    return ["make", "-s", "--no-print-directory", "all"] + targets
 RUN_LIMIT = "120"  # seconds for each ovsweep/mpirun run inside the shell suites (lib.sh)
 FAILURE = re.compile(r"CHECK failed|CHECK_NEAR failed|^FAIL - |TIMEOUT|FAILED|Error|^E ")
 
@@ -60,9 +74,15 @@ def read_mutants(path):
 
 def copy_tree(dst):
     """The working tree's files (tracked and untracked, not ignored) and the plain build."""
-    out = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
-                         check=True, capture_output=True).stdout.decode()
-    for rel in filter(None, out.split("\0")):
+    git = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True)
+    if git.returncode == 0:
+        files = filter(None, git.stdout.decode().split("\0"))
+    else:  # not a git checkout (an exported tree): every file but the build
+        files = [os.path.relpath(os.path.join(d, f), ROOT) for d, subdirs, names in os.walk(ROOT)
+                 for f in names if not os.path.relpath(d, ROOT).split(os.sep)[0] in
+                 ("build", "bin", ".git")]
+    for rel in files:
         src = os.path.join(ROOT, rel)
         if os.path.isfile(src):
             os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
@@ -97,16 +117,16 @@ def first_failure(log):
     return (lines[-1].strip()[:150] if lines else "(no output)")
 
 
-def suites_for(mutant):
-    return PY_SUITES if mutant["file"].endswith(".py") else C_SUITES
+def suites_for(mutant, tree):
+    return PY_SUITES if mutant["file"].endswith(".py") else c_suites(tree)
 
 
 def baseline(tree, logdir):
     print("building the scratch copy and timing the unmutated suites ...", flush=True)
-    if subprocess.run(BUILD, cwd=tree).returncode != 0:
+    if subprocess.run(build_cmd(tree), cwd=tree).returncode != 0:
         sys.exit("run.py: the unmutated tree does not build")
     limits = {}
-    for name, cmd in C_SUITES + PY_SUITES:
+    for name, cmd in c_suites(tree) + PY_SUITES:
         status, secs = run(cmd, tree, 3600, os.path.join(logdir, "baseline.log"))
         print(f"  {name:22s} {status} in {secs:6.1f} s", flush=True)
         if status != "pass":
@@ -127,12 +147,12 @@ def try_mutant(m, tree, limits, logdir):
     try:
         open(path, "w").write(original.replace(m["from"], m["to"]))
         if not m["file"].endswith(".py"):
-            b = subprocess.run(BUILD, cwd=tree, capture_output=True, text=True)
+            b = subprocess.run(build_cmd(tree), cwd=tree, capture_output=True, text=True)
             if b.returncode != 0:
                 err = (b.stderr or b.stdout).strip().splitlines()
                 return "error", "build", "does not build: " + (err[0] if err else "?"), \
                     time.monotonic() - t0
-        for name, cmd in suites_for(m):
+        for name, cmd in suites_for(m, tree):
             log = os.path.join(logdir, f"{m['name']}.log")
             status, _ = run(cmd, tree, limits[name], log)
             if status == "hung":
