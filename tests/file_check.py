@@ -55,12 +55,18 @@ def read_reference(path):
     return groups, [nm for nm in names if nm not in ("group", "k", "d", "trial")]
 
 
+def differing(a, b):
+    """How many elements of two arrays of one shape differ (NaN equals NaN)."""
+    a, b = np.asarray(a), np.asarray(b)
+    eq = a == b
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        eq |= np.isnan(a.astype(float)) & np.isnan(b.astype(float))
+    return int((~eq).sum())
+
+
 def same(a, b):
     """Equal arrays, NaN equal to NaN."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.dtype.kind == "f" or b.dtype.kind == "f":
-        return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-    return a.shape == b.shape and bool(np.all(a == b))
+    return np.shape(a) == np.shape(b) and differing(a, b) == 0
 
 
 def expected_arrays(g, recs, fields, T, L):
@@ -82,49 +88,54 @@ def expected_arrays(g, recs, fields, T, L):
 
 def check_trials(name, g, want, planned, done, diagnostics):
     present = {nm for nm in g if nm not in CELL + SCALES}
-    expected = set(want) - (set() if diagnostics else set(DIAGNOSTICS)) | {"done", "wall_seconds"}
-    need(present == expected, f"{name}: per-trial datasets {sorted(present ^ expected)} "
-                              "unexpected or missing")
+    fields = set(want) - (set() if diagnostics else set(DIAGNOSTICS))
+    need(present == fields | {"done", "wall_seconds"},
+         f"{name}: per-trial datasets {sorted(present ^ (fields | {'done', 'wall_seconds'}))} "
+         "unexpected or missing")
     need(not (done & ~planned).any(), f"{name}: a trial outside the plan is marked done")
-    for nm in sorted(expected - {"done", "wall_seconds"}):
+    for nm in sorted(fields):
         have = g[nm][:]
         w = want[nm].astype(have.dtype) if nm in FILL or nm == "ladder_hit_iter" else want[nm]
-        need(same(have[done], w[done]), f"{name}/{nm}: differs from the in-process run at "
-                                        f"{int((~np.isclose(have[done], w[done], equal_nan=True)).sum())} done trial(s)")
+        bad = differing(have[done], w[done])
+        need(bad == 0, f"{name}/{nm}: differs from the in-process run in {bad} done trial(s)")
         fill = FILL.get(nm, -1 if nm == "ladder_hit_iter" else np.nan)
         need(same(have[~done], np.full(have[~done].shape, fill, have.dtype)),
              f"{name}/{nm}: trials not done do not hold the fill value {fill}")
     wall = g["wall_seconds"][:]
-    need(bool(np.all(np.isfinite(wall[done]) & (wall[done] >= 0))) and np.isnan(wall[~done]).all(),
+    need(bool(np.all(wall[done] >= 0)) and bool(np.isnan(wall[~done]).all()),
          f"{name}/wall_seconds: not a time on done trials or not NaN elsewhere")
 
 
 def check_cells(name, g, want, planned, done):
     succ = (want["success"] == 1) & done
     count, tdone = succ.sum(axis=2), done.sum(axis=2)
-    need(same(g["success_count"][:], count), f"{name}/success_count != successes among done trials")
+    need(same(g["success_count"][:], count), f"{name}/success_count != successes of done trials")
     need(same(g["trials_done"][:], tdone), f"{name}/trials_done != done trials per cell")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prob = np.where(tdone > 0, count / np.maximum(tdone, 1), np.nan)
+    prob = np.where(tdone > 0, count / np.maximum(tdone, 1), np.nan)
     need(same(g["success_prob"][:], prob), f"{name}/success_prob != success_count / trials_done")
-    need(same(g["planned"][:].astype(bool), planned.any(axis=2)), f"{name}/planned != the plan's cells")
+    need(same(g["planned"][:].astype(bool), planned.any(axis=2)),
+         f"{name}/planned != the plan's cells")
     return count, tdone
 
 
 def check_invariants(name, g, done):
-    tol, max_iter, method = float(g.attrs["tol"]), int(g.attrs["max_iter"]), str(g.attrs["method"])
-    s = g["success"][:].astype(bool) & done
-    div, early = g["diverged"][:].astype(bool) & done, g["early_stopped"][:].astype(bool) & done
+    tol, max_iter = float(g.attrs["tol"]), int(g.attrs["max_iter"])
+    flag = {nm: g[nm][:].astype(bool) & done for nm in ("success", "diverged", "early_stopped")}
+    s = flag["success"]
     err, it = g["final_rel_err"][:], g["iterations"][:]
     dist, path = g["dist_from_init"][:][done], g["path_length"][:][done]
     fin = np.isfinite(dist) & np.isfinite(path)
-    need(bool(np.all(path[fin] >= dist[fin] * (1 - 1e-12))), f"{name}: path_length < dist_from_init")
+    need(bool(np.all(path[fin] >= dist[fin] * (1 - 1e-12))),
+         f"{name}: path_length < dist_from_init")
     need(bool(np.all(err[s] < tol)), f"{name}: a success with final_rel_err >= tol")
-    need(not (s & (div | early)).any(), f"{name}: a success flagged diverged or early_stopped")
-    plain = done & ~s & ~div & ~early
-    budget = 0 if method == "rf" else max_iter
-    need(bool(np.all(it[plain] == budget)), f"{name}: a plain failure did not run its budget ({budget})")
-    need(bool(np.all((it[done] >= 0) & (it[done] <= max_iter))), f"{name}: iterations out of range")
+    need(not (s & (flag["diverged"] | flag["early_stopped"])).any(),
+         f"{name}: a success flagged diverged or early_stopped")
+    plain = done & ~s & ~flag["diverged"] & ~flag["early_stopped"]
+    budget = 0 if str(g.attrs["method"]) == "rf" else max_iter
+    need(bool(np.all(it[plain] == budget)),
+         f"{name}: a plain failure did not run its budget ({budget})")
+    need(bool(np.all((it[done] >= 0) & (it[done] <= max_iter))),
+         f"{name}: iterations out of range")
 
 
 def check(ref_path, path, partial, partial_cell):
@@ -146,13 +157,15 @@ def check(ref_path, path, partial, partial_cell):
         distinguishing |= bool(((tdone > 0) & (tdone < T) & (count > 0)).any())
         total += int(planned.sum())
         ndone += int(done.sum())
-    need(int(f.attrs["trials_total"]) == total, f"trials_total {f.attrs['trials_total']} != {total}")
+    need(int(f.attrs["trials_total"]) == total,
+         f"trials_total {f.attrs['trials_total']} != {total}")
     need(int(f.attrs["trials_done"]) == ndone, f"trials_done {f.attrs['trials_done']} != {ndone}")
     need(int(f.attrs["complete"]) == int(ndone == total), "complete flag wrong")
     if partial or partial_cell:
         need(0 < ndone < total, f"not a partial file: {ndone} of {total} trials done")
-        need(distinguishing or not partial_cell, "no cell with 0 < trials_done < trials and a success: the partial "
-                             "file cannot tell success_count / trials_done from / trials")
+        need(distinguishing or not partial_cell,
+             "no cell with 0 < trials_done < trials and a success: the partial file cannot "
+             "tell success_count / trials_done from success_count / trials")
     else:
         need(ndone == total, f"{ndone} of {total} trials done in a finished sweep")
     return ndone, total

@@ -49,7 +49,8 @@ typedef struct answer {
 /* Whether the kernels' FMA clones run in this binary (simd.h's OVS_CLONES). */
 static int fma_clones(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                         \
+    !defined(__SANITIZE_ADDRESS__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
@@ -73,16 +74,15 @@ static int split_args(char *opts, char **argv)
 /* The first values of the trial's draws. */
 static int draws(const inproc *r, int t, double *out)
 {
-    const ovs_item it = {.n = r->plan.groups[0].n, .k = r->cfg.k_values[0],
-                         .d = r->cfg.d_values[0]};
+    const int n = r->plan.groups[0].n, k = r->cfg.k_values[0], d = r->cfg.d_values[0];
     ovs_problem p;
-    int rc = ovs_problem_alloc(&p, it.n, it.k, it.d);
+    int rc = ovs_problem_alloc(&p, n, k, d);
     if (rc == OVS_OK) {
         ovs_problem_draw_model(&p, &r->cfg.data, r->cfg.seed, t);
         for (int i = 0; i < 3; i++) {
-            out[i] = i < it.n * it.d ? p.x[i] : 0.0;
-            out[3 + i] = i < it.n ? p.y[i] : 0.0;
-            out[6 + i] = i < it.k * it.d ? p.w0[i] : 0.0;
+            out[i] = i < n * d ? p.x[i] : 0.0;
+            out[3 + i] = i < n ? p.y[i] : 0.0;
+            out[6 + i] = i < k * d ? p.w0[i] : 0.0;
         }
         out[9] = p.v[0];
     }
@@ -97,9 +97,12 @@ static int compute(const char *opts, int t, answer *a, int *exact, char *err, si
     snprintf(buf, sizeof buf, "%s", opts);
     int argc = split_args(buf, argv);
     inproc r;
-    if (argc < 0 || inproc_open(&r, argc, argv, err, errlen) != OVS_OK) {
-        if (argc < 0)
-            snprintf(err, errlen, "too many options");
+    if (argc < 0) {
+        snprintf(err, errlen, "too many options");
+        return OVS_EINVAL;
+    }
+    if (inproc_open(&r, argc, argv, err, errlen) != OVS_OK) {
+        inproc_close(&r);
         return OVS_EINVAL;
     }
     int rc = OVS_EINVAL;
