@@ -22,8 +22,8 @@ HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
 PURE := names strbuf rng activation smallmm forward problem linalg protocol train sgd rf diagnostics \
-        method trial settings settings_text cli plan report outfile h5schema
-GLUE := fatal h5attr h5write h5read checkpoint sweep
+        method trial settings settings_text cli plan design report outfile isolate h5schema
+GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep
 PURE_OBJ := $(PURE:%=build/%.o)
 # Where the compiler can target x86-64-v4, forward.c is also built for it with the AVX-512
 # branches of vmath.h (intrinsics, which the target_clones of the portable build cannot

@@ -228,7 +228,11 @@ def _read(group, name: str, path: str, required: bool = True):
             raise AnalysisError(f"{path}: group {group.name} lacks dataset '{name}' "
                                 "(not a valid ovsweep file)")
         return None
-    return group[name][()]
+    try:
+        return group[name][()]
+    except OSError as exc:  # a checksum mismatch (Fletcher32) or unreadable storage
+        raise AnalysisError(f"{path}: dataset {group.name}/{name} is damaged and cannot be read "
+                            f"({str(exc).splitlines()[0]})") from None
 
 
 def _group_names(root_attrs: Dict[str, object], f: "h5py.File", path: str) -> List[str]:
@@ -325,7 +329,11 @@ def load_sweep(path: str) -> Sweep:
     except OSError as exc:
         raise AnalysisError(f"{path}: cannot open as HDF5: {str(exc).splitlines()[0]}") from None
     with f:
-        root = _attrs(f)
+        try:
+            root = _attrs(f)
+        except OSError as exc:  # damaged metadata (a checksum mismatch in an object header)
+            raise AnalysisError(f"{path}: its root attributes cannot be read, the file is "
+                                f"damaged ({str(exc).splitlines()[0]})") from None
         tag = root.get("ovsweep_format")
         if tag != FORMAT_TAG:
             shown = "missing" if tag is None else repr(tag)

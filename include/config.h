@@ -46,6 +46,9 @@ typedef struct ovs_config {
     int precision;  /* OVS_PRECISION_* (method.h) */
     int early_fail; /* opt-in early stop of hopeless trials (protocol.h) */
     int design;     /* OVS_DESIGN_* (plan.h): which trials the sweep runs */
+    int batch;      /* adaptive: trainings per round */
+    double target_ci;   /* adaptive: a row stops when its 95% interval's half-width <= this */
+    long max_trainings; /* adaptive: trainings per group at most; 0 = no cap */
     double checkpoint_every; /* seconds between checkpoints */
     int resume, force, dry_run, quiet, help, version, print_settings;
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */

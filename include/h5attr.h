@@ -31,7 +31,8 @@ int ovs_h5_attr_read(hid_t loc, const char *name, hid_t type, void *buf, size_t 
  * absent or not a string. Prints nothing. */
 int ovs_h5_attr_read_str(hid_t loc, const char *name, ovs_strbuf *out);
 
-/* The number of elements of attribute name of loc, or -1 when absent or unreadable. */
+/* The number of elements of attribute name of loc; -1 when it is absent, -2 when it (or the
+ * metadata holding it) cannot be read: damaged. */
 long ovs_h5_attr_count(hid_t loc, const char *name);
 
 #endif

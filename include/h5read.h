@@ -14,7 +14,9 @@
 
 typedef struct ovs_h5_info {
     int exists, is_hdf5, is_ovsweep, complete;
+    int damaged; /* HDF5, but its root attributes cannot be read */
     int64_t trials_done, trials_total;
+    double bytes; /* the file's size (0 when absent) */
 } ovs_h5_info;
 
 /* What is at path: nothing, a non-HDF5 file, a foreign HDF5 file, an ovsweep file (and then

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "design.h"
 #include "plan.h"
 #include "trial.h"
 
@@ -33,6 +34,7 @@ typedef struct ovs_h5_summary {
     const int32_t *trials_done;   /* [groups][K][D], global */
     int64_t total_done;
     int complete;
+    const ovs_design *design; /* adaptive: its rows and history (the same on every rank) */
 } ovs_h5_summary;
 
 /* Collective on comm. Create (truncate) the file at path and write the whole sweep: root
@@ -43,6 +45,10 @@ typedef struct ovs_h5_summary {
 int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *plan,
                  const ovs_provenance *prov, const ovs_h5_summary *sum, const ovs_record *recs,
                  int64_t nrecs, char *err, size_t errlen);
+
+/* About how many bytes the file of plan takes (data, plus the metadata measured on real
+ * files), for the free-space checks and --dry-run. */
+double ovs_h5_estimate_bytes(const ovs_plan *plan);
 
 /* "1.10.8" etc. */
 const char *ovs_h5_library_version(void);

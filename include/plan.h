@@ -17,9 +17,10 @@
 
 #define OVS_PROTOCOL_VERSION 1
 
-/* Which trials a sweep runs (--design): every trial of every planned cell. */
-enum { OVS_DESIGN_GRID = 0 };
-extern const ovs_names ovs_design_names; /* "grid" */
+/* Which trials a sweep runs (--design): every trial of every planned cell, or the rounds of
+ * the adaptive design (design.h). */
+enum { OVS_DESIGN_GRID = 0, OVS_DESIGN_ADAPTIVE = 1 };
+extern const ovs_names ovs_design_names; /* "grid", "adaptive" */
 
 typedef struct ovs_group {
     int n;
@@ -61,6 +62,10 @@ double ovs_plan_cost(const ovs_plan *plan, int64_t item);
  * item order. Writes them to order (capacity plan->n_items) and returns how many, or -1 when
  * out of memory. */
 int64_t ovs_plan_order(const ovs_plan *plan, const uint8_t *done, int64_t *order);
+
+/* Sort items[0..n) longest expected first, ties in item order (the queue's order). OVS_OK or
+ * OVS_ENOMEM (items unchanged). */
+int ovs_plan_sort_by_cost(const ovs_plan *plan, int64_t *items, int64_t n);
 
 /* The protocol of the plan's trials (no poll hook; the ladder points into plan). */
 ovs_protocol ovs_plan_protocol(const ovs_plan *plan);

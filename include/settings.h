@@ -68,6 +68,9 @@ typedef struct ovs_setting {
      * and cannot be given on the command line (--delta without --data worst). */
     int (*applies)(const ovs_config *c);
     const char *needs; /* what makes it apply, for the message: "--data worst" */
+    /* NAME: a value older versions wrote and this one no longer runs, and why; a file that
+     * holds it is refused with that reason rather than called damaged */
+    const char *retired, *retired_why;
 } ovs_setting;
 
 int ovs_settings_count(void);

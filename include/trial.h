@@ -25,6 +25,14 @@ typedef struct ovs_record {
     double x_norm, kr_sigma_min, nn_lambda, jac_sigma_min, initial_rel_err;
 } ovs_record;
 
+/* Whether rec can be the record of a finished trial of plan (used on records read back from
+ * a file): its cell is planned; flags are 0 or 1; 0 <= iterations <= max_iter (0 for rf);
+ * success exactly when the last rung (tol) was hit, at the last iteration, with an error below
+ * tol and no divergence; the first hits of the ladder's rungs in order; a finite error,
+ * distance and path (path >= distance) unless diverged. Returns OVS_OK, or OVS_EFORMAT with
+ * what is wrong in why. */
+int ovs_record_check(const ovs_plan *plan, const ovs_record *rec, char *why, size_t len);
+
 /* Remembered data-only diagnostics, keyed by (seed, data model, n, d, trial, activation). */
 typedef struct ovs_diag_cache ovs_diag_cache;
 ovs_diag_cache *ovs_diag_cache_new(void); /* NULL when out of memory */

@@ -46,14 +46,18 @@ int ovs_h5_attr_write_str(hid_t loc, const char *name, const char *value)
     return rc;
 }
 
-/* Open attribute name of loc quietly: -1 when absent or unreadable. */
+/* Open attribute name of loc quietly: -1 when absent, -2 when it (or the object header that
+ * holds it) cannot be read. */
 static hid_t open_quiet(hid_t loc, const char *name)
 {
     hid_t a = -1;
     H5E_BEGIN_TRY
     {
-        if (H5Aexists(loc, name) > 0)
+        htri_t there = H5Aexists(loc, name);
+        if (there > 0)
             a = H5Aopen(loc, name, H5P_DEFAULT);
+        if (there < 0 || (there > 0 && a < 0))
+            a = -2;
     }
     H5E_END_TRY;
     return a;
@@ -63,14 +67,14 @@ long ovs_h5_attr_count(hid_t loc, const char *name)
 {
     hid_t a = open_quiet(loc, name);
     if (a < 0)
-        return -1;
-    long n = -1;
+        return a == -2 ? -2 : -1;
+    long n = -2;
     H5E_BEGIN_TRY
     {
         hid_t space = H5Aget_space(a);
         if (space >= 0) {
             hssize_t m = H5Sget_simple_extent_npoints(space);
-            n = m >= 0 ? (long)m : -1;
+            n = m >= 0 ? (long)m : -2;
             H5Sclose(space);
         }
         H5Aclose(a);

@@ -2,6 +2,7 @@
 #include "h5read.h"
 
 #include "h5attr.h"
+#include "h5load.h"
 #include "h5schema.h"
 #include "settings_text.h"
 #include "status.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -42,6 +44,9 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
     if (access(path, F_OK) != 0)
         return OVS_OK;
     info->exists = 1;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        info->bytes = (double)st.st_size;
     if (access(path, R_OK) != 0) {
         snprintf(err, errlen, "%s: exists but is not readable", path);
         return OVS_EIO;
@@ -50,6 +55,11 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
     if (f < 0)
         return OVS_OK; /* not HDF5, or truncated/corrupt */
     info->is_hdf5 = 1;
+    if (ovs_h5_attr_count(f, "ovsweep_format") == -2) {
+        info->damaged = 1;
+        H5Fclose(f);
+        return OVS_OK;
+    }
     ovs_strbuf fmt = OVS_STRBUF_INIT;
     if (ovs_h5_attr_read_str(f, "ovsweep_format", &fmt) && ovs_strbuf_str(&fmt) &&
         strcmp(ovs_strbuf_str(&fmt), OVS_FORMAT_NAME) == 0) {
@@ -72,6 +82,8 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
 static int stored_text(hid_t f, const ovs_setting *s, ovs_strbuf *out)
 {
     long n = ovs_h5_attr_count(f, s->attr);
+    if (n == -2)
+        return 0;
     if (n < 0) {
         if (!s->absent)
             return 0;
@@ -99,6 +111,13 @@ static int stored_text(hid_t f, const ovs_setting *s, ovs_strbuf *out)
             ovs_strbuf_printf(out, "%s", v ? "on" : "off");
         else
             ovs_strbuf_printf(out, "%d", (int)v);
+        return 1;
+    }
+    case OVS_SET_COUNT: {
+        int64_t v;
+        if (!ovs_h5_attr_read(f, s->attr, H5T_NATIVE_INT64, &v, 1))
+            return 0;
+        ovs_strbuf_printf(out, "%lld", (long long)v);
         return 1;
     }
     case OVS_SET_SEED: {
@@ -154,6 +173,26 @@ static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, o
     return OVS_OK;
 }
 
+/* A stored name (list) of a NAME/NAMES setting names known choices (what the file says may
+ * be damaged). */
+static int names_ok(const ovs_setting *s, const char *text)
+{
+    if (s->kind != OVS_SET_NAME && s->kind != OVS_SET_NAMES)
+        return 1;
+    char buf[512];
+    if (strlen(text) >= sizeof buf || text[0] == '\0')
+        return 0;
+    strcpy(buf, text);
+    for (char *tok = buf, *comma; tok; tok = comma ? comma + 1 : NULL) {
+        comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        if (ovs_names_find(s->names, tok) < 0 || (s->kind == OVS_SET_NAME && comma))
+            return 0;
+    }
+    return 1;
+}
+
 /* Compare one stored setting with the command's under its resume rule. */
 static int check_setting(hid_t f, const ovs_plan *p, const ovs_setting *s, const char *path,
                          char *err, size_t errlen)
@@ -163,11 +202,18 @@ static int check_setting(hid_t f, const ovs_plan *p, const ovs_setting *s, const
     if (s->store == OVS_STORE_GROUP)
         rc = stored_group_text(f, p, s, &have, err, errlen, path);
     else if (!stored_text(f, s, &have))
-        rc = set_err(err, errlen, "%s: attribute '%s' is missing or unreadable", path, s->attr);
+        rc = set_err(err, errlen, "%s: attribute '%s' is missing or cannot be read (damaged "
+                     "metadata?)", path, s->attr);
     ovs_setting_format(s, p->cfg, &want);
     const char *h = ovs_strbuf_str(&have), *w = ovs_strbuf_str(&want);
     if (rc == OVS_OK && (!h || !w))
         rc = set_err(err, errlen, "out of memory");
+    else if (rc == OVS_OK && s->retired && strcmp(h, s->retired) == 0)
+        rc = set_err(err, errlen, "%s: --%s differs (file %s, command %s): %s", path, s->flag,
+                     h, w, s->retired_why);
+    else if (rc == OVS_OK && !names_ok(s, h))
+        rc = set_err(err, errlen, "%s: attribute '%s' holds '%s', which names no %s (damaged?)",
+                     path, s->attr, h, s->names->what);
     if (rc == OVS_OK && s->resume == OVS_RESUME_NOT_FEWER) {
         if (atol(h) > atol(w))
             rc = set_err(err, errlen, "%s: --%s %s is fewer than the file's %s", path, s->flag,
@@ -205,97 +251,6 @@ static int check_config(hid_t f, const char *path, const ovs_plan *p, char *err,
     return OVS_OK;
 }
 
-/* ---- loading ---- */
-
-static int read_dataset(hid_t grp, const char *name, hid_t type, void *buf)
-{
-    hid_t d = -1;
-    int ok = 0;
-    H5E_BEGIN_TRY
-    {
-        d = H5Dopen2(grp, name, H5P_DEFAULT);
-        ok = d >= 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-    }
-    H5E_END_TRY;
-    if (d >= 0)
-        H5Dclose(d);
-    return ok;
-}
-
-/* Copy field fi of the done trials (in file order) into recs[first..]. */
-static void scatter(const ovs_field *fd, const unsigned char *buf, const int8_t *done, size_t n,
-                    ovs_record *recs)
-{
-    const size_t size = ovs_elem_size(fd->type);
-    int64_t q = 0;
-    for (size_t i = 0; i < n; i++)
-        if (done[i])
-            memcpy((char *)&recs[q++] + fd->offset, buf + i * size, size);
-}
-
-static int load_fields(hid_t grp, const ovs_plan *p, int g, size_t n, const int8_t *done,
-                       unsigned char *buf, ovs_record *recs, char *err, size_t errlen)
-{
-    const ovs_field *fields;
-    const int nf = ovs_schema_trial_fields(&fields);
-    for (int fi = 0; fi < nf; fi++) {
-        const ovs_field *fd = &fields[fi];
-        if (fd->diagnostics && !p->cfg->diagnostics)
-            continue;
-        if (!read_dataset(grp, fd->name, ovs_h5_type(fd->type), buf)) {
-            if (!fd->optional)
-                return set_err(err, errlen, "group %s: cannot read '%s'", p->groups[g].name,
-                               fd->name);
-            memset(buf, 0, n * ovs_elem_size(fd->type)); /* absent in older files: 0 */
-        }
-        scatter(fd, buf, done, n, recs);
-    }
-    if (!read_dataset(grp, OVS_LADDER_NAME, H5T_NATIVE_INT32, buf))
-        return set_err(err, errlen, "group %s: cannot read '%s'", p->groups[g].name,
-                       OVS_LADDER_NAME);
-    const size_t L = (size_t)p->n_ladder;
-    int64_t q = 0;
-    for (size_t i = 0; i < n; i++)
-        if (done[i]) {
-            for (size_t j = 0; j < OVS_LADDER_MAX; j++)
-                recs[q].ladder_hit[j] = j < L ? ((int32_t *)buf)[i * L + j] : -1;
-            q++;
-        }
-    return OVS_OK;
-}
-
-/* Load the done trials of group g (stored with T0 trials per cell) into recs. */
-static int load_group(hid_t f, const ovs_plan *p, int g, int T0, ovs_record *recs,
-                      int64_t *nrecs, char *err, size_t errlen)
-{
-    const size_t cells = (size_t)p->K * p->D, n = cells * (size_t)T0, L = (size_t)p->n_ladder;
-    int8_t *done = malloc(n + 1);
-    unsigned char *buf = malloc(8 * n * L + 8);
-    hid_t grp = -1;
-    int rc = OVS_EFORMAT;
-    H5E_BEGIN_TRY { grp = H5Gopen2(f, p->groups[g].name, H5P_DEFAULT); }
-    H5E_END_TRY;
-    if (!done || !buf || grp < 0 || !read_dataset(grp, OVS_DONE_NAME, H5T_NATIVE_INT8, done)) {
-        set_err(err, errlen, "group %s: cannot read '%s'", p->groups[g].name, OVS_DONE_NAME);
-        goto out;
-    }
-    ovs_record *first = recs + *nrecs;
-    for (size_t i = 0; i < n; i++)
-        if (done[i]) {
-            size_t cell = i / (size_t)T0, t = i % (size_t)T0;
-            ovs_record *r = &recs[(*nrecs)++];
-            memset(r, 0, sizeof *r);
-            r->item = ((int64_t)g * (int64_t)cells + (int64_t)cell) * p->T + (int64_t)t;
-        }
-    rc = load_fields(grp, p, g, n, done, buf, first, err, errlen);
-out:
-    if (grp >= 0)
-        H5Gclose(grp);
-    free(done);
-    free(buf);
-    return rc;
-}
-
 int ovs_h5_load(const char *path, const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
                 char *err, size_t errlen)
 {
@@ -304,22 +259,9 @@ int ovs_h5_load(const char *path, const ovs_plan *p, ovs_record **recs, int64_t 
     hid_t f = open_serial(path);
     if (f < 0)
         return set_err(err, errlen, "%s: not an HDF5 file (or truncated)", path);
-    int32_t T0 = 0;
     int rc = check_config(f, path, p, err, errlen);
-    if (rc == OVS_OK && !ovs_h5_attr_read(f, "trials", H5T_NATIVE_INT32, &T0, 1))
-        rc = set_err(err, errlen, "%s: no 'trials' attribute", path);
-    if (rc == OVS_OK) {
-        *recs = malloc(sizeof(ovs_record) * (size_t)(p->n_items > 0 ? p->n_items : 1));
-        if (!*recs)
-            rc = set_err(err, errlen, "out of memory");
-    }
-    for (int g = 0; rc == OVS_OK && g < p->n_groups; g++)
-        rc = load_group(f, p, g, T0, *recs, nrecs, err, errlen);
+    if (rc == OVS_OK)
+        rc = ovs_h5_load_records(f, path, p, recs, nrecs, err, errlen);
     H5Fclose(f);
-    if (rc != OVS_OK) {
-        free(*recs);
-        *recs = NULL;
-        *nrecs = 0;
-    }
     return rc;
 }

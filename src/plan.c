@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-OVS_NAMES_OF(ovs_design_names, "design", "grid");
+OVS_NAMES_OF(ovs_design_names, "design", "grid", "adaptive");
 
 int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
 {
@@ -91,23 +91,30 @@ static int by_cost_desc(const void *a, const void *b)
     return (x->item > y->item) - (x->item < y->item);
 }
 
+int ovs_plan_sort_by_cost(const ovs_plan *p, int64_t *items, int64_t n)
+{
+    costed *c = malloc(sizeof *c * (size_t)(n > 0 ? n : 1));
+    if (!c)
+        return OVS_ENOMEM;
+    for (int64_t i = 0; i < n; i++)
+        c[i] = (costed){ovs_plan_cost(p, items[i]), items[i]};
+    qsort(c, (size_t)n, sizeof *c, by_cost_desc);
+    for (int64_t i = 0; i < n; i++)
+        items[i] = c[i].item;
+    free(c);
+    return OVS_OK;
+}
+
 int64_t ovs_plan_order(const ovs_plan *p, const uint8_t *done, int64_t *order)
 {
-    costed *c = malloc(sizeof *c * (size_t)(p->n_items > 0 ? p->n_items : 1));
-    if (!c)
-        return -1;
     int64_t m = 0;
     for (int64_t i = 0; i < p->n_items; i++) {
         ovs_item it;
         ovs_plan_item(p, i, &it);
         if ((!done || !done[i]) && ovs_plan_cell_planned(p, it.g, it.ki, it.di))
-            c[m++] = (costed){ovs_plan_cost(p, i), i};
+            order[m++] = i;
     }
-    qsort(c, (size_t)m, sizeof *c, by_cost_desc);
-    for (int64_t i = 0; i < m; i++)
-        order[i] = c[i].item;
-    free(c);
-    return m;
+    return ovs_plan_sort_by_cost(p, order, m) == OVS_OK ? m : -1;
 }
 
 ovs_protocol ovs_plan_protocol(const ovs_plan *p)

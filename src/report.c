@@ -11,6 +11,10 @@ void ovs_report_hms(double s, char *buf, size_t len)
         snprintf(buf, len, "--:--:--");
         return;
     }
+    if (s < 59.5) { /* "00:00:00" would hide a short run's estimate */
+        snprintf(buf, len, "%.1f s", s);
+        return;
+    }
     long t = (long)(s + 0.5);
     snprintf(buf, len, "%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
@@ -46,14 +50,14 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
 }
 
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
-                         double elapsed, double eta_seconds)
+                         double elapsed, double eta_seconds, const char *extra)
 {
     char e[32], r[32];
     ovs_report_hms(elapsed, e, sizeof e);
     ovs_report_hms(eta_seconds, r, sizeof r);
-    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s\n",
+    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s%s\n",
             (long long)done, (long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-            (long long)successes, e, r);
+            (long long)successes, e, r, extra ? extra : "");
     fflush(out);
 }
 
@@ -88,4 +92,32 @@ void ovs_report_heatmap(FILE *out, const ovs_plan *p, int g, const int32_t *sc, 
     for (int di = 0; di < p->D; di++)
         fprintf(out, "%c%c", ' ', (char)('0' + p->cfg->d_values[di] % 10));
     fprintf(out, "  (last digit)\n");
+}
+
+static void print_bytes(FILE *out, double b)
+{
+    if (b >= 1024.0 * 1024.0 * 1024.0)
+        fprintf(out, "%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
+    else if (b >= 1024.0 * 1024.0)
+        fprintf(out, "%.1f MiB", b / (1024.0 * 1024.0));
+    else
+        fprintf(out, "%.0f KiB", b / 1024.0);
+}
+
+void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
+                        int64_t loaded)
+{
+    fprintf(out, "  output file: about ");
+    print_bytes(out, file_bytes);
+    fprintf(out, " (twice that while a checkpoint replaces it)");
+    if (free_bytes >= 0) {
+        fprintf(out, "; ");
+        print_bytes(out, free_bytes);
+        fprintf(out, " free there");
+    }
+    fprintf(out, "\n  rank 0 memory: about ");
+    print_bytes(out, rank0_bytes);
+    if (loaded > 0)
+        fprintf(out, " (with the %lld finished trials it loads to resume)", (long long)loaded);
+    fprintf(out, "\n");
 }

@@ -19,6 +19,11 @@ static int worst_data(const ovs_config *c)
     return c->data.inputs == OVS_DATA_WORST;
 }
 
+static int adaptive_design(const ovs_config *c)
+{
+    return c->design == OVS_DESIGN_ADAPTIVE;
+}
+
 #define F(field) offsetof(ovs_config, field)
 #define LIST(arr, count, max) .field = F(arr), .count_field = F(count), .max_count = (max)
 
@@ -84,14 +89,30 @@ static const ovs_setting rows[] = {
     {.flag = "precision", .metavar = "P", .kind = OVS_SET_NAME, .field = F(precision),
      .names = &ovs_precision_names, .dflt = "double",
      .help = "arithmetic (float64; the opt-in float32 path was removed)",
-     .attr = "precision", .absent = "double", .resume = OVS_RESUME_MATCH},
+     .attr = "precision", .absent = "double", .resume = OVS_RESUME_MATCH,
+     .retired = "single", .retired_why = "float32 was removed (docs/BENCHMARKS.md); rerun "
+     "the sweep in float64 to a new file"},
     {.flag = "early-fail", .kind = OVS_SET_FLAG, .field = F(early_fail),
      .help = "opt-in, not the paper's protocol: stop trials that cannot reach tol in time",
      .attr = "early_fail", .absent = "off", .resume = OVS_RESUME_MATCH},
     {.flag = "design", .metavar = "NAME", .kind = OVS_SET_NAME, .field = F(design),
      .names = &ovs_design_names, .dflt = "grid",
-     .help = "which trials run: every trial of every cell", .attr = "design",
-     .absent = "grid", .resume = OVS_RESUME_MATCH},
+     .help = "which trials run: every trial of every cell, or rounds that locate each row's "
+             "50% point (--trials: the most a cell gets)",
+     .attr = "design", .absent = "grid", .resume = OVS_RESUME_MATCH},
+    {.flag = "batch", .metavar = "B", .kind = OVS_SET_INT, .field = F(batch), .lo = 1,
+     .hi = 1000000, .dflt = "128", .help = "--design adaptive: trainings per round",
+     .attr = "batch", .absent = "128", .resume = OVS_RESUME_MATCH, .applies = adaptive_design,
+     .needs = "--design adaptive"},
+    {.flag = "target-ci", .metavar = "X", .kind = OVS_SET_REAL, .field = F(target_ci), .lo = 0,
+     .hi = 10, .open = OVS_LO_OPEN, .dflt = "0.03",
+     .help = "--design adaptive: a row stops when its 95% interval's half-width (kd/n) is <= X",
+     .attr = "target_ci", .absent = "nan", .resume = OVS_RESUME_MATCH,
+     .applies = adaptive_design, .needs = "--design adaptive"},
+    {.flag = "max-trainings", .metavar = "N", .kind = OVS_SET_COUNT, .field = F(max_trainings),
+     .lo = 1, .hi = 1e15, .help = "--design adaptive: trainings per group at most [no cap]",
+     .attr = "max_trainings", .absent = "0", .resume = OVS_RESUME_MATCH,
+     .applies = adaptive_design, .needs = "--design adaptive"},
     {.flag = "checkpoint-every", .metavar = "SEC", .kind = OVS_SET_REAL,
      .field = F(checkpoint_every), .lo = 0, .hi = 1e7, .open = OVS_LO_OPEN, .dflt = "60",
      .help = "rewrite the output file every SEC seconds"},

@@ -10,12 +10,12 @@
 #include "sweep.h"
 
 #include "checkpoint.h"
+#include "design.h"
 #include "fatal.h"
-#include "h5read.h"
-#include "method.h"
 #include "outfile.h"
 #include "plan.h"
 #include "report.h"
+#include "startup.h"
 #include "status.h"
 #include "trial.h"
 
@@ -43,7 +43,7 @@ static void on_signal(int sig)
     stop_signal = 1;
 }
 
-static void install_signal_handlers(void)
+void ovs_sweep_catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -60,12 +60,15 @@ typedef struct sweep {
     int rank, size;
     const ovs_config *cfg;
     ovs_plan plan;
+    ovs_outfile out; /* rank 0: the output, locked for the run */
     ovs_checkpointer ck;
     ovs_records mine;     /* this rank's finished trials (written by this rank at every checkpoint) */
     ovs_diag_cache *diag; /* this rank's remembered data-only diagnostics */
     long trials_run;      /* by this rank in this run (for --fail-after-trials) */
-    /* rank 0: the queue and the dispatch state */
-    int64_t *queue, qpos, qlen;
+    /* rank 0: the queue (work.queue from qpos on) and the dispatch state */
+    ovs_work work;
+    int64_t qpos;
+    ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
     double cost_left, cost_done;
     int draining, parked, want_stop;
@@ -84,12 +87,33 @@ static void add_record(sweep *s, const ovs_record *r)
         OVS_DIE("out of memory for %lld result records", (long long)(2 * s->mine.cap));
 }
 
-/* Collective: write the file; the counts of the last checkpoint are known on every rank. */
+/* Collective: count and write the file; the counts are then known on every rank. */
 static int checkpoint(sweep *s)
 {
-    int rc = ovs_checkpoint_write(&s->ck, &s->mine);
+    ovs_checkpoint_count(&s->ck, &s->mine);
     s->done_total = s->ck.total_done;
-    return rc;
+    return ovs_checkpoint_write(&s->ck, &s->mine, s->design);
+}
+
+/* Every rank: the trials planned so far (adaptive: proposed so far). */
+static int64_t planned_so_far(const sweep *s)
+{
+    return s->design ? ovs_design_proposed(s->design) : s->plan.n_planned;
+}
+
+/* Collective, at the end of an adaptive round (every proposal done and counted): close it on
+ * every rank and propose the next one; rank 0 queues it, longest first. */
+static void next_round(sweep *s)
+{
+    if (ovs_design_close_round(s->design, s->ck.success_count, s->ck.trials_done) != OVS_OK)
+        OVS_DIE("the adaptive design's round %d does not match the counts",
+                ovs_design_round(s->design));
+    s->work.qlen = ovs_design_propose(s->design, s->work.queue, s->plan.n_items);
+    s->qpos = 0;
+    ovs_plan_sort_by_cost(&s->plan, s->work.queue, s->work.qlen);
+    s->cost_left = 0;
+    for (int64_t i = 0; i < s->work.qlen; i++)
+        s->cost_left += ovs_plan_cost(&s->plan, s->work.queue[i]);
 }
 
 /* Testing hook --crash-after-saved N: a checkpoint is due as soon as rank 0 knows of N
@@ -149,7 +173,16 @@ static void progress(sweep *s, int force)
     s->t_last_progress = t;
     double el = t - s->t_start;
     double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
-    ovs_report_progress(stderr, s->done_total, s->plan.n_planned, s->success_total, el, eta);
+    char extra[64] = "";
+    if (s->design) { /* the ETA is the round's; how many rows are left says the rest */
+        int active = 0;
+        for (int g = 0; g < s->plan.n_groups; g++)
+            active += ovs_design_rows_active(s->design, g);
+        snprintf(extra, sizeof extra, ", round %d, %d of %d rows active",
+                 ovs_design_round(s->design) + 1, active, s->plan.n_groups * s->plan.D);
+    }
+    ovs_report_progress(stderr, s->done_total, planned_so_far(s), s->success_total, el, eta,
+                        extra);
 }
 
 static void account(sweep *s, int64_t done, int64_t succ, double cost)
@@ -168,11 +201,11 @@ static int take_chunk(sweep *s, int64_t *items, double *cost)
     bound = bound < CHUNK_COST ? bound : CHUNK_COST;
     int m = 0;
     *cost = 0;
-    while (m < CHUNK_MAX && s->qpos < s->qlen) {
-        double c = ovs_plan_cost(&s->plan, s->queue[s->qpos]);
+    while (m < CHUNK_MAX && s->qpos < s->work.qlen) {
+        double c = ovs_plan_cost(&s->plan, s->work.queue[s->qpos]);
         if (m > 0 && *cost + c > bound)
             break;
-        items[m++] = s->queue[s->qpos++];
+        items[m++] = s->work.queue[s->qpos++];
         *cost += c;
     }
     return m;
@@ -190,7 +223,7 @@ static void serve_requests(sweep *s)
         s->chunk_cost[w] = 0;
         if (req[2])
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen || crash_due(s))
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s))
             s->draining = 1;
         int m = 0;
         if (!s->draining)
@@ -202,26 +235,30 @@ static void serve_requests(sweep *s)
     progress(s, 0);
 }
 
-/* Collective after SYNC: write, then agree on continue (0), finished (1) or stopped (2). */
+/* Collective after SYNC: count; at the end of an adaptive round, the next one; write; then
+ * agree on continue (0), finished (1) or stopped (2). */
 static int sync_point(sweep *s, int *status)
 {
-    int rc = checkpoint(s);
-    if (rc == OVS_OK && s->cfg->crash_after_saved > 0 &&
-        s->ck.total_done >= s->cfg->crash_after_saved)
-        raise(SIGKILL); /* testing hook: die like a killed job, leaving this checkpoint */
-    int local[3] = {rc != OVS_OK, stop_signal != 0 || s->want_stop, 0}, global[3];
-    if (s->rank == 0)
-        local[2] = s->qpos == s->qlen;
-    OVS_MPI_CHECK(MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, s->comm));
-    if (global[0]) {
+    int local[2] = {stop_signal != 0 || s->want_stop, s->rank == 0 && s->qpos == s->work.qlen};
+    int global[2];
+    OVS_MPI_CHECK(MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, s->comm));
+    ovs_checkpoint_count(&s->ck, &s->mine);
+    s->done_total = s->ck.total_done;
+    if (s->design && global[1] && !global[0]) /* a stopped round is closed on resume */
+        next_round(s);
+    if (ovs_checkpoint_write(&s->ck, &s->mine, s->design) != OVS_OK) {
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
-    if (s->done_total == s->plan.n_planned) {
+    if (s->cfg->crash_after_saved > 0 && s->ck.total_done >= s->cfg->crash_after_saved)
+        raise(SIGKILL); /* testing hook: die like a killed job, leaving this checkpoint */
+    if (s->ck.complete) {
         *status = OVS_EXIT_OK;
         return 1;
     }
-    if (global[1]) {
+    int stop = stop_signal != 0 || s->want_stop;
+    OVS_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, s->comm));
+    if (stop) {
         *status = OVS_EXIT_INTERRUPTED;
         return 1;
     }
@@ -236,11 +273,11 @@ static int run_root(sweep *s)
             serve_requests(s);
         if (stop_signal)
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen || crash_due(s) ||
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s) ||
             now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
-            int64_t item = s->queue[s->qpos++];
+            int64_t item = s->work.queue[s->qpos++];
             double c = ovs_plan_cost(&s->plan, item);
             int succ = 0;
             if (run_item(s, item, &succ))
@@ -292,149 +329,6 @@ static int run_worker(sweep *s)
     }
 }
 
-/* ---- start-up: output checks and resume (rank 0), then shared with every rank ---- */
-
-static int preflight(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *err,
-                     size_t errlen)
-{
-    const ovs_config *c = p->cfg;
-    int rc = ovs_outfile_check(c->output, err, errlen);
-    ovs_h5_info info;
-    if (rc == OVS_OK)
-        rc = ovs_h5_probe(c->output, &info, err, errlen);
-    if (rc != OVS_OK)
-        return rc;
-    if (!info.exists) {
-        if (c->resume) {
-            snprintf(err, errlen, "--resume: '%s' does not exist", c->output);
-            return OVS_EIO;
-        }
-        return OVS_OK;
-    }
-    if (c->force)
-        return OVS_OK;
-    if (!c->resume) {
-        if (info.is_ovsweep && !info.complete)
-            snprintf(err, errlen, "%s holds an interrupted sweep (%lld/%lld trials done): add "
-                     "--resume to continue it or --force to replace it", c->output,
-                     (long long)info.trials_done, (long long)info.trials_total);
-        else
-            snprintf(err, errlen, "%s exists: add --force to replace it (or --resume to extend "
-                     "a finished sweep with more trials)", c->output);
-        return OVS_EIO;
-    }
-    if (!info.is_hdf5) {
-        snprintf(err, errlen, "%s: not an HDF5 file (or truncated); left untouched", c->output);
-        return OVS_EFORMAT;
-    }
-    if (!info.is_ovsweep) {
-        snprintf(err, errlen, "%s: an HDF5 file not written by ovsweep; left untouched",
-                 c->output);
-        return OVS_EFORMAT;
-    }
-    return ovs_h5_load(c->output, p, recs, nrecs, err, errlen);
-}
-
-/* Rank 0: the queue of the trials not yet done, longest first, and its cost. */
-static void build_queue(sweep *s, const ovs_record *loaded, int64_t nloaded)
-{
-    uint8_t *done = calloc((size_t)s->plan.n_items, 1);
-    s->queue = malloc(sizeof(int64_t) * (size_t)(s->plan.n_items + 1));
-    if (!done || !s->queue)
-        OVS_DIE("out of memory");
-    for (int64_t i = 0; i < nloaded; i++) {
-        done[loaded[i].item] = 1;
-        s->success_total += loaded[i].success;
-    }
-    s->qlen = ovs_plan_order(&s->plan, done, s->queue);
-    if (s->qlen < 0)
-        OVS_DIE("out of memory");
-    for (int64_t i = 0; i < s->qlen; i++)
-        s->cost_left += ovs_plan_cost(&s->plan, s->queue[i]);
-    s->done_total = nloaded;
-    free(done);
-}
-
-/* Rank 0 checks and loads; every rank gets the verdict and keeps its share of the loaded
- * records (item % size == rank); rank 0 builds the queue of the rest. */
-static int start(sweep *s)
-{
-    char err[OVS_ERR_MAX] = "";
-    ovs_record *loaded = NULL;
-    int64_t nloaded = 0;
-    int rc = OVS_OK;
-    if (s->rank == 0)
-        rc = preflight(&s->plan, &loaded, &nloaded, err, sizeof err);
-    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, s->comm));
-    if (rc != OVS_OK) {
-        if (s->rank == 0)
-            fprintf(stderr, "ovsweep: %s\n", err);
-        free(loaded);
-        return rc;
-    }
-    OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, s->comm));
-    if (s->rank != 0 && nloaded > 0 && !(loaded = malloc(sizeof *loaded * (size_t)nloaded)))
-        OVS_DIE("out of memory");
-    for (int64_t off = 0; off < nloaded; off += 100000) { /* bounded message sizes */
-        int64_t m = nloaded - off < 100000 ? nloaded - off : 100000;
-        OVS_MPI_CHECK(MPI_Bcast(loaded + off, (int)(m * (int64_t)sizeof *loaded), MPI_BYTE, 0,
-                                s->comm));
-    }
-    for (int64_t i = 0; i < nloaded; i++)
-        if (loaded[i].item % s->size == s->rank)
-            add_record(s, &loaded[i]);
-    if (s->rank == 0) {
-        build_queue(s, loaded, nloaded);
-        if (!s->cfg->quiet && nloaded > 0)
-            fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
-                    s->cfg->output, (long long)nloaded, (long long)s->plan.n_planned);
-    }
-    free(loaded);
-    return OVS_OK;
-}
-
-/* Measure the cost-unit rate of this machine on a short (n, k, d) = (200, 25, 25) run. */
-static double measure_rate(const ovs_config *cfg)
-{
-    ovs_config c = *cfg;
-    c.n_values[0] = 200;
-    c.n_count = 1;
-    c.k_values[0] = c.d_values[0] = 25;
-    c.k_count = c.d_count = 1;
-    c.trials = 1;
-    c.max_iter = 300;
-    c.tol = 1e-12;
-    c.methods[0] = OVS_METHOD_GD; /* the cost units are calibrated on gd */
-    c.method_count = 1;
-    c.diagnostics = 0;
-    c.kd_band[0] = 0.0;
-    c.kd_band[1] = INFINITY;
-    ovs_plan p;
-    if (ovs_plan_build(&c, &p) != OVS_OK)
-        return 0;
-    ovs_record r;
-    int aborted;
-    double t0 = now();
-    int rc = ovs_trial_run(&p, 0, NULL, NULL, NULL, &r, &aborted);
-    double t = now() - t0, rate = rc == OVS_OK && t > 0 ? ovs_plan_cost(&p, 0) / t : 0;
-    ovs_plan_free(&p);
-    return rate;
-}
-
-static void dry_run(const sweep *s)
-{
-    if (s->rank != 0)
-        return;
-    double cost = 0;
-    for (int64_t i = 0; i < s->plan.n_items; i++) {
-        ovs_item it;
-        ovs_plan_item(&s->plan, i, &it);
-        if (ovs_plan_cell_planned(&s->plan, it.g, it.ki, it.di))
-            cost += ovs_plan_cost(&s->plan, i);
-    }
-    ovs_report_plan(stdout, &s->plan, s->plan.n_planned, cost, measure_rate(s->cfg), s->size);
-}
-
 static void final_report(const sweep *s, int status)
 {
     if (s->rank != 0 || s->cfg->quiet)
@@ -449,16 +343,19 @@ static void final_report(const sweep *s, int status)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
         printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
-               (long long)s->done_total, (long long)s->plan.n_planned, s->cfg->output);
+               (long long)s->done_total, (long long)planned_so_far(s), s->cfg->output);
     fflush(stdout);
 }
 
 /* Train and checkpoint until done, interrupted or failed: the exit status. */
-static int run(sweep *s)
+static int run(sweep *s, int *unclean)
 {
-    if (start(s) != OVS_OK)
+    if (ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design) != OVS_OK)
         return OVS_EXIT_USAGE;
-    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan) != OVS_OK)
+    s->done_total = s->work.done;
+    s->success_total = s->work.successes;
+    s->cost_left = s->work.cost_left;
+    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
     /* A first checkpoint before any training: proves the output path works and leaves an
@@ -469,14 +366,19 @@ static int run(sweep *s)
     else
         status = s->rank == 0 ? run_root(s) : run_worker(s);
     final_report(s, status);
+    if (s->rank == 0)
+        ovs_outfile_close(&s->out);
+    *unclean = s->ck.unclean;
     ovs_checkpoint_free(&s->ck);
     return status;
 }
 
-int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg)
+int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
 {
     sweep s;
     memset(&s, 0, sizeof s);
+    s.out.lock_fd = -1;
+    *unclean = 0;
     s.comm = comm;
     s.cfg = cfg;
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &s.rank));
@@ -485,18 +387,20 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg)
         OVS_DIE("out of memory");
     int status = OVS_EXIT_OK;
     if (cfg->dry_run) {
-        dry_run(&s);
+        status = ovs_dry_run(comm, &s.plan);
     } else {
-        install_signal_handlers();
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
         s.diag = ovs_diag_cache_new();
+        if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
+            OVS_DIE("out of memory for the adaptive design");
         if (!s.chunk_cost || !s.diag)
             OVS_DIE("out of memory");
-        status = run(&s);
+        status = run(&s, unclean);
     }
     ovs_records_free(&s.mine);
     ovs_diag_cache_free(s.diag);
-    free(s.queue);
+    ovs_design_free(s.design);
+    ovs_work_free(&s.work);
     free(s.chunk_cost);
     ovs_plan_free(&s.plan);
     return status;

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,5 +131,52 @@ int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
         return rc;
     fill_record(item, &r, rec);
     *aborted = r.aborted;
+    return OVS_OK;
+}
+
+static int bad(char *why, size_t len, const char *what)
+{
+    snprintf(why, len, "%s", what);
+    return OVS_EFORMAT;
+}
+
+/* The ladder's first hits: within [-1, iterations], and a looser rung hit no later. */
+static int ladder_ok(const ovs_plan *p, const ovs_record *r)
+{
+    for (int j = 0; j < p->n_ladder; j++) {
+        const int32_t h = r->ladder_hit[j];
+        if (h < -1 || h > r->iterations)
+            return 0;
+        if (j > 0 && h >= 0 && (r->ladder_hit[j - 1] < 0 || r->ladder_hit[j - 1] > h))
+            return 0;
+    }
+    return 1;
+}
+
+int ovs_record_check(const ovs_plan *p, const ovs_record *r, char *why, size_t len)
+{
+    ovs_item it;
+    if (r->item < 0 || r->item >= p->n_items)
+        return bad(why, len, "a trial outside the plan");
+    ovs_plan_item(p, r->item, &it);
+    const int method = p->groups[it.g].method, max_it = method == OVS_METHOD_RF ? 0 : p->cfg->max_iter;
+    const int hit_tol = r->ladder_hit[p->n_ladder - 1] >= 0;
+    if (!ovs_plan_cell_planned(p, it.g, it.ki, it.di))
+        return bad(why, len, "a finished trial in a cell outside the sweep (--kd-band)");
+    if ((r->success | r->diverged | r->early_stopped) & ~1)
+        return bad(why, len, "a flag that is neither 0 nor 1");
+    if (r->iterations < 0 || r->iterations > max_it)
+        return bad(why, len, "an iteration count outside 0..max_iter");
+    if (!ladder_ok(p, r))
+        return bad(why, len, "first hits of the tolerance ladder out of order");
+    if (r->success != hit_tol || (r->success && (r->diverged || r->early_stopped)))
+        return bad(why, len, "a success that disagrees with its ladder or flags");
+    if (r->success && !(r->final_rel_err < p->cfg->tol && r->ladder_hit[p->n_ladder - 1] ==
+                                                                 r->iterations))
+        return bad(why, len, "a success whose error or iteration does not meet tol");
+    if (!r->diverged && !(r->final_rel_err >= 0 && isfinite(r->final_rel_err) &&
+                          r->dist_from_init >= 0 && isfinite(r->path_length) &&
+                          r->path_length >= r->dist_from_init * (1.0 - 1e-12)))
+        return bad(why, len, "an error, distance or path length that cannot be");
     return OVS_OK;
 }

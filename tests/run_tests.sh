@@ -1,8 +1,8 @@
 #!/bin/sh
 # run_tests.sh - runs every test suite and ends with the total line
 # "N passed, N failed, N skipped". Suites: C unit tests (plain and AddressSanitizer/UBSan
-# builds), the MPI sweep, file and crash-safety suites, the Python analysis tests, and the
-# SLURM suite. Expects `make all unit`.
+# builds), the MPI sweep, file and crash-safety suites, the Python analysis tests,
+# report.html in headless Chromium, and the SLURM suite. Expects `make all unit`.
 #
 # Every suite runs under a time limit (SUITE_LIMIT seconds, or its own below): a suite that
 # hangs is stopped and counted as a failure with a message, never a stuck run. A suite that
@@ -19,7 +19,7 @@ log=$(mktemp /tmp/ovsweep-suite.XXXXXX)
 # count WORD: the number before WORD on the suite's last summary line ("3 passed", ...)
 count() { echo "$line" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' | head -n 1; }
 
-# add_counts SUITE-NAME RC: read the counts from the suite's last summary line.
+# add_counts SUITE-NAME RC SECONDS: read the counts from the suite's last summary line.
 add_counts() {
     line=$(grep -E '[0-9]+ (passed|failed|skipped)' "$log" | tail -n 1)
     p=$(count passed) f=$(count failed) e=$(count 'errors?') s=$(count skipped)
@@ -36,15 +36,25 @@ add_counts() {
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
     total_skip=$((total_skip + s))
-    printf '%-34s %4d passed, %d failed, %d skipped%s\n' "$1" "$p" "$f" "$s" "$why"
-    [ "$f" -eq 0 ] || { echo "---- output of $1 ----"; tail -n 40 "$log"; echo "----"; }
+    printf '%-34s %4d passed, %d failed, %d skipped  (%d s)%s\n' "$1" "$p" "$f" "$s" "$3" "$why"
+    grep -E '^SKIP(PED)?:' "$log" | head -n 1 | sed 's/^/    /' # a skip is shown, not passed
+    # on failure: every failed check first (a long suite's tail may not hold them), then the tail
+    [ "$f" -eq 0 ] || {
+        echo "---- failed checks of $1 ----"
+        grep -E '^(FAIL|not ok)' "$log" | head -n 30
+        echo "---- output of $1 (tail) ----"
+        tail -n 40 "$log"
+        echo "----"
+    }
 }
 
 run_suite() { # NAME LIMIT COMMAND...
     name=$1 limit=$2
     shift 2
+    t0=$(date +%s)
     timeout -k 30 "$limit" "$@" >"$log" 2>&1
-    add_counts "$name" $?
+    rc=$?
+    add_counts "$name" "$rc" $(($(date +%s) - t0))
 }
 
 for t in build/test_* build/asan/test_*; do
@@ -58,9 +68,13 @@ run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.
 run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
 run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
+run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
 run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" "$SUITE_LIMIT" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+fi
+if [ -f tests/html_report_test.sh ]; then
+    run_suite "report.html in Chromium" "$SUITE_LIMIT" sh tests/html_report_test.sh
 fi
 if [ -f tests/slurm_test.sh ]; then
     run_suite "SLURM jobs" 1800 sh tests/slurm_test.sh
