@@ -41,7 +41,7 @@ add_counts() {
     # on failure: every failed check first (a long suite's tail may not hold them), then the tail
     [ "$f" -eq 0 ] || {
         echo "---- failed checks of $1 ----"
-        grep -E '^(FAIL|not ok)' "$log" | head -n 30
+        grep -E '^(FAIL|not ok)|CHECK failed' "$log" | head -n 30
         echo "---- output of $1 (tail) ----"
         tail -n 40 "$log"
         echo "----"

@@ -110,7 +110,7 @@ static void test_bad_values(void)
         {"--delta", "x"},      {"--kd-band", "3"},   {"--kd-band", "3:1"}, {"--kd-band", "-1:2"},
         {"--precision", "half"}, {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
         {"--trials", " 5"},    {"--tol", " 1e-3"},   {"--seed", " 7"},    {"--k", " 3"},
-        {"--design", "adaptive"}, {"--eta", "tanh=0.1"}, {"--max-iter", "+-5"},
+        {"--design", "random"}, {"--eta", "tanh=0.1"}, {"--max-iter", "+-5"},
         {"--crash-after-saved", "0"}, {"--crash-after-saved", "-3"}, {"--crash-after-saved", "x"},
     };
     int refused = 0;
@@ -185,6 +185,8 @@ static void test_format_round_trip(void)
         const ovs_setting *s = ovs_setting_at(i);
         /* switches and actions have no value; COUNT's 0 means off, not a value */
         if (s->kind == OVS_SET_ACTION || s->kind == OVS_SET_FLAG || s->kind == OVS_SET_COUNT)
+            continue;
+        if (s->applies && !s->applies(&a)) /* stored as its `absent` text, never parsed */
             continue;
         ovs_strbuf t = OVS_STRBUF_INIT, u = OVS_STRBUF_INIT;
         ovs_setting_format(s, &a, &t);
