@@ -1,5 +1,5 @@
 # ovsweep - phase transitions of overparameterised training, C11 + MPI + parallel HDF5.
-# Targets: all (default) deps test quickstart bench clean lint.
+# Targets: all (default) deps test quickstart bench clean lint mutation.
 # Cluster overrides: make MPICC=... PKGS="hdf5-openmpi openblas" MPIRUN="srun --mpi=pmix"
 CC       ?= cc
 MPICC    ?= mpicc
@@ -87,7 +87,11 @@ build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 
-unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/asan/ovsweep
+# The in-process reference of the file checks (tests/file_test.sh): pure objects only.
+build/reference_run: tests/reference_run.c $(LIB_OBJ) | build
+	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
+
+unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/asan/ovsweep build/reference_run
 
 deps:
 	@sh deps/install.sh
@@ -122,6 +126,12 @@ build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/be
 lint:
 	@sh tests/lint_test.sh
 
+# The mutation score of the fast suites (tests/mutation/): not part of `make test`.
+mutation:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all build/reference_run $(UNIT:%=build/%)
+	@/usr/bin/python3 tests/mutation/run.py
+
 # The settings table as the Python analysis reads it (a test checks it against the binary).
 analysis/settings.json: bin/ovsweep
 	bin/ovsweep --print-settings >$@
@@ -134,5 +144,5 @@ build bin build/asan:
 	mkdir -p $@
 clean:
 	rm -rf build bin
-.PHONY: all deps test unit quickstart bench bench-full lint print-pure clean FORCE
+.PHONY: all deps test unit quickstart bench bench-full lint mutation print-pure clean FORCE
 -include $(wildcard build/*.d build/asan/*.d)

@@ -116,6 +116,13 @@ static void next_round(sweep *s)
         s->cost_left += ovs_plan_cost(&s->plan, s->work.queue[i]);
 }
 
+/* Testing hook --crash-after-saved N: a checkpoint is due as soon as rank 0 knows of N
+ * finished trials, and every rank dies right after writing it (sync_point). */
+static int crash_due(const sweep *s)
+{
+    return s->cfg->crash_after_saved > 0 && s->done_total >= s->cfg->crash_after_saved;
+}
+
 /* ---- one trial ---- */
 
 typedef struct poll_ctx {
@@ -216,7 +223,7 @@ static void serve_requests(sweep *s)
         s->chunk_cost[w] = 0;
         if (req[2])
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->work.qlen)
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s))
             s->draining = 1;
         int m = 0;
         if (!s->draining)
@@ -243,6 +250,8 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
+    if (s->cfg->crash_after_saved > 0 && s->ck.total_done >= s->cfg->crash_after_saved)
+        raise(SIGKILL); /* testing hook: die like a killed job, leaving this checkpoint */
     if (s->ck.complete) {
         *status = OVS_EXIT_OK;
         return 1;
@@ -264,7 +273,8 @@ static int run_root(sweep *s)
             serve_requests(s);
         if (stop_signal)
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->work.qlen || now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s) ||
+            now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
             int64_t item = s->work.queue[s->qpos++];
