@@ -111,16 +111,16 @@ quickstart:
 
 bench:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak build/bench_design
 	sh bench/run_bench.sh
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak
+	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak build/bench_design
 	FULL=1 sh bench/run_bench.sh
 
 build/bench_peak: CFLAGS += -O3 -ffp-contract=fast
-build/bench_kernel build/bench_methods build/bench_peak: build/bench_%: bench/bench_%.c $(LIB_OBJ) | build
+build/bench_kernel build/bench_methods build/bench_peak build/bench_design: build/bench_%: bench/bench_%.c $(LIB_OBJ) | build
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:
