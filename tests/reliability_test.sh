@@ -156,23 +156,34 @@ cd "$WORK" || exit 1
 # ---- 6. a signal early in the run: stopped cleanly, exit 75 ----
 # (While the ranks' MPI_Init runs. Signals caught from before main: docs/RELIABILITY.md says
 # what remains, the first milliseconds of a rank and mpirun's own start.)
-for delay in 0.5 0.8 1.2; do
+# The delays count from the moment both ranks exist (mpirun's children), not from mpirun's
+# start: before that only mpirun holds the signal (its own start-up: docs/RELIABILITY.md), and
+# a loaded machine makes a fixed delay land there.
+ranks_started() { # MPIRUN-PID N: until mpirun has N children (the ranks), at most 60 s
+    for _ in $(seq 1 6000); do
+        [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+for delay in 0 0.3 0.7; do
     rm -f sig.h5
     $MPIRUN_BG -np 2 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
     mp=$!
     watch $mp
+    ranks_started $mp 2
     sleep $delay
     kill -USR1 $mp 2>/dev/null
     wait $mp
     rc=$?
     unwatch
-    check "SIGUSR1 ${delay}s after the start (np 2): exit 75 (got $rc)" test "$rc" -eq 75
+    check "SIGUSR1 ${delay}s after the ranks start (np 2): exit 75 (got $rc)" test "$rc" -eq 75
 done
 rm -f sig.h5
 $MPIRUN_BG -np 8 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
 mp=$!
 watch $mp
-sleep 1
+ranks_started $mp 8 # all 8 exist: they are in their start-up (MPI_Init, the plan)
 kill -USR1 $mp 2>/dev/null
 wait $mp
 rc=$?
