@@ -1,0 +1,127 @@
+/* bench_scaling.c - the cost-growth curve: microseconds per GD update from (n, k, d) =
+ * (100, 10, 10) to (6400, 120, 80), both float64 kernels (simd, blas) and both activations
+ * (bench/scaling.sh, `make bench-scaling`, adds the peak, the NumPy yardstick and memory).
+ *
+ * Usage: bench_scaling SECONDS [N K D]...  For each cell and activation: trial 0 of the
+ * problem, a tolerance never reached; the number of updates per run is set so that one run
+ * of the faster kernel takes about SECONDS / 5; the two kernels take turns for 5 rounds (the
+ * machine's speed drifts) and the best round of each is kept. One line per cell, activation
+ * and kernel: n k d act kernel us_per_update gflops updates (GFLOP/s counts the 4 n k d flops
+ * of the two products). Last line: the softplus kernel alone, nanoseconds per element of
+ * phi and phi' on 4096 pre-activations in L1 (the floor of bench/scaling.sh: products at
+ * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c). */
+#include "activation.h"
+#include "forward.h"
+#include "problem.h"
+#include "train.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* CPU time of this thread: on a shared machine the wall clock also counts the time other
+ * processes hold the core. */
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Seconds per update of one run of `iters` updates. */
+static double run(const ovs_problem *p, const char *act, int kernel, int iters,
+                  ovs_train_workspace *ws)
+{
+    double ladder[1] = {1e-300};
+    ovs_train_opts o = {0};
+    o.act = ovs_activation_find(act);
+    o.kernel = kernel;
+    o.precision = OVS_PRECISION_DOUBLE;
+    o.eta = strcmp(act, "softplus") == 0 ? 0.15 : 0.1;
+    o.max_iter = iters;
+    o.tol = ladder[0];
+    o.ladder = ladder;
+    o.n_ladder = 1;
+    ovs_train_result r;
+    double t0 = seconds();
+    ovs_train_run(p, &o, ws, &r);
+    double t = seconds() - t0;
+    return t / (r.iterations > 0 ? r.iterations : 1);
+}
+
+static void cell(int n, int k, int d, const char *act, double budget)
+{
+    enum { ROUNDS = 5 };
+    const int kernels[2] = {OVS_KERNEL_SIMD, OVS_KERNEL_BLAS};
+    ovs_problem p;
+    ovs_train_workspace ws;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0) {
+        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
+        exit(1);
+    }
+    ovs_problem_draw(&p, 2019, 0);
+    double probe = 1e30, best[2] = {1e30, 1e30};
+    for (int q = 0; q < 2; q++) {
+        double t = run(&p, act, kernels[q], 2, &ws);
+        probe = t < probe ? t : probe;
+    }
+    int iters = (int)(budget / ROUNDS / probe);
+    iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
+    for (int round = 0; round < ROUNDS; round++)
+        for (int q = 0; q < 2; q++) {
+            double t = run(&p, act, kernels[q], iters, &ws);
+            best[q] = t < best[q] ? t : best[q];
+        }
+    for (int q = 0; q < 2; q++)
+        printf("%d %d %d %s %s %.3f %.3f %d\n", n, k, d, act,
+               ovs_train_kernel_name(kernels[q]), best[q] * 1e6,
+               4.0 * n * k * d / best[q] * 1e-9, iters);
+    fflush(stdout);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+/* ns per element of the softplus kernel of the fused pass (trees before round 5: the
+ * activation's array kernel) on 4096 values in [-8, 8] (best of 50). */
+static double softplus_ns(void)
+{
+    enum { M = 4096 };
+    static double z[M] __attribute__((aligned(64))), phi[M] __attribute__((aligned(64))),
+        dphi[M] __attribute__((aligned(64)));
+    for (int i = 0; i < M; i++)
+        z[i] = -8.0 + 16.0 * (double)((i * 2654435761u) % M) / M;
+#ifndef OVS_FORWARD_SOFTPLUS
+    const ovs_activation *a = ovs_activation_find("softplus");
+#endif
+    double best = 1e30;
+    for (int rep = 0; rep < 50; rep++) {
+        double t0 = seconds();
+        for (int it = 0; it < 20; it++)
+#ifdef OVS_FORWARD_SOFTPLUS
+            ovs_forward_softplus(z, phi, dphi, M);
+#else
+            a->eval(z, phi, dphi, M);
+#endif
+        double t = (seconds() - t0) / (20.0 * M);
+        best = t < best ? t : best;
+    }
+    return phi[7] == 12345.0 ? 0 : best * 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5 || (argc - 2) % 3 != 0) {
+        fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n");
+        return 2;
+    }
+    double budget = atof(argv[1]);
+    printf("n k d act kernel us_per_update gflops updates\n");
+    for (int c = 2; c + 2 < argc; c += 3) {
+        int n = atoi(argv[c]), k = atoi(argv[c + 1]), d = atoi(argv[c + 2]);
+        cell(n, k, d, "relu", budget);
+        cell(n, k, d, "softplus", budget);
+    }
+    printf("softplus_ns_per_element %.3f\n", softplus_ns());
+    return 0;
+}
