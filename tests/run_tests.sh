@@ -39,6 +39,7 @@ run_suite "module boundaries" sh tests/lint_test.sh
 run_suite "sweep (MPI)" sh tests/sweep_test.sh
 run_suite "crash safety (MPI)" sh tests/resume_test.sh
 run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh
+run_suite "clang build, bit-identical to gcc" sh tests/clang_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 fi
