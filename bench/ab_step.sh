@@ -27,10 +27,24 @@ if grep -q OVS_FORWARD_AVX512_BUILD "$dir/src/forward.c" &&
         -c "$dir/src/forward.c" -o "$dir/forward_avx512.o"
     objs="$dir/forward_avx512.o"
 fi
+# A revision with per-instruction-set builds of forward.c and smallmm.c (round 5 on, simd.h's
+# OVS_ISA) gets them as the Makefile builds them.
+isa=""
+if grep -q OVS_ISA "$dir/include/simd.h"; then
+    for v in 3 4; do
+        $CC -march=x86-64-v$v -dM -E -x c /dev/null >/dev/null 2>&1 || continue
+        isa="$isa -DOVS_HAVE_V$v"
+        for m in forward smallmm; do
+            $CC $FLAGS -O3 -ffp-contract=fast -march=x86-64-v$v -DOVS_BUILD_V$v \
+                -c "$dir/src/$m.c" -o "$dir/${m}_v$v.o"
+            objs="$objs $dir/${m}_v$v.o"
+        done
+    done
+fi
 for m in activation smallmm forward train linalg activation32 smallmm32 train32; do
     [ -f "$dir/src/$m.c" ] || continue
-    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512" ;;
-        *) extra="-O3 -ffp-contract=fast" ;; esac
+    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512 $isa" ;;
+        smallmm) extra="-O3 -ffp-contract=fast $isa" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
     $CC $FLAGS $extra -c "$dir/src/$m.c" -o "$dir/$m.o"
     objs="$objs $dir/$m.o"
 done

@@ -9,10 +9,12 @@
  * and kernel: n k d act kernel us_per_update gflops updates (GFLOP/s counts the 4 n k d flops
  * of the two products). Last line: the softplus kernel alone, nanoseconds per element of
  * phi and phi' on 4096 pre-activations in L1 (the floor of bench/scaling.sh: products at
- * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c). */
+ * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c).
+ * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
+#include "smallmm.h"
 #include "train.h"
 
 #include <stdio.h>
@@ -109,10 +111,56 @@ static double softplus_ns(void)
     return phi[7] == 12345.0 ? 0 : best * 1e9;
 }
 
+#ifdef OVS_FORWARD_SOFTPLUS
+/* --parts: the simd kernel's two halves apart, on a trial's workspace after 3 updates: the
+ * best of `reps` calls of the fused forward pass (ReLU, softplus) and of the gradient product
+ * (with lanes as train.c gives them), us and GFLOP/s of its 2 n k d flops each. The best
+ * call is what the code can do when nothing else holds the core's caches. */
+static void parts(int n, int k, int d, int reps)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0)
+        exit(1);
+    ovs_problem_draw(&p, 2019, 0);
+    run(&p, "relu", OVS_KERNEL_SIMD, 3, &ws);
+    const int np = ws.np, kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
+    double best[3] = {1e30, 1e30, 1e30};
+    for (int rep = 0; rep < reps; rep++) {
+        for (int a = 0; a < 2; a++) {
+            double t0 = seconds();
+            ovs_forward_fused(kinds[a], n, k, d, np, ws.w, ws.xt, p.v, ws.yp, ws.zt, ws.scratch,
+                              ws.r);
+            double t = seconds() - t0;
+            best[a] = t < best[a] ? t : best[a];
+        }
+        double t0 = seconds();
+        ovs_smallmm_grad_lanes(k, d, np, ws.zt, ws.xt, ws.g,
+                               (size_t)np >= 8 * (size_t)d ? ws.phi : NULL);
+        double t = seconds() - t0;
+        best[2] = t < best[2] ? t : best[2];
+    }
+    const double half = 2.0 * n * k * d;
+    printf("%d %d %d forward_relu %.3f %.3f forward_softplus %.3f gradient %.3f %.3f\n", n, k, d,
+           best[0] * 1e6, half / best[0] * 1e-9, best[1] * 1e6, best[2] * 1e6,
+           half / best[2] * 1e-9);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef OVS_FORWARD_SOFTPLUS
+    if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
+        for (int c = 3; c + 2 < argc; c += 3)
+            parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
+        return 0;
+    }
+#endif
     if (argc < 5 || (argc - 2) % 3 != 0) {
-        fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n");
+        fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n"
+                        "       bench_scaling --parts REPS N K D [N K D]...\n");
         return 2;
     }
     double budget = atof(argv[1]);

@@ -2,6 +2,8 @@
 for `make bench` (issue: >= 10x its per-iteration speed). One thread (OPENBLAS_NUM_THREADS=1
 is set by bench/run_bench.sh). Prints one line per (activation, n, k, d): us/iter.
 
+Times are CPU time of the thread (time.thread_time: the machine is shared).
+
 Usage: numpy_yardstick.py [ITERS] (the four cells of `make bench`, ITERS updates per run), or
 numpy_yardstick.py --seconds S N K D [N K D]... (the cells given, the updates per run set so
 that the 3 runs of a cell take about S seconds; bench/scaling.sh)."""
@@ -43,7 +45,7 @@ def bench(act, n, k, d, iters, reps=3):
     best = 1e30
     for _ in range(reps):
         w = rng.standard_normal((k, d))
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         for _ in range(iters):
             z = x @ w.T                          # n x k
             r = phi(z) @ v - y                   # residual
@@ -51,7 +53,7 @@ def bench(act, n, k, d, iters, reps=3):
                 break
             g = (dphi(z) * np.outer(r, v)).T @ x  # k x d
             w -= eta * g
-        best = min(best, (time.perf_counter() - t0) / iters)
+        best = min(best, (time.thread_time() - t0) / iters)
     return best
 
 

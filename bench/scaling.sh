@@ -74,6 +74,11 @@ for act in ("relu", "softplus"):
               f"{b[1]:5.1f} {b[1] / peak:5.2f} | {npu:9.1f} {npu / s[0]:6.1f}")
 PY
 echo "wrote $CSV"
+if ./build/bench_scaling --parts 1 100 2 2 >/dev/null 2>&1; then
+    echo "the simd kernel's halves apart, best of 20 calls (us, GFLOP/s of their 2nkd flops each):"
+    # shellcheck disable=SC2086
+    ./build/bench_scaling --parts 20 $CELLS | sed 's/^/  /'
+fi
 
 [ "${MEM:-1}" = 1 ] || exit 0
 echo "peak resident memory of one rank (bin/ovsweep singleton, 1 trial, 2 updates, relu):"
