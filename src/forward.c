@@ -44,8 +44,8 @@ _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per u
  * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
  * constant after inlining:
- *  - ReLU, in registers: z itself to m_t (sample_block turns it into the factor m),
- *    f += v_j phi_j;
+ *  - ReLU, in registers: z itself to ds (row j at ds + j ldd: the L1 scratch, or m_t;
+ *    sample_block turns it into the factor m), f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S NW).
  * (One function for both: the accumulators stay in registers only while the epilogue is
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
@@ -99,7 +99,7 @@ OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
 }
 
 /* Softplus of the scratch vectors q0..q0+nv-1: phi back to zs (row j's S vectors at
- * zs + j S NW), phi' to ds. */
+ * zs + j S NW), phi' to ds (row j at ds + j ldd). */
 OVS_INLINE void softplus_group(double *ds, int ldd, double *zs, const int S, int q0,
                                const int nv)
 {
