@@ -13,7 +13,9 @@
  * target's registers in registers: an ovs_v8d in an AVX2 function lives in memory and every
  * operation goes through loads, stores and general registers, which made the 8-lane kernels
  * 10-30x slower on AVX2 machines than on the AVX-512 machine they were written on;
- * docs/BENCHMARKS.md, round 5.)
+ * docs/BENCHMARKS.md, round 5. The files built once still compute on ovs_v8d / ovs_v16f in
+ * their AVX2 clones and stay that slow there with gcc: the float32 path, sgd, and the
+ * activation's array kernels of the unfused path.)
  * Rounding: every build and clone with FMA (x86-64-v3, v4) fuses the same multiply-adds
  * (the kernel files are compiled with -ffp-contract=fast) and gives the same bits, with gcc
  * or clang (tests/clang_test.sh); the baseline x86-64 build, for CPUs without FMA (before
