@@ -25,9 +25,9 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := rng activation smallmm forward problem linalg train sgd rf diagnostics method cli plan report \
-        activation32 smallmm32 train32
-GLUE := fatal h5out sweep
+PURE := names strbuf rng activation smallmm forward problem linalg protocol train sgd rf diagnostics \
+        method trial settings settings_text cli plan design report outfile isolate h5schema
+GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
 # The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
 # compiler can target, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), with vectors of its
@@ -52,7 +52,7 @@ $(BUILD)/version.h: FORCE | $(BUILD)
 	 g="#define OVS_GIT \"$$(git describe --always --dirty 2>/dev/null || echo unknown)\""; \
 	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
 	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
-$(BUILD)/main.o $(BUILD)/h5out.o: $(BUILD)/version.h
+$(BUILD)/main.o $(BUILD)/h5write.o: $(BUILD)/version.h
 FORCE:
 
 $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
@@ -62,12 +62,12 @@ $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
 # fuse a*b+c into one FMA where the CPU has it (the per-instruction-set builds of forward.c
 # and smallmm.c, and the target_clones for x86-64-v3/v4 of the others); plain x86-64 code
 # has no FMA, so nothing else changes.
-KERNELS := activation smallmm forward train activation32 smallmm32 train32
+KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
 # clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
-# resolver of a cloned static function is a global symbol, so train.c's and train32.c's
-# static residual() clash; and a cloned global function f gets only f.ifunc, which calls
+# resolver of a cloned static function is a global symbol, so two files' static clones
+# of the same name would clash; and a cloned global function f gets only f.ifunc, which calls
 # from other files (to plain f) do not find. With clang, every object's resolvers are made
 # local and each global clone set gets its f as a global indirect function (f.ifunc's
 # address, in .text).
@@ -92,14 +92,22 @@ $(BUILD)/%_v4.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -DOVS_BUILD_V4 $(ALL_CFLAGS) -march=x86-64-v4 -c $< -o $@
 $(BUILD)/main.o $(GLUE_OBJ): $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(SAN_OBJ): $(BUILD)/asan/%.o: src/%.c | $(BUILD)/asan
-	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
-	    -fno-omit-frame-pointer -fno-sanitize-recover=all -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+
+# The whole program under the sanitizers (tests/sanitize_test.sh), MPI and HDF5 included.
+SAN_GLUE_OBJ := $(GLUE:%=$(BUILD)/asan/%.o) $(BUILD)/asan/main.o
+$(BUILD)/asan/main.o $(BUILD)/asan/h5write.o: $(BUILD)/version.h
+$(SAN_GLUE_OBJ): $(BUILD)/asan/%.o: src/%.c | $(BUILD)/asan
+	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+$(BUILD)/asan/ovsweep: $(SAN_GLUE_OBJ) $(SAN_OBJ)
+	$(MPICC) $(LDFLAGS) $(SANFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
 
 # Unit tests link the pure objects and BLAS only: no MPI, no HDF5, no mpirun.
-# test_train and test_train32 count ovsweep's own allocations through --wrap.
+# test_train counts ovsweep's own allocations through --wrap.
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
-$(BUILD)/test_train $(BUILD)/asan/test_train $(BUILD)/test_train32 $(BUILD)/asan/test_train32: LINK_EXTRA = $(WRAP)
+$(BUILD)/test_train $(BUILD)/asan/test_train: LINK_EXTRA = $(WRAP)
 # test_kernels compares the builds of the kernel files: it is told which ones are linked.
 $(BUILD)/test_kernels: private CPPFLAGS += $(ISA_DEFS)
 $(BUILD)/test_%: tests/test_%.c $(LIB_OBJ) | $(BUILD)
@@ -108,7 +116,7 @@ $(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 
-unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%)
+unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%) $(BUILD)/asan/ovsweep
 
 deps:
 	@sh deps/install.sh
@@ -149,9 +157,17 @@ $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_
 lint:
 	@sh tests/lint_test.sh
 
+# The settings table as the Python analysis reads it (a test checks it against the binary).
+analysis/settings.json: $(BIN)/ovsweep
+	$(BIN)/ovsweep --print-settings >$@
+
+# The pure modules, for tests/lint_test.sh.
+print-pure:
+	@echo $(PURE)
+
 $(BUILD) $(BIN) $(BUILD)/asan:
 	mkdir -p $@
 clean:
 	rm -rf $(BUILD) $(BIN)
-.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint clean FORCE
+.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint print-pure clean FORCE
 -include $(wildcard $(BUILD)/*.d $(BUILD)/asan/*.d)

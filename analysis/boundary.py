@@ -8,11 +8,13 @@ likelihood with
 aggregated by kd (exactly equivalent to the per-trial Bernoulli likelihood). Reported:
 
 * midpoint: kd/n at 50% success = exp(-a/b);
-* width: the 10-90% width as a RATIO, (kd/n at 90%) / (kd/n at 10%) = exp(log_width),
-  log_width = (link^-1(0.9) - link^-1(0.1)) / b (both are in the JSON);
+* width: the 10-90% transition width as a DISTANCE in kd/n, x90 - x10, where x10 and x90 are the
+  fitted kd/n at 10% and 90% success ("width" means this and nothing else, everywhere);
+* spread ratio: x90/x10 = exp(log_ratio_90_10), log_ratio_90_10 = (link^-1(0.9) - link^-1(0.1))/b
+  (a ratio >= 1, named so that it is never mistaken for the width);
 * 95% confidence intervals by PROFILE LIKELIHOOD (deterministic, no resampling): the midpoint's
-  from the profile over the slope of log(kd/n) at fixed midpoint, the width's from the profile of b
-  over a (the width is monotone in b);
+  from the profile over the slope of log(kd/n) at fixed midpoint, the spread ratio's from the
+  profile of b over a (it is monotone in b), the width's from its own profile (_width_ci);
 * a likelihood-ratio test of this kd/n-only model against link(P) = a + b1 log k + b2 log d (the
   kd/n-only model is b1 = b2; n is fixed within a group), with df = 1;
 * per-cell Wilson 95% intervals, and how many cells' intervals exclude the fitted curve;
@@ -38,11 +40,10 @@ from . import stats
 from .io import Group, Sweep
 from .outcomes import Outcomes, outcomes
 
-WIDTH_DEFINITION = ("width = (kd/n at 90% success) / (kd/n at 10% success), a ratio >= 1; "
-                    "log_width = its natural log")
-WIDTH_ABS_DEFINITION = ("transition width as a DISTANCE: x90 - x10, where x10, x90 are the fitted "
-                        "kd/n (k/n for method rf) at 10% and 90% success; in log units it is "
-                        "log_width = log(x90/x10)")
+RATIO_DEFINITION = ("spread ratio = x90/x10 = (kd/n at 90% success) / (kd/n at 10% success), "
+                    ">= 1 (not a width); log_ratio_90_10 = its natural log")
+WIDTH_DEFINITION = ("width = the 10-90% transition width as a DISTANCE, x90 - x10, where x10, x90 "
+                    "are the fitted kd/n (k/n for method rf) at 10% and 90% success")
 CI_METHOD = "95% profile likelihood (chi-square 1 df), no resampling"
 M_SEARCH_LIMIT = 3.0   # explore the midpoint profile up to e^3 = 20x outside the tested kd/n range
 
@@ -83,8 +84,9 @@ def _aggregate_by_count(count: np.ndarray, outc: Outcomes):
 def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
                  width_ci: bool = True) -> Dict:
     """Fit link(P) = a + b*log(count/n) to aggregated binomial data. Never raises. `var` names
-    the count in notes. Besides the ratio width, the 10-90% width as a DISTANCE in count/n
-    (x90 - x10) is given with its own profile-likelihood CI (skipped if width_ci is False)."""
+    the count in notes. The width (x90 - x10, a distance in count/n) gets its own
+    profile-likelihood CI (skipped if width_ci is False); the spread ratio x90/x10 gets one from
+    the profile of b."""
     count = np.asarray(count, float)
     s = np.asarray(s, float)
     t = np.asarray(t, float)
@@ -96,9 +98,9 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
         "a": _nan(), "b": _nan(), "se_a": _nan(), "se_b": _nan(),
         "midpoint": _nan(), "midpoint_ci": [_nan(), _nan()],
         "midpoint_bounds": [_nan(), _nan()],
-        "log_width": _nan(), "log_width_ci": [_nan(), _nan()],
-        "width": _nan(), "width_ci": [_nan(), _nan()],
-        "x10": _nan(), "x90": _nan(), "width_abs": _nan(), "width_abs_ci": [_nan(), _nan()],
+        "log_ratio_90_10": _nan(), "log_ratio_90_10_ci": [_nan(), _nan()],
+        "ratio_90_10": _nan(), "ratio_90_10_ci": [_nan(), _nan()],
+        "x10": _nan(), "x90": _nan(), "width": _nan(), "width_ci": [_nan(), _nan()],
         "loglik": _nan(), "tested_range": [_nan(), _nan()],
     }
     if t.sum() == 0:
@@ -132,7 +134,7 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
         if x_fail.max() <= x_succ.min():
             lo, hi = float(np.exp(x_fail.max())), float(np.exp(x_succ.min()))
             res["b"] = float("inf")
-            res["log_width"], res["width"] = 0.0, 1.0
+            res["log_ratio_90_10"], res["ratio_90_10"], res["width"] = 0.0, 1.0, 0.0
         else:
             lo, hi = float(np.exp(x_succ.max())), float(np.exp(x_fail.min()))
             res["b"] = float("-inf")
@@ -186,8 +188,8 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
                             f"{hi_lim:.3g}]")
 
     q = float(link.ppf(0.9) - link.ppf(0.1))
-    res["log_width"] = q / abs(b)
-    res["width"] = float(np.exp(q / abs(b)))
+    res["log_ratio_90_10"] = q / abs(b)
+    res["ratio_90_10"] = float(np.exp(q / abs(b)))
     if b > 0:
         def prof_b(bb: float) -> float:
             pf = stats.fit_glm(np.ones((len(x), 1)), s, t, link, offset=bb * x, beta0=[-bb * m])
@@ -197,31 +199,33 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
         b_lo, b_hi = stats.profile_interval(prof_b, b, fit.loglik, step_b, 0.0, b * 1e4)
         lw_lo = q / b_hi if b_hi is not None else 0.0
         lw_hi = q / b_lo if (b_lo is not None and b_lo > 0) else float("inf")
-        res["log_width_ci"] = [lw_lo, lw_hi]
-        res["width_ci"] = [float(np.exp(lw_lo)), float(np.exp(lw_hi)) if np.isfinite(lw_hi)
+        res["log_ratio_90_10_ci"] = [lw_lo, lw_hi]
+        res["ratio_90_10_ci"] = [float(np.exp(lw_lo)), float(np.exp(lw_hi)) if np.isfinite(lw_hi)
                            else float("inf")]
         if b_lo is None or b_lo <= 0:
-            res["notes"].append("slope not significantly > 0: width CI unbounded above")
+            res["notes"].append("slope not significantly > 0: CIs of the width and spread ratio "
+                                "unbounded above")
     lo_p, hi_p = float(link.ppf(0.1)), float(link.ppf(0.9))
     res["x10"] = float(np.exp((lo_p - a) / b))
     res["x90"] = float(np.exp((hi_p - a) / b))
-    res["width_abs"] = abs(res["x90"] - res["x10"])
+    res["width"] = abs(res["x90"] - res["x10"])
     if b > 0 and width_ci:
-        res["width_abs_ci"] = _width_abs_ci(x, s, t, link, a, b, fit.loglik, res["width_abs"],
+        res["width_ci"] = _width_ci(x, s, t, link, a, b, fit.loglik, res["width"],
                                             q, lo_x, hi_x)
-        if not np.isfinite(res["width_abs_ci"][1]):
-            res["notes"].append(f"CI of the 10-90% distance in {var}/n unbounded above")
+        if not np.isfinite(res["width_ci"][1]):
+            res["notes"].append(f"CI of the width (10-90% distance in {var}/n) unbounded above")
     return res
 
 
-def _width_abs_ci(x, s, t, link: stats.Link, a: float, b: float, ll_hat: float, w_hat: float,
+def _width_ci(x, s, t, link: stats.Link, a: float, b: float, ll_hat: float, w_hat: float,
                   q: float, lo_x: float, hi_x: float) -> List[float]:
     """95% profile-likelihood CI of w = x90 - x10 (a distance in count/n). For a symmetric link,
     w = 2 exp(-a/b) sinh(q/(2b)) with q = F^-1(0.9) - F^-1(0.1); at fixed (w, b) this gives a,
     so the profile is a 1-D maximisation over log b (grid then bounded refinement, so it is
     deterministic). The search in log w is limited to [log w_hat - 12, log w_hat + 12]."""
     def a_of(w, bb):
-        return -bb * (np.log(w) - np.log(2.0 * np.sinh(q / (2.0 * bb))))
+        with np.errstate(over="ignore"):   # a tiny slope: sinh -> inf, a -> -inf, ll -> -inf
+            return -bb * (np.log(w) - np.log(2.0 * np.sinh(q / (2.0 * bb))))
 
     def ll_at(w, log_bb):
         bb = float(np.exp(log_bb))
@@ -331,7 +335,13 @@ def wilson_summary(cells: List[Dict]) -> Dict:
 
 
 def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[int] = None,
-                  link: str = "logit", effective: bool = False, ladder: bool = True) -> Dict:
+                  link: str = "logit", effective: bool = False, ladder: bool = True,
+                  robust: str = "never", bootstrap: int = 200, seed: int = 1) -> Dict:
+    """The boundary analysis of one group. robust = "auto" adds the intervals that do not lean
+    on the kd/n-only model (analysis.robust: per-d fits and, with bootstrap > 0 replicates, a
+    bootstrap over datasets seeded by `seed`) when the LR test rejects that model; "always"
+    adds them in any case; "never" leaves them out."""
+    from . import robust as robust_mod
     lk = stats.Link(link)
     outc = outcomes(group, tol, budget)
     count = param_count(group, effective)
@@ -347,6 +357,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
         fit["notes"].append(f"{excluded[0]} trials in k=1 cells (effective count 0, "
                             f"{excluded[1]} successes) left out of the fit")
     cells = cell_table(group, outc, fit, lk, effective)
+    lr = lr_test_kd_only(group, outc, lk, effective)
     out = {
         "group": group.name, "n": group.n, "activation": group.activation,
         "method": group.method, "iteration_unit": group.iteration_unit, "variable": var,
@@ -356,10 +367,14 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
         "trials_planned": int(group.planned.sum()) * int(group.done.shape[2]),
         "successes": int(outc.success_count.sum()),
         "fit": fit,
-        "lr_test": lr_test_kd_only(group, outc, lk, effective),
+        "lr_test": lr,
+        "model_rejected": robust_mod.rejects(lr),
         "wilson_summary": wilson_summary(cells),
         "cells": cells,
+        "robust": None,
     }
+    if robust == "always" or (robust == "auto" and out["model_rejected"]):
+        out["robust"] = robust_mod.analyze(group, outc, fit, lk, effective, bootstrap, seed)
     if ladder:
         rungs = []
         for j, rung in enumerate(group.tol_ladder):
@@ -374,25 +389,27 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
                           "trials": f2["trials"], "status": f2["status"],
                           "midpoint": f2["midpoint"], "midpoint_ci": f2["midpoint_ci"],
                           "midpoint_bounds": f2["midpoint_bounds"], "width": f2["width"],
+                          "ratio_90_10": f2["ratio_90_10"],
                           "notes": f2["notes"]})
         out["tolerance_ladder"] = rungs
     return out
 
 
 def analyze(sweep: Sweep, tol: Optional[float] = None, budget: Optional[int] = None,
-            link: str = "logit", effective: bool = False, ladder: bool = True) -> Dict:
+            link: str = "logit", effective: bool = False, ladder: bool = True,
+            robust: str = "never", bootstrap: int = 200, seed: int = 1) -> Dict:
     lk = stats.Link(link)
     var = "2*floor(k/2)*d" if effective else "kd"
     methods = sorted({g.method for g in sweep.groups})
     rf_note = ("method rf (random features: W = W0 kept, only the output layer fitted) is fitted "
                "in log(k/n) instead: its boundary is expected at k ~ n whatever d is"
                if "rf" in methods else "")
-    groups = [analyze_group(g, tol, budget, link, effective, ladder) for g in sweep.groups]
+    groups = [analyze_group(g, tol, budget, link, effective, ladder, robust, bootstrap, seed)
+              for g in sweep.groups]
     return {
         "file": sweep.path,
         "methods": methods,
         "rf_note": rf_note,
-        "width_abs_definition": WIDTH_ABS_DEFINITION,
         "complete": sweep.complete,
         "trials_done": sweep.trials_done,
         "trials_total": sweep.trials_total,
@@ -402,6 +419,7 @@ def analyze(sweep: Sweep, tol: Optional[float] = None, budget: Optional[int] = N
         "parameter_count": var,
         "midpoint_definition": f"{var}/n at 50% success = exp(-a/b)",
         "width_definition": WIDTH_DEFINITION,
+        "ratio_definition": RATIO_DEFINITION,
         "ci_method": CI_METHOD,
         "lr_test_definition": lk.formula("a + b1*log k + b2*log d") + f" vs the {var}/n-only "
                               "model (b1 = b2); statistic 2*(ll_full - ll_kd), chi-square df",
@@ -427,17 +445,20 @@ def width_vs_n(groups: List[Dict]) -> List[Dict]:
                          "group": g["group"], "file": g.get("file", ""),
                          "variable": g["variable"], "status": f["status"],
                          "midpoint": f["midpoint"], "x10": f["x10"], "x90": f["x90"],
-                         "width_abs": f["width_abs"], "width_abs_ci": f["width_abs_ci"],
-                         "log_width": f["log_width"], "log_width_ci": f["log_width_ci"],
-                         "width": f["width"], "width_ci": f["width_ci"]})
+                         "width": f["width"], "width_ci": f["width_ci"],
+                         "log_ratio_90_10": f["log_ratio_90_10"],
+                         "log_ratio_90_10_ci": f["log_ratio_90_10_ci"],
+                         "ratio_90_10": f["ratio_90_10"], "ratio_90_10_ci": f["ratio_90_10_ci"]})
     return rows
 
 
 def analyze_many(sweeps: List[Sweep], tol: Optional[float] = None, budget: Optional[int] = None,
-                 link: str = "logit", effective: bool = False, ladder: bool = True) -> Dict:
+                 link: str = "logit", effective: bool = False, ladder: bool = True,
+                 robust: str = "never", bootstrap: int = 200, seed: int = 1) -> Dict:
     """analyze() for one file; for several, {"files": [per-file results], "width_vs_n": ...}
     where the width table pools the groups of all files."""
-    results = [analyze(sw, tol, budget, link, effective, ladder) for sw in sweeps]
+    results = [analyze(sw, tol, budget, link, effective, ladder, robust, bootstrap, seed)
+               for sw in sweeps]
     if len(results) == 1:
         return results[0]
     pooled = []
@@ -445,7 +466,7 @@ def analyze_many(sweeps: List[Sweep], tol: Optional[float] = None, budget: Optio
         for g in r["groups"]:
             pooled.append(dict(g, file=r["file"]))
     return {"files": results, "width_vs_n": width_vs_n(pooled),
-            "width_abs_definition": WIDTH_ABS_DEFINITION}
+            "width_definition": WIDTH_DEFINITION, "ratio_definition": RATIO_DEFINITION}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -482,12 +503,26 @@ def midpoint_text(fit: Dict, with_ci: bool = True) -> str:
     return f"{fmt(fit['midpoint'])} [{fmt(lo, 3)}, {fmt(hi, 3)}]"
 
 
+def _is_step(fit: Dict) -> bool:
+    return fit["status"] == "separated" and fit["ratio_90_10"] == 1.0
+
+
 def width_text(fit: Dict) -> str:
-    if fit["status"] == "separated" and fit["width"] == 1.0:
+    """The width x90 - x10 (a distance in kd/n) with its CI."""
+    if _is_step(fit):
+        return "0 (step)"
+    if fit["status"] != "ok":
+        return "-"
+    return _ci_text(fit["width"], fit["width_ci"])
+
+
+def ratio_text(fit: Dict) -> str:
+    """The spread ratio x90/x10 with its CI."""
+    if _is_step(fit):
         return "1 (step)"
     if fit["status"] != "ok":
         return "-"
-    return f"{fmt(fit['width'], 3)} [{fmt(fit['width_ci'][0], 3)}, {fmt(fit['width_ci'][1], 3)}]"
+    return _ci_text(fit["ratio_90_10"], fit["ratio_90_10_ci"])
 
 
 def _table(headers: List[str], rows: List[List[str]]) -> str:
@@ -509,19 +544,18 @@ def width_rows(groups: List[Dict]) -> List[List[str]]:
     rows = []
     for g in groups:
         f = g["fit"]
-        if f["status"] == "separated" and f["width"] == 1.0:
-            rows.append([g["group"], f"{g['variable']}/n", "-", "-", "0 (step)", "0 (step)"])
+        if _is_step(f):
+            rows.append([g["group"], f"{g['variable']}/n", "-", "-", "0 (step)", "1 (step)"])
             continue
         rows.append([g["group"], f"{g['variable']}/n", fmt(f["x10"]), fmt(f["x90"]),
-                     _ci_text(f["width_abs"], f["width_abs_ci"]),
-                     _ci_text(f["log_width"], f["log_width_ci"])])
+                     width_text(f), ratio_text(f)])
     return rows
 
 
-WIDTH_HEADERS = ["group", "variable", "x at 10%", "x at 90%", "x90 - x10 [95% CI]",
-                 "log(x90/x10) [95% CI]"]
+WIDTH_HEADERS = ["group", "variable", "x at 10%", "x at 90%", "width x90 - x10 [95% CI]",
+                 "spread ratio x90/x10 [95% CI]"]
 WIDTH_VS_N_HEADERS = ["activation", "method", "n", "group", "variable", "50% point",
-                      "x90 - x10 [95% CI]", "log(x90/x10) [95% CI]"]
+                      "width x90 - x10 [95% CI]", "spread ratio x90/x10 [95% CI]"]
 
 
 def width_vs_n_rows(rows: List[Dict]) -> List[List[str]]:
@@ -529,8 +563,8 @@ def width_vs_n_rows(rows: List[Dict]) -> List[List[str]]:
     for r in rows:
         grp = r["group"] + (f" ({r['file']})" if r.get("file") else "")
         out.append([r["activation"], r["method"], str(r["n"]), grp, f"{r['variable']}/n",
-                    fmt(r["midpoint"]), _ci_text(r["width_abs"], r["width_abs_ci"]),
-                    _ci_text(r["log_width"], r["log_width_ci"])])
+                    fmt(r["midpoint"]), _ci_text(r["width"], r["width_ci"]),
+                    _ci_text(r["ratio_90_10"], r["ratio_90_10_ci"])])
     return out
 
 
@@ -562,7 +596,7 @@ def format_text(result: Dict, with_width_vs_n: bool = True) -> str:
               f"  [PARTIAL FILE: {result['trials_done']}/{result['trials_total']} trials done]"),
            f"model: {result['model']}   (maximum likelihood on finished trials)",
            f"midpoint: {result['midpoint_definition']}",
-           f"{result['width_definition']}",
+           f"{result['width_definition']}; {result['ratio_definition']}",
            f"CIs: {result['ci_method']};  LR test: {result['lr_test_definition']}"]
     if result.get("rf_note"):
         out.append(f"NOTE: {result['rf_note']} (LR test for rf: log(k/n)-only vs "
@@ -571,17 +605,20 @@ def format_text(result: Dict, with_width_vs_n: bool = True) -> str:
         out.append(f"x = {result['parameter_count']} for methods gd/sgd, k for method rf")
     out.append("")
     headers = ["group", "tol", "budget", "succ/trials", f"{var}/n @50% [95% CI]",
-               "width 90/10 [95% CI]", "LR", "df", "p", "cells outside Wilson95"]
+               "width x90 - x10 [95% CI]", "LR", "df", "p", "cells outside Wilson95"]
     rows = []
     for g in result["groups"]:
         f, lr, ws = g["fit"], g["lr_test"], g["wilson_summary"]
         outside = ("-" if ws["cells_fit_outside_wilson95"] is None
                    else f"{ws['cells_fit_outside_wilson95']}/{ws['cells_compared']}")
         rows.append([g["group"], fmt(g["tol"]), str(g["budget"]),
-                     f"{g['successes']}/{g['trials_done']}", midpoint_text(f), width_text(f),
+                     f"{g['successes']}/{g['trials_done']}", marked_midpoint(g), width_text(f),
                      fmt(lr["statistic"], 3), str(lr["df"]), fmt(lr["p_value"], 3), outside])
     out.append(_table(headers, rows))
-    out += ["", "transition width: " + result.get("width_abs_definition", WIDTH_ABS_DEFINITION),
+    check = model_check_lines(result["groups"])
+    if check:
+        out += [""] + check
+    out += ["", "transition width: " + result.get("width_definition", WIDTH_DEFINITION),
             _table(WIDTH_HEADERS, width_rows(result["groups"]))]
     if with_width_vs_n and result.get("width_vs_n"):
         out += ["", format_width_vs_n(result["width_vs_n"])]
@@ -619,6 +656,56 @@ def format_text(result: Dict, with_width_vs_n: bool = True) -> str:
     return "\n".join(out)
 
 
+MODEL_MARK = " *"
+ROBUST_HEADERS = ["group", "LR p", "bootstrap over datasets 95%", "50% point at single d: "
+                  "min (d) .. max (d)", "d with a bounded fit"]
+
+
+def marked_midpoint(g: Dict) -> str:
+    """The midpoint with its CI, marked when the LR test rejects the model the CI assumes."""
+    return midpoint_text(g["fit"]) + (MODEL_MARK if g.get("model_rejected") else "")
+
+
+def robust_row(g: Dict) -> List[str]:
+    rb = g.get("robust") or {}
+    boot = rb.get("bootstrap")
+    if boot and np.isfinite(boot["ci"][0]):
+        btext = f"[{fmt(boot['ci'][0], 3)}, {fmt(boot['ci'][1], 3)}] ({boot['reps']} reps, " \
+                f"seed {boot['seed']})"
+    elif boot:
+        btext = "- (" + "; ".join(boot["notes"]) + ")"
+    else:
+        btext = "-"
+    rng = rb.get("per_d_range")
+    if rng and rng["fits"]:
+        dtext = f"{fmt(rng['min'], 3)} (d={rng['d_min']}) .. {fmt(rng['max'], 3)} " \
+                f"(d={rng['d_max']})"
+        nfit = f"{rng['fits']}/{len(rb['per_d'])}"
+    else:
+        dtext, nfit = "-", ("0" if rb else "-")
+    return [g["group"], fmt(g["lr_test"]["p_value"], 3), btext, dtext, nfit]
+
+
+def model_check_lines(groups: List[Dict]) -> List[str]:
+    """Lines said next to the boundary table: which groups' kd/n-only model the LR test rejects,
+    and the intervals that do not depend on it."""
+    rejected = [g for g in groups if g.get("model_rejected")]
+    shown = [g for g in groups if g.get("robust")]
+    if not rejected and not shown:
+        return []
+    out = []
+    if rejected:
+        out.append(f"{MODEL_MARK.strip()} the LR test rejects the {rejected[0]['variable']}/n-only "
+                   f"model (p < 0.05) for {', '.join(g['group'] for g in rejected)}: the "
+                   "profile-likelihood CI above assumes that model. Intervals that do not:")
+    else:
+        out.append("intervals that do not assume the kd/n-only model:")
+    out.append(_table(ROBUST_HEADERS, [robust_row(g) for g in (shown or rejected)]))
+    if any(not g.get("robust") for g in rejected):
+        out.append("(run with --robust for the intervals of the groups without them)")
+    return out
+
+
 def _jsonable(obj):
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
@@ -637,6 +724,7 @@ def _jsonable(obj):
 def to_json(result: Dict) -> str:
     doc = dict(result)
     doc["json_note"] = ("non-finite numbers are written as null. A CI end that is unbounded is "
-                        "0 (midpoint lower end), 1 (width lower end) or null (upper end = "
+                        "0 (midpoint and width lower end), 1 (spread ratio lower end) or null "
+                        "(upper end = "
                         "infinity); a null estimate means not estimable; see each fit's notes")
     return json.dumps(_jsonable(doc), indent=2)

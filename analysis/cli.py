@@ -1,5 +1,5 @@
-"""Command line: python3 -m analysis {heatmap,boundary,rethreshold,report,simulate,theory,compare}
-FILE ...
+"""Command line: python3 -m analysis {report,heatmap,boundary,budget,rethreshold,theory,simulate,
+compare,export} FILE ...
 
 Every command reads the file only. A missing file, a non-HDF5 file, a foreign HDF5 file (root
 attribute ovsweep_format != "ovsweep-sweep") or an invalid option value gives a one-line
@@ -15,6 +15,7 @@ from typing import List, Optional
 from .errors import AnalysisError
 
 PROG = "python3 -m analysis"
+FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget")
 EXIT_ERROR = 1
 EXIT_INCONSISTENT = 3
 
@@ -39,9 +40,43 @@ def _pos_float(text: str) -> float:
     return v
 
 
+def _pos_int(text: str) -> int:
+    v = _nonneg_int(text)
+    if v == 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return v
+
+
+def figure_opts(sp) -> None:
+    from .figstyle import DEFAULT_CMAP, DEFAULT_DPI
+    sp.add_argument("--format", default="png", metavar="LIST",
+                    help="figure formats, comma-separated from png, pdf, svg (default png; "
+                         "report always writes PNG too, for report.md/html)")
+    sp.add_argument("--dpi", type=_pos_int, default=DEFAULT_DPI, metavar="N",
+                    help=f"resolution of PNG figures (default {DEFAULT_DPI})")
+    sp.add_argument("--cmap", default=DEFAULT_CMAP, metavar="NAME",
+                    help=f"matplotlib colour map of the heatmaps (default {DEFAULT_CMAP}, "
+                         "perceptually uniform; 'jet' gives the paper's look)")
+
+
+def robust_opts(sp, default_reps: int) -> None:
+    sp.add_argument("--bootstrap", type=_nonneg_int, default=default_reps, metavar="N",
+                    help="replicates of the bootstrap over datasets (0: none; default "
+                         f"{default_reps})")
+    sp.add_argument("--seed", type=_nonneg_int, default=1, metavar="S",
+                    help="seed of the bootstrap (default 1): the same seed gives the same "
+                         "interval")
+
+
+def prog_name() -> str:
+    """How the user called us: the launcher's name, or python3 -m analysis."""
+    base = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "ovsweep-analysis" if base == "ovsweep-analysis" else PROG
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Post-hoc analysis of ovsweep HDF5 sweep "
-                                "files (read-only; never re-trains).")
+    p = argparse.ArgumentParser(prog=prog_name(), description="Post-hoc analysis of ovsweep "
+                                "HDF5 sweep files (read-only; never re-trains).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -72,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit_opts(sp)
     sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
                     help="output directory (default: current directory)")
-    sp.add_argument("--no-fit", action="store_true", help="do not overlay the fitted 50%% curve")
+    sp.add_argument("--no-fit", action="store_true", help="do not overlay the fitted 50%% curve "
+                    "(it is drawn only when its 95%% interval is bounded and inside the data)")
+    figure_opts(sp)
     sp.add_argument("--theory", action="store_true",
                     help="overlay the paper's sufficient conditions with constant C = 1 (shape "
                          "only): sqrt(kd) = n (Cor. 2.2, smooth), sqrt(kd) = n^2/d (Cor. 2.4, "
@@ -84,10 +121,48 @@ def build_parser() -> argparse.ArgumentParser:
                                     "width (ratio and distance) with 95% profile-likelihood "
                                     "CIs, LR test against separate log k and log d terms, Wilson "
                                     "intervals per cell, midpoint per ladder rung; with several "
-                                    "n per activation+method, the width against n.")
+                                    "n per activation+method, the width against n. When "
+                                    "the LR test rejects the kd/n-only model, also intervals "
+                                    "that do not assume it: per-d fits and a bootstrap over "
+                                    "datasets.")
     common(sp, many=True)
     fit_opts(sp)
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    sp.add_argument("--robust", action="store_true",
+                    help="give the model-free intervals (per-d fits, bootstrap) for every "
+                         "group, not only where the LR test rejects the kd/n-only model")
+    robust_opts(sp, 200)
+
+    sp = sub.add_parser("budget", help="the 50%% point against the update budget: has the "
+                        "boundary settled?",
+                        description="Fits the 50%% point at fractions of each group's budget "
+                                    "(from ladder_hit_iter, no re-training) and warns when it "
+                                    "still moves, over the last third of the budget, by more "
+                                    "than its 95%% interval.")
+    sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+    sp.add_argument("--tol", type=_pos_float, metavar="X",
+                    help="success threshold: a rung of the tol_ladder (default: the file's tol)")
+    sp.add_argument("--fractions", default="1/3,1/2,2/3,1", metavar="LIST",
+                    help="fractions of the budget for the table (default 1/3,1/2,2/3,1)")
+    fit_opts(sp)
+    sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    sp.add_argument("-o", "--outdir", metavar="DIR",
+                    help="also write DIR/boundary_vs_budget.png (and the other --format files)")
+    figure_opts(sp)
+
+    sp = sub.add_parser("export", help="the per-trial table as CSV (and the whole file as "
+                        "netCDF) for other tools",
+                        description="One row per finished trial of every group: group, n, "
+                                    "activation, method, k, d, trial, kd, kd_over_n, eta, "
+                                    "max_iter, tol, done, success, diverged, iterations, "
+                                    "final_rel_err, ..., hit_<rung> (update at which the rung "
+                                    "was first reached; empty if never).")
+    sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
+    sp.add_argument("--csv", metavar="OUT", help="write the per-trial CSV to OUT ('-': stdout)")
+    sp.add_argument("--netcdf", metavar="OUT",
+                    help="write analysis.load()'s xarray Dataset as netCDF-4 to OUT")
+    sp.add_argument("--all-trials", action="store_true",
+                    help="one row per planned trial, unfinished ones with done = False")
 
     sp = sub.add_parser("rethreshold", help="heatmaps for another tolerance rung / smaller budget",
                         description="Recompute success from ladder_hit_iter (no re-training), "
@@ -98,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
                     help="output directory for PNGs (default: current directory)")
     sp.add_argument("--no-plots", action="store_true", help="text output only")
+    figure_opts(sp)
 
     sp = sub.add_parser("simulate", help="predict the dispatcher's makespan at other rank counts",
                         description="Replays src/sweep.c's dispatch policy on the measured "
@@ -121,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--outdir", required=True, metavar="DIR", help="output directory")
     sp.add_argument("--require-diagnostics", action="store_true",
                     help="fail (exit 1) if the file has no diagnostics datasets")
+    figure_opts(sp)
 
     sp = sub.add_parser("compare", help="two sweeps of the same grid, trial by trial",
                         description="Which success decisions differ between two files of the "
@@ -134,13 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--list", type=_nonneg_int, default=20, metavar="N",
                     help="list at most N differing trials per group (default 20)")
 
-    sp = sub.add_parser("report", help="all figures and tables plus report.md",
-                        description="Writes heatmaps, Figure 2 under the stated and the squared "
-                                    "reading of the criterion, boundary tables (txt/json), "
-                                    "per-cell CSVs and DIR/report.md.")
+    sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
+                        "self-contained report.html",
+                        description="Opens with one line per group (the 50%% point in kd/n, "
+                                    "its interval, its move under the squared reading, whether "
+                                    "it settled within the budget); then heatmaps, Figure 2 "
+                                    "under both readings, the boundary against budget and "
+                                    "tolerance, intervals without the kd/n-only model, tables "
+                                    "(txt/json/csv); the configuration last. report.html embeds "
+                                    "the figures.")
     sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
     sp.add_argument("-o", "--outdir", required=True, metavar="DIR", help="output directory")
     fit_opts(sp)
+    robust_opts(sp, 200)
+    figure_opts(sp)
     return p
 
 
@@ -157,26 +241,76 @@ def cmd_heatmap(args) -> int:
             fit = boundary.analyze_group(g, outc.tol, outc.budget, args.link, args.effective,
                                          ladder=False)["fit"]
         panels.append((g, outc, fit))
-    written = heatmap.write_heatmaps(sweep, args.outdir, panels, effective=args.effective,
-                                     theory=args.theory)
+    written, drawn_notes = heatmap.write_heatmaps(sweep, args.outdir, panels,
+                                                  effective=args.effective, theory=args.theory)
     print(f"{sweep.path}: {sweep.status_line()}")
     for (g, outc, fit), path in zip(panels, written):
-        mid = boundary.midpoint_text(fit, with_ci=False) if fit else "-"
+        mid = boundary.midpoint_text(fit) if fit else "-"
         var = boundary.variable_name(g, args.effective)
         notrun = f"; {g.n_unplanned} cells not run" if g.n_unplanned else ""
         print(f"{g.name}: {int(outc.success_count.sum())}/{int(outc.trials_done.sum())} trials "
               f"succeeded (tol {outc.tol:g}, budget {outc.budget}); 50% {var}/n {mid}"
-              f"{notrun}; wrote {path}")
-    print(f"wrote {written[-1]}")
+              f"{notrun}; wrote {_formats(path)}")
+        for note in (fit["notes"] if fit else []) + drawn_notes[g.name]:
+            print(f"  note: {note}")
+    print(f"wrote {_formats(written[-1])}")
     return 0
+
+
+def _formats(path: str) -> str:
+    """'heatmap_x.png' or 'heatmap_x.{png,pdf}' when several formats are written."""
+    from . import figstyle
+    fmts = figstyle.current().formats
+    if len(fmts) == 1:
+        return path
+    return os.path.splitext(path)[0] + ".{" + ",".join(fmts) + "}"
 
 
 def cmd_boundary(args) -> int:
     from . import boundary
     from .io import load_sweep
     sweeps = [load_sweep(path) for path in args.files]
-    result = boundary.analyze_many(sweeps, args.tol, args.budget, args.link, args.effective)
+    result = boundary.analyze_many(sweeps, args.tol, args.budget, args.link, args.effective,
+                                   robust="always" if args.robust else "auto",
+                                   bootstrap=args.bootstrap, seed=args.seed)
     print(boundary.to_json(result) if args.json else boundary.format_many(result))
+    return 0
+
+
+def cmd_budget(args) -> int:
+    from . import budget
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    fractions = budget.parse_fractions(args.fractions)
+    result = budget.analyze(sweep, args.tol, args.link, args.effective, fractions)
+    if args.json:
+        from .boundary import to_json
+        print(to_json(result))
+    else:
+        print(budget.format_text(result))
+    if args.outdir:
+        os.makedirs(args.outdir, exist_ok=True)
+        path = budget.plot(result, os.path.join(args.outdir, "boundary_vs_budget.png"))
+        if not args.json:
+            print(f"wrote {_formats(path)}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import dataset
+    from .io import load_sweep
+    if not args.csv and not args.netcdf:
+        raise AnalysisError("export: name an output with --csv OUT and/or --netcdf OUT")
+    sweep = load_sweep(args.file)
+    if args.csv == "-":
+        dataset.export_csv(sweep, sys.stdout, args.all_trials)
+    elif args.csv:
+        rows = dataset.export_csv(sweep, args.csv, args.all_trials)
+        print(f"wrote {args.csv}: {rows} trials ({sweep.status_line()})")
+    if args.netcdf:
+        dataset.export_netcdf(sweep, args.netcdf)
+        if args.csv != "-":
+            print(f"wrote {args.netcdf}")
     return 0
 
 
@@ -200,8 +334,9 @@ def cmd_rethreshold(args) -> int:
             fit = boundary.analyze_group(g, o.tol, o.budget, ladder=False)["fit"]
             panels.append((g, o, fit))
         print()
-        for path in heatmap.write_heatmaps(sweep, args.outdir, panels):
-            print(f"wrote {path}")
+        written, _ = heatmap.write_heatmaps(sweep, args.outdir, panels)
+        for path in written:
+            print(f"wrote {_formats(path)}")
     print()
     bad = 0
     for name, problem in rethreshold.consistency(sweep).items():
@@ -218,9 +353,11 @@ def cmd_report(args) -> int:
     from . import report
     from .io import load_sweep
     sweep = load_sweep(args.file)
-    path = report.write_report(sweep, args.outdir, args.link, args.effective)
+    path = report.write_report(sweep, args.outdir, args.link, args.effective, args.bootstrap,
+                               args.seed)
     print(f"{sweep.path}: {sweep.status_line()}")
-    print(f"wrote {path} (figures and tables in {os.path.dirname(path) or '.'})")
+    html = os.path.join(os.path.dirname(path), "report.html")
+    print(f"wrote {path} and {html} (figures and tables in {os.path.dirname(path) or '.'})")
     return 0
 
 
@@ -265,12 +402,20 @@ def cmd_compare(args) -> int:
 
 COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
             "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "budget": cmd_budget, "export": cmd_export}
+
+
+def _apply_style(args) -> None:
+    from . import figstyle
+    if args.command in FIGURE_COMMANDS:
+        figstyle.use(figstyle.Style(formats=figstyle.parse_formats(args.format), dpi=args.dpi,
+                                    cmap=figstyle.check_cmap(args.cmap)))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _apply_style(args)
         return COMMANDS[args.command](args)
     except AnalysisError as exc:
         print(f"analysis: error: {exc}", file=sys.stderr)

@@ -31,10 +31,37 @@ DIAGNOSTIC_DATASETS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "
 
 METHODS = ("gd", "sgd", "rf")
 ITERATION_UNITS = {"gd": "update", "sgd": "epoch", "rf": "none"}
+# The engine's settings table (`ovsweep --print-settings`, kept in analysis/settings.json and
+# checked against the binary by the tests): one row per option with its file attribute and
+# the value an older file that lacks the attribute is read as.
+SETTINGS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "settings.json")
+
+
+def _absent_value(row):
+    """A row's `absent` text (command-line form) as the attribute's value."""
+    text, kind = row["absent"], row["kind"]
+    if kind == "band":
+        lo, hi = text.split(":")
+        return (float(lo), float(hi))
+    if kind == "real":
+        return float(text)
+    if kind == "flag":
+        return 1 if text == "on" else 0
+    if kind in ("int", "count"):
+        return int(text)
+    return text
+
+
+def _load_settings():
+    with open(SETTINGS_PATH) as fh:
+        return json.load(fh)
+
+
+SETTINGS = _load_settings()
 # Root attributes added after format_version 1 was first written, with the value an older file
-# (which lacks them) is read as.
-ROOT_DEFAULTS = {"method": "gd", "data": "sphere", "data_delta": float("nan"),
-                 "labels": "gaussian", "kd_band": (0.0, float("inf")), "diagnostics": 0}
+# (which lacks them) is read as; derived from the settings table, never typed by hand.
+ROOT_DEFAULTS = {row["attribute"]: _absent_value(row) for row in SETTINGS
+                 if row["attribute"] and row["stored_in"] == "root" and row["absent"] is not None}
 
 
 def decode(value):
@@ -201,7 +228,11 @@ def _read(group, name: str, path: str, required: bool = True):
             raise AnalysisError(f"{path}: group {group.name} lacks dataset '{name}' "
                                 "(not a valid ovsweep file)")
         return None
-    return group[name][()]
+    try:
+        return group[name][()]
+    except OSError as exc:  # a checksum mismatch (Fletcher32) or unreadable storage
+        raise AnalysisError(f"{path}: dataset {group.name}/{name} is damaged and cannot be read "
+                            f"({str(exc).splitlines()[0]})") from None
 
 
 def _group_names(root_attrs: Dict[str, object], f: "h5py.File", path: str) -> List[str]:
@@ -298,7 +329,11 @@ def load_sweep(path: str) -> Sweep:
     except OSError as exc:
         raise AnalysisError(f"{path}: cannot open as HDF5: {str(exc).splitlines()[0]}") from None
     with f:
-        root = _attrs(f)
+        try:
+            root = _attrs(f)
+        except OSError as exc:  # damaged metadata (a checksum mismatch in an object header)
+            raise AnalysisError(f"{path}: its root attributes cannot be read, the file is "
+                                f"damaged ({str(exc).splitlines()[0]})") from None
         tag = root.get("ovsweep_format")
         if tag != FORMAT_TAG:
             shown = "missing" if tag is None else repr(tag)

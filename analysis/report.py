@@ -1,14 +1,21 @@
-"""report DIR: every figure and table for one sweep file plus DIR/report.md.
+"""report DIR: every figure and table for one sweep file, as DIR/report.md and DIR/report.html.
+
+The report opens with the answer, one line per group (analysis.summary): the 50% point in kd/n
+with its interval, what that interval assumes, how far the point moves under the other reading of
+the criterion, whether it has settled within the budget, and the counting convention. Then come
+the figures and the details; the configuration closes it in a short form, with the provenance.
 
 Figure 2 is shown under both readings of the paper's success criterion, side by side:
   * stated:  ||f - y|| / ||y||   < 2.5e-3
   * squared: ||f - y||^2/||y||^2 < 2.5e-3, i.e. ||f - y|| / ||y|| < sqrt(2.5e-3) = 5e-2
 Both are rungs of the tolerance ladder, so neither needs re-training.
+
+report.html is the same document in one self-contained page: the figures are embedded as data:
+URIs (PNG), so it can be mailed or archived alone.
 """
 
 import csv
 import datetime
-import json
 import math
 import os
 import platform
@@ -16,8 +23,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import boundary, heatmap
+from . import boundary, budget, figstyle, heatmap, robust, summary
 from .boundary import fmt, midpoint_text, width_text
+from .document import Doc
 from .io import Group, Sweep
 from .outcomes import check_stored_counts, find_rung, format_rungs, outcomes
 
@@ -29,29 +37,12 @@ PROVENANCE_KEYS = ("ovsweep_version", "git_commit", "command_line", "format_vers
                    "openblas_config")
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(headers: List[str], rows: List[List[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
 def _attr_text(value) -> str:
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, list):
         return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
     return str(value)
-
-
-def _range_text(values) -> str:
-    v = [int(x) for x in np.asarray(values).ravel()]
-    if v and v == list(range(v[0], v[-1] + 1)):
-        return f"{v[0]}..{v[-1]} ({len(v)} values)"
-    return ", ".join(map(str, v))
 
 
 def readings(group: Group) -> Tuple[Tuple[str, Optional[float]], Tuple[str, Optional[float]], str]:
@@ -64,8 +55,8 @@ def readings(group: Group) -> Tuple[Tuple[str, Optional[float]], Tuple[str, Opti
     squared = math.sqrt(stated)
     j = find_rung(group.tol_ladder, squared)
     sq_tol = float(group.tol_ladder[j]) if j is not None else None
-    return ((f"stated: ||f-y||/||y|| < {stated:g}", stated),
-            (f"squared: ||f-y||^2/||y||^2 < {stated:g} (ratio < {squared:.3g})", sq_tol), note)
+    return ((f"stated: {heatmap.REL_ERR} < {stated:g}", stated),
+            (f"squared: {heatmap.REL_ERR_SQ} < {stated:g}", sq_tol), note)
 
 
 def _write_cells_csv(path: str, group_result: Dict, squared_cells: Optional[List[Dict]]) -> None:
@@ -101,197 +92,257 @@ def _diagnostics(group: Group) -> List[str]:
             "OK (exact)" if check is None else f"MISMATCH: {check}"]
 
 
-def write_report(sweep: Sweep, outdir: str, link: str = "logit", effective: bool = False) -> str:
-    os.makedirs(outdir, exist_ok=True)
-    files: List[str] = []
+class _Outputs:
+    """The files written so far, relative to the report directory."""
 
-    def rel(path: str) -> str:
-        return os.path.relpath(path, outdir)
+    def __init__(self, outdir: str):
+        self.outdir = outdir
+        self.files: List[str] = []
 
-    # boundary analysis at the file's own tol and max_iter
-    result = boundary.analyze(sweep, link=link, effective=effective)
-    by_name = {g["group"]: g for g in result["groups"]}
-    with open(os.path.join(outdir, "boundary.json"), "w") as fh:
-        fh.write(boundary.to_json(result) + "\n")
-    text = boundary.format_text(result)
-    with open(os.path.join(outdir, "boundary.txt"), "w") as fh:
-        fh.write(text + "\n")
-    files += ["boundary.json", "boundary.txt"]
+    def rel(self, path: str) -> str:
+        return os.path.relpath(path, self.outdir)
 
-    # Figure 2 heatmaps at the file's settings
-    panels = [(g, outcomes(g), by_name[g.name]["fit"]) for g in sweep.groups]
-    heat = heatmap.write_heatmaps(sweep, outdir, panels, effective=effective)
-    files += [rel(p) for p in heat]
+    def figure(self, path: str) -> str:
+        """Record every format of a figure; return the PNG's relative path."""
+        self.files += [self.rel(p) for p in figstyle.siblings(path)]
+        return self.rel(path)
 
-    # the two readings
-    reading_rows, reading_table, reading_notes, squared_cells = [], [], [], {}
+    def path(self, name: str) -> str:
+        self.files.append(name)
+        return os.path.join(self.outdir, name)
+
+
+def _readings(sweep: Sweep, link: str, effective: bool, out: _Outputs):
+    """Fits and figure for the two readings; the squared reading's result per group."""
+    rows, table, notes, squared = [], [], [], {}
     for g in sweep.groups:
         (lab_s, tol_s), (lab_q, tol_q), note = readings(g)
         if note:
-            reading_notes.append(f"{g.name}: {note}")
-        cols = []
+            notes.append(f"{g.name}: {note}")
         res_s = boundary.analyze_group(g, tol_s, None, link, effective, ladder=False)
-        cols.append((lab_s, outcomes(g, tol_s), res_s["fit"]))
+        cols = [(lab_s, outcomes(g, tol_s), res_s["fit"])]
         row = [g.name, f"{res_s['successes']}/{res_s['trials_done']}", midpoint_text(res_s["fit"])]
+        squared[g.name] = None
         if tol_q is not None:
             res_q = boundary.analyze_group(g, tol_q, None, link, effective, ladder=False)
             cols.append((lab_q, outcomes(g, tol_q), res_q["fit"]))
-            squared_cells[g.name] = res_q["cells"]
+            squared[g.name] = res_q
             row += [f"{res_q['successes']}/{res_q['trials_done']}", midpoint_text(res_q["fit"])]
         else:
             cols.append((lab_q, None, None))
-            reading_notes.append(f"{g.name}: squared reading unavailable, no rung "
-                                 f"{math.sqrt(tol_s):.3g} in the ladder "
-                                 f"({format_rungs(g.tol_ladder)})")
+            notes.append(f"{g.name}: squared reading unavailable, no rung "
+                         f"{math.sqrt(tol_s):.3g} in the ladder ({format_rungs(g.tol_ladder)})")
             row += ["-", "-"]
-        reading_rows.append((g, cols))
-        reading_table.append(row)
-    fig2 = heatmap.plot_readings(sweep, reading_rows, os.path.join(outdir, "fig2_readings.png"))
-    files.append(rel(fig2))
+        rows.append((g, cols))
+        table.append(row)
+    fig = heatmap.plot_readings(sweep, rows, os.path.join(out.outdir, "fig2_readings.png"))
+    return out.figure(fig), table, notes, squared
 
-    # collapse plots, ladder plot, per-cell CSVs
+
+def write_report(sweep: Sweep, outdir: str, link: str = "logit", effective: bool = False,
+                 bootstrap: int = robust.DEFAULT_REPS, seed: int = robust.DEFAULT_SEED) -> str:
+    """Write report.md, report.html and every figure and table into outdir; returns the path of
+    report.md. Figures are written in the formats in force (analysis.figstyle) and always as PNG,
+    which the two reports show."""
+    os.makedirs(outdir, exist_ok=True)
+    previous = figstyle.current()
+    figstyle.use(figstyle.with_png(previous))
+    try:
+        doc = _build(sweep, outdir, link, effective, bootstrap, seed)
+    finally:
+        figstyle.use(previous)
+    md_path = os.path.join(outdir, "report.md")
+    with open(md_path, "w") as fh:
+        fh.write(doc.markdown())
+    with open(os.path.join(outdir, "report.html"), "w") as fh:
+        fh.write(doc.html(outdir))
+    return md_path
+
+
+def _build(sweep: Sweep, outdir: str, link: str, effective: bool, bootstrap: int,
+           seed: int) -> Doc:
+    out = _Outputs(outdir)
+    result = boundary.analyze(sweep, link=link, effective=effective, robust="always",
+                              bootstrap=bootstrap, seed=seed)
+    by_name = {g["group"]: g for g in result["groups"]}
+    with open(out.path("boundary.json"), "w") as fh:
+        fh.write(boundary.to_json(result) + "\n")
+    with open(out.path("boundary.txt"), "w") as fh:
+        fh.write(boundary.format_text(result) + "\n")
+    bud = budget.analyze(sweep, link=link, effective=effective)
+    bud_by_name = {g["group"]: g for g in bud["groups"]}
+    with open(out.path("budget.txt"), "w") as fh:
+        fh.write(budget.format_text(bud) + "\n")
+
+    panels = [(g, outcomes(g), by_name[g.name]["fit"]) for g in sweep.groups]
+    heat, heat_notes = heatmap.write_heatmaps(sweep, outdir, panels, effective=effective)
+    heat_rel = [out.figure(p) for p in heat]
+    fig2, reading_table, reading_notes, squared = _readings(sweep, link, effective, out)
+    budget_png = out.figure(budget.plot(bud, os.path.join(outdir, "boundary_vs_budget.png")))
+    per_d_png = out.figure(heatmap.plot_per_d(result, os.path.join(outdir, "boundary_by_d.png")))
+    ladder_png = out.figure(heatmap.plot_ladder(result, os.path.join(outdir,
+                                                                     "boundary_vs_tol.png")))
     collapse = []
     for g in sweep.groups:
-        p = heatmap.plot_collapse(g, outcomes(g), by_name[g.name]["fit"], link,
-                                  os.path.join(outdir, f"collapse_{g.name}.png"), effective)
-        collapse.append(p)
-        files.append(rel(p))
-        csv_path = os.path.join(outdir, f"cells_{g.name}.csv")
-        _write_cells_csv(csv_path, by_name[g.name], squared_cells.get(g.name))
-        files.append(rel(csv_path))
-    ladder_png = heatmap.plot_ladder(result, os.path.join(outdir, "boundary_vs_tol.png"))
-    files.append(rel(ladder_png))
-
-    # comparison with the theory, when the file carries the diagnostics
+        collapse.append(out.figure(heatmap.plot_collapse(
+            g, outcomes(g), by_name[g.name]["fit"], link,
+            os.path.join(outdir, f"collapse_{g.name}.png"), effective)))
+        sq = squared.get(g.name)
+        _write_cells_csv(out.path(f"cells_{g.name}.csv"), by_name[g.name],
+                         sq["cells"] if sq else None)
     theory_res = None
     if any(g.has_diagnostics for g in sweep.groups):
         from . import theory
         theory_res = theory.write_theory(sweep, outdir, link)
-        files += [rel(p) for p in theory_res["figures"]]
-        files += [rel(theory_res["markdown"]), rel(theory_res["json"])]
+        for p in theory_res["figures"]:
+            out.figure(p)
+        out.files += [out.rel(theory_res["markdown"]), out.rel(theory_res["json"])]
 
-    md = _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse, ladder_png,
-                   files, rel, theory_res)
-    path = os.path.join(outdir, "report.md")
-    with open(path, "w") as fh:
-        fh.write(md)
-    return path
+    doc = Doc(f"ovsweep report: {os.path.basename(sweep.path)}")
+    _answer(doc, sweep, result, squared, bud_by_name)
+    _figure2(doc, result, heat_rel, heat_notes)
+    _readings_section(doc, result, fig2, reading_table, reading_notes)
+    _budget_section(doc, bud, budget_png)
+    _robust_section(doc, result, per_d_png)
+    _boundary_section(doc, result, collapse)
+    _ladder_section(doc, result, ladder_png)
+    doc.heading("Run diagnostics")
+    doc.table(["group", "trials done", "successes", "diverged", "median iterations of successes",
+               "stored success_count vs recomputed from ladder"],
+              [_diagnostics(g) for g in sweep.groups])
+    if theory_res is not None:
+        _theory_section(doc, theory_res, out)
+    _configuration(doc, sweep)
+    doc.heading("Files")
+    out.files += ["report.md", "report.html"]
+    doc.bullets([f"[{f}]({f})" for f in sorted(set(out.files))])
+    return doc
 
 
-def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse, ladder_png,
-              files, rel, theory_res=None) -> str:
-    a = sweep.attrs
-    var = result["parameter_count"]
-    L = []
-    L.append("# ovsweep report: success of gradient descent at fitting random labels\n")
+def _answer(doc: Doc, sweep: Sweep, result: Dict, squared: Dict, bud: Dict) -> None:
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    L.append(f"File: `{sweep.path}`  \nStatus: **{sweep.status_line()}**  \n"
-             f"Generated: {now} by `python3 -m analysis report` (read-only; nothing re-trained)\n")
+    doc.para(f"File `{sweep.path}`: **{sweep.status_line()}**. Generated {now} by the ovsweep "
+             "analysis (read-only; nothing re-trained).")
     if not sweep.complete:
-        L.append("> **Partial file.** The sweep was still running or was interrupted when this "
-                 "file was written: cells without finished trials are hatched grey ('no data') "
-                 "and every estimate below uses the finished trials only.\n")
+        doc.para("**Partial file**: the sweep was still running or was interrupted; every "
+                 "estimate uses the finished trials only, and cells without any are hatched grey.")
+    doc.heading("Answer")
+    var = result["parameter_count"]
+    doc.para(f"Where gradient descent starts to fit n random labels: the {var}/n at which half "
+             f"of the trials succeed ({result['link']} fit in log {var}/n, 95% profile-"
+             "likelihood interval), per group:")
+    doc.bullets(summary.lines(result, squared, bud), css="answer")
+    warn = budget.warnings({"groups": list(bud.values())})
+    rejected = [g["group"] for g in result["groups"] if g.get("model_rejected")]
+    if warn:
+        doc.para("**Warning: the boundary has not settled within the budget** for "
+                 + ", ".join(w.split(":")[0] for w in warn) + ": the 50% point still moves "
+                 "with more updates (see *Boundary against the update budget*).")
+    if rejected:
+        doc.para(f"**Note:** for {', '.join(rejected)} the likelihood-ratio test rejects the "
+                 f"{result['parameter_count']}/n-only model, which the profile intervals assume; "
+                 "the lines above give intervals that do not (see *Intervals without the "
+                 "kd/n-only model*).")
 
-    L.append("## Configuration\n")
-    rows = [["groups", _attr_text(a.get("groups", ", ".join(g.name for g in sweep.groups)))],
-            ["methods", ", ".join(sweep.methods)],
-            ["data / labels", f"{sweep.data} / {sweep.labels}" + (
-                f" (delta {sweep.data_delta:g})" if sweep.data == "worst" else "")],
-            ["kd/n band run", ", ".join(f"{v:g}" for v in sweep.kd_band)],
-            ["n values", _attr_text(a.get("n_values", ""))],
-            ["activations", _attr_text(a.get("activations", ""))],
-            ["k", _range_text(sweep.groups[0].k)], ["d", _range_text(sweep.groups[0].d)],
-            ["trials per cell", _attr_text(a.get("trials", ""))],
-            ["max_iter (GD updates)", _attr_text(a.get("max_iter", ""))],
-            ["tol on ||f-y||/||y||", _attr_text(a.get("tol", ""))],
-            ["tolerance ladder", _attr_text(a.get("tol_ladder", ""))]]
-    L.append(_md_table(["setting", "value"], rows) + "\n")
-    L.append(_md_table(["group", "n", "activation", "method", "iteration unit", "eta",
-                        "max_iter", "tol", "cells not run"],
-                       [[g.name, str(g.n), g.activation, g.method, g.iteration_unit,
-                         f"{g.eta:g}", str(g.max_iter), f"{g.tol:g}", str(g.n_unplanned)]
-                        for g in sweep.groups]) + "\n")
-    cfg = sweep.config
-    if cfg is not None:
-        L.append("Resolved configuration (root attribute `config`):\n")
-        L.append("```json\n" + json.dumps(cfg, indent=2, sort_keys=True) + "\n```\n")
 
-    L.append("## Provenance\n")
-    prov = [[key, f"`{_attr_text(a[key])}`" if key == "command_line" else _attr_text(a[key])]
-            for key in PROVENANCE_KEYS if key in a]
-    prov.append(["complete", f"{int(a.get('complete', 0))} ({sweep.status_line()})"])
-    import h5py
-    import matplotlib
-    import scipy
-    prov.append(["analysis environment", f"Python {platform.python_version()}, numpy "
-                 f"{np.__version__}, scipy {scipy.__version__}, h5py {h5py.__version__}, "
-                 f"matplotlib {matplotlib.__version__}"])
-    L.append(_md_table(["attribute", "value"], prov) + "\n")
-
-    L.append("## Figure 2: success probability\n")
-    L.append("x axis d, y axis k; blue = certain failure, red = certain success; solid white: "
-             f"kd = n; dashed black: fitted 50% boundary {var} = m n (see below); grey hatched: "
-             "no finished trials.\n")
-    all_png = [p for p in heat if os.path.basename(p).startswith("heatmap_all")]
+def _figure2(doc: Doc, result: Dict, heat_rel: List[str], heat_notes: Dict) -> None:
+    var = result["parameter_count"]
+    doc.heading("Figure 2: success probability")
+    all_png = [p for p in heat_rel if os.path.basename(p).startswith("heatmap_all")]
     for p in all_png:
-        L.append(f"![all groups]({rel(p)})\n")
-    for p in heat:
-        if p not in all_png:
-            L.append(f"![{os.path.basename(p)}]({rel(p)})")
-    L.append("")
+        doc.image(p, "Figure 2: success probability of all groups",
+                  f"x axis d, y axis k; colour: success probability; white line: kd = n; dashed: "
+                  f"fitted 50% boundary {var} = m n (drawn only when its 95% interval is bounded "
+                  "and inside the data); grey hatched: no finished trials.")
+    doc.para("One figure per group: " + ", ".join(f"[{p}]({p})" for p in heat_rel
+                                                  if p not in all_png) + ".")
+    notes = [f"{name}: {nt}" for name, nts in heat_notes.items() for nt in nts]
+    if notes:
+        doc.bullets(notes)
 
-    L.append("## Which reading of the success criterion?\n")
-    L.append("The paper states success as *relative* error ||f-y||/||y|| < 2.5e-3 (**stated "
+
+def _readings_section(doc: Doc, result: Dict, fig2: str, table, notes) -> None:
+    var = result["parameter_count"]
+    doc.heading("Which reading of the success criterion?")
+    doc.para("The paper states success as *relative* error ||f-y||/||y|| < 2.5e-3 (**stated "
              "reading**). If the threshold was really applied to the *squared* relative loss, "
              "||f-y||^2/||y||^2 < 2.5e-3, the norm ratio only has to fall below sqrt(2.5e-3) = "
              "5e-2 (**squared reading**). Both are rungs of the tolerance ladder, so both "
              "pictures come from the same trials (a trial succeeds under a reading iff its "
              "ladder_hit_iter for that rung is in [0, max_iter]). The paper's picture has the "
-             "transition hugging kd = n (50% point near kd/n = 1); compare the two columns and "
-             "the fitted midpoints.\n")
-    L.append(f"![Figure 2 under both readings]({rel(fig2)})\n")
-    L.append(_md_table(["group", "stated: succ/trials", f"stated: {var}/n @50% [95% CI]",
-                        "squared: succ/trials", f"squared: {var}/n @50% [95% CI]"],
-                       reading_table) + "\n")
-    for nt in reading_notes:
-        L.append(f"- {nt}")
-    L.append("")
+             "transition hugging kd = n (50% point near kd/n = 1).")
+    doc.image(fig2, "Figure 2 under both readings")
+    doc.table(["group", "stated: succ/trials", f"stated: {var}/n @50% [95% CI]",
+               "squared: succ/trials", f"squared: {var}/n @50% [95% CI]"], table)
+    if notes:
+        doc.bullets(notes)
 
-    L.append("## Boundary fit\n")
-    L.append(f"Model: `{result['model']}`, maximum likelihood on the per-trial outcomes of "
-             f"finished trials. Midpoint: {result['midpoint_definition']}. Width: "
-             f"{result['width_definition']}. CIs: {result['ci_method']}. LR test: "
+
+def _budget_section(doc: Doc, bud: Dict, png: str) -> None:
+    doc.heading("Boundary against the update budget")
+    doc.para("A trial that reaches the tolerance after t updates succeeds for every budget >= t, "
+             "so the 50% point at a smaller budget needs no re-training. Rule: "
+             f"{bud['rule']}.")
+    doc.table(budget.table_headers(bud), budget.table_rows(bud))
+    warn = budget.warnings(bud)
+    if warn:
+        doc.bullets([f"**{w}**" for w in warn])
+    doc.image(png, "boundary against the budget")
+
+
+def _robust_section(doc: Doc, result: Dict, png: str) -> None:
+    var = result["parameter_count"]
+    doc.heading(f"Intervals without the {var}/n-only model")
+    doc.para(f"The profile-likelihood intervals assume that success depends on k and d through "
+             f"{var}/n only. The likelihood-ratio test of that model against separate log k and "
+             "log d terms is in the table (p < 0.05: rejected). Two intervals that do not need "
+             "it: a **bootstrap over datasets** (" + robust.BOOTSTRAP_METHOD + "; seeded, so "
+             "reproducible), and **one fit per d** along k, whose 50% points would agree if the "
+             "model held.")
+    doc.table(boundary.ROBUST_HEADERS, [boundary.robust_row(g) for g in result["groups"]])
+    doc.image(png, "50% point at each d")
+
+
+def _boundary_section(doc: Doc, result: Dict, collapse: List[str]) -> None:
+    var = result["parameter_count"]
+    doc.heading("Boundary fit")
+    doc.para(f"Model: `{result['model']}`, maximum likelihood on the per-trial outcomes of "
+             f"finished trials. Midpoint: {result['midpoint_definition']}. "
+             f"{result['width_definition'].capitalize()}. CIs: {result['ci_method']}. LR test: "
              f"{result['lr_test_definition']}. Cells: {result['cell_interval']} intervals "
              "(in `boundary.json` and `cells_*.csv`); the last column counts cells whose "
-             "interval excludes the fitted curve (about 5% expected if the model is right).\n")
+             "interval excludes the fitted curve (about 5% expected if the model is right). "
+             f"{boundary.MODEL_MARK.strip()}: the LR test rejects the model (p < 0.05).")
     rows = []
     for g in result["groups"]:
         f, lr, ws = g["fit"], g["lr_test"], g["wilson_summary"]
         outside = ("-" if ws["cells_fit_outside_wilson95"] is None
                    else f"{ws['cells_fit_outside_wilson95']}/{ws['cells_compared']}")
-        rows.append([g["group"], f"{g['successes']}/{g['trials_done']}", midpoint_text(f),
-                     width_text(f), f"{fmt(lr['statistic'], 3)} ({lr['df']})",
-                     fmt(lr["p_value"], 3), outside])
-    L.append(_md_table(["group", "succ/trials", f"{var}/n @50% [95% CI]", "width 90/10 [95% CI]",
-                        "LR (df)", "p", "cells outside Wilson95"], rows) + "\n")
+        rows.append([g["group"], f"{g['successes']}/{g['trials_done']}",
+                     boundary.marked_midpoint(g), width_text(f),
+                     f"{fmt(lr['statistic'], 3)} ({lr['df']})", fmt(lr["p_value"], 3), outside])
+    doc.table(["group", "succ/trials", f"{var}/n @50% [95% CI]", "width x90 - x10 [95% CI]",
+               "LR (df)", "p", "cells outside Wilson95"], rows)
     if result.get("rf_note"):
-        L.append(f"Note: {result['rf_note']}.\n")
-    L.append("Transition width: " + result["width_abs_definition"] + ".\n")
-    L.append(_md_table(boundary.WIDTH_HEADERS, boundary.width_rows(result["groups"])) + "\n")
+        doc.para(f"Note: {result['rf_note']}.")
+    doc.para(f"Transition width: {result['width_definition']}; {result['ratio_definition']}.")
+    doc.table(boundary.WIDTH_HEADERS, boundary.width_rows(result["groups"]))
     if result.get("width_vs_n"):
-        L.append("Transition width against n (same activation and method):\n")
-        L.append(_md_table(boundary.WIDTH_VS_N_HEADERS,
-                           boundary.width_vs_n_rows(result["width_vs_n"])) + "\n")
-    notes = [f"- {g['group']}: {nt}" for g in result["groups"]
+        doc.para("Transition width against n (same activation and method):")
+        doc.table(boundary.WIDTH_VS_N_HEADERS, boundary.width_vs_n_rows(result["width_vs_n"]))
+    notes = [f"{g['group']}: {nt}" for g in result["groups"]
              for nt in g["fit"]["notes"] + [f"LR test: {x}" for x in g["lr_test"]["notes"]]]
     if notes:
-        L += ["Notes:\n"] + notes + [""]
+        doc.para("Notes:")
+        doc.bullets(notes)
     for p in collapse:
-        L.append(f"![{os.path.basename(p)}]({rel(p)})")
-    L.append("")
+        doc.image(p, os.path.basename(p))
 
-    L.append("## Boundary vs tolerance\n")
-    L.append(f"{var}/n at 50% success at every rung of the tolerance ladder (budget max_iter).\n")
+
+def _ladder_section(doc: Doc, result: Dict, png: str) -> None:
+    var = result["parameter_count"]
+    doc.heading("Boundary against tolerance")
+    doc.para(f"{var}/n at 50% success at every rung of the tolerance ladder (budget max_iter).")
     groups = [g for g in result["groups"] if g.get("tolerance_ladder")]
     if groups:
         rungs = sorted({r["tol"] for g in groups for r in g["tolerance_ladder"]}, reverse=True)
@@ -302,32 +353,42 @@ def _markdown(sweep, result, heat, fig2, reading_table, reading_notes, collapse,
                 m = [r for r in g["tolerance_ladder"] if r["tol"] == tol]
                 row.append(midpoint_text(m[0]) if m and m[0]["status"] != "unavailable" else "-")
             rows.append(row)
-        L.append(_md_table(["tol"] + [g["group"] for g in groups], rows) + "\n")
-    L.append(f"![boundary vs tolerance]({rel(ladder_png)})\n")
+        doc.table(["tol"] + [g["group"] for g in groups], rows)
+    doc.image(png, "boundary against tolerance")
 
-    L.append("## Run diagnostics\n")
-    L.append(_md_table(["group", "trials done", "successes", "diverged",
-                        "median iterations of successes",
-                        "stored success_count vs recomputed from ladder"],
-                       [_diagnostics(g) for g in sweep.groups]) + "\n")
 
-    if theory_res is not None:
-        L.append("## Comparison with the theory\n")
-        L.append(f"The file has diagnostics: see [theory.md]({rel(theory_res['markdown'])}) "
-                 "(distance from init against sqrt(n), rate against d/n, Jacobian and data "
-                 "diagnostics, heatmaps with the sufficient-condition curves).\n")
-        rate = theory_res["summary"].get("rate", {})
-        if rate:
-            L.append(_md_table(["group", "fitted c in rate = c d/n", "SE"],
-                               [[nm, fmt(r["c"]), fmt(r["se"], 3)] for nm, r in rate.items()])
-                     + "\n")
-        for fig in theory_res["figures"]:
-            if os.path.basename(fig).startswith(("theory_rate", "theory_dist_from_init")):
-                L.append(f"![{os.path.basename(fig)}]({rel(fig)})")
-        L.append("")
+def _theory_section(doc: Doc, theory_res: Dict, out: _Outputs) -> None:
+    doc.heading("Comparison with the theory")
+    doc.para(f"The file has diagnostics: see [theory.md]({out.rel(theory_res['markdown'])}) "
+             "(distance from init against sqrt(n), rate against d/n, Jacobian and data "
+             "diagnostics, heatmaps with the sufficient-condition curves).")
+    rate = theory_res["summary"].get("rate", {})
+    if rate:
+        doc.table(["group", "fitted c in rate = c d/n", "SE"],
+                  [[nm, fmt(r["c"]), fmt(r["se"], 3)] for nm, r in rate.items()])
+    for fig in theory_res["figures"]:
+        if os.path.basename(fig).startswith(("theory_rate", "theory_dist_from_init")):
+            doc.image(out.rel(fig), os.path.basename(fig))
 
-    L.append("## Files\n")
-    for fname in sorted(set(files)):
-        L.append(f"- [{fname}]({fname})")
-    L.append("")
-    return "\n".join(L)
+
+def _configuration(doc: Doc, sweep: Sweep) -> None:
+    a = sweep.attrs
+    doc.heading("Configuration")
+    doc.para(summary.config_line(sweep) + ".")
+    doc.table(["group", "n", "activation", "method", "iteration unit", "eta", "max_iter", "tol",
+               "cells not run"],
+              [[g.name, str(g.n), g.activation, g.method, g.iteration_unit, f"{g.eta:g}",
+                str(g.max_iter), f"{g.tol:g}", str(g.n_unplanned)] for g in sweep.groups])
+    doc.para("The complete resolved configuration is the file's root attribute `config` "
+             "(`h5dump -a config FILE`).")
+    doc.heading("Provenance", level=3)
+    prov = [[key, f"`{_attr_text(a[key])}`" if key == "command_line" else _attr_text(a[key])]
+            for key in PROVENANCE_KEYS if key in a]
+    prov.append(["complete", f"{int(a.get('complete', 0))} ({sweep.status_line()})"])
+    import h5py
+    import matplotlib
+    import scipy
+    prov.append(["analysis environment", f"Python {platform.python_version()}, numpy "
+                 f"{np.__version__}, scipy {scipy.__version__}, h5py {h5py.__version__}, "
+                 f"matplotlib {matplotlib.__version__}"])
+    doc.table(["attribute", "value"], prov)

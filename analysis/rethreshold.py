@@ -12,37 +12,39 @@ import numpy as np
 from .io import Group, Sweep
 from .outcomes import Outcomes, check_stored_counts, outcomes
 
-TEXT_LEGEND = ("cell = success probability: '.' no data, 'x' not run (outside the kd band), "
-               "'-' 0, '1'..'9' ~10*p (tenths, rounded, 0<p<1), '+' 1")
+TEXT_LEGEND = ("cell = success probability in tenths '0'..'9' (floor of 10 p), '#' = 1, '.' = "
+               "no finished trials (not run yet, or outside the kd band); '|' before the first "
+               "cell of a row with kd >= n; rows k (largest on top), columns d (last digit): the "
+               "symbols of bin/ovsweep's own heatmap")
 
 
-def cell_char(p: float) -> str:
-    if not np.isfinite(p):
+def cell_char(successes: int, trials: int) -> str:
+    """bin/ovsweep's symbol for a cell (src/report.c): '.' no trials, '#' all succeeded, else
+    the tenths digit floor(10 s / t)."""
+    if trials <= 0:
         return "."
-    if p <= 0.0:
-        return "-"
-    if p >= 1.0:
-        return "+"
-    return str(int(min(9, max(1, round(10 * p)))))
+    if successes >= trials:
+        return "#"
+    return str(int(10.0 * successes / trials))
 
 
 def text_heatmap(group: Group, outc: Outcomes) -> str:
-    """Rows k (largest on top, as in the figure), columns d."""
+    """A summary line, then the grid exactly as bin/ovsweep prints it."""
     ko = np.argsort(group.k)[::-1]
     do = np.argsort(group.d)
-    P = outc.prob
-    kw = max(len(str(int(v))) for v in group.k)
-    dw = max(len(str(int(v))) for v in group.d)
-    cw = max(dw, 1) + 1
+    sc, td = outc.success_count, outc.trials_done
     lines = [f"{group.name}: n={group.n}, {group.activation}, tol={outc.tol:g}, "
-             f"budget={outc.budget}: {int(outc.success_count.sum())} successes / "
-             f"{int(outc.trials_done.sum())} trials"]
+             f"budget={outc.budget}: {int(sc.sum())} successes / {int(td.sum())} trials"]
     for i in ko:
-        row = "".join((cell_char(P[i, j]) if group.planned[i, j] else "x").rjust(cw)
-                      for j in do)
-        lines.append(f"k={int(group.k[i]):>{kw}} |{row}")
-    lines.append(" " * (kw + 3) + "+" + "-" * (cw * len(do)))
-    lines.append(" " * (kw + 3) + "d" + "".join(str(int(group.d[j])).rjust(cw) for j in do))
+        row, marked = [], False
+        for j in do:
+            crossed = int(group.k[i]) * int(group.d[j]) >= group.n
+            row.append("|" if crossed and not marked else " ")
+            marked = marked or crossed
+            row.append(cell_char(int(sc[i, j]), int(td[i, j])))
+        lines.append(f"k={int(group.k[i]):4d} " + "".join(row))
+    lines.append("   d = " + "".join(" " + str(int(group.d[j]) % 10) for j in do)
+                 + "  (last digit)")
     return "\n".join(lines)
 
 

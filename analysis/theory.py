@@ -28,8 +28,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import boundary, heatmap, stats
-from .heatmap import plt, save
+from . import boundary, figstyle, heatmap, stats
+from .figstyle import save
 from .io import Group, Sweep
 from .outcomes import outcomes
 
@@ -105,20 +105,38 @@ def _binned_median(x, y, nbins=8):
     return np.array(xs), np.array(ys)
 
 
+DIST = r"$\Vert W_T - W_0\Vert_F \,/\, \sqrt{n}$"
+
+
+def _single(entries: int, ncol: int = 2):
+    """A single-column figure with a legend strip for `entries` entries: (fig, ax, lax)."""
+    fig, axes, lax = figstyle.panel_figure(1, 1, figstyle.SINGLE, 2.4,
+                                           figstyle.legend_height(entries, ncol))
+    return fig, axes[0, 0], lax
+
+
+def _log_x(ax, values) -> None:
+    v = np.asarray([x for x in np.ravel(values) if np.isfinite(x) and x > 0])
+    if v.size:
+        figstyle.log_axis(ax, "x", v.min() / 1.3, v.max() * 1.3)
+
+
 def plot_distance(groups: List[Group], data: Dict[str, Dict], path: str) -> str:
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax, lax = _single(len(groups))
+    handles, xs = [], []
     for i, g in enumerate(groups):
         dd = data[g.name]
         colour = f"C{i % 10}"
-        ax.scatter(dd["x"], dd["y"], s=6, alpha=0.25, color=colour)
+        ax.scatter(dd["x"], dd["y"], s=3, alpha=0.25, color=colour, lw=0)
+        xs.append(dd["x"])
         bx, by = _binned_median(dd["x"], dd["y"])
-        ax.plot(bx, by, "-o", ms=3, color=colour, label=f"{g.label} (median per bin)")
-    ax.set_xscale("log")
+        handles.append(ax.plot(bx, by, "-o", ms=2.5, color=colour,
+                               label=f"{g.label} (median per bin)")[0])
+    _log_x(ax, np.concatenate(xs) if xs else [])
     ax.set_xlabel("kd / n")
-    ax.set_ylabel("||W_T - W_0||_F / sqrt(n)  (successful trials)")
-    ax.set_title("Distance from init, eq. (2.5): bounded by c3 if O(sqrt(n))", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel(f"{DIST} (successes)")
+    ax.set_title("Distance from init, eq. (2.5): bounded if O(sqrt(n))")
+    figstyle.legend_in(lax, handles)
     return save(fig, path)
 
 
@@ -148,20 +166,22 @@ def distance_vs_n(groups: List[Group], data: Dict[str, Dict]) -> List[Dict]:
 
 
 def plot_distance_vs_n(rows: List[Dict], path: str) -> str:
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig, ax, lax = _single(len(rows), 1)
+    handles, ns = [], []
     for r in rows:
         n = np.array([p[0] for p in r["points"]], float)
+        ns.append(n)
         med = np.array([p[1] for p in r["points"]])
         lo = np.array([p[2] for p in r["points"]])
         hi = np.array([p[3] for p in r["points"]])
-        ax.errorbar(n, med, yerr=[med - lo, hi - med], marker="o", capsize=3,
-                    label=f"{r['activation']}, {r['method']}: median dist ~ n^{r['exponent']:.2f}")
-    ax.set_xscale("log")
+        handles.append(ax.errorbar(n, med, yerr=[med - lo, hi - med], marker="o", ms=3,
+                                   capsize=2, label=f"{r['activation']}, {r['method']}: median "
+                                   f"dist ~ n^{r['exponent']:.2f}"))
+    _log_x(ax, np.concatenate(ns) if ns else [])
     ax.set_xlabel("n")
-    ax.set_ylabel("median ||W_T - W_0||_F / sqrt(n)  [IQR]")
-    ax.set_title("Distance from init against n (flat = sqrt(n) scaling)", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel(f"median {DIST} [IQR]")
+    ax.set_title("Distance from init against n (flat = sqrt(n) scaling)")
+    figstyle.legend_in(lax, handles, ncol=1)
     return save(fig, path)
 
 
@@ -224,27 +244,26 @@ def fit_rate(x, y) -> Dict:
 
 def plot_rate(groups: List[Group], rates: Dict[str, Dict], fits: Dict[str, Dict],
               path: str) -> str:
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax, lax = _single(len(groups), 1)
+    handles = []
     xmax = 0.0
     for i, g in enumerate(groups):
         r = rates[g.name]
         colour = f"C{i % 10}"
         src = "init" if r["from_initial_rel_err"] >= r["from_ladder"] else "ladder"
-        ax.scatter(r["x"], r["rate"], s=6, alpha=0.3, color=colour)
+        ax.scatter(r["x"], r["rate"], s=3, alpha=0.3, color=colour, lw=0)
         if len(r["x"]):
             xmax = max(xmax, float(np.max(r["x"])))
             xx = np.linspace(0, float(np.max(r["x"])), 50)
             c = fits[g.name]["c"]
-            ax.plot(xx, c * xx, color=colour, lw=2,
-                    label=f"{g.label}: c = {c:.3g} ({src})")
+            handles.append(ax.plot(xx, c * xx, color=colour, lw=1.5,
+                                   label=f"{g.label}: c = {c:.3g} ({src})")[0])
     ax.set_xlim(0, xmax * 1.05 if xmax > 0 else 1)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("d / n")
-    ax.set_ylabel("observed rate: decrease of log rel. error per update")
-    ax.set_title("Geometric rate, eq. (2.4): rate ~ c d/n (fit through the origin)",
-                 fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel("decrease of log rel. error per update")
+    ax.set_title("Geometric rate, eq. (2.4): rate ~ c d/n")
+    figstyle.legend_in(lax, handles, ncol=1)
     return save(fig, path)
 
 
@@ -274,7 +293,8 @@ def jac_success_bins(g: Group, nbins: int = 6) -> Dict:
 
 
 def plot_jac(groups: List[Group], bins: Dict[str, Dict], path: str) -> str:
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax, lax = _single(len(groups), 1)
+    handles, xs = [], []
     for i, g in enumerate(groups):
         b = bins[g.name]
         colour = f"C{i % 10}"
@@ -288,17 +308,17 @@ def plot_jac(groups: List[Group], bins: Dict[str, Dict], path: str) -> str:
             t = np.array([r[2] for r in b["bins"]], float)
             p = s / t
             lo, hi = stats.wilson(s, t)
-            ax.errorbar(x, p, yerr=[p - lo, hi - p], marker="o", capsize=3, color=colour,
-                        label=lab)
+            xs.append(x)
+            handles.append(ax.errorbar(x, p, yerr=[p - lo, hi - p], marker="o", ms=3, capsize=2,
+                                       color=colour, label=lab))
         else:
-            ax.plot([], [], color=colour, label=lab)
-    ax.set_xscale("log")
+            handles.append(ax.plot([], [], color=colour, label=lab)[0])
+    _log_x(ax, np.concatenate(xs) if xs else [])
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("sigma_min of the Jacobian at W0 (bin median)")
+    ax.set_xlabel(r"$\sigma_{\min}(J(W_0))$ (bin median)")
     ax.set_ylabel("success probability (Wilson 95%)")
-    ax.set_title("Success against sigma_min(J(W0)) (quantile bins)", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_title("Success against the Jacobian at W0 (quantile bins)")
+    figstyle.legend_in(lax, handles, ncol=1)
     return save(fig, path)
 
 
@@ -314,10 +334,13 @@ def per_d_quartiles(g: Group, name: str) -> np.ndarray:
 
 
 def plot_data_diagnostics(sweep: Sweep, groups: List[Group], path: str) -> str:
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    specs = [("kr_sigma_min", "sigma_min(X * X) (Khatri-Rao)"),
-             ("nn_lambda", "lambda(X) (Definition 6.1)"),
-             ("x_norm", "||X|| (spectral)")]
+    entries = 2 * len(groups) + len({g.n for g in groups})
+    fig, axs, lax = figstyle.panel_figure(1, 3, figstyle.DOUBLE, 2.3,
+                                          figstyle.legend_height(entries, 2))
+    axes = list(axs[0])
+    specs = [("kr_sigma_min", r"$\sigma_{\min}(X * X)$ (Khatri-Rao)"),
+             ("nn_lambda", r"$\lambda(X)$ (Definition 6.1)"),
+             ("x_norm", r"$\Vert X\Vert$ (spectral)")]
     marked = set()
     for i, g in enumerate(groups):
         colour = f"C{i % 10}"
@@ -340,13 +363,16 @@ def plot_data_diagnostics(sweep: Sweep, groups: List[Group], path: str) -> str:
                 ax.axvspan(min(float(g.d.min()), dc) - 0.5, dc - 0.5, color=colour, alpha=0.08)
                 ax.axvline(dc - 0.5, color=colour, ls=":", lw=1.2,
                            label=f"n={g.n} > d(d+1)/2 for d < {dc}: sigma_min(X*X) = 0")
+    handles, seen = [], set()
     for ax, (_, lab) in zip(axes, specs):
         ax.set_xlabel("d")
         ax.set_ylabel(lab)
-        ax.set_title(lab + " against d", fontsize=10)
-        ax.legend(fontsize=6)
-    fig.suptitle(f"Data diagnostics (data = {sweep.data}; depend on X only)", fontsize=11)
-    fig.tight_layout()
+        for h, lb in zip(*ax.get_legend_handles_labels()):
+            if lb not in seen:
+                seen.add(lb)
+                handles.append(h)
+    fig.suptitle(f"Data diagnostics against d (data = {sweep.data}; they depend on X only)")
+    figstyle.legend_in(lax, handles, ncol=2)
     return save(fig, path)
 
 
@@ -530,12 +556,15 @@ def write_theory(sweep: Sweep, outdir: str, link: str = "logit") -> Dict:
     for g in sweep.groups:
         fit = boundary.analyze_group(g, link=link, ladder=False)["fit"]
         panels.append((g, outcomes(g), fit))
-    heat = heatmap.write_heatmaps(sweep, outdir, panels, theory=True, prefix="theory_heatmap")
+    heat, heat_notes = heatmap.write_heatmaps(sweep, outdir, panels, theory=True,
+                                              prefix="theory_heatmap")
     figs += heat
     md.append("Solid white: kd = n; magenta dash-dot: sqrt(kd) = n (Cor. 2.2, smooth) or "
               "sqrt(kd) = n^2/d (Cor. 2.4, ReLU); cyan dotted: k = n (rf); dashed black: the "
-              "fitted 50% boundary. White cross-hatched: not run (outside the kd band).\n")
+              "fitted 50% boundary (drawn only when its 95% interval is bounded and inside the "
+              "data). White cross-hatched: not run (outside the kd band).\n")
     md.append(f"![heatmaps with theory]({rel(heat[-1])})\n")
+    md += [f"- {name}: {nt}" for name, nts in heat_notes.items() for nt in nts] + [""]
 
     md.append("## Skipped\n")
     md += [f"- {s}" for s in skipped] if skipped else ["- nothing"]

@@ -1,7 +1,8 @@
 /* ab_step.c - one GD update of a baseline revision against the working tree, in one process.
  *
  * Built by bench/ab_step.sh, which compiles the baseline's kernel files with their ovs_
- * symbols renamed to a_ovs_. Timings on a shared machine drift by up to 2x within seconds,
+ * symbols renamed to a_ovs_. The baseline must have this tree's ovs_train_run signature
+ * (revisions from the settings/protocol redesign on). Timings on a shared machine drift by up to 2x within seconds,
  * so the two versions take turns: ROUNDS rounds of one short run each (trial 0, ITERS
  * updates, a tolerance never reached), the best round of each kept. Also says whether the
  * two runs ended bit-identical (iterations, final error, distance from init). */
@@ -18,8 +19,8 @@
 const ovs_activation *a_ovs_activation_find(const char *name);
 int a_ovs_train_workspace_alloc(void *ws, int n, int k, int d);
 void a_ovs_train_workspace_free(void *ws);
-int a_ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, void *ws,
-                    ovs_train_result *res);
+int a_ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
+                    void *ws, ovs_result *res);
 
 /* CPU time of this thread: on a shared machine the wall clock also counts the time other
  * processes hold the core. */
@@ -30,18 +31,9 @@ static double seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static ovs_train_opts opts(const ovs_activation *act, int iters, double *ladder)
+static ovs_gd_opts opts(const ovs_activation *act)
 {
-    ovs_train_opts o = {0};
-    o.act = act;
-    o.kernel = OVS_KERNEL_SIMD;
-    o.precision = OVS_PRECISION_DOUBLE;
-    o.eta = strcmp(act->name, "softplus") == 0 ? 0.15 : 0.1;
-    o.max_iter = iters;
-    o.tol = ladder[0];
-    o.ladder = ladder;
-    o.n_ladder = 1;
-    return o;
+    return (ovs_gd_opts){act, strcmp(act->name, "softplus") == 0 ? 0.15 : 0.1, OVS_KERNEL_SIMD};
 }
 
 static void cell(int n, int k, int d, const char *act, int iters, int rounds)
@@ -50,20 +42,21 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
     ovs_train_workspace ws;
     _Alignas(64) unsigned char ws_a[1024];
     double ladder[1] = {1e-300}, best_a = 1e30, best_b = 1e30;
-    ovs_train_result ra, rb;
+    ovs_result ra, rb;
     if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0 ||
         a_ovs_train_workspace_alloc(ws_a, n, k, d) != 0) {
         fprintf(stderr, "ab_step: out of memory\n");
         exit(1);
     }
     ovs_problem_draw(&p, 2019, 0);
-    ovs_train_opts oa = opts(a_ovs_activation_find(act), iters, ladder);
-    ovs_train_opts ob = opts(ovs_activation_find(act), iters, ladder);
+    const ovs_gd_opts oa = opts(a_ovs_activation_find(act)), ob = opts(ovs_activation_find(act));
+    const ovs_protocol proto = {.max_iter = iters, .tol = ladder[0], .ladder = ladder,
+                                .n_ladder = 1};
     for (int r = 0; r < rounds; r++) {
         double t0 = seconds();
-        a_ovs_train_run(&p, &oa, ws_a, &ra);
+        a_ovs_train_run(&p, &oa, &proto, ws_a, &ra);
         double t1 = seconds();
-        ovs_train_run(&p, &ob, &ws, &rb);
+        ovs_train_run(&p, &ob, &proto, &ws, &rb);
         double t2 = seconds();
         double ta = (t1 - t0) / (ra.iterations > 0 ? ra.iterations : 1);
         double tb = (t2 - t1) / (rb.iterations > 0 ? rb.iterations : 1);

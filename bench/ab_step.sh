@@ -41,7 +41,7 @@ if grep -q OVS_ISA "$dir/include/simd.h"; then
         done
     done
 fi
-for m in activation smallmm forward train linalg activation32 smallmm32 train32; do
+for m in names protocol activation smallmm forward train linalg; do
     [ -f "$dir/src/$m.c" ] || continue
     case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512 $isa" ;;
         smallmm) extra="-O3 -ffp-contract=fast $isa" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
@@ -51,7 +51,7 @@ done
 # Rename every ovs_ symbol the baseline's objects define, in all of them.
 nm -g --defined-only $objs | awk '$3 ~ /^ovs_/ {print $3 " a_" $3}' | sort -u >"$dir/syms"
 for o in $objs; do objcopy --redefine-syms="$dir/syms" "$o"; done
-tree=$(ls build/*.o | grep -v -e main.o -e sweep.o -e h5out.o -e fatal.o)
+tree=$(ls build/*.o | grep -v -e main.o -e sweep.o -e checkpoint.o -e h5 -e fatal.o)
 $CC -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude bench/ab_step.c $objs $tree \
     -o "$dir/ab_step" $(pkg-config --libs openblas) -lm
 echo "base = $(git rev-parse --short "$rev"), tree = $(git describe --always --dirty)"

@@ -3,9 +3,9 @@
  * For each (n, k, d) cell and activation: draw trial 0, run ITERS updates (tol so small that
  * the trial never stops early; a diverging trial is reported), repeat REPS times, report the
  * best time per iteration and the GFLOP/s of the two products (4 n k d flops per update).
- * Rows: the float64 hand-written kernels ("simd"), float64 CBLAS ("blas") and the opt-in
- * float32 path ("f32", --precision single). */
+ * Rows: the float64 hand-written kernels ("simd") and float64 CBLAS ("blas"). */
 #include "activation.h"
+#include "method.h"
 #include "problem.h"
 #include "train.h"
 
@@ -25,21 +25,19 @@ static double seconds(void)
 
 int main(int argc, char **argv)
 {
-    enum { NCELL = 4, NACT = 2, NROW = 3 };
+    enum { NCELL = 4, NACT = 2, NROW = 2 };
     const int cells[NCELL][3] = {{100, 10, 10}, {200, 25, 25}, {200, 8, 25}, {100, 25, 4}};
     const char *acts[NACT] = {"softplus", "relu"};
-    const char *names[NROW] = {"simd", "blas", "f32"};
+    const char *names[NROW] = {"simd", "blas"};
     int iters = argc > 1 ? atoi(argv[1]) : 3000, reps = 7;
     double ladder[1] = {1e-300};
     double best[NROW][NACT][NCELL];
-    ovs_train_result res[NROW][NACT][NCELL];
+    ovs_result res[NROW][NACT][NCELL];
     for (int a = 0; a < NACT; a++)
         for (int c = 0; c < NCELL; c++) {
             int n = cells[c][0], k = cells[c][1], d = cells[c][2];
             ovs_problem p;
-            ovs_train_workspace ws;
             ovs_problem_alloc(&p, n, k, d);
-            ovs_train_workspace_alloc(&ws, n, k, d);
             ovs_problem_draw(&p, 2019, 0);
             for (int row = 0; row < NROW; row++)
                 best[row][a][c] = 1e30;
@@ -47,23 +45,18 @@ int main(int argc, char **argv)
              * machine hits them alike; the best of the reps is kept. */
             for (int rep = 0; rep < reps; rep++)
                 for (int row = 0; row < NROW; row++) {
-                    ovs_train_opts o = {0};
-                    o.act = ovs_activation_find(acts[a]);
-                    o.kernel = row == 2 ? OVS_KERNEL_SIMD : row;
-                    o.precision = row == 2 ? OVS_PRECISION_SINGLE : OVS_PRECISION_DOUBLE;
-                    o.eta = a == 0 ? 0.15 : 0.1;
-                    o.max_iter = iters;
-                    o.tol = ladder[0];
-                    o.ladder = ladder;
-                    o.n_ladder = 1;
-                    ovs_train_result *r = &res[row][a][c];
+                    const ovs_method_spec m = {
+                        .method = OVS_METHOD_GD, .act = ovs_activation_find(acts[a]),
+                        .kernel = row, .eta = a == 0 ? 0.15 : 0.1};
+                    const ovs_protocol proto = {.max_iter = iters, .tol = ladder[0],
+                                                .ladder = ladder, .n_ladder = 1};
+                    ovs_result *r = &res[row][a][c];
                     double t0 = seconds();
-                    ovs_train_run(&p, &o, &ws, r);
+                    ovs_method_run(&m, &p, &proto, r);
                     double t = (seconds() - t0) / (r->iterations > 0 ? r->iterations : 1);
                     best[row][a][c] = t < best[row][a][c] ? t : best[row][a][c];
                 }
             ovs_problem_free(&p);
-            ovs_train_workspace_free(&ws);
         }
     printf("%-6s %-9s %5s %3s %3s %12s %9s %9s\n", "kernel", "act", "n", "k", "d", "us/iter",
            "GFLOP/s", "final_err");
@@ -72,7 +65,7 @@ int main(int argc, char **argv)
             for (int c = 0; c < NCELL; c++) {
                 int n = cells[c][0], k = cells[c][1], d = cells[c][2];
                 double t = best[row][a][c];
-                const ovs_train_result *r = &res[row][a][c];
+                const ovs_result *r = &res[row][a][c];
                 printf("%-6s %-9s %5d %3d %3d %12.2f %9.2f %9.2e%s\n", names[row], acts[a], n,
                        k, d, t * 1e6, 4.0 * n * k * d / t * 1e-9, r->final_rel_err,
                        r->diverged ? " diverged" : "");

@@ -20,20 +20,21 @@ static double seconds(void)
 }
 
 /* Best wall time per unit (update, epoch or trial) of method on problem p. */
-static double time_method(int method, const ovs_problem *p, ovs_train_opts o, int units)
+static double time_method(int method, const ovs_problem *p, const ovs_activation *act,
+                          double eta, int units)
 {
-    ovs_train_workspace ws;
-    ovs_train_workspace_alloc(&ws, p->n, p->k, p->d);
-    o.max_iter = units;
+    double ladder[1] = {1e-300};
+    const ovs_method_spec m = {.method = method, .act = act, .eta = eta, .seed = 2019};
+    const ovs_protocol proto = {.max_iter = units, .tol = ladder[0], .ladder = ladder,
+                                .n_ladder = 1};
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
-        ovs_train_result r;
+        ovs_result r;
         double t0 = seconds();
-        ovs_method_run(method, p, &o, &ws, 2019, 0, &r);
+        ovs_method_run(&m, p, &proto, &r);
         double t = (seconds() - t0) / (method == OVS_METHOD_RF ? 1 : (r.iterations > 0 ? r.iterations : 1));
         best = t < best ? t : best;
     }
-    ovs_train_workspace_free(&ws);
     return best;
 }
 
@@ -55,7 +56,6 @@ int main(int argc, char **argv)
     const int cells[][3] = {{100, 10, 10}, {200, 25, 25}, {100, 25, 4}};
     const char *acts[] = {"softplus", "relu"};
     int units = argc > 1 ? atoi(argv[1]) : 1000;
-    double ladder[1] = {1e-300};
     printf("%-9s %5s %3s %3s %12s %12s %12s %14s %13s\n", "act", "n", "k", "d", "gd us/update",
            "sgd us/epoch", "sgd/gd", "rf ms/trial", "diag ms/trial");
     for (int a = 0; a < 2; a++)
@@ -64,16 +64,12 @@ int main(int argc, char **argv)
             ovs_problem p;
             ovs_problem_alloc(&p, n, k, d);
             ovs_problem_draw(&p, 2019, 0);
-            ovs_train_opts o = {0};
-            o.act = ovs_activation_find(acts[a]);
-            o.eta = a == 0 ? 0.15 : 0.1;
-            o.tol = ladder[0];
-            o.ladder = ladder;
-            o.n_ladder = 1;
-            double gd = time_method(OVS_METHOD_GD, &p, o, 3 * units);
-            double sgd = time_method(OVS_METHOD_SGD, &p, o, units / 4 > 0 ? units / 4 : 1);
-            double rf = time_method(OVS_METHOD_RF, &p, o, 1);
-            double dg = time_diagnostics(&p, o.act);
+            const ovs_activation *act = ovs_activation_find(acts[a]);
+            const double eta = a == 0 ? 0.15 : 0.1;
+            double gd = time_method(OVS_METHOD_GD, &p, act, eta, 3 * units);
+            double sgd = time_method(OVS_METHOD_SGD, &p, act, eta, units / 4 > 0 ? units / 4 : 1);
+            double rf = time_method(OVS_METHOD_RF, &p, act, eta, 1);
+            double dg = time_diagnostics(&p, act);
             printf("%-9s %5d %3d %3d %12.2f %12.2f %12.1f %14.3f %13.2f\n", acts[a], n, k, d,
                    gd * 1e6, sgd * 1e6, sgd / gd, rf * 1e3, dg * 1e3);
             ovs_problem_free(&p);

@@ -35,19 +35,18 @@ static double seconds(void)
 static double run(const ovs_problem *p, const char *act, int kernel, int iters,
                   ovs_train_workspace *ws)
 {
-    double ladder[1] = {1e-300};
-    ovs_train_opts o = {0};
-    o.act = ovs_activation_find(act);
-    o.kernel = kernel;
-    o.precision = OVS_PRECISION_DOUBLE;
-    o.eta = strcmp(act, "softplus") == 0 ? 0.15 : 0.1;
-    o.max_iter = iters;
-    o.tol = ladder[0];
-    o.ladder = ladder;
-    o.n_ladder = 1;
-    ovs_train_result r;
+    const double ladder[1] = {1e-300};
+    const ovs_gd_opts o = {.act = ovs_activation_find(act),
+                           .eta = strcmp(act, "softplus") == 0 ? 0.15 : 0.1,
+                           .kernel = kernel};
+    const ovs_protocol proto = {.max_iter = iters, .tol = ladder[0], .ladder = ladder,
+                                .n_ladder = 1};
+    ovs_result r;
     double t0 = seconds();
-    ovs_train_run(p, &o, ws, &r);
+    if (ovs_train_run(p, &o, &proto, ws, &r) != 0) {
+        fprintf(stderr, "bench_scaling: invalid arguments at n = %d\n", p->n);
+        exit(1);
+    }
     double t = seconds() - t0;
     return t / (r.iterations > 0 ? r.iterations : 1);
 }
@@ -77,7 +76,7 @@ static void cell(int n, int k, int d, const char *act, double budget)
         }
     for (int q = 0; q < 2; q++)
         printf("%d %d %d %s %s %.3f %.3f %d\n", n, k, d, act,
-               ovs_train_kernel_name(kernels[q]), best[q] * 1e6,
+               ovs_kernel_names.name(kernels[q]), best[q] * 1e6,
                4.0 * n * k * d / best[q] * 1e-9, iters);
     fflush(stdout);
     ovs_problem_free(&p);

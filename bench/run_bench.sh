@@ -1,6 +1,6 @@
 #!/bin/sh
-# run_bench.sh - `make bench`: per-iteration cost of the GD kernel (both float64 kernels and
-# the opt-in float32 path, --precision single) next to the NumPy yardstick on the same cells,
+# run_bench.sh - `make bench`: per-iteration cost of the GD kernel (both float64 kernels)
+# next to the NumPy yardstick on the same cells,
 # one core each, then what a unit of sgd, rf and --diagnostics costs on the same kind of cells.
 # `make bench-full` (FULL=1) also times the
 # full default Figure-2 sweep with mpirun -np 2 and measures the checkpoint cost.
@@ -19,15 +19,15 @@ import sys
 rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
 npy = {(a, n, k, d): float(t) for _, a, n, k, d, t in (l.split() for l in open(sys.argv[2]))}
 print(f"{'act':9} {'n':>4} {'k':>3} {'d':>3} {'numpy us':>9} {'blas us':>8} {'simd us':>8} "
-      f"{'simd GF/s':>9} {'x numpy':>8} {'f32 us':>8} {'f32 GF/s':>9} {'f32/simd':>8}")
+      f"{'simd GF/s':>9} {'x numpy':>8}")
 by = {}
 for kern, act, n, k, d, us, gf, *_ in rows:
     by.setdefault((act, n, k, d), {})[kern] = (float(us), float(gf))
 for key, v in by.items():
     ref = npy[key]
-    s, b, f = v["simd"], v["blas"], v["f32"]
+    s, b = v["simd"], v["blas"]
     print(f"{key[0]:9} {key[1]:>4} {key[2]:>3} {key[3]:>3} {ref:9.2f} {b[0]:8.2f} {s[0]:8.2f} "
-          f"{s[1]:9.2f} {ref / s[0]:8.1f} {f[0]:8.2f} {f[1]:9.2f} {s[0] / f[0]:7.1f}x")
+          f"{s[1]:9.2f} {ref / s[0]:8.1f}")
 PY
 rm -f "$out" "$out.np"
 echo "cost of the issue-7 methods and diagnostics (best of 3):"

@@ -9,19 +9,33 @@
 
 #include <stddef.h>
 
+#include "names.h"
+
 /* Which inline vector kernel (vmath.h) computes the activation inside the fused forward pass
  * (forward.h); OVS_ACT_SCALAR: none, the GD loop applies the array kernel `eval`. */
 enum { OVS_ACT_SCALAR = 0, OVS_ACT_SOFTPLUS, OVS_ACT_RELU };
 
+/* How Sigma(X) of Definition 6.1 is computed for the activation (diagnostics.c): in closed
+ * form where phi' is a step (relu, leaky_relu: phi' = s + (1 - s) 1(z > 0)) or the identity
+ * (quadratic), by quadrature otherwise. */
+enum { OVS_SIGMA_QUADRATURE = 0, OVS_SIGMA_STEP, OVS_SIGMA_IDENTITY };
+
 typedef struct ovs_activation {
     const char *name;
+    /* Step size when --eta does not name one: the paper's (Sec. 4) for softplus (0.15) and
+     * ReLU (0.1); 0.1, untuned, for the activations beyond the paper. */
+    double default_eta;
     double (*phi)(double z);
     double (*dphi)(double z);
     /* For i < m: phi_out[i] = phi(z[i]); dphi_out[i] = phi'(z[i]).
      * dphi_out may alias z (the GD loop overwrites the pre-activations in place). */
     void (*eval)(const double *z, double *phi_out, double *dphi_out, size_t m);
     int vector_kernel; /* OVS_ACT_*: the same values as eval, in registers */
+    int sigma_kind;    /* OVS_SIGMA_* */
 } ovs_activation;
+
+/* The table's names, for --act and --eta. */
+extern const ovs_names ovs_activation_names;
 
 /* The activation called name, or NULL if there is none. */
 const ovs_activation *ovs_activation_find(const char *name);

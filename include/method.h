@@ -1,9 +1,10 @@
-/* method.h - which training method a group runs, and running one trial with it.
+/* method.h - the training methods and the one place that picks the code for a trial from
+ * (method, precision).
  *
- * Pure. Three methods share ovs_train_opts and ovs_train_result:
+ * Pure. Three methods share the protocol (protocol.h) and its result:
  *   gd  full-batch gradient descent, the paper's Sec. 4 protocol (train.h); the default;
  *   sgd one uniformly drawn sample per step, eq. (2.9) (sgd.h); max_iter, iterations and the
- *       ladder count epochs of n steps;
+ *       ladder count epochs of n steps; always float64, no early_fail;
  *   rf  random features, Sec. 3 / Theorem 3.2 (rf.h): W = W0 is kept and only the output
  *       layer is fitted, by minimum-norm least squares; iterations = 0.
  * A method is a third coordinate of a group beside n and the activation. */
@@ -12,23 +13,41 @@
 
 #include <stdint.h>
 
+#include "activation.h"
+#include "names.h"
 #include "problem.h"
-#include "train.h"
+#include "protocol.h"
 
 enum { OVS_METHOD_GD = 0, OVS_METHOD_SGD = 1, OVS_METHOD_RF = 2, OVS_METHOD_COUNT = 3 };
+extern const ovs_names ovs_method_names; /* "gd", "sgd", "rf" */
 
-const char *ovs_method_name(int method);           /* "gd", "sgd", "rf" */
-int ovs_method_find(const char *name);             /* -1 if unknown */
+/* Arithmetic of a trial: float64, the only one. The opt-in float32 gd loop (--precision
+ * single) was removed once the float64 kernels outran it (docs/BENCHMARKS.md); the setting
+ * stays so that a file written with it is refused on resume instead of being continued in
+ * another precision. */
+enum { OVS_PRECISION_DOUBLE = 0 };
+extern const ovs_names ovs_precision_names; /* "double" */
+
 const char *ovs_method_iteration_unit(int method); /* "update", "epoch", "none" */
 
 /* Estimated cost of one trial that runs its whole budget (arbitrary units ~ flops), for
  * scheduling longest-first and the --dry-run estimate. */
 double ovs_method_cost(int method, int n, int k, int d, int max_iter);
 
-/* Train problem p (drawn for coordinates (seed, ..., trial)) with method. ws is used by gd
- * only and must then be allocated for p's (n, k, d); sgd seeds its sample stream from
- * (seed, n, k, d, trial). Returns OVS_OK (outcome in *res), OVS_EINVAL or OVS_ENOMEM. */
-int ovs_method_run(int method, const ovs_problem *p, const ovs_train_opts *opts,
-                   ovs_train_workspace *ws, uint64_t seed, int trial, ovs_train_result *res);
+/* Everything that picks and configures the code of one trial. */
+typedef struct ovs_method_spec {
+    int method;    /* OVS_METHOD_* */
+    int precision; /* OVS_PRECISION_* */
+    int kernel;    /* OVS_KERNEL_* (train.h): gd float64 only */
+    const ovs_activation *act;
+    double eta;    /* gd, sgd */
+    uint64_t seed; /* sgd: its sample stream is seeded from (seed, n, k, d, trial) */
+    int trial;
+} ovs_method_spec;
+
+/* Train problem p (drawn for the spec's coordinates) under the protocol; early_fail is
+ * applied to gd only. Returns OVS_OK (outcome in *res), OVS_EINVAL or OVS_ENOMEM. */
+int ovs_method_run(const ovs_method_spec *m, const ovs_problem *p, const ovs_protocol *proto,
+                   ovs_result *res);
 
 #endif

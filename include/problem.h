@@ -24,6 +24,8 @@
 
 #include <stdint.h>
 
+#include "names.h"
+
 typedef struct ovs_problem {
     int n, k, d;
     double *x;  /* n x d row-major, rows of unit norm */
@@ -45,10 +47,8 @@ typedef struct ovs_data_model {
 /* The paper's model: sphere inputs, Gaussian labels. */
 #define OVS_DATA_MODEL_DEFAULT ((ovs_data_model){OVS_DATA_SPHERE, 0.0, OVS_LABELS_GAUSSIAN})
 
-const char *ovs_data_name(int inputs);   /* "sphere", ... */
-int ovs_data_find(const char *name);     /* -1 if unknown */
-const char *ovs_labels_name(int labels); /* "gaussian", "sign" */
-int ovs_labels_find(const char *name);   /* -1 if unknown */
+extern const ovs_names ovs_data_names;   /* OVS_DATA_*: "sphere", "gaussian", "worst" */
+extern const ovs_names ovs_labels_names; /* OVS_LABELS_*: "gaussian", "sign" */
 
 /* Allocate buffers for an (n, k, d) problem. Returns OVS_OK, OVS_EINVAL or OVS_ENOMEM. */
 int ovs_problem_alloc(ovs_problem *p, int n, int k, int d);

@@ -14,9 +14,10 @@
 void ovs_report_plan(FILE *out, const ovs_plan *plan, int64_t todo, double todo_cost,
                      double rate, int ranks);
 
-/* One progress line: done/total trials, successes, elapsed, ETA from the cost model. */
+/* One progress line: done/total trials, successes, elapsed, ETA from the cost model, and the
+ * caller's extra text (or NULL). */
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
-                         double elapsed, double eta_seconds);
+                         double elapsed, double eta_seconds, const char *extra);
 
 /* Text heatmap of group g: a row per k (largest on top), a column per d; each cell is the
  * success probability in tenths ('0'..'9', '#' for 1, '.' for no trials); a '|' stands
@@ -25,7 +26,12 @@ void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t success
 void ovs_report_heatmap(FILE *out, const ovs_plan *plan, int g, const int32_t *success_count,
                         const int32_t *trials_done);
 
-/* "HH:MM:SS" */
+/* The storage a run needs: the file (and the free space where it goes; < 0: unknown) and
+ * rank 0's memory (loaded: finished trials read from a resumed file). */
+void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
+                        int64_t loaded);
+
+/* "HH:MM:SS", or "12.3 s" below a minute */
 void ovs_report_hms(double seconds, char *buf, size_t len);
 
 #endif

@@ -25,7 +25,12 @@ typedef struct ovs_rng {
 } ovs_rng;
 
 /* Stream tags: which part of a trial a generator draws. */
-enum { OVS_STREAM_DATA = 1, OVS_STREAM_INIT = 2, OVS_STREAM_SGD = 3 /* SGD sample indices */ };
+enum {
+    OVS_STREAM_DATA = 1,
+    OVS_STREAM_INIT = 2,
+    OVS_STREAM_SGD = 3,   /* SGD sample indices */
+    OVS_STREAM_DESIGN = 4 /* the adaptive design's draws (design.h) */
+};
 
 /* Seed as pcg32_srandom_r(initstate, initseq) of the reference implementation. */
 void ovs_pcg32_seed(ovs_pcg32 *rng, uint64_t initstate, uint64_t initseq);

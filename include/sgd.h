@@ -7,7 +7,8 @@
  * Protocol. Each step draws one sample index g uniformly from {0, ..., n-1} and applies
  *     W <- W + eta (y_g - f(x_g; W)) grad_W f(x_g; W),  grad_W f(x; W) = (v o phi'(W x)) x^T,
  * i.e. a gradient step of eta on 1/2 (f(x_g; W) - y_g)^2 (eq. 2.9; v stays fixed).
- * Everything else matches ovs_train_run, with the budget counted in EPOCHS of n steps:
+ * Everything else is the shared protocol (protocol.h), with the budget counted in EPOCHS of
+ * n steps:
  *   - the relative error ||f(W) - y|| / ||y|| over all n samples is evaluated before the first
  *     epoch and after every epoch; the trial stops with success as soon as it is < tol;
  *   - `iterations` = complete epochs applied (at most max_iter), so success at
@@ -19,8 +20,8 @@
  *     huge when only the step overflowed);
  *   - poll is called every poll_every EPOCHS (when non-NULL); non-zero sets aborted;
  *   - dist_from_init = ||W_T - W_0||_F; path_length = sum over steps of ||W_{t+1} - W_t||_F;
- *   - opts->kernel, opts->precision and opts->early_fail are ignored (sgd always runs in
- *     float64; early_stopped is always 0).
+ *   - sgd always runs in float64, and early_fail does not apply (proto->early_fail must be 0;
+ *     early_stopped is always 0).
  * With the same eta, one epoch moves W about as far as one GD update (the GD loss sums the
  * n per-sample losses), so epoch budgets compare with GD iteration budgets.
  *
@@ -32,15 +33,15 @@
 
 #include "activation.h"
 #include "problem.h"
-#include "train.h"
+#include "protocol.h"
 
 #include <stdint.h>
 
-/* Run SGD on p from p->w0 with opts (eta, max_iter in epochs, tol, ladder, poll, act), the
- * sample stream seeded by (seed, trial). Returns OVS_OK (the outcome is in *res),
- * OVS_EINVAL for inconsistent arguments or OVS_ENOMEM. */
-int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *opts, uint64_t seed, int trial,
-                ovs_train_result *res);
+/* Run SGD on p from p->w0 with activation act and step size eta under the protocol
+ * (max_iter in epochs, tol, ladder, poll), the sample stream seeded by (seed, trial). Returns
+ * OVS_OK (the outcome is in *res), OVS_EINVAL for inconsistent arguments or OVS_ENOMEM. */
+int ovs_sgd_run(const ovs_problem *p, const ovs_activation *act, double eta,
+                const ovs_protocol *proto, uint64_t seed, int trial, ovs_result *res);
 
 /* One step of eq. 2.9 on the sample (x (d), y) with output weights v (k) and step size eta,
  * through the same code as ovs_sgd_run: w (k x d row-major) is updated in place; *residual

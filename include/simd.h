@@ -1,11 +1,10 @@
 /* simd.h - portable vectors (GCC vector extensions, which clang also reads) for the
  * hand-written kernels.
  *
- * Two kinds. ovs_v8d (8 doubles) and ovs_v16f (16 floats) are semantic: their lanes fix the
- * order of the lane-ordered sums (the gradient's and the norms': lane q sums the elements
- * i = q mod 8 in order, then ovs_hsum's tree), whatever the instruction set. They are what
- * the files built once for every CPU use, with their hot functions cloned per instruction
- * set (OVS_CLONES). ovs_vd is the native vector of the build that includes this header:
+ * Two kinds. ovs_v8d (8 doubles) is semantic: its lanes fix the order of the lane-ordered
+ * sums (the gradient's and the norms': lane q sums the elements i = q mod 8 in order, then
+ * ovs_hsum's tree), whatever the instruction set. It is what the files built once for every
+ * CPU use, with their hot functions cloned per instruction set (OVS_CLONES). ovs_vd is the native vector of the build that includes this header:
  * forward.c and smallmm.c are compiled once per instruction set (Makefile: baseline x86-64,
  * x86-64-v3 = AVX2 + FMA, x86-64-v4 = AVX-512; any other CPU: its baseline) and their
  * dispatchers call the best build the CPU runs (ovs_simd_isa). There OVS_NH native vectors
@@ -13,9 +12,9 @@
  * target's registers in registers: an ovs_v8d in an AVX2 function lives in memory and every
  * operation goes through loads, stores and general registers, which made the 8-lane kernels
  * 10-30x slower on AVX2 machines than on the AVX-512 machine they were written on;
- * docs/BENCHMARKS.md, round 5. The files built once still compute on ovs_v8d / ovs_v16f in
- * their AVX2 clones and stay that slow there with gcc: the float32 path, sgd, and the
- * activation's array kernels of the unfused path.)
+ * docs/BENCHMARKS.md, round 5. The files built once still compute on ovs_v8d in their AVX2
+ * clones and stay that slow there with gcc: sgd, and the activation's array kernels of the
+ * unfused path.)
  * Rounding: every build and clone with FMA (x86-64-v3, v4) fuses the same multiply-adds
  * (the kernel files are compiled with -ffp-contract=fast) and gives the same bits, with gcc
  * or clang (tests/clang_test.sh); the baseline x86-64 build, for CPUs without FMA (before
@@ -30,18 +29,13 @@
 typedef double ovs_v8d __attribute__((vector_size(64), aligned(8), may_alias));
 typedef int64_t ovs_v8i __attribute__((vector_size(64), aligned(8), may_alias));
 
-/* The float32 path (train32.h): 16 float lanes in the same 64 bytes. */
-#define OVS_VLF 16
-typedef float ovs_v16f __attribute__((vector_size(64), aligned(4), may_alias));
-typedef int32_t ovs_v16i __attribute__((vector_size(64), aligned(4), may_alias));
-
 /* The files built once clone their hot functions for AVX-512, AVX2 + FMA and baseline
  * x86-64. clang 14 accepts target_clones("arch=x86-64-v3") but its resolver never picks such
  * a clone (it compares CPU model names), so it gets a feature clone instead: "fma" (AVX and
  * FMA, so the same fused multiply-adds as gcc's x86-64-v3 clone, hence the same results).
- * No "avx512f" clone for clang: there it refuses the 64-byte vector arguments of the
- * always-inline helpers of the files built once (activation32.c), which the other clones
- * accept with -Wno-psabi. */
+ * No "avx512f" clone for clang: there it refused the 64-byte vector arguments of the
+ * always-inline helpers of the files built once (the float32 path's activation32.c, since
+ * removed), which the other clones accept with -Wno-psabi. */
 #if defined(__SANITIZE_ADDRESS__)
 #define OVS_ASAN 1
 #elif defined(__has_feature)
@@ -136,12 +130,6 @@ static inline __attribute__((always_inline)) double ovs_tree8_lanes(double a0, d
 static inline int ovs_pad(int n)
 {
     return (n + OVS_VL - 1) / OVS_VL * OVS_VL;
-}
-
-/* Round n up to a multiple of the float vector length. */
-static inline int ovs_padf(int n)
-{
-    return (n + OVS_VLF - 1) / OVS_VLF * OVS_VLF;
 }
 
 #endif

@@ -9,7 +9,8 @@ enum {
     OVS_EINVAL = 1, /* invalid argument or configuration */
     OVS_ENOMEM = 2, /* allocation failed */
     OVS_EIO = 3,    /* file or I/O error */
-    OVS_EFORMAT = 4 /* a file that is not (this kind of) ovsweep file */
+    OVS_EFORMAT = 4, /* a file that is not (this kind of) ovsweep file, or a damaged one */
+    OVS_EBUSY = 5    /* the output is being written by another ovsweep */
 };
 
 /* Process exit statuses (sysexits-style where one fits). */

@@ -153,12 +153,18 @@ SCALAR_EVAL(leaky_relu_eval, leaky_relu, leaky_relu_deriv)
 SCALAR_EVAL(gelu_eval, gelu, gelu_deriv)
 
 static const ovs_activation table[] = {
-    {"softplus", softplus, sigmoid, softplus_eval, OVS_ACT_SOFTPLUS},
-    {"relu", relu, relu_deriv, relu_eval, OVS_ACT_RELU},
-    {"tanh", tanh, tanh_deriv, tanh_eval, OVS_ACT_SCALAR},
-    {"quadratic", quadratic, identity, quadratic_eval, OVS_ACT_SCALAR},
-    {"leaky_relu", leaky_relu, leaky_relu_deriv, leaky_relu_eval, OVS_ACT_SCALAR},
-    {"gelu", gelu, gelu_deriv, gelu_eval, OVS_ACT_SCALAR},
+    {.name = "softplus", .default_eta = 0.15, .phi = softplus, .dphi = sigmoid,
+     .eval = softplus_eval, .vector_kernel = OVS_ACT_SOFTPLUS, .sigma_kind = OVS_SIGMA_QUADRATURE},
+    {.name = "relu", .default_eta = 0.1, .phi = relu, .dphi = relu_deriv, .eval = relu_eval,
+     .vector_kernel = OVS_ACT_RELU, .sigma_kind = OVS_SIGMA_STEP},
+    {.name = "tanh", .default_eta = 0.1, .phi = tanh, .dphi = tanh_deriv, .eval = tanh_eval,
+     .vector_kernel = OVS_ACT_SCALAR, .sigma_kind = OVS_SIGMA_QUADRATURE},
+    {.name = "quadratic", .default_eta = 0.1, .phi = quadratic, .dphi = identity,
+     .eval = quadratic_eval, .vector_kernel = OVS_ACT_SCALAR, .sigma_kind = OVS_SIGMA_IDENTITY},
+    {.name = "leaky_relu", .default_eta = 0.1, .phi = leaky_relu, .dphi = leaky_relu_deriv,
+     .eval = leaky_relu_eval, .vector_kernel = OVS_ACT_SCALAR, .sigma_kind = OVS_SIGMA_STEP},
+    {.name = "gelu", .default_eta = 0.1, .phi = gelu, .dphi = gelu_deriv, .eval = gelu_eval,
+     .vector_kernel = OVS_ACT_SCALAR, .sigma_kind = OVS_SIGMA_QUADRATURE},
 };
 
 int ovs_activation_count(void)
@@ -178,3 +184,10 @@ const ovs_activation *ovs_activation_find(const char *name)
             return &table[i];
     return NULL;
 }
+
+static const char *activation_name(int i)
+{
+    return i >= 0 && i < ovs_activation_count() ? table[i].name : "?";
+}
+
+const ovs_names ovs_activation_names = {"activation", ovs_activation_count, activation_name};

@@ -64,15 +64,6 @@ static int trap_nodes(double center, double scale, double *g, double *w)
 }
 
 /* ---- E[phi'(u) phi'(v)] for (u, v) centred normal, sd a and b, correlation rho ---- */
-enum { KIND_QUADRATURE, KIND_STEP, KIND_QUADRATIC };
-
-static int activation_kind(const ovs_activation *act)
-{
-    if (strcmp(act->name, "relu") == 0 || strcmp(act->name, "leaky_relu") == 0)
-        return KIND_STEP;
-    return strcmp(act->name, "quadratic") == 0 ? KIND_QUADRATIC : KIND_QUADRATURE;
-}
-
 /* phi' = s + (1 - s) 1(z > 0), s = phi'(-1) the negative slope (0 for relu, the table's slope
  * for leaky_relu). P(u > 0, v > 0) = (pi - arccos rho) / (2 pi) (Sheppard), P(u > 0) = 1/2. */
 static double step_pair(const ovs_activation *act, double rho)
@@ -141,9 +132,9 @@ static double quadrature_pair(const ovs_activation *act, double a, double b, dou
 static double pair_expectation(const ovs_activation *act, int kind, double a, double b,
                                double rho)
 {
-    if (kind == KIND_STEP)
+    if (kind == OVS_SIGMA_STEP)
         return step_pair(act, rho);
-    if (kind == KIND_QUADRATIC)
+    if (kind == OVS_SIGMA_IDENTITY)
         return a * b * rho; /* phi' = identity: E[u v] */
     return quadrature_pair(act, a, b, rho);
 }
@@ -164,7 +155,7 @@ static void gram_rows(const double *x, int n, int d, double *g)
 static void covariance_from_gram(const double *g, int n, const ovs_activation *act,
                                  double *sigma)
 {
-    int kind = activation_kind(act);
+    int kind = act->sigma_kind;
     for (int i = 0; i < n; i++)
         for (int j = 0; j <= i; j++) {
             double a = sqrt(g[(size_t)i * n + i]), b = sqrt(g[(size_t)j * n + j]);
@@ -274,7 +265,7 @@ static long jacobian_rank_bound(const ovs_problem *p, const ovs_activation *act)
     long k_eff = 0, d = p->d;
     for (int l = 0; l < p->k; l++)
         k_eff += p->v[l] != 0.0;
-    if (activation_kind(act) != KIND_QUADRATIC)
+    if (act->sigma_kind != OVS_SIGMA_IDENTITY)
         return k_eff * d;
     long r = k_eff < d ? k_eff : d;
     return d * (d + 1) / 2 - (d - r) * (d - r + 1) / 2;
@@ -320,7 +311,7 @@ static int nn_eigenvalue(const ovs_problem *p, const ovs_activation *act, const 
     covariance_from_gram(g, p->n, act, sigma);
     int rc = extreme_eig(sigma, p->n, tmp, eig, 0, out);
     *out = fmax(0.0, *out);
-    if (activation_kind(act) == KIND_QUADRATIC && 2L * p->n > (long)p->d * (p->d + 1))
+    if (act->sigma_kind == OVS_SIGMA_IDENTITY && 2L * p->n > (long)p->d * (p->d + 1))
         *out = 0.0;
     return rc;
 }

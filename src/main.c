@@ -4,12 +4,21 @@
  * prints one line and all ranks finalise and exit 2 without touching any file. */
 #include "cli.h"
 #include "linalg.h"
+#include "settings_text.h"
 #include "status.h"
 #include "version.h"
 #include "sweep.h"
 
 #include <mpi.h>
 #include <stdio.h>
+#include <unistd.h>
+
+/* Signals are caught from before main: a rank that mpirun has just started may be signalled
+ * while its shared libraries still load, and MPI_Init itself takes seconds at 64 ranks. */
+__attribute__((constructor)) static void catch_signals_early(void)
+{
+    ovs_sweep_catch_signals();
+}
 
 int main(int argc, char **argv)
 {
@@ -26,14 +35,24 @@ int main(int argc, char **argv)
         if (rank == 0)
             fprintf(stderr, "ovsweep: %s (see --help)\n", err);
         status = OVS_EXIT_USAGE;
-    } else if (cfg.help || cfg.version) {
+    } else if (cfg.help || cfg.version || cfg.print_settings) {
         if (rank == 0 && cfg.help)
             ovs_cli_usage(stdout);
+        else if (rank == 0 && cfg.print_settings)
+            ovs_settings_print_table(stdout);
         else if (rank == 0)
             printf("ovsweep %s (git %s)\n", OVS_VERSION, OVS_GIT);
         status = OVS_EXIT_OK;
     } else {
-        status = ovs_sweep_run(MPI_COMM_WORLD, &cfg);
+        int unclean = 0;
+        status = ovs_sweep_run(MPI_COMM_WORLD, &cfg, &unclean);
+        if (unclean) {
+            /* HDF5 would retry closing the file it could not close inside MPI_Finalize, a
+             * collective that the ranks, in different states after the error, never finish.
+             * Every rank agreed on the failure and leaves here alike. */
+            fflush(NULL);
+            _exit(status);
+        }
     }
     ovs_cli_free(&cfg);
     MPI_Finalize();

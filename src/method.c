@@ -1,30 +1,17 @@
-/* method.c - method names, costs and dispatch; see method.h. */
+/* method.c - method names, costs and the dispatch on (method, precision); see method.h. */
 #include "method.h"
 
 #include "rf.h"
 #include "sgd.h"
 #include "status.h"
+#include "train.h"
 
-#include <string.h>
-
-static const char *const names[OVS_METHOD_COUNT] = {"gd", "sgd", "rf"};
-static const char *const units[OVS_METHOD_COUNT] = {"update", "epoch", "none"};
-
-const char *ovs_method_name(int method)
-{
-    return method >= 0 && method < OVS_METHOD_COUNT ? names[method] : "?";
-}
-
-int ovs_method_find(const char *name)
-{
-    for (int m = 0; m < OVS_METHOD_COUNT; m++)
-        if (strcmp(names[m], name) == 0)
-            return m;
-    return -1;
-}
+OVS_NAMES_OF(ovs_method_names, "method", "gd", "sgd", "rf");
+OVS_NAMES_OF(ovs_precision_names, "precision", "double");
 
 const char *ovs_method_iteration_unit(int method)
 {
+    static const char *const units[OVS_METHOD_COUNT] = {"update", "epoch", "none"};
     return method >= 0 && method < OVS_METHOD_COUNT ? units[method] : "?";
 }
 
@@ -43,13 +30,30 @@ double ovs_method_cost(int method, int n, int k, int d, int max_iter)
     }
 }
 
-int ovs_method_run(int method, const ovs_problem *p, const ovs_train_opts *opts,
-                   ovs_train_workspace *ws, uint64_t seed, int trial, ovs_train_result *res)
+/* gd in float64 with a workspace of the problem's shape. */
+static int run_gd(const ovs_method_spec *m, const ovs_problem *p, const ovs_protocol *proto,
+                  ovs_result *res)
 {
-    switch (method) {
-    case OVS_METHOD_GD: return ovs_train_run(p, opts, ws, res);
-    case OVS_METHOD_SGD: return ovs_sgd_run(p, opts, seed, trial, res);
-    case OVS_METHOD_RF: return ovs_rf_run(p, opts, res);
+    ovs_train_workspace ws;
+    int rc = ovs_train_workspace_alloc(&ws, p->n, p->k, p->d);
+    if (rc == OVS_OK) {
+        const ovs_gd_opts o = {m->act, m->eta, m->kernel};
+        rc = ovs_train_run(p, &o, proto, &ws, res);
+    }
+    ovs_train_workspace_free(&ws);
+    return rc;
+}
+
+int ovs_method_run(const ovs_method_spec *m, const ovs_problem *p, const ovs_protocol *proto,
+                   ovs_result *res)
+{
+    ovs_protocol plain = *proto; /* the other methods have no early stop */
+    plain.early_fail = 0;
+    switch (m->method) {
+    case OVS_METHOD_GD: return m->precision == OVS_PRECISION_DOUBLE ? run_gd(m, p, proto, res)
+                                                                    : OVS_EINVAL;
+    case OVS_METHOD_SGD: return ovs_sgd_run(p, m->act, m->eta, &plain, m->seed, m->trial, res);
+    case OVS_METHOD_RF: return ovs_rf_run(p, m->act, &plain, res);
     default: return OVS_EINVAL;
     }
 }

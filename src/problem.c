@@ -103,33 +103,8 @@ static void draw_worst_points(ovs_rng *rng, double *x, int n, int d, double delt
     }
 }
 
-static const char *const data_names[] = {"sphere", "gaussian", "worst"};
-static const char *const label_names[] = {"gaussian", "sign"};
-
-static int find_name(const char *const *names, int count, const char *name)
-{
-    for (int i = 0; i < count; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-const char *ovs_data_name(int inputs)
-{
-    return inputs >= 0 && inputs < 3 ? data_names[inputs] : "?";
-}
-int ovs_data_find(const char *name)
-{
-    return find_name(data_names, 3, name);
-}
-const char *ovs_labels_name(int labels)
-{
-    return labels >= 0 && labels < 2 ? label_names[labels] : "?";
-}
-int ovs_labels_find(const char *name)
-{
-    return find_name(label_names, 2, name);
-}
+OVS_NAMES_OF(ovs_data_names, "data model", "sphere", "gaussian", "worst");
+OVS_NAMES_OF(ovs_labels_names, "labels", "gaussian", "sign");
 
 void ovs_problem_draw(ovs_problem *p, uint64_t seed, int trial)
 {

@@ -1,12 +1,18 @@
 /* report.c - plan, progress and heatmap text; see report.h. */
 #include "report.h"
 
+#include "method.h"
+
 #include <math.h>
 
 void ovs_report_hms(double s, char *buf, size_t len)
 {
     if (!isfinite(s) || s < 0) {
         snprintf(buf, len, "--:--:--");
+        return;
+    }
+    if (s < 59.5) { /* "00:00:00" would hide a short run's estimate */
+        snprintf(buf, len, "%.1f s", s);
         return;
     }
     long t = (long)(s + 0.5);
@@ -18,20 +24,22 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
 {
     fprintf(out, "ovsweep plan: %d group(s) x %d k x %d d x %d trials = %lld trials, %lld to run\n",
             p->n_groups, p->K, p->D, p->T, (long long)p->n_items, (long long)todo);
+    const ovs_config *c = p->cfg;
     if (p->n_planned < p->n_items)
         fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band (run)\n",
-                p->kd_band[0], p->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
+                c->kd_band[0], c->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
     for (int g = 0; g < p->n_groups; g++)
         fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=%g\n",
                 p->groups[g].name, p->groups[g].n, p->groups[g].act->name,
-                ovs_method_name(p->groups[g].method), p->groups[g].eta);
-    if (p->data.inputs != OVS_DATA_SPHERE || p->data.labels != OVS_LABELS_GAUSSIAN)
-        fprintf(out, "  data=%s labels=%s\n", ovs_data_name(p->data.inputs),
-                ovs_labels_name(p->data.labels));
-    if (p->data.inputs == OVS_DATA_WORST)
-        fprintf(out, "  worst-case pairs at distance delta=%g\n", p->data.delta);
-    fprintf(out, "  max_iter=%d tol=%g seed=%llu k=%d..%d d=%d..%d\n", p->max_iter, p->tol,
-            (unsigned long long)p->seed, p->k[0], p->k[p->K - 1], p->d[0], p->d[p->D - 1]);
+                ovs_method_names.name(p->groups[g].method), p->groups[g].eta);
+    if (c->data.inputs != OVS_DATA_SPHERE || c->data.labels != OVS_LABELS_GAUSSIAN)
+        fprintf(out, "  data=%s labels=%s\n", ovs_data_names.name(c->data.inputs),
+                ovs_labels_names.name(c->data.labels));
+    if (c->data.inputs == OVS_DATA_WORST)
+        fprintf(out, "  worst-case pairs at distance delta=%g\n", c->data.delta);
+    fprintf(out, "  max_iter=%d tol=%g seed=%llu k=%d..%d d=%d..%d\n", c->max_iter, c->tol,
+            (unsigned long long)c->seed, c->k_values[0], c->k_values[p->K - 1], c->d_values[0],
+            c->d_values[p->D - 1]);
     if (rate > 0) {
         char a[32], b[32];
         ovs_report_hms(todo_cost / rate, a, sizeof a);
@@ -42,14 +50,14 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
 }
 
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
-                         double elapsed, double eta_seconds)
+                         double elapsed, double eta_seconds, const char *extra)
 {
     char e[32], r[32];
     ovs_report_hms(elapsed, e, sizeof e);
     ovs_report_hms(eta_seconds, r, sizeof r);
-    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s\n",
+    fprintf(out, "ovsweep: %lld/%lld trials (%.1f%%), %lld succeeded, elapsed %s, ETA %s%s\n",
             (long long)done, (long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-            (long long)successes, e, r);
+            (long long)successes, e, r, extra ? extra : "");
     fflush(out);
 }
 
@@ -69,11 +77,11 @@ void ovs_report_heatmap(FILE *out, const ovs_plan *p, int g, const int32_t *sc, 
     fprintf(out, "\n%s: success probability (tenths; # = 1, . = not run), rows k, columns d; "
                  "'|' marks kd = n\n", gr->name);
     for (int ki = p->K - 1; ki >= 0; ki--) {
-        fprintf(out, "k=%4d ", p->k[ki]);
+        fprintf(out, "k=%4d ", p->cfg->k_values[ki]);
         int marked = 0;
         for (int di = 0; di < p->D; di++) {
             size_t c = base + (size_t)ki * (size_t)p->D + (size_t)di;
-            int crossed = (long)p->k[ki] * p->d[di] >= gr->n;
+            int crossed = (long)p->cfg->k_values[ki] * p->cfg->d_values[di] >= gr->n;
             fputc(crossed && !marked ? '|' : ' ', out);
             marked |= crossed;
             fputc(cell_char(sc[c], td[c]), out);
@@ -82,6 +90,34 @@ void ovs_report_heatmap(FILE *out, const ovs_plan *p, int g, const int32_t *sc, 
     }
     fprintf(out, "   d = ");
     for (int di = 0; di < p->D; di++)
-        fprintf(out, "%c%c", ' ', (char)('0' + p->d[di] % 10));
+        fprintf(out, "%c%c", ' ', (char)('0' + p->cfg->d_values[di] % 10));
     fprintf(out, "  (last digit)\n");
+}
+
+static void print_bytes(FILE *out, double b)
+{
+    if (b >= 1024.0 * 1024.0 * 1024.0)
+        fprintf(out, "%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
+    else if (b >= 1024.0 * 1024.0)
+        fprintf(out, "%.1f MiB", b / (1024.0 * 1024.0));
+    else
+        fprintf(out, "%.0f KiB", b / 1024.0);
+}
+
+void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
+                        int64_t loaded)
+{
+    fprintf(out, "  output file: about ");
+    print_bytes(out, file_bytes);
+    fprintf(out, " (twice that while a checkpoint replaces it)");
+    if (free_bytes >= 0) {
+        fprintf(out, "; ");
+        print_bytes(out, free_bytes);
+        fprintf(out, " free there");
+    }
+    fprintf(out, "\n  rank 0 memory: about ");
+    print_bytes(out, rank0_bytes);
+    if (loaded > 0)
+        fprintf(out, " (with the %lld finished trials it loads to resume)", (long long)loaded);
+    fprintf(out, "\n");
 }

@@ -27,22 +27,12 @@ void ovs_rf_features(const ovs_problem *p, const ovs_activation *act, double *ph
     act->eval(scratch, phi, scratch, (size_t)n * (size_t)k);
 }
 
-static int check_args(const ovs_problem *p, const ovs_train_opts *o)
+int ovs_rf_fit(const ovs_problem *p, const ovs_activation *act, const ovs_protocol *proto,
+               ovs_result *res, double *v_out, ovs_rf_extra *extra)
 {
-    if (!o->act || !(o->tol > 0) || o->n_ladder < 1 || o->n_ladder > OVS_LADDER_MAX ||
-        !o->ladder || o->ladder[o->n_ladder - 1] != o->tol)
+    if (!act || ovs_protocol_check(proto, p) != OVS_OK)
         return OVS_EINVAL;
-    if (p->n < 1 || p->k < 1 || p->d < 1 || !(p->y_norm > 0))
-        return OVS_EINVAL;
-    return OVS_OK;
-}
-
-int ovs_rf_fit(const ovs_problem *p, const ovs_train_opts *o, ovs_train_result *res,
-               double *v_out, ovs_rf_extra *extra)
-{
-    int rc = check_args(p, o);
-    if (rc != OVS_OK)
-        return rc;
+    int rc = OVS_OK;
     const int n = p->n, k = p->k;
     const size_t nk = (size_t)n * (size_t)k;
     double *phi = malloc(sizeof(double) * nk);
@@ -53,7 +43,7 @@ int ovs_rf_fit(const ovs_problem *p, const ovs_train_opts *o, ovs_train_result *
         rc = OVS_ENOMEM;
         goto out;
     }
-    ovs_rf_features(p, o->act, phi, scratch);
+    ovs_rf_features(p, act, phi, scratch);
     rc = ovs_linalg_lstsq_min_norm(n, k, phi, p->y, v, &rank);
     if (rc != OVS_OK)
         goto out;
@@ -73,12 +63,11 @@ int ovs_rf_fit(const ovs_problem *p, const ovs_train_opts *o, ovs_train_result *
         v2 += v[j] * v[j];
     double rel = sqrt(r2) / p->y_norm;
 
-    memset(res, 0, sizeof *res);
+    ovs_result_start(res);
     res->final_rel_err = rel;
     res->diverged = !isfinite(rel);
-    res->success = rel < o->tol; /* false for NaN */
-    for (int j = 0; j < OVS_LADDER_MAX; j++)
-        res->ladder_hit[j] = j < o->n_ladder && rel < o->ladder[j] ? 0 : -1;
+    res->success = rel < proto->tol; /* false for NaN */
+    ovs_protocol_record_ladder(proto, rel, 0, res);
     if (v_out)
         memcpy(v_out, v, sizeof(double) * (size_t)k);
     if (extra)
@@ -90,7 +79,8 @@ out:
     return rc;
 }
 
-int ovs_rf_run(const ovs_problem *p, const ovs_train_opts *opts, ovs_train_result *res)
+int ovs_rf_run(const ovs_problem *p, const ovs_activation *act, const ovs_protocol *proto,
+               ovs_result *res)
 {
-    return ovs_rf_fit(p, opts, res, NULL, NULL);
+    return ovs_rf_fit(p, act, proto, res, NULL, NULL);
 }

@@ -4,7 +4,6 @@
 #include "rng.h"
 #include "simd.h"
 #include "status.h"
-#include "train_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -151,14 +150,14 @@ static double residual_norm(const ovs_problem *p, const ovs_activation *act,
 /* One epoch: n steps on uniformly drawn samples. Returns 0, or 1 at the first non-finite
  * residual or step (not applied; the epoch stops there). */
 OVS_CLONES
-static int epoch(const ovs_problem *p, const ovs_train_opts *o, const double *x_norm,
-                 ovs_rng *rng, sgd_buffers *b, double *path_length)
+static int epoch(const ovs_problem *p, const ovs_activation *act, double eta,
+                 const double *x_norm, ovs_rng *rng, sgd_buffers *b, double *path_length)
 {
     const int n = p->n, d = p->d, kp = b->kp;
     for (int s = 0; s < n; s++) {
         uint32_t g = ovs_rng_below(rng, (uint32_t)n);
-        double sn, r = step(kp, d, o->act, b->vp, p->x + (size_t)g * (size_t)d, x_norm[g],
-                            p->y[g], o->eta, b->wt, b->scratch, &sn);
+        double sn, r = step(kp, d, act, b->vp, p->x + (size_t)g * (size_t)d, x_norm[g],
+                            p->y[g], eta, b->wt, b->scratch, &sn);
         if (!isfinite(r) || !isfinite(sn))
             return 1;
         *path_length += sn;
@@ -166,22 +165,11 @@ static int epoch(const ovs_problem *p, const ovs_train_opts *o, const double *x_
     return 0;
 }
 
-static int check_args(const ovs_problem *p, const ovs_train_opts *o)
+int ovs_sgd_run(const ovs_problem *p, const ovs_activation *act, double eta,
+                const ovs_protocol *proto, uint64_t seed, int trial, ovs_result *res)
 {
-    if (!o->act || !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
-        o->n_ladder > OVS_LADDER_MAX || !o->ladder || o->ladder[o->n_ladder - 1] != o->tol)
+    if (!act || !(eta > 0) || proto->early_fail || ovs_protocol_check(proto, p) != OVS_OK)
         return OVS_EINVAL;
-    if (p->n < 1 || p->k < 1 || p->d < 1 || !(p->y_norm > 0))
-        return OVS_EINVAL;
-    return OVS_OK;
-}
-
-int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, int trial,
-                ovs_train_result *res)
-{
-    int rc = check_args(p, o);
-    if (rc != OVS_OK)
-        return rc;
     const int n = p->n, k = p->k, d = p->d;
     sgd_buffers b;
     double *x_norm = malloc(sizeof(double) * (size_t)n);
@@ -198,9 +186,7 @@ int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, in
             x2 += x[l] * x[l];
         x_norm[i] = sqrt(x2);
     }
-    memset(res, 0, sizeof *res);
-    for (int j = 0; j < OVS_LADDER_MAX; j++)
-        res->ladder_hit[j] = -1;
+    ovs_result_start(res);
     ovs_rng rng;
     const int64_t coords[] = {n, k, d, trial};
     ovs_rng_for_tuple(&rng, seed, OVS_STREAM_SGD, coords, 4);
@@ -209,16 +195,16 @@ int ovs_sgd_run(const ovs_problem *p, const ovs_train_opts *o, uint64_t seed, in
     double rel;
     for (;;) {
         /* The same rules as gd (no early_fail), counted in epochs. */
-        if (ovs_train_stops(o, residual_norm(p, o->act, &b), p->y_norm, t, res, NULL, &rel))
+        if (ovs_protocol_stops(proto, residual_norm(p, act, &b), p->y_norm, t, res, NULL, &rel))
             break;
-        if (epoch(p, o, x_norm, &rng, &b, &res->path_length)) {
+        if (epoch(p, act, eta, x_norm, &rng, &b, &res->path_length)) {
             /* Stopped inside epoch t + 1: report the error at the W it stopped with. */
             res->diverged = 1;
-            rel = residual_norm(p, o->act, &b) / p->y_norm;
+            rel = residual_norm(p, act, &b) / p->y_norm;
             break;
         }
         t++;
-        if (ovs_train_polled_stop(o, t, res))
+        if (ovs_protocol_polled_stop(proto, t, res))
             break;
     }
     res->iterations = t;

@@ -9,23 +9,22 @@
  * empty, and starts the write once all workers are parked and its own trial is over. */
 #include "sweep.h"
 
+#include "checkpoint.h"
+#include "design.h"
 #include "fatal.h"
-#include "h5out.h"
-#include "linalg.h"
+#include "outfile.h"
 #include "plan.h"
 #include "report.h"
+#include "startup.h"
 #include "status.h"
+#include "trial.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 enum { TAG_REQUEST = 1, TAG_REPLY = 2 };
 enum { CHUNK_MAX = 64, REPLY_SYNC = -1 };
@@ -44,7 +43,7 @@ static void on_signal(int sig)
     stop_signal = 1;
 }
 
-static void install_signal_handlers(void)
+void ovs_sweep_catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -61,22 +60,20 @@ typedef struct sweep {
     int rank, size;
     const ovs_config *cfg;
     ovs_plan plan;
-    ovs_provenance prov;
-    /* this rank's finished trials (written by this rank at every checkpoint) */
-    ovs_record *recs;
-    int64_t nrec, cap;
-    long trials_run; /* by this rank in this run (for --fail-after-trials) */
-    /* rank 0: the queue and the dispatch state */
-    int64_t *queue, qpos, qlen;
+    ovs_outfile out; /* rank 0: the output, locked for the run */
+    ovs_checkpointer ck;
+    ovs_records mine;     /* this rank's finished trials (written by this rank at every checkpoint) */
+    ovs_diag_cache *diag; /* this rank's remembered data-only diagnostics */
+    long trials_run;      /* by this rank in this run (for --fail-after-trials) */
+    /* rank 0: the queue (work.queue from qpos on) and the dispatch state */
+    ovs_work work;
+    int64_t qpos;
+    ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
     double cost_left, cost_done;
     int draining, parked, want_stop;
     int64_t done_total, success_total;
     double t_start, t_last_ckpt, t_last_progress;
-    int n_ckpt;                /* checkpoints written, and their wall time */
-    double ckpt_seconds, ckpt_max;
-    /* global cell counts of the last checkpoint [groups][K][D] */
-    int32_t *success_count, *trials_done;
 } sweep;
 
 static double now(void)
@@ -84,111 +81,39 @@ static double now(void)
     return MPI_Wtime();
 }
 
-static void utc_now(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void add_record(sweep *s, const ovs_record *r)
 {
-    if (s->nrec == s->cap) {
-        int64_t cap = s->cap ? 2 * s->cap : 1024;
-        ovs_record *n = realloc(s->recs, sizeof *n * (size_t)cap);
-        if (!n)
-            OVS_DIE("out of memory for %lld result records", (long long)cap);
-        s->recs = n;
-        s->cap = cap;
-    }
-    s->recs[s->nrec++] = *r;
+    if (ovs_records_add(&s->mine, r) != OVS_OK)
+        OVS_DIE("out of memory for %lld result records", (long long)(2 * s->mine.cap));
 }
 
-/* ---- provenance ---- */
-
-static void gather_provenance(sweep *s)
-{
-    ovs_provenance *p = &s->prov;
-    memset(p, 0, sizeof *p);
-    p->n_ranks = s->size;
-    if (s->rank == 0)
-        utc_now(p->start_time, sizeof p->start_time);
-    MPI_Bcast(p->start_time, sizeof p->start_time, MPI_CHAR, 0, s->comm);
-    char name[MPI_MAX_PROCESSOR_NAME] = "";
-    int len = 0;
-    MPI_Get_processor_name(name, &len);
-    char *all = malloc((size_t)MPI_MAX_PROCESSOR_NAME * (size_t)s->size);
-    if (!all)
-        OVS_DIE("out of memory");
-    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
-                  s->comm);
-    for (int r = 0; r < s->size; r++) {
-        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
-        int seen = 0;
-        for (int q = 0; q < r; q++)
-            seen |= strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
-        if (!seen && strlen(p->hosts) + strlen(h) + 2 < sizeof p->hosts) {
-            strcat(p->hosts, p->hosts[0] ? "," : "");
-            strcat(p->hosts, h);
-        }
-    }
-    free(all);
-    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-    MPI_Get_library_version(lib, &len);
-    lib[strcspn(lib, "\n,")] = '\0';
-    snprintf(p->mpi_library, sizeof p->mpi_library, "%s", lib);
-    snprintf(p->openblas_config, sizeof p->openblas_config, "%s", ovs_linalg_config());
-}
-
-/* ---- checkpoints ---- */
-
-static int cmp_item(const void *a, const void *b)
-{
-    int64_t x = ((const ovs_record *)a)->item, y = ((const ovs_record *)b)->item;
-    return (x > y) - (x < y);
-}
-
-/* Collective: count, write the file. Returns OVS_OK or an error (message on rank 0). */
+/* Collective: count and write the file; the counts are then known on every rank. */
 static int checkpoint(sweep *s)
 {
-    const ovs_plan *p = &s->plan;
-    const size_t cells = (size_t)p->n_groups * (size_t)p->K * (size_t)p->D;
-    int32_t *local = calloc(2 * cells, sizeof(int32_t));
-    if (!local)
-        OVS_DIE("out of memory");
-    qsort(s->recs, (size_t)s->nrec, sizeof *s->recs, cmp_item);
-    for (int64_t i = 0; i < s->nrec; i++) {
-        size_t cell = (size_t)(s->recs[i].item / p->T);
-        local[cell] += s->recs[i].success;
-        local[cells + cell] += 1;
-    }
-    MPI_Allreduce(local, s->success_count, (int)cells, MPI_INT32_T, MPI_SUM, s->comm);
-    MPI_Allreduce(local + cells, s->trials_done, (int)cells, MPI_INT32_T, MPI_SUM, s->comm);
-    free(local);
-    ovs_h5_summary sum = {s->success_count, s->trials_done, 0, 0};
-    for (size_t c = 0; c < cells; c++)
-        sum.total_done += s->trials_done[c];
-    sum.complete = sum.total_done == p->n_planned;
-    if (s->rank == 0) {
-        utc_now(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time);
-        memcpy(s->prov.finish_time, sum.complete ? s->prov.checkpoint_time : "",
-               sum.complete ? sizeof s->prov.finish_time : 1);
-    }
-    MPI_Bcast(s->prov.checkpoint_time, sizeof s->prov.checkpoint_time, MPI_CHAR, 0, s->comm);
-    MPI_Bcast(s->prov.finish_time, sizeof s->prov.finish_time, MPI_CHAR, 0, s->comm);
-    char err[OVS_ERR_MAX];
-    double t0 = now();
-    int rc = ovs_h5_write(s->comm, s->cfg->output, s->cfg, p, &s->prov, &sum, s->recs, s->nrec,
-                          err, sizeof err);
-    double dt = now() - t0;
-    s->n_ckpt++;
-    s->ckpt_seconds += dt;
-    s->ckpt_max = dt > s->ckpt_max ? dt : s->ckpt_max;
-    if (rc != OVS_OK && s->rank == 0)
-        fprintf(stderr, "ovsweep: %s\n", err);
-    s->done_total = sum.total_done;
-    return rc;
+    ovs_checkpoint_count(&s->ck, &s->mine);
+    s->done_total = s->ck.total_done;
+    return ovs_checkpoint_write(&s->ck, &s->mine, s->design);
+}
+
+/* Every rank: the trials planned so far (adaptive: proposed so far). */
+static int64_t planned_so_far(const sweep *s)
+{
+    return s->design ? ovs_design_proposed(s->design) : s->plan.n_planned;
+}
+
+/* Collective, at the end of an adaptive round (every proposal done and counted): close it on
+ * every rank and propose the next one; rank 0 queues it, longest first. */
+static void next_round(sweep *s)
+{
+    if (ovs_design_close_round(s->design, s->ck.success_count, s->ck.trials_done) != OVS_OK)
+        OVS_DIE("the adaptive design's round %d does not match the counts",
+                ovs_design_round(s->design));
+    s->work.qlen = ovs_design_propose(s->design, s->work.queue, s->plan.n_items);
+    s->qpos = 0;
+    ovs_plan_sort_by_cost(&s->plan, s->work.queue, s->work.qlen);
+    s->cost_left = 0;
+    for (int64_t i = 0; i < s->work.qlen; i++)
+        s->cost_left += ovs_plan_cost(&s->plan, s->work.queue[i]);
 }
 
 /* ---- one trial ---- */
@@ -216,7 +141,7 @@ static int run_item(sweep *s, int64_t item, int *success)
     int aborted = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ovs_plan_run_item(&s->plan, item, poll_hook, &pc, &rec, &aborted) != OVS_OK)
+    if (ovs_trial_run(&s->plan, item, s->diag, poll_hook, &pc, &rec, &aborted) != OVS_OK)
         OVS_DIE("out of memory training item %lld", (long long)item);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (aborted)
@@ -241,7 +166,16 @@ static void progress(sweep *s, int force)
     s->t_last_progress = t;
     double el = t - s->t_start;
     double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
-    ovs_report_progress(stderr, s->done_total, s->plan.n_planned, s->success_total, el, eta);
+    char extra[64] = "";
+    if (s->design) { /* the ETA is the round's; how many rows are left says the rest */
+        int active = 0;
+        for (int g = 0; g < s->plan.n_groups; g++)
+            active += ovs_design_rows_active(s->design, g);
+        snprintf(extra, sizeof extra, ", round %d, %d of %d rows active",
+                 ovs_design_round(s->design) + 1, active, s->plan.n_groups * s->plan.D);
+    }
+    ovs_report_progress(stderr, s->done_total, planned_so_far(s), s->success_total, el, eta,
+                        extra);
 }
 
 static void account(sweep *s, int64_t done, int64_t succ, double cost)
@@ -260,11 +194,11 @@ static int take_chunk(sweep *s, int64_t *items, double *cost)
     bound = bound < CHUNK_COST ? bound : CHUNK_COST;
     int m = 0;
     *cost = 0;
-    while (m < CHUNK_MAX && s->qpos < s->qlen) {
-        double c = ovs_plan_cost(&s->plan, s->queue[s->qpos]);
+    while (m < CHUNK_MAX && s->qpos < s->work.qlen) {
+        double c = ovs_plan_cost(&s->plan, s->work.queue[s->qpos]);
         if (m > 0 && *cost + c > bound)
             break;
-        items[m++] = s->queue[s->qpos++];
+        items[m++] = s->work.queue[s->qpos++];
         *cost += c;
     }
     return m;
@@ -282,7 +216,7 @@ static void serve_requests(sweep *s)
         s->chunk_cost[w] = 0;
         if (req[2])
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen)
+        if (s->want_stop || s->qpos == s->work.qlen)
             s->draining = 1;
         int m = 0;
         if (!s->draining)
@@ -294,23 +228,28 @@ static void serve_requests(sweep *s)
     progress(s, 0);
 }
 
-/* Collective after SYNC: write, then agree on continue (0), finished (1) or stopped (2). */
+/* Collective after SYNC: count; at the end of an adaptive round, the next one; write; then
+ * agree on continue (0), finished (1) or stopped (2). */
 static int sync_point(sweep *s, int *status)
 {
-    int rc = checkpoint(s);
-    int local[3] = {rc != OVS_OK, stop_signal != 0 || s->want_stop, 0}, global[3];
-    if (s->rank == 0)
-        local[2] = s->qpos == s->qlen;
-    MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, s->comm);
-    if (global[0]) {
+    int local[2] = {stop_signal != 0 || s->want_stop, s->rank == 0 && s->qpos == s->work.qlen};
+    int global[2];
+    OVS_MPI_CHECK(MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, s->comm));
+    ovs_checkpoint_count(&s->ck, &s->mine);
+    s->done_total = s->ck.total_done;
+    if (s->design && global[1] && !global[0]) /* a stopped round is closed on resume */
+        next_round(s);
+    if (ovs_checkpoint_write(&s->ck, &s->mine, s->design) != OVS_OK) {
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
-    if (s->done_total == s->plan.n_planned) {
+    if (s->ck.complete) {
         *status = OVS_EXIT_OK;
         return 1;
     }
-    if (global[1]) {
+    int stop = stop_signal != 0 || s->want_stop;
+    OVS_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, s->comm));
+    if (stop) {
         *status = OVS_EXIT_INTERRUPTED;
         return 1;
     }
@@ -325,10 +264,10 @@ static int run_root(sweep *s)
             serve_requests(s);
         if (stop_signal)
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->qlen || now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
+        if (s->want_stop || s->qpos == s->work.qlen || now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
-            int64_t item = s->queue[s->qpos++];
+            int64_t item = s->work.queue[s->qpos++];
             double c = ovs_plan_cost(&s->plan, item);
             int succ = 0;
             if (run_item(s, item, &succ))
@@ -380,225 +319,79 @@ static int run_worker(sweep *s)
     }
 }
 
-/* ---- start-up: output checks and resume (rank 0), then shared with every rank ---- */
-
-static int check_directory(const char *path, char *err, size_t errlen)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return OVS_ENOMEM;
-    const char *dir = dirname(copy);
-    struct stat st;
-    int rc = OVS_OK;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--output: directory '%s' does not exist", dir);
-        rc = OVS_EIO;
-    } else {
-        char tmp[OVS_PATH_MAX + 32];
-        ovs_h5_temp_path(path, tmp, sizeof tmp);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) {
-            snprintf(err, errlen, "--output: directory '%s' is not writable", dir);
-            rc = OVS_EIO;
-        } else {
-            close(fd);
-            unlink(tmp);
-        }
-    }
-    free(copy);
-    return rc;
-}
-
-static int preflight(const ovs_config *c, const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
-                     char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(c->output, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--output: '%s' is a directory", c->output);
-        return OVS_EIO;
-    }
-    int rc = check_directory(c->output, err, errlen);
-    ovs_h5_info info;
-    if (rc == OVS_OK)
-        rc = ovs_h5_probe(c->output, &info, err, errlen);
-    if (rc != OVS_OK)
-        return rc;
-    if (!info.exists) {
-        if (c->resume) {
-            snprintf(err, errlen, "--resume: '%s' does not exist", c->output);
-            return OVS_EIO;
-        }
-        return OVS_OK;
-    }
-    if (c->force)
-        return OVS_OK;
-    if (!c->resume) {
-        if (info.is_ovsweep && !info.complete)
-            snprintf(err, errlen, "%s holds an interrupted sweep (%lld/%lld trials done): add "
-                     "--resume to continue it or --force to replace it", c->output,
-                     (long long)info.trials_done, (long long)info.trials_total);
-        else
-            snprintf(err, errlen, "%s exists: add --force to replace it (or --resume to extend "
-                     "a finished sweep with more trials)", c->output);
-        return OVS_EIO;
-    }
-    if (!info.is_hdf5) {
-        snprintf(err, errlen, "%s: not an HDF5 file (or truncated); left untouched", c->output);
-        return OVS_EFORMAT;
-    }
-    if (!info.is_ovsweep) {
-        snprintf(err, errlen, "%s: an HDF5 file not written by ovsweep; left untouched",
-                 c->output);
-        return OVS_EFORMAT;
-    }
-    return ovs_h5_load(c->output, c, p, recs, nrecs, err, errlen);
-}
-
-/* Rank 0 checks and loads; every rank gets the verdict and keeps its share of the loaded
- * records (item % size == rank); rank 0 builds the queue of the rest. */
-static int start(sweep *s)
-{
-    char err[OVS_ERR_MAX] = "";
-    ovs_record *loaded = NULL;
-    int64_t nloaded = 0;
-    int rc = OVS_OK;
-    if (s->rank == 0)
-        rc = preflight(s->cfg, &s->plan, &loaded, &nloaded, err, sizeof err);
-    MPI_Bcast(&rc, 1, MPI_INT, 0, s->comm);
-    if (rc != OVS_OK) {
-        if (s->rank == 0)
-            fprintf(stderr, "ovsweep: %s\n", err);
-        free(loaded);
-        return rc;
-    }
-    MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, s->comm);
-    if (s->rank != 0 && nloaded > 0 && !(loaded = malloc(sizeof *loaded * (size_t)nloaded)))
-        OVS_DIE("out of memory");
-    for (int64_t off = 0; off < nloaded; off += 100000) { /* bounded message sizes */
-        int64_t m = nloaded - off < 100000 ? nloaded - off : 100000;
-        MPI_Bcast(loaded + off, (int)(m * (int64_t)sizeof *loaded), MPI_BYTE, 0, s->comm);
-    }
-    for (int64_t i = 0; i < nloaded; i++)
-        if (loaded[i].item % s->size == s->rank)
-            add_record(s, &loaded[i]);
-    if (s->rank == 0) {
-        uint8_t *done = calloc((size_t)s->plan.n_items, 1);
-        s->queue = malloc(sizeof(int64_t) * (size_t)(s->plan.n_items + 1));
-        if (!done || !s->queue)
-            OVS_DIE("out of memory");
-        for (int64_t i = 0; i < nloaded; i++) {
-            done[loaded[i].item] = 1;
-            s->success_total += loaded[i].success;
-        }
-        s->qlen = ovs_plan_order(&s->plan, done, s->queue);
-        for (int64_t i = 0; i < s->qlen; i++)
-            s->cost_left += ovs_plan_cost(&s->plan, s->queue[i]);
-        s->done_total = nloaded;
-        free(done);
-        if (!s->cfg->quiet && nloaded > 0)
-            fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
-                    s->cfg->output, (long long)nloaded, (long long)s->plan.n_planned);
-    }
-    free(loaded);
-    return OVS_OK;
-}
-
-/* Measure the cost-unit rate of this machine on a short (n, k, d) = (200, 25, 25) run. */
-static double measure_rate(const ovs_config *cfg)
-{
-    ovs_config c = *cfg;
-    c.n_values[0] = 200;
-    c.n_count = 1;
-    c.k_values[0] = c.d_values[0] = 25;
-    c.k_count = c.d_count = 1;
-    c.trials = 1;
-    c.max_iter = 300;
-    c.tol = 1e-12;
-    c.methods[0] = OVS_METHOD_GD; /* the cost units are calibrated on gd */
-    c.method_count = 1;
-    c.diagnostics = 0;
-    c.kd_band[0] = 0.0;
-    c.kd_band[1] = INFINITY;
-    ovs_plan p;
-    ovs_plan_build(&c, &p);
-    ovs_record r;
-    int aborted;
-    double t0 = now();
-    if (ovs_plan_run_item(&p, 0, NULL, NULL, &r, &aborted) != OVS_OK)
-        return 0;
-    double t = now() - t0;
-    return t > 0 ? ovs_plan_cost(&p, 0) / t : 0;
-}
-
-static void dry_run(const sweep *s)
-{
-    if (s->rank != 0)
-        return;
-    double cost = 0;
-    for (int64_t i = 0; i < s->plan.n_items; i++) {
-        ovs_item it;
-        ovs_plan_item(&s->plan, i, &it);
-        if (ovs_plan_cell_planned(&s->plan, it.g, it.ki, it.di))
-            cost += ovs_plan_cost(&s->plan, i);
-    }
-    ovs_report_plan(stdout, &s->plan, s->plan.n_planned, cost, measure_rate(s->cfg), s->size);
-}
-
 static void final_report(const sweep *s, int status)
 {
     if (s->rank != 0 || s->cfg->quiet)
         return;
     if (status == OVS_EXIT_OK || status == OVS_EXIT_INTERRUPTED)
         for (int g = 0; g < s->plan.n_groups; g++)
-            ovs_report_heatmap(stdout, &s->plan, g, s->success_count, s->trials_done);
+            ovs_report_heatmap(stdout, &s->plan, g, s->ck.success_count, s->ck.trials_done);
     printf("\novsweep: %d checkpoint(s) written, %.3f s on average, %.3f s at most\n",
-           s->n_ckpt, s->n_ckpt ? s->ckpt_seconds / s->n_ckpt : 0.0, s->ckpt_max);
+           s->ck.n_written, s->ck.n_written ? s->ck.seconds / s->ck.n_written : 0.0,
+           s->ck.max_seconds);
     if (status == OVS_EXIT_OK)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED)
         printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
-               (long long)s->done_total, (long long)s->plan.n_planned, s->cfg->output);
+               (long long)s->done_total, (long long)planned_so_far(s), s->cfg->output);
     fflush(stdout);
 }
 
-int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg)
+/* Train and checkpoint until done, interrupted or failed: the exit status. */
+static int run(sweep *s, int *unclean)
+{
+    if (ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design) != OVS_OK)
+        return OVS_EXIT_USAGE;
+    s->done_total = s->work.done;
+    s->success_total = s->work.successes;
+    s->cost_left = s->work.cost_left;
+    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
+        OVS_DIE("out of memory");
+    s->t_start = s->t_last_ckpt = s->t_last_progress = now();
+    /* A first checkpoint before any training: proves the output path works and leaves an
+     * openable file (complete = 0) from the first second on. */
+    int status;
+    if (checkpoint(s) != OVS_OK)
+        status = OVS_EXIT_FAILURE;
+    else
+        status = s->rank == 0 ? run_root(s) : run_worker(s);
+    final_report(s, status);
+    if (s->rank == 0)
+        ovs_outfile_close(&s->out);
+    *unclean = s->ck.unclean;
+    ovs_checkpoint_free(&s->ck);
+    return status;
+}
+
+int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
 {
     sweep s;
     memset(&s, 0, sizeof s);
+    s.out.lock_fd = -1;
+    *unclean = 0;
     s.comm = comm;
     s.cfg = cfg;
-    MPI_Comm_rank(comm, &s.rank);
-    MPI_Comm_size(comm, &s.size);
-    ovs_plan_build(cfg, &s.plan);
-    if (cfg->dry_run) {
-        dry_run(&s);
-        return OVS_EXIT_OK;
-    }
-    install_signal_handlers();
-    size_t cells = (size_t)s.plan.n_groups * (size_t)s.plan.K * (size_t)s.plan.D;
-    s.success_count = calloc(cells, sizeof(int32_t));
-    s.trials_done = calloc(cells, sizeof(int32_t));
-    s.chunk_cost = calloc((size_t)s.size, sizeof(double));
-    if (!s.success_count || !s.trials_done || !s.chunk_cost)
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &s.rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &s.size));
+    if (ovs_plan_build(cfg, &s.plan) != OVS_OK)
         OVS_DIE("out of memory");
-    int status;
-    if (start(&s) != OVS_OK) {
-        status = OVS_EXIT_USAGE;
+    int status = OVS_EXIT_OK;
+    if (cfg->dry_run) {
+        status = ovs_dry_run(comm, &s.plan);
     } else {
-        gather_provenance(&s);
-        s.t_start = s.t_last_ckpt = s.t_last_progress = now();
-        /* A first checkpoint before any training: proves the output path works and leaves
-         * an openable file (complete = 0) from the first second on. */
-        if (checkpoint(&s) != OVS_OK)
-            status = OVS_EXIT_FAILURE;
-        else
-            status = s.rank == 0 ? run_root(&s) : run_worker(&s);
-        final_report(&s, status);
+        s.chunk_cost = calloc((size_t)s.size, sizeof(double));
+        s.diag = ovs_diag_cache_new();
+        if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
+            OVS_DIE("out of memory for the adaptive design");
+        if (!s.chunk_cost || !s.diag)
+            OVS_DIE("out of memory");
+        status = run(&s, unclean);
     }
-    free(s.recs);
-    free(s.queue);
+    ovs_records_free(&s.mine);
+    ovs_diag_cache_free(s.diag);
+    ovs_design_free(s.design);
+    ovs_work_free(&s.work);
     free(s.chunk_cost);
-    free(s.success_count);
-    free(s.trials_done);
+    ovs_plan_free(&s.plan);
     return status;
 }

@@ -6,38 +6,12 @@
 #include "simd.h"
 #include "smallmm.h"
 #include "status.h"
-#include "train32.h"
-#include "train_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *ovs_train_kernel_name(int kernel)
-{
-    return kernel == OVS_KERNEL_BLAS ? "blas" : kernel == OVS_KERNEL_SIMD ? "simd" : "?";
-}
-
-int ovs_train_kernel_find(const char *name)
-{
-    return strcmp(name, "simd") == 0 ? OVS_KERNEL_SIMD
-           : strcmp(name, "blas") == 0 ? OVS_KERNEL_BLAS
-                                       : -1;
-}
-
-const char *ovs_train_precision_name(int precision)
-{
-    return precision == OVS_PRECISION_SINGLE ? "single"
-           : precision == OVS_PRECISION_DOUBLE ? "double"
-                                               : "?";
-}
-
-int ovs_train_precision_find(const char *name)
-{
-    return strcmp(name, "double") == 0 ? OVS_PRECISION_DOUBLE
-           : strcmp(name, "single") == 0 ? OVS_PRECISION_SINGLE
-                                         : -1;
-}
+OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
 static double *alloc_aligned(size_t count)
 {
@@ -81,18 +55,6 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     free(ws->scratch);
     free(ws->yp);
     ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = NULL;
-}
-
-int ovs_train_ladder(double tol, double *ladder, int max_rungs)
-{
-    static const double fixed[] = {1e-1, 5e-2, 3e-2, 2e-2, 1e-2, 5e-3, 2.5e-3, 1e-3,
-                                   5e-4, 2.5e-4, 1e-4, 5e-5, 1e-5, 1e-6};
-    int m = 0;
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && m < max_rungs - 1; i++)
-        if (fixed[i] > tol)
-            ladder[m++] = fixed[i];
-    ladder[m++] = tol;
-    return m;
 }
 
 /* X (n x d) into xt (d x np), y into yp (np); padding zero. */
@@ -200,137 +162,44 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
     return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
 }
 
-void ovs_train_record_ladder(const ovs_train_opts *o, double rel, int t, ovs_train_result *res)
-{
-    for (int j = 0; j < o->n_ladder; j++)
-        if (res->ladder_hit[j] < 0 && rel < o->ladder[j])
-            res->ladder_hit[j] = t;
-}
-
-/* Early-fail parameters (see train.h): windows of 500 updates from two thirds of the budget
- * on. Earlier starts each cut late take-offs on the Figure-2 grid: from update 3000, 4 of
- * them; from half the budget, 1 (still at 0.03 at update 7500, a success at 13581); from two
- * thirds, none (docs/BENCHMARKS.md). A trial
- * is hopeless when 4x its current log-error decrease rate cannot reach tol in time AND the
- * rate is not growing: trials that take off late (a slow phase, then geometric convergence;
- * seen near the boundary) accelerate and are left alone. */
-#define EARLY_FAIL_WINDOW OVS_EARLY_FAIL_WINDOW
-#define EARLY_FAIL_SAFETY 4.0
-#define EARLY_FAIL_START(max_iter) (2 * ((max_iter) / 3))
-
-/* Called at every window boundary t. Returns 1 if the trial cannot reach tol in time. */
-int ovs_train_hopeless(double rel, int t, const ovs_train_opts *o, ovs_early_fail_state *st)
-{
-    double now_log = log(rel), prev = st->prev_log;
-    double rate = (prev - now_log) / EARLY_FAIL_WINDOW; /* per-update log decrease */
-    double prev_rate = st->prev_rate;
-    st->prev_log = now_log;
-    st->prev_rate = isnan(prev) ? NAN : rate;
-    if (t < EARLY_FAIL_START(o->max_iter) || isnan(prev) || isnan(prev_rate) || rate > prev_rate)
-        return 0;
-    double reachable = EARLY_FAIL_SAFETY * (rate > 0 ? rate : 0) * (double)(o->max_iter - t);
-    return reachable < now_log - log(o->tol);
-}
-
-int ovs_train_stops(const ovs_train_opts *o, double rnorm, double y_norm, int t,
-                    ovs_train_result *res, ovs_early_fail_state *ef, double *rel)
-{
-    *rel = rnorm / y_norm;
-    /* isfinite on the norm: any NaN/Inf residual entry makes it non-finite. */
-    if (!isfinite(rnorm)) {
-        res->diverged = 1;
-        return 1;
-    }
-    ovs_train_record_ladder(o, *rel, t, res);
-    if (*rel < o->tol) {
-        res->success = 1;
-        return 1;
-    }
-    if (t == o->max_iter)
-        return 1;
-    if (ef && o->early_fail && t > 0 && t % EARLY_FAIL_WINDOW == 0 &&
-        ovs_train_hopeless(*rel, t, o, ef)) {
-        res->early_stopped = 1;
-        return 1;
-    }
-    return 0;
-}
-
-int ovs_train_gradient_stops(const ovs_train_opts *o, double gnorm, int *t,
-                             ovs_train_result *res)
-{
-    if (!isfinite(gnorm)) {
-        res->diverged = 1;
-        return 1;
-    }
-    if (gnorm == 0.0) {
-        *t = o->max_iter; /* the exact fixed-point shortcut: see train_impl.h */
-        return 1;
-    }
-    return 0;
-}
-
-int ovs_train_polled_stop(const ovs_train_opts *o, int t, ovs_train_result *res)
-{
-    if (o->poll && o->poll_every > 0 && t % o->poll_every == 0 && o->poll(o->poll_ctx)) {
-        res->aborted = 1;
-        return 1;
-    }
-    return 0;
-}
-
-int ovs_train_check_opts(const ovs_problem *p, const ovs_train_opts *o)
-{
-    if (!o->act || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS) ||
-        (o->precision != OVS_PRECISION_DOUBLE && o->precision != OVS_PRECISION_SINGLE) ||
-        !(o->eta > 0) || o->max_iter < 0 || !(o->tol > 0) || o->n_ladder < 1 ||
-        o->n_ladder > OVS_LADDER_MAX || o->ladder[o->n_ladder - 1] != o->tol)
-        return OVS_EINVAL;
-    if (p->n < 1 || p->k < 1 || p->d < 1 || !(p->y_norm > 0))
-        return OVS_EINVAL;
-    return OVS_OK;
-}
-
-static int check_args(const ovs_problem *p, const ovs_train_opts *o,
+static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
                       const ovs_train_workspace *ws)
 {
-    int rc = ovs_train_check_opts(p, o);
-    if (rc != OVS_OK)
-        return rc;
+    if (!o->act || !(o->eta > 0) || (o->kernel != OVS_KERNEL_SIMD && o->kernel != OVS_KERNEL_BLAS))
+        return OVS_EINVAL;
+    if (ovs_protocol_check(proto, p) != OVS_OK)
+        return OVS_EINVAL;
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
     return OVS_OK;
 }
 
-int ovs_train_run(const ovs_problem *p, const ovs_train_opts *o, ovs_train_workspace *ws,
-                  ovs_train_result *res)
+int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
+                  ovs_train_workspace *ws, ovs_result *res)
 {
-    if (o->precision == OVS_PRECISION_SINGLE)
-        return ovs_train32_run(p, o, res); /* ws unused */
-    int rc = check_args(p, o, ws);
+    int rc = check_args(p, o, proto, ws);
     if (rc != OVS_OK)
         return rc;
     const int kd = p->k * p->d;
-    memset(res, 0, sizeof *res);
-    for (int j = 0; j < OVS_LADDER_MAX; j++)
-        res->ladder_hit[j] = -1;
+    ovs_result_start(res);
     memcpy(ws->w, p->w0, sizeof(double) * (size_t)kd);
     load_inputs(p, ws);
 
     int t = 0;
     double rel;
-    ovs_early_fail_state ef = {NAN, NAN};
+    ovs_early_fail_state ef = OVS_EARLY_FAIL_INIT;
     for (;;) {
-        if (ovs_train_stops(o, forward(p, o->act, o->kernel, ws), p->y_norm, t, res, &ef, &rel))
+        double rnorm = forward(p, o->act, o->kernel, ws);
+        if (ovs_protocol_stops(proto, rnorm, p->y_norm, t, res, &ef, &rel))
             break;
         double gnorm = gradient(p, o->kernel, ws);
-        if (ovs_train_gradient_stops(o, gnorm, &t, res))
+        if (ovs_protocol_gradient_stops(proto, gnorm, &t, res))
             break;
         for (int i = 0; i < kd; i++)
             ws->w[i] -= o->eta * ws->g[i];
         res->path_length += o->eta * gnorm;
         t++;
-        if (ovs_train_polled_stop(o, t, res))
+        if (ovs_protocol_polled_stop(proto, t, res))
             break;
     }
     res->iterations = t;

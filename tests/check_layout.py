@@ -1,17 +1,22 @@
 """check_layout.py FILE [--xarray]: assert that FILE has the documented ovsweep layout
-(docs/HDF5_LAYOUT.md) and that its summaries agree with its per-trial records."""
+(docs/HDF5_LAYOUT.md) and that its summaries agree with its per-trial records. The settings
+attributes expected at the root are those of the engine's settings table
+(analysis/settings.json = `ovsweep --print-settings`)."""
+import json
+import os
 import sys
 
 import h5py
 import numpy as np
 
+SETTINGS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                       "analysis", "settings.json")))
 ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_version",
-              "git_commit", "command_line", "config", "seed", "n_values", "activations",
-              "k_values", "d_values", "trials", "max_iter", "tol", "tol_ladder", "method",
-              "groups", "kernel", "early_fail", "n_ranks", "start_time_utc", "checkpoint_time_utc", "finish_time_utc",
-              "hosts", "mpi_library", "hdf5_version", "openblas_config", "complete",
-              "trials_done", "trials_total", "data", "data_delta", "labels", "kd_band",
-              "diagnostics", "precision"]
+              "git_commit", "command_line", "config", "tol_ladder", "groups", "n_ranks",
+              "start_time_utc", "checkpoint_time_utc", "finish_time_utc", "hosts",
+              "mpi_library", "hdf5_version", "openblas_config", "complete", "trials_done",
+              "trials_total"] + [row["attribute"] for row in SETTINGS
+                                 if row["attribute"] and row["stored_in"] == "root"]
 DIAGNOSTICS = ["x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err"]
 TRIAL = ["done", "success", "diverged", "early_stopped", "iterations", "final_rel_err", "dist_from_init",
          "path_length", "wall_seconds"]
@@ -21,6 +26,10 @@ def main(path, use_xarray):
     f = h5py.File(path, "r")
     for a in ROOT_ATTRS:
         assert a in f.attrs, f"root attribute {a} missing"
+    config = json.loads(f.attrs["config"])
+    for row in SETTINGS:
+        if row["attribute"]:
+            assert row["attribute"] in config, f"config JSON lacks {row['attribute']}"
     assert f.attrs["ovsweep_format"] == "ovsweep-sweep"
     groups = f.attrs["groups"].split(",")
     K, D, T = len(f.attrs["k_values"]), len(f.attrs["d_values"]), int(f.attrs["trials"])

@@ -89,7 +89,12 @@ check "resume: --method differs is refused" refuses --method $BASE --method gd,r
 check "resume: --kd-band differs is refused" refuses --kd-band $BASE --method gd,sgd,rf --diagnostics --kd-band 0.5:inf
 check "resume: --diagnostics differs is refused" refuses --diagnostics $BASE --method gd,sgd,rf --kd-band 0.2:inf
 check "resume: --data differs is refused" refuses --data $BASE --method gd,sgd,rf --diagnostics --kd-band 0.2:inf --data gaussian
-check "resume: --precision differs is refused" refuses --precision $BASE --method gd,sgd,rf --diagnostics --kd-band 0.2:inf --precision single
+# A file written by the float32 path of older versions (precision "single") is refused, not
+# continued in float64.
+cp m0.h5 single.h5
+$PY -c "import h5py; h5py.File('single.h5', 'r+').attrs['precision'] = 'single'"
+"$OVS" $ALL --resume -o single.h5 2>err.txt
+check "resume: a --precision single file is refused" sh -c "test $? -eq 2 && grep -q -- '--precision differs (file single, command double)' err.txt"
 check "resume with the same settings: complete file, exit 0" "$OVS" $ALL --resume -o m0.h5
 
 # Crash and resume of the mixed sweep at another rank count: identical to uninterrupted.

@@ -125,7 +125,7 @@ echo "    (direct run: $(($(date +%s) - t)) s)"
 mkdir "$WORK/c"
 t=$(date +%s)
 j=$(OVSWEEP_HOME="$ROOT" OVSWEEP_ARGS="--quiet $GRID_F" submit "$WORK/c" -n 2 -t 1 --signal=B:USR1@30 "$ROOT/jobs/fig2.sbatch")
-st=$(wait_job "$j" 360)
+st=$(wait_job "$j" 900) # each run of ~30 s gets ~10 s of work: slow machines need many
 log="$WORK/c/ovsweep-fig2-$j.out"
 f="$WORK/c/ovsweep-fig2-$j.h5"
 restarts=$(field "$j" Restarts)

@@ -1,6 +1,8 @@
 /* test_cli.c - good and bad command lines: defaults, list syntax, strict numbers, and one
  * error line naming the flag for every bad value. */
 #include "cli.h"
+#include "plan.h"
+#include "settings_text.h"
 #include "status.h"
 #include "test.h"
 
@@ -24,8 +26,8 @@ static void test_defaults(void)
     ovs_config c;
     CHECK(PARSE(&c, err, "ovsweep") == OVS_OK);
     CHECK(c.n_count == 2 && c.n_values[0] == 100 && c.n_values[1] == 200);
-    CHECK(c.act_count == 2 && strcmp(c.acts[0]->name, "softplus") == 0 &&
-          strcmp(c.acts[1]->name, "relu") == 0);
+    CHECK(c.act_count == 2 && strcmp(ovs_config_act(&c, 0)->name, "softplus") == 0 &&
+          strcmp(ovs_config_act(&c, 1)->name, "relu") == 0);
     CHECK(c.eta[0] == 0.15 && c.eta[1] == 0.1);
     CHECK(c.k_count == 25 && c.k_values[0] == 1 && c.k_values[24] == 25 && c.d_count == 25);
     CHECK(c.trials == 10 && c.max_iter == 15000 && c.tol == 2.5e-3);
@@ -81,8 +83,9 @@ static void test_beyond_figure2(void)
     CHECK(PARSE(&c, err, "ovsweep", "--kd-band", "1:inf") == OVS_OK && isinf(c.kd_band[1]));
     CHECK(ovs_kd_in_band(c.kd_band, 100, 10, 10) && !ovs_kd_in_band(c.kd_band, 100, 9, 11));
     CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.precision == OVS_PRECISION_DOUBLE);
-    CHECK(PARSE(&c, err, "ovsweep", "--precision", "single") == OVS_OK &&
-          c.precision == OVS_PRECISION_SINGLE);
+    /* float32 was removed: the name is refused, and the message says what is known. */
+    CHECK(PARSE(&c, err, "ovsweep", "--precision", "single") == OVS_EINVAL &&
+          strstr(err, "--precision") && strstr(err, "known: double"));
 }
 
 static void test_bad_values(void)
@@ -106,6 +109,8 @@ static void test_bad_values(void)
         {"--data", "cube"},    {"--labels", "binary"}, {"--delta", "0"},   {"--delta", "2.5"},
         {"--delta", "x"},      {"--kd-band", "3"},   {"--kd-band", "3:1"}, {"--kd-band", "-1:2"},
         {"--precision", "half"}, {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
+        {"--trials", " 5"},    {"--tol", " 1e-3"},   {"--seed", " 7"},    {"--k", " 3"},
+        {"--design", "random"}, {"--eta", "tanh=0.1"}, {"--max-iter", "+-5"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ovs_config c;
@@ -131,9 +136,80 @@ static void test_bad_values(void)
                 "--trials", "1") == OVS_EINVAL && strstr(err, "cells"));
 }
 
+/* Issue 18/19's parsing rules: an option given twice takes its last value (documented in
+ * --help: job scripts append overrides);
+ * a misspelt flag gets the closest real one; the list of activations in --eta is --act's. */
+static void test_parse_rules(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep", "--k", "1:3", "--k", "4") == OVS_OK && c.k_count == 1 &&
+          c.k_values[0] == 4);
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "0.3", "--eta", "relu=0.2") == OVS_OK &&
+          c.eta[0] == 0.15 && c.eta[1] == 0.2);
+    CHECK(PARSE(&c, err, "ovsweep", "--max-iters", "10") == OVS_EINVAL &&
+          strstr(err, "--max-iters") && strstr(err, "did you mean --max-iter?"));
+    CHECK(PARSE(&c, err, "ovsweep", "--trails", "3") == OVS_EINVAL &&
+          strstr(err, "did you mean --trials?"));
+    CHECK(PARSE(&c, err, "ovsweep", "--zzzzzzzz") == OVS_EINVAL && !strstr(err, "did you mean"));
+    CHECK(PARSE(&c, err, "ovsweep", "--act", "relu", "--eta", "softplus=0.2") == OVS_EINVAL &&
+          strstr(err, "--eta") && strstr(err, "softplus"));
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "relu=0.05", "--act", "tanh,relu") == OVS_OK &&
+          c.eta[0] == 0.1 && c.eta[1] == 0.05);
+    /* The grid design is the default and the only one so far. */
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.design == OVS_DESIGN_GRID);
+    CHECK(PARSE(&c, err, "ovsweep", "--design", "grid") == OVS_OK && c.design == OVS_DESIGN_GRID);
+    /* --delta applies only to --data worst and is stored as NaN otherwise. */
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && isnan(c.data.delta));
+    /* Every group combination is allocated to size: the widest accepted command. */
+    CHECK(PARSE(&c, err, "ovsweep", "--n", "1:64", "--act",
+                "softplus,relu,tanh,quadratic,leaky_relu,gelu", "--method", "gd,sgd,rf",
+                "--dry-run") == OVS_OK &&
+          c.n_count * c.act_count * c.method_count == 64 * 6 * 3);
+}
+
+/* Every value a setting prints (help defaults, file attributes, resume messages) parses back
+ * to the same value. */
+static void test_format_round_trip(void)
+{
+    ovs_config a, b;
+    CHECK(PARSE(&a, err, "ovsweep", "--n", "7,100:400:100", "--k", "1:5,9,11,13,20:30:5",
+                "--d", "3", "--eta", "0.15", "--tol", "0.0031", "--kd-band", "0.5:inf",
+                "--data", "worst", "--delta", "0.3", "--method", "rf,gd") == OVS_OK);
+    int same = 1;
+    for (int i = 0; i < ovs_settings_count(); i++) {
+        const ovs_setting *s = ovs_setting_at(i);
+        /* switches and actions have no value; COUNT's 0 means off, not a value */
+        if (s->kind == OVS_SET_ACTION || s->kind == OVS_SET_FLAG || s->kind == OVS_SET_COUNT)
+            continue;
+        if (s->applies && !s->applies(&a)) /* stored as its `absent` text, never parsed */
+            continue;
+        ovs_strbuf t = OVS_STRBUF_INIT, u = OVS_STRBUF_INIT;
+        ovs_setting_format(s, &a, &t);
+        b = a;
+        b.command_line = NULL;
+        int rc = ovs_setting_parse(s, ovs_strbuf_str(&t), &b, err, sizeof err);
+        ovs_setting_format(s, &b, &u);
+        if (rc != OVS_OK || strcmp(ovs_strbuf_str(&t), ovs_strbuf_str(&u)) != 0) {
+            same = 0;
+            fprintf(stderr, "  --%s: '%s' -> '%s' (%s)\n", s->flag, ovs_strbuf_str(&t),
+                    ovs_strbuf_str(&u), err);
+        }
+        ovs_strbuf_free(&t);
+        ovs_strbuf_free(&u);
+    }
+    CHECK(same);
+    ovs_strbuf t = OVS_STRBUF_INIT;
+    ovs_setting_format(ovs_setting_find("k"), &a, &t);
+    CHECK(strcmp(ovs_strbuf_str(&t), "1:5,9:13:2,20:30:5") == 0);
+    ovs_strbuf_free(&t);
+    ovs_setting_format(ovs_setting_find("eta"), &a, &t);
+    CHECK(strcmp(ovs_strbuf_str(&t), "softplus=0.15,relu=0.15") == 0);
+    ovs_strbuf_free(&t);
+}
+
 static void test_usage_lists_every_option(void)
 {
-    char buf[8192] = "";
+    char buf[16384] = "";
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     ovs_cli_usage(f);
     fclose(f);
@@ -141,7 +217,7 @@ static void test_usage_lists_every_option(void)
                           "--eta", "--max-iter", "--tol", "--checkpoint-every", "--resume",
                           "--force", "--dry-run", "--quiet", "--help", "--version",
                           "--method", "--data", "--delta", "--labels", "--kd-band",
-                          "--diagnostics", "--precision"};
+                          "--diagnostics", "--precision", "--design", "--print-settings"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         CHECK(strstr(buf, opts[i]) != NULL);
 }
@@ -152,6 +228,8 @@ int main(void)
     test_lists();
     test_beyond_figure2();
     test_bad_values();
+    test_parse_rules();
+    test_format_round_trip();
     test_usage_lists_every_option();
     TEST_DONE();
 }

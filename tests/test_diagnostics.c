@@ -375,10 +375,10 @@ static double quadrature_error(const ovs_activation *act, int t, double scale)
 static void test_quadrature_closed_forms(void)
 {
     /* Not in the table, so Sigma goes through the generic quadrature. */
-    const ovs_activation lin = {"test_linear", phi_unused, phi_unused, NULL, OVS_ACT_SCALAR};
-    const ovs_activation sq = {"test_square", phi_unused, dphi_square, NULL, OVS_ACT_SCALAR};
-    const ovs_activation cs = {"test_cos", phi_unused, cos, NULL, OVS_ACT_SCALAR};
-    const ovs_activation pr = {"test_probit", phi_unused, dphi_probit, NULL, OVS_ACT_SCALAR};
+    const ovs_activation lin = {.name = "test_linear", .phi = phi_unused, .dphi = phi_unused};
+    const ovs_activation sq = {.name = "test_square", .phi = phi_unused, .dphi = dphi_square};
+    const ovs_activation cs = {.name = "test_cos", .phi = phi_unused, .dphi = cos};
+    const ovs_activation pr = {.name = "test_probit", .phi = phi_unused, .dphi = dphi_probit};
     CHECK_NEAR(quadrature_error(&lin, 0, 1.0), 0.0, 1e-14);
     CHECK_NEAR(quadrature_error(&sq, 1, 1.0), 0.0, 1e-14);
     CHECK_NEAR(quadrature_error(&cs, 2, 1.0), 0.0, 1e-13);

@@ -4,17 +4,27 @@
 #include "plan.h"
 #include "report.h"
 #include "status.h"
+#include "trial.h"
 #include "test.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* One diagnostics cache for the whole test, as a rank keeps one for its whole run. */
+static ovs_diag_cache *cache;
 
 static void make_plan(ovs_config *c, ovs_plan *p, int argc, const char **argv)
 {
     char err[OVS_ERR_MAX];
     if (ovs_cli_parse(argc, (char **)argv, c, err, sizeof err) != OVS_OK)
         fprintf(stderr, "parse: %s\n", err);
-    ovs_plan_build(c, p);
+    CHECK(ovs_plan_build(c, p) == OVS_OK);
+}
+
+static void free_plan(ovs_config *c, ovs_plan *p)
+{
+    ovs_plan_free(p);
+    ovs_cli_free(c);
 }
 
 static void test_items(void)
@@ -51,7 +61,7 @@ static void test_items(void)
     CHECK(first.n == 20 && first.k == 3 && first.d == 5);
     free(order);
     free(done);
-    ovs_cli_free(&c);
+    free_plan(&c, &p);
 }
 
 static void test_run_item_matches_coordinates(void)
@@ -69,12 +79,12 @@ static void test_run_item_matches_coordinates(void)
     int ab1, ab2;
     /* item 2 of p1 is (n30 relu, k4, d5, t2); in p2 group 3, ki 2, di 0, t 2. */
     int64_t i2 = ((int64_t)(3 * p2.K + 2) * p2.D + 0) * p2.T + 2;
-    CHECK(ovs_plan_run_item(&p1, 2, NULL, NULL, &r1, &ab1) == OVS_OK);
-    CHECK(ovs_plan_run_item(&p2, i2, NULL, NULL, &r2, &ab2) == OVS_OK);
+    CHECK(ovs_trial_run(&p1, 2, cache, NULL, NULL, &r1, &ab1) == OVS_OK);
+    CHECK(ovs_trial_run(&p2, i2, cache, NULL, NULL, &r2, &ab2) == OVS_OK);
     r2.item = r1.item;
     CHECK(memcmp(&r1, &r2, sizeof r1) == 0 && !ab1 && !ab2);
-    ovs_cli_free(&c1);
-    ovs_cli_free(&c2);
+    free_plan(&c1, &p1);
+    free_plan(&c2, &p2);
 }
 
 /* Methods are a group coordinate; the kd band removes cells from the run but not from the
@@ -112,10 +122,10 @@ static void test_methods_and_band(void)
     ovs_record r;
     int ab;
     int64_t rf_item = ((int64_t)(1 * p.K + 4) * p.D + 2) * p.T; /* k5 d8 */
-    CHECK(ovs_plan_run_item(&p, rf_item, NULL, NULL, &r, &ab) == OVS_OK && r.iterations == 0 &&
+    CHECK(ovs_trial_run(&p, rf_item, cache, NULL, NULL, &r, &ab) == OVS_OK && r.iterations == 0 &&
           r.dist_from_init == 0 && isnan(r.x_norm));
     int64_t sgd_item = ((int64_t)(2 * p.K + 4) * p.D + 2) * p.T;
-    CHECK(ovs_plan_run_item(&p, sgd_item, NULL, NULL, &r, &ab) == OVS_OK && r.iterations >= 1 &&
+    CHECK(ovs_trial_run(&p, sgd_item, cache, NULL, NULL, &r, &ab) == OVS_OK && r.iterations >= 1 &&
           r.iterations <= 50);
     /* gd alone and gd beside rf/sgd: identical record for the same coordinates. */
     const char *a1[] = {"ovsweep", "--n", "20", "--act", "relu", "--k", "1:5", "--d", "2,4,8",
@@ -123,19 +133,19 @@ static void test_methods_and_band(void)
     make_plan(&c1, &p1, 14, a1);
     ovs_record r0, r1;
     int64_t gd_item = ((int64_t)(0 * p.K + 4) * p.D + 2) * p.T + 1;
-    CHECK(ovs_plan_run_item(&p, gd_item, NULL, NULL, &r0, &ab) == OVS_OK);
-    CHECK(ovs_plan_run_item(&p1, gd_item, NULL, NULL, &r1, &ab) == OVS_OK);
+    CHECK(ovs_trial_run(&p, gd_item, cache, NULL, NULL, &r0, &ab) == OVS_OK);
+    CHECK(ovs_trial_run(&p1, gd_item, cache, NULL, NULL, &r1, &ab) == OVS_OK);
     CHECK(r0.iterations == r1.iterations && r0.final_rel_err == r1.final_rel_err &&
           r0.dist_from_init == r1.dist_from_init);
     /* --diagnostics fills the theory fields (sigma_min(J) may be 0 here: with 4 active relu
      * units a sample is dead on all of them with probability 1/16). */
     CHECK(r1.x_norm > 0 && r1.kr_sigma_min >= 0 && r1.nn_lambda > 0 && r1.jac_sigma_min >= 0 &&
           r1.initial_rel_err > 0 && isnan(r0.x_norm));
-    ovs_cli_free(&c);
-    ovs_cli_free(&c1);
+    free_plan(&c, &p);
+    free_plan(&c1, &p1);
 }
 
-/* The data-only diagnostics are remembered across k (diagnose's memo): a trial's record is
+/* The data-only diagnostics are remembered across k (the caller's cache): a trial's record is
  * the same whether its (n, d, trial) was seen before or not, and equals a direct computation. */
 static void test_diagnostics_memo(void)
 {
@@ -147,8 +157,8 @@ static void test_diagnostics_memo(void)
     ovs_record a1, b1, a2;
     int ab;
     /* items: (k3,d4,t0)=0, (k3,d4,t1)=1, (k8,d4,t0)=2. k8 after k3 hits the memo of t0. */
-    CHECK(ovs_plan_run_item(&p, 0, NULL, NULL, &a1, &ab) == OVS_OK);
-    CHECK(ovs_plan_run_item(&p, 2, NULL, NULL, &b1, &ab) == OVS_OK);
+    CHECK(ovs_trial_run(&p, 0, cache, NULL, NULL, &a1, &ab) == OVS_OK);
+    CHECK(ovs_trial_run(&p, 2, cache, NULL, NULL, &b1, &ab) == OVS_OK);
     CHECK(a1.x_norm == b1.x_norm && a1.kr_sigma_min == b1.kr_sigma_min &&
           a1.nn_lambda == b1.nn_lambda && a1.jac_sigma_min != b1.jac_sigma_min);
     ovs_problem prob;
@@ -161,10 +171,13 @@ static void test_diagnostics_memo(void)
           dg.initial_rel_err == b1.initial_rel_err);
     ovs_problem_free(&prob);
     /* Another trial, then the first again: the same record as the first time. */
-    CHECK(ovs_plan_run_item(&p, 1, NULL, NULL, &a2, &ab) == OVS_OK && a2.nn_lambda != a1.nn_lambda);
-    CHECK(ovs_plan_run_item(&p, 0, NULL, NULL, &a2, &ab) == OVS_OK);
+    CHECK(ovs_trial_run(&p, 1, cache, NULL, NULL, &a2, &ab) == OVS_OK && a2.nn_lambda != a1.nn_lambda);
+    CHECK(ovs_trial_run(&p, 0, cache, NULL, NULL, &a2, &ab) == OVS_OK);
     CHECK(memcmp(&a1, &a2, sizeof a1) == 0);
-    ovs_cli_free(&c);
+    /* Without a cache (NULL) the same record: remembering changes nothing. */
+    CHECK(ovs_trial_run(&p, 2, NULL, NULL, NULL, &a2, &ab) == OVS_OK);
+    CHECK(memcmp(&b1, &a2, sizeof b1) == 0);
+    free_plan(&c, &p);
 }
 
 static void test_heatmap_text(void)
@@ -185,15 +198,18 @@ static void test_heatmap_text(void)
     CHECK(strstr(buf, "k=   1  0 0 5\n") != NULL);
     if (!strstr(buf, "k=   3  .|# #\n"))
         fprintf(stderr, "%s", buf);
-    ovs_cli_free(&c);
+    free_plan(&c, &p);
 }
 
 int main(void)
 {
+    cache = ovs_diag_cache_new();
+    CHECK(cache != NULL);
     test_methods_and_band();
     test_diagnostics_memo();
     test_items();
     test_run_item_matches_coordinates();
     test_heatmap_text();
+    ovs_diag_cache_free(cache);
     TEST_DONE();
 }

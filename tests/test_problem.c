@@ -155,9 +155,10 @@ static void test_data_models(void)
         pos += b.y[i] > 0;
     }
     CHECK(pm && pos > 5 && pos < 36 && fabs(b.y_norm - sqrt(41.0)) < 1e-12);
-    CHECK(ovs_data_find("worst") == OVS_DATA_WORST && ovs_data_find("cube") == -1 &&
-          ovs_labels_find("sign") == OVS_LABELS_SIGN &&
-          strcmp(ovs_data_name(OVS_DATA_GAUSSIAN), "gaussian") == 0);
+    CHECK(ovs_names_find(&ovs_data_names, "worst") == OVS_DATA_WORST &&
+          ovs_names_find(&ovs_data_names, "cube") == -1 &&
+          ovs_names_find(&ovs_labels_names, "sign") == OVS_LABELS_SIGN &&
+          strcmp(ovs_data_names.name(OVS_DATA_GAUSSIAN), "gaussian") == 0);
     ovs_problem_free(&a);
     ovs_problem_free(&b);
     /* d = 1: the twin is a duplicate (no other point of S^0 is within delta < 2). */

@@ -6,7 +6,7 @@
 #include "problem.h"
 #include "rf.h"
 #include "status.h"
-#include "train.h"
+#include "testopts.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 
 static double ladder[OVS_LADDER_MAX];
 
-static ovs_train_opts rf_opts(const char *act)
+static topts rf_opts(const char *act)
 {
-    ovs_train_opts o = {0};
+    topts o = {0};
     o.act = ovs_activation_find(act);
     o.tol = 2.5e-3;
     o.ladder = ladder;
-    o.n_ladder = ovs_train_ladder(o.tol, ladder, OVS_LADDER_MAX);
+    o.n_ladder = ovs_protocol_ladder(o.tol, ladder, OVS_LADDER_MAX);
     return o;
 }
 
@@ -79,17 +79,17 @@ static void test_lstsq_known(void)
     CHECK(rank == -1 && isnan(x[0]) && isnan(x[1]) && isnan(x[2]));
 }
 
-static ovs_train_result rf_cell(const char *act, int n, int k, int d, int trial, double *v,
+static ovs_result rf_cell(const char *act, int n, int k, int d, int trial, double *v,
                                 ovs_rf_extra *e)
 {
     ovs_problem p;
-    ovs_train_result r;
+    ovs_result r;
     memset(&r, 0xff, sizeof r);
     if (ovs_problem_alloc(&p, n, k, d) != OVS_OK)
         return r;
     ovs_problem_draw(&p, 9, trial);
-    ovs_train_opts o = rf_opts(act);
-    CHECK(ovs_rf_fit(&p, &o, &r, v, e) == OVS_OK);
+    topts o = rf_opts(act);
+    CHECK(run_rf(&p, &o, &r, v, e) == OVS_OK);
     ovs_problem_free(&p);
     return r;
 }
@@ -98,12 +98,12 @@ static void test_interpolation(void)
 {
     const char *acts[] = {"softplus", "relu"};
     const int ks[] = {60, 200}, ds[] = {5, 10, 25};
-    ovs_train_opts o = rf_opts("relu");
+    topts o = rf_opts("relu");
     for (int a = 0; a < 2; a++)
         for (int ki = 0; ki < 2; ki++)
             for (int di = 0; di < 3; di++) {
                 ovs_rf_extra e;
-                ovs_train_result r = rf_cell(acts[a], 50, ks[ki], ds[di], di, NULL, &e);
+                ovs_result r = rf_cell(acts[a], 50, ks[ki], ds[di], di, NULL, &e);
                 CHECK(r.success == 1 && r.diverged == 0 && r.final_rel_err < 1e-8);
                 if (!(r.final_rel_err < 1e-8))
                     fprintf(stderr, "  %s k=%d d=%d rel=%g rank=%d\n", acts[a], ks[ki],
@@ -117,7 +117,7 @@ static void test_interpolation(void)
     /* k < n / 2: a least-squares fit, far from interpolation; rank k. */
     for (int a = 0; a < 2; a++) {
         ovs_rf_extra e;
-        ovs_train_result r = rf_cell(acts[a], 50, 20, 10, 0, NULL, &e);
+        ovs_result r = rf_cell(acts[a], 50, 20, 10, 0, NULL, &e);
         CHECK(r.success == 0 && r.diverged == 0 && r.final_rel_err > 0.3);
         CHECK(r.final_rel_err < 1.0); /* least squares beats v = 0 */
         CHECK(e.rank == 20);
@@ -126,7 +126,7 @@ static void test_interpolation(void)
     /* d = 2, softplus: smooth features of points on a circle are numerically dependent
      * (lambda~(X) of Theorem 3.2 is tiny), so even k > n does not interpolate. */
     ovs_rf_extra e;
-    ovs_train_result r = rf_cell("softplus", 50, 60, 2, 0, NULL, &e);
+    ovs_result r = rf_cell("softplus", 50, 60, 2, 0, NULL, &e);
     CHECK(e.rank < 50 && r.success == 0 && isfinite(r.final_rel_err));
 }
 
@@ -167,14 +167,14 @@ static void test_min_norm(void)
         ovs_problem p;
         ovs_problem_alloc(&p, n, k, d);
         ovs_problem_draw(&p, 9, 4);
-        ovs_train_opts o = rf_opts(acts[a]);
-        ovs_train_result r;
+        topts o = rf_opts(acts[a]);
+        ovs_result r;
         ovs_rf_extra e;
         double *v = malloc(sizeof(double) * k), *phi = malloc(sizeof(double) * n * k);
         double *sc = malloc(sizeof(double) * n * k), *gram = malloc(sizeof(double) * n * n);
         double *alpha = malloc(sizeof(double) * n), *v_alt = calloc(k, sizeof(double));
         double *sq = malloc(sizeof(double) * n * n);
-        CHECK(ovs_rf_fit(&p, &o, &r, v, &e) == OVS_OK);
+        CHECK(run_rf(&p, &o, &r, v, &e) == OVS_OK);
         CHECK(r.success == 1);
         ovs_rf_features(&p, act, phi, sc);
         for (int i = 0; i < n; i++)
@@ -227,17 +227,17 @@ static void test_min_norm(void)
 static void test_bad_args(void)
 {
     ovs_problem p;
-    ovs_train_result r;
+    ovs_result r;
     ovs_problem_alloc(&p, 10, 3, 2);
     ovs_problem_draw(&p, 1, 0);
-    ovs_train_opts o = rf_opts("relu");
+    topts o = rf_opts("relu");
     o.tol = 1e-3; /* the ladder's last rung must be tol */
-    CHECK(ovs_rf_run(&p, &o, &r) == OVS_EINVAL);
+    CHECK(run_rf(&p, &o, &r, NULL, NULL) == OVS_EINVAL);
     o = rf_opts("relu");
     o.act = NULL;
-    CHECK(ovs_rf_run(&p, &o, &r) == OVS_EINVAL);
+    CHECK(run_rf(&p, &o, &r, NULL, NULL) == OVS_EINVAL);
     o = rf_opts("relu");
-    CHECK(ovs_rf_run(&p, &o, &r) == OVS_OK && r.success == 0 && r.final_rel_err < 1.0);
+    CHECK(run_rf(&p, &o, &r, NULL, NULL) == OVS_OK && r.success == 0 && r.final_rel_err < 1.0);
     ovs_problem_free(&p);
 }
 

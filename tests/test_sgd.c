@@ -6,7 +6,7 @@
 #include "rng.h"
 #include "sgd.h"
 #include "status.h"
-#include "train.h"
+#include "testopts.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -14,34 +14,34 @@
 
 static double ladder[OVS_LADDER_MAX];
 
-static ovs_train_opts paper_opts(const char *act, int max_iter, double tol)
+static topts paper_opts(const char *act, int max_iter, double tol)
 {
-    ovs_train_opts o = {0};
+    topts o = {0};
     o.act = ovs_activation_find(act);
     o.eta = strcmp(act, "relu") == 0 ? 0.1 : 0.15;
     o.max_iter = max_iter;
     o.tol = tol;
     o.ladder = ladder;
-    o.n_ladder = ovs_train_ladder(o.tol, ladder, OVS_LADDER_MAX);
+    o.n_ladder = ovs_protocol_ladder(o.tol, ladder, OVS_LADDER_MAX);
     return o;
 }
 
 /* Draw problem (n, k, d, data_trial) under seed 5 and run SGD with sample stream sgd_trial. */
-static ovs_train_result sgd_cell(int n, int k, int d, int data_trial, int sgd_trial,
-                                 const ovs_train_opts *o)
+static ovs_result sgd_cell(int n, int k, int d, int data_trial, int sgd_trial,
+                                 const topts *o)
 {
     ovs_problem p;
-    ovs_train_result r;
+    ovs_result r;
     memset(&r, 0xff, sizeof r);
     if (ovs_problem_alloc(&p, n, k, d) != OVS_OK)
         return r;
     ovs_problem_draw(&p, 5, data_trial);
-    CHECK(ovs_sgd_run(&p, o, 5, sgd_trial, &r) == OVS_OK);
+    CHECK(run_sgd(&p, o, 5, sgd_trial, &r) == OVS_OK);
     ovs_problem_free(&p);
     return r;
 }
 
-static void check_ladder(const ovs_train_opts *o, const ovs_train_result *r)
+static void check_ladder(const topts *o, const ovs_result *r)
 {
     for (int j = 1; j < o->n_ladder; j++)
         CHECK(r->ladder_hit[j - 1] >= 0 && r->ladder_hit[j] >= r->ladder_hit[j - 1]);
@@ -55,9 +55,9 @@ static void test_known_answers(void)
     const char *acts[] = {"softplus", "relu"};
     for (int a = 0; a < 2; a++) {
         /* Overparameterised: kd = 400 = 20 n. Converges in ~500-1800 epochs. */
-        ovs_train_opts o = paper_opts(acts[a], 5000, 2.5e-3);
+        topts o = paper_opts(acts[a], 5000, 2.5e-3);
         for (int trial = 0; trial < 2; trial++) {
-            ovs_train_result r = sgd_cell(20, 40, 10, trial, trial, &o);
+            ovs_result r = sgd_cell(20, 40, 10, trial, trial, &o);
             CHECK(r.success == 1 && r.diverged == 0 && r.aborted == 0 && r.early_stopped == 0);
             CHECK(r.iterations > 0 && r.iterations < 5000);
             CHECK(r.final_rel_err < 2.5e-3);
@@ -66,7 +66,7 @@ static void test_known_answers(void)
         }
         /* Underparameterised: kd = 10 = n / 4. */
         o.max_iter = 300;
-        ovs_train_result r = sgd_cell(40, 2, 5, 0, 0, &o);
+        ovs_result r = sgd_cell(40, 2, 5, 0, 0, &o);
         CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 300);
         CHECK(r.final_rel_err > 0.1 && isfinite(r.final_rel_err));
         CHECK(r.ladder_hit[o.n_ladder - 1] == -1);
@@ -77,28 +77,28 @@ static void test_known_answers(void)
         CHECK(isfinite(r.dist_from_init) && isfinite(r.path_length));
     }
     /* max_iter = 0: one evaluation at W0, nothing moves. */
-    ovs_train_opts o = paper_opts("softplus", 0, 2.5e-3);
-    ovs_train_result r = sgd_cell(20, 4, 5, 0, 0, &o);
+    topts o = paper_opts("softplus", 0, 2.5e-3);
+    ovs_result r = sgd_cell(20, 4, 5, 0, 0, &o);
     CHECK(r.iterations == 0 && r.success == 0 && r.dist_from_init == 0 && r.path_length == 0);
     CHECK(r.final_rel_err > 0.1 && isfinite(r.final_rel_err));
 }
 
 static void test_determinism_and_streams(void)
 {
-    ovs_train_opts o = paper_opts("softplus", 200, 2.5e-3);
-    ovs_train_result a = sgd_cell(30, 4, 5, 1, 1, &o);
-    ovs_train_result a2 = sgd_cell(30, 4, 5, 1, 1, &o);
+    topts o = paper_opts("softplus", 200, 2.5e-3);
+    ovs_result a = sgd_cell(30, 4, 5, 1, 1, &o);
+    ovs_result a2 = sgd_cell(30, 4, 5, 1, 1, &o);
     CHECK(memcmp(&a, &a2, sizeof a) == 0); /* bit-identical */
     /* Same data and W0, another trial's sample stream: another path. */
-    ovs_train_result b = sgd_cell(30, 4, 5, 1, 2, &o);
+    ovs_result b = sgd_cell(30, 4, 5, 1, 2, &o);
     CHECK(b.final_rel_err != a.final_rel_err && b.path_length != a.path_length);
     CHECK(b.dist_from_init != a.dist_from_init);
     /* The master seed enters too. */
     ovs_problem p;
-    ovs_train_result c;
+    ovs_result c;
     ovs_problem_alloc(&p, 30, 4, 5);
     ovs_problem_draw(&p, 5, 1);
-    CHECK(ovs_sgd_run(&p, &o, 6, 1, &c) == OVS_OK);
+    CHECK(run_sgd(&p, &o, 6, 1, &c) == OVS_OK);
     CHECK(c.path_length != a.path_length);
     ovs_problem_free(&p);
 }
@@ -234,9 +234,9 @@ static void test_epoch_is_n_steps(void)
         ovs_problem_alloc(&p, 25, 6, 4);
         ovs_problem_draw(&p, 3, 0);
         for (int epochs = 1; epochs <= 2; epochs++) {
-            ovs_train_opts o = paper_opts(act->name, epochs, 1e-12);
-            ovs_train_result r;
-            CHECK(ovs_sgd_run(&p, &o, 3, 7, &r) == OVS_OK);
+            topts o = paper_opts(act->name, epochs, 1e-12);
+            ovs_result r;
+            CHECK(run_sgd(&p, &o, 3, 7, &r) == OVS_OK);
             CHECK(r.iterations == epochs && r.success == 0 && r.diverged == 0);
             hand_result h = hand_rolled(&p, act, o.eta, 3, 7, epochs * p.n);
             CHECK_NEAR(r.final_rel_err, h.rel, 1e-12);
@@ -264,12 +264,12 @@ static int count_calls(void *ctx)
 
 static void test_poll(void)
 {
-    ovs_train_opts o = paper_opts("relu", 50, 1e-12);
+    topts o = paper_opts("relu", 50, 1e-12);
     int calls = 0;
     o.poll = abort_now;
     o.poll_ctx = &calls;
     o.poll_every = 3;
-    ovs_train_result r = sgd_cell(20, 4, 5, 0, 0, &o);
+    ovs_result r = sgd_cell(20, 4, 5, 0, 0, &o);
     CHECK(r.aborted == 1 && r.iterations == 3 && calls == 1);
     calls = 0;
     o.poll = count_calls;
@@ -280,20 +280,20 @@ static void test_poll(void)
 static void test_bad_args(void)
 {
     ovs_problem p;
-    ovs_train_result r;
+    ovs_result r;
     ovs_problem_alloc(&p, 10, 2, 2);
     ovs_problem_draw(&p, 1, 0);
-    ovs_train_opts o = paper_opts("relu", 10, 2.5e-3);
+    topts o = paper_opts("relu", 10, 2.5e-3);
     o.eta = 0;
-    CHECK(ovs_sgd_run(&p, &o, 1, 0, &r) == OVS_EINVAL);
+    CHECK(run_sgd(&p, &o, 1, 0, &r) == OVS_EINVAL);
     o = paper_opts("relu", 10, 2.5e-3);
     o.tol = 1e-3; /* last rung must be tol */
-    CHECK(ovs_sgd_run(&p, &o, 1, 0, &r) == OVS_EINVAL);
+    CHECK(run_sgd(&p, &o, 1, 0, &r) == OVS_EINVAL);
     o = paper_opts("relu", -1, 2.5e-3);
-    CHECK(ovs_sgd_run(&p, &o, 1, 0, &r) == OVS_EINVAL);
+    CHECK(run_sgd(&p, &o, 1, 0, &r) == OVS_EINVAL);
     o = paper_opts("relu", 10, 2.5e-3);
     o.act = NULL;
-    CHECK(ovs_sgd_run(&p, &o, 1, 0, &r) == OVS_EINVAL);
+    CHECK(run_sgd(&p, &o, 1, 0, &r) == OVS_EINVAL);
     ovs_problem_free(&p);
 }
 

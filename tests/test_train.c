@@ -6,7 +6,7 @@
 #include "simd.h"
 #include "smallmm.h"
 #include "status.h"
-#include "train.h"
+#include "testopts.h"
 #include "vmath.h"
 #include "test.h"
 
@@ -48,15 +48,15 @@ void *__wrap_realloc(void *ptr, size_t size)
 
 static double ladder[OVS_LADDER_MAX];
 
-static ovs_train_opts paper_opts(const char *act, int max_iter)
+static topts paper_opts(const char *act, int max_iter)
 {
-    ovs_train_opts o = {0};
+    topts o = {0};
     o.act = ovs_activation_find(act);
     o.eta = strcmp(act, "relu") == 0 ? 0.1 : 0.15;
     o.max_iter = max_iter;
     o.tol = 2.5e-3;
     o.ladder = ladder;
-    o.n_ladder = ovs_train_ladder(o.tol, ladder, OVS_LADDER_MAX);
+    o.n_ladder = ovs_protocol_ladder(o.tol, ladder, OVS_LADDER_MAX);
     return o;
 }
 
@@ -212,7 +212,7 @@ static void test_gradient_fd(void)
                 CHECK(rel < 1e-6);
                 if (!(rel < 1e-6))
                     fprintf(stderr, "  %s %s n=%d k=%d d=%d rel=%g\n",
-                            ovs_train_kernel_name(kernel), act->name, n, k, d, rel);
+                            ovs_kernel_names.name(kernel), act->name, n, k, d, rel);
             }
             free(g);
             free(w);
@@ -222,19 +222,19 @@ static void test_gradient_fd(void)
     }
 }
 
-static ovs_train_result train_cell(const char *act, int n, int k, int d, int trial,
-                                   ovs_train_opts *o)
+static ovs_result train_cell(const char *act, int n, int k, int d, int trial,
+                                   topts *o)
 {
     ovs_problem p;
     ovs_train_workspace ws;
-    ovs_train_result r;
+    ovs_result r;
     memset(&r, 0xff, sizeof r);
     if (ovs_problem_alloc(&p, n, k, d) != OVS_OK ||
         ovs_train_workspace_alloc(&ws, n, k, d) != OVS_OK)
         return r;
     (void)act;
     ovs_problem_draw(&p, 5, trial);
-    CHECK(ovs_train_run(&p, o, &ws, &r) == OVS_OK);
+    CHECK(run_gd(&p, o, &ws, &r) == OVS_OK);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     return r;
@@ -244,9 +244,9 @@ static void test_known_answers(void)
 {
     const char *acts[] = {"softplus", "relu"};
     for (int a = 0; a < 2; a++) {
-        ovs_train_opts o = paper_opts(acts[a], 15000);
+        topts o = paper_opts(acts[a], 15000);
         /* Clearly overparameterised: kd = 200 = 5 n. */
-        ovs_train_result r = train_cell(acts[a], 40, 20, 10, 0, &o);
+        ovs_result r = train_cell(acts[a], 40, 20, 10, 0, &o);
         CHECK(r.success == 1 && r.diverged == 0 && r.iterations < 15000);
         CHECK(r.final_rel_err < 2.5e-3);
         CHECK(r.ladder_hit[o.n_ladder - 1] == r.iterations);
@@ -352,11 +352,11 @@ static void test_fused_forward_identical(void)
                                 NULL);
             ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, NULL);
             CHECK(isnan(l1) && isnan(l2));
-            ovs_train_opts o = paper_opts(acts[a], 400);
-            ovs_train_result r1, r2;
-            CHECK(ovs_train_run(&p, &o, &ws, &r1) == OVS_OK);
+            topts o = paper_opts(acts[a], 400);
+            ovs_result r1, r2;
+            CHECK(run_gd(&p, &o, &ws, &r1) == OVS_OK);
             o.act = &unfused;
-            CHECK(ovs_train_run(&p, &o, &ws, &r2) == OVS_OK);
+            CHECK(run_gd(&p, &o, &ws, &r2) == OVS_OK);
             CHECK(r1.iterations == r2.iterations && r1.success == r2.success);
             CHECK(memcmp(&r1.final_rel_err, &r2.final_rel_err, sizeof(double)) == 0);
             CHECK(memcmp(&r1.dist_from_init, &r2.dist_from_init, sizeof(double)) == 0);
@@ -433,21 +433,21 @@ static void test_fixed_point(void)
 {
     /* k = 1: v = (0), f = 0, the gradient vanishes: the trial runs out its budget with
      * relative error exactly 1 and W never moves. */
-    ovs_train_opts o = paper_opts("softplus", 15000);
-    ovs_train_result r = train_cell("softplus", 30, 1, 4, 2, &o);
+    topts o = paper_opts("softplus", 15000);
+    ovs_result r = train_cell("softplus", 30, 1, 4, 2, &o);
     CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 15000);
     CHECK(r.final_rel_err == 1.0 && r.dist_from_init == 0.0 && r.path_length == 0.0);
 }
 
 static void test_determinism(void)
 {
-    ovs_train_opts o = paper_opts("softplus", 2000);
-    ovs_train_result a = train_cell("softplus", 30, 4, 5, 1, &o);
-    ovs_train_result b = train_cell("softplus", 30, 6, 5, 2, &o);
-    ovs_train_result a2 = train_cell("softplus", 30, 4, 5, 1, &o);
+    topts o = paper_opts("softplus", 2000);
+    ovs_result a = train_cell("softplus", 30, 4, 5, 1, &o);
+    ovs_result b = train_cell("softplus", 30, 6, 5, 2, &o);
+    ovs_result a2 = train_cell("softplus", 30, 4, 5, 1, &o);
     CHECK(memcmp(&a, &a2, sizeof a) == 0);
     CHECK(a.final_rel_err != b.final_rel_err);
-    ovs_train_result c = train_cell("softplus", 30, 4, 5, 3, &o);
+    ovs_result c = train_cell("softplus", 30, 4, 5, 3, &o);
     CHECK(c.final_rel_err != a.final_rel_err);
 }
 
@@ -468,12 +468,12 @@ static int check_no_alloc(void *ctx)
 
 static void test_poll_and_allocation(void)
 {
-    ovs_train_opts o = paper_opts("relu", 500);
+    topts o = paper_opts("relu", 500);
     int calls = 0;
     o.poll = abort_after_first;
     o.poll_ctx = &calls;
     o.poll_every = 10;
-    ovs_train_result r = train_cell("relu", 30, 4, 5, 0, &o);
+    ovs_result r = train_cell("relu", 30, 4, 5, 0, &o);
     CHECK(r.aborted == 1 && r.iterations == 10 && calls == 1);
 
     o.poll = check_no_alloc;
@@ -490,17 +490,17 @@ static void test_poll_and_allocation(void)
  * quickly converging one untouched. */
 static void test_early_fail(void)
 {
-    ovs_train_opts o = paper_opts("softplus", 15000);
+    topts o = paper_opts("softplus", 15000);
     CHECK(o.early_fail == 0);
-    ovs_train_result full = train_cell("softplus", 40, 2, 5, 0, &o);
+    ovs_result full = train_cell("softplus", 40, 2, 5, 0, &o);
     o.early_fail = 1;
-    ovs_train_result early = train_cell("softplus", 40, 2, 5, 0, &o);
+    ovs_result early = train_cell("softplus", 40, 2, 5, 0, &o);
     CHECK(full.iterations == 15000 && full.early_stopped == 0);
     CHECK(early.early_stopped == 1 && early.success == 0 && early.iterations >= 10000 &&
           early.iterations < 15000 && early.iterations % 500 == 0);
-    ovs_train_result fast = train_cell("softplus", 40, 20, 10, 0, &o);
+    ovs_result fast = train_cell("softplus", 40, 20, 10, 0, &o);
     o.early_fail = 0;
-    ovs_train_result fast_ref = train_cell("softplus", 40, 20, 10, 0, &o);
+    ovs_result fast_ref = train_cell("softplus", 40, 20, 10, 0, &o);
     CHECK(fast.success == 1 && fast.early_stopped == 0);
     CHECK(memcmp(&fast, &fast_ref, sizeof fast) == 0);
 }
@@ -508,13 +508,13 @@ static void test_early_fail(void)
 static void test_ladder(void)
 {
     double l[OVS_LADDER_MAX];
-    int m = ovs_train_ladder(2.5e-3, l, OVS_LADDER_MAX);
+    int m = ovs_protocol_ladder(2.5e-3, l, OVS_LADDER_MAX);
     CHECK(m == 7 && l[0] == 1e-1 && l[1] == 5e-2 && l[m - 1] == 2.5e-3);
-    m = ovs_train_ladder(1e-3, l, OVS_LADDER_MAX);
+    m = ovs_protocol_ladder(1e-3, l, OVS_LADDER_MAX);
     CHECK(l[m - 1] == 1e-3 && l[m - 2] == 2.5e-3);
-    m = ovs_train_ladder(0.5, l, OVS_LADDER_MAX);
+    m = ovs_protocol_ladder(0.5, l, OVS_LADDER_MAX);
     CHECK(m == 1 && l[0] == 0.5);
-    m = ovs_train_ladder(4e-2, l, OVS_LADDER_MAX);
+    m = ovs_protocol_ladder(4e-2, l, OVS_LADDER_MAX);
     CHECK(m == 3 && l[1] == 5e-2 && l[2] == 4e-2);
 }
 
@@ -522,16 +522,16 @@ static void test_bad_args(void)
 {
     ovs_problem p;
     ovs_train_workspace ws;
-    ovs_train_result r;
+    ovs_result r;
     ovs_problem_alloc(&p, 10, 2, 2);
     ovs_train_workspace_alloc(&ws, 10, 2, 3);
     ovs_problem_draw(&p, 1, 0);
-    ovs_train_opts o = paper_opts("relu", 10);
-    CHECK(ovs_train_run(&p, &o, &ws, &r) == OVS_EINVAL); /* workspace shape mismatch */
+    topts o = paper_opts("relu", 10);
+    CHECK(run_gd(&p, &o, &ws, &r) == OVS_EINVAL); /* workspace shape mismatch */
     ovs_train_workspace_free(&ws);
     ovs_train_workspace_alloc(&ws, 10, 2, 2);
     o.eta = 0;
-    CHECK(ovs_train_run(&p, &o, &ws, &r) == OVS_EINVAL);
+    CHECK(run_gd(&p, &o, &ws, &r) == OVS_EINVAL);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
 }

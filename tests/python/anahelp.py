@@ -20,16 +20,28 @@ def run_module(*args, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def png_stats(path):
-    """(height, width, pixel variance, #reddish, #bluish, #grey-no-data) of a PNG."""
+def cmap_ends(name=None):
+    """RGB of the colour map's ends (p = 0 and p = 1); default: the analysis default."""
+    import matplotlib
+    from analysis.figstyle import DEFAULT_CMAP
+    cm = matplotlib.colormaps[name or DEFAULT_CMAP]
+    return np.asarray(cm(0.0)[:3]), np.asarray(cm(1.0)[:3])
+
+
+def near(rgb, colour, tol=0.12):
+    """Boolean mask of the pixels of rgb [H, W, 3] within `tol` (max norm) of `colour`."""
+    return np.max(np.abs(rgb - np.asarray(colour)[None, None, :]), axis=-1) < tol
+
+
+def png_stats(path, cmap=None):
+    """(height, width, pixel variance, #success-coloured, #failure-coloured, #grey-no-data) of a
+    PNG: success/failure colours are the ends (p = 1 / p = 0) of the colour map."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.image as mpimg
     img = mpimg.imread(path)
     rgb = img[..., :3].astype(float)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    red = int(np.sum((r > 0.45) & (g < 0.3) & (b < 0.3)))
-    blue = int(np.sum((b > 0.45) & (r < 0.3) & (g < 0.3)))
-    grey = int(np.sum((np.abs(r - 0.82) < 0.03) & (np.abs(g - 0.82) < 0.03)
-                      & (np.abs(b - 0.82) < 0.03)))
-    return img.shape[0], img.shape[1], float(rgb.var()), red, blue, grey
+    lo, hi = cmap_ends(cmap)
+    grey = int(np.sum(near(rgb, (0.82, 0.82, 0.82), 0.03)))
+    return (img.shape[0], img.shape[1], float(rgb.var()), int(near(rgb, hi).sum()),
+            int(near(rgb, lo).sum()), grey)

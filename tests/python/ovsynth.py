@@ -62,13 +62,15 @@ def write_sweep(path, *, groups=((100, "softplus"),), k=range(1, 26), d=range(1,
                 diverge_prob=0.02, seed=1, format_tag="ovsweep-sweep", string_kind="fixed",
                 with_scales=True, new_layout=False, kd_band=None, diagnostics=False,
                 data="sphere", data_delta=float("nan"), labels="gaussian", rf_prob=None,
-                rate_c=None, rate_noise=0.1, dist_c=None, diag_fields=None):
+                rate_c=None, rate_noise=0.1, dist_c=None, diag_fields=None, hit_last=None):
     """Write a sweep file. `prob(k, d, n, act, tol)` gives the success probability at a rung
     (default logistic_prob()); `done_mask(gi, ki, di, t)` -> bool says which trials are finished
     (default: all). new_layout writes the extended layout: kd_band=(lo, hi) marks cells with
     kd/n outside [lo, hi] as not planned (never run); diagnostics=True writes the per-trial
-    diagnostics (diag_fields: which of them, default all). Returns a dict of the true per-trial
-    arrays for assertions."""
+    diagnostics (diag_fields: which of them, default all). hit_last(k, d, n, max_iter) -> the update
+    at which a successful gd trial reaches the last rung (= tol), so that the success at a smaller
+    budget is planted too (earlier rungs are reached no later). Returns a dict of the true
+    per-trial arrays for assertions."""
     prob = prob or logistic_prob()
     rf_prob = rf_prob or rf_logistic()
     groups = [tuple(g) if len(g) == 3 else (g[0], g[1], "gd") for g in groups]
@@ -160,6 +162,11 @@ def write_sweep(path, *, groups=((100, "softplus"),), k=range(1, 26), d=range(1,
                             _fill_diag(diag, ki, di, t, n, int(kv), int(dv), e0, dnoise, data)
                         if method == "rf":
                             hit = np.zeros(L, dtype=np.int64)
+                        elif hit_last is not None and reached == L:
+                            h = int(min(max(1, hit_last(int(kv), int(dv), n, max_iter)),
+                                        max_iter))
+                            hit = np.minimum(hit, h)
+                            hit[-1] = h
                         elif rate_c is not None and reached == L:
                             r = rate_c * dv / n * r_noise
                             hit = np.maximum(1, np.ceil(np.log(e0 / ladder) / r)).astype(np.int64)

@@ -10,7 +10,7 @@ from anahelp import TINY
 from analysis import boundary
 from analysis.io import load_sweep
 
-TRUE_WIDTH = math.exp((math.log(9) * 2) / 6.0)   # logistic, slope 6 in log(kd/n)
+TRUE_RATIO = math.exp((math.log(9) * 2) / 6.0)   # x90/x10 of a logistic, slope 6 in log(kd/n)
 
 
 def _strict_json(text):
@@ -19,7 +19,7 @@ def _strict_json(text):
     return json.loads(text, parse_constant=bad)
 
 
-def test_fit_recovers_known_midpoint_and_width_within_their_cis(paper_file):
+def test_fit_recovers_known_midpoint_and_spread_ratio_within_their_cis(paper_file):
     res = boundary.analyze(load_sweep(paper_file), ladder=False)
     for g in res["groups"]:
         f = g["fit"]
@@ -28,9 +28,9 @@ def test_fit_recovers_known_midpoint_and_width_within_their_cis(paper_file):
         assert lo < 1.2 < hi, (g["group"], f["midpoint"], lo, hi)
         assert hi / lo < 1.15          # 6250 trials pin the midpoint down to a few percent
         assert lo < f["midpoint"] < hi
-        wlo, whi = f["width_ci"]
-        assert wlo < TRUE_WIDTH < whi, (g["group"], f["width"], wlo, whi)
-        assert f["log_width"] == pytest.approx(math.log(f["width"]))
+        wlo, whi = f["ratio_90_10_ci"]
+        assert wlo < TRUE_RATIO < whi, (g["group"], f["ratio_90_10"], wlo, whi)
+        assert f["log_ratio_90_10"] == pytest.approx(math.log(f["ratio_90_10"]))
 
 
 def test_probit_link_gives_nearly_the_same_midpoint(paper_file):
@@ -86,7 +86,8 @@ def test_boundary_cli_json_is_strict_and_has_per_cell_wilson_intervals(run_cli, 
     assert rc == 0, err
     doc = _strict_json(out)
     assert doc["ci_method"].startswith("95% profile likelihood")
-    assert "ratio" in doc["width_definition"]
+    assert "DISTANCE" in doc["width_definition"] and "ratio" not in doc["width_definition"]
+    assert "not a width" in doc["ratio_definition"]
     for g in doc["groups"]:
         assert len(g["cells"]) == 36
         for c in g["cells"]:

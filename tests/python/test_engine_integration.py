@@ -97,9 +97,65 @@ def test_every_analysis_command_runs_on_engine_output(engine_file, tmp_path):
                in res.stdout
         assert re.search(rf"{count} successes; recomputed here: {count} ", res.stdout)
 
-    res = run_module("report", engine_file, "-o", tmp_path / "rep")
+    res = run_module("report", engine_file, "-o", tmp_path / "rep", "--bootstrap", "20",
+                     "--dpi", "100")
     assert res.returncode == 0, res.stderr
     md = (tmp_path / "rep" / "report.md").read_text()
     for rel in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
         assert (tmp_path / "rep" / rel).is_file(), rel
     assert "stated reading" in md and "squared reading" in md and "OK (exact)" in md
+
+
+@pytest.fixture(scope="module")
+def engine_printed(tmp_path_factory):
+    """A run that prints its text heatmaps (not --quiet), with mixed outcomes: tol 0.05."""
+    if not (os.path.isfile(ENGINE) and os.access(ENGINE, os.X_OK)):
+        pytest.skip("bin/ovsweep is not built (run `make` at the repository root): "
+                    "engine integration test skipped")
+    out = tmp_path_factory.mktemp("engine_text") / "mixed.h5"
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    res = subprocess.run([ENGINE, "--n", "12", "--act", "softplus,relu", "--k", "1:6", "--d",
+                          "1:6", "--trials", "4", "--max-iter", "2000", "--tol", "0.05", "-o",
+                          str(out)], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, f"bin/ovsweep exited {res.returncode}: {res.stderr[-2000:]}"
+    return str(out), res.stdout
+
+
+def _engine_blocks(stdout):
+    """Group name -> the grid lines bin/ovsweep printed for it (rows 'k=...' and the d line)."""
+    blocks, name = {}, None
+    for line in stdout.splitlines():
+        m = re.match(r"^(\S+): success probability \(tenths", line)
+        if m:
+            name = m.group(1)
+            blocks[name] = []
+        elif name and (line.startswith("k=") or line.startswith("   d = ")):
+            blocks[name].append(line)
+    return blocks
+
+
+def test_python_text_heatmap_is_the_engine_s_own(engine_printed):
+    from analysis import rethreshold
+    from analysis.io import load_sweep
+    from analysis.outcomes import outcomes
+    path, stdout = engine_printed
+    blocks = _engine_blocks(stdout)
+    sw = load_sweep(path)
+    assert sorted(blocks) == sorted(g.name for g in sw.groups)
+    symbols = set()
+    for g in sw.groups:
+        ours = rethreshold.text_heatmap(g, outcomes(g)).splitlines()[1:]
+        assert ours == blocks[g.name], (g.name, ours, blocks[g.name])
+        symbols |= set("".join(ours[:-1])[7:])
+    assert {"0", "#", "|"} <= symbols and len(symbols - {" ", "|", "0", "#", "."}) >= 1
+
+
+def test_report_html_of_engine_output(engine_printed, tmp_path):
+    path, _ = engine_printed
+    res = run_module("report", path, "-o", tmp_path, "--dpi", "60", "--bootstrap", "20")
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "report.html").read_text()
+    assert html.count('<img src="data:image/png;base64,') >= 6
+    md = (tmp_path / "report.md").read_text()
+    assert md.index("## Answer") < md.index("## Figure 2") < md.index("## Configuration")

@@ -63,7 +63,7 @@ def test_heatmap_of_file_with_no_finished_trials_is_all_no_data(run_cli, make_sw
 
 def test_report_writes_markdown_with_all_figures_and_both_readings(paper_file, tmp_path):
     outdir = tmp_path / "rep"
-    res = run_module("report", paper_file, "-o", outdir)
+    res = run_module("report", paper_file, "-o", outdir, "--dpi", "100", "--bootstrap", "20")
     assert res.returncode == 0, res.stderr
     md = (outdir / "report.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
@@ -94,7 +94,7 @@ def test_report_writes_markdown_with_all_figures_and_both_readings(paper_file, t
 
 def test_report_without_squared_rung_says_so(run_cli, make_sweep, tmp_path):
     path = make_sweep("no_sqrt_rung", ladder=(1e-1, 1e-2, 2.5e-3), **TINY)
-    rc, _, err = run_cli("report", path, "-o", tmp_path)
+    rc, _, err = run_cli("report", path, "-o", tmp_path, "--dpi", "60", "--bootstrap", "10")
     assert rc == 0, err
     md = (tmp_path / "report.md").read_text()
     assert "squared reading unavailable" in md
@@ -105,7 +105,8 @@ def test_report_on_degenerate_and_partial_files_does_not_crash(run_cli, make_swe
     for name, kw in {"rep_allfail": dict(prob=lambda *a: 0.0, **TINY),
                      "rep_partial": dict(done_mask=lambda gi, ki, di, t: t < 2 or ki < 2,
                                          **TINY)}.items():
-        rc, _, err = run_cli("report", make_sweep(name, **kw), "-o", tmp_path / name)
+        rc, _, err = run_cli("report", make_sweep(name, **kw), "-o", tmp_path / name, "--dpi",
+                             "60", "--bootstrap", "10")
         assert rc == 0, err
         md = (tmp_path / name / "report.md").read_text()
         if name == "rep_partial":

@@ -30,9 +30,11 @@ def test_rethreshold_cli_at_own_tol_prints_text_heatmap_and_passes_check(run_cli
         stored = int(g.success_count.sum())
         assert f"{stored} successes; recomputed here: {stored}" in out
         assert (tmp_path / f"heatmap_{g.name}.png").exists()
-    # text heatmap: one row per k, largest k first
+    # text heatmap: one row per k, largest k first, as bin/ovsweep prints it
     rows = [ln for ln in out.splitlines() if ln.startswith("k=")]
-    assert len(rows) == 2 * 6 and rows[0].startswith("k=6") and rows[5].startswith("k=1")
+    assert len(rows) == 2 * 6 and rows[0].startswith("k=   6 ") and rows[5].startswith("k=   1 ")
+    assert all(len(r) == len("k=   6 ") + 2 * 6 for r in rows)
+    assert out.count("   d =  1 2 3 4 5 6  (last digit)") == 2
 
 
 def test_smaller_budget_never_increases_successes_cell_by_cell(paper_file):
@@ -91,10 +93,12 @@ def test_tampered_success_count_is_detected_with_exit_3(run_cli, tiny_file, tmp_
     assert "check n30_softplus: success_count recomputed" in out
 
 
-@pytest.mark.parametrize("p,char", [(float("nan"), "."), (0.0, "-"), (0.04, "1"), (0.5, "5"),
-                                    (0.96, "9"), (1.0, "+")])
-def test_text_heatmap_cell_characters(p, char):
-    assert rethreshold.cell_char(p) == char
+@pytest.mark.parametrize("succ,trials,char", [(0, 0, "."), (0, 10, "0"), (1, 25, "0"),
+                                              (1, 10, "1"), (5, 10, "5"), (19, 20, "9"),
+                                              (99, 100, "9"), (10, 10, "#")])
+def test_text_heatmap_cell_characters_are_those_of_the_engine(succ, trials, char):
+    """src/report.c: '.' no trials, '#' all succeeded, else floor(10 s / t)."""
+    assert rethreshold.cell_char(succ, trials) == char
 
 
 def test_hits_exactly_at_the_budget_and_at_iteration_zero_count_as_success(tiny_file, tmp_path):

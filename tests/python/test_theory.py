@@ -89,7 +89,7 @@ def test_khatri_rao_rank_bound_check(diag_file):
 
 def test_theory_subcommand_writes_pngs_summary_and_json(run_cli, diag_file, tmp_path):
     out_dir = tmp_path / "th"
-    rc, out, err = run_cli("theory", diag_file, "-o", out_dir)
+    rc, out, err = run_cli("theory", diag_file, "-o", out_dir, "--dpi", "150")
     assert rc == 0, err
     names = set(os.listdir(out_dir))
     assert THEORY_PNGS <= names and {"theory.md", "theory.json"} <= names
@@ -114,7 +114,7 @@ def test_theory_without_diagnostics_does_a_and_b_and_says_what_was_skipped(run_c
                                                                           tiny_file, tmp_path):
     for path, tag in ((nodiag_file, "new"), (tiny_file, "old")):
         out_dir = tmp_path / tag
-        rc, out, err = run_cli("theory", path, "-o", out_dir)
+        rc, out, err = run_cli("theory", path, "-o", out_dir, "--dpi", "60")
         assert rc == 0, err
         names = set(os.listdir(out_dir))
         assert {"theory_dist_from_init.png", "theory_rate.png", "theory.md"} <= names
@@ -142,12 +142,14 @@ def test_theory_cli_errors_are_one_line_and_nonzero(run_cli, nodiag_file, tmp_pa
 
 def test_report_includes_theory_only_when_diagnostics_are_present(run_cli, diag_file,
                                                                   nodiag_file, tmp_path):
-    rc, _, err = run_cli("report", diag_file, "-o", tmp_path / "with")
+    rc, _, err = run_cli("report", diag_file, "-o", tmp_path / "with", "--dpi", "60",
+                         "--bootstrap", "10")
     assert rc == 0, err
     md = (tmp_path / "with" / "report.md").read_text()
     assert "## Comparison with the theory" in md and "(theory.md)" in md
     assert (tmp_path / "with" / "theory_rate.png").exists()
-    rc, _, err = run_cli("report", nodiag_file, "-o", tmp_path / "without")
+    rc, _, err = run_cli("report", nodiag_file, "-o", tmp_path / "without", "--dpi", "60",
+                         "--bootstrap", "10")
     assert rc == 0, err
     assert "Comparison with the theory" not in (tmp_path / "without" / "report.md").read_text()
     assert not (tmp_path / "without" / "theory.md").exists()

@@ -1,0 +1,33 @@
+/* h5read.h - reading an existing ovsweep file for resume: what is at a path, whether its
+ * settings are the command's, and its finished trials.
+ *
+ * One rank: serial HDF5 driver, called by rank 0 alone; no communication. Never modifies the
+ * file. All functions return OVS_OK or an OVS_E* code with a one-line message in err. */
+#ifndef OVS_H5READ_H
+#define OVS_H5READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+#include "trial.h"
+
+typedef struct ovs_h5_info {
+    int exists, is_hdf5, is_ovsweep, complete;
+    int damaged; /* HDF5, but its root attributes cannot be read */
+    int64_t trials_done, trials_total;
+    double bytes; /* the file's size (0 when absent) */
+} ovs_h5_info;
+
+/* What is at path: nothing, a non-HDF5 file, a foreign HDF5 file, an ovsweep file (and then
+ * whether it is complete). */
+int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen);
+
+/* Check that the ovsweep file at path was written with the settings of plan's configuration
+ * (each stored setting compared under its resume rule; the first difference is named in
+ * err), then return its finished trials as records numbered in plan (malloc'd, caller
+ * frees). */
+int ovs_h5_load(const char *path, const ovs_plan *plan, ovs_record **recs, int64_t *nrecs,
+                char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,46 @@
+/* h5schema.h - the ovsweep file's schema, stated once: the per-trial and per-cell datasets
+ * (names, element types, fill values, where each per-trial value sits in a record) and the
+ * format's name and version. The writer (h5write.c), the resume reader (h5read.c) and the
+ * layout documentation (docs/HDF5_LAYOUT.md) follow these tables.
+ *
+ * Pure: no HDF5 here (the element types are mapped to HDF5 types in h5attr.h). */
+#ifndef OVS_H5SCHEMA_H
+#define OVS_H5SCHEMA_H
+
+#include <stddef.h>
+
+#define OVS_FORMAT_NAME "ovsweep-sweep"
+#define OVS_FORMAT_VERSION 1
+
+typedef enum { OVS_ELEM_I8, OVS_ELEM_I32, OVS_ELEM_F64 } ovs_elem;
+
+size_t ovs_elem_size(ovs_elem t);
+
+/* A per-trial dataset, shape [k][d][trial], filled from ovs_record (trial.h). */
+typedef struct ovs_field {
+    const char *name;
+    ovs_elem type;
+    size_t offset; /* of the value in ovs_record */
+    double fill;   /* value of a trial not run yet */
+    int diagnostics; /* stored only in sweeps with --diagnostics */
+    int optional;    /* may be absent in older files (read as fill) */
+} ovs_field;
+
+/* Every per-trial field (besides `done` and the 4-D `ladder_hit_iter`), in file order. */
+int ovs_schema_trial_fields(const ovs_field **fields);
+
+/* A per-cell summary dataset, shape [k][d]. */
+typedef struct ovs_cell_field {
+    const char *name;
+    ovs_elem type;
+} ovs_cell_field;
+
+/* success_prob, success_count, trials_done, planned, in file order. */
+int ovs_schema_cell_fields(const ovs_cell_field **fields);
+
+/* The per-trial flag of finished trials and the first-hit iterations of the tolerance
+ * ladder ([k][d][trial][rung]; fill -1). */
+#define OVS_DONE_NAME "done"
+#define OVS_LADDER_NAME "ladder_hit_iter"
+
+#endif

@@ -1,0 +1,27 @@
+/* isolate.h - running a function in a child process, so that a crash inside it (the HDF5
+ * library reading a hostile or damaged file can crash: its global heap, where variable-length
+ * strings live, carries no checksum) ends the child, not the sweep. The child's result comes
+ * back as bytes through a pipe.
+ *
+ * Pure POSIX (fork, pipe, waitpid); the child calls no MPI function and leaves with _exit. */
+#ifndef OVS_ISOLATE_H
+#define OVS_ISOLATE_H
+
+#include <stddef.h>
+
+/* A growable byte buffer. */
+typedef struct ovs_bytes {
+    unsigned char *data;
+    size_t len, cap;
+} ovs_bytes;
+
+/* Append n bytes; 0, or -1 when out of memory. */
+int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n);
+void ovs_bytes_free(ovs_bytes *b);
+
+/* Run fn(arg, out) in a child process and collect what it appended to out into result.
+ * Returns 0 when the child ran to the end, the number of the signal that ended it otherwise,
+ * or -1 when no child could be made (fn then runs here). */
+int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result);
+
+#endif

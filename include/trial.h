@@ -1,0 +1,48 @@
+/* trial.h - one trial of a plan from scratch: draw its problem, compute its diagnostics,
+ * train it with its group's method, and fill the record that is stored and exchanged.
+ *
+ * Pure. The data-only diagnostics (||X||, sigma_min(X * X), lambda(X)) depend on X and the
+ * activation, not on k: every k of an (n, d, trial) sees the same X (problem.h), and
+ * lambda(X) by quadrature costs as much as a whole softplus trial. A caller that runs many
+ * trials keeps them in a diagnostics cache it owns; the values are the same whether
+ * remembered or recomputed (a deterministic computation), so results never depend on which
+ * rank ran what. */
+#ifndef OVS_TRIAL_H
+#define OVS_TRIAL_H
+
+#include <stdint.h>
+
+#include "plan.h"
+
+/* The result of one finished trial, as stored and exchanged. */
+typedef struct ovs_record {
+    int64_t item;
+    int32_t iterations;
+    int8_t success, diverged, early_stopped;
+    double final_rel_err, dist_from_init, path_length, wall_seconds;
+    int32_t ladder_hit[OVS_LADDER_MAX];
+    /* --diagnostics (diagnostics.h); NaN when off */
+    double x_norm, kr_sigma_min, nn_lambda, jac_sigma_min, initial_rel_err;
+} ovs_record;
+
+/* Whether rec can be the record of a finished trial of plan (used on records read back from
+ * a file): its cell is planned; flags are 0 or 1; 0 <= iterations <= max_iter (0 for rf);
+ * success exactly when the last rung (tol) was hit, at the last iteration, with an error below
+ * tol and no divergence; the first hits of the ladder's rungs in order; a finite error,
+ * distance and path (path >= distance) unless diverged. Returns OVS_OK, or OVS_EFORMAT with
+ * what is wrong in why. */
+int ovs_record_check(const ovs_plan *plan, const ovs_record *rec, char *why, size_t len);
+
+/* Remembered data-only diagnostics, keyed by (seed, data model, n, d, trial, activation). */
+typedef struct ovs_diag_cache ovs_diag_cache;
+ovs_diag_cache *ovs_diag_cache_new(void); /* NULL when out of memory */
+void ovs_diag_cache_free(ovs_diag_cache *cache);
+
+/* Run item of plan from scratch and fill rec (wall_seconds is left to the caller). cache may
+ * be NULL (nothing remembered). poll/poll_ctx as in ovs_protocol (called every 16 updates,
+ * sgd: every epoch). Returns OVS_OK, OVS_EINVAL or OVS_ENOMEM; *aborted is set when the poll
+ * hook abandoned the trial (rec is then not valid). */
+int ovs_trial_run(const ovs_plan *plan, int64_t item, ovs_diag_cache *cache,
+                  int (*poll)(void *), void *poll_ctx, ovs_record *rec, int *aborted);
+
+#endif

@@ -1,0 +1,305 @@
+/* checkpoint.c - counts, provenance, collective write and commit; see checkpoint.h. */
+#include "checkpoint.h"
+
+#include "fatal.h"
+#include "h5read.h"
+#include "isolate.h"
+#include "linalg.h"
+#include "outfile.h"
+#include "status.h"
+#include "strbuf.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int ovs_records_add(ovs_records *r, const ovs_record *rec)
+{
+    if (r->n == r->cap) {
+        int64_t cap = r->cap ? 2 * r->cap : 1024;
+        ovs_record *n = realloc(r->recs, sizeof *n * (size_t)cap);
+        if (!n)
+            return OVS_ENOMEM;
+        r->recs = n;
+        r->cap = cap;
+    }
+    r->recs[r->n++] = *rec;
+    return OVS_OK;
+}
+
+void ovs_records_free(ovs_records *r)
+{
+    free(r->recs);
+    *r = (ovs_records){0};
+}
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Comma-separated distinct host names of the ranks, in rank order (caller frees). */
+static char *gather_hosts(MPI_Comm comm, int size)
+{
+    char name[MPI_MAX_PROCESSOR_NAME] = "";
+    int len = 0;
+    OVS_MPI_CHECK(MPI_Get_processor_name(name, &len));
+    char *all = malloc((size_t)MPI_MAX_PROCESSOR_NAME * (size_t)size);
+    int ok = all != NULL, all_ok;
+    OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
+    if (!all_ok) {
+        free(all);
+        return NULL;
+    }
+    OVS_MPI_CHECK(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all,
+                                MPI_MAX_PROCESSOR_NAME, MPI_CHAR, comm));
+    ovs_strbuf b = OVS_STRBUF_INIT;
+    for (int r = 0; r < size; r++) {
+        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
+        int seen = 0;
+        for (int q = 0; q < r; q++)
+            seen |= strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
+        if (!seen)
+            ovs_strbuf_printf(&b, "%s%s", b.len ? "," : "", h);
+    }
+    free(all);
+    if (!ovs_strbuf_str(&b)) {
+        ovs_strbuf_free(&b);
+        return NULL;
+    }
+    return b.s ? b.s : calloc(1, 1);
+}
+
+int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
+                        ovs_outfile *out)
+{
+    memset(ck, 0, sizeof *ck);
+    ck->comm = comm;
+    ck->plan = plan;
+    ck->out = out;
+    ck->bytes = ovs_h5_estimate_bytes(plan);
+    if (out)
+        snprintf(ck->tmp, sizeof ck->tmp, "%s", out->tmp);
+    OVS_MPI_CHECK(MPI_Bcast(ck->tmp, sizeof ck->tmp, MPI_CHAR, 0, comm));
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &ck->rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &ck->size));
+    ovs_provenance *p = &ck->prov;
+    p->n_ranks = ck->size;
+    if (ck->rank == 0)
+        utc_now(p->start_time, sizeof p->start_time);
+    OVS_MPI_CHECK(MPI_Bcast(p->start_time, sizeof p->start_time, MPI_CHAR, 0, comm));
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    OVS_MPI_CHECK(MPI_Get_library_version(lib, &len));
+    lib[strcspn(lib, "\n,")] = '\0';
+    snprintf(p->mpi_library, sizeof p->mpi_library, "%s", lib);
+    snprintf(p->openblas_config, sizeof p->openblas_config, "%s", ovs_linalg_config());
+    const size_t cells = (size_t)plan->n_groups * (size_t)plan->K * (size_t)plan->D;
+    p->hosts = gather_hosts(comm, ck->size);
+    ck->success_count = calloc(cells, sizeof(int32_t));
+    ck->trials_done = calloc(cells, sizeof(int32_t));
+    int ok = p->hosts && ck->success_count && ck->trials_done, all_ok;
+    OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
+    return all_ok ? OVS_OK : OVS_ENOMEM;
+}
+
+void ovs_checkpoint_free(ovs_checkpointer *ck)
+{
+    free(ck->prov.hosts);
+    free(ck->success_count);
+    free(ck->trials_done);
+    ck->prov.hosts = NULL;
+    ck->success_count = ck->trials_done = NULL;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    int64_t x = ((const ovs_record *)a)->item, y = ((const ovs_record *)b)->item;
+    return (x > y) - (x < y);
+}
+
+void ovs_checkpoint_count(ovs_checkpointer *ck, ovs_records *mine)
+{
+    const ovs_plan *p = ck->plan;
+    const size_t cells = (size_t)p->n_groups * (size_t)p->K * (size_t)p->D;
+    int32_t *local = calloc(2 * cells, sizeof(int32_t));
+    if (!local)
+        OVS_DIE("out of memory counting %zu cells", cells);
+    if (mine->n > 0) /* recs is NULL before the first record, and qsort must not see NULL */
+        qsort(mine->recs, (size_t)mine->n, sizeof *mine->recs, cmp_item);
+    for (int64_t i = 0; i < mine->n; i++) {
+        size_t cell = (size_t)(mine->recs[i].item / p->T);
+        local[cell] += mine->recs[i].success;
+        local[cells + cell] += 1;
+    }
+    OVS_MPI_CHECK(MPI_Allreduce(local, ck->success_count, (int)cells, MPI_INT32_T, MPI_SUM,
+                                ck->comm));
+    OVS_MPI_CHECK(MPI_Allreduce(local + cells, ck->trials_done, (int)cells, MPI_INT32_T,
+                                MPI_SUM, ck->comm));
+    free(local);
+    ck->total_done = 0;
+    for (size_t c = 0; c < cells; c++)
+        ck->total_done += ck->trials_done[c];
+}
+
+/* Rank 0's clock for this checkpoint (and the finish time once complete), on every rank. */
+static void stamp(ovs_checkpointer *ck)
+{
+    ovs_provenance *p = &ck->prov;
+    if (ck->rank == 0) {
+        utc_now(p->checkpoint_time, sizeof p->checkpoint_time);
+        if (ck->complete)
+            memcpy(p->finish_time, p->checkpoint_time, sizeof p->finish_time);
+        else
+            p->finish_time[0] = '\0';
+    }
+    OVS_MPI_CHECK(MPI_Bcast(p->checkpoint_time, sizeof p->checkpoint_time, MPI_CHAR, 0, ck->comm));
+    OVS_MPI_CHECK(MPI_Bcast(p->finish_time, sizeof p->finish_time, MPI_CHAR, 0, ck->comm));
+}
+
+/* ---- the watchdog ---- */
+
+/* What the SIGALRM handler needs, set before each write (async-signal-safe use only). */
+static char watchdog_msg[256];
+static char watchdog_tmp[OVS_OUTFILE_PATH_MAX];
+
+static void watchdog_fired(int sig)
+{
+    (void)sig;
+    if (watchdog_tmp[0])
+        unlink(watchdog_tmp);
+    (void)!write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
+    _exit(OVS_EXIT_FAILURE);
+}
+
+/* Arm (seconds > 0) or disarm the limit on one checkpoint write. */
+static void watchdog(const ovs_checkpointer *ck, unsigned seconds)
+{
+    if (seconds == 0) {
+        alarm(0);
+        return;
+    }
+    snprintf(watchdog_msg, sizeof watchdog_msg,
+             "ovsweep: rank %d: a checkpoint did not finish in %u s (a rank failed inside a "
+             "collective write); the previous checkpoint of the output is intact\n",
+             ck->rank, seconds);
+    snprintf(watchdog_tmp, sizeof watchdog_tmp, "%s", ck->rank == 0 ? ck->tmp : "");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = watchdog_fired;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(seconds);
+}
+
+/* Rank 0: whether the file system has room for the new checkpoint (the old file stays until
+ * the new one replaces it). */
+static int room_for(const ovs_checkpointer *ck, char *err, size_t errlen)
+{
+    /* Testing hook: let the write itself meet the full disk (tests/reliability_test.sh). */
+    if (getenv("OVSWEEP_TEST_IGNORE_FREE_SPACE"))
+        return OVS_OK;
+    const int64_t free = ovs_outfile_free_bytes(ck->plan->cfg->output);
+    if (free < 0 || (double)free >= ck->bytes + 65536.0)
+        return OVS_OK;
+    snprintf(err, errlen, "%s: the file system is full: %.0f KiB free, a checkpoint needs "
+             "about %.0f KiB; the previous checkpoint is intact", ck->plan->cfg->output,
+             (double)free / 1024.0, ck->bytes / 1024.0);
+    return OVS_EIO;
+}
+
+/* What the child that reads a new checkpoint back sends: the verdict and the trials found. */
+typedef struct verdict {
+    int rc;
+    int64_t trials;
+    char err[OVS_ERR_MAX];
+} verdict;
+
+typedef struct verify_job {
+    const char *path;
+    const ovs_plan *plan;
+} verify_job;
+
+static void read_back(void *arg, ovs_bytes *out)
+{
+    const verify_job *job = arg;
+    verdict v = {0};
+    ovs_record *recs = NULL;
+    v.rc = ovs_h5_load(job->path, job->plan, &recs, &v.trials, v.err, sizeof v.err);
+    free(recs);
+    if (ovs_bytes_add(out, &v, sizeof v) != 0)
+        out->len = 0;
+}
+
+/* Rank 0: read the new checkpoint back (in a child process: a damaged file may crash HDF5)
+ * with the resume's checks, checksums included, before it replaces the previous one. MPI-IO
+ * can lose a write error inside a collective (Open MPI's OMPIO on a full disk at 3 ranks:
+ * "fbtl_pwritev failed", yet every H5Dwrite returned success). */
+static int verify(const ovs_checkpointer *ck, char *err, size_t errlen)
+{
+    verify_job job = {ck->tmp, ck->plan};
+    ovs_bytes b = {0};
+    verdict v;
+    int sig = ovs_isolate(read_back, &job, &b), rc = OVS_EIO;
+    if (sig > 0)
+        snprintf(err, errlen, "the new checkpoint crashed HDF5 when read back (signal %d)", sig);
+    else if (b.len != sizeof v)
+        snprintf(err, errlen, "the new checkpoint could not be read back");
+    else if (memcpy(&v, b.data, sizeof v), v.rc != OVS_OK)
+        snprintf(err, errlen, "the new checkpoint is damaged: %.4000s", v.err);
+    else if (v.trials != ck->total_done)
+        snprintf(err, errlen, "the new checkpoint holds %lld trials, not %lld",
+                 (long long)v.trials, (long long)ck->total_done);
+    else
+        rc = OVS_OK;
+    ovs_bytes_free(&b);
+    return rc;
+}
+
+int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
+                         const ovs_design *design)
+{
+    const ovs_plan *p = ck->plan;
+    ck->complete = design ? ovs_design_finished(design) : ck->total_done == p->n_planned;
+    stamp(ck);
+    char err[OVS_ERR_MAX] = "";
+    int rc = ck->rank == 0 ? room_for(ck, err, sizeof err) : OVS_OK;
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+    const ovs_h5_summary sum = {ck->success_count, ck->trials_done, ck->total_done, ck->complete,
+                                design};
+    double t0 = MPI_Wtime();
+    if (rc == OVS_OK) {
+        const double limit = 20.0 * ck->max_seconds;
+        watchdog(ck, limit > 120.0 ? (unsigned)limit : 120u);
+        rc = ovs_h5_write(ck->comm, ck->tmp, p, &ck->prov, &sum, mine->recs, mine->n, err,
+                          sizeof err);
+        watchdog(ck, 0);
+        ck->unclean = rc != OVS_OK;
+        /* Every rank knows the write's outcome; rank 0 alone checks it and puts it in place. */
+        if (rc == OVS_OK && ck->rank == 0)
+            rc = verify(ck, err, sizeof err);
+        if (rc == OVS_OK && ck->rank == 0)
+            rc = ovs_outfile_commit(ck->out, err, sizeof err);
+        if (rc != OVS_OK && ck->rank == 0)
+            ovs_outfile_discard(ck->out);
+        OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+    }
+    double dt = MPI_Wtime() - t0;
+    ck->n_written++;
+    ck->seconds += dt;
+    ck->max_seconds = dt > ck->max_seconds ? dt : ck->max_seconds;
+    if (rc != OVS_OK && ck->rank == 0) {
+        char full[OVS_ERR_MAX] = "";
+        if (!strstr(err, "file system is full") && room_for(ck, full, sizeof full) != OVS_OK)
+            fprintf(stderr, "ovsweep: %s (%s)\n", full, err); /* why it failed, first */
+        else
+            fprintf(stderr, "ovsweep: %s\n", err);
+    }
+    return rc;
+}

@@ -1,0 +1,445 @@
+/* h5write.c - one complete ovsweep file, written collectively; see h5write.h. */
+#include "h5write.h"
+
+#include "h5attr.h"
+#include "h5design.h"
+#include "h5writer.h"
+#include "h5schema.h"
+#include "method.h"
+#include "settings_text.h"
+#include "status.h"
+#include "version.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ovs_h5_library_version(void)
+{
+    static char buf[32];
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return "unknown";
+    snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
+    return buf;
+}
+
+double ovs_h5_estimate_bytes(const ovs_plan *p)
+{
+    const ovs_field *fields;
+    const int nf = ovs_schema_trial_fields(&fields);
+    double per_trial = 1.0 + 4.0 * p->n_ladder; /* done, ladder_hit_iter */
+    int datasets = 6 + 4 + 2;                     /* cells, scales, done and ladder */
+    for (int f = 0; f < nf; f++)
+        if (!fields[f].diagnostics || p->cfg->diagnostics) {
+            per_trial += (double)ovs_elem_size(fields[f].type);
+            datasets++;
+        }
+    const double cells = (double)p->K * p->D;
+    const double group = cells * (17.0 + per_trial * p->T) + 4.0 * (p->K + p->D + p->T) +
+                         8.0 * p->n_ladder + 1024.0 * datasets;
+    /* metadata measured: 20-40 KiB per file and about 500 bytes per dataset (Figure 2:
+     * 1.80 MB actual, 1.86 MB estimated; 2 groups of 12 x 12 x 8: 198 KB, 235 KB) */
+    return 32768.0 + p->n_groups * group;
+}
+
+/* ---- root attributes ---- */
+
+/* A setting as the attribute of its row: a typed value the reader compares as text. */
+static void write_setting(ovs_writer *w, hid_t loc, const ovs_setting *s, const ovs_config *c)
+{
+    const void *f = (const char *)c + s->field;
+    const int applies = !s->applies || s->applies(c);
+    const int count = s->count_field ? *(const int *)((const char *)c + s->count_field) : 0;
+    int32_t i32;
+    switch (s->kind) {
+    case OVS_SET_INTS: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT, f, (size_t)count)); break;
+    case OVS_SET_NAMES:
+    case OVS_SET_NAME:
+    case OVS_SET_PATH: {
+        ovs_strbuf b = OVS_STRBUF_INIT;
+        ovs_setting_format(s, c, &b);
+        if (!ovs_strbuf_str(&b))
+            OVS_WRITER_NO_MEMORY(w);
+        else
+            H5C(w, ovs_h5_attr_write_str(loc, s->attr, ovs_strbuf_str(&b)));
+        ovs_strbuf_free(&b);
+        break;
+    }
+    case OVS_SET_INT:
+    case OVS_SET_FLAG:
+        i32 = *(const int *)f;
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT32, &i32, 0));
+        break;
+    case OVS_SET_SEED: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_UINT64, f, 0)); break;
+    case OVS_SET_REAL: {
+        const double x = applies ? *(const double *)f : NAN;
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, &x, 0));
+        break;
+    }
+    case OVS_SET_BAND: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
+    case OVS_SET_COUNT: {
+        const int64_t v = *(const long *)f;
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT64, &v, 0));
+        break;
+    }
+    case OVS_SET_ETA:
+    case OVS_SET_ACTION: break; /* not root attributes */
+    }
+}
+
+static void write_str(ovs_writer *w, const char *name, const char *value)
+{
+    H5C(w, ovs_h5_attr_write_str(w->file, name, value));
+}
+
+static void write_i32(ovs_writer *w, const char *name, int32_t v)
+{
+    H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT32, &v, 0));
+}
+
+static void write_i64(ovs_writer *w, const char *name, int64_t v)
+{
+    H5C(w, ovs_h5_attr_write(w->file, name, H5T_NATIVE_INT64, &v, 0));
+}
+
+/* Format, configuration (the settings rows, and their JSON), provenance and progress. */
+static void write_root_attrs(ovs_writer *w, const ovs_provenance *prov, const ovs_h5_summary *s)
+{
+    const ovs_plan *p = w->plan;
+    const ovs_config *c = p->cfg;
+    write_str(w, "ovsweep_format", OVS_FORMAT_NAME);
+    write_i32(w, "format_version", OVS_FORMAT_VERSION);
+    write_i32(w, "protocol_version", OVS_PROTOCOL_VERSION);
+    write_str(w, "ovsweep_version", OVS_VERSION);
+    write_str(w, "git_commit", OVS_GIT);
+    write_str(w, "command_line", c->command_line ? c->command_line : "");
+    ovs_strbuf json = OVS_STRBUF_INIT, groups = OVS_STRBUF_INIT;
+    ovs_settings_json(c, OVS_PROTOCOL_VERSION, p->ladder, p->n_ladder, &json);
+    for (int g = 0; g < p->n_groups; g++)
+        ovs_strbuf_printf(&groups, "%s%s", g ? "," : "", p->groups[g].name);
+    if (!ovs_strbuf_str(&json) || !ovs_strbuf_str(&groups))
+        OVS_WRITER_NO_MEMORY(w);
+    else {
+        write_str(w, "config", ovs_strbuf_str(&json));
+        write_str(w, "groups", ovs_strbuf_str(&groups));
+    }
+    ovs_strbuf_free(&json);
+    ovs_strbuf_free(&groups);
+    for (int i = 0; i < ovs_settings_count(); i++) {
+        const ovs_setting *st = ovs_setting_at(i);
+        if (st->attr && st->store == OVS_STORE_ROOT)
+            write_setting(w, w->file, st, c);
+    }
+    H5C(w, ovs_h5_attr_write(w->file, "tol_ladder", H5T_NATIVE_DOUBLE, p->ladder,
+                            (size_t)p->n_ladder));
+    write_i32(w, "n_ranks", prov->n_ranks);
+    write_str(w, "start_time_utc", prov->start_time);
+    write_str(w, "checkpoint_time_utc", prov->checkpoint_time);
+    write_str(w, "finish_time_utc", prov->finish_time);
+    write_str(w, "hosts", prov->hosts ? prov->hosts : "");
+    write_str(w, "mpi_library", prov->mpi_library);
+    write_str(w, "hdf5_version", ovs_h5_library_version());
+    write_str(w, "openblas_config", prov->openblas_config);
+    write_i32(w, "complete", s->complete);
+    write_i64(w, "trials_done", s->total_done);
+    write_i64(w, "trials_total", s->design ? ovs_design_proposed(s->design) : p->n_planned);
+}
+
+/* ---- datasets ---- */
+
+static void group_attrs(ovs_writer *w, hid_t loc, const ovs_group *gr)
+{
+    const ovs_plan *p = w->plan;
+    const int32_t n = gr->n, max_iter = p->cfg->max_iter;
+    const ovs_setting *eta = ovs_setting_find("eta");
+    H5C(w, ovs_h5_attr_write(loc, "n", H5T_NATIVE_INT32, &n, 0));
+    H5C(w, ovs_h5_attr_write_str(loc, "activation", gr->act->name));
+    H5C(w, ovs_h5_attr_write_str(loc, "method", ovs_method_names.name(gr->method)));
+    H5C(w, ovs_h5_attr_write_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)));
+    H5C(w, ovs_h5_attr_write(loc, eta->attr, H5T_NATIVE_DOUBLE, &gr->eta, 0));
+    H5C(w, ovs_h5_attr_write(loc, "max_iter", H5T_NATIVE_INT32, &max_iter, 0));
+    H5C(w, ovs_h5_attr_write(loc, "tol", H5T_NATIVE_DOUBLE, &p->cfg->tol, 0));
+}
+
+/* One [K][D] dataset written by rank 0; the first carries the group attributes. */
+static void write_cell_dataset(ovs_writer *w, hid_t grp, const ovs_cell_field *f, const void *buf,
+                               const ovs_scales *sc, const ovs_group *gr, int with_attrs)
+{
+    const ovs_plan *p = w->plan;
+    hsize_t dims[2] = {(hsize_t)p->K, (hsize_t)p->D};
+    hid_t ds = ovs_writer_dataset(w, grp, f->name, ovs_h5_type(f->type), 2, dims, NULL, 1);
+    if (ds >= 0) {
+        ovs_writer_by_root(w, ds, ovs_h5_type(f->type), buf);
+        ovs_writer_attach(w, ds, sc, 2, OVS_SCALE_K);
+        if (with_attrs)
+            group_attrs(w, ds, gr);
+    }
+    ovs_writer_close(w, ds);
+}
+
+/* Cell summaries [K][D] of group g: success probability (NaN where no trial is done), the
+ * two counts and the planned mask; only rank 0 contributes data. */
+static void write_summaries(ovs_writer *w, hid_t grp, int g, const ovs_h5_summary *s,
+                            const ovs_scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    const size_t kd = (size_t)p->K * (size_t)p->D;
+    const int32_t *cnt = s->success_count + (size_t)g * kd, *done = s->trials_done + (size_t)g * kd;
+    double *prob = malloc(sizeof(double) * kd);
+    int8_t *planned = malloc(kd);
+    if (!prob || !planned)
+        OVS_WRITER_NO_MEMORY(w);
+    for (size_t i = 0; !w->failed && i < kd; i++) {
+        prob[i] = done[i] > 0 ? (double)cnt[i] / done[i] : NAN;
+        const int ki = (int)(i / (size_t)p->D), di = (int)(i % (size_t)p->D);
+        planned[i] = (int8_t)(ovs_plan_cell_planned(p, g, ki, di) &&
+                              (!s->design || ovs_design_cell_visited(s->design, g, ki, di)));
+    }
+    const ovs_cell_field *fields;
+    const int nf = ovs_schema_cell_fields(&fields);
+    const void *bufs[] = {prob, cnt, done, planned};
+    for (int i = 0; i < nf && ovs_writer_agree(w); i++)
+        write_cell_dataset(w, grp, &fields[i], bufs[i], sc, &p->groups[g], i == 0);
+    free(prob);
+    free(planned);
+}
+
+/* A per-trial dataset: [K][D][T], or [K][D][T][L] for the ladder (per = L values a record). */
+typedef struct trial_set {
+    const char *name;
+    ovs_elem type;
+    int per;             /* values per record: 1, or L */
+    unsigned char fill[8];
+    const ovs_field *field; /* the schema field, or NULL for done / the ladder */
+} trial_set;
+
+/* Value j of record r in set ts, into out (ovs_elem_size bytes). */
+static void value_of(const trial_set *ts, const ovs_record *r, int j, unsigned char *out)
+{
+    if (ts->field)
+        memcpy(out, (const char *)r + ts->field->offset, ovs_elem_size(ts->type));
+    else if (ts->per > 1)
+        memcpy(out, &r->ladder_hit[j], sizeof(int32_t));
+    else
+        *(int8_t *)out = 1; /* done */
+}
+
+/* Rank 0 writes the whole dataset, fill values and its own records, in blocks of rows of k
+ * (bounded memory); the other ranks join each collective write with nothing selected.
+ * Writing every value ourselves, instead of HDF5's fill at creation, keeps an I/O error on
+ * one rank from leaving another waiting in HDF5's barrier after its fill (HDF5 1.10). */
+static void write_root_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+                            size_t m)
+{
+    const ovs_plan *p = w->plan;
+    const size_t size = ovs_elem_size(ts->type), row = (size_t)p->D * p->T * ts->per;
+    const size_t rows = (size_t)p->K, per_block = row * size > (4u << 20) ? 1 : (4u << 20) / (row * size);
+    const hid_t type = ovs_h5_type(ts->type);
+    unsigned char *buf = w->rank == 0 ? malloc(per_block * row * size) : NULL;
+    if (w->rank == 0 && !buf)
+        OVS_WRITER_NO_MEMORY(w);
+    size_t r = 0; /* next record of rank 0 */
+    for (size_t k0 = 0; k0 < rows; k0 += per_block) {
+        const size_t k1 = k0 + per_block < rows ? k0 + per_block : rows;
+        hid_t fspace = -1, mspace = -1;
+        hsize_t start[4] = {k0, 0, 0, 0}, count[4] = {k1 - k0, (hsize_t)p->D, (hsize_t)p->T,
+                                                      (hsize_t)ts->per};
+        hsize_t mdim = (k1 - k0) * row;
+        for (size_t i = 0; buf && !w->failed && i < mdim; i++)
+            memcpy(buf + i * size, ts->fill, size);
+        for (; buf && r < m; r++) {
+            ovs_item it;
+            ovs_plan_item(p, recs[r].item, &it);
+            if ((size_t)it.ki >= k1)
+                break;
+            size_t at = (((size_t)it.ki - k0) * p->D + it.di) * p->T + it.t;
+            for (int j = 0; j < ts->per; j++)
+                value_of(ts, &recs[r], j, buf + (at * ts->per + j) * size);
+        }
+        H5(w, fspace = H5Dget_space(ds));
+        H5(w, mspace = H5Screate_simple(1, &mdim, NULL));
+        if (w->rank == 0) {
+            H5(w, H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
+        } else {
+            H5(w, H5Sselect_none(fspace));
+            H5(w, H5Sselect_none(mspace));
+        }
+        H5C(w, H5Dwrite(ds, type, mspace, fspace, w->dxpl, buf));
+        if (mspace >= 0)
+            H5(w, H5Sclose(mspace));
+        if (fspace >= 0)
+            H5(w, H5Sclose(fspace));
+    }
+    free(buf);
+}
+
+/* The other ranks write their records' values at their coordinates (rank 0: nothing). */
+static void write_rank_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
+                            size_t m)
+{
+    const ovs_plan *p = w->plan;
+    const size_t size = ovs_elem_size(ts->type), n = w->rank == 0 ? 0 : m * (size_t)ts->per;
+    const int dims = ts->per > 1 ? 4 : 3;
+    hsize_t *coords = malloc(sizeof(hsize_t) * (size_t)dims * (n + 1));
+    unsigned char *buf = malloc(size * (n + 1));
+    if (!coords || !buf)
+        OVS_WRITER_NO_MEMORY(w);
+    for (size_t i = 0; !w->failed && i < n; i++) {
+        const ovs_record *r = &recs[i / (size_t)ts->per];
+        const int j = (int)(i % (size_t)ts->per);
+        ovs_item it;
+        ovs_plan_item(p, r->item, &it);
+        const hsize_t c[4] = {(hsize_t)it.ki, (hsize_t)it.di, (hsize_t)it.t, (hsize_t)j};
+        memcpy(coords + i * (size_t)dims, c, sizeof(hsize_t) * (size_t)dims);
+        value_of(ts, r, j, buf + i * size);
+    }
+    ovs_writer_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : n);
+    free(coords);
+    free(buf);
+}
+
+static void write_trial_set(ovs_writer *w, hid_t grp, const trial_set *ts, const ovs_record *recs,
+                            size_t m, const ovs_scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    hsize_t dims[4] = {(hsize_t)p->K, (hsize_t)p->D, (hsize_t)p->T, (hsize_t)ts->per};
+    const int rank = ts->per > 1 ? 4 : 3;
+    hid_t ds = ovs_writer_dataset(w, grp, ts->name, ovs_h5_type(ts->type), rank, dims, ts->fill, 1);
+    if (ovs_writer_agree(w))
+        write_root_part(w, ds, ts, recs, m);
+    if (ovs_writer_agree(w))
+        write_rank_part(w, ds, ts, recs, m);
+    if (ovs_writer_agree(w))
+        ovs_writer_attach(w, ds, sc, rank, OVS_SCALE_K);
+    ovs_writer_close(w, ds);
+}
+
+static trial_set field_set(const ovs_field *f)
+{
+    trial_set ts = {.name = f->name, .type = f->type, .per = 1, .field = f};
+    if (f->type == OVS_ELEM_I8)
+        *(int8_t *)ts.fill = (int8_t)f->fill;
+    else if (f->type == OVS_ELEM_I32)
+        *(int32_t *)ts.fill = (int32_t)f->fill;
+    else
+        memcpy(ts.fill, &f->fill, sizeof(double));
+    return ts;
+}
+
+/* Per-trial datasets of a group: done, the schema's fields, the ladder. */
+static void write_trials(ovs_writer *w, hid_t grp, const ovs_record *recs, size_t m,
+                         const ovs_scales *sc)
+{
+    const ovs_plan *p = w->plan;
+    trial_set done = {.name = OVS_DONE_NAME, .type = OVS_ELEM_I8, .per = 1};
+    trial_set ladder = {.name = OVS_LADDER_NAME, .type = OVS_ELEM_I32, .per = p->n_ladder};
+    const int32_t minus1 = -1;
+    memcpy(ladder.fill, &minus1, sizeof minus1);
+    if (ovs_writer_agree(w))
+        write_trial_set(w, grp, &done, recs, m, sc);
+    const ovs_field *fields;
+    const int nf = ovs_schema_trial_fields(&fields);
+    for (int f = 0; f < nf; f++) {
+        const trial_set ts = field_set(&fields[f]);
+        if ((!fields[f].diagnostics || p->cfg->diagnostics) && ovs_writer_agree(w))
+            write_trial_set(w, grp, &ts, recs, m, sc);
+    }
+    if (ovs_writer_agree(w))
+        write_trial_set(w, grp, &ladder, recs, m, sc);
+}
+
+static void write_group(ovs_writer *w, int g, const ovs_h5_summary *s, const ovs_record *recs,
+                        size_t m)
+{
+    const ovs_plan *p = w->plan;
+    const ovs_config *c = p->cfg;
+    ovs_scales sc = {-1, -1, -1, -1};
+    hid_t grp = -1;
+    int32_t *trial_ids = malloc(sizeof(int32_t) * (size_t)p->T);
+    if (!trial_ids)
+        OVS_WRITER_NO_MEMORY(w);
+    for (int t = 0; !w->failed && t < p->T; t++)
+        trial_ids[t] = t;
+    H5C(w, grp = H5Gcreate2(w->file, p->groups[g].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (ovs_writer_agree(w)) {
+        group_attrs(w, grp, &p->groups[g]);
+        sc.k = ovs_writer_scale(w, grp, "k", H5T_NATIVE_INT, (hsize_t)p->K, c->k_values);
+        sc.d = ovs_writer_scale(w, grp, "d", H5T_NATIVE_INT, (hsize_t)p->D, c->d_values);
+        sc.trial = ovs_writer_scale(w, grp, "trial", H5T_NATIVE_INT32, (hsize_t)p->T, trial_ids);
+        sc.ladder = ovs_writer_scale(w, grp, "tol_ladder", H5T_NATIVE_DOUBLE, (hsize_t)p->n_ladder,
+                               p->ladder);
+    }
+    if (ovs_writer_agree(w))
+        write_summaries(w, grp, g, s, &sc);
+    if (ovs_writer_agree(w))
+        write_trials(w, grp, recs, m, &sc);
+    if (s->design && ovs_writer_agree(w))
+        ovs_h5_write_design(w, grp, g, s->design, &sc);
+    const hid_t ids[] = {sc.k, sc.d, sc.trial, sc.ladder};
+    for (int i = 0; i < 4; i++)
+        ovs_writer_close(w, ids[i]);
+    if (grp >= 0)
+        H5C(w, H5Gclose(grp));
+    free(trial_ids);
+}
+
+/* Open path for collective writing (truncating it). */
+static void create_file(ovs_writer *w, const char *path)
+{
+    hid_t fapl = -1;
+    H5(w, fapl = H5Pcreate(H5P_FILE_ACCESS));
+    H5(w, H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL));
+    H5(w, H5Pset_coll_metadata_write(fapl, 1));
+    /* The 1.8 file format on: every metadata object carries a checksum (and files stay
+     * readable by any HDF5 from 1.8, h5py and netCDF-4 included). */
+    H5(w, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
+    H5(w, w->dxpl = H5Pcreate(H5P_DATASET_XFER));
+    H5(w, H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE));
+    if (ovs_writer_agree(w)) {
+        H5E_BEGIN_TRY { w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
+        H5E_END_TRY;
+        if (w->file < 0) {
+            w->failed = 1;
+            w->status = OVS_EIO;
+            snprintf(w->err, w->errlen, "%s: cannot create the file", path);
+        }
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+}
+
+int ovs_h5_write(MPI_Comm comm, const char *path, const ovs_plan *p,
+                 const ovs_provenance *prov, const ovs_h5_summary *s, const ovs_record *recs,
+                 int64_t nrecs, char *err, size_t errlen)
+{
+    ovs_writer w = {.comm = comm, .file = -1, .dxpl = -1, .plan = p, .err = err, .errlen = errlen};
+    err[0] = '\0';
+    MPI_Comm_rank(comm, &w.rank);
+    create_file(&w, path);
+    write_root_attrs(&w, prov, s);
+    const int64_t per_group = (int64_t)p->K * p->D * p->T;
+    int64_t lo = 0;
+    for (int g = 0; g < p->n_groups && ovs_writer_agree(&w); g++) {
+        int64_t hi = lo;
+        while (hi < nrecs && recs[hi].item < (g + 1) * per_group)
+            hi++;
+        write_group(&w, g, s, recs + lo, (size_t)(hi - lo));
+        lo = hi;
+    }
+    /* Closing flushes the metadata: the last chance for a full disk to show. After a failure
+     * the file stays open (the caller then leaves without MPI_Finalize: checkpoint.h). */
+    if (ovs_writer_agree(&w) && H5Fclose(w.file) < 0) {
+        w.failed = 1;
+        w.status = OVS_EIO;
+        snprintf(err, errlen, "%s: closing the file failed", path);
+    }
+    if (w.dxpl >= 0)
+        H5Pclose(w.dxpl);
+    ovs_writer_agree(&w);
+    return w.failed ? w.status : OVS_OK;
+}

@@ -1,0 +1,326 @@
+/* startup.c - before the first trial: the output, a resumed file, the queue; --dry-run; see
+ * startup.h. */
+#include "startup.h"
+
+#include "fatal.h"
+#include "h5read.h"
+#include "h5write.h"
+#include "isolate.h"
+#include "method.h"
+#include "report.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Room for the file, and for the next checkpoint beside it (two copies at once). */
+static int check_space(const ovs_plan *p, const ovs_h5_info *info, char *err, size_t errlen)
+{
+    const int64_t free = ovs_outfile_free_bytes(p->cfg->output);
+    const double need = 2.0 * ovs_h5_estimate_bytes(p), have = (double)free + info->bytes;
+    if (free < 0 || have >= need || getenv("OVSWEEP_TEST_IGNORE_FREE_SPACE"))
+        return OVS_OK;
+    snprintf(err, errlen, "--output: %s has %.0f KiB free; the file needs about %.0f KiB, and "
+             "twice that while a checkpoint replaces it", p->cfg->output, (double)free / 1024.0,
+             need / 2048.0);
+    return OVS_EIO;
+}
+
+/* What is at the output, against the command: nothing, a file to replace (--force) or to
+ * continue (--resume, then loaded), or a refusal. */
+static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_record **recs,
+                   int64_t *nrecs, char *err, size_t errlen)
+{
+    const ovs_config *c = p->cfg;
+    if (!info->exists) {
+        if (!c->resume)
+            return OVS_OK;
+        snprintf(err, errlen, "--resume: '%s' does not exist", c->output);
+        return OVS_EIO;
+    }
+    if (c->force)
+        return OVS_OK;
+    if (!c->resume) {
+        if (info->is_ovsweep && !info->complete)
+            snprintf(err, errlen, "%s holds an interrupted sweep (%lld/%lld trials done): add "
+                     "--resume to continue it or --force to replace it", c->output,
+                     (long long)info->trials_done, (long long)info->trials_total);
+        else
+            snprintf(err, errlen, "%s exists: add --force to replace it (or --resume to extend "
+                     "a finished sweep with more trials)", c->output);
+        return OVS_EIO;
+    }
+    if (!info->is_hdf5) {
+        snprintf(err, errlen, "%s: not an HDF5 file (or truncated, or damaged); left untouched",
+                 c->output);
+        return OVS_EFORMAT;
+    }
+    if (info->damaged) {
+        snprintf(err, errlen, "%s: an HDF5 file whose metadata is damaged (its root attributes "
+                 "cannot be read); left untouched", c->output);
+        return OVS_EFORMAT;
+    }
+    if (!info->is_ovsweep) {
+        snprintf(err, errlen, "%s: an HDF5 file not written by ovsweep; left untouched",
+                 c->output);
+        return OVS_EFORMAT;
+    }
+    return ovs_h5_load(c->output, p, recs, nrecs, err, errlen);
+}
+
+/* What the child reading the output sends back, followed by nrecs records. */
+typedef struct read_head {
+    int rc;
+    int64_t nrecs;
+    char err[OVS_ERR_MAX];
+} read_head;
+
+/* In the child: probe the output, check the room for it, and check and load a resumed file. */
+static void read_output(void *arg, ovs_bytes *out)
+{
+    const ovs_plan *p = arg;
+    read_head h = {.rc = OVS_OK};
+    ovs_record *recs = NULL;
+    ovs_h5_info info;
+    h.rc = ovs_h5_probe(p->cfg->output, &info, h.err, sizeof h.err);
+    if (h.rc == OVS_OK)
+        h.rc = check_space(p, &info, h.err, sizeof h.err);
+    if (h.rc == OVS_OK)
+        h.rc = examine(p, &info, &recs, &h.nrecs, h.err, sizeof h.err);
+    if (ovs_bytes_add(out, &h, sizeof h) != 0 ||
+        ovs_bytes_add(out, recs, sizeof *recs * (size_t)h.nrecs) != 0)
+        out->len = 0; /* out of memory: the parent sees nothing and says so */
+    free(recs);
+}
+
+/* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
+ * and take back the verdict and the loaded records. */
+static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *err,
+                         size_t errlen)
+{
+    ovs_bytes b = {0};
+    const int sig = ovs_isolate(read_output, (void *)p, &b);
+    read_head h;
+    int rc;
+    if (sig > 0) {
+        snprintf(err, errlen, "%s: reading it crashed the HDF5 library (signal %d): the file is "
+                 "damaged; left untouched", p->cfg->output, sig);
+        rc = OVS_EFORMAT;
+    } else if (b.len < sizeof h) {
+        snprintf(err, errlen, "%s: could not be read (out of memory?)", p->cfg->output);
+        rc = OVS_ENOMEM;
+    } else {
+        memcpy(&h, b.data, sizeof h);
+        rc = h.rc;
+        snprintf(err, errlen, "%s", h.err);
+        *nrecs = rc == OVS_OK ? h.nrecs : 0;
+        if (*nrecs > 0 && b.len == sizeof h + sizeof **recs * (size_t)*nrecs &&
+            (*recs = malloc(sizeof **recs * (size_t)*nrecs)))
+            memcpy(*recs, b.data + sizeof h, sizeof **recs * (size_t)*nrecs);
+        else if (*nrecs > 0) {
+            snprintf(err, errlen, "%s: its records could not be taken in", p->cfg->output);
+            rc = OVS_ENOMEM;
+        }
+    }
+    ovs_bytes_free(&b);
+    return rc;
+}
+
+/* Rank 0: lock the output, then check and load what is there. */
+static int preflight(const ovs_plan *p, ovs_outfile *out, ovs_record **recs, int64_t *nrecs,
+                     char *err, size_t errlen)
+{
+    int rc = ovs_outfile_open(p->cfg->output, out, err, errlen);
+    if (rc == OVS_OK)
+        rc = read_isolated(p, recs, nrecs, err, errlen);
+    if (rc != OVS_OK)
+        ovs_outfile_close(out);
+    return rc;
+}
+
+/* Rank 0: the queue of the trials not yet done, longest first, and its cost. */
+static void build_queue(const ovs_plan *p, const ovs_record *loaded, int64_t nloaded,
+                        ovs_work *w)
+{
+    uint8_t *done = calloc((size_t)p->n_items, 1);
+    w->queue = malloc(sizeof(int64_t) * (size_t)(p->n_items + 1));
+    if (!done || !w->queue)
+        OVS_DIE("out of memory for a queue of %lld trials", (long long)p->n_items);
+    for (int64_t i = 0; i < nloaded; i++)
+        done[loaded[i].item] = 1;
+    w->qlen = ovs_plan_order(p, done, w->queue);
+    if (w->qlen < 0)
+        OVS_DIE("out of memory ordering %lld trials", (long long)p->n_items);
+    for (int64_t i = 0; i < w->qlen; i++)
+        w->cost_left += ovs_plan_cost(p, w->queue[i]);
+    free(done);
+}
+
+/* Every rank gets rank 0's loaded records; keeps its share. */
+static void share(MPI_Comm comm, int rank, int size, ovs_record **loaded, int64_t *nloaded,
+                  ovs_records *mine)
+{
+    OVS_MPI_CHECK(MPI_Bcast(nloaded, 1, MPI_INT64_T, 0, comm));
+    if (rank != 0 && *nloaded > 0 && !(*loaded = malloc(sizeof **loaded * (size_t)*nloaded)))
+        OVS_DIE("out of memory for %lld loaded trials", (long long)*nloaded);
+    for (int64_t off = 0; off < *nloaded; off += 100000) { /* bounded message sizes */
+        int64_t m = *nloaded - off < 100000 ? *nloaded - off : 100000;
+        OVS_MPI_CHECK(MPI_Bcast(*loaded + off, (int)(m * (int64_t)sizeof **loaded), MPI_BYTE, 0,
+                                comm));
+    }
+    for (int64_t i = 0; i < *nloaded; i++)
+        if ((*loaded)[i].item % size == rank && ovs_records_add(mine, &(*loaded)[i]) != OVS_OK)
+            OVS_DIE("out of memory for the loaded trials");
+}
+
+/* Every rank: replay the adaptive design over the loaded trials; the current round's undone
+ * trainings are the queue (rank 0 keeps it, longest first). */
+static void replay(const ovs_plan *p, ovs_design *design, const ovs_record *loaded,
+                   int64_t nloaded, int rank, ovs_work *w)
+{
+    uint8_t *done = calloc((size_t)p->n_items, 1), *success = calloc((size_t)p->n_items, 1);
+    w->queue = malloc(sizeof(int64_t) * (size_t)(p->n_items + 1));
+    if (!done || !success || !w->queue)
+        OVS_DIE("out of memory replaying the adaptive design");
+    for (int64_t i = 0; i < nloaded; i++) {
+        done[loaded[i].item] = 1;
+        success[loaded[i].item] = (uint8_t)loaded[i].success;
+    }
+    w->qlen = ovs_design_replay(design, done, success, w->queue);
+    if (w->qlen < 0)
+        OVS_DIE("the file's trials do not replay the adaptive design");
+    if (ovs_plan_sort_by_cost(p, w->queue, w->qlen) != OVS_OK)
+        OVS_DIE("out of memory");
+    for (int64_t i = 0; rank == 0 && i < w->qlen; i++)
+        w->cost_left += ovs_plan_cost(p, w->queue[i]);
+    free(done);
+    free(success);
+}
+
+int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records *mine,
+                ovs_work *w, ovs_design *design)
+{
+    int rank, size;
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &size));
+    char err[OVS_ERR_MAX] = "";
+    ovs_record *loaded = NULL;
+    int64_t nloaded = 0;
+    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, err, sizeof err) : OVS_OK;
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+    if (rc != OVS_OK) {
+        if (rank == 0)
+            fprintf(stderr, "ovsweep: %s\n", err);
+        free(loaded);
+        return rc;
+    }
+    share(comm, rank, size, &loaded, &nloaded, mine);
+    w->done = nloaded;
+    for (int64_t i = 0; i < nloaded; i++)
+        w->successes += loaded[i].success;
+    if (design)
+        replay(p, design, loaded, nloaded, rank, w);
+    if (rank == 0) {
+        if (!design)
+            build_queue(p, loaded, nloaded, w);
+        if (!p->cfg->quiet && nloaded > 0)
+            fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
+                    p->cfg->output, (long long)nloaded, (long long)p->n_planned);
+    }
+    free(loaded);
+    return OVS_OK;
+}
+
+void ovs_work_free(ovs_work *w)
+{
+    free(w->queue);
+    w->queue = NULL;
+    w->qlen = 0;
+}
+
+/* ---- --dry-run ---- */
+
+/* Measure the cost-unit rate of this machine on a short (n, k, d) = (200, 25, 25) run. */
+static double measure_rate(const ovs_config *cfg)
+{
+    ovs_config c = *cfg;
+    c.n_values[0] = 200;
+    c.n_count = 1;
+    c.k_values[0] = c.d_values[0] = 25;
+    c.k_count = c.d_count = 1;
+    c.trials = 1;
+    c.max_iter = 300;
+    c.tol = 1e-12;
+    c.methods[0] = OVS_METHOD_GD; /* the cost units are calibrated on gd */
+    c.method_count = 1;
+    c.diagnostics = 0;
+    c.kd_band[0] = 0.0;
+    c.kd_band[1] = INFINITY;
+    ovs_plan p;
+    if (ovs_plan_build(&c, &p) != OVS_OK)
+        return 0;
+    ovs_record r;
+    int aborted;
+    double t0 = MPI_Wtime();
+    int rc = ovs_trial_run(&p, 0, NULL, NULL, NULL, &r, &aborted);
+    double t = MPI_Wtime() - t0, rate = rc == OVS_OK && t > 0 ? ovs_plan_cost(&p, 0) / t : 0;
+    ovs_plan_free(&p);
+    return rate;
+}
+
+/* Rank 0's memory, roughly: the queue and its flags, its share of the records, a resumed
+ * file's records while they are loaded and shared, checkpoint buffers and one trial. */
+static double rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
+{
+    const ovs_config *c = p->cfg;
+    double trial = 0;
+    for (int a = 0; a < c->n_count; a++) {
+        double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
+        double b = 8.0 * (2 * n * k + n * d + 4 * k * d + 2 * n) + (c->diagnostics ? 32.0 * n * n : 0);
+        trial = b > trial ? b : trial;
+    }
+    const double rec = (double)sizeof(ovs_record), cells = (double)p->n_groups * p->K * p->D;
+    return 9.0 * (double)p->n_items + rec * (double)p->n_planned / ranks +
+           (loaded > 0 ? rec * ((double)p->n_items + (double)loaded) : 0) + 16.0 * cells +
+           (4 << 20) + trial;
+}
+
+/* Rank 0: the run's checks on the output, without the lock; with --resume, the file read. */
+static int dry_check(const ovs_plan *p, ovs_record **recs, int64_t *loaded, char *err,
+                     size_t errlen)
+{
+    int rc = ovs_outfile_check(p->cfg->output, err, errlen);
+    if (rc == OVS_OK)
+        rc = read_isolated(p, recs, loaded, err, errlen);
+    return rc;
+}
+
+int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
+{
+    int rank, size;
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    OVS_MPI_CHECK(MPI_Comm_size(comm, &size));
+    char err[OVS_ERR_MAX] = "";
+    int64_t loaded = 0;
+    ovs_record *recs = NULL;
+    int rc = rank == 0 ? dry_check(p, &recs, &loaded, err, sizeof err) : OVS_OK;
+    OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+    if (rank != 0)
+        return rc == OVS_OK ? OVS_EXIT_OK : OVS_EXIT_USAGE;
+    if (rc != OVS_OK) {
+        fprintf(stderr, "ovsweep: %s\n", err);
+        free(recs);
+        return OVS_EXIT_USAGE;
+    }
+    ovs_work w = {0};
+    build_queue(p, recs, loaded, &w); /* what a resumed run would still do */
+    free(recs);
+    ovs_report_plan(stdout, p, w.qlen, w.cost_left, measure_rate(p->cfg), size);
+    ovs_report_storage(stdout, ovs_h5_estimate_bytes(p),
+                       (double)ovs_outfile_free_bytes(p->cfg->output),
+                       rank0_bytes(p, loaded, size), loaded);
+    ovs_work_free(&w);
+    return OVS_EXIT_OK;
+}

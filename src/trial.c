@@ -1,0 +1,182 @@
+/* trial.c - one trial from scratch; see trial.h. */
+#include "trial.h"
+
+#include "diagnostics.h"
+#include "method.h"
+#include "problem.h"
+#include "rng.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A direct-mapped table: a slot holds the last (n, d, trial, ...) that hashed to it. */
+#define DIAG_CACHE_SIZE 4096
+typedef struct diag_entry {
+    int valid, n, d, trial, inputs;
+    uint64_t seed;
+    double delta;
+    const ovs_activation *act;
+    double x_norm, kr_sigma_min, nn_lambda;
+} diag_entry;
+
+struct ovs_diag_cache {
+    diag_entry slot[DIAG_CACHE_SIZE];
+};
+
+ovs_diag_cache *ovs_diag_cache_new(void)
+{
+    return calloc(1, sizeof(ovs_diag_cache));
+}
+
+void ovs_diag_cache_free(ovs_diag_cache *cache)
+{
+    free(cache);
+}
+
+static diag_entry *cache_slot(ovs_diag_cache *cache, const ovs_config *c,
+                              const ovs_activation *act, const ovs_problem *prob, int trial)
+{
+    uint64_t h = ovs_mix64(c->seed ^ ovs_mix64(((uint64_t)prob->n << 40) ^
+                                               ((uint64_t)prob->d << 20) ^ (uint64_t)trial));
+    h = ovs_mix64(h ^ (uint64_t)(uintptr_t)act ^ (uint64_t)c->data.inputs);
+    return &cache->slot[h % DIAG_CACHE_SIZE];
+}
+
+static int entry_matches(const diag_entry *e, const ovs_config *c, const ovs_activation *act,
+                         const ovs_problem *prob, int trial)
+{
+    return e->valid && e->n == prob->n && e->d == prob->d && e->trial == trial &&
+           e->seed == c->seed && e->inputs == c->data.inputs &&
+           (e->delta == c->data.delta || (isnan(e->delta) && isnan(c->data.delta))) &&
+           e->act == act;
+}
+
+/* --diagnostics: the theory quantities of this trial's data and initialisation. */
+static int diagnose(const ovs_config *c, const ovs_activation *act, const ovs_problem *prob,
+                    int trial, ovs_diag_cache *cache, ovs_record *rec)
+{
+    rec->x_norm = rec->kr_sigma_min = rec->nn_lambda = NAN;
+    rec->jac_sigma_min = rec->initial_rel_err = NAN;
+    if (!c->diagnostics)
+        return OVS_OK;
+    diag_entry *e = cache ? cache_slot(cache, c, act, prob, trial) : NULL;
+    int known = e && entry_matches(e, c, act, prob, trial);
+    ovs_diagnostics dg;
+    int rc = known ? ovs_diagnostics_compute_init(prob, act, &dg)
+                   : ovs_diagnostics_compute(prob, act, &dg);
+    if (rc != OVS_OK)
+        return rc;
+    if (known) {
+        dg.x_norm = e->x_norm;
+        dg.kr_sigma_min = e->kr_sigma_min;
+        dg.nn_lambda = e->nn_lambda;
+    } else if (e) {
+        *e = (diag_entry){1, prob->n, prob->d, trial, c->data.inputs, c->seed, c->data.delta,
+                          act, dg.x_norm, dg.kr_sigma_min, dg.nn_lambda};
+    }
+    rec->x_norm = dg.x_norm;
+    rec->kr_sigma_min = dg.kr_sigma_min;
+    rec->nn_lambda = dg.nn_lambda;
+    rec->jac_sigma_min = dg.jac_sigma_min;
+    rec->initial_rel_err = dg.initial_rel_err;
+    return OVS_OK;
+}
+
+static void fill_record(int64_t item, const ovs_result *r, ovs_record *rec)
+{
+    rec->item = item;
+    rec->iterations = r->iterations;
+    rec->success = (int8_t)r->success;
+    rec->diverged = (int8_t)r->diverged;
+    rec->early_stopped = (int8_t)r->early_stopped;
+    rec->final_rel_err = r->final_rel_err;
+    rec->dist_from_init = r->dist_from_init;
+    rec->path_length = r->path_length;
+    for (int j = 0; j < OVS_LADDER_MAX; j++)
+        rec->ladder_hit[j] = r->ladder_hit[j];
+}
+
+int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
+                  int (*poll)(void *), void *poll_ctx, ovs_record *rec, int *aborted)
+{
+    const ovs_config *c = p->cfg;
+    ovs_item it;
+    ovs_plan_item(p, item, &it);
+    const ovs_group *gr = &p->groups[it.g];
+    ovs_problem prob;
+    int rc = ovs_problem_alloc(&prob, it.n, it.k, it.d);
+    if (rc != OVS_OK) {
+        ovs_problem_free(&prob);
+        return rc;
+    }
+    ovs_problem_draw_model(&prob, &c->data, c->seed, it.t);
+    memset(rec, 0, sizeof *rec);
+    rc = diagnose(c, gr->act, &prob, it.t, cache, rec);
+    ovs_protocol proto = ovs_plan_protocol(p);
+    proto.poll = poll;
+    proto.poll_ctx = poll_ctx;
+    proto.poll_every = gr->method == OVS_METHOD_SGD ? 1 : 16;
+    const ovs_method_spec spec = {.method = gr->method, .precision = c->precision,
+                                  .kernel = c->kernel, .act = gr->act, .eta = gr->eta,
+                                  .seed = c->seed, .trial = it.t};
+    ovs_result r;
+    if (rc == OVS_OK)
+        rc = ovs_method_run(&spec, &prob, &proto, &r);
+    ovs_problem_free(&prob);
+    if (rc != OVS_OK)
+        return rc;
+    fill_record(item, &r, rec);
+    *aborted = r.aborted;
+    return OVS_OK;
+}
+
+static int bad(char *why, size_t len, const char *what)
+{
+    snprintf(why, len, "%s", what);
+    return OVS_EFORMAT;
+}
+
+/* The ladder's first hits: within [-1, iterations], and a looser rung hit no later. */
+static int ladder_ok(const ovs_plan *p, const ovs_record *r)
+{
+    for (int j = 0; j < p->n_ladder; j++) {
+        const int32_t h = r->ladder_hit[j];
+        if (h < -1 || h > r->iterations)
+            return 0;
+        if (j > 0 && h >= 0 && (r->ladder_hit[j - 1] < 0 || r->ladder_hit[j - 1] > h))
+            return 0;
+    }
+    return 1;
+}
+
+int ovs_record_check(const ovs_plan *p, const ovs_record *r, char *why, size_t len)
+{
+    ovs_item it;
+    if (r->item < 0 || r->item >= p->n_items)
+        return bad(why, len, "a trial outside the plan");
+    ovs_plan_item(p, r->item, &it);
+    const int method = p->groups[it.g].method, max_it = method == OVS_METHOD_RF ? 0 : p->cfg->max_iter;
+    const int hit_tol = r->ladder_hit[p->n_ladder - 1] >= 0;
+    if (!ovs_plan_cell_planned(p, it.g, it.ki, it.di))
+        return bad(why, len, "a finished trial in a cell outside the sweep (--kd-band)");
+    if ((r->success | r->diverged | r->early_stopped) & ~1)
+        return bad(why, len, "a flag that is neither 0 nor 1");
+    if (r->iterations < 0 || r->iterations > max_it)
+        return bad(why, len, "an iteration count outside 0..max_iter");
+    if (!ladder_ok(p, r))
+        return bad(why, len, "first hits of the tolerance ladder out of order");
+    if (r->success != hit_tol || (r->success && (r->diverged || r->early_stopped)))
+        return bad(why, len, "a success that disagrees with its ladder or flags");
+    if (r->success && !(r->final_rel_err < p->cfg->tol && r->ladder_hit[p->n_ladder - 1] ==
+                                                                 r->iterations))
+        return bad(why, len, "a success whose error or iteration does not meet tol");
+    if (!r->diverged && !(r->final_rel_err >= 0 && isfinite(r->final_rel_err) &&
+                          r->dist_from_init >= 0 && isfinite(r->path_length) &&
+                          r->path_length >= r->dist_from_init * (1.0 - 1e-12)))
+        return bad(why, len, "an error, distance or path length that cannot be");
+    return OVS_OK;
+}

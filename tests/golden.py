@@ -1,0 +1,137 @@
+"""golden.py dump FILE.h5 OUT.txt | compare EXPECTED.txt FILE.h5
+
+The golden regression test's two halves. `dump` writes every finished trial of an ovsweep file
+as one text line (floats as exact hexadecimal), in group, k, d, trial order; `compare` checks a
+new file against such a dump, field by field, and names the first differences.
+
+What is compared exactly, and what to a tolerance (and why):
+- every integer (success, diverged, early_stopped, iterations, ladder_hit_iter) and every success
+  decision: exactly, everywhere;
+- the floats of gd (the hand-written float64 kernels, --kernel simd) and sgd: exactly. Their
+  arithmetic is ovsweep's own code in a fixed order; on x86-64 CPUs with FMA (every CPU since
+  2013, both kinds this project runs on) the same instructions run whatever the vector width;
+- the floats of rf (LAPACK's dgelsd), of --kernel blas and the --diagnostics fields (LAPACK
+  eigenvalues, OpenBLAS products): to a relative 1e-9 (absolute 1e-12 near zero), because
+  OpenBLAS picks its kernels per CPU at run time, so their last bits may differ between
+  machines (never between runs on one machine).
+wall_seconds (timing) is not compared.
+"""
+import sys
+
+import h5py
+import numpy as np
+
+FIELDS_INT = ("success", "diverged", "early_stopped", "iterations")
+FIELDS_FLOAT = ("final_rel_err", "dist_from_init", "path_length")
+DIAGNOSTICS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
+
+
+def rows(path):
+    """{(group, k, d, t): {field: value}} for every finished trial, and the file's kernel."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        kernel = f.attrs["kernel"]
+        kernel = kernel.decode() if isinstance(kernel, bytes) else str(kernel)
+        for name in str(f.attrs["groups"]).split(","):
+            g = f[name]
+            done = g["done"][:].astype(bool)
+            ks, ds = g["k"][:], g["d"][:]
+            data = {nm: g[nm][:] for nm in FIELDS_INT + FIELDS_FLOAT + DIAGNOSTICS if nm in g}
+            hits = g["ladder_hit_iter"][:]
+            for ki, di, t in zip(*np.nonzero(done)):
+                rec = {nm: arr[ki, di, t] for nm, arr in data.items()}
+                rec["ladder_hit_iter"] = tuple(int(x) for x in hits[ki, di, t])
+                rec["method"] = str(g.attrs["method"])
+                out[(name, int(ks[ki]), int(ds[di]), int(t))] = rec
+    return out, kernel
+
+
+def fmt(v):
+    if isinstance(v, tuple):
+        return ",".join(str(x) for x in v)
+    if isinstance(v, (float, np.floating)):
+        return float(v).hex()
+    return str(int(v)) if not isinstance(v, str) else v
+
+
+def dump(path, out_path):
+    recs, kernel = rows(path)
+    names = None
+    with open(out_path, "w") as out:
+        out.write(f"# ovsweep golden dump; kernel {kernel}\n")
+        for key in sorted(recs):
+            rec = recs[key]
+            if names is None:
+                names = [nm for nm in rec if nm != "method"]
+                out.write("# group k d trial method " + " ".join(names) + "\n")
+            out.write(" ".join([key[0], str(key[1]), str(key[2]), str(key[3]), rec["method"]] +
+                               [fmt(rec[nm]) for nm in names]) + "\n")
+
+
+def parse(path):
+    recs, names = {}, None
+    kernel = "simd"
+    for line in open(path):
+        if line.startswith("# ovsweep golden dump"):
+            kernel = line.split()[-1]
+        elif line.startswith("# group"):
+            names = line.split()[6:]
+        elif line.strip():
+            parts = line.split()
+            rec = {"method": parts[4]}
+            for nm, txt in zip(names, parts[5:]):
+                if nm == "ladder_hit_iter":
+                    rec[nm] = tuple(int(x) for x in txt.split(","))
+                elif nm in FIELDS_INT:
+                    rec[nm] = int(txt)
+                else:
+                    rec[nm] = float.fromhex(txt)
+            recs[(parts[0], int(parts[1]), int(parts[2]), int(parts[3]))] = rec
+    return recs, kernel
+
+
+def same_float(a, b, exact):
+    if np.isnan(a) and np.isnan(b):
+        return True
+    if exact:
+        return float(a) == float(b)
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) or abs(a - b) <= 1e-12
+
+
+def compare(expected_path, path):
+    want, kernel = parse(expected_path)
+    have, _ = rows(path)
+    problems = []
+    if set(want) != set(have):
+        missing, extra = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+        problems.append(f"finished trials differ: {len(missing)} missing (first {missing[:3]}), "
+                        f"{len(extra)} extra (first {extra[:3]})")
+    for key in sorted(set(want) & set(have)):
+        w, h = want[key], have[key]
+        exact_floats = w["method"] in ("gd", "sgd") and kernel == "simd"
+        for nm, wv in w.items():
+            if nm == "method":
+                continue
+            hv = h.get(nm)
+            if hv is None:
+                problems.append(f"{key}: field {nm} missing")
+            elif nm in FIELDS_INT or nm == "ladder_hit_iter":
+                if (tuple(hv) if nm == "ladder_hit_iter" else int(hv)) != wv:
+                    problems.append(f"{key}: {nm} {hv} != expected {wv}")
+            elif not same_float(float(hv), wv, exact_floats and nm not in DIAGNOSTICS):
+                problems.append(f"{key}: {nm} {float(hv)!r} != expected {wv!r}")
+    for p in problems[:20]:
+        print("golden:", p)
+    if len(problems) > 20:
+        print(f"golden: ... and {len(problems) - 20} more")
+    print(f"golden: {len(want)} trials expected, {len(problems)} difference(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "dump":
+        dump(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    else:
+        sys.exit(__doc__)
