@@ -51,7 +51,9 @@ done
 # Rename every ovs_ symbol the baseline's objects define, in all of them.
 nm -g --defined-only $objs | awk '$3 ~ /^ovs_/ {print $3 " a_" $3}' | sort -u >"$dir/syms"
 for o in $objs; do objcopy --redefine-syms="$dir/syms" "$o"; done
-tree=$(ls build/*.o | grep -v -e main.o -e sweep.o -e checkpoint.o -e h5 -e fatal.o)
+# The tree's pure objects (the Makefile's list: no MPI, no HDF5) and its per-instruction-set builds.
+tree=$(for m in $(make -s --no-print-directory print-pure); do echo "build/$m.o"; done
+    ls build/*_v3.o build/*_v4.o 2>/dev/null)
 $CC -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude bench/ab_step.c $objs $tree \
     -o "$dir/ab_step" $(pkg-config --libs openblas) -lm
 echo "base = $(git rev-parse --short "$rev"), tree = $(git describe --always --dirty)"
