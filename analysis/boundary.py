@@ -350,7 +350,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
     fit = fit_midpoint(uniq, s, t, group.n, lk, var=var)
     if group.n_unplanned:
         fit["notes"].append(f"{group.n_unplanned} of {group.planned.size} cells were not run "
-                            "(outside the kd band): left out of the fit")
+                            f"({group.not_run_reason}): left out of the fit")
     if group.method == "rf" and effective:
         fit["notes"].append("method rf: --effective does not apply (the fit variable is k)")
     if effective and excluded[0]:
@@ -364,7 +364,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
         "cells_planned": int(group.planned.sum()), "cells_not_run": group.n_unplanned,
         "tol": outc.tol, "budget": outc.budget, "outcome_source": outc.source,
         "trials_done": int(outc.trials_done.sum()),
-        "trials_planned": int(group.planned.sum()) * int(group.done.shape[2]),
+        "trials_planned": group.trials_planned,
         "successes": int(outc.success_count.sum()),
         "fit": fit,
         "lr_test": lr,
@@ -372,6 +372,7 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
         "wilson_summary": wilson_summary(cells),
         "cells": cells,
         "robust": None,
+        "design_rows": design_rows(group),
     }
     if robust == "always" or (robust == "auto" and out["model_rejected"]):
         out["robust"] = robust_mod.analyze(group, outc, fit, lk, effective, bootstrap, seed)
@@ -393,6 +394,47 @@ def analyze_group(group: Group, tol: Optional[float] = None, budget: Optional[in
                           "notes": f2["notes"]})
         out["tolerance_ladder"] = rungs
     return out
+
+
+def design_rows(group: Group) -> Optional[List[Dict]]:
+    """An adaptive group's per-row results as the engine wrote them (None on a grid file): the
+    50% point in kd/n, its 95% interval (one-sided, midpoint NaN, for a row without a transition
+    inside k), the 10-90% width, trainings and status."""
+    des = group.design
+    if des is None:
+        return None
+    return [{"d": int(d), "midpoint": float(des.midpoint[j]),
+             "ci": [float(des.ci_low[j]), float(des.ci_high[j])], "width": float(des.width[j]),
+             "trainings": int(des.trainings[j]), "status": des.status[j]}
+            for j, d in enumerate(group.d)]
+
+
+def row_text(row: Dict) -> str:
+    """'1.67 [1.44, 2.2]', or the one-sided interval of a row without a transition."""
+    lo, hi = row["ci"]
+    if math.isfinite(row["midpoint"]):
+        return f"{fmt(row['midpoint'])} [{fmt(lo, 3)}, {fmt(hi, 3)}]"
+    if math.isinf(hi):
+        return f"> {fmt(lo, 3)}"
+    return f"< {fmt(hi, 3)}"
+
+
+DESIGN_HEADERS = ["group", "d", "kd/n @50% [95%] (design)", "k @50%", "width 10-90%",
+                  "trainings", "status"]
+
+
+def design_table(groups: List[Dict]) -> str:
+    rows = []
+    for g in groups:
+        for r in g.get("design_rows") or []:
+            k50 = r["midpoint"] * g["n"] / r["d"]
+            rows.append([g["group"], str(r["d"]), row_text(r), fmt(k50, 3), fmt(r["width"], 3),
+                         str(r["trainings"]), r["status"]])
+    if not rows:
+        return ""
+    return "\n".join(["adaptive design: the 50% point of each row (one d, along k), as the "
+                      "engine found it:", _table(DESIGN_HEADERS, rows), "",
+                      "pooled fit over the trials of the visited cells (all rows together):"])
 
 
 def analyze(sweep: Sweep, tol: Optional[float] = None, budget: Optional[int] = None,
@@ -604,6 +646,9 @@ def format_text(result: Dict, with_width_vs_n: bool = True) -> str:
     if mixed:
         out.append(f"x = {result['parameter_count']} for methods gd/sgd, k for method rf")
     out.append("")
+    table = design_table(result["groups"])
+    if table:
+        out.append(table)
     headers = ["group", "tol", "budget", "succ/trials", f"{var}/n @50% [95% CI]",
                "width x90 - x10 [95% CI]", "LR", "df", "p", "cells outside Wilson95"]
     rows = []

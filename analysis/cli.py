@@ -15,7 +15,7 @@ from typing import List, Optional
 from .errors import AnalysisError
 
 PROG = "python3 -m analysis"
-FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget")
+FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget", "convergence")
 EXIT_ERROR = 1
 EXIT_INCONSISTENT = 3
 
@@ -205,11 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
                                     "over the trials finished in both; also how many iteration "
                                     "counts and distances from init are bit-equal. For checking "
                                     "that another engine, kernel or machine leaves the outcome "
-                                    "alone.")
+                                    "alone. An adaptive file against a grid file (either "
+                                    "order): the protocols must match except design, batch, "
+                                    "target_ci and max_trainings; every trial in both must be "
+                                    "bit-identical (exit 3 if not); per row, whether the "
+                                    "adaptive midpoint lies in the grid's per-d fit interval "
+                                    "and is narrower; trainings and core-seconds of each.")
     sp.add_argument("file_a", metavar="A", help="ovsweep HDF5 sweep file")
     sp.add_argument("file_b", metavar="B", help="ovsweep HDF5 sweep file of the same grid")
     sp.add_argument("--list", type=_nonneg_int, default=20, metavar="N",
                     help="list at most N differing trials per group (default 20)")
+    sp.add_argument("--json", action="store_true",
+                    help="print machine-readable JSON (adaptive against grid)")
+    sp.add_argument("--link", choices=("logit", "probit"), default="logit",
+                    help="link of the grid's per-d fits (adaptive against grid; default logit)")
+
+    sp = sub.add_parser("convergence", help="adaptive file: row interval half-width against "
+                        "trainings", description="Per group, the half-width of each row's 95%% "
+                        "interval of the 50%% point (kd/n, from the per-round history) against "
+                        "the group's trainings, with the design's target_ci; writes "
+                        "DIR/convergence.png and prints the first and last half-width per row.")
+    sp.add_argument("file", metavar="FILE", help="adaptive ovsweep HDF5 file")
+    sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
+                    help="output directory (default: current directory)")
+    figure_opts(sp)
 
     sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
                         "self-contained report.html",
@@ -396,11 +415,43 @@ def cmd_compare(args) -> int:
     from . import compare
     from .io import load_sweep
     a, b = load_sweep(args.file_a), load_sweep(args.file_b)
+    if "adaptive" in (a.design, b.design) and a.design != b.design:
+        return _compare_adaptive(a, b, args)
+    if args.json:
+        raise AnalysisError("compare --json: only for an adaptive file against a grid file")
     print(compare.format_table(a, b, compare.compare(a, b), args.list))
     return 0
 
 
-COMMANDS = {"heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
+def _compare_adaptive(a, b, args) -> int:
+    from . import adcompare
+    from .boundary import to_json
+    ad, grid = (a, b) if a.design == "adaptive" else (b, a)
+    res = adcompare.compare(ad, grid, args.link, args.list)
+    print(to_json(res) if args.json else adcompare.format_text(res))
+    if not res["identical"]:
+        print("analysis: trials present in both files differ (see 'trial identity')",
+              file=sys.stderr)
+        return EXIT_INCONSISTENT
+    return 0
+
+
+def cmd_convergence(args) -> int:
+    from . import convergence
+    from .io import load_sweep
+    sweep = load_sweep(args.file)
+    rows = convergence.table(sweep)
+    os.makedirs(args.outdir, exist_ok=True)
+    path, notes = convergence.plot(sweep, os.path.join(args.outdir, "convergence.png"))
+    print(f"{sweep.path}: {sweep.status_line()}")
+    print(convergence.format_text(rows))
+    for note in notes:
+        print(f"  note: {note}")
+    print(f"wrote {_formats(path)}")
+    return 0
+
+
+COMMANDS = {"convergence": cmd_convergence, "heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
             "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory,
             "compare": cmd_compare, "budget": cmd_budget, "export": cmd_export}
 

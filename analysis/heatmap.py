@@ -133,7 +133,8 @@ def _cells(ax, group: Group, prob: np.ndarray):
                          vmax=1.0, shading="flat")
     handles = []
     for mask, face, edge, hatch, label in (
-            (~planned, NOTRUN_FACE, NOTRUN_HATCH_COLOR, "xx", "not run: outside kd band"),
+            (~planned, NOTRUN_FACE, NOTRUN_HATCH_COLOR, "xx",
+             "not run: not visited" if group.adaptive else "not run: outside kd band"),
             (~np.isfinite(P) & planned, NODATA_FACE, NODATA_HATCH_COLOR, "///", "no data")):
         if mask.any():
             ax.add_patch(PathPatch(_cells_path(mask, xe, ye), facecolor=face, edgecolor=edge,
@@ -182,6 +183,10 @@ def draw(ax, group: Group, prob: np.ndarray, title: str, fit: Optional[Dict] = N
             else:
                 out.notes.append(f"{lab.split(':')[0]} curve off scale: k >= {np.min(kk):.3g} "
                                  "on this d range, above the plotted k")
+    if group.adaptive and group.method != "rf":
+        h, notes = draw_design_rows(ax, group, ylim)
+        handles += h
+        out.notes += notes
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(*ylim)
     ax.set_xlabel("d (input dimension)")
@@ -191,6 +196,37 @@ def draw(ax, group: Group, prob: np.ndarray, title: str, fit: Optional[Dict] = N
     if legend:
         ax.legend(handles=handles, loc="lower left", fontsize=6, framealpha=0.85, frameon=True)
     return out
+
+
+ROW_LABEL = "row 50% point, 95% bar"
+ONE_SIDED_LABEL = "50% point beyond edge"
+
+
+def draw_design_rows(ax, group: Group, ylim: Tuple[float, float]):
+    """An adaptive file's per-row results over the heatmap: at each d, the midpoint's k
+    (k = midpoint * n / d) with its interval as a bar; a row without a transition inside k is an
+    arrow at the edge its 50% point lies beyond, with a note. Returns (handles, notes)."""
+    des, n = group.design, float(group.n)
+    handles, notes, edge = [], [], []
+    for j, d in enumerate(group.d.astype(float)):
+        mid, lo, hi = des.midpoint[j], des.ci_low[j], des.ci_high[j]
+        if np.isfinite(mid):
+            kk = np.clip(np.array([lo, mid, hi]) * n / d, *ylim)
+            ax.plot([d, d], [kk[0], kk[2]], color="black", lw=2.4, solid_capstyle="butt")
+            ax.plot([d, d], [kk[0], kk[2]], color="white", lw=1.0, solid_capstyle="butt")
+            mk, = ax.plot([d], [mid * n / d], marker="o", ms=5, ls="none", mfc="white",
+                          mec="black", mew=1.2, label=ROW_LABEL)
+            if not handles:
+                handles.append(mk)
+            continue
+        above = np.isinf(hi)
+        y = ylim[1] if above else ylim[0]
+        ar, = ax.plot([d], [y], marker="^" if above else "v", ms=8, ls="none", mfc="white",
+                      mec="black", mew=1.2, clip_on=False, label=ONE_SIDED_LABEL)
+        edge.append(ar)
+        where = f"above kd/n = {lo:.3g}" if above else f"below kd/n = {hi:.3g}"
+        notes.append(f"d={int(d)}: no transition inside k ({des.status[j]}): 50% point {where}")
+    return handles + edge[:1], notes
 
 
 def group_title(sweep: Sweep, group: Group, outc: Outcomes, extra: str = "") -> str:
@@ -208,8 +244,7 @@ def partial_note(sweep: Sweep, outc: Outcomes, group: Optional[Group] = None) ->
     """'' for a complete file, else a line saying how much of this group is done (of the trials
     in planned cells)."""
     done = int(outc.done.sum())
-    planned = int(outc.done.size if group is None
-                  else int(group.planned.sum()) * outc.done.shape[2])
+    planned = int(outc.done.size if group is None else group.trials_planned)
     if done < planned:
         return f"\nPARTIAL: {done}/{planned} trials done"
     if not sweep.complete:

@@ -28,6 +28,12 @@ TRIAL_DATASETS_OPTIONAL = ("diverged", "early_stopped", "iterations", "final_rel
                            "dist_from_init", "path_length", "wall_seconds")
 # Per-trial float64 diagnostics written when the root attribute diagnostics = 1 (NaN = not run).
 DIAGNOSTIC_DATASETS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
+# Per-row results of the adaptive design (root attribute design = "adaptive"), one value per d.
+ROW_DATASETS = ("row_midpoint", "row_ci_low", "row_ci_high", "row_width", "row_trainings",
+                "row_status")
+HISTORY_DATASETS = ("history_trainings", "history_ci_low", "history_ci_high")
+ROW_STATUS_NAMES = ("active", "converged", "bracketed", "all_succeed", "all_fail", "cells_full",
+                    "budget")
 
 METHODS = ("gd", "sgd", "rf")
 ITERATION_UNITS = {"gd": "update", "sgd": "epoch", "rf": "none"}
@@ -105,6 +111,7 @@ class Group:
     method: str = "gd"
     iteration_unit: str = "update"
     planned: Optional[np.ndarray] = None
+    design: Optional["Design"] = None
 
     def __post_init__(self):
         if self.planned is None:
@@ -124,6 +131,23 @@ class Group:
         return int((~self.planned).sum())
 
     @property
+    def adaptive(self) -> bool:
+        return self.design is not None
+
+    @property
+    def not_run_reason(self) -> str:
+        """Why a cell with planned = 0 has no trials."""
+        return "not visited by the adaptive design" if self.adaptive else "outside the kd band"
+
+    @property
+    def trials_planned(self) -> int:
+        """Trials the file means to hold: every trial of every planned cell on a grid; on an
+        adaptive file the design decides as it goes, so the trials it ran."""
+        if self.adaptive:
+            return int(self.done.sum())
+        return int(self.planned.sum()) * int(self.done.shape[2])
+
+    @property
     def kd(self) -> np.ndarray:
         """Parameter count k*d per cell, [K, D]."""
         return np.outer(self.k, self.d).astype(float)
@@ -132,6 +156,23 @@ class Group:
     def kd_effective(self) -> np.ndarray:
         """Effective parameter count 2*floor(k/2)*d per cell (odd k has one zero output weight)."""
         return np.outer(2 * (self.k // 2), self.d).astype(float)
+
+
+@dataclass
+class Design:
+    """The adaptive design's per-row results of one group (docs/HDF5_LAYOUT.md): arrays [D] in
+    kd/n (midpoint and width NaN, interval one-sided, for a row without a transition inside k),
+    status names, and the per-round history (trainings [R], interval ends [R, D])."""
+    midpoint: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    width: np.ndarray
+    trainings: np.ndarray
+    status: List[str]
+    rounds: int
+    history_trainings: np.ndarray
+    history_ci_low: np.ndarray
+    history_ci_high: np.ndarray
 
 
 @dataclass
@@ -159,6 +200,10 @@ class Sweep:
     def attr(self, key: str):
         """Root attribute `key`, or its default for files written before it existed."""
         return self.attrs.get(key, ROOT_DEFAULTS.get(key))
+
+    @property
+    def design(self) -> str:
+        return str(self.attr("design"))
 
     @property
     def methods(self) -> List[str]:
@@ -305,6 +350,7 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
         if planned.shape != (K, D):
             raise AnalysisError(f"{path}: {name}/planned has shape {planned.shape}, expected "
                                 f"({K}, {D})")
+    design = _load_design(g, name, D, path) if root.get("design") == "adaptive" else None
     # A cell that was deliberately not run has no trials; never let stray flags count.
     done = done & planned[:, :, None]
     success = success & done
@@ -317,7 +363,43 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
         success_count=cells["success_count"].astype(np.int64),
         trials_done=cells["trials_done"].astype(np.int64),
         done=done, success=success, ladder_hit_iter=hits, trial_data=trial_data,
-        method=method, iteration_unit=unit, planned=planned)
+        method=method, iteration_unit=unit, planned=planned, design=design)
+
+
+def _status_names(ds, codes: np.ndarray) -> List[str]:
+    """Row status codes -> names, from the CF flag attributes (the fixed list if absent)."""
+    meanings = decode(ds.attrs["flag_meanings"]).split() if "flag_meanings" in ds.attrs \
+        else list(ROW_STATUS_NAMES)
+    values = (list(np.asarray(ds.attrs["flag_values"]).astype(int)) if "flag_values" in ds.attrs
+              else list(range(len(meanings))))
+    table = dict(zip(values, meanings))
+    return [table.get(int(c), f"status {int(c)}") for c in codes]
+
+
+def _load_design(g: "h5py.Group", name: str, D: int, path: str) -> Design:
+    rows = {}
+    for nm in ROW_DATASETS:
+        arr = np.asarray(_read(g, nm, path))
+        if arr.shape != (D,):
+            raise AnalysisError(f"{path}: {name}/{nm} has shape {arr.shape}, expected ({D},)")
+        rows[nm] = arr
+    hist = {nm: _read(g, nm, path, required=False) for nm in HISTORY_DATASETS}
+    R = 0 if hist["history_trainings"] is None else len(hist["history_trainings"])
+    for nm in HISTORY_DATASETS[1:]:
+        if hist[nm] is None:
+            hist[nm] = np.full((R, D), np.nan)
+        elif np.asarray(hist[nm]).shape != (R, D):
+            raise AnalysisError(f"{path}: {name}/{nm} has shape {np.asarray(hist[nm]).shape}, "
+                                f"expected ({R}, {D})")
+    return Design(
+        midpoint=rows["row_midpoint"].astype(float), ci_low=rows["row_ci_low"].astype(float),
+        ci_high=rows["row_ci_high"].astype(float), width=rows["row_width"].astype(float),
+        trainings=rows["row_trainings"].astype(np.int64),
+        status=_status_names(g["row_status"], rows["row_status"]),
+        rounds=int(decode(g.attrs.get("design_rounds", R))),
+        history_trainings=np.asarray(hist["history_trainings"] if R else [], np.int64),
+        history_ci_low=np.asarray(hist["history_ci_low"], float),
+        history_ci_high=np.asarray(hist["history_ci_high"], float))
 
 
 def load_sweep(path: str) -> Sweep:

@@ -198,8 +198,17 @@ def _build(sweep: Sweep, outdir: str, link: str, effective: bool, bootstrap: int
             out.figure(p)
         out.files += [out.rel(theory_res["markdown"]), out.rel(theory_res["json"])]
 
+    conv_png = None
+    if sweep.design == "adaptive":
+        from . import convergence
+        conv_png = out.figure(convergence.plot(sweep, os.path.join(outdir,
+                                                                   "convergence.png"))[0])
     doc = Doc(f"ovsweep report: {os.path.basename(sweep.path)}")
     _answer(doc, sweep, result, squared, bud_by_name)
+    if conv_png:
+        doc.heading("Adaptive design: convergence")
+        doc.image(conv_png, "convergence", "Half-width of each row's 95% interval of the 50% "
+                  "point against the group's trainings, per round; dotted: the design's target.")
     _figure2(doc, result, heat_rel, heat_notes)
     _readings_section(doc, result, fig2, reading_table, reading_notes)
     _budget_section(doc, bud, budget_png)
@@ -228,6 +237,16 @@ def _answer(doc: Doc, sweep: Sweep, result: Dict, squared: Dict, bud: Dict) -> N
                  "estimate uses the finished trials only, and cells without any are hatched grey.")
     doc.heading("Answer")
     var = result["parameter_count"]
+    rows = [[g["group"], str(r["d"]), boundary.row_text(r), boundary.fmt(r["width"], 3),
+             str(r["trainings"]), r["status"]]
+            for g in result["groups"] for r in (g.get("design_rows") or [])]
+    if rows:
+        doc.para("Adaptive design: the kd/n at which half of the trials succeed, per row (one d, "
+                 "along k), as the engine located it (95% interval; '>' / '<': no transition "
+                 "inside the k range):")
+        doc.table(["group", "d", "kd/n @50% [95%]", "width 10-90%", "trainings", "status"],
+                  rows)
+        doc.para("Pooled over the rows (a fit on the trials of the visited cells):")
     doc.para(f"Where gradient descent starts to fit n random labels: the {var}/n at which half "
              f"of the trials succeed ({result['link']} fit in log {var}/n, 95% profile-"
              "likelihood interval), per group:")

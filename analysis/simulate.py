@@ -52,6 +52,9 @@ def trial_cost(method: str, n: int, kk: np.ndarray, dd: np.ndarray, max_iter: in
 
 def items_from_sweep(sweep):
     """(cost, duration) of every planned trial in item order (group-major, then k, d, trial)."""
+    if sweep.design == "adaptive":
+        raise AnalysisError(f"{sweep.path}: simulate replays the grid dispatcher; an adaptive "
+                            "file's trials were chosen round by round, not dispatched as a grid")
     costs, durations = [], []
     for g in sweep.groups:
         planned = np.repeat(g.planned[:, :, None], g.done.shape[2], axis=2)

@@ -57,7 +57,9 @@ enum {
 };
 extern const ovs_names ovs_row_status_names; /* "active", "converged", ... */
 
-/* What a row says now. */
+/* What a row says now. A row without a transition inside --k (all fail / all succeed) has no
+ * midpoint or width (NaN) and a one-sided interval: [largest kd/n of the row, inf] when all
+ * fail, [0, smallest kd/n] when all succeed. */
 typedef struct ovs_row_summary {
     double midpoint, ci_low, ci_high; /* in kd/n */
     double width;                     /* 10-90% width, in kd/n */

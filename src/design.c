@@ -280,6 +280,19 @@ int64_t ovs_design_propose(ovs_design *d, int64_t *items, int64_t cap)
 /* ---- closing a round ---- */
 
 /* The row's stop rules, once its posterior holds the round's results. */
+/* A row without a transition inside --k: the posterior's tail there is the prior's margin,
+ * not data, so its interval says only on which side of the row the 50% point lies. Returns
+ * whether the row is such a row (and then sets lo, hi). */
+static int one_sided(const row *r, double *lo, double *hi)
+{
+    if (r->status != OVS_ROW_ALL_FAIL && r->status != OVS_ROW_ALL_SUCCEED)
+        return 0;
+    const int fail = r->status == OVS_ROW_ALL_FAIL;
+    *lo = fail ? exp(r->x[r->ncell - 1]) : 0.0;
+    *hi = fail ? INFINITY : exp(r->x[0]);
+    return 1;
+}
+
 static int stop_rule(const ovs_design *d, const row *r, const double *m)
 {
     const ovs_config *c = d->p->cfg;
@@ -302,7 +315,10 @@ static int stop_rule(const ovs_design *d, const row *r, const double *m)
         a++;
     if (r->proposed[a] >= d->p->T && r->proposed[a + 1] >= d->p->T)
         return OVS_ROW_CELLS_FULL;
-    return OVS_ROW_ACTIVE;
+    int full = 1; /* no slot left anywhere: the row could propose nothing more */
+    for (int j = 0; j < r->ncell; j++)
+        full &= r->proposed[j] >= d->p->T;
+    return full ? OVS_ROW_CELLS_FULL : OVS_ROW_ACTIVE;
 }
 
 static int grow_history(ovs_design *d)
@@ -328,6 +344,8 @@ static int grow_history(ovs_design *d)
 int ovs_design_close_round(ovs_design *d, const int32_t *succ, const int32_t *done)
 {
     const ovs_plan *p = d->p;
+    if (d->pending == 0 && ovs_design_finished(d))
+        return OVS_OK; /* nothing was proposed: a finished design has no more rounds */
     if (d->pending < 0 || grow_history(d) != OVS_OK)
         return OVS_EINVAL;
     double *w = malloc(sizeof *w * NG), *m = malloc(sizeof *m * OVS_DESIGN_MU);
@@ -350,8 +368,11 @@ int ovs_design_close_round(ovs_design *d, const int32_t *succ, const int32_t *do
         if (r->status == OVS_ROW_ACTIVE && p->cfg->max_trainings > 0 &&
             d->group_trainings[r->g] >= p->cfg->max_trainings)
             r->status = OVS_ROW_BUDGET;
-        d->hist_lo[(size_t)d->round * d->nrows + i] = r->ncell ? exp(quantile(r, m, 0.025)) : NAN;
-        d->hist_hi[(size_t)d->round * d->nrows + i] = r->ncell ? exp(quantile(r, m, 0.975)) : NAN;
+        double lo = r->ncell ? exp(quantile(r, m, 0.025)) : NAN;
+        double hi = r->ncell ? exp(quantile(r, m, 0.975)) : NAN;
+        one_sided(r, &lo, &hi);
+        d->hist_lo[(size_t)d->round * d->nrows + i] = lo;
+        d->hist_hi[(size_t)d->round * d->nrows + i] = hi;
     }
     for (int g = 0; rc == OVS_OK && g < p->n_groups; g++)
         d->hist_trainings[(size_t)d->round * p->n_groups + g] = (int32_t)d->group_trainings[g];
@@ -451,6 +472,8 @@ void ovs_design_row(const ovs_design *d, int g, int di, ovs_row_summary *out)
         }
         out->width = exp(mu + s * log(9.0)) - exp(mu - s * log(9.0));
     }
+    if (one_sided(r, &out->ci_low, &out->ci_high))
+        out->midpoint = out->width = NAN;
     free(w);
     free(m);
 }

@@ -4,6 +4,8 @@
 #include "h5attr.h"
 #include "status.h"
 
+#include <hdf5_hl.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,21 +34,27 @@ static void write_rows(ovs_writer *w, hid_t grp, const char *name, hid_t type,
     ovs_writer_close(w, ds);
 }
 
-static void write_history(ovs_writer *w, hid_t grp, int g, const ovs_design *d)
+/* The history, [R] and [R][D], with a `round` scale (1..R) on dimension 0 and d on 1, so
+ * netCDF readers see named dimensions. */
+static void write_history(ovs_writer *w, hid_t grp, int g, const ovs_design *d,
+                          const ovs_scales *sc)
 {
     const int R = ovs_design_round(d), D = w->plan->D;
     if (R == 0)
         return; /* no round closed yet: no history */
-    int32_t *tr = malloc(sizeof *tr * (size_t)R);
+    int32_t *tr = malloc(sizeof *tr * (size_t)R), *rounds = malloc(sizeof *rounds * (size_t)R);
     double *lo = malloc(sizeof *lo * (size_t)R * D), *hi = malloc(sizeof *hi * (size_t)R * D);
-    if (!tr || !lo || !hi)
+    if (!tr || !rounds || !lo || !hi)
         OVS_WRITER_NO_MEMORY(w);
     for (int r = 0; !w->failed && r < R; r++) {
+        rounds[r] = r + 1;
         tr[r] = ovs_design_history_trainings(d, g, r);
         for (int di = 0; di < D; di++)
             ovs_design_history_ci(d, g, r, di, &lo[(size_t)r * D + di], &hi[(size_t)r * D + di]);
     }
     const hsize_t dims[2] = {(hsize_t)R, (hsize_t)D};
+    const hid_t round_scale = w->failed ? -1 : ovs_writer_scale(w, grp, "round", H5T_NATIVE_INT32,
+                                                                 dims[0], rounds);
     const struct {
         const char *name;
         hid_t type;
@@ -58,10 +66,16 @@ static void write_history(ovs_writer *w, hid_t grp, int g, const ovs_design *d)
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         hid_t ds = ovs_writer_dataset(w, grp, sets[i].name, sets[i].type, sets[i].rank, dims,
                                       NULL, 1);
-        if (ds >= 0)
+        if (ds >= 0) {
             ovs_writer_by_root(w, ds, sets[i].type, sets[i].buf);
+            H5C(w, H5DSattach_scale(ds, round_scale, 0));
+            if (sets[i].rank == 2)
+                H5C(w, H5DSattach_scale(ds, sc->d, 1));
+        }
         ovs_writer_close(w, ds);
     }
+    ovs_writer_close(w, round_scale);
+    free(rounds);
     free(tr);
     free(lo);
     free(hi);
@@ -96,7 +110,7 @@ void ovs_h5_write_design(ovs_writer *w, hid_t grp, int g, const ovs_design *d,
     write_rows(w, grp, "row_status", H5T_NATIVE_INT8, status, sc);
     const int32_t round = ovs_design_round(d);
     H5C(w, ovs_h5_attr_write(grp, "design_rounds", H5T_NATIVE_INT32, &round, 0));
-    write_history(w, grp, g, d);
+    write_history(w, grp, g, d, sc);
     for (int i = 0; i < 4; i++)
         free(f[i]);
     free(trainings);

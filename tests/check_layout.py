@@ -22,6 +22,33 @@ TRIAL = ["done", "success", "diverged", "early_stopped", "iterations", "final_re
          "path_length", "wall_seconds"]
 
 
+def check_design(name, g, done, planned, D):
+    """An adaptive group: the row and history datasets, and trainings that are the first trials
+    of their cells. Returns the trainings the design proposed (done or still to run)."""
+    for ds in ["row_midpoint", "row_ci_low", "row_ci_high", "row_width", "row_trainings", "row_status"]:
+        assert g[ds].shape == (D,), f"{name}/{ds} shape"
+    meanings = g["row_status"].attrs["flag_meanings"].split()
+    assert meanings[0] == "active" and len(meanings) == len(g["row_status"].attrs["flag_values"])
+    R = int(g.attrs["design_rounds"])
+    assert g["history_trainings"].shape == (R,) and g["history_ci_low"].shape == (R, D)
+    hist = g["history_trainings"][:]
+    assert (np.diff(hist) > 0).all(), f"{name}: history_trainings not increasing"
+    td = done.sum(axis=2)
+    # the t-th training of a cell is its trial t: the done trials are a prefix of each cell
+    prefix = np.arange(done.shape[2])[None, None, :] < td[:, :, None]
+    assert (done == prefix).all(), f"{name}: done trials are not the first trials of their cells"
+    assert not (td[~planned] > 0).any(), f"{name}: an unvisited cell has trials"
+    status = g["row_status"][:]
+    nodata = np.isin(status, [meanings.index("all_fail"), meanings.index("all_succeed")])
+    mid, lo, hi = g["row_midpoint"][:], g["row_ci_low"][:], g["row_ci_high"][:]
+    assert np.isnan(mid[nodata]).all(), f"{name}: a row without a transition has a midpoint"
+    fin = ~nodata & (status != 0)
+    assert ((lo[fin] <= mid[fin]) & (mid[fin] <= hi[fin])).all(), f"{name}: midpoint outside its interval"
+    trainings = int(g["row_trainings"][:].sum())
+    assert trainings == (hist[-1] if R else 0), f"{name}: row_trainings != history"
+    return trainings
+
+
 def main(path, use_xarray):
     f = h5py.File(path, "r")
     for a in ROOT_ATTRS:
@@ -37,6 +64,8 @@ def main(path, use_xarray):
     total_done = total_planned = 0
     methods = f.attrs["method"].split(",")
     lo, hi = f.attrs["kd_band"]
+    adaptive = f.attrs["design"] == "adaptive"
+    all_rows_stopped = True
     for name in groups:
         g = f[name]
         for a in ["n", "activation", "method", "iteration_unit", "eta", "max_iter", "tol"]:
@@ -48,8 +77,12 @@ def main(path, use_xarray):
         assert g.attrs["iteration_unit"] == {"gd": "update", "sgd": "epoch", "rf": "none"}[method]
         kd_n = np.outer(f.attrs["k_values"], f.attrs["d_values"]) / g.attrs["n"]
         planned = g["planned"][:].astype(bool)
-        assert (planned == ((kd_n >= lo) & (kd_n <= hi))).all(), f"{name}: planned != kd band"
-        total_planned += int(planned.sum()) * T
+        band = (kd_n >= lo) & (kd_n <= hi)
+        if adaptive:  # planned = the cells the design visited, inside the band
+            assert not (planned & ~band).any(), f"{name}: a visited cell outside the kd band"
+        else:
+            assert (planned == band).all(), f"{name}: planned != kd band"
+            total_planned += int(planned.sum()) * T
         for ds in DIAGNOSTICS:
             assert (ds in g) == bool(f.attrs["diagnostics"]), f"{name}/{ds} presence"
         assert list(g["k"][:]) == list(f.attrs["k_values"])
@@ -81,9 +114,17 @@ def main(path, use_xarray):
         assert (((hits[..., -1] >= 0) & done) == (succ.astype(bool) & done)).all()
         assert (hits[..., -1][succ.astype(bool)] == it[succ.astype(bool)]).all()
         total_done += int(done.sum())
+        if adaptive:
+            total_planned += check_design(name, g, done, planned, D)
+            all_rows_stopped &= bool((g["row_status"][:] != 0).all())
+        else:
+            assert "row_midpoint" not in g and "history_trainings" not in g, f"{name}: design data"
+    if adaptive:
+        assert f.attrs["complete"] == int(all_rows_stopped)
     assert total_done == f.attrs["trials_done"]
     assert f.attrs["trials_total"] == total_planned
-    assert f.attrs["complete"] == int(total_done == f.attrs["trials_total"])
+    if not adaptive:
+        assert f.attrs["complete"] == int(total_done == f.attrs["trials_total"])
     if use_xarray:
         import xarray as xr
         ds = xr.open_dataset(path, group=groups[0], engine="h5netcdf")

@@ -10,6 +10,6 @@ groups=$(h5dump -n "$a" 2>/dev/null | awk '$1 == "group" && $2 != "/" {print $2}
 set -- --exclude-attribute /
 for g in $groups; do
     set -- "$@" --exclude-path "$g/wall_seconds"
-    for s in k d trial tol_ladder; do set -- "$@" --exclude-attribute "$g/$s"; done
+    for s in k d trial tol_ladder round; do set -- "$@" --exclude-attribute "$g/$s"; done
 done
 h5diff "$@" "$a" "$b"

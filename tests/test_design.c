@@ -132,6 +132,12 @@ static void test_no_transition(void)
         ovs_row_summary row;
         ovs_design_row(d, 0, 0, &row);
         CHECK(row.status == want[c] && ovs_design_finished(d) && row.trainings < 40);
+        /* a finished design proposes nothing, and closing its (empty) round adds no round:
+         * a resumed complete file must not grow a round */
+        const int rounds = ovs_design_round(d);
+        int64_t none[1];
+        CHECK(ovs_design_propose(d, none, 1) == 0 &&
+              ovs_design_close_round(d, succ, done) == OVS_OK && ovs_design_round(d) == rounds);
         ovs_design_free(d);
         free(succ);
         free(done);
