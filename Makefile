@@ -1,5 +1,5 @@
 # ovsweep - phase transitions of overparameterised training, C11 + MPI + parallel HDF5.
-# Targets: all (default) deps test quickstart bench bench-scaling clean lint.
+# Targets: all (default) deps test quickstart bench bench-scaling clean lint mutation.
 # Cluster overrides: make MPICC=... PKGS="hdf5-openmpi openblas" MPIRUN="srun --mpi=pmix"
 # Another compiler in its own directories: make CC=clang OMPI_CC=clang BUILD=build-clang BIN=bin-clang
 # (mpicc wraps $OMPI_CC; tests/clang_test.sh).
@@ -116,7 +116,11 @@ $(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 
-unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%) $(BUILD)/asan/ovsweep
+# The in-process reference of the file checks (tests/file_test.sh): pure objects only.
+$(BUILD)/reference_run: tests/reference_run.c $(LIB_OBJ) | $(BUILD)
+	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
+
+unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%) $(BUILD)/asan/ovsweep $(BUILD)/reference_run
 
 deps:
 	@sh deps/install.sh
@@ -157,6 +161,12 @@ $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_
 lint:
 	@sh tests/lint_test.sh
 
+# The mutation score of the fast suites (tests/mutation/): not part of `make test`.
+mutation:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/reference_run $(UNIT:%=$(BUILD)/%)
+	@/usr/bin/python3 tests/mutation/run.py
+
 # The settings table as the Python analysis reads it (a test checks it against the binary).
 analysis/settings.json: $(BIN)/ovsweep
 	$(BIN)/ovsweep --print-settings >$@
@@ -169,5 +179,5 @@ $(BUILD) $(BIN) $(BUILD)/asan:
 	mkdir -p $@
 clean:
 	rm -rf $(BUILD) $(BIN)
-.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint print-pure clean FORCE
+.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint mutation print-pure clean FORCE
 -include $(wildcard $(BUILD)/*.d $(BUILD)/asan/*.d)

@@ -52,6 +52,8 @@ typedef struct ovs_config {
     double checkpoint_every; /* seconds between checkpoints */
     int resume, force, dry_run, quiet, help, version, print_settings;
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */
+    long crash_after_saved; /* testing hook: every rank dies after the first checkpoint that
+                             * holds >= N trials, leaving that file; 0 = off */
     char *command_line;     /* argv joined, owned; free with ovs_cli_free */
 } ovs_config;
 

@@ -116,6 +116,13 @@ static void next_round(sweep *s)
         s->cost_left += ovs_plan_cost(&s->plan, s->work.queue[i]);
 }
 
+/* Testing hook --crash-after-saved N: a checkpoint is due as soon as rank 0 knows of N
+ * finished trials, and every rank dies right after writing it (sync_point). */
+static int crash_due(const sweep *s)
+{
+    return s->cfg->crash_after_saved > 0 && s->done_total >= s->cfg->crash_after_saved;
+}
+
 /* ---- one trial ---- */
 
 typedef struct poll_ctx {
@@ -158,6 +165,27 @@ static int run_item(sweep *s, int64_t item, int *success)
 
 /* ---- rank 0: dispatch ---- */
 
+/* ", round R, rows stopped: n100_softplus 3/25, n100_relu 10/25" (per group up to four
+ * groups, else the total). */
+static void design_progress(const sweep *s, char *out, size_t len)
+{
+    const int G = s->plan.n_groups, D = s->plan.D;
+    const int r = ovs_design_round(s->design);
+    size_t at = ovs_design_finished(s->design)
+                    ? (size_t)snprintf(out, len, ", %d rounds, rows stopped:", r)
+                    : (size_t)snprintf(out, len, ", round %d, rows stopped:", r + 1);
+    int stopped = 0;
+    for (int g = 0; g < G; g++)
+        stopped += D - ovs_design_rows_active(s->design, g);
+    if (G > 4) {
+        snprintf(out + at, len - at, " %d/%d", stopped, G * D);
+        return;
+    }
+    for (int g = 0; g < G && at < len; g++)
+        at += (size_t)snprintf(out + at, len - at, "%s %s %d/%d", g ? "," : "",
+                               s->plan.groups[g].name, D - ovs_design_rows_active(s->design, g), D);
+}
+
 static void progress(sweep *s, int force)
 {
     double t = now();
@@ -166,14 +194,9 @@ static void progress(sweep *s, int force)
     s->t_last_progress = t;
     double el = t - s->t_start;
     double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
-    char extra[64] = "";
-    if (s->design) { /* the ETA is the round's; how many rows are left says the rest */
-        int active = 0;
-        for (int g = 0; g < s->plan.n_groups; g++)
-            active += ovs_design_rows_active(s->design, g);
-        snprintf(extra, sizeof extra, ", round %d, %d of %d rows active",
-                 ovs_design_round(s->design) + 1, active, s->plan.n_groups * s->plan.D);
-    }
+    char extra[320] = "";
+    if (s->design) /* the ETA is the round's; the rows left say the rest */
+        design_progress(s, extra, sizeof extra);
     ovs_report_progress(stderr, s->done_total, planned_so_far(s), s->success_total, el, eta,
                         extra);
 }
@@ -216,7 +239,7 @@ static void serve_requests(sweep *s)
         s->chunk_cost[w] = 0;
         if (req[2])
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->work.qlen)
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s))
             s->draining = 1;
         int m = 0;
         if (!s->draining)
@@ -243,6 +266,8 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
+    if (s->cfg->crash_after_saved > 0 && s->ck.total_done >= s->cfg->crash_after_saved)
+        raise(SIGKILL); /* testing hook: die like a killed job, leaving this checkpoint */
     if (s->ck.complete) {
         *status = OVS_EXIT_OK;
         return 1;
@@ -264,7 +289,8 @@ static int run_root(sweep *s)
             serve_requests(s);
         if (stop_signal)
             s->want_stop = 1;
-        if (s->want_stop || s->qpos == s->work.qlen || now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
+        if (s->want_stop || s->qpos == s->work.qlen || crash_due(s) ||
+            now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
             int64_t item = s->work.queue[s->qpos++];

@@ -7,11 +7,10 @@ cd "$WORK" || exit 1
 # One ReLU group at n = 16: one row without a transition (d = 4: kd/n <= 4, all fail within
 # 4000 updates) and one with (d = 6), about 10 rounds of 8 trainings.
 AD="--design adaptive --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 --batch 8"
-TO="timeout 300"
 quiet() { "$@" >/dev/null 2>&1; }
 attrs() { $PY -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); print(*[f.attrs[a] for a in sys.argv[2:]])" "$@"; }
 
-check "singleton adaptive run exits 0" quiet $TO "$OVS" $AD -o a1.h5
+check "singleton adaptive run exits 0" quiet ovsweep $AD -o a1.h5
 check "layout (rows, history, prefixes of cells; xarray reads it)" \
     $PY "$ROOT/tests/check_layout.py" a1.h5 --xarray
 check "complete, design attribute adaptive" test "$(attrs a1.h5 complete design)" = "1 adaptive"
@@ -31,17 +30,16 @@ sys.exit(0 if ok else 1)
 EOF
 }
 check "d = 4 all fail (one-sided interval), d = 6 located" verdicts a1.h5
-verdicts a1.h5 | sed 's/^/    /'
 
 # Rank invariance: rank 0 hands out the same proposals; any rank count writes the same file.
 for np in 2 3 7; do
-    check "mpirun -np $np: exit 0" quiet $TO $MPIRUN -np $np "$OVS" $AD -o a$np.h5
+    check "mpirun -np $np: exit 0" quiet $MPIRUN -np $np "$OVS" $AD -o a$np.h5
     check "mpirun -np $np: identical to the singleton (h5diff)" same a1.h5 a$np.h5
 done
 
 # Same trainings as the grid: every adaptive trial equals the grid's trial (k, d, t).
 check "grid sweep of the same settings exits 0" \
-    quiet $TO $MPIRUN -np 2 "$OVS" --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 -o g.h5
+    quiet $MPIRUN -np 2 "$OVS" --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 -o g.h5
 same_trials() {
     $PY - "$1" "$2" <<'EOF'
 import sys, h5py, numpy as np
@@ -59,50 +57,49 @@ EOF
 check "every adaptive training is bit-identical to the grid's trial" same_trials a1.h5 g.h5
 
 # A crashed rank (the --fail-after-trials hook), then --resume at another rank count.
-$TO $MPIRUN -np 3 "$OVS" $AD --checkpoint-every 0.01 --fail-after-trials 30 -o crash.h5 \
+$MPIRUN -np 3 "$OVS" $AD --checkpoint-every 0.01 --fail-after-trials 30 -o crash.h5 \
     >/dev/null 2>&1
 check "crashed rank: mpirun reports failure" test $? -ne 0
 saved=$(h5attr crash.h5 trials_done 2>/dev/null || echo 0)
 echo "    (crash: $saved trainings saved)"
 check "crashed rank: the file holds finished trainings and is incomplete" \
     test "$saved" -gt 0 -a "$(attrs crash.h5 complete)" = 0
-check "crashed rank: resume on 2 ranks exits 0" quiet $TO $MPIRUN -np 2 "$OVS" $AD --resume -o crash.h5
+check "crashed rank: resume on 2 ranks exits 0" quiet $MPIRUN -np 2 "$OVS" $AD --resume -o crash.h5
 check "crashed rank: resumed = uninterrupted (h5diff)" same a1.h5 crash.h5
 
 # kill -9 and SIGUSR1 once a checkpoint holds trainings (polled, not a guessed delay).
-saved_at_least() { # FILE N: the committed checkpoint holds at least N finished trainings
-    [ -f "$1" ] && [ "$(h5attr "$1" trials_done 2>/dev/null || echo 0)" -ge "$2" ]
-}
 interrupt_case() { # SIGNAL
     f=sig_$1.h5
     "$OVS" $AD --checkpoint-every 0.01 -o $f >/dev/null 2>&1 &
     pid=$!
-    for _ in $(seq 1 600); do saved_at_least $f 20 && break; sleep 0.05; done
+    watch $pid
+    wait_saved $f 20
     kill -s "$1" $pid
     wait $pid
     rc=$?
+    unwatch
     done_now=$(h5attr $f trials_done)
     echo "    ($1: exit $rc with $done_now trainings saved)"
     [ "$done_now" -gt 0 ] && [ "$(h5attr $f complete)" = 0 ] || return 1
     case $1 in USR1) [ "$rc" -eq 75 ] || return 1 ;; esac
-    $TO "$OVS" $AD --resume -o $f >/dev/null 2>&1 && same a1.h5 $f
+    ovsweep $AD --resume -o $f >/dev/null 2>&1 && same a1.h5 $f
 }
 check "kill -9 mid-run: partial file, resume gives the uninterrupted file" interrupt_case KILL
 check "SIGUSR1: exit 75, partial file, resume gives the uninterrupted file" interrupt_case USR1
 
 # Resuming a complete file changes nothing; changed design settings are refused.
 cp a1.h5 again.h5
-check "resume of a complete adaptive file: exit 0" quiet $TO "$OVS" $AD --resume -o again.h5
+check "resume of a complete adaptive file: exit 0" quiet ovsweep $AD --resume -o again.h5
 check "... results unchanged" same a1.h5 again.h5
-$TO "$OVS" $AD --batch 9 --resume -o again.h5 2>err.txt
+ovsweep $AD --batch 9 --resume -o again.h5 2>err.txt
 rc=$?
 check "resume with another --batch: refused (exit 2), named" \
     sh -c "test $rc -eq 2 && grep -q -- '--batch differs' err.txt"
-$TO "$OVS" --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 --resume -o again.h5 2>err.txt
+ovsweep --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 --resume -o again.h5 2>err.txt
 rc=$?
 check "resume of an adaptive file as a grid: refused (exit 2), named" \
     sh -c "test $rc -eq 2 && grep -q -- '--design differs' err.txt"
-$TO "$OVS" --n 16 --batch 8 -o x.h5 2>err.txt
+ovsweep --n 16 --batch 8 -o x.h5 2>err.txt
 rc=$?
 check "--batch without --design adaptive: refused, named" \
     sh -c "test $rc -eq 2 && grep -q -- '--batch' err.txt && grep -q adaptive err.txt"

@@ -3,8 +3,8 @@
 # headless Chromium (Debian package chromium) and checks the screenshot (tests/html_check.py):
 # not blank, the answer first, the embedded figures drawn. Ends with "N passed, N failed".
 # When Chromium is missing and cannot be installed (root + apt-get), or cannot start, it prints
-# "SKIPPED: <reason>" and "0 passed, 0 failed": a skip, never a pass. OVSWEEP_CHROMIUM=NAME uses
-# another browser.
+# "SKIPPED: <reason>" and "0 passed, 0 failed, 1 skipped": a skip, never a pass.
+# OVSWEEP_CHROMIUM=NAME uses another browser.
 cd "$(dirname "$0")/.." || exit 1
 PY=/usr/bin/python3
 tmp=$(mktemp -d /tmp/ovsweep-html.XXXXXX)
@@ -13,7 +13,7 @@ trap 'exit 130' INT TERM
 
 skip() {
     echo "SKIPPED: $1"
-    echo "0 passed, 0 failed"
+    echo "0 passed, 0 failed, 1 skipped"
     exit 0
 }
 

@@ -8,7 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 SW="--quiet --n 30 --k 1:8 --d 1:8 --trials 3 --max-iter 2000"
-TO="timeout 120"
+# every run under a 120 s limit: lib.sh's $MPIRUN and `limit`, or $TO where a wrapper
+# function cannot go (inside sh -c); background runs that the test signals are watched
+LIMIT=120
+TO="timeout -k 10 120"
 
 # ---- 1. a full disk: never a hang, exit 1 with one clear line, the previous file intact ----
 mnt="$WORK/tiny"
@@ -17,13 +20,13 @@ if mount -t tmpfs -o size=700k tmpfs "$mnt" 2>/dev/null; then
     FULL="--quiet --n 60 --k 1:12 --d 1:12 --trials 8 --max-iter 500 --act softplus,relu"
     # a disk that cannot hold two copies of the file: refused before any training
     dd if=/dev/zero of="$mnt/filler" bs=1k count=450 2>/dev/null
-    $TO $MPIRUN -np 2 "$OVS" $FULL -o "$mnt/a.h5" >out.txt 2>err.txt </dev/null
+    $MPIRUN -np 2 "$OVS" $FULL -o "$mnt/a.h5" >out.txt 2>err.txt </dev/null
     rc=$?
     check "too little room for two copies: refused at once (exit $rc)" test "$rc" -eq 2
     check "... with a line that says so" grep -q "KiB free; the file needs about" err.txt
     rm -f "$mnt/filler"
     # the disk fills while the sweep runs: the next checkpoint refuses, exit 1 within seconds
-    ( $TO $MPIRUN -np 2 "$OVS" $FULL --checkpoint-every 0.5 -o "$mnt/b.h5" >out.txt 2>err.txt \
+    ( $MPIRUN -np 2 "$OVS" $FULL --checkpoint-every 0.5 -o "$mnt/b.h5" >out.txt 2>err.txt \
         </dev/null; echo $? >rc.txt ) &
     i=0
     while [ ! -s "$mnt/b.h5" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -46,7 +49,7 @@ if mount -t tmpfs -o size=700k tmpfs "$mnt" 2>/dev/null; then
     cp "$mnt/c.h5" c.before
     # (at 3 ranks Open MPI's MPI-IO loses the error: the checkpoint read back catches it)
     for np in 1 2 3; do
-        $TO $MPIRUN -np $np -x OVSWEEP_TEST_IGNORE_FREE_SPACE "$OVS" $FULL --trials 9 --resume \
+        $MPIRUN -np $np -x OVSWEEP_TEST_IGNORE_FREE_SPACE "$OVS" $FULL --trials 9 --resume \
             -o "$mnt/c.h5" >out.txt 2>err.txt </dev/null
         rc=$?
         check "a write that fails inside HDF5 on $np rank(s): exit 1, no hang (got $rc)" \
@@ -155,21 +158,25 @@ cd "$WORK" || exit 1
 # what remains, the first milliseconds of a rank and mpirun's own start.)
 for delay in 0.5 0.8 1.2; do
     rm -f sig.h5
-    $MPIRUN -np 2 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
+    $MPIRUN_BG -np 2 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
     mp=$!
+    watch $mp
     sleep $delay
     kill -USR1 $mp 2>/dev/null
     wait $mp
     rc=$?
+    unwatch
     check "SIGUSR1 ${delay}s after the start (np 2): exit 75 (got $rc)" test "$rc" -eq 75
 done
 rm -f sig.h5
-$MPIRUN -np 8 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
+$MPIRUN_BG -np 8 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
 mp=$!
+watch $mp
 sleep 1
 kill -USR1 $mp 2>/dev/null
 wait $mp
 rc=$?
+unwatch
 check "SIGUSR1 during the start-up of 8 ranks: exit 75 (got $rc)" test "$rc" -eq 75
 
 # ---- a seeded fuzz of a real checkpoint ----

@@ -1,85 +1,93 @@
 #!/bin/sh
-# resume_test.sh - crash safety: kill -9 at random times, a crashing rank, SIGUSR1/SIGTERM/
-# SIGINT, resume at other rank counts (h5diff-identical to an uninterrupted run), resume
-# refusals, extending trials, and bad files or paths that must never cost data.
+# resume_test.sh - crash safety: crashes after a known number of saved trials (the
+# --crash-after-saved hook: no wall-clock guessing), a kill -9 of mpirun once the file holds
+# trials, a crashing rank, SIGUSR1/SIGTERM/SIGINT, resume at other rank counts
+# (h5diff-identical to an uninterrupted run), resume refusals, extending trials, and bad files
+# or paths that must never cost data.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
-# The budget keeps the failing trials running long enough that every interruption below lands
-# mid-run: SIGTERM through mpirun reaches the ranks only 1 s after it is sent, and with 8000
-# updates the fused kernels finished the single-rank run before that (588 of 588 trials saved).
-MAXIT=20000
+# Long enough failing trials that the interruptions below, which strike once the file holds
+# trials (0.2 s after the start at the earliest), land mid-run: 588 trials of up to 8000
+# updates, several seconds of work for 2 ranks (SIGTERM through mpirun reaches the ranks 1 s
+# after it is sent).
+MAXIT=8000
 GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter $MAXIT"
-
-# The reference run; its wall time T sets when the interruptions below strike (fractions of
-# T), so they land mid-run on a faster or slower machine alike.
-t0=$(date +%s.%N)
 check "reference run (np 2)" $MPIRUN -np 2 "$OVS" $GRID -o ref.h5
-T=$($PY -c "print(max(1.0, $(date +%s.%N) - $t0))")
-echo "    (reference run: ${T}s)"
 
-# wait_gone FILE: until no process of this test's run writes FILE (ranks of a killed mpirun
-# die about 1 s later; zombies do not count).
-wait_gone() {
-    for _ in $(seq 1 100); do
-        alive=0
-        for p in $(pgrep -f -- "-o $1" || true); do
-            st=$(ps -o stat= -p "$p" 2>/dev/null || true)
-            case "$st" in Z*|"") ;; *) alive=1 ;; esac
-        done
-        [ $alive -eq 0 ] && return 0
-        sleep 0.1
-    done
-    return 1
+# saved_between FILE LO HI: FILE is a valid, incomplete sweep holding LO..HI finished trials.
+saved_between() {
+    _saved=$(h5attr "$1" trials_done 2>/dev/null) || return 1
+    echo "    ($1: $_saved/$(h5attr "$1" trials_total) trials saved)"
+    valid "$1" && [ "$(h5attr "$1" complete)" = 0 ] && [ "$_saved" -ge "$2" ] && [ "$_saved" -le "$3" ]
 }
 
-# Kill -9 of mpirun at a random moment, then resume at another rank count.
-for seed in 1 2 3; do
-    f=kill$seed.h5
-    delay=$($PY -c "import random; random.seed($seed); print(round(max(1.0, random.uniform(0.3, 0.7) * $T), 2))")
-    $MPIRUN -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -9 $pid
-    wait $pid 2>/dev/null
+# Every rank dies (SIGKILL) right after the first checkpoint that holds N trials; the resume,
+# at another rank count, starts from those N (or the few more the other ranks finished)
+# and must end identical to the uninterrupted run.
+for case in "1 5 2" "2 12 3" "3 30 1"; do
+    set -- $case
+    np=$1 n=$2 np2=$3
+    f=crash_np${np}_$n.h5
+    $MPIRUN -np "$np" "$OVS" $GRID --crash-after-saved "$n" -o $f >/dev/null 2>&1
+    rc=$?
     wait_gone $f
-    check "kill -9 after ${delay}s: file valid" valid $f
-    echo "    (kill -9 after ${delay}s: $(h5attr $f trials_done)/$(h5attr $f trials_total) trials saved)"
-    np=$((seed + 1))
-    check "kill -9 after ${delay}s: resume at np $np exits 0" $MPIRUN -np $np "$OVS" $GRID --resume -o $f
-    check "kill -9 after ${delay}s: resumed results identical to uninterrupted" same ref.h5 $f
+    check "crash after $n saved trials (np $np): the run died (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+    # one rank: exactly n; more: up to a chunk (64 trials) per worker and rank 0's own trial
+    hi=$((n + (np - 1) * 64 + 1))
+    check "crash after $n saved trials (np $np): valid incomplete file with $n..$hi trials" saved_between $f "$n" $hi
+    check "crash after $n saved trials (np $np): resume at np $np2 exits 0" $MPIRUN -np "$np2" "$OVS" $GRID --resume -o $f
+    check "crash after $n saved trials (np $np): resumed = uninterrupted (h5diff)" same ref.h5 $f
 done
+
+# A kill -9 of mpirun from outside, once the file holds trials (mid-run, maybe mid-write).
+f=kill.h5
+$MPIRUN_BG -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
+pid=$!
+watch $pid
+wait_saved $f 1
+kill -9 $pid
+wait $pid 2>/dev/null
+unwatch
+wait_gone $f
+check "kill -9 of mpirun once trials are saved: valid incomplete file" saved_between $f 1 587
+check "kill -9: resume at np 3 exits 0" $MPIRUN -np 3 "$OVS" $GRID --resume -o $f
+check "kill -9: resumed results identical to uninterrupted" same ref.h5 $f
 
 # A worker rank dies (SIGKILL from inside, like a failed node).
 $MPIRUN -np 3 "$OVS" $GRID --checkpoint-every 0.1 --fail-after-trials 40 -o crash.h5 >/dev/null 2>&1
-check "crashed rank: mpirun reports failure" test $? -ne 0
+rc=$?
+check "crashed rank: mpirun reports failure (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 wait_gone crash.h5
 check "crashed rank: file valid and incomplete" sh -c "$PY '$ROOT/tests/check_layout.py' crash.h5 >/dev/null && test \"\$($PY -c \"import h5py; print(h5py.File('crash.h5','r').attrs['complete'])\")\" = 0"
 cp crash.h5 crash.before
-"$OVS" $GRID -o crash.h5 2>err.txt
+ovsweep $GRID -o crash.h5 2>err.txt
 check "rerun without --resume on an incomplete file: exit 2" test $? -eq 2
 check "... message names --resume and --force" sh -c "grep -q -- --resume err.txt && grep -q -- --force err.txt"
 check "... file untouched" cmp -s crash.h5 crash.before
-check "crashed rank: resume singleton" "$OVS" $GRID --resume -o crash.h5
+check "crashed rank: resume singleton" ovsweep $GRID --resume -o crash.h5
 check "crashed rank: resumed results identical" same ref.h5 crash.h5
 
-# Signals: checkpoint and exit 75 (EX_TEMPFAIL), resumable.
+# Signals: checkpoint and exit 75 (EX_TEMPFAIL), resumable. Each signal is sent once the
+# file holds trials (checkpoints every 0.2 s), so that it lands mid-run on any machine.
 signal_case() { # SIGNAL LAUNCH(np or "single")
     f=sig_$1_$2.h5 # mpirun itself exits 1 on SIGTERM (its ranks exit 75): see README
     if [ "$2" = single ]; then
-        "$OVS" $GRID -o $f >/dev/null 2>&1 &
+        "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     else
-        $MPIRUN -np "$2" "$OVS" $GRID -o $f >/dev/null 2>&1 &
+        $MPIRUN_BG -np "$2" "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     fi
     pid=$!
-    sleep "$($PY -c "print(0.5 * $T)")"
+    watch $pid
+    wait_saved $f 1
     kill -s "$1" $pid
     wait $pid
     rc=$?
+    unwatch
     wait_gone $f
     echo "    ($1 to $2: exit $rc, $(h5attr $f trials_done)/$(h5attr $f trials_total) trials saved)"
     [ "$rc" -eq 75 ] || { [ "$1" = TERM ] && [ "$2" != single ] && [ "$rc" -ne 0 ]; } || return 1
     valid $f && [ "$(h5attr $f complete)" = 0 ] || return 1
-    "$OVS" $GRID --resume -o $f >/dev/null 2>&1 && same ref.h5 $f
+    ovsweep $GRID --resume -o $f >/dev/null 2>&1 && same ref.h5 $f
 }
 check "SIGUSR1 through mpirun -np 2: exit 75, valid partial file, resume identical" signal_case USR1 2
 # mpirun forwards SIGTERM only after 1 s: one rank keeps the sweep running long enough.
@@ -93,7 +101,7 @@ sum0=$(md5sum refcopy.h5)
 refuse() { # SETTING ARGS...
     setting=$1
     shift
-    "$OVS" --quiet --resume -o refcopy.h5 "$@" 2>err.txt
+    ovsweep --quiet --resume -o refcopy.h5 "$@" 2>err.txt
     rc=$?
     [ $rc -ne 0 ] && grep -q -- "$setting" err.txt && [ "$(md5sum refcopy.h5)" = "$sum0" ]
 }
@@ -111,43 +119,43 @@ check "resume refuses --early-fail on a faithful file" refuse --early-fail $B --
 check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter $MAXIT
 
 # Extending a finished sweep with more trials runs only the new ones.
-"$OVS" --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter $MAXIT -o ext.h5
+ovsweep --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter $MAXIT -o ext.h5
 check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5
 check "extended file identical to a 3-trial run" same ref.h5 ext.h5
-check "complete sweep + --resume with same trials: exit 0" "$OVS" $GRID --resume -o ext.h5
+check "complete sweep + --resume with same trials: exit 0" ovsweep $GRID --resume -o ext.h5
 
 # Bad files and paths: one clear line, non-zero exit, nothing touched, before any training.
 echo "not hdf5" >text.h5
 cp text.h5 text.before
-"$OVS" $GRID --resume -o text.h5 2>err.txt
+ovsweep $GRID --resume -o text.h5 2>err.txt
 rc=$?
 check "non-HDF5 file: exit non-zero with a message" sh -c "test $rc -ne 0 && grep -q 'not an HDF5 file' err.txt"
 check "non-HDF5 file: untouched" cmp -s text.h5 text.before
 head -c 4000 ref.h5 >trunc.h5
 cp trunc.h5 trunc.before
-"$OVS" $GRID --resume -o trunc.h5 2>err.txt
+ovsweep $GRID --resume -o trunc.h5 2>err.txt
 check "truncated HDF5: error names it" grep -q 'not an HDF5 file (or truncated' err.txt
 check "truncated HDF5: untouched" cmp -s trunc.h5 trunc.before
 $PY -c "import h5py; h5py.File('foreign.h5','w')['x'] = [1, 2, 3]"
 cp foreign.h5 foreign.before
-"$OVS" $GRID --resume -o foreign.h5 2>err.txt
+ovsweep $GRID --resume -o foreign.h5 2>err.txt
 check "foreign HDF5: error" grep -q 'not written by ovsweep' err.txt
 check "foreign HDF5: untouched" cmp -s foreign.h5 foreign.before
-"$OVS" $GRID -o foreign.h5 2>err.txt
+ovsweep $GRID -o foreign.h5 2>err.txt
 check "foreign HDF5 without flags: refuses to overwrite" sh -c "cmp -s foreign.h5 foreign.before && grep -q -- --force err.txt"
 start=$(date +%s)
-"$OVS" -o nodir/out.h5 2>err.txt
+ovsweep -o nodir/out.h5 2>err.txt
 rc=$?
 check "missing directory (full default grid): exit non-zero at once" sh -c "test $rc -ne 0 && test \$((\$(date +%s) - $start)) -lt 10"
 check "missing directory: message" grep -q "does not exist" err.txt
 check "missing directory: one line" test "$(grep -c . err.txt)" = 1
-"$OVS" -o /proc/ovsweep-test.h5 2>err.txt
+ovsweep -o /proc/ovsweep-test.h5 2>err.txt
 check "unwritable directory: error" grep -q "not writable" err.txt
-"$OVS" -o text.before/x.h5 2>err.txt
+ovsweep -o text.before/x.h5 2>err.txt
 check "file used as a directory: error" grep -q "does not exist" err.txt
-"$OVS" $GRID --resume -o missing.h5 2>err.txt
+ovsweep $GRID --resume -o missing.h5 2>err.txt
 check "--resume of a missing file: error" sh -c "grep -q 'does not exist' err.txt && test ! -e missing.h5"
 mkdir adir
-"$OVS" $GRID --force -o adir 2>err.txt
+ovsweep $GRID --force -o adir 2>err.txt
 check "output is a directory: error" grep -q "is a directory" err.txt
 summary

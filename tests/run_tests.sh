@@ -1,29 +1,45 @@
 #!/bin/sh
-# run_tests.sh - runs every test suite and ends with the total line "N passed, N failed".
-# Suites: C unit tests (plain and AddressSanitizer/UBSan builds), the MPI sweep and crash-
-# safety suites, the Python analysis tests, report.html in headless Chromium, and the SLURM
-# suite. Expects `make all unit`.
+# run_tests.sh - runs every test suite and ends with the total line
+# "N passed, N failed, N skipped". Suites: C unit tests (plain and AddressSanitizer/UBSan
+# builds), the MPI sweep, file and crash-safety suites, the Python analysis tests,
+# report.html in headless Chromium, and the SLURM suite. Expects `make all unit`.
+#
+# Every suite runs under a time limit (SUITE_LIMIT seconds, or its own below): a suite that
+# hangs is stopped and counted as a failure with a message, never a stuck run. A suite that
+# cannot run here says SKIPPED and is counted as skipped, not as passed; one that exits 0
+# without a single check is counted as failed.
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=1
+SUITE_LIMIT=${SUITE_LIMIT:-900}
 total_pass=0
 total_fail=0
+total_skip=0
 log=$(mktemp /tmp/ovsweep-suite.XXXXXX)
 
-# add_counts SUITE-NAME RC: read "N passed" / "N failed" from the suite's last summary line.
+# count WORD: the number before WORD on the suite's last summary line ("3 passed", ...)
+count() { echo "$line" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' | head -n 1; }
+
+# add_counts SUITE-NAME RC SECONDS: read the counts from the suite's last summary line.
 add_counts() {
-    line=$(grep -E '[0-9]+ (passed|failed)' "$log" | tail -n 1)
-    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
-    f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
-    e=$(echo "$line" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+' || true)
-    p=${p:-0}
+    line=$(grep -E '[0-9]+ (passed|failed|skipped)' "$log" | tail -n 1)
+    p=$(count passed) f=$(count failed) e=$(count 'errors?') s=$(count skipped)
+    p=${p:-0} s=${s:-0}
     f=$((${f:-0} + ${e:-0}))
-    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # a crash counts as a failure
+    why=""
+    if [ "$2" -eq 124 ]; then
+        f=$((f + 1)) why=" (TIMEOUT: stopped after ${limit}s)"
+    elif [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 why=" (exit $2 without a failed check)" # a crash counts as a failure
+    elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+        f=1 why=" (no check ran)"
+    fi
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
-    printf '%-34s %4d passed, %d failed  (%d s)\n' "$1" "$p" "$f" "$3"
+    total_skip=$((total_skip + s))
+    printf '%-34s %4d passed, %d failed, %d skipped  (%d s)%s\n' "$1" "$p" "$f" "$s" "$3" "$why"
     grep -E '^SKIP(PED)?:' "$log" | head -n 1 | sed 's/^/    /' # a skip is shown, not passed
     # on failure: every failed check first (a long suite's tail may not hold them), then the tail
-    [ "$2" -eq 0 ] || {
+    [ "$f" -eq 0 ] || {
         echo "---- failed checks of $1 ----"
         grep -E '^(FAIL|not ok)|CHECK failed' "$log" | head -n 30
         echo "---- output of $1 (tail) ----"
@@ -32,11 +48,11 @@ add_counts() {
     }
 }
 
-run_suite() { # NAME COMMAND...
-    name=$1
-    shift
+run_suite() { # NAME LIMIT COMMAND...
+    name=$1 limit=$2
+    shift 2
     t0=$(date +%s)
-    "$@" >"$log" 2>&1
+    timeout -k 30 "$limit" "$@" >"$log" 2>&1
     rc=$?
     add_counts "$name" "$rc" $(($(date +%s) - t0))
 }
@@ -44,25 +60,27 @@ run_suite() { # NAME COMMAND...
 for t in build/test_* build/asan/test_*; do
     case "$t" in *.d) continue ;; esac
     case "$t" in build/asan/*) tag=" (ASan+UBSan)" ;; *) tag="" ;; esac
-    run_suite "unit $(basename "$t")$tag" "$t"
+    run_suite "unit $(basename "$t")$tag" 300 "$t"
 done
-run_suite "module boundaries" sh tests/lint_test.sh
-run_suite "golden results (MPI)" sh tests/golden_test.sh
-run_suite "whole program, ASan+UBSan (MPI)" sh tests/sanitize_test.sh
-run_suite "sweep (MPI)" sh tests/sweep_test.sh
-run_suite "crash safety (MPI)" sh tests/resume_test.sh
-run_suite "faults and hostile files (MPI)" sh tests/reliability_test.sh
-run_suite "methods, data, diagnostics (MPI)" sh tests/methods_test.sh
-run_suite "clang build, bit-identical to gcc" sh tests/clang_test.sh
+run_suite "module boundaries" 120 sh tests/lint_test.sh
+run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
+run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
+run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
+run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
+run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
+run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
+run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
+run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
+run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
 if [ -d tests/python ]; then
-    run_suite "analysis (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+    run_suite "analysis (pytest)" "$SUITE_LIMIT" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 fi
 if [ -f tests/html_report_test.sh ]; then
-    run_suite "report.html in Chromium" sh tests/html_report_test.sh
+    run_suite "report.html in Chromium" "$SUITE_LIMIT" sh tests/html_report_test.sh
 fi
 if [ -f tests/slurm_test.sh ]; then
-    run_suite "SLURM jobs" sh tests/slurm_test.sh
+    run_suite "SLURM jobs" 1800 sh tests/slurm_test.sh
 fi
 rm -f "$log"
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -11,7 +11,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$WORK" || exit 1
 check "the sanitizer build exists" test -x "$ASAN"
 
-timeout 300 "$ASAN" --n 1:64 --act softplus,relu,tanh,quadratic,leaky_relu,gelu \
+limit "$ASAN" --n 1:64 --act softplus,relu,tanh,quadratic,leaky_relu,gelu \
     --method gd,sgd,rf --dry-run -o wide.h5 >wide.txt 2>wide.err
 rc=$?
 check "1152 groups (--n 1:64, six activations, three methods) plan cleanly (exit $rc)" \
@@ -20,13 +20,13 @@ check "... and the plan lists all of them" test "$(grep -c '^  group ' wide.txt)
 grep -m 3 -A 8 'Sanitizer' wide.err | sed 's/^/    /'
 
 GRID="--quiet --n 20 --act softplus,relu --method gd,sgd,rf --k 2,5,9 --d 2,6 --trials 2 --max-iter 300 --diagnostics"
-timeout 600 $MPIRUN -np 2 -x ASAN_OPTIONS -x UBSAN_OPTIONS "$ASAN" $GRID --checkpoint-every 0.2 \
+$MPIRUN -np 2 -x ASAN_OPTIONS -x UBSAN_OPTIONS "$ASAN" $GRID --checkpoint-every 0.2 \
     -o small.h5 >small.out 2>&1 </dev/null
 rc=$?
 check "a sweep of every method on 2 ranks runs clean (exit $rc)" \
     sh -c "test $rc -eq 0 && ! grep -q 'Sanitizer\|runtime error' small.out"
 grep -m 3 -A 8 'Sanitizer\|runtime error' small.out | sed 's/^/    /'
-timeout 600 "$ASAN" $GRID --trials 3 --resume -o small.h5 >resume.out 2>&1
+limit "$ASAN" $GRID --trials 3 --resume -o small.h5 >resume.out 2>&1
 rc=$?
 check "extending it with --resume runs clean (exit $rc)" \
     sh -c "test $rc -eq 0 && ! grep -q 'Sanitizer\|runtime error' resume.out"

@@ -7,7 +7,7 @@ GRID="--quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1500"
 
 # Rank-count invariance: singleton, then mpirun -np 1, 2, 3 and 7 (oversubscribed; one run
 # with frequent checkpoints), compared result dataset by result dataset.
-check "singleton run exits 0" "$OVS" $GRID -o np0.h5
+check "singleton run exits 0" ovsweep $GRID -o np0.h5
 for np in 1 2 3 7; do
     extra=""
     [ "$np" = 7 ] && extra="--checkpoint-every 0.05"
@@ -16,10 +16,17 @@ for np in 1 2 3 7; do
 done
 # The same with the opt-in early stop on: still identical across rank counts.
 FAST="$GRID --early-fail"
-check "fast paths on: singleton" "$OVS" $FAST -o fast0.h5
-check "fast paths on: mpirun -np 3 identical to singleton (h5diff)" sh -c "$MPIRUN -np 3 '$OVS' $FAST -o fast3.h5 && sh '$ROOT/tests/h5same.sh' fast0.h5 fast3.h5 >/dev/null 2>&1"
-check "h5same detects a changed result" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 np0.h5.missing 2>/dev/null"
-"$OVS" --quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1499 -o other.h5
+check "fast paths on: singleton" ovsweep $FAST -o fast0.h5
+check "fast paths on: mpirun -np 3" $MPIRUN -np 3 "$OVS" $FAST -o fast3.h5
+check "fast paths on: np 3 identical to singleton (h5diff)" same fast0.h5 fast3.h5
+# h5same itself: one changed value in one dataset of a copy is found; a missing file is an
+# error, not a difference.
+cp np0.h5 changed.h5
+$PY -c "import h5py; d = h5py.File('changed.h5', 'r+')['n30_relu/path_length']; d[2, 3, 1] = d[2, 3, 1] * (1 + 2**-52)"
+check "h5same finds one changed bit of one value" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 changed.h5 >/dev/null 2>&1"
+sh "$ROOT/tests/h5same.sh" np0.h5 np0.h5.missing >/dev/null 2>&1
+check "h5same on a missing file: exit 2 (trouble), not 1 (different)" test $? -eq 2
+ovsweep --quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1499 -o other.h5
 check "h5same detects other results (max-iter 1499)" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 other.h5 >/dev/null 2>&1"
 check "n_ranks attribute records the rank count" test "$(h5attr np7.h5 n_ranks)" = 7
 check "complete = 1 after a finished sweep" test "$(h5attr np2.h5 complete)" = 1
@@ -27,8 +34,8 @@ check "complete = 1 after a finished sweep" test "$(h5attr np2.h5 complete)" = 1
 # The two kernels (hand-written and CBLAS) differ only in rounding: on a grid with both
 # outcomes the success decisions are the same and the final errors agree closely.
 KGRID="--quiet --n 20 --k 3:12:3 --d 3:12:3 --trials 3 --max-iter 4000"
-check "--kernel simd run" "$OVS" $KGRID --kernel simd -o ksimd.h5
-check "--kernel blas run" "$OVS" $KGRID --kernel blas -o kblas.h5
+check "--kernel simd run" ovsweep $KGRID --kernel simd -o ksimd.h5
+check "--kernel blas run" ovsweep $KGRID --kernel blas -o kblas.h5
 check "kernels: same success decisions, final errors within 1e-9 relative" $PY -c "
 import h5py, numpy as np
 a, b = h5py.File('ksimd.h5', 'r'), h5py.File('kblas.h5', 'r')
@@ -58,34 +65,35 @@ for case in "--k 5:1" "--d 0" "--n -3" "--trials abc" "--tol 1.5" "--eta relu=-1
     # shellcheck disable=SC2086
     check "bad CLI '$case': exit 2, one line naming the flag, no file" bad_cli $case
 done
-check "unknown option: exit 2" sh -c "'$OVS' --bogus 2>/dev/null; test \$? -eq 2"
-check "--help exits 0 and lists --resume" sh -c "'$OVS' --help | grep -q -- --resume"
+ovsweep --bogus 2>/dev/null
+check "unknown option: exit 2" test $? -eq 2
+check "--help exits 0 and lists --resume" sh -c "timeout $LIMIT '$OVS' --help | grep -q -- --resume"
 # The README quotes --help verbatim; this keeps the two from drifting apart.
 help_matches_readme() {
-    "$OVS" --help >help.txt
+    ovsweep --help >help.txt
     awk '/^## Command line/ {f = 1} f && /^```$/ {n++; next} f && n == 1' "$ROOT/README.md" >readme_help.txt
     [ -s readme_help.txt ] && cmp -s help.txt readme_help.txt
 }
 check "README's command-line reference equals --help" help_matches_readme
-check "--version prints version and commit" sh -c "'$OVS' --version | grep -q 'ovsweep .* (git '"
+check "--version prints version and commit" sh -c "timeout $LIMIT '$OVS' --version | grep -q 'ovsweep .* (git '"
 
 # No-clobber and --force.
 cp np2.h5 keep.h5
 before=$(md5sum keep.h5)
-"$OVS" $GRID -o keep.h5 2>err.txt
+ovsweep $GRID -o keep.h5 2>err.txt
 check "existing file: exit 2 without --force" test $? -eq 2
 check "existing file: message names --force" grep -q -- "--force" err.txt
 check "existing file: untouched" test "$(md5sum keep.h5)" = "$before"
-check "--force replaces it" "$OVS" $GRID --trials 2 --force -o keep.h5
+check "--force replaces it" ovsweep $GRID --trials 2 --force -o keep.h5
 check "--force result has the new trial count" test "$(h5attr keep.h5 trials)" = 2
 
 # Dry run: plan on stdout, nothing written.
-"$OVS" --dry-run -o dry.h5 >plan.txt
+ovsweep --dry-run -o dry.h5 >plan.txt
 check "dry run writes nothing" test ! -e dry.h5
 check "dry run: default plan is Figure 2 (25000 trials)" grep -q "= 25000 trials" plan.txt
 check "dry run prints a cost estimate" grep -q "cost estimate" plan.txt
 
 # Text summary: heatmap with the kd = n marker.
-"$OVS" --n 20 --act relu --k 1:5 --d 1:6 --trials 2 --max-iter 300 -o text.h5 >text.txt
+ovsweep --n 20 --act relu --k 1:5 --d 1:6 --trials 2 --max-iter 300 -o text.h5 >text.txt
 check "summary heatmap printed with kd = n marker" grep -q "k=   5  [0-9#] [0-9#] [0-9#]|[0-9#] " text.txt
 summary

@@ -111,15 +111,20 @@ static void test_bad_values(void)
         {"--precision", "half"}, {"--kd-band", "a:b"},  {"--kd-band", "1:x"}, {"--kd-band", "100:200"},
         {"--trials", " 5"},    {"--tol", " 1e-3"},   {"--seed", " 7"},    {"--k", " 3"},
         {"--design", "random"}, {"--eta", "tanh=0.1"}, {"--max-iter", "+-5"},
+        {"--crash-after-saved", "0"}, {"--crash-after-saved", "-3"}, {"--crash-after-saved", "x"},
     };
+    int refused = 0;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ovs_config c;
         int rc = PARSE(&c, err, "ovsweep", bad[i].flag, bad[i].value);
         int named = strstr(err, bad[i].flag) != NULL && strchr(err, '\n') == NULL;
-        CHECK(rc == OVS_EINVAL && named);
+        refused += rc == OVS_EINVAL && named;
         if (rc != OVS_EINVAL || !named)
             fprintf(stderr, "  %s '%s' -> rc %d, err '%s'\n", bad[i].flag, bad[i].value, rc, err);
     }
+    CHECK_MSG(refused == (int)(sizeof bad / sizeof bad[0]),
+              "%d of %d bad values refused with one line naming the flag", refused,
+              (int)(sizeof bad / sizeof bad[0]));
     ovs_config c;
     CHECK(PARSE(&c, err, "ovsweep", "--bogus") == OVS_EINVAL && strstr(err, "--bogus"));
     CHECK(PARSE(&c, err, "ovsweep", "--k") == OVS_EINVAL && strstr(err, "--k"));
@@ -217,9 +222,27 @@ static void test_usage_lists_every_option(void)
                           "--eta", "--max-iter", "--tol", "--checkpoint-every", "--resume",
                           "--force", "--dry-run", "--quiet", "--help", "--version",
                           "--method", "--data", "--delta", "--labels", "--kd-band",
-                          "--diagnostics", "--precision", "--design", "--print-settings"};
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        CHECK(strstr(buf, opts[i]) != NULL);
+                          "--diagnostics", "--precision", "--design", "--print-settings",
+                          "--fail-after-trials", "--crash-after-saved"};
+    const char *missing = NULL;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0] && !missing; i++)
+        if (!strstr(buf, opts[i]))
+            missing = opts[i];
+    CHECK_MSG(!missing, "--help lacks %s", missing);
+}
+
+/* The testing hooks: off by default; values as given; never stored in the file (no
+ * attribute) nor compared on resume. */
+static void test_testing_hooks(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.crash_after_saved == 0 &&
+          c.fail_after_trials == 0);
+    CHECK(PARSE(&c, err, "ovsweep", "--crash-after-saved", "7", "--fail-after-trials", "40") ==
+              OVS_OK &&
+          c.crash_after_saved == 7 && c.fail_after_trials == 40);
+    const ovs_setting *s = ovs_setting_find("crash-after-saved");
+    CHECK(s && s->kind == OVS_SET_COUNT && !s->attr && s->resume == OVS_RESUME_IGNORE);
 }
 
 int main(void)
@@ -231,5 +254,6 @@ int main(void)
     test_parse_rules();
     test_format_round_trip();
     test_usage_lists_every_option();
+    test_testing_hooks();
     TEST_DONE();
 }

@@ -36,8 +36,7 @@ static void test_lstsq_known(void)
     int rank = 0;
     CHECK(ovs_linalg_lstsq_min_norm(5, 3, a, b, x, &rank) == OVS_OK);
     CHECK(rank == 3);
-    for (int j = 0; j < 3; j++)
-        CHECK_NEAR(x[j], x_true[j], 1e-13);
+    CHECK_ALL_NEAR(x, x_true, 3, 1e-13);
     CHECK(memcmp(a, a_copy, sizeof a) == 0); /* A is not modified */
 
     /* Overdetermined, inconsistent: the residual is orthogonal to every column, and it is
@@ -50,27 +49,26 @@ static void test_lstsq_known(void)
         r2 += r[i] * r[i];
     }
     CHECK(r2 > 1e-2);
-    for (int j = 0; j < 3; j++) {
-        double dot = 0;
+    double dots[3] = {0, 0, 0};
+    const double zeros[3] = {0, 0, 0};
+    for (int j = 0; j < 3; j++)
         for (int i = 0; i < 5; i++)
-            dot += a[3 * i + j] * r[i];
-        CHECK_NEAR(dot, 0.0, 1e-13);
-    }
+            dots[j] += a[3 * i + j] * r[i];
+    CHECK_ALL_NEAR(dots, zeros, 3, 1e-13);
 
     /* Underdetermined: x = A^T (A A^T)^-1 b = (-1/2, 0, 1/2) by hand. */
     const double u[2 * 3] = {1, 2, 3, 4, 5, 6}, bu[2] = {1, 1};
     CHECK(ovs_linalg_lstsq_min_norm(2, 3, u, bu, x, &rank) == OVS_OK);
     CHECK(rank == 2);
-    CHECK_NEAR(x[0], -0.5, 1e-14);
-    CHECK_NEAR(x[1], 0.0, 1e-14);
-    CHECK_NEAR(x[2], 0.5, 1e-14);
+    const double x_under[3] = {-0.5, 0.0, 0.5};
+    CHECK_ALL_NEAR(x, x_under, 3, 1e-14);
 
     /* Rank-deficient: two equal columns share the weight equally; rank 1. */
     const double dup[3 * 2] = {1, 1, 2, 2, 3, 3}, bd[3] = {2, 4, 6};
     CHECK(ovs_linalg_lstsq_min_norm(3, 2, dup, bd, x, &rank) == OVS_OK);
     CHECK(rank == 1);
-    CHECK_NEAR(x[0], 1.0, 1e-14);
-    CHECK_NEAR(x[1], 1.0, 1e-14);
+    const double x_dup[2] = {1.0, 1.0};
+    CHECK_ALL_NEAR(x, x_dup, 2, 1e-14);
 
     /* Bad sizes; non-finite input gives NaN, not an error. */
     CHECK(ovs_linalg_lstsq_min_norm(0, 3, a, b, x, &rank) == OVS_EINVAL);
@@ -89,7 +87,10 @@ static ovs_result rf_cell(const char *act, int n, int k, int d, int trial, doubl
         return r;
     ovs_problem_draw(&p, 9, trial);
     topts o = rf_opts(act);
-    CHECK(run_rf(&p, &o, &r, v, e) == OVS_OK);
+    if (run_rf(&p, &o, &r, v, e) != OVS_OK) { /* fails every check on it */
+        r.success = r.diverged = r.aborted = -1;
+        r.final_rel_err = NAN;
+    }
     ovs_problem_free(&p);
     return r;
 }
@@ -99,30 +100,44 @@ static void test_interpolation(void)
     const char *acts[] = {"softplus", "relu"};
     const int ks[] = {60, 200}, ds[] = {5, 10, 25};
     topts o = rf_opts("relu");
+    int hits[OVS_LADDER_MAX]; /* every rung passed at once (no updates), none beyond */
+    for (int j = 0; j < OVS_LADDER_MAX; j++)
+        hits[j] = j < o.n_ladder ? 0 : -1;
+    int fits = 1, ranks = 1, no_updates = 1, flags = 1, ladders = 1;
     for (int a = 0; a < 2; a++)
         for (int ki = 0; ki < 2; ki++)
             for (int di = 0; di < 3; di++) {
                 ovs_rf_extra e;
                 ovs_result r = rf_cell(acts[a], 50, ks[ki], ds[di], di, NULL, &e);
-                CHECK(r.success == 1 && r.diverged == 0 && r.final_rel_err < 1e-8);
-                if (!(r.final_rel_err < 1e-8))
+                int fit = r.success == 1 && r.diverged == 0 && r.final_rel_err < 1e-8;
+                if (!fit)
                     fprintf(stderr, "  %s k=%d d=%d rel=%g rank=%d\n", acts[a], ks[ki],
                             ds[di], r.final_rel_err, e.rank);
-                CHECK(e.rank == 50 && e.v_norm > 0 && isfinite(e.v_norm));
-                CHECK(r.iterations == 0 && r.dist_from_init == 0 && r.path_length == 0);
-                CHECK(r.aborted == 0 && r.early_stopped == 0);
-                for (int j = 0; j < OVS_LADDER_MAX; j++)
-                    CHECK(r.ladder_hit[j] == (j < o.n_ladder ? 0 : -1));
+                fits &= fit;
+                ranks &= e.rank == 50 && e.v_norm > 0 && isfinite(e.v_norm);
+                no_updates &= r.iterations == 0 && r.dist_from_init == 0 && r.path_length == 0;
+                flags &= r.aborted == 0 && r.early_stopped == 0;
+                ladders &= memcmp(r.ladder_hit, hits, sizeof hits) == 0;
             }
-    /* k < n / 2: a least-squares fit, far from interpolation; rank k. */
+    CHECK_MSG(fits, "rf does not interpolate (rel. error < 1e-8) with k >= n");
+    CHECK(ranks);
+    CHECK(no_updates);
+    CHECK(flags);
+    CHECK(ladders);
+    /* k < n / 2: a least-squares fit, far from interpolation (but better than v = 0); rank
+     * k; no rung passed. */
+    int far = 1, rank_k = 1, no_rung = 1;
     for (int a = 0; a < 2; a++) {
         ovs_rf_extra e;
         ovs_result r = rf_cell(acts[a], 50, 20, 10, 0, NULL, &e);
-        CHECK(r.success == 0 && r.diverged == 0 && r.final_rel_err > 0.3);
-        CHECK(r.final_rel_err < 1.0); /* least squares beats v = 0 */
-        CHECK(e.rank == 20);
-        CHECK(r.ladder_hit[0] == -1 && r.ladder_hit[o.n_ladder - 1] == -1);
+        far &= r.success == 0 && r.diverged == 0 && r.final_rel_err > 0.3 &&
+               r.final_rel_err < 1.0;
+        rank_k &= e.rank == 20;
+        no_rung &= r.ladder_hit[0] == -1 && r.ladder_hit[o.n_ladder - 1] == -1;
     }
+    CHECK(far);
+    CHECK(rank_k);
+    CHECK(no_rung);
     /* d = 2, softplus: smooth features of points on a circle are numerically dependent
      * (lambda~(X) of Theorem 3.2 is tiny), so even k > n does not interpolate. */
     ovs_rf_extra e;
@@ -162,6 +177,7 @@ static void test_min_norm(void)
 {
     const char *acts[] = {"softplus", "relu"};
     const int n = 20, k = 200, d = 10;
+    int fitted = 1, least = 1, v_norm = 1, alt_ok = 1, longer = 1;
     for (int a = 0; a < 2; a++) {
         const ovs_activation *act = ovs_activation_find(acts[a]);
         ovs_problem p;
@@ -174,8 +190,7 @@ static void test_min_norm(void)
         double *sc = malloc(sizeof(double) * n * k), *gram = malloc(sizeof(double) * n * n);
         double *alpha = malloc(sizeof(double) * n), *v_alt = calloc(k, sizeof(double));
         double *sq = malloc(sizeof(double) * n * n);
-        CHECK(run_rf(&p, &o, &r, v, &e) == OVS_OK);
-        CHECK(r.success == 1);
+        fitted &= run_rf(&p, &o, &r, v, &e) == OVS_OK && r.success == 1;
         ovs_rf_features(&p, act, phi, sc);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) {
@@ -194,14 +209,14 @@ static void test_min_norm(void)
             ref2 += ref * ref;
             v2 += v[q] * v[q];
         }
-        CHECK(sqrt(diff2 / ref2) < 1e-8);
-        CHECK_NEAR(e.v_norm, sqrt(v2), 1e-12 * sqrt(v2));
+        least &= sqrt(diff2 / ref2) < 1e-8;
+        v_norm &= fabs(e.v_norm - sqrt(v2)) <= 1e-12 * sqrt(v2);
         /* The other interpolant: solve Phi[:, :n] u = y (through the same wrapper, square). */
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
                 sq[i * n + j] = phi[i * k + j];
         int rank;
-        CHECK(ovs_linalg_lstsq_min_norm(n, n, sq, p.y, v_alt, &rank) == OVS_OK && rank == n);
+        alt_ok &= ovs_linalg_lstsq_min_norm(n, n, sq, p.y, v_alt, &rank) == OVS_OK && rank == n;
         double alt2 = 0, res2 = 0;
         for (int q = 0; q < n; q++)
             alt2 += v_alt[q] * v_alt[q];
@@ -211,8 +226,8 @@ static void test_min_norm(void)
                 f += phi[i * k + q] * v_alt[q];
             res2 += (f - p.y[i]) * (f - p.y[i]);
         }
-        CHECK(sqrt(res2) < 1e-8 * p.y_norm); /* it does interpolate */
-        CHECK(alt2 > 1.5 * v2);              /* and is clearly longer */
+        alt_ok &= sqrt(res2) < 1e-8 * p.y_norm; /* it does interpolate */
+        longer &= alt2 > 1.5 * v2;              /* and is clearly longer */
         free(v);
         free(phi);
         free(sc);
@@ -222,6 +237,11 @@ static void test_min_norm(void)
         free(sq);
         ovs_problem_free(&p);
     }
+    CHECK_MSG(fitted, "rf with k = 10 n does not interpolate");
+    CHECK_MSG(least, "v* != Phi^T (Phi Phi^T)^-1 y, the least-norm interpolant");
+    CHECK_MSG(v_norm, "the reported ||v*|| is not the norm of v*");
+    CHECK_MSG(alt_ok, "the test's other interpolant does not interpolate"); /* a precondition */
+    CHECK_MSG(longer, "another interpolant is not longer than v*");
 }
 
 static void test_bad_args(void)

@@ -36,51 +36,63 @@ static ovs_result sgd_cell(int n, int k, int d, int data_trial, int sgd_trial,
     if (ovs_problem_alloc(&p, n, k, d) != OVS_OK)
         return r;
     ovs_problem_draw(&p, 5, data_trial);
-    CHECK(run_sgd(&p, o, 5, sgd_trial, &r) == OVS_OK);
+    if (run_sgd(&p, o, 5, sgd_trial, &r) != OVS_OK) { /* fails every check on it */
+        r.success = r.diverged = r.aborted = -1;
+        r.final_rel_err = NAN;
+    }
     ovs_problem_free(&p);
     return r;
 }
 
-static void check_ladder(const topts *o, const ovs_result *r)
+/* A successful trial's ladder: every rung hit, in order, the last at the stopping epoch,
+ * nothing beyond the ladder. */
+static int ladder_ok(const topts *o, const ovs_result *r)
 {
+    int ok = r->ladder_hit[o->n_ladder - 1] == r->iterations;
     for (int j = 1; j < o->n_ladder; j++)
-        CHECK(r->ladder_hit[j - 1] >= 0 && r->ladder_hit[j] >= r->ladder_hit[j - 1]);
-    CHECK(r->ladder_hit[o->n_ladder - 1] == r->iterations);
+        ok &= r->ladder_hit[j - 1] >= 0 && r->ladder_hit[j] >= r->ladder_hit[j - 1];
     for (int j = o->n_ladder; j < OVS_LADDER_MAX; j++)
-        CHECK(r->ladder_hit[j] == -1);
+        ok &= r->ladder_hit[j] == -1;
+    return ok;
 }
 
 static void test_known_answers(void)
 {
     const char *acts[] = {"softplus", "relu"};
+    int converges = 1, ladders = 1, moves = 1, fails = 1, diverges = 1;
     for (int a = 0; a < 2; a++) {
         /* Overparameterised: kd = 400 = 20 n. Converges in ~500-1800 epochs. */
         topts o = paper_opts(acts[a], 5000, 2.5e-3);
         for (int trial = 0; trial < 2; trial++) {
             ovs_result r = sgd_cell(20, 40, 10, trial, trial, &o);
-            CHECK(r.success == 1 && r.diverged == 0 && r.aborted == 0 && r.early_stopped == 0);
-            CHECK(r.iterations > 0 && r.iterations < 5000);
-            CHECK(r.final_rel_err < 2.5e-3);
-            check_ladder(&o, &r);
-            CHECK(r.dist_from_init > 0 && r.path_length >= r.dist_from_init);
+            converges &= r.success == 1 && r.diverged == 0 && r.aborted == 0 &&
+                         r.early_stopped == 0 && r.iterations > 0 && r.iterations < 5000 &&
+                         r.final_rel_err < 2.5e-3;
+            ladders &= ladder_ok(&o, &r);
+            moves &= r.dist_from_init > 0 && r.path_length >= r.dist_from_init;
         }
         /* Underparameterised: kd = 10 = n / 4. */
         o.max_iter = 300;
         ovs_result r = sgd_cell(40, 2, 5, 0, 0, &o);
-        CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 300);
-        CHECK(r.final_rel_err > 0.1 && isfinite(r.final_rel_err));
-        CHECK(r.ladder_hit[o.n_ladder - 1] == -1);
+        fails &= r.success == 0 && r.diverged == 0 && r.iterations == 300 &&
+                 r.final_rel_err > 0.1 && isfinite(r.final_rel_err) &&
+                 r.ladder_hit[o.n_ladder - 1] == -1;
         /* An absurd step size diverges within the first epochs and is reported. */
         o.eta = 1e8;
         r = sgd_cell(40, 6, 5, 0, 0, &o);
-        CHECK(r.diverged == 1 && r.success == 0 && r.iterations < 5);
-        CHECK(isfinite(r.dist_from_init) && isfinite(r.path_length));
+        diverges &= r.diverged == 1 && r.success == 0 && r.iterations < 5 &&
+                    isfinite(r.dist_from_init) && isfinite(r.path_length);
     }
+    CHECK_MSG(converges, "sgd does not converge at kd = 20 n");
+    CHECK_MSG(ladders, "a successful sgd trial's ladder is not ordered or not ending at it");
+    CHECK_MSG(moves, "sgd: dist_from_init = 0 or path_length < dist_from_init");
+    CHECK_MSG(fails, "sgd at kd = n / 4 does not fail after its budget");
+    CHECK_MSG(diverges, "sgd with eta = 1e8 is not reported as diverged at once");
     /* max_iter = 0: one evaluation at W0, nothing moves. */
     topts o = paper_opts("softplus", 0, 2.5e-3);
     ovs_result r = sgd_cell(20, 4, 5, 0, 0, &o);
-    CHECK(r.iterations == 0 && r.success == 0 && r.dist_from_init == 0 && r.path_length == 0);
-    CHECK(r.final_rel_err > 0.1 && isfinite(r.final_rel_err));
+    CHECK(r.iterations == 0 && r.success == 0 && r.dist_from_init == 0 && r.path_length == 0 &&
+          r.final_rel_err > 0.1 && isfinite(r.final_rel_err));
 }
 
 static void test_determinism_and_streams(void)
@@ -122,6 +134,7 @@ static double f_scalar(const ovs_activation *act, int k, int d, const double *v,
 static void test_step_fd(void)
 {
     const int shapes[][3] = {{7, 3, 2}, {20, 4, 5}, {15, 9, 3}, {30, 17, 9}, {9, 26, 11}};
+    int residual_ok = 1, step_ok = 1, norm_ok = 1, enough = 1, nan_skipped = 1;
     for (int a = 0; a < 2; a++) {
         const ovs_activation *act = ovs_activation_at(a);
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -136,9 +149,9 @@ static void test_step_fd(void)
                 const double y = p.y[g], eta = 0.37;
                 memcpy(w1, p.w0, sizeof(double) * kd);
                 double r, sn;
-                CHECK(ovs_sgd_step(k, d, act, p.v, x, y, eta, w1, &r, &sn) == OVS_OK);
+                int rc = ovs_sgd_step(k, d, act, p.v, x, y, eta, w1, &r, &sn);
                 double r_ref = f_scalar(act, k, d, p.v, p.w0, x) - y;
-                CHECK_NEAR(r, r_ref, 1e-13 * (1 + fabs(r_ref)));
+                residual_ok &= rc == OVS_OK && fabs(r - r_ref) <= 1e-13 * (1 + fabs(r_ref));
                 double err2 = 0, g2 = 0, step2 = 0;
                 memcpy(w, p.w0, sizeof(double) * kd);
                 for (int i = 0; i < kd; i++) {
@@ -157,24 +170,29 @@ static void test_step_fd(void)
                 /* g2 = 0 happens (ReLU: every unit with v_j != 0 inactive at x_g); then
                  * the step must be exactly zero. */
                 int ok = g2 > 0 ? sqrt(err2 / g2) < 1e-6 : step2 == 0.0;
-                CHECK(ok);
+                step_ok &= ok;
                 nonzero += g2 > 0;
                 if (!ok)
                     fprintf(stderr, "  %s n=%d k=%d d=%d g=%d rel=%g\n", act->name, n, k, d, g,
                             sqrt(err2 / g2));
-                CHECK_NEAR(sn, sqrt(step2), 1e-12 * sqrt(step2));
+                norm_ok &= fabs(sn - sqrt(step2)) <= 1e-12 * sqrt(step2);
             }
-            CHECK(nonzero >= 2);
+            enough &= nonzero >= 2;
             /* A non-finite step is not applied. */
             memcpy(w1, p.w0, sizeof(double) * kd);
             double r, sn;
-            CHECK(ovs_sgd_step(k, d, act, p.v, p.x, NAN, 0.1, w1, &r, &sn) == OVS_OK);
-            CHECK(isnan(r) && memcmp(w1, p.w0, sizeof(double) * kd) == 0);
+            nan_skipped &= ovs_sgd_step(k, d, act, p.v, p.x, NAN, 0.1, w1, &r, &sn) == OVS_OK &&
+                           isnan(r) && memcmp(w1, p.w0, sizeof(double) * kd) == 0;
             free(w);
             free(w1);
             ovs_problem_free(&p);
         }
     }
+    CHECK_MSG(residual_ok, "the step's residual != f(x_g; W) - y_g");
+    CHECK_MSG(step_ok, "the step != -eta times the finite-difference gradient");
+    CHECK_MSG(norm_ok, "the step's reported norm != ||W1 - W0||");
+    CHECK_MSG(enough, "fewer than 2 samples with a non-zero gradient in a shape");
+    CHECK_MSG(nan_skipped, "a non-finite step was applied");
 }
 
 /* One epoch is exactly n steps on the trial's stream: ovs_sgd_run with max_iter = E against
@@ -228,6 +246,7 @@ static hand_result hand_rolled(const ovs_problem *p, const ovs_activation *act, 
 
 static void test_epoch_is_n_steps(void)
 {
+    int ran = 1, same = 1;
     for (int a = 0; a < 2; a++) {
         const ovs_activation *act = ovs_activation_at(a);
         ovs_problem p;
@@ -236,18 +255,21 @@ static void test_epoch_is_n_steps(void)
         for (int epochs = 1; epochs <= 2; epochs++) {
             topts o = paper_opts(act->name, epochs, 1e-12);
             ovs_result r;
-            CHECK(run_sgd(&p, &o, 3, 7, &r) == OVS_OK);
-            CHECK(r.iterations == epochs && r.success == 0 && r.diverged == 0);
+            ran &= run_sgd(&p, &o, 3, 7, &r) == OVS_OK && r.iterations == epochs &&
+                   r.success == 0 && r.diverged == 0;
             hand_result h = hand_rolled(&p, act, o.eta, 3, 7, epochs * p.n);
-            CHECK_NEAR(r.final_rel_err, h.rel, 1e-12);
-            CHECK_NEAR(r.dist_from_init, h.dist, 1e-12);
-            CHECK_NEAR(r.path_length, h.path, 1e-12);
+            /* and n - 1 or n + 1 steps land elsewhere: the comparison can fail */
             hand_result fewer = hand_rolled(&p, act, o.eta, 3, 7, epochs * p.n - 1);
             hand_result more = hand_rolled(&p, act, o.eta, 3, 7, epochs * p.n + 1);
-            CHECK(fabs(fewer.dist - h.dist) > 1e-6 && fabs(more.dist - h.dist) > 1e-6);
+            same &= fabs(r.final_rel_err - h.rel) <= 1e-12 &&
+                    fabs(r.dist_from_init - h.dist) <= 1e-12 &&
+                    fabs(r.path_length - h.path) <= 1e-12 && fabs(fewer.dist - h.dist) > 1e-6 &&
+                    fabs(more.dist - h.dist) > 1e-6;
         }
         ovs_problem_free(&p);
     }
+    CHECK(ran);
+    CHECK_MSG(same, "an sgd epoch is not exactly n steps of the trial's stream");
 }
 
 static int abort_now(void *ctx)

@@ -63,6 +63,7 @@ static topts paper_opts(const char *act, int max_iter)
 static void test_activation_derivatives(void)
 {
     const double zs[] = {-30, -3.7, -1, -0.2, 0.3, 1, 2.5, 40};
+    const char *bad_fd = NULL, *bad_phi = NULL, *bad_dphi = NULL, *bad_nan = NULL;
     for (int a = 0; a < ovs_activation_count(); a++) {
         const ovs_activation *act = ovs_activation_at(a);
         double phi[8], dphi[8];
@@ -70,15 +71,23 @@ static void test_activation_derivatives(void)
         for (int i = 0; i < 8; i++) {
             double h = 1e-6, z = zs[i];
             double fd = (act->phi(z + h) - act->phi(z - h)) / (2 * h);
-            CHECK_NEAR(act->dphi(z), fd, 1e-7 * fmax(1, fabs(fd)));
-            CHECK_NEAR(phi[i], act->phi(z), 4e-16 * fabs(act->phi(z)));
-            CHECK_NEAR(dphi[i], act->dphi(z), 4e-16 * fabs(act->dphi(z)));
+            if (!(fabs(act->dphi(z) - fd) <= 1e-7 * fmax(1, fabs(fd))))
+                bad_fd = act->name;
+            if (!(fabs(phi[i] - act->phi(z)) <= 4e-16 * fabs(act->phi(z))))
+                bad_phi = act->name;
+            if (!(fabs(dphi[i] - act->dphi(z)) <= 4e-16 * fabs(act->dphi(z))))
+                bad_dphi = act->name;
         }
         /* NaN must propagate through phi so that divergence cannot hide. */
         double nan_in = NAN, p, dp;
         act->eval(&nan_in, &p, &dp, 1);
-        CHECK(isnan(p) && isnan(act->phi(NAN)));
+        if (!(isnan(p) && isnan(act->phi(NAN))))
+            bad_nan = act->name;
     }
+    CHECK_MSG(!bad_fd, "%s: phi' != the finite difference of phi", bad_fd);
+    CHECK_MSG(!bad_phi, "%s: the array kernel's phi != the scalar phi", bad_phi);
+    CHECK_MSG(!bad_dphi, "%s: the array kernel's phi' != the scalar phi'", bad_dphi);
+    CHECK_MSG(!bad_nan, "%s: NaN does not propagate through phi", bad_nan);
     const ovs_activation *sp = ovs_activation_find("softplus");
     CHECK(sp->phi(800.0) == 800.0);          /* no overflow */
     CHECK(sp->phi(-800.0) == 0.0);
@@ -100,17 +109,19 @@ static int nearest_double(double v, long double ref)
 static void test_softplus_tables(void)
 {
     const double *exp2_16 = ovs_exp2_16_tab, *log1p_8 = ovs_log1p_8_tab; /* vmath.h */
+    int exp_ok = 1, log_ok = log1p_8[0] == 0.0;
     for (int j = 0; j < 16; j++) { /* stored with j << 48 taken off the bits */
         double t = exp2_16[j];
         uint64_t bits;
         memcpy(&bits, &t, sizeof bits);
         bits += (uint64_t)j << 48;
         memcpy(&t, &bits, sizeof t);
-        CHECK(nearest_double(t, exp2l(j / 16.0L)));
+        exp_ok &= nearest_double(t, exp2l(j / 16.0L));
     }
-    CHECK(log1p_8[0] == 0.0);
     for (int j = 1; j <= 8; j++)
-        CHECK(nearest_double(log1p_8[j], log1pl(j / 8.0L)));
+        log_ok &= nearest_double(log1p_8[j], log1pl(j / 8.0L));
+    CHECK_MSG(exp_ok, "an entry of 2^(j/16) is not the nearest double");
+    CHECK_MSG(log_ok, "an entry of log1p(j/8) is not the nearest double");
 }
 
 /* The vectorised softplus against a long double reference: relative error within 6 ulp for
@@ -153,10 +164,12 @@ static void test_softplus_accuracy(void)
            worst_phi, worst_dphi, M);
     /* Position in the array never changes a result (vector body and tail agree). */
     double p1, d1;
+    int same_alone = 1;
     for (int i = 0; i < 50; i++) {
         sp->eval(&z[1000 + i], &p1, &d1, 1);
-        CHECK(p1 == phi[1000 + i] && d1 == dphi[1000 + i]);
+        same_alone &= p1 == phi[1000 + i] && d1 == dphi[1000 + i];
     }
+    CHECK(same_alone);
     /* z = +-inf: phi = inf / ~0 and phi' = 1 / ~0; NaN in, NaN out. */
     const double zs[3] = {INFINITY, -INFINITY, NAN};
     double ps[3], ds[3];
@@ -170,8 +183,10 @@ static void test_softplus_accuracy(void)
     double pf[4], df[4];
     sp->eval(far, pf, df, 4);
     const double floor_e = exp(-700.0), ulp = nextafter(floor_e, 1.0) - floor_e;
+    int saturated = 1;
     for (int i = 0; i < 4; i++)
-        CHECK(fabs(pf[i] - floor_e) <= 6 * ulp && fabs(df[i] - floor_e) <= 6 * ulp);
+        saturated &= fabs(pf[i] - floor_e) <= 6 * ulp && fabs(df[i] - floor_e) <= 6 * ulp;
+    CHECK(saturated);
 }
 
 /* Analytic gradient against central differences of eq. 2.1, both activations, odd and
@@ -180,6 +195,7 @@ static void test_gradient_fd(void)
 {
     const int shapes[][3] = {{7, 3, 2}, {20, 4, 5}, {15, 5, 3}, {30, 2, 9}, {9, 1, 4},
                              {37, 7, 3}, {64, 9, 10}};
+    int zero_ok = 1, fd_ok = 1;
     for (int kernel = 0; kernel < 2; kernel++)
     for (int a = 0; a < ovs_activation_count(); a++) {
         const ovs_activation *act = ovs_activation_at(a);
@@ -187,8 +203,8 @@ static void test_gradient_fd(void)
             int n = shapes[s][0], k = shapes[s][1], d = shapes[s][2], kd = k * d;
             ovs_problem p;
             ovs_train_workspace ws;
-            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
-            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_alloc(&p, n, k, d);
+            ovs_train_workspace_alloc(&ws, n, k, d);
             ovs_problem_draw(&p, 11, (int)s);
             double *g = malloc(sizeof(double) * kd), *w = malloc(sizeof(double) * kd);
             double loss, lp, lm, err2 = 0, g2 = 0;
@@ -206,10 +222,10 @@ static void test_gradient_fd(void)
                 g2 += g[i] * g[i];
             }
             if (k == 1) {
-                CHECK(g2 == 0.0); /* the only output weight is 0 */
+                zero_ok &= g2 == 0.0; /* the only output weight is 0 */
             } else {
                 double rel = sqrt(err2 / g2);
-                CHECK(rel < 1e-6);
+                fd_ok &= rel < 1e-6;
                 if (!(rel < 1e-6))
                     fprintf(stderr, "  %s %s n=%d k=%d d=%d rel=%g\n",
                             ovs_kernel_names.name(kernel), act->name, n, k, d, rel);
@@ -220,6 +236,8 @@ static void test_gradient_fd(void)
             ovs_train_workspace_free(&ws);
         }
     }
+    CHECK_MSG(zero_ok, "k = 1 (v = 0): the gradient is not exactly zero");
+    CHECK_MSG(fd_ok, "the gradient differs from central differences of eq. 2.1");
 }
 
 static ovs_result train_cell(const char *act, int n, int k, int d, int trial,
@@ -234,7 +252,10 @@ static ovs_result train_cell(const char *act, int n, int k, int d, int trial,
         return r;
     (void)act;
     ovs_problem_draw(&p, 5, trial);
-    CHECK(run_gd(&p, o, &ws, &r) == OVS_OK);
+    if (run_gd(&p, o, &ws, &r) != OVS_OK) { /* fails every check on it */
+        r.success = r.diverged = r.aborted = -1;
+        r.final_rel_err = NAN;
+    }
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     return r;
@@ -243,27 +264,33 @@ static ovs_result train_cell(const char *act, int n, int k, int d, int trial,
 static void test_known_answers(void)
 {
     const char *acts[] = {"softplus", "relu"};
+    int converges = 1, ladders = 1, moves = 1, fails = 1, diverges = 1;
     for (int a = 0; a < 2; a++) {
         topts o = paper_opts(acts[a], 15000);
         /* Clearly overparameterised: kd = 200 = 5 n. */
         ovs_result r = train_cell(acts[a], 40, 20, 10, 0, &o);
-        CHECK(r.success == 1 && r.diverged == 0 && r.iterations < 15000);
-        CHECK(r.final_rel_err < 2.5e-3);
-        CHECK(r.ladder_hit[o.n_ladder - 1] == r.iterations);
+        converges &= r.success == 1 && r.diverged == 0 && r.iterations < 15000 &&
+                     r.final_rel_err < 2.5e-3;
+        ladders &= r.ladder_hit[o.n_ladder - 1] == r.iterations;
         for (int j = 1; j < o.n_ladder; j++)
-            CHECK(r.ladder_hit[j] >= r.ladder_hit[j - 1] && r.ladder_hit[j - 1] >= 0);
-        CHECK(r.dist_from_init > 0 && r.path_length >= r.dist_from_init);
+            ladders &= r.ladder_hit[j] >= r.ladder_hit[j - 1] && r.ladder_hit[j - 1] >= 0;
+        moves &= r.dist_from_init > 0 && r.path_length >= r.dist_from_init;
         /* Clearly underparameterised: kd = 10 <= n / 2. */
         o.max_iter = 3000;
         r = train_cell(acts[a], 40, 2, 5, 0, &o);
-        CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 3000);
-        CHECK(r.final_rel_err > 2.5e-3 && isfinite(r.final_rel_err));
-        CHECK(r.ladder_hit[o.n_ladder - 1] == -1);
+        fails &= r.success == 0 && r.diverged == 0 && r.iterations == 3000 &&
+                 r.final_rel_err > 2.5e-3 && isfinite(r.final_rel_err) &&
+                 r.ladder_hit[o.n_ladder - 1] == -1;
         /* An absurd step size diverges promptly and is reported, not crashed. */
         o.eta = 1e8;
         r = train_cell(acts[a], 40, 6, 5, 0, &o);
-        CHECK(r.diverged == 1 && r.success == 0 && r.iterations < 200);
+        diverges &= r.diverged == 1 && r.success == 0 && r.iterations < 200;
     }
+    CHECK_MSG(converges, "gd does not converge at kd = 5 n");
+    CHECK_MSG(ladders, "a successful trial's ladder is not ordered or not ending at it");
+    CHECK_MSG(moves, "dist_from_init = 0 or path_length < dist_from_init");
+    CHECK_MSG(fails, "gd at kd <= n / 2 does not fail after its budget");
+    CHECK_MSG(diverges, "gd with eta = 1e8 is not reported as diverged promptly");
 }
 
 /* a and b the same bits, or both NaN (a NaN's sign and payload are not results). */
@@ -293,8 +320,8 @@ static void test_fused_forward_special_values(void)
         for (size_t c = 0; c < sizeof special / sizeof special[0]; c++) {
             ovs_problem p;
             ovs_train_workspace ws;
-            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
-            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_alloc(&p, n, k, d);
+            ovs_train_workspace_alloc(&ws, n, k, d);
             ovs_problem_draw(&p, 5, (int)c);
             for (int i = 0; i < n; i++)
                 p.x[i] = i % 2 ? -1.0 : 1.0;
@@ -311,8 +338,8 @@ static void test_fused_forward_special_values(void)
             ovs_train_workspace_free(&ws);
         }
     }
-    CHECK(differ == 0);
-    CHECK(checked == 32);
+    CHECK_MSG(differ == 0 && checked == 32, "fused and unfused passes differ at %d values",
+              differ);
 }
 
 /* The fused forward pass (forward.c: softplus and relu) against the unfused one (products,
@@ -326,7 +353,7 @@ static void test_fused_forward_identical(void)
                              {100, 25, 4}, {104, 6, 17}, {200, 25, 25}, {61, 2, 32},
                              {48, 7, 5},   {24, 9, 2},   {56, 3, 11},  {90, 13, 1}};
     const char *acts[] = {"softplus", "relu"};
-    int checked = 0;
+    int checked = 0, loss_same = 1, grad_same = 1, nan_both = 1, runs_same = 1;
     for (int a = 0; a < 2; a++) {
         ovs_activation unfused = *ovs_activation_find(acts[a]);
         unfused.vector_kernel = OVS_ACT_SCALAR;
@@ -334,8 +361,8 @@ static void test_fused_forward_identical(void)
             const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
             ovs_problem p;
             ovs_train_workspace ws;
-            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
-            CHECK(ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_alloc(&p, n, k, d);
+            ovs_train_workspace_alloc(&ws, n, k, d);
             ovs_problem_draw(&p, 11, (int)c);
             double *g1 = malloc(sizeof(double) * k * d), *g2 = malloc(sizeof(double) * k * d);
             double *w = malloc(sizeof(double) * k * d);
@@ -345,22 +372,23 @@ static void test_fused_forward_identical(void)
             ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws, &l1,
                                 g1);
             ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, g2);
-            CHECK(memcmp(&l1, &l2, sizeof l1) == 0 && isfinite(l1));
-            CHECK(memcmp(g1, g2, sizeof(double) * k * d) == 0);
+            loss_same &= memcmp(&l1, &l2, sizeof l1) == 0 && isfinite(l1);
+            grad_same &= memcmp(g1, g2, sizeof(double) * k * d) == 0;
             w[k * d - 1] = NAN; /* a NaN weight reaches the loss either way */
             ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws, &l1,
                                 NULL);
             ovs_train_loss_grad(&p, &unfused, OVS_KERNEL_SIMD, w, &ws, &l2, NULL);
-            CHECK(isnan(l1) && isnan(l2));
+            nan_both &= isnan(l1) && isnan(l2);
             topts o = paper_opts(acts[a], 400);
             ovs_result r1, r2;
-            CHECK(run_gd(&p, &o, &ws, &r1) == OVS_OK);
+            int rc1 = run_gd(&p, &o, &ws, &r1);
             o.act = &unfused;
-            CHECK(run_gd(&p, &o, &ws, &r2) == OVS_OK);
-            CHECK(r1.iterations == r2.iterations && r1.success == r2.success);
-            CHECK(memcmp(&r1.final_rel_err, &r2.final_rel_err, sizeof(double)) == 0);
-            CHECK(memcmp(&r1.dist_from_init, &r2.dist_from_init, sizeof(double)) == 0);
-            CHECK(memcmp(&r1.path_length, &r2.path_length, sizeof(double)) == 0);
+            int rc2 = run_gd(&p, &o, &ws, &r2);
+            runs_same &= rc1 == OVS_OK && rc2 == OVS_OK && r1.iterations == r2.iterations &&
+                         r1.success == r2.success &&
+                         memcmp(&r1.final_rel_err, &r2.final_rel_err, sizeof(double)) == 0 &&
+                         memcmp(&r1.dist_from_init, &r2.dist_from_init, sizeof(double)) == 0 &&
+                         memcmp(&r1.path_length, &r2.path_length, sizeof(double)) == 0;
             checked++;
             free(g1);
             free(g2);
@@ -369,7 +397,10 @@ static void test_fused_forward_identical(void)
             ovs_train_workspace_free(&ws);
         }
     }
-    CHECK(checked == 24);
+    CHECK_MSG(loss_same && checked == 24, "fused and unfused losses differ (or are not finite)");
+    CHECK_MSG(grad_same, "fused and unfused gradients differ");
+    CHECK_MSG(nan_both, "a NaN weight does not give a NaN loss in both passes");
+    CHECK_MSG(runs_same, "fused and unfused trainings differ");
 }
 
 /* The gradient product g = mt xt^T (smallmm.c) against two references on shapes that give
@@ -423,10 +454,12 @@ static void test_gradient_product(void)
         free(xt);
         free(g);
     }
-    CHECK(checked == 1 + 6 + 21 + 32 + 45 + 625 + 72 + 42 + 153 + 64 + 10 + 42);
-    CHECK(differ_fused == 0 || differ_plain == 0);
-    CHECK(differ_fused + differ_plain > 0); /* the two references differ somewhere */
-    CHECK(worst_rel < 1e-14);
+    /* the two references differ somewhere, so matching one of them is a real test */
+    CHECK_MSG((differ_fused == 0 || differ_plain == 0) && differ_fused + differ_plain > 0 &&
+                  checked == 1 + 6 + 21 + 32 + 45 + 625 + 72 + 42 + 153 + 64 + 10 + 42,
+              "the gradient product is neither in its stated order with FMA (%d differ) nor "
+              "without (%d differ)", differ_fused, differ_plain);
+    CHECK_MSG(worst_rel < 1e-14, "the gradient product is off a long double sum by %g", worst_rel);
 }
 
 static void test_fixed_point(void)
@@ -435,8 +468,8 @@ static void test_fixed_point(void)
      * relative error exactly 1 and W never moves. */
     topts o = paper_opts("softplus", 15000);
     ovs_result r = train_cell("softplus", 30, 1, 4, 2, &o);
-    CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 15000);
-    CHECK(r.final_rel_err == 1.0 && r.dist_from_init == 0.0 && r.path_length == 0.0);
+    CHECK(r.success == 0 && r.diverged == 0 && r.iterations == 15000 &&
+          r.final_rel_err == 1.0 && r.dist_from_init == 0.0 && r.path_length == 0.0);
 }
 
 static void test_determinism(void)
@@ -478,12 +511,14 @@ static void test_poll_and_allocation(void)
 
     o.poll = check_no_alloc;
     o.poll_every = 1;
+    int no_alloc = 1;
     for (int a = 0; a < 2; a++) {
         o.act = ovs_activation_at(a);
         allocs_at_poll = -1;
         r = train_cell(o.act->name, 30, 4, 5, 0, &o);
-        CHECK(r.aborted == 0 && r.iterations == 500 && allocs_at_poll >= 0);
+        no_alloc &= r.aborted == 0 && r.iterations == 500 && allocs_at_poll >= 0;
     }
+    CHECK_MSG(no_alloc, "an allocation inside the GD loop");
 }
 
 /* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
