@@ -140,12 +140,12 @@ quickstart:
 
 bench:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design
 	sh bench/run_bench.sh
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design
 	FULL=1 sh bench/run_bench.sh
 
 # The cost-growth curve from n = 100 to 6400 (bench/scaling.sh): CSV in build/scaling.csv.
@@ -155,7 +155,8 @@ bench-scaling:
 	sh bench/scaling.sh
 
 $(BUILD)/bench_peak: private CFLAGS += -O3 -ffp-contract=fast
-$(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
+$(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
+    $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:

@@ -93,6 +93,12 @@ int ovs_design_close_round(ovs_design *d, const int32_t *success_count,
 int64_t ovs_design_replay(ovs_design *d, const uint8_t *done, const uint8_t *success,
                           int64_t *queue);
 
+/* The proposal rule: Thompson sampling (the default, the only one the sweep uses), or, for
+ * the oracle benchmark (bench/bench_design.c), the greedy posterior median or uniform draws
+ * over the row's free cells. Set it before the first proposal. */
+enum { OVS_PROPOSE_THOMPSON = 0, OVS_PROPOSE_MEDIAN, OVS_PROPOSE_UNIFORM };
+void ovs_design_set_rule(ovs_design *d, int rule);
+
 int ovs_design_round(const ovs_design *d);      /* rounds closed so far */
 int ovs_design_finished(const ovs_design *d);   /* every row has stopped */
 int ovs_design_rows_active(const ovs_design *d, int g); /* rows of group g still active */

@@ -32,6 +32,7 @@ typedef struct row {
 struct ovs_design {
     const ovs_plan *p;
     int nrows, round;
+    int rule; /* OVS_PROPOSE_* */
     row *rows;
     double s_grid[OVS_DESIGN_S];
     int64_t *group_trainings; /* per group */
@@ -227,6 +228,41 @@ static int thompson(const ovs_design *d, const row *r, const double *w, ovs_rng 
     return nearest_free(d, r, mu);
 }
 
+/* The alternatives the oracle benchmark measures Thompson sampling against: every training
+ * at the free cell nearest the posterior median (greedy), or at a free cell drawn uniformly
+ * from the row (a random grid). */
+static int uniform_free(const ovs_design *d, const row *r, ovs_rng *rng)
+{
+    int nfree = 0;
+    for (int c = 0; c < r->ncell; c++)
+        nfree += r->proposed[c] < d->p->T;
+    if (nfree == 0)
+        return -1;
+    int pick = (int)(ovs_rng_uniform(rng) * nfree);
+    for (int c = 0; c < r->ncell; c++)
+        if (r->proposed[c] < d->p->T && pick-- == 0)
+            return c;
+    return -1;
+}
+
+static int propose_one(const ovs_design *d, const row *r, const double *w, const double *m,
+                       ovs_rng *rng)
+{
+    switch (d->rule) {
+    case OVS_PROPOSE_MEDIAN:
+        return nearest_free(d, r, quantile(r, m, 0.5));
+    case OVS_PROPOSE_UNIFORM:
+        return uniform_free(d, r, rng);
+    default:
+        return thompson(d, r, w, rng);
+    }
+}
+
+void ovs_design_set_rule(ovs_design *d, int rule)
+{
+    d->rule = rule;
+}
+
 /* How many of the batch each active row gets this round: equal shares, the remainder to the
  * rows next in turn (the turn moves on every round). */
 static int share_of(const ovs_design *d, int pos, int nactive, int64_t batch)
@@ -259,7 +295,7 @@ int64_t ovs_design_propose(ovs_design *d, int64_t *items, int64_t cap)
                 ovs_rng rng;
                 const int64_t coords[] = {d->round, r->g, r->di, k};
                 ovs_rng_for_tuple(&rng, p->cfg->seed, OVS_STREAM_DESIGN, coords, 4);
-                const int c = thompson(d, r, w, &rng);
+                const int c = propose_one(d, r, w, m, &rng);
                 if (c < 0)
                     break;
                 const int64_t cell = ((int64_t)r->g * p->K + r->ki[c]) * p->D + r->di;
