@@ -1,7 +1,11 @@
 # ovsweep - phase transitions of overparameterised training, C11 + MPI + parallel HDF5.
-# Targets: all (default) deps test quickstart bench clean lint mutation.
+# Targets: all (default) deps test quickstart bench bench-scaling clean lint mutation.
 # Cluster overrides: make MPICC=... PKGS="hdf5-openmpi openblas" MPIRUN="srun --mpi=pmix"
+# Another compiler in its own directories: make CC=clang OMPI_CC=clang BUILD=build-clang BIN=bin-clang
+# (mpicc wraps $OMPI_CC; tests/clang_test.sh).
 CC       ?= cc
+BUILD    ?= build
+BIN      ?= bin
 MPICC    ?= mpicc
 PKGS     ?= hdf5-openmpi openblas
 SANITIZE ?= address,undefined
@@ -11,7 +15,7 @@ STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-psabi -Werror
 OPT      ?= -O2 -g
 # User CPPFLAGS/CFLAGS/LDFLAGS come last, so they win.
-ALL_CPPFLAGS = -Iinclude -Ibuild -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS   = $(STD) $(WARN) $(OPT) $(CFLAGS)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
@@ -24,74 +28,99 @@ HDF5_HL     = -lhdf5_hl
 PURE := names strbuf rng activation smallmm forward problem linalg protocol train sgd rf diagnostics \
         method trial settings settings_text cli plan design report outfile isolate h5schema
 GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep
-PURE_OBJ := $(PURE:%=build/%.o)
-# Where the compiler can target x86-64-v4, forward.c is also built for it with the AVX-512
-# branches of vmath.h (intrinsics, which the target_clones of the portable build cannot
-# hold); the portable build calls it where the CPU has AVX-512. Same results either way
-# (include/vmath.h; test_train compares the two).
+PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
+# The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
+# compiler can target, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), with vectors of its
+# native width (include/simd.h); their baseline builds call the best one the CPU runs. Same
+# results in every build with FMA (test_kernels, tests/clang_test.sh).
+ISA_FILES := forward smallmm
+V3_OK := $(shell $(CC) -march=x86-64-v3 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX2__ && echo yes)
 AVX512_OK := $(shell $(CC) -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__ && echo yes)
-FORWARD_AVX512 := $(if $(AVX512_OK),build/forward_avx512.o)
-LIB_OBJ  := $(PURE_OBJ) $(FORWARD_AVX512)
-GLUE_OBJ := $(GLUE:%=build/%.o)
-SAN_OBJ  := $(PURE:%=build/asan/%.o)
+ISA_DEFS := $(if $(V3_OK),-DOVS_HAVE_V3) $(if $(AVX512_OK),-DOVS_HAVE_V4)
+ISA_OBJ  := $(if $(V3_OK),$(ISA_FILES:%=$(BUILD)/%_v3.o)) $(if $(AVX512_OK),$(ISA_FILES:%=$(BUILD)/%_v4.o))
+LIB_OBJ  := $(PURE_OBJ) $(ISA_OBJ)
+GLUE_OBJ := $(GLUE:%=$(BUILD)/%.o)
+SAN_OBJ  := $(PURE:%=$(BUILD)/asan/%.o)
 UNIT     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
-all: bin/ovsweep
+all: $(BIN)/ovsweep
 
 # build/version.h carries the version and `git describe`; rewritten only when they change,
 # so that a new commit rebuilds the two files that print or store it.
-build/version.h: FORCE | build
+$(BUILD)/version.h: FORCE | $(BUILD)
 	@v='#define OVS_VERSION "$(VERSION)"'; \
 	 g="#define OVS_GIT \"$$(git describe --always --dirty 2>/dev/null || echo unknown)\""; \
 	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
 	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
-build/main.o build/h5write.o: build/version.h
+$(BUILD)/main.o $(BUILD)/h5write.o: $(BUILD)/version.h
 FORCE:
 
-bin/ovsweep: build/main.o $(GLUE_OBJ) $(LIB_OBJ) | bin
+$(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
 	$(MPICC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
 
 # The hand-written kernels: -O3 so that their elementwise loops vectorise, and they may
-# fuse a*b+c into one FMA where the CPU has it (their
-# target_clones for x86-64-v3/v4); plain x86-64 code has no FMA, so nothing else changes.
-KERNEL_OBJ := build/activation.o build/smallmm.o build/forward.o build/train.o build/asan/forward.o \
-              build/asan/activation.o build/asan/smallmm.o build/asan/train.o
+# fuse a*b+c into one FMA where the CPU has it (the per-instruction-set builds of forward.c
+# and smallmm.c, and the target_clones for x86-64-v3/v4 of the others); plain x86-64 code
+# has no FMA, so nothing else changes.
+KERNELS := activation smallmm forward train
+KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
 $(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
-$(PURE_OBJ): build/%.o: src/%.c | build
+# clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
+# resolver of a cloned static function is a global symbol, so two files' static clones
+# of the same name would clash; and a cloned global function f gets only f.ifunc, which calls
+# from other files (to plain f) do not find. With clang, every object's resolvers are made
+# local and each global clone set gets its f as a global indirect function (f.ifunc's
+# address, in .text).
+IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo yes)
+ifeq ($(IS_CLANG),yes)
+CLANG_IFUNCS = set -e; args="--wildcard --localize-symbol=*.resolver"; \
+	for f in $$(nm $@ | awk '$$2 == "T" && $$3 ~ /\.default\.[0-9]+$$/ \
+	        { sub(/\.default\.[0-9]+$$/, "", $$3); print $$3 }'); do \
+	    a=$$(nm $@ | awk -v s="$$f.ifunc" '$$3 == s { print $$1 }'); \
+	    args="$$args --add-symbol $$f=.text:0x$$a,global,indirect-function"; \
+	done; objcopy $$args $@
+else
+CLANG_IFUNCS = :
+endif
+$(PURE_OBJ): $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
-build/forward.o: CPPFLAGS += $(if $(AVX512_OK),-DOVS_FORWARD_AVX512)
-build/forward_avx512.o: src/forward.c | build
-	$(CC) $(ALL_CPPFLAGS) -DOVS_FORWARD_AVX512_BUILD $(ALL_CFLAGS) -O3 -ffp-contract=fast \
-	    -march=x86-64-v4 -c $< -o $@
-build/main.o $(GLUE_OBJ): build/%.o: src/%.c | build
+	@$(CLANG_IFUNCS)
+$(ISA_FILES:%=$(BUILD)/%.o): CPPFLAGS += $(ISA_DEFS)
+$(BUILD)/%_v3.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CPPFLAGS) -DOVS_BUILD_V3 $(ALL_CFLAGS) -march=x86-64-v3 -c $< -o $@
+$(BUILD)/%_v4.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CPPFLAGS) -DOVS_BUILD_V4 $(ALL_CFLAGS) -march=x86-64-v4 -c $< -o $@
+$(BUILD)/main.o $(GLUE_OBJ): $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
 SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(SAN_OBJ): build/asan/%.o: src/%.c | build/asan
+$(SAN_OBJ): $(BUILD)/asan/%.o: src/%.c | $(BUILD)/asan
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
 
 # The whole program under the sanitizers (tests/sanitize_test.sh), MPI and HDF5 included.
-SAN_GLUE_OBJ := $(GLUE:%=build/asan/%.o) build/asan/main.o
-build/asan/main.o build/asan/h5write.o: build/version.h
-$(SAN_GLUE_OBJ): build/asan/%.o: src/%.c | build/asan
+SAN_GLUE_OBJ := $(GLUE:%=$(BUILD)/asan/%.o) $(BUILD)/asan/main.o
+$(BUILD)/asan/main.o $(BUILD)/asan/h5write.o: $(BUILD)/version.h
+$(SAN_GLUE_OBJ): $(BUILD)/asan/%.o: src/%.c | $(BUILD)/asan
 	$(MPICC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
-build/asan/ovsweep: $(SAN_GLUE_OBJ) $(SAN_OBJ)
+$(BUILD)/asan/ovsweep: $(SAN_GLUE_OBJ) $(SAN_OBJ)
 	$(MPICC) $(LDFLAGS) $(SANFLAGS) $^ -o $@ $(PKG_LIBS) $(HDF5_HL) -lm
 
 # Unit tests link the pure objects and BLAS only: no MPI, no HDF5, no mpirun.
 # test_train counts ovsweep's own allocations through --wrap.
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
-build/test_train build/asan/test_train: LINK_EXTRA = $(WRAP)
-build/test_%: tests/test_%.c $(LIB_OBJ) | build
+$(BUILD)/test_train $(BUILD)/asan/test_train: LINK_EXTRA = $(WRAP)
+# test_kernels compares the builds of the kernel files: it is told which ones are linked.
+$(BUILD)/test_kernels: private CPPFLAGS += $(ISA_DEFS)
+$(BUILD)/test_%: tests/test_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
-build/asan/test_%: tests/test_%.c $(SAN_OBJ) | build/asan
+$(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) -fsanitize=$(SANITIZE) \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 
 # The in-process reference of the file checks (tests/file_test.sh): pure objects only.
-build/reference_run: tests/reference_run.c $(LIB_OBJ) | build
+$(BUILD)/reference_run: tests/reference_run.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
-unit: $(UNIT:%=build/%) $(UNIT:%=build/asan/%) build/asan/ovsweep build/reference_run
+unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%) $(BUILD)/asan/ovsweep $(BUILD)/reference_run
 
 deps:
 	@sh deps/install.sh
@@ -111,16 +140,23 @@ quickstart:
 
 bench:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak build/bench_design
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design
 	sh bench/run_bench.sh
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/bench_kernel build/bench_methods build/bench_peak build/bench_design
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design
 	FULL=1 sh bench/run_bench.sh
 
-build/bench_peak: CFLAGS += -O3 -ffp-contract=fast
-build/bench_kernel build/bench_methods build/bench_peak build/bench_design: build/bench_%: bench/bench_%.c $(LIB_OBJ) | build
+# The cost-growth curve from n = 100 to 6400 (bench/scaling.sh): CSV in build/scaling.csv.
+bench-scaling:
+	@sh deps/install.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_peak $(BUILD)/bench_scaling
+	sh bench/scaling.sh
+
+$(BUILD)/bench_peak: private CFLAGS += -O3 -ffp-contract=fast
+$(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
+    $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 lint:
@@ -129,20 +165,20 @@ lint:
 # The mutation score of the fast suites (tests/mutation/): not part of `make test`.
 mutation:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all build/reference_run $(UNIT:%=build/%)
+	@$(MAKE) --no-print-directory all $(BUILD)/reference_run $(UNIT:%=$(BUILD)/%)
 	@/usr/bin/python3 tests/mutation/run.py
 
 # The settings table as the Python analysis reads it (a test checks it against the binary).
-analysis/settings.json: bin/ovsweep
-	bin/ovsweep --print-settings >$@
+analysis/settings.json: $(BIN)/ovsweep
+	$(BIN)/ovsweep --print-settings >$@
 
 # The pure modules, for tests/lint_test.sh.
 print-pure:
 	@echo $(PURE)
 
-build bin build/asan:
+$(BUILD) $(BIN) $(BUILD)/asan:
 	mkdir -p $@
 clean:
-	rm -rf build bin
-.PHONY: all deps test unit quickstart bench bench-full lint mutation print-pure clean FORCE
--include $(wildcard build/*.d build/asan/*.d)
+	rm -rf $(BUILD) $(BIN)
+.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint mutation print-pure clean FORCE
+-include $(wildcard $(BUILD)/*.d $(BUILD)/asan/*.d)

@@ -27,17 +27,33 @@ if grep -q OVS_FORWARD_AVX512_BUILD "$dir/src/forward.c" &&
         -c "$dir/src/forward.c" -o "$dir/forward_avx512.o"
     objs="$dir/forward_avx512.o"
 fi
+# A revision with per-instruction-set builds of forward.c and smallmm.c (round 5 on, simd.h's
+# OVS_ISA) gets them as the Makefile builds them.
+isa=""
+if grep -q OVS_ISA "$dir/include/simd.h"; then
+    for v in 3 4; do
+        $CC -march=x86-64-v$v -dM -E -x c /dev/null >/dev/null 2>&1 || continue
+        isa="$isa -DOVS_HAVE_V$v"
+        for m in forward smallmm; do
+            $CC $FLAGS -O3 -ffp-contract=fast -march=x86-64-v$v -DOVS_BUILD_V$v \
+                -c "$dir/src/$m.c" -o "$dir/${m}_v$v.o"
+            objs="$objs $dir/${m}_v$v.o"
+        done
+    done
+fi
 for m in names protocol activation smallmm forward train linalg; do
     [ -f "$dir/src/$m.c" ] || continue
-    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512" ;;
-        *) extra="-O3 -ffp-contract=fast" ;; esac
+    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512 $isa" ;;
+        smallmm) extra="-O3 -ffp-contract=fast $isa" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
     $CC $FLAGS $extra -c "$dir/src/$m.c" -o "$dir/$m.o"
     objs="$objs $dir/$m.o"
 done
 # Rename every ovs_ symbol the baseline's objects define, in all of them.
 nm -g --defined-only $objs | awk '$3 ~ /^ovs_/ {print $3 " a_" $3}' | sort -u >"$dir/syms"
 for o in $objs; do objcopy --redefine-syms="$dir/syms" "$o"; done
-tree=$(ls build/*.o | grep -v -e main.o -e sweep.o -e checkpoint.o -e h5 -e fatal.o)
+# The tree's pure objects (the Makefile's list: no MPI, no HDF5) and its per-instruction-set builds.
+tree=$(for m in $(make -s --no-print-directory print-pure); do echo "build/$m.o"; done
+    ls build/*_v3.o build/*_v4.o 2>/dev/null)
 $CC -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude bench/ab_step.c $objs $tree \
     -o "$dir/ab_step" $(pkg-config --libs openblas) -lm
 echo "base = $(git rev-parse --short "$rev"), tree = $(git describe --always --dirty)"

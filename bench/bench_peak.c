@@ -1,64 +1,89 @@
-/* bench_peak.c - what one core of this machine can do with the kernels' vector type:
- * 8-lane double FMAs per second (12 independent chains, enough to cover the latency of two
- * FMA pipes) and 8-lane double divisions per second (the one division of the softplus
- * kernel). The peak GFLOP/s it prints is the ceiling for the products of bench_kernel. */
-#include "simd.h"
-
+/* bench_peak.c - what one core of this machine can do with its native vectors: double FMAs
+ * per second (12 independent chains, enough to cover the latency of two FMA pipes) and
+ * double divisions per second (the one division of the softplus kernel). The peak GFLOP/s
+ * it prints is the ceiling for the products of the kernels (bench_kernel, bench_scaling).
+ *
+ * Each instruction set gets a function of its own with vectors of its own width (AVX-512:
+ * 8 doubles, AVX2 + FMA: 4, baseline SSE2: 2, multiply and add). Until round 5 this file
+ * ran 8-lane vectors everywhere: gcc 12 keeps a 64-byte vector that its target cannot hold
+ * in one register in memory, and on an AVX2 machine it measured 2.7 GFLOP/s for a core that
+ * does 40-60 (docs/BENCHMARKS.md, round 5). */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+/* CPU time of this thread: on a shared machine the wall clock also counts the time other
+ * processes hold the core (under a load of 5 on 2 cores it read 0.4-1x the CPU time). */
 static double seconds(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Twelve independent chains a = a m + c (loop-carried: none can be dropped). */
-OVS_CLONES
-static double fma_rate(long reps)
-{
-    ovs_v8d m = (ovs_v8d){0} + 0.999999, c = (ovs_v8d){0} + 1e-7;
-    ovs_v8d a0 = {0}, a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3, a4 = a0 + 4, a5 = a0 + 5,
-            a6 = a0 + 6, a7 = a0 + 7, a8 = a0 + 8, a9 = a0 + 9, a10 = a0 + 10, a11 = a0 + 11;
-    double t0 = seconds();
-    for (long it = 0; it < reps; it++) {
-        a0 = a0 * m + c, a1 = a1 * m + c, a2 = a2 * m + c, a3 = a3 * m + c;
-        a4 = a4 * m + c, a5 = a5 * m + c, a6 = a6 * m + c, a7 = a7 * m + c;
-        a8 = a8 * m + c, a9 = a9 * m + c, a10 = a10 * m + c, a11 = a11 * m + c;
+/* Twelve independent chains a = a m + c (loop-carried: none can be dropped) of vector type
+ * V with W lanes; sets *fma to vector FMAs per second, *div to vector divisions per second
+ * (eight chains a = c / a). */
+#define RATES(NAME, TARGET, V, W)                                                              \
+    TARGET static void NAME(long reps, double *fma, double *div)                               \
+    {                                                                                          \
+        V m = (V){0} + 0.999999, c = (V){0} + 1e-7, a[12], q[8];                               \
+        for (int u = 0; u < 12; u++)                                                           \
+            a[u] = (V){0} + (double)u;                                                         \
+        double t0 = seconds();                                                                 \
+        for (long it = 0; it < reps; it++)                                                     \
+            for (int u = 0; u < 12; u++)                                                       \
+                a[u] = a[u] * m + c;                                                           \
+        double t = seconds() - t0;                                                             \
+        for (int u = 0; u < 8; u++)                                                            \
+            q[u] = (V){0} + 2.0 + 0.1 * u;                                                     \
+        V three = (V){0} + 3.0;                                                                \
+        double t1 = seconds();                                                                 \
+        for (long it = 0; it < reps / 10; it++)                                                \
+            for (int u = 0; u < 8; u++)                                                        \
+                q[u] = three / q[u];                                                           \
+        double td = seconds() - t1;                                                            \
+        V s = a[0];                                                                            \
+        for (int u = 1; u < 12; u++)                                                           \
+            s += a[u] + (u < 8 ? q[u] : (V){0});                                               \
+        *fma = s[0] == 12345.0 ? 0 : 12.0 * (double)reps / t;                                  \
+        *div = 8.0 * (double)(reps / 10) / td;                                                 \
     }
-    double t = seconds() - t0;
-    ovs_v8d s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-    return s[0] == 12345.0 ? 0 : 12.0 * (double)reps / t; /* vector FMAs per second */
-}
 
-/* Eight independent chains a = c / a (divisions of the same kind as softplus's). */
-OVS_CLONES
-static double div_rate(long reps)
-{
-    ovs_v8d c = (ovs_v8d){0} + 3.0;
-    ovs_v8d a0 = (ovs_v8d){0} + 2.0, a1 = a0 + 0.1, a2 = a0 + 0.2, a3 = a0 + 0.3,
-            a4 = a0 + 0.4, a5 = a0 + 0.5, a6 = a0 + 0.6, a7 = a0 + 0.7;
-    double t0 = seconds();
-    for (long it = 0; it < reps; it++) {
-        a0 = c / a0, a1 = c / a1, a2 = c / a2, a3 = c / a3;
-        a4 = c / a4, a5 = c / a5, a6 = c / a6, a7 = c / a7;
-    }
-    double t = seconds() - t0;
-    ovs_v8d s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
-    return s[0] == 12345.0 ? 0 : 8.0 * (double)reps / t;
-}
+#if defined(__x86_64__) && defined(__GNUC__)
+typedef double v8d __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+RATES(rates_avx512, __attribute__((target("avx512f,fma"))), v8d, 8)
+RATES(rates_avx2, __attribute__((target("avx2,fma"))), v4d, 4)
+#endif
+typedef double v2d __attribute__((vector_size(16)));
+RATES(rates_base, , v2d, 2)
 
-int main(void)
+int main(int argc, char **argv)
 {
+    void (*rates)(long, double *, double *) = rates_base;
+    int lanes = 2;
+    const char *isa = "baseline (no FMA)";
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    int force_base = argc > 1 && strcmp(argv[1], "--baseline") == 0;
+    if (!force_base && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
+        rates = rates_avx512, lanes = 8, isa = "AVX-512";
+    else if (!force_base && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        rates = rates_avx2, lanes = 4, isa = "AVX2+FMA";
+#else
+    (void)argc, (void)argv;
+#endif
     double fma = 0, div = 0;
     for (int rep = 0; rep < 5; rep++) { /* best of 5: other processes share the cores */
-        double f = fma_rate(50000000), d = div_rate(5000000);
+        double f, d;
+        rates(20000000, &f, &d);
         fma = f > fma ? f : fma;
         div = d > div ? d : div;
     }
-    printf("one core: %.2f G 8-lane FMAs/s = %.1f GFLOP/s peak; %.3f G 8-lane divisions/s "
-           "(%.1f FMAs per division)\n",
-           fma * 1e-9, fma * 16e-9, div * 1e-9, fma / div);
+    /* an FMA is 2 flops per lane (baseline: a multiply and an add, also 2) */
+    printf("one core (%s, %d-lane vectors): %.2f G FMAs/s = %.1f GFLOP/s peak; %.3f G "
+           "divisions/s (%.1f FMAs per division)\n",
+           isa, lanes, fma * 1e-9, fma * 2e-9 * lanes, div * 1e-9, fma / div);
     return 0;
 }

@@ -15,9 +15,9 @@
  * sign of a zero factor: ReLU's factor is v_j r_i where z >= 0 and +0 where z < 0, which the
  * unfused product 0 (v_j r_i) makes -0 when v_j r_i < 0; no sum changes).
  * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np.
- * Two builds of forward.c on x86-64 (Makefile): the portable one (target_clones) and one for
- * x86-64-v4, whose clamp and selects are AVX-512 instructions with the same results
- * (vmath.h); ovs_forward_fused calls the second where the CPU has AVX-512. */
+ * forward.c is built once per instruction set (simd.h: baseline, AVX2 + FMA, AVX-512, each
+ * with vectors of its width; the AVX-512 build's clamp and selects are AVX-512 instructions
+ * with the same results, vmath.h); the entry points call the best build the CPU runs. */
 #ifndef OVS_FORWARD_H
 #define OVS_FORWARD_H
 
@@ -33,5 +33,22 @@
 int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
                       const double *v, const double *y, double *m_t, double *scratch,
                       double *r);
+
+/* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned), by the
+ * kernel of the fused pass: the same bits as the activation's array kernel. For benchmarks
+ * (the softplus floor: bench/bench_scaling.c). */
+void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
+#define OVS_FORWARD_SOFTPLUS 1 /* for benchmarks that also build older trees */
+
+/* The builds' own entry points (simd.h's OVS_ISA), called by the two above. */
+#define OVS_FORWARD_BUILD(isa)                                                                 \
+    int ovs_forward_fused_##isa(int kind, int n, int k, int d, int np, const double *w,        \
+                                const double *xt, const double *v, const double *y,            \
+                                double *m_t, double *scratch, double *r);                      \
+    void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
+OVS_FORWARD_BUILD(base)
+OVS_FORWARD_BUILD(v3)
+OVS_FORWARD_BUILD(v4)
+#undef OVS_FORWARD_BUILD
 
 #endif

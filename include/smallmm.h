@@ -1,14 +1,18 @@
-/* smallmm.h - hand-written matrix products for the small shapes of the GD step.
+/* smallmm.h - hand-written matrix products for the GD step, and the lane-ordered norms.
  *
  * Pure. For k, d <= a few dozen and n <= a few hundred, library GEMM spends much of its time
  * on call overhead, packing and edge handling; these register-blocked loops keep the whole
- * product in cache and registers. Layout (row-major, "t" = transposed, np = padded n, a
- * multiple of OVS_VL, padding columns of xt are zero):
+ * product in cache and registers; for larger n the gradient runs over chunks of samples that
+ * stay in L2. Layout (row-major, "t" = transposed, np = padded n, a multiple of OVS_VL,
+ * padding columns of xt are zero):
  *   w: k x d, xt: d x np, zt/mt: k x np, g: k x d.
  * Both products vectorise over the samples; every element is summed in a fixed order (over l
- * for zt; over i in eight lanes and a fixed tree for g): results are deterministic. */
+ * for zt; over i in eight lanes and a fixed tree for g): results are deterministic, and the
+ * same in every build with FMA (simd.h: smallmm.c is built once per instruction set). */
 #ifndef OVS_SMALLMM_H
 #define OVS_SMALLMM_H
+
+#include <stddef.h>
 
 /* zt = w xt: the pre-activations w_j . x_i. */
 void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt, double *zt);
@@ -17,5 +21,28 @@ void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt,
  * over the samples: lane q sums the samples i = q mod 8 in order, then the lanes are added in
  * ovs_hsum's fixed tree, so each element is summed in one fixed order. */
 void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g);
+
+/* The same product, bit for bit, with lanes: OVS_SMALLMM_LANES(k, d) doubles (64-byte
+ * aligned) where the lane sums wait between chunks of samples, when mt and xt are too large
+ * for L2 (lanes NULL: one pass over all samples, as ovs_smallmm_grad). */
+#define OVS_SMALLMM_LANES(k, d) (8 * (size_t)(k) * (size_t)(d))
+void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double *xt,
+                            double *g, double *lanes);
+
+/* sum_i a_i^2 over m doubles in the lane order: lane q sums the a_i^2 with i = q mod 8 in
+ * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
+double ovs_smallmm_sum_squares(const double *a, int m);
+
+/* The builds' own entry points (simd.h's OVS_ISA), called by the functions above. */
+#define OVS_SMALLMM_BUILD(isa)                                                                 \
+    void ovs_smallmm_preact_##isa(int k, int d, int np, const double *w, const double *xt,     \
+                                  double *zt);                                                 \
+    void ovs_smallmm_grad_lanes_##isa(int k, int d, int np, const double *mt,                  \
+                                      const double *xt, double *g, double *lanes);             \
+    double ovs_smallmm_sum_squares_##isa(const double *a, int m);
+OVS_SMALLMM_BUILD(base)
+OVS_SMALLMM_BUILD(v3)
+OVS_SMALLMM_BUILD(v4)
+#undef OVS_SMALLMM_BUILD
 
 #endif

@@ -1,12 +1,15 @@
 /* vmath.h - inline vector kernels of the activations, on values in registers.
  *
- * Pure, header-only: static inline functions for the hand-written kernels (activation.c's
- * array kernels and forward.c's fused forward pass), so that the activation can be applied
- * to a block of pre-activations while it is still in registers. Lanes are independent and
- * every lane's result is the same wherever it is computed.
- * Where the file including this one is compiled for AVX-512 (forward.c's x86-64-v4 build:
- * the target_clones of the other builds cannot hold intrinsics), a few selects and the clamp
- * use instructions that give the same bits in fewer operations (OVS_VMATH_AVX512 below). */
+ * Pure, header-only: static inline functions for the hand-written kernels (forward.c's fused
+ * forward pass and array kernel, activation.c's array kernel), so that the activation can be
+ * applied to a block of pre-activations while it is still in registers. They work on the
+ * native vectors of the including build (ovs_vd, simd.h); ovs_vsoftplus keeps the 8-lane
+ * interface for the files built once. Lanes are independent and every lane's result is the
+ * same wherever and in whichever width it is computed.
+ * Where the including file is compiled for AVX-512 (the x86-64-v4 build of forward.c: the
+ * target_clones of the files built once cannot hold intrinsics), a few selects and the clamp
+ * use instructions that give the same bits in fewer operations (OVS_VMATH_AVX512 below), and
+ * the table lookups are two-table permutes. */
 #ifndef OVS_VMATH_H
 #define OVS_VMATH_H
 
@@ -14,7 +17,7 @@
 
 #include <stdint.h>
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#if OVS_NW == 8 && defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define OVS_VMATH_AVX512 1
 #endif
@@ -22,20 +25,20 @@
 #define OVS_INLINE static inline __attribute__((always_inline))
 
 /* mask ? a : b, lane by lane (mask lanes all ones or all zeros, as comparisons give). */
-OVS_INLINE ovs_v8d ovs_vselect(ovs_v8i mask, ovs_v8d a, ovs_v8d b)
+OVS_INLINE ovs_vd ovs_vselect(ovs_vi mask, ovs_vd a, ovs_vd b)
 {
-    return (ovs_v8d)(((ovs_v8i)a & mask) | ((ovs_v8i)b & ~mask));
+    return (ovs_vd)(((ovs_vi)a & mask) | ((ovs_vi)b & ~mask));
 }
 
 /* ReLU as the paper defines it: phi(z) = max(0, z), phi'(z) = 1 for z >= 0, else 0; written
  * with "z < 0" so that a NaN passes through instead of being clamped. */
-OVS_INLINE ovs_v8d ovs_vrelu_phi(ovs_v8d z)
+OVS_INLINE ovs_vd ovs_vrelu_phi(ovs_vd z)
 {
 #ifdef OVS_VMATH_AVX512
     /* vmaxpd(0, z) = 0 > z ? 0 : z: the same lanes, NaN and -0 included; 1 operation for 2 */
-    return (ovs_v8d)_mm512_max_pd(_mm512_setzero_pd(), (__m512d)z);
+    return (ovs_vd)_mm512_max_pd(_mm512_setzero_pd(), (__m512d)z);
 #else
-    return ovs_vselect(z < 0, (ovs_v8d){0}, z);
+    return ovs_vselect(z < 0, (ovs_vd){0}, z);
 #endif
 }
 
@@ -43,9 +46,9 @@ OVS_INLINE ovs_v8d ovs_vrelu_phi(ovs_v8d z)
  * where z is NaN (the NaN reached f, and so c = v_j r_i, already: NaN either way). The
  * product phi'(z) c gave -0 for z < 0 and c < 0; a zero of either sign adds nothing to the
  * gradient's sums. */
-OVS_INLINE ovs_v8d ovs_vrelu_scale(ovs_v8d z, ovs_v8d c)
+OVS_INLINE ovs_vd ovs_vrelu_scale(ovs_vd z, ovs_vd c)
 {
-    return ovs_vselect(z < 0, (ovs_v8d){0}, c);
+    return ovs_vselect(z < 0, (ovs_vd){0}, c);
 }
 
 /* softplus(z) = log(1 + e^z) and its derivative, the logistic sigmoid, 8 lanes a vector:
@@ -54,7 +57,7 @@ OVS_INLINE ovs_v8d ovs_vrelu_scale(ovs_v8d z, ovs_v8d c)
  * e = exp(x) for x = -|z| <= 0, table-driven: x = n ln2/16 + r, n = 16 k + j = round(16 x/ln2),
  * |r| <= ln2/32, e = 2^k 2^(j/16) (1 + r u(r)), u(r) = 1 + r Q(r) ~ (e^r - 1)/r with Q a
  * degree-4 Chebyshev fit (degree 6 in all; error < 3e-17 absolute, 0.25 ulp of 1). The 16
- * values 2^(j/16) are read per lane by a two-vector shuffle (one vpermi2pd on AVX-512).
+ * values 2^(j/16) are read per lane (ovs_vlookup16).
  * x is clamped at -700, so that 2^k 2^(j/16) and its product with r stay normal numbers
  * (e = 9.9e-305 instead of a smaller value for |z| > 700: an absolute error below 1e-304 in
  * phi and phi'). With the earlier clamp at -707 the scaled term was subnormal, and every
@@ -88,63 +91,78 @@ static const double ovs_log1p_8_tab[16] __attribute__((aligned(64))) = {
     0x1.9f323ecbf984cp-2, 0x1.f128f5faf06edp-2, 0x1.1e85f5e7040d0p-1, 0x1.41d8fe84672aep-1,
     0x1.62e42fefa39efp-1};
 
+/* tab[idx mod 16] per lane (tab: 16 doubles, 64-byte aligned). */
+OVS_INLINE ovs_vd ovs_vlookup16(const double *tab, ovs_vi idx)
+{
+#if defined(OVS_VMATH_AVX512)
+    /* one two-table permute (vpermi2pd): bit 3 of the index picks the table half */
+    return (ovs_vd)_mm512_permutex2var_pd(_mm512_load_pd(tab), (__m512i)idx,
+                                          _mm512_load_pd(tab + 8));
+#else
+    /* lane by lane: on the AVX2 machine of docs/BENCHMARKS.md (round 5) as fast as a gather
+     * (vgatherqpd) with gcc, and 27% faster with clang */
+    ovs_vd out;
+    for (int l = 0; l < OVS_NW; l++)
+        out[l] = tab[idx[l] & 15];
+    return out;
+#endif
+}
+
 #define OVS_SOFTPLUS_MAX 8
 #define OVS_FOR_EACH_VECTOR _Pragma("GCC unroll 8") for (int u = 0; u < nv; u++)
 
-/* phi and phi' of the nv <= 8 vectors z[0..nv) (nv a constant after inlining).
+/* phi and phi' of the nv <= 8 native vectors z[0..nv) (nv a constant after inlining).
  * Every step is written for all nv vectors at once: the polynomials are chains of dependent
- * FMAs (4 cycles each), and this CPU issues two 512-bit FMAs per cycle, so several independent
+ * FMAs (4 cycles each), and a core issues two FMAs per cycle, so several independent
  * chains are needed to keep it busy. Written one vector after the other, gcc emitted each
  * chain whole and the core ran them nearly serially (the previous, degree-13/16 kernel took
  * 3.8-4.0 ns per element that way against 1.8-2.1 ns interleaved, on 5120-element arrays).
- * The fused forward pass uses nv = 4: more vectors at once spilled registers and were no
- * faster (forward.c). */
-OVS_INLINE void ovs_vsoftplus(const ovs_v8d *z, ovs_v8d *phi, ovs_v8d *dphi, const int nv)
+ * The fused forward pass takes a group size per build (forward.c): more vectors at once
+ * spill registers. */
+OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, const int nv)
 {
-    const ovs_v8i sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,
-                          INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
-    const ovs_v8d lo = {-700, -700, -700, -700, -700, -700, -700, -700};
-    const ovs_v8d *et = (const ovs_v8d *)ovs_exp2_16_tab, *lt = (const ovs_v8d *)ovs_log1p_8_tab;
-    ovs_v8d r[OVS_SOFTPLUS_MAX], scale[OVS_SOFTPLUS_MAX], q[OVS_SOFTPLUS_MAX];
+    const ovs_vi sign = (ovs_vi){0} + INT64_MIN;
+    const ovs_vd lo = (ovs_vd){0} - 700.0;
+    ovs_vd r[OVS_SOFTPLUS_MAX], scale[OVS_SOFTPLUS_MAX], q[OVS_SOFTPLUS_MAX];
     /* e = exp(x), x = -|z| clamped at -700 (a NaN compares false and stays NaN) */
     OVS_FOR_EACH_VECTOR {
-        ovs_v8d x = (ovs_v8d)((ovs_v8i)z[u] | sign);
+        ovs_vd x = (ovs_vd)((ovs_vi)z[u] | sign);
 #ifdef OVS_VMATH_AVX512
         /* vmaxpd(lo, x) = lo > x ? lo : x, the select below in 1 operation for 3: a NaN x
          * is the second operand and stays. (vrangepd would do both steps in one, but it
          * returns -700 for a NaN z.) */
-        x = (ovs_v8d)_mm512_max_pd((__m512d)lo, (__m512d)x);
+        x = (ovs_vd)_mm512_max_pd((__m512d)lo, (__m512d)x);
 #else
         x = ovs_vselect(x < lo, lo, x);
 #endif
-        ovs_v8d t = x * OVS_LOG2E_16 + OVS_SHIFTER; /* n in the low bits */
-        ovs_v8d nd = t - OVS_SHIFTER;
+        ovs_vd t = x * OVS_LOG2E_16 + OVS_SHIFTER; /* n in the low bits */
+        ovs_vd nd = t - OVS_SHIFTER;
         r[u] = (x - nd * OVS_LN2_16_HI) - nd * OVS_LN2_16_LO;
-        ovs_v8i n = (ovs_v8i)t;
-        ovs_v8d tj = __builtin_shuffle(et[0], et[1], n); /* index n mod 16 = j */
+        ovs_vi n = (ovs_vi)t;
+        ovs_vd tj = ovs_vlookup16(ovs_exp2_16_tab, n); /* index n mod 16 = j */
         /* n << 48 = (k << 52) + (j << 48); the shifter's bits and a negative n's borrow
          * shift out */
-        scale[u] = (ovs_v8d)((ovs_v8i)tj + (n << 48));
+        scale[u] = (ovs_vd)((ovs_vi)tj + (n << 48));
         q[u] = r[u] * 0x1.6c17bb5211739p-10 + 0x1.11120af7211b8p-7;
     }
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0x1.55555555194d1p-5;
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0x1.55555554dd44bp-3;
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0.5;
-    ovs_v8d e[OVS_SOFTPLUS_MAX], inv[OVS_SOFTPLUS_MAX], s[OVS_SOFTPLUS_MAX],
+    ovs_vd e[OVS_SOFTPLUS_MAX], inv[OVS_SOFTPLUS_MAX], s[OVS_SOFTPLUS_MAX],
         w[OVS_SOFTPLUS_MAX], pw[OVS_SOFTPLUS_MAX], lg[OVS_SOFTPLUS_MAX];
     OVS_FOR_EACH_VECTOR {
         /* Horner to the end: no r^2, which would underflow for tiny z. A NaN x gives a NaN
          * r and so a NaN e. */
-        ovs_v8d uu = q[u] * r[u] + 1.0;
+        ovs_vd uu = q[u] * r[u] + 1.0;
         e[u] = (scale[u] * r[u]) * uu + scale[u];
-        ovs_v8d td = e[u] + OVS_SHIFTER_8; /* j = 8 d in the low bits */
-        ovs_v8d d = td - OVS_SHIFTER_8;
-        lg[u] = __builtin_shuffle(lt[0], lt[1], (ovs_v8i)td);
+        ovs_vd td = e[u] + OVS_SHIFTER_8; /* j = 8 d in the low bits */
+        ovs_vd d = td - OVS_SHIFTER_8;
+        lg[u] = ovs_vlookup16(ovs_log1p_8_tab, (ovs_vi)td);
         /* One division serves both quotients: 1/(1+e) = den q and s = (e - d)(1 + e) q with
          * q = 1/((1+e) den), den = 2 + d + e; division is the slowest vector operation (a
          * Newton reciprocal from a table start needs ~8 more multiply-adds: slower). */
-        ovs_v8d den = (2.0 + d) + e[u];
-        ovs_v8d qq = 1.0 / (e[u] * den + den); /* fused: 1 + e is never rounded on its own */
+        ovs_vd den = (2.0 + d) + e[u];
+        ovs_vd qq = 1.0 / (e[u] * den + den); /* fused: 1 + e is never rounded on its own */
         inv[u] = den * qq;
         s[u] = (e[u] - d) * (e[u] * qq + qq);
         /* + 2^-600 (in a fused multiply-add) keeps w normal for e < 1e-154, where s^2 would
@@ -159,18 +177,33 @@ OVS_INLINE void ovs_vsoftplus(const ovs_v8d *z, ovs_v8d *phi, ovs_v8d *dphi, con
 #ifdef OVS_VMATH_AVX512
         /* vmaxpd(z, 0) = z > 0 ? z : 0 differs from the select only at z = -0 (+0 instead of
          * -0), which the positive log1p term then absorbs; phi' by a masked multiply */
-        ovs_v8d zpos = (ovs_v8d)_mm512_max_pd((__m512d)z[u], _mm512_setzero_pd());
+        ovs_vd zpos = (ovs_vd)_mm512_max_pd((__m512d)z[u], _mm512_setzero_pd());
         phi[u] = zpos + (s[u] * pw[u] + lg[u]);
         __mmask8 neg = _mm512_cmp_pd_mask((__m512d)z[u], _mm512_setzero_pd(), _CMP_NGE_UQ);
-        dphi[u] = (ovs_v8d)_mm512_mask_mul_pd((__m512d)inv[u], neg, (__m512d)e[u],
-                                              (__m512d)inv[u]);
+        dphi[u] = (ovs_vd)_mm512_mask_mul_pd((__m512d)inv[u], neg, (__m512d)e[u],
+                                             (__m512d)inv[u]);
 #else
-        ovs_v8i pos = z[u] >= 0;
-        ovs_v8d zpos = ovs_vselect(pos, z[u], (ovs_v8d){0}); /* max(z, 0); a NaN z has a NaN s */
+        ovs_vi pos = z[u] >= 0;
+        ovs_vd zpos = ovs_vselect(pos, z[u], (ovs_vd){0}); /* max(z, 0); a NaN z has a NaN s */
         phi[u] = zpos + (s[u] * pw[u] + lg[u]);
         dphi[u] = ovs_vselect(pos, inv[u], e[u] * inv[u]); /* a NaN z: NaN e, NaN out */
 #endif
     }
+}
+
+/* The 8-lane interface of the files built once (activation.c): phi and phi' of the
+ * nv <= OVS_SOFTPLUS_MAX 8-lane vectors z[0..nv), as 8 / OVS_NW native vectors each, in
+ * groups of at most 4 native vectors (a lane's result does not depend on its group). */
+OVS_INLINE void ovs_vsoftplus(const ovs_v8d *z, ovs_v8d *phi, ovs_v8d *dphi, const int nv)
+{
+    const ovs_vd *zn = (const ovs_vd *)z;
+    ovs_vd *pn = (ovs_vd *)phi, *dn = (ovs_vd *)dphi;
+    const int m = nv * OVS_NH;
+    int q = 0;
+    for (; q + 4 <= m; q += 4)
+        ovs_vsoftplus_n(zn + q, pn + q, dn + q, 4);
+    for (; q < m; q++)
+        ovs_vsoftplus_n(zn + q, pn + q, dn + q, 1);
 }
 
 #endif

@@ -1,189 +1,279 @@
-/* smallmm.c - register-blocked small products; see smallmm.h. */
+/* smallmm.c - register-blocked products and lane-ordered norms; see smallmm.h.
+ *
+ * Compiled once per instruction set (simd.h, Makefile), like forward.c: every build defines
+ * its OVS_ISA(...) functions on its native vectors; the baseline build also defines the
+ * public entry points and ovs_simd_isa. */
 #include "smallmm.h"
 
 #include "simd.h"
 
-#define LOAD(p) (*(const ovs_v8d *)(p))
-#define STORE(p, v) (*(ovs_v8d *)(p) = (v))
+#define LOAD(p) (*(const ovs_vd *)(p))
+#define STORE(p, v) (*(ovs_vd *)(p) = (v))
+#define INLINE static inline __attribute__((always_inline))
+/* IN_REGISTER(v): v is loaded once into a register. Without it gcc 12 folds the load of a
+ * row of mt into each of its C multiply-adds (C loads instead of 1) and the AVX2 block ran
+ * load-bound. An empty asm statement; the values are unchanged. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(NO_IN_REGISTER)
+#define IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define IN_REGISTER(v) (void)0
+#endif
 
-/* Four rows of zt, 16 columns at a time, accumulating over l in order. */
-static inline __attribute__((always_inline)) void preact_rows4(int d, int np, const double *w, const double *xt, double *zt)
+/* ---- the pre-activations zt = w xt ----
+ * Blocks of PR units x S <= PS native sample vectors of accumulators (as forward.c's), each
+ * summing over l in order. */
+#define PR 4
+#if OVS_NW == 8
+#define PS 4
+#else
+#define PS 3
+#endif
+
+INLINE void preact_block(int d, int np, const double *w, const double *xt, double *zt, int j,
+                         const int R, int i, const int S)
 {
-    const double *w0 = w, *w1 = w + d, *w2 = w + 2 * d, *w3 = w + 3 * d;
-    int i = 0;
-    for (; i + 2 * OVS_VL <= np; i += 2 * OVS_VL) {
-        ovs_v8d a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0},
-                a31 = {0};
-        for (int l = 0; l < d; l++) {
-            ovs_v8d x0 = LOAD(xt + (long)l * np + i), x1 = LOAD(xt + (long)l * np + i + OVS_VL);
-            a00 += w0[l] * x0;
-            a01 += w0[l] * x1;
-            a10 += w1[l] * x0;
-            a11 += w1[l] * x1;
-            a20 += w2[l] * x0;
-            a21 += w2[l] * x1;
-            a30 += w3[l] * x0;
-            a31 += w3[l] * x1;
-        }
-        STORE(zt + i, a00);
-        STORE(zt + i + OVS_VL, a01);
-        STORE(zt + np + i, a10);
-        STORE(zt + np + i + OVS_VL, a11);
-        STORE(zt + 2L * np + i, a20);
-        STORE(zt + 2L * np + i + OVS_VL, a21);
-        STORE(zt + 3L * np + i, a30);
-        STORE(zt + 3L * np + i + OVS_VL, a31);
-    }
-    for (; i < np; i += OVS_VL) {
-        ovs_v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (int l = 0; l < d; l++) {
-            ovs_v8d x0 = LOAD(xt + (long)l * np + i);
-            a0 += w0[l] * x0;
-            a1 += w1[l] * x0;
-            a2 += w2[l] * x0;
-            a3 += w3[l] * x0;
-        }
-        STORE(zt + i, a0);
-        STORE(zt + np + i, a1);
-        STORE(zt + 2L * np + i, a2);
-        STORE(zt + 3L * np + i, a3);
-    }
-}
-
-/* One row; four column vectors at a time so the accumulation chains overlap. */
-static inline __attribute__((always_inline)) void preact_row1(int d, int np, const double *w,
-                                                             const double *xt, double *zt)
-{
-    int i = 0;
-    for (; i + 4 * OVS_VL <= np; i += 4 * OVS_VL) {
-        ovs_v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (int l = 0; l < d; l++) {
-            const double *x = xt + (long)l * np + i;
-            a0 += w[l] * LOAD(x);
-            a1 += w[l] * LOAD(x + OVS_VL);
-            a2 += w[l] * LOAD(x + 2 * OVS_VL);
-            a3 += w[l] * LOAD(x + 3 * OVS_VL);
-        }
-        STORE(zt + i, a0);
-        STORE(zt + i + OVS_VL, a1);
-        STORE(zt + i + 2 * OVS_VL, a2);
-        STORE(zt + i + 3 * OVS_VL, a3);
-    }
-    for (; i < np; i += OVS_VL) {
-        ovs_v8d a = {0};
-        for (int l = 0; l < d; l++)
-            a += w[l] * LOAD(xt + (long)l * np + i);
-        STORE(zt + i, a);
-    }
-}
-
-OVS_CLONES
-void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt, double *zt)
-{
-    int j = 0;
-    for (; j + 4 <= k; j += 4)
-        preact_rows4(d, np, w + (long)j * d, xt, zt + (long)j * np);
-    for (; j < k; j++)
-        preact_row1(d, np, w + (long)j * d, xt, zt + (long)j * np);
-}
-
-/* ---- the gradient, vectorised over the samples ----
- * g_jl = sum_i mt_ji xt_li: lane q of an accumulator sums the samples i = q mod 8 in order
- * of i, then the 8 lanes are added in ovs_hsum's fixed tree. Every element of g is summed in
- * this one order, whichever block computes it. (The earlier kernel vectorised over the
- * inputs l and so computed d rounded up to 8 columns: 8 for d = 1, 32 for d = 25; this one
- * computes exactly k d sums and was 3-25% faster per update on every cell measured, d = 25
- * and d = 16 included: docs/BENCHMARKS.md.) */
-
-/* The lane sums of a[0..8) as one vector, lane m = ovs_hsum(a[m]) bit for bit. The inputs go
- * in as a0 a2 a1 a3 a4 a6 a5 a7: the three transposing levels below put them back in order. */
-static inline __attribute__((always_inline)) ovs_v8d hsum8(const ovs_v8d *a)
-{
-    const ovs_v8i lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
-    const ovs_v8i lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
-    const ovs_v8i ev = {0, 2, 4, 6, 8, 10, 12, 14}, od = {1, 3, 5, 7, 9, 11, 13, 15};
-    const int in[8] = {0, 2, 1, 3, 4, 6, 5, 7};
-    ovs_v8d c[4], e[2];
-    for (int p = 0; p < 4; p++) {
-        ovs_v8d x = a[in[2 * p]], y = a[in[2 * p + 1]];
-        c[p] = __builtin_shuffle(x, y, lo4) + __builtin_shuffle(x, y, hi4);
-    }
-    for (int p = 0; p < 2; p++)
-        e[p] = __builtin_shuffle(c[2 * p], c[2 * p + 1], lo2) +
-               __builtin_shuffle(c[2 * p], c[2 * p + 1], hi2);
-    return __builtin_shuffle(e[0], e[1], ev) + __builtin_shuffle(e[0], e[1], od);
-}
-
-/* Units j..j+R-1 (past k - 1: copies of unit k - 1, not stored) and inputs c..c+C-1: R C
- * accumulators in registers, R + C loads per sample vector. Then the sums, eight at a time. */
-static inline __attribute__((always_inline)) void grad_lanes_block(int k, int d, int np,
-                                                                  const double *mt,
-                                                                  const double *xt, double *g,
-                                                                  int j, int c, const int R,
-                                                                  const int C)
-{
-    const double *m[8], *x[4];
-    ovs_v8d acc[16];
+    ovs_vd a[PR][PS];
     for (int u = 0; u < R; u++)
-        m[u] = mt + (long)(j + u < k ? j + u : k - 1) * np;
-    for (int v = 0; v < C; v++)
-        x[v] = xt + (long)(c + v) * np;
-    for (int q = 0; q < R * C; q++)
-        acc[q] = (ovs_v8d){0};
-    for (int i = 0; i < np; i += OVS_VL) {
-        ovs_v8d xv[4];
-        for (int v = 0; v < C; v++)
-            xv[v] = LOAD(x[v] + i);
+        for (int s = 0; s < S; s++)
+            a[u][s] = (ovs_vd){0};
+    for (int l = 0; l < d; l++) {
+        ovs_vd x[PS];
+        for (int s = 0; s < S; s++)
+            x[s] = LOAD(xt + (long)l * np + i + s * OVS_NW);
         for (int u = 0; u < R; u++) {
-            const ovs_v8d mv = LOAD(m[u] + i);
-            for (int v = 0; v < C; v++)
-                acc[u * C + v] += mv * xv[v];
+            const double c = w[(long)(j + u) * d + l];
+            for (int s = 0; s < S; s++)
+                a[u][s] += c * x[s];
         }
     }
-    for (int q0 = 0; q0 < R * C; q0 += 8) {
-        ovs_v8d a[8], s;
-        for (int q = 0; q < 8; q++)
-            a[q] = q0 + q < R * C ? acc[q0 + q] : (ovs_v8d){0};
-        s = hsum8(a);
-        for (int q = 0; q < 8 && q0 + q < R * C; q++) {
-            const int u = (q0 + q) / C, v = (q0 + q) % C;
-            if (j + u < k)
-                g[(long)(j + u) * d + c + v] = s[q];
-        }
-    }
+    for (int u = 0; u < R; u++)
+        for (int s = 0; s < S; s++)
+            STORE(zt + (long)(j + u) * np + i + s * OVS_NW, a[u][s]);
 }
 
-static inline __attribute__((always_inline)) void grad_lanes_cols(int k, int d, int np,
-                                                                 const double *mt,
-                                                                 const double *xt, double *g,
-                                                                 int c, const int C)
+INLINE void preact_samples(int k, int d, int np, const double *w, const double *xt,
+                           double *zt, int i, const int S)
 {
     int j = 0;
-    if (C == 1)
-        for (; j + 8 <= k; j += 8)
-            grad_lanes_block(k, d, np, mt, xt, g, j, c, 8, C);
-    /* Blocks of 4, the last padded with copies of unit k - 1 when 3 units are left; 1 or 2
-     * left units get a block of their own size (measured: 2-5% less time per update where
-     * k mod 4 is 1 or 2, but 2-6% more for a block of 3, whose 12 chains hide the FMA latency
-     * worse than 16 with one wasted row). */
-    for (; j + 3 <= k; j += 4)
-        grad_lanes_block(k, d, np, mt, xt, g, j, c, 4, C);
+    for (; j + PR <= k; j += PR)
+        preact_block(d, np, w, xt, zt, j, PR, i, S);
     switch (k - j) {
-    case 2: grad_lanes_block(k, d, np, mt, xt, g, j, c, 2, C); break;
-    case 1: grad_lanes_block(k, d, np, mt, xt, g, j, c, 1, C); break;
+    case 3: preact_block(d, np, w, xt, zt, j, 3, i, S); break;
+    case 2: preact_block(d, np, w, xt, zt, j, 2, i, S); break;
+    case 1: preact_block(d, np, w, xt, zt, j, 1, i, S); break;
     default: break;
     }
 }
 
-OVS_CLONES
-void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)
+void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const double *xt,
+                                 double *zt)
 {
-    for (int c = 0; c < d; c += 4) {
-        switch (d - c) {
-        case 1: grad_lanes_cols(k, d, np, mt, xt, g, c, 1); break;
-        case 2: grad_lanes_cols(k, d, np, mt, xt, g, c, 2); break;
-        case 3: grad_lanes_cols(k, d, np, mt, xt, g, c, 3); break;
-        default: grad_lanes_cols(k, d, np, mt, xt, g, c, 4); break;
+    int i = 0;
+    for (; i + PS * OVS_NW <= np; i += PS * OVS_NW)
+        preact_samples(k, d, np, w, xt, zt, i, PS);
+    switch ((np - i) / OVS_NW) {
+#if PS > 3
+    case 3: preact_samples(k, d, np, w, xt, zt, i, 3); break;
+#endif
+    case 2: preact_samples(k, d, np, w, xt, zt, i, 2); break;
+    case 1: preact_samples(k, d, np, w, xt, zt, i, 1); break;
+    default: break;
+    }
+}
+
+/* ---- the gradient g = mt xt^T, vectorised over the samples ----
+ * g_jl = sum_i mt_ji xt_li: lane q of an accumulator sums the samples i = q mod 8 in order
+ * of i, then the 8 lanes are added in ovs_hsum's fixed tree (ovs_tree8). Every element of g
+ * is summed in this one order, whichever block, chunk or build computes it. A block is
+ * R units x C inputs, each element's 8 lanes in OVS_NH native vectors: GR x GC x OVS_NH
+ * accumulators in registers (AVX-512 4 x 4 x 1, AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C
+ * loads per native sample vector. Blocks run units outer, inputs inner: a block's R rows of
+ * mt stay in L1 while the inputs pass, and the lanes (below) are read and written in order.
+ *
+ * At large n, xt (d x np) no longer fits in L2 and every block of units would read it from
+ * L3 or memory again (k / GR times per update: 160 MB at n = 6400, d = 80, k = 120). There
+ * the samples run in chunks whose d rows of xt stay in L2, and each element's 8 lane sums
+ * wait in memory (lanes) from one chunk to the next: the same sums in the same order. */
+#if OVS_NW == 8
+#define GR 4
+#define GC 4
+#elif OVS_NW == 4
+#define GR 3
+#define GC 2
+#else
+#define GR 2
+#define GC 1
+#endif
+
+/* Units j..j+R-1, inputs c..c+C-1, samples i0..i1-1 (multiples of 8). The lane sums start
+ * at zero (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per
+ * element of g, at lanes + (j d + l) 8). */
+INLINE void grad_block(int d, int np, const double *mt, const double *xt, double *g,
+                       double *lanes, int j, int c, const int R, const int C, int i0, int i1,
+                       int first, int last)
+{
+    const double *m[GR], *x[GC];
+    ovs_vd acc[GR][GC][OVS_NH];
+    for (int u = 0; u < R; u++)
+        m[u] = mt + (long)(j + u) * np;
+    for (int v = 0; v < C; v++)
+        x[v] = xt + (long)(c + v) * np;
+    for (int u = 0; u < R; u++)
+        for (int v = 0; v < C; v++)
+            for (int h = 0; h < OVS_NH; h++)
+                acc[u][v][h] = first ? (ovs_vd){0}
+                                     : LOAD(lanes + ((long)(j + u) * d + c + v) * 8 + h * OVS_NW);
+    for (int i = i0; i < i1; i += OVS_VL)
+        for (int h = 0; h < OVS_NH; h++) {
+            ovs_vd xv[GC];
+            for (int v = 0; v < C; v++)
+                xv[v] = LOAD(x[v] + i + h * OVS_NW);
+            for (int u = 0; u < R; u++) {
+                ovs_vd mv = LOAD(m[u] + i + h * OVS_NW);
+                IN_REGISTER(mv);
+                for (int v = 0; v < C; v++)
+                    acc[u][v][h] += mv * xv[v];
+            }
+        }
+    for (int u = 0; u < R; u++)
+        for (int v = 0; v < C; v++) {
+            const long e = (long)(j + u) * d + c + v;
+            if (last)
+                g[e] = ovs_tree8(acc[u][v]);
+            else
+                for (int h = 0; h < OVS_NH; h++)
+                    STORE(lanes + e * 8 + h * OVS_NW, acc[u][v][h]);
+        }
+}
+
+/* Units j..j+R-1, all inputs: blocks of GC, then the d mod GC left. */
+INLINE void grad_units(int d, int np, const double *mt, const double *xt, double *g,
+                       double *lanes, int j, const int R, int i0, int i1, int first, int last)
+{
+    int c = 0;
+    for (; c + GC <= d; c += GC)
+        grad_block(d, np, mt, xt, g, lanes, j, c, R, GC, i0, i1, first, last);
+    switch (d - c) {
+#if GC > 3
+    case 3: grad_block(d, np, mt, xt, g, lanes, j, c, R, 3, i0, i1, first, last); break;
+#endif
+#if GC > 2
+    case 2: grad_block(d, np, mt, xt, g, lanes, j, c, R, 2, i0, i1, first, last); break;
+#endif
+#if GC > 1
+    case 1: grad_block(d, np, mt, xt, g, lanes, j, c, R, 1, i0, i1, first, last); break;
+#endif
+    default: break;
+    }
+}
+
+/* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
+ * as fit (a multiple of 8, at least 64); without lanes, all. */
+#ifndef GRAD_L2
+#define GRAD_L2 (256 * 1024)
+#endif
+static int grad_chunk(int d, int np, const double *lanes)
+{
+    const long row = 8L * d;
+    if (!lanes || row * np <= GRAD_L2)
+        return np;
+    int b = (int)(GRAD_L2 / row) / OVS_VL * OVS_VL;
+    return b < 64 ? 64 : b;
+}
+
+void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, const double *xt,
+                                     double *g, double *lanes)
+{
+    const int b = grad_chunk(d, np, lanes);
+    for (int i0 = 0; i0 < np; i0 += b) {
+        const int i1 = i0 + b < np ? i0 + b : np, first = i0 == 0, last = i1 == np;
+        int j = 0;
+        for (; j + GR <= k; j += GR)
+            grad_units(d, np, mt, xt, g, lanes, j, GR, i0, i1, first, last);
+        switch (k - j) {
+#if GR > 3
+        case 3: grad_units(d, np, mt, xt, g, lanes, j, 3, i0, i1, first, last); break;
+#endif
+#if GR > 2
+        case 2: grad_units(d, np, mt, xt, g, lanes, j, 2, i0, i1, first, last); break;
+#endif
+#if GR > 1
+        case 1: grad_units(d, np, mt, xt, g, lanes, j, 1, i0, i1, first, last); break;
+#endif
+        default: break;
         }
     }
 }
+
+/* ---- the lane-ordered sum of squares ---- */
+double OVS_ISA(ovs_smallmm_sum_squares)(const double *a, int m)
+{
+    ovs_vd acc[OVS_NH];
+    for (int h = 0; h < OVS_NH; h++)
+        acc[h] = (ovs_vd){0};
+    int i = 0;
+    for (; i + OVS_VL <= m; i += OVS_VL)
+        for (int h = 0; h < OVS_NH; h++) {
+            ovs_vd x = LOAD(a + i + h * OVS_NW);
+            acc[h] += x * x;
+        }
+    if (i < m) { /* the last partial 8: zeros in the lanes past m, which add +0 */
+        double t[OVS_VL] __attribute__((aligned(64))) = {0};
+        for (int l = 0; i + l < m; l++)
+            t[l] = a[i + l];
+        for (int h = 0; h < OVS_NH; h++) {
+            ovs_vd x = LOAD(t + h * OVS_NW);
+            acc[h] += x * x;
+        }
+    }
+    return ovs_tree8(acc);
+}
+
+#if !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)
+/* ---- the baseline build: which build runs, and the public entry points ---- */
+int ovs_simd_isa(void)
+{
+    static int isa = -1;
+    if (isa < 0) {
+        int best = OVS_ISA_BASE;
+#if defined(__x86_64__) && (defined(OVS_HAVE_V3) || defined(OVS_HAVE_V4))
+        __builtin_cpu_init();
+        const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                       __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+        const int v4 = v3 && __builtin_cpu_supports("avx512f") &&
+                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") &&
+                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#ifdef OVS_HAVE_V3
+        best = v3 ? OVS_ISA_V3 : best;
+#endif
+#ifdef OVS_HAVE_V4
+        best = v4 ? OVS_ISA_V4 : best;
+#endif
+        (void)v3, (void)v4;
+#endif
+        isa = best;
+    }
+    return isa;
+}
+
+void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt, double *zt)
+{
+    OVS_PICK(ovs_smallmm_preact)(k, d, np, w, xt, zt);
+}
+
+void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double *xt,
+                            double *g, double *lanes)
+{
+    OVS_PICK(ovs_smallmm_grad_lanes)(k, d, np, mt, xt, g, lanes);
+}
+
+void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)
+{
+    ovs_smallmm_grad_lanes(k, d, np, mt, xt, g, NULL);
+}
+
+double ovs_smallmm_sum_squares(const double *a, int m)
+{
+    return OVS_PICK(ovs_smallmm_sum_squares)(a, m);
+}
+#endif

@@ -126,7 +126,8 @@ static void scale_factors(int n, int k, int np, const double *restrict v,
 /* Forward pass at ws->w: r = f - y, and zt <- the gradient's factors
  * M_ji = phi'(w_j . x_i) v_j r_i (padding columns zero). Returns ||r||.
  * The simd kernel with softplus or ReLU fuses it all into one pass (forward.h), with the
- * same arithmetic as the three steps below: products, activation, residual and factors. */
+ * same arithmetic as the three steps below: products, activation, residual and factors; its
+ * norm is sum_squares's, bit for bit, on the native vectors of the CPU (smallmm.h). */
 static double forward(const ovs_problem *p, const ovs_activation *act, int kernel,
                       ovs_train_workspace *ws)
 {
@@ -134,7 +135,7 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
     if (kernel == OVS_KERNEL_SIMD &&
         ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w, ws->xt, p->v, ws->yp,
                           ws->zt, ws->scratch, ws->r) == 0)
-        return sqrt(sum_squares(ws->r, p->n));
+        return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_preact(k, p->d, np, ws->w, ws->xt, ws->zt);
     else
@@ -146,15 +147,19 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
 }
 
 /* Gradient after forward(): grad = diag(v) phi'(W X^T) diag(r) X (Sec. 4 / eq. 2.1),
- * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. */
+ * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. ws->phi is free once
+ * forward() has made the factors: where it can hold OVS_SMALLMM_LANES(k, d) doubles
+ * (np >= 8 d) the simd product keeps its lane sums there between chunks of samples that
+ * stay in cache (smallmm.h; the same bits). */
 static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np;
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_grad(k, d, np, ws->zt, ws->xt, ws->g);
     else
-        ovs_smallmm_grad(k, d, np, ws->zt, ws->xt, ws->g);
-    return sqrt(sum_squares(ws->g, k * d));
+        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g,
+                               (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
+    return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
 }
 
 static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,

@@ -1,0 +1,174 @@
+/* bench_scaling.c - the cost-growth curve: microseconds per GD update from (n, k, d) =
+ * (100, 10, 10) to (6400, 120, 80), both float64 kernels (simd, blas) and both activations
+ * (bench/scaling.sh, `make bench-scaling`, adds the peak, the NumPy yardstick and memory).
+ *
+ * Usage: bench_scaling SECONDS [N K D]...  For each cell and activation: trial 0 of the
+ * problem, a tolerance never reached; the number of updates per run is set so that one run
+ * of the faster kernel takes about SECONDS / 5; the two kernels take turns for 5 rounds (the
+ * machine's speed drifts) and the best round of each is kept. One line per cell, activation
+ * and kernel: n k d act kernel us_per_update gflops updates (GFLOP/s counts the 4 n k d flops
+ * of the two products). Last line: the softplus kernel alone, nanoseconds per element of
+ * phi and phi' on 4096 pre-activations in L1 (the floor of bench/scaling.sh: products at
+ * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c).
+ * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()). */
+#include "activation.h"
+#include "forward.h"
+#include "problem.h"
+#include "smallmm.h"
+#include "train.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* CPU time of this thread: on a shared machine the wall clock also counts the time other
+ * processes hold the core. */
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Seconds per update of one run of `iters` updates. */
+static double run(const ovs_problem *p, const char *act, int kernel, int iters,
+                  ovs_train_workspace *ws)
+{
+    const double ladder[1] = {1e-300};
+    const ovs_gd_opts o = {.act = ovs_activation_find(act),
+                           .eta = strcmp(act, "softplus") == 0 ? 0.15 : 0.1,
+                           .kernel = kernel};
+    const ovs_protocol proto = {.max_iter = iters, .tol = ladder[0], .ladder = ladder,
+                                .n_ladder = 1};
+    ovs_result r;
+    double t0 = seconds();
+    if (ovs_train_run(p, &o, &proto, ws, &r) != 0) {
+        fprintf(stderr, "bench_scaling: invalid arguments at n = %d\n", p->n);
+        exit(1);
+    }
+    double t = seconds() - t0;
+    return t / (r.iterations > 0 ? r.iterations : 1);
+}
+
+static void cell(int n, int k, int d, const char *act, double budget)
+{
+    enum { ROUNDS = 5 };
+    const int kernels[2] = {OVS_KERNEL_SIMD, OVS_KERNEL_BLAS};
+    ovs_problem p;
+    ovs_train_workspace ws;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0) {
+        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
+        exit(1);
+    }
+    ovs_problem_draw(&p, 2019, 0);
+    double probe = 1e30, best[2] = {1e30, 1e30};
+    for (int q = 0; q < 2; q++) {
+        double t = run(&p, act, kernels[q], 2, &ws);
+        probe = t < probe ? t : probe;
+    }
+    int iters = (int)(budget / ROUNDS / probe);
+    iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
+    for (int round = 0; round < ROUNDS; round++)
+        for (int q = 0; q < 2; q++) {
+            double t = run(&p, act, kernels[q], iters, &ws);
+            best[q] = t < best[q] ? t : best[q];
+        }
+    for (int q = 0; q < 2; q++)
+        printf("%d %d %d %s %s %.3f %.3f %d\n", n, k, d, act,
+               ovs_kernel_names.name(kernels[q]), best[q] * 1e6,
+               4.0 * n * k * d / best[q] * 1e-9, iters);
+    fflush(stdout);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+/* ns per element of the softplus kernel of the fused pass (trees before round 5: the
+ * activation's array kernel) on 4096 values in [-8, 8] (best of 50). */
+static double softplus_ns(void)
+{
+    enum { M = 4096 };
+    static double z[M] __attribute__((aligned(64))), phi[M] __attribute__((aligned(64))),
+        dphi[M] __attribute__((aligned(64)));
+    for (int i = 0; i < M; i++)
+        z[i] = -8.0 + 16.0 * (double)((i * 2654435761u) % M) / M;
+#ifndef OVS_FORWARD_SOFTPLUS
+    const ovs_activation *a = ovs_activation_find("softplus");
+#endif
+    double best = 1e30;
+    for (int rep = 0; rep < 50; rep++) {
+        double t0 = seconds();
+        for (int it = 0; it < 20; it++)
+#ifdef OVS_FORWARD_SOFTPLUS
+            ovs_forward_softplus(z, phi, dphi, M);
+#else
+            a->eval(z, phi, dphi, M);
+#endif
+        double t = (seconds() - t0) / (20.0 * M);
+        best = t < best ? t : best;
+    }
+    return phi[7] == 12345.0 ? 0 : best * 1e9;
+}
+
+#ifdef OVS_FORWARD_SOFTPLUS
+/* --parts: the simd kernel's two halves apart, on a trial's workspace after 3 updates: the
+ * best of `reps` calls of the fused forward pass (ReLU, softplus) and of the gradient product
+ * (with lanes as train.c gives them), us and GFLOP/s of its 2 n k d flops each. The best
+ * call is what the code can do when nothing else holds the core's caches. */
+static void parts(int n, int k, int d, int reps)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0)
+        exit(1);
+    ovs_problem_draw(&p, 2019, 0);
+    run(&p, "relu", OVS_KERNEL_SIMD, 3, &ws);
+    const int np = ws.np, kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
+    double best[3] = {1e30, 1e30, 1e30};
+    for (int rep = 0; rep < reps; rep++) {
+        for (int a = 0; a < 2; a++) {
+            double t0 = seconds();
+            ovs_forward_fused(kinds[a], n, k, d, np, ws.w, ws.xt, p.v, ws.yp, ws.zt, ws.scratch,
+                              ws.r);
+            double t = seconds() - t0;
+            best[a] = t < best[a] ? t : best[a];
+        }
+        double t0 = seconds();
+        ovs_smallmm_grad_lanes(k, d, np, ws.zt, ws.xt, ws.g,
+                               (size_t)np >= 8 * (size_t)d ? ws.phi : NULL);
+        double t = seconds() - t0;
+        best[2] = t < best[2] ? t : best[2];
+    }
+    const double half = 2.0 * n * k * d;
+    printf("%d %d %d forward_relu %.3f %.3f forward_softplus %.3f gradient %.3f %.3f\n", n, k, d,
+           best[0] * 1e6, half / best[0] * 1e-9, best[1] * 1e6, best[2] * 1e6,
+           half / best[2] * 1e-9);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+#ifdef OVS_FORWARD_SOFTPLUS
+    if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
+        for (int c = 3; c + 2 < argc; c += 3)
+            parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
+        return 0;
+    }
+#endif
+    if (argc < 5 || (argc - 2) % 3 != 0) {
+        fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n"
+                        "       bench_scaling --parts REPS N K D [N K D]...\n");
+        return 2;
+    }
+    double budget = atof(argv[1]);
+    printf("n k d act kernel us_per_update gflops updates\n");
+    for (int c = 2; c + 2 < argc; c += 3) {
+        int n = atoi(argv[c]), k = atoi(argv[c + 1]), d = atoi(argv[c + 2]);
+        cell(n, k, d, "relu", budget);
+        cell(n, k, d, "softplus", budget);
+    }
+    printf("softplus_ns_per_element %.3f\n", softplus_ns());
+    return 0;
+}

@@ -1,0 +1,359 @@
+/* test_kernels.c - the builds of the kernel files (forward.c, smallmm.c: baseline, x86-64-v3,
+ * x86-64-v4; simd.h) against scalar references of the orders they state, bit for bit:
+ *  - the gradient product: lane q sums the samples i = q mod 8 in order, then ovs_hsum's
+ *    tree; in one pass and in chunks of samples with the lane sums kept between them;
+ *  - the lane-ordered sum of squares (the norms of train.c);
+ *  - the pre-activations (summed over l in order) and the fused forward pass (f summed over
+ *    units in order, r = f - y, the factors m), ReLU and softplus;
+ *  - the gradient of a training step at a size where train.c cuts it into chunks.
+ * The references are computed twice, with every multiply-add fused (fma) and with all of
+ * them rounded twice: the builds with FMA must match the first, the baseline x86-64 build
+ * (no FMA) the second; each build must match one of them everywhere. The builds linked in
+ * (OVS_HAVE_V3 / OVS_HAVE_V4, from the Makefile) are run where the CPU has their
+ * instructions, and the dispatcher must pick the best of them. */
+#include "activation.h"
+#include "forward.h"
+#include "problem.h"
+#include "rng.h"
+#include "simd.h"
+#include "smallmm.h"
+#include "status.h"
+#include "train.h"
+#include "test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct build {
+    const char *name;
+    int isa;
+    int (*fwd)(int, int, int, int, int, const double *, const double *, const double *,
+               const double *, double *, double *, double *);
+    void (*softplus)(const double *, double *, double *, int);
+    void (*preact)(int, int, int, const double *, const double *, double *);
+    void (*grad)(int, int, int, const double *, const double *, double *, double *);
+    double (*sumsq)(const double *, int);
+} build;
+
+static const build builds[] = {
+    {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
+     ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base},
+#ifdef OVS_HAVE_V3
+    {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
+     ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3},
+#endif
+#ifdef OVS_HAVE_V4
+    {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
+     ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4},
+#endif
+};
+enum { NBUILDS = sizeof builds / sizeof builds[0] };
+
+/* a b + c, fused or rounded twice */
+static double madd(double a, double b, double c, int fused)
+{
+    return fused ? fma(a, b, c) : a * b + c;
+}
+
+static double tree8(const double *a)
+{
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+static double *dalloc(size_t count)
+{
+    size_t bytes = (sizeof(double) * (count ? count : 1) + 63) / 64 * 64;
+    double *p = aligned_alloc(64, bytes);
+    memset(p, 0, bytes);
+    return p;
+}
+
+/* Normal values in the n real columns of a rows x np array, zero in the padding. */
+static void fill(double *a, int rows, int n, int np, uint64_t seed, double scale)
+{
+    ovs_rng rng;
+    const int64_t coord = (int64_t)seed;
+    ovs_rng_for_tuple(&rng, 2026, 5, &coord, 1);
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < np; i++)
+            a[(size_t)r * np + i] = i < n ? scale * ovs_rng_normal(&rng) : 0.0;
+}
+
+static int same(const double *a, const double *b, size_t count)
+{
+    return memcmp(a, b, sizeof(double) * count) == 0;
+}
+
+/* Which references a build matched: bit 0 fused, bit 1 plain; a build must keep one bit set
+ * through all its checks. */
+static void match(int *ok, int fused_same, int plain_same)
+{
+    *ok &= (fused_same ? 1 : 0) | (plain_same ? 2 : 0);
+}
+
+static void grad_ref(int k, int d, int np, const double *mt, const double *xt, double *g,
+                     int fused)
+{
+    for (int j = 0; j < k; j++)
+        for (int l = 0; l < d; l++) {
+            double lanes[8] = {0};
+            for (int i = 0; i < np; i++)
+                lanes[i % 8] = madd(mt[(size_t)j * np + i], xt[(size_t)l * np + i], lanes[i % 8],
+                                    fused);
+            g[j * d + l] = tree8(lanes);
+        }
+}
+
+static double sumsq_ref(const double *a, int m, int fused)
+{
+    double lanes[8] = {0};
+    for (int i = 0; i < m; i++)
+        lanes[i % 8] = madd(a[i], a[i], lanes[i % 8], fused);
+    return tree8(lanes);
+}
+
+/* The gradient on shapes that give every block form of every build (k mod 2, 3, 4; d mod 2,
+ * 3, 4) and, with lanes, one chunk or several (d np 8 bytes above 256 KB: 1040 x 40, 3000 x
+ * 11 and 4096 x 64), against the references; with and without lanes, the same bits. */
+static void test_gradient(const build *b)
+{
+    const int shapes[][3] = {{5, 1, 1},     {16, 3, 2},   {40, 7, 3},  {64, 8, 4},
+                             {104, 9, 5},   {200, 25, 25}, {33, 12, 6}, {100, 6, 7},
+                             {48, 17, 9},   {24, 14, 3},  {1040, 7, 40}, {3000, 5, 11},
+                             {4096, 10, 64}};
+    int ok = 3, chunked_same = 1;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
+        double *mt = dalloc((size_t)k * np), *xt = dalloc((size_t)d * np);
+        double *g = dalloc((size_t)k * d), *g2 = dalloc((size_t)k * d);
+        double *gf = dalloc((size_t)k * d), *gp = dalloc((size_t)k * d);
+        double *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
+        fill(mt, k, n, np, 10 + c, 1.0);
+        fill(xt, d, n, np, 40 + c, 1.0);
+        b->grad(k, d, np, mt, xt, g, NULL);
+        b->grad(k, d, np, mt, xt, g2, lanes);
+        grad_ref(k, d, np, mt, xt, gf, 1);
+        grad_ref(k, d, np, mt, xt, gp, 0);
+        chunked_same &= same(g, g2, (size_t)k * d);
+        match(&ok, same(g, gf, (size_t)k * d), same(g, gp, (size_t)k * d));
+        free(mt), free(xt), free(g), free(g2), free(gf), free(gp), free(lanes);
+    }
+    CHECK(chunked_same);
+    CHECK(ok != 0);
+    CHECK(b->isa == OVS_ISA_BASE || (ok & 1)); /* the FMA builds: the fused order */
+}
+
+static void test_sum_squares(const build *b)
+{
+    const int sizes[] = {1, 7, 8, 9, 15, 100, 625, 1001, 6400};
+    int ok = 3;
+    for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+        const int m = sizes[c];
+        double *a = dalloc((size_t)m);
+        fill(a, 1, m, m, 70 + c, 3.0);
+        double s = b->sumsq(a, m), sf = sumsq_ref(a, m, 1), sp = sumsq_ref(a, m, 0);
+        match(&ok, memcmp(&s, &sf, sizeof s) == 0, memcmp(&s, &sp, sizeof s) == 0);
+        free(a);
+    }
+    CHECK(ok != 0);
+    CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
+}
+
+/* The forward pass's reference at (n, k, d): z by preact's order, phi and phi' of softplus
+ * from the build's own softplus kernel (its accuracy is test_train's), f over units in
+ * order, r = f - y, m = phi' (v_j r_i) (ReLU: v_j r_i where z >= 0, else 0). */
+static void forward_ref(const build *b, int kind, int n, int k, int d, int np, const double *w,
+                        const double *xt, const double *v, const double *y, double *m,
+                        double *r, double *z, int fused)
+{
+    double *phi = dalloc((size_t)k * np), *dphi = dalloc((size_t)k * np);
+    for (int j = 0; j < k; j++)
+        for (int i = 0; i < np; i++) {
+            double a = 0.0;
+            for (int l = 0; l < d; l++)
+                a = madd(w[j * d + l], xt[(size_t)l * np + i], a, fused);
+            z[(size_t)j * np + i] = a;
+        }
+    if (kind == OVS_ACT_SOFTPLUS)
+        b->softplus(z, phi, dphi, k * np);
+    for (int i = 0; i < np; i++) {
+        double f = 0.0;
+        for (int j = 0; j < k; j++) {
+            double zj = z[(size_t)j * np + i];
+            double p = kind == OVS_ACT_RELU ? (zj < 0 ? 0.0 : zj) : phi[(size_t)j * np + i];
+            f = madd(v[j], p, f, fused);
+        }
+        r[i] = i < n ? f - y[i] : 0.0;
+        for (int j = 0; j < k; j++) {
+            double zj = z[(size_t)j * np + i], c = v[j] * r[i];
+            double mj = kind == OVS_ACT_RELU ? (zj < 0 ? 0.0 : c) : dphi[(size_t)j * np + i] * c;
+            m[(size_t)j * np + i] = i < n ? mj : 0.0;
+        }
+    }
+    free(phi), free(dphi);
+}
+
+/* The fused forward pass and the pre-activations on shapes that give every block form
+ * (k mod 4; np mod 12, 24 and 32) and, at n = 1040 and 2000, the paths for arrays larger
+ * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
+ * both signs. */
+static void test_forward(const build *b)
+{
+    const int shapes[][3] = {{7, 1, 1},   {30, 3, 9},  {33, 4, 3},  {40, 5, 25}, {100, 25, 4},
+                             {104, 6, 17}, {200, 25, 25}, {61, 2, 32}, {48, 7, 5}, {24, 9, 2},
+                             {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20}};
+    const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
+    int ok = 3, refused = -1, accepted = -1; /* first shape that went wrong */
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
+        double *w = dalloc((size_t)k * d), *xt = dalloc((size_t)d * np), *v = dalloc(k);
+        double *y = dalloc(np), *m = dalloc((size_t)k * np), *r = dalloc(np);
+        double *mf = dalloc((size_t)k * np), *rf = dalloc(np), *zf = dalloc((size_t)k * np);
+        double *mp = dalloc((size_t)k * np), *rp = dalloc(np), *zp = dalloc((size_t)k * np);
+        double *z = dalloc((size_t)k * np), *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
+        fill(w, 1, k * d, k * d, 100 + c, 3.0);
+        fill(xt, d, n, np, 130 + c, 1.0 / sqrt((double)d));
+        fill(v, 1, k, k, 160 + c, 0.3);
+        fill(y, 1, n, np, 190 + c, 1.0);
+        for (int a = 0; a < 2; a++) {
+            if (b->fwd(kinds[a], n, k, d, np, w, xt, v, y, m, scratch, r) != 0 && refused < 0)
+                refused = (int)c;
+            forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mf, rf, zf, 1);
+            forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
+            /* a ReLU factor of zero may be -0 in one and +0 in the other: compare values */
+            int mf_same = 1, mp_same = 1;
+            for (size_t q = 0; q < (size_t)k * np; q++) {
+                mf_same &= m[q] == mf[q];
+                mp_same &= m[q] == mp[q];
+            }
+            match(&ok, mf_same && same(r, rf, np), mp_same && same(r, rp, np));
+            b->preact(k, d, np, w, xt, z);
+            match(&ok, same(z, zf, (size_t)k * np), same(z, zp, (size_t)k * np));
+        }
+        if (b->fwd(OVS_ACT_SCALAR, n, k, d, np, w, xt, v, y, m, scratch, r) != -1 && accepted < 0)
+            accepted = (int)c;
+        free(w), free(xt), free(v), free(y), free(m), free(r), free(mf), free(rf), free(zf);
+        free(mp), free(rp), free(zp), free(z), free(scratch);
+    }
+    CHECK_MSG(refused < 0, "%s: the fused pass refused ReLU/softplus at shape %d", b->name, refused);
+    CHECK_MSG(accepted < 0, "%s: the fused pass took a scalar activation at shape %d", b->name,
+              accepted);
+    CHECK(ok != 0);
+    CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
+}
+
+/* The FMA builds' softplus kernels agree bit for bit, with each other and with the
+ * activation's array kernel where that runs an FMA clone (one of the builds matches it). */
+static void test_softplus_builds(int nrun)
+{
+    enum { M = 4096 };
+    double *z = dalloc(M), *p = dalloc(M), *dp = dalloc(M), *pa = dalloc(M), *da = dalloc(M);
+    for (int i = 0; i < M; i++)
+        z[i] = -760.0 + 1520.0 * (double)((i * 2654435761u) % M) / M;
+    z[0] = 0.0, z[1] = -0.0, z[2] = NAN, z[3] = INFINITY, z[4] = -INFINITY, z[5] = 4.9e-324;
+    ovs_activation_find("softplus")->eval(z, pa, da, M);
+    int any = 0, fma_same = 1;
+    double *p3 = dalloc(M), *d3 = dalloc(M);
+    int have_fma_ref = 0;
+    for (int q = 0; q < nrun; q++) {
+        builds[q].softplus(z, p, dp, M);
+        int eq = 1;
+        for (int i = 0; i < M; i++)
+            eq &= (memcmp(p + i, pa + i, 8) == 0 || (isnan(p[i]) && isnan(pa[i]))) &&
+                  (memcmp(dp + i, da + i, 8) == 0 || (isnan(dp[i]) && isnan(da[i])));
+        any |= eq;
+        if (builds[q].isa != OVS_ISA_BASE) {
+            if (have_fma_ref)
+                fma_same &= memcmp(p, p3, 8 * M) == 0 && memcmp(dp, d3, 8 * M) == 0;
+            memcpy(p3, p, 8 * M), memcpy(d3, dp, 8 * M), have_fma_ref = 1;
+        }
+    }
+    CHECK(any);
+    CHECK(fma_same);
+    free(z), free(p), free(dp), free(pa), free(da), free(p3), free(d3);
+}
+
+/* A training step where train.c's gradient runs in chunks (n = 1040, d = 40: d np 8 bytes
+ * > 256 KB and np >= 8 d): loss and gradient of ovs_train_loss_grad bit for bit equal to the
+ * references of the dispatched build, both activations. */
+static void test_train_chunked(const build *b)
+{
+    const int n = 1040, k = 6, d = 40, np = ovs_pad(n);
+    const char *acts[2] = {"relu", "softplus"};
+    const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
+    int ok = 3, ran = 1;
+    for (int a = 0; a < 2; a++) {
+        ovs_problem p;
+        ovs_train_workspace ws;
+        if (ovs_problem_alloc(&p, n, k, d) != OVS_OK ||
+            ovs_train_workspace_alloc(&ws, n, k, d) != OVS_OK) {
+            fprintf(stderr, "test_kernels: out of memory\n");
+            exit(1);
+        }
+        ovs_problem_draw(&p, 7, a);
+        double *w = dalloc((size_t)k * d), *g = dalloc((size_t)k * d);
+        for (int i = 0; i < k * d; i++)
+            w[i] = 3.0 * p.w0[i];
+        double loss;
+        ran &= ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws,
+                                   &loss, g) == OVS_OK;
+        double *xt = dalloc((size_t)d * np), *y = dalloc(np), *m = dalloc((size_t)k * np);
+        double *r = dalloc(np), *z = dalloc((size_t)k * np), *gr = dalloc((size_t)k * d);
+        for (int i = 0; i < n; i++) {
+            y[i] = p.y[i];
+            for (int l = 0; l < d; l++)
+                xt[(size_t)l * np + i] = p.x[(size_t)i * d + l];
+        }
+        for (int fused = 1; fused >= 0; fused--) {
+            forward_ref(b, kinds[a], n, k, d, np, w, xt, p.v, y, m, r, z, fused);
+            grad_ref(k, d, np, m, xt, gr, fused);
+            double rn = sqrt(sumsq_ref(r, n, fused)), want = 0.5 * rn * rn;
+            int eq = memcmp(&loss, &want, sizeof loss) == 0 && same(g, gr, (size_t)k * d);
+            ok &= ~(eq ? 0 : fused ? 1 : 2);
+        }
+        free(w), free(g), free(xt), free(y), free(m), free(r), free(z), free(gr);
+        ovs_problem_free(&p);
+        ovs_train_workspace_free(&ws);
+    }
+    CHECK_MSG(ran, "ovs_train_loss_grad refused the chunked shape (%d, %d, %d)", n, k, d);
+    CHECK(ok != 0);
+}
+
+/* Which builds this CPU runs: every one up to ovs_simd_isa(), which must be the best build
+ * linked that the CPU supports. */
+static int runnable_builds(void)
+{
+    int isa = ovs_simd_isa(), best = OVS_ISA_BASE;
+#if defined(__x86_64__) && defined(OVS_HAVE_V3)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
+        best = OVS_ISA_V3;
+#ifdef OVS_HAVE_V4
+    if (best == OVS_ISA_V3 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd"))
+        best = OVS_ISA_V4;
+#endif
+#endif
+    CHECK(isa == best);
+    int nrun = 0;
+    while (nrun < NBUILDS && builds[nrun].isa <= isa)
+        nrun++;
+    return nrun;
+}
+
+int main(void)
+{
+    const int nrun = runnable_builds();
+    for (int q = 0; q < nrun; q++) {
+        printf("build %s\n", builds[q].name);
+        test_gradient(&builds[q]);
+        test_sum_squares(&builds[q]);
+        test_forward(&builds[q]);
+    }
+    test_softplus_builds(nrun);
+    test_train_chunked(&builds[nrun - 1]);
+    TEST_DONE();
+}
