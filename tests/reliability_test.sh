@@ -156,12 +156,19 @@ cd "$WORK" || exit 1
 # ---- 6. a signal early in the run: stopped cleanly, exit 75 ----
 # (While the ranks' MPI_Init runs. Signals caught from before main: docs/RELIABILITY.md says
 # what remains, the first milliseconds of a rank and mpirun's own start.)
-# The delays count from the moment both ranks exist (mpirun's children), not from mpirun's
-# start: before that only mpirun holds the signal (its own start-up: docs/RELIABILITY.md), and
+# The delays count from the moment every rank catches SIGUSR1 (bit 10 of SigCgt in
+# /proc/PID/status: its handler, installed before main, is in place), not from mpirun's start:
+# before that only mpirun and a freshly forked rank hold the signal (docs/RELIABILITY.md), and
 # a loaded machine makes a fixed delay land there.
-ranks_started() { # MPIRUN-PID N: until mpirun has N children (the ranks), at most 60 s
+catching() { # PID: the process has a handler for SIGUSR1
+    m=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+    [ -n "$m" ] && [ $((0x$m & 0x200)) -ne 0 ]
+}
+ranks_started() { # MPIRUN-PID N: until mpirun has N children that catch SIGUSR1, at most 60 s
     for _ in $(seq 1 6000); do
-        [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && return 0
+        n=0
+        for p in $(pgrep -P "$1"); do catching "$p" && n=$((n + 1)); done
+        [ "$n" -ge "$2" ] && return 0
         sleep 0.01
     done
     return 1
@@ -177,13 +184,13 @@ for delay in 0 0.3 0.7; do
     wait $mp
     rc=$?
     unwatch
-    check "SIGUSR1 ${delay}s after the ranks start (np 2): exit 75 (got $rc)" test "$rc" -eq 75
+    check "SIGUSR1 ${delay}s after the ranks catch it (np 2): exit 75 (got $rc)" test "$rc" -eq 75
 done
 rm -f sig.h5
 $MPIRUN_BG -np 8 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
 mp=$!
 watch $mp
-ranks_started $mp 8 # all 8 exist: they are in their start-up (MPI_Init, the plan)
+ranks_started $mp 8 # all 8 catch it: they are in their start-up (MPI_Init, the plan)
 kill -USR1 $mp 2>/dev/null
 wait $mp
 rc=$?
