@@ -63,6 +63,7 @@ for t in build/test_* build/asan/test_*; do
     run_suite "unit $(basename "$t")$tag" 300 "$t"
 done
 run_suite "module boundaries" 120 sh tests/lint_test.sh
+run_suite "install, man page, completion" "$SUITE_LIMIT" sh tests/install_test.sh
 run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
 run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
 run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh

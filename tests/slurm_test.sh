@@ -5,13 +5,36 @@
 #      identical to the same sweep run directly with mpirun;
 #  (b) a jobs/fig2.sbatch job that needs longer than its 1-minute time limit gets SLURM's
 #      early SIGUSR1, checkpoints, exits 75, requeues itself, resumes the same file in its next
-#      run(s), and finishes with results identical to an uninterrupted run.
+#      run(s), and finishes with results identical to an uninterrupted run;
+#  (c) jobs/quick.sbatch under --export=NONE: the site file jobs/site.sh of the submit
+#      directory is sourced, its OVSWEEP_MODULES are loaded with `module load`, its
+#      OVSWEEP_OUTDIR is created, and nothing of the submitting shell reaches the job.
+# Without SLURM (first, also when the rest is skipped): fig2.sbatch refuses an unwritable
+# output directory and a module list without a module command, each with one error line.
 # Needs root (slurmd runs the jobs) and the packages of deps/slurm.txt, which it installs when
 # missing; without them it says SKIPPED and is counted as skipped ("0 passed, 0 failed,
 # 1 skipped"), never as passed. 2-4 minutes.
 . "$(dirname "$0")/lib.sh"
 T0=$(date +%s)
 SL="$ROOT/jobs/slurm-localhost.sh"
+
+# ---- the job script's set-up, without SLURM (a made-up job id; it stops before the launch) ----
+
+# job_fails WHAT ENV...: fig2.sbatch in a bare environment exits 1 with one line saying WHAT
+job_fails() {
+    what=$1
+    shift
+    env -i PATH=/usr/bin:/bin SLURM_JOB_ID=1 SLURM_SUBMIT_DIR="$ROOT" "$@" \
+        bash "$ROOT/jobs/fig2.sbatch" >"$WORK/setup.log" 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] && [ "$(wc -l <"$WORK/setup.log")" -eq 1 ] && grep -q "error: $what" "$WORK/setup.log" ||
+        { echo "    (exit $rc:)" && sed 's/^/    | /' "$WORK/setup.log" && return 1; }
+}
+: >"$WORK/a-file"
+check "fig2.sbatch refuses an unwritable OVSWEEP_OUTDIR in one line" \
+    job_fails "output directory $WORK/a-file/out is not writable" OVSWEEP_OUTDIR="$WORK/a-file/out"
+check "fig2.sbatch refuses OVSWEEP_MODULES without a module command in one line" \
+    job_fails "OVSWEEP_MODULES is set but there is no module command" OVSWEEP_MODULES=mpi/x
 
 cannot_run() {
     skip "the SLURM suite" "$*"
@@ -103,6 +126,32 @@ check "... launched with srun" grep -q "running: srun --mpi=pmix .* --quiet -o $
 check "... file complete" complete "$f"
 check "... file valid (check_layout.py)" valid "$f"
 check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
+
+# ---- (c) --export=NONE, a site file, modules, an output directory ----
+
+# A stand-in checkout (bin/ and the job scripts linked) whose jobs/site.sh defines a fake
+# `module`, names modules and an output directory that does not exist yet. OVSWEEP_NAME and
+# the mpirun-as-root variables are set in the submitting shell and must not reach the job.
+mkdir -p "$WORK/home/jobs" "$WORK/d"
+ln -s "$ROOT/bin" "$WORK/home/bin"
+ln -s "$ROOT/jobs/fig2.sbatch" "$ROOT/jobs/quick.sbatch" "$WORK/home/jobs/"
+cat >"$WORK/home/jobs/site.sh" <<EOF
+module() { echo "site module: \$*"; }
+OVSWEEP_MODULES="fake-mpi/4.1 fake-hdf5/1.10"
+OVSWEEP_OUTDIR="$WORK/d/results"
+EOF
+j=$(OVSWEEP_NAME=leaked submit "$WORK/home" --export=NONE --chdir="$WORK/d" jobs/quick.sbatch)
+st=$(wait_job "$j" 120)
+f="$WORK/d/results/ovsweep-quick-$j.h5"
+log="$WORK/d/ovsweep-quick-$j.out"
+fails=$T_FAIL
+check "quick job $j (--export=NONE, jobs/site.sh): $st" test "$st" = COMPLETED
+check "... sourced the site file" grep -q "run 0: sourcing $WORK/home/jobs/site.sh" "$log"
+check "... loaded its modules" grep -q "^site module: load fake-mpi/4.1 fake-hdf5/1.10" "$log"
+check "... created OVSWEEP_OUTDIR and wrote the file there" complete "$f"
+check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
+check "... nothing of the submitting shell leaked (OVSWEEP_NAME)" test ! -e "$WORK/d/results/ovsweep-leaked-$j.h5"
+[ "$T_FAIL" -eq "$fails" ] || sed 's/^/    | /' "$log"
 
 # ---- (b) time limit -> SIGUSR1 -> checkpoint -> requeue -> resume -> complete ----
 

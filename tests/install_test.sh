@@ -1,0 +1,137 @@
+#!/bin/sh
+# install_test.sh - make install / uninstall into a temporary DESTDIR, and the files it installs:
+#  - the tree: binary, analysis package and its launcher (a symlink in bin), job scripts, man
+#    page, bash completion; make uninstall removes every file again;
+#  - the installed ovsweep and ovsweep-analysis run from another directory (one holding a decoy
+#    `analysis` package), the latter on a file the former wrote;
+#  - the installed quick.sbatch finds the installed fig2.sbatch, and that the installed ovsweep
+#    on PATH (no SLURM needed: it stops at an unwritable output directory before the launch);
+#  - the man page renders (man -l) and lists every option of the table; the completion
+#    completes option names, names after --data and comma lists after --act;
+#  - both generated files are what tools/gen_*.py print now (they cannot drift from the table);
+#  - -Werror: not in a user's build, in make unit/test's;
+#  - packaging/spack/package.py compiles and has the class, dependencies and install step.
+# Expects `make all`. About 10 s.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT" || exit 1
+[ -x "$OVS" ] || { not_ok "bin/ovsweep is built (run make)"; summary; exit 1; }
+STAGE="$WORK/stage"
+P="$STAGE/opt/ovsweep"
+
+# ---- install ----
+
+# -o bin/ovsweep: install the binary as built, never rebuild it here
+check "make install PREFIX=/opt/ovsweep DESTDIR=..." \
+    sh -c "make -s --no-print-directory -o bin/ovsweep install PREFIX=/opt/ovsweep DESTDIR='$STAGE' >'$WORK/install.log' 2>&1 || { cat '$WORK/install.log'; exit 1; }"
+for f in bin/ovsweep share/ovsweep/analysis/ovsweep-analysis share/ovsweep/jobs/fig2.sbatch \
+    share/ovsweep/jobs/quick.sbatch; do
+    check "installed, executable: $f" test -x "$P/$f"
+done
+for f in share/ovsweep/analysis/__main__.py share/ovsweep/analysis/cli.py \
+    share/ovsweep/analysis/settings.json share/man/man1/ovsweep.1 \
+    share/bash-completion/completions/ovsweep; do
+    check "installed: $f" test -f "$P/$f"
+done
+check "bin/ovsweep-analysis is a relative symlink to the launcher" \
+    sh -c "test -L '$P/bin/ovsweep-analysis' && test \"\$(readlink '$P/bin/ovsweep-analysis')\" = ../share/ovsweep/analysis/ovsweep-analysis"
+check "the launcher runs /usr/bin/python3" sh -c "head -n 1 '$P/share/ovsweep/analysis/ovsweep-analysis' | grep -qx '#!/usr/bin/python3'"
+check "every analysis module is installed" sh -c "for m in analysis/*.py; do test -f '$P/share/ovsweep/'\$m || exit 1; done"
+
+# ---- the installed programs, from another directory ----
+
+mkdir -p "$WORK/elsewhere/analysis"
+echo 'raise SystemExit("the decoy analysis package was imported")' >"$WORK/elsewhere/analysis/__init__.py"
+check "installed ovsweep --help, from another directory" \
+    sh -c "cd '$WORK/elsewhere' && '$P/bin/ovsweep' --help | grep -q '^usage: mpirun -np N ovsweep'"
+check "installed ovsweep-analysis --help, from another directory with a decoy analysis/" \
+    sh -c "cd '$WORK/elsewhere' && '$P/bin/ovsweep-analysis' --help | grep -q simulate"
+check "installed ovsweep writes a small sweep (singleton)" \
+    limit sh -c "cd '$WORK/elsewhere' && '$P/bin/ovsweep' --quiet --n 10 --k 1:3 --d 1:3 --trials 1 --max-iter 200 -o tiny.h5"
+check "installed ovsweep-analysis simulate reads it" \
+    sh -c "cd '$WORK/elsewhere' && '$P/bin/ovsweep-analysis' simulate tiny.h5 --ranks 2 | grep -q 'total measured work'"
+
+# The installed quick.sbatch, run outside SLURM with a made-up job id, only the installed bin on
+# PATH and no checkout: it must find the installed fig2.sbatch, which must find ovsweep on
+# PATH, then stop (one error line) at the output directory, a path under a regular file.
+: >"$WORK/a-file"
+env -i PATH="$P/bin:/usr/bin:/bin" SLURM_JOB_ID=1 SLURM_SUBMIT_DIR="$WORK/elsewhere" \
+    OVSWEEP_OUTDIR="$WORK/a-file/out" bash "$P/share/ovsweep/jobs/quick.sbatch" >"$WORK/job.log" 2>&1
+check "installed quick.sbatch -> installed fig2.sbatch -> ovsweep on PATH (stops at the output dir)" \
+    grep -q "quick job 1 run 0: error: output directory $WORK/a-file/out is not writable" "$WORK/job.log"
+[ "$T_FAIL" -eq 0 ] || sed 's/^/    | /' "$WORK/job.log"
+
+# ---- man page ----
+
+MAN_OUT="$WORK/man.txt"
+if command -v man >/dev/null 2>&1; then
+    check "man -l renders the installed page" \
+        sh -c "MANWIDTH=100 man -l '$P/share/man/man1/ovsweep.1' >'$MAN_OUT' 2>'$WORK/man.err' && grep -q '^OPTIONS' '$MAN_OUT' && ! test -s '$WORK/man.err'"
+    missing=""
+    for flag in $("$OVS" --print-settings | $PY -c 'import json,sys; print(" ".join(o["flag"] for o in json.load(sys.stdin)))'); do
+        grep -q -- "--$flag" "$MAN_OUT" || missing="$missing --$flag"
+    done
+    check "the page lists every option of --print-settings${missing:+ (missing:$missing)}" test -z "$missing"
+else
+    skip "man -l renders the installed page" "man is not installed"
+fi
+
+# ---- bash completion (the installed file) ----
+
+# completes WORDS... EXPECTED: the completion of the last word, space-separated
+completes() {
+    eval "want=\${$#}"
+    bash -c '. "$1"; shift; n=$(($# - 1)); COMP_WORDS=(ovsweep "$@"); COMP_WORDS=("${COMP_WORDS[@]:0:$((n + 1))}");
+             COMP_CWORD=$n; _ovsweep; echo "${COMPREPLY[*]}"' sh "$P/share/bash-completion/completions/ovsweep" "$@" >"$WORK/comp.out"
+    [ "$(cat "$WORK/comp.out")" = "$want" ] || { echo "    (got '$(cat "$WORK/comp.out")', want '$want')"; return 1; }
+}
+check "completion is registered for ovsweep" \
+    sh -c "bash -c '. \"$P/share/bash-completion/completions/ovsweep\"; complete -p ovsweep' | grep -q -- '-F _ovsweep ovsweep'"
+check "completion: --des -> --design" completes --des --design
+check "completion: --de -> --delta --design" completes --de "--delta --design"
+check "completion: --data w -> worst" completes --data w worst
+check "completion: --act relu,ta -> relu,tanh" completes --act relu,ta relu,tanh
+check "completion: nothing after --k (a range)" completes --k "" ""
+
+# ---- the generated files are up to date ----
+
+check "man/ovsweep.1 is what tools/gen_man.py prints (make man)" \
+    sh -c "$PY tools/gen_man.py '$OVS' | cmp -s - man/ovsweep.1"
+check "completion/ovsweep.bash is what tools/gen_completion.py prints (make man)" \
+    sh -c "$PY tools/gen_completion.py '$OVS' | cmp -s - completion/ovsweep.bash"
+
+# ---- -Werror in tests and CI only ----
+
+# make -n -B: the commands of a rebuild, nothing run
+check "a user's build has no -Werror" sh -c "! make -n -B build/names.o | grep -q -- -Werror"
+check "make unit builds with -Werror" sh -c "make -n -B unit | grep -- '-c src/names.c' | grep -q -- -Werror"
+make -n test >"$WORK/make-test.txt" 2>&1
+check "make test builds with -Werror" grep -q 'WERROR=-Werror all unit' "$WORK/make-test.txt"
+
+# ---- uninstall ----
+
+check "make uninstall removes every installed file" \
+    sh -c "make -s --no-print-directory uninstall PREFIX=/opt/ovsweep DESTDIR='$STAGE' >/dev/null 2>&1 && test -z \"\$(find '$STAGE' ! -type d)\""
+
+# ---- Spack recipe (Spack is not available here: syntax and structure only) ----
+
+check "packaging/spack/package.py: class Ovsweep(MakefilePackage), its dependencies, install()" \
+    $PY - packaging/spack/package.py <<'PY'
+import ast, sys
+tree = ast.parse(open(sys.argv[1]).read(), sys.argv[1])
+compile(tree, sys.argv[1], "exec")
+cls = [c for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "Ovsweep"]
+assert cls, "no class Ovsweep"
+assert [b.id for b in cls[0].bases if isinstance(b, ast.Name)] == ["MakefilePackage"], "not a MakefilePackage"
+deps = {c.args[0].value.split("@")[0].split()[0].split("+")[0]
+        for c in ast.walk(cls[0]) if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "depends_on"}
+need = {"mpi", "hdf5", "openblas", "python", "py-numpy", "py-scipy", "py-h5py", "py-matplotlib"}
+assert need <= deps, f"missing depends_on: {sorted(need - deps)}"
+hdf5 = [c.args[0].value for c in ast.walk(cls[0]) if isinstance(c, ast.Call)
+        and getattr(c.func, "id", "") == "depends_on" and c.args[0].value.startswith("hdf5")]
+assert hdf5 and "+mpi" in hdf5[0], "hdf5 without +mpi"
+methods = {f.name for f in cls[0].body if isinstance(f, ast.FunctionDef)}
+assert "install" in methods, "no install()"
+src = ast.unparse(cls[0])
+assert "'install'" in src and "PREFIX=" in src, "install() does not run make install PREFIX=..."
+PY
+summary
