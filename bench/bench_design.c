@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "design.h"
+#include "../tests/design_oracle.h"
 #include "plan.h"
 #include "rng.h"
 #include "status.h"
@@ -32,7 +33,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One replication: the design against an oracle of midpoint mu and scale s (in log kd/n). */
-static outcome replicate(const ovs_plan *p, int rule, double mu, double s, ovs_rng *rng)
+static outcome replicate(const ovs_plan *p, int rule, oracle *o)
 {
     const size_t cells = (size_t)p->n_groups * p->K * p->D;
     int32_t *succ = calloc(cells, sizeof *succ), *done = calloc(cells, sizeof *done);
@@ -43,28 +44,23 @@ static outcome replicate(const ovs_plan *p, int rule, double mu, double s, ovs_r
         const int64_t m = ovs_design_propose(d, items, p->n_items);
         if (m == 0)
             break;
-        for (int64_t i = 0; i < m; i++) {
-            ovs_item it;
-            ovs_plan_item(p, items[i], &it);
-            const double x = log((double)it.k * it.d / it.n);
-            done[items[i] / p->T]++;
-            succ[items[i] / p->T] += ovs_rng_uniform(rng) < 1.0 / (1.0 + exp(-(x - mu) / s));
-        }
+        oracle_answer(o, p, items, m, succ, done, NULL, NULL);
         if (ovs_design_close_round(d, succ, done) != OVS_OK)
             break;
     }
     ovs_row_summary row;
     ovs_design_row(d, 0, 0, &row);
-    outcome o = {.covered = row.ci_low <= exp(mu) && exp(mu) <= row.ci_high,
+    const double truth = exp(o->mu);
+    outcome out = {.covered = row.ci_low <= truth && truth <= row.ci_high,
                  .located = row.status == OVS_ROW_CONVERGED || row.status == OVS_ROW_BRACKETED,
                  .trainings = row.trainings,
                  .half_width = 0.5 * (row.ci_high - row.ci_low),
-                 .abs_error = fabs(row.midpoint - exp(mu))};
+                 .abs_error = fabs(row.midpoint - truth)};
     ovs_design_free(d);
     free(items);
     free(succ);
     free(done);
-    return o;
+    return out;
 }
 
 int main(int argc, char **argv)
@@ -92,12 +88,12 @@ int main(int argc, char **argv)
     for (int rule = OVS_PROPOSE_THOMPSON; rule <= OVS_PROPOSE_UNIFORM; rule++) {
         int covered = 0, located = 0;
         for (int r = 0; r < reps; r++) {
-            ovs_rng rng; /* the same truths and the same oracle stream for every rule */
+            oracle orc; /* the same truths and the same oracle stream for every rule */
             const int64_t coords[] = {r};
-            ovs_rng_for_tuple(&rng, 99, 7, coords, 1);
-            const double mu = log(0.6) + (log(2.2) - log(0.6)) * ovs_rng_uniform(&rng);
-            const double s = exp(log(0.01) + (log(0.07) - log(0.01)) * ovs_rng_uniform(&rng));
-            const outcome o = replicate(&p, rule, mu, s, &rng);
+            ovs_rng_for_tuple(&orc.rng, 99, 7, coords, 1);
+            orc.mu = log(0.6) + (log(2.2) - log(0.6)) * ovs_rng_uniform(&orc.rng);
+            orc.s = exp(log(0.01) + (log(0.07) - log(0.01)) * ovs_rng_uniform(&orc.rng));
+            const outcome o = replicate(&p, rule, &orc);
             covered += o.covered;
             located += o.located;
             tr[r] = o.trainings;

@@ -4,6 +4,7 @@
  * the budget and the per-cell cap, and proposes the grid's trial numbers. */
 #include "cli.h"
 #include "design.h"
+#include "design_oracle.h"
 #include "rng.h"
 #include "status.h"
 #include "test.h"
@@ -33,12 +34,6 @@ static void unmake(setup *s)
     ovs_cli_free(&s->c);
 }
 
-/* The oracle: P(success) = 1 / (1 + exp(-(log(kd/n) - mu) / s)) in every row. */
-typedef struct oracle {
-    double mu, s;
-    ovs_rng rng;
-} oracle;
-
 /* Run the design to its end with the oracle; counts [cells]; returns the rounds run. */
 static int drive(ovs_design *d, const ovs_plan *p, oracle *o, int32_t *succ, int32_t *done,
                  uint8_t *bit_done, uint8_t *bit_succ)
@@ -49,18 +44,7 @@ static int drive(ovs_design *d, const ovs_plan *p, oracle *o, int32_t *succ, int
         const int64_t m = ovs_design_propose(d, items, p->n_items);
         if (m == 0)
             break;
-        for (int64_t i = 0; i < m; i++) {
-            ovs_item it;
-            ovs_plan_item(p, items[i], &it);
-            const double x = log((double)it.k * it.d / it.n);
-            const int hit = ovs_rng_uniform(&o->rng) < 1.0 / (1.0 + exp(-(x - o->mu) / o->s));
-            done[items[i] / p->T]++;
-            succ[items[i] / p->T] += hit;
-            if (bit_done) {
-                bit_done[items[i]] = 1;
-                bit_succ[items[i]] = (uint8_t)hit;
-            }
-        }
+        oracle_answer(o, p, items, m, succ, done, bit_done, bit_succ);
         if (ovs_design_close_round(d, succ, done) != OVS_OK)
             break;
     }
@@ -166,16 +150,7 @@ static void test_replay(void)
     int64_t *items = malloc(sizeof *items * (size_t)s.p.n_items);
     for (int r = 0; r < 6; r++) {
         int64_t m = ovs_design_propose(d1, items, s.p.n_items);
-        for (int64_t i = 0; i < m; i++) {
-            ovs_item it;
-            ovs_plan_item(&s.p, items[i], &it);
-            const double x = log((double)it.k * it.d / it.n);
-            const int hit = ovs_rng_uniform(&o.rng) < 1.0 / (1.0 + exp(-(x - o.mu) / o.s));
-            done[items[i] / s.p.T]++;
-            succ[items[i] / s.p.T] += hit;
-            bd[items[i]] = 1;
-            bs[items[i]] = (uint8_t)hit;
-        }
+        oracle_answer(&o, &s.p, items, m, succ, done, bd, bs);
         ovs_design_close_round(d1, succ, done);
     }
     const int64_t na = ovs_design_propose(d1, a, s.p.n_items);
