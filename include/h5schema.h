@@ -43,4 +43,21 @@ int ovs_schema_cell_fields(const ovs_cell_field **fields);
 #define OVS_DONE_NAME "done"
 #define OVS_LADDER_NAME "ladder_hit_iter"
 
+/* What a dataset means, for other tools (CF / netCDF conventions; the root attribute
+ * Conventions names them): long_name and units on every result dataset; flag_values 0..n-1
+ * with flag_meanings on the int8 flags; _FillValue on the datasets whose "not run" marker is
+ * a value no result takes (-1 counts, NaN reals), so xarray masks them without hand work. */
+typedef struct ovs_dataset_doc {
+    const char *name;
+    const char *long_name;
+    const char *units;         /* CF units: "1" for a dimensionless quantity */
+    const char *flag_meanings; /* int8 flags: one word per value 0, 1, ...; else NULL */
+    int has_fill;              /* _FillValue: -1 for integers, NaN for reals */
+} ovs_dataset_doc;
+
+#define OVS_CONVENTIONS "CF-1.8"
+
+/* The doc of the dataset called name, or NULL (scales and others carry none). */
+const ovs_dataset_doc *ovs_schema_doc(const char *name);
+
 #endif

@@ -80,6 +80,11 @@ hid_t ovs_writer_scale(ovs_writer *w, hid_t g, const char *name, hid_t type, hsi
 enum { OVS_SCALE_K = 0, OVS_SCALE_D = 1 };
 void ovs_writer_attach(ovs_writer *w, hid_t dset, const ovs_scales *sc, int rank, int first);
 
+/* The dataset's CF attributes from the schema's doc for name (h5schema.h): long_name, units,
+ * flag_values/flag_meanings, _FillValue of dset's element type (mem type `type`). Nothing for
+ * a name without a doc. */
+void ovs_writer_describe(ovs_writer *w, hid_t dset, const char *name, hid_t type);
+
 void ovs_writer_close(ovs_writer *w, hid_t dset);
 
 #endif

@@ -18,6 +18,7 @@ static void write_rows(ovs_writer *w, hid_t grp, const char *name, hid_t type,
     if (ds >= 0) {
         ovs_writer_by_root(w, ds, type, buf);
         ovs_writer_attach(w, ds, sc, 1, OVS_SCALE_D);
+        ovs_writer_describe(w, ds, name, type);
     }
     if (ds >= 0 && strcmp(name, "row_status") == 0) { /* CF flags: what each value means */
         int8_t values[OVS_ROW_STATUS_COUNT];
@@ -71,6 +72,7 @@ static void write_history(ovs_writer *w, hid_t grp, int g, const ovs_design *d,
             H5C(w, H5DSattach_scale(ds, round_scale, 0));
             if (sets[i].rank == 2)
                 H5C(w, H5DSattach_scale(ds, sc->d, 1));
+            ovs_writer_describe(w, ds, sets[i].name, sets[i].type);
         }
         ovs_writer_close(w, ds);
     }

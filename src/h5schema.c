@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 size_t ovs_elem_size(ovs_elem t)
 {
@@ -36,6 +37,48 @@ static const ovs_cell_field cell_fields[] = {
     {"trials_done", OVS_ELEM_I32},
     {"planned", OVS_ELEM_I8},
 };
+
+static const ovs_dataset_doc docs[] = {
+    {"success_prob", "fraction of the cell's finished trials that succeeded", "1", NULL, 1},
+    {"success_count", "successful trials in the cell", "1", NULL, 0},
+    {"trials_done", "finished trials in the cell", "1", NULL, 0},
+    {"planned", "whether the cell is part of the sweep", "1", "not_run planned", 0},
+    {OVS_DONE_NAME, "whether the trial has finished", "1", "not_done done", 0},
+    {"success", "whether the relative error fell below tol within the budget", "1",
+     "failure_or_not_run success", 0},
+    {"diverged", "whether the residual became non-finite", "1", "no diverged", 0},
+    {"early_stopped", "whether --early-fail stopped the trial", "1", "no early_stopped", 0},
+    {"iterations", "iterations applied (see the group's iteration_unit)", "1", NULL, 1},
+    {"final_rel_err", "relative error ||f(W_T) - y|| / ||y|| at the stop", "1", NULL, 1},
+    {"dist_from_init", "Frobenius distance ||W_T - W_0||", "1", NULL, 1},
+    {"path_length", "sum of the steps' Frobenius norms ||W_{t+1} - W_t||", "1", NULL, 1},
+    {"wall_seconds", "wall time of the trial", "s", NULL, 1},
+    {"x_norm", "spectral norm of the data matrix X", "1", NULL, 1},
+    {"kr_sigma_min", "smallest singular value of the Khatri-Rao product X * X", "1", NULL, 1},
+    {"nn_lambda", "lambda(X) of Definition 6.1", "1", NULL, 1},
+    {"jac_sigma_min", "n-th singular value of the Jacobian at W_0", "1", NULL, 1},
+    {"initial_rel_err", "relative error ||f(W_0) - y|| / ||y||", "1", NULL, 1},
+    {OVS_LADDER_NAME, "first iteration at which the error fell below each rung (-1: never)",
+     "1", NULL, 1},
+    {"row_midpoint", "kd/n at which half of the row's trainings succeed", "1", NULL, 1},
+    {"row_ci_low", "lower end of the midpoint's 95% interval (kd/n)", "1", NULL, 1},
+    {"row_ci_high", "upper end of the midpoint's 95% interval (kd/n)", "1", NULL, 1},
+    {"row_width", "10-90% width of the row's transition (kd/n)", "1", NULL, 1},
+    {"row_trainings", "trainings the adaptive design ran in the row", "1", NULL, 0},
+    {"row_status", "why the row stopped (flag_meanings: the design's status names)", "1", NULL,
+     0},
+    {"history_trainings", "the group's trainings after each round", "1", NULL, 0},
+    {"history_ci_low", "each row's lower 95% bound after each round (kd/n)", "1", NULL, 1},
+    {"history_ci_high", "each row's upper 95% bound after each round (kd/n)", "1", NULL, 1},
+};
+
+const ovs_dataset_doc *ovs_schema_doc(const char *name)
+{
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        if (strcmp(docs[i].name, name) == 0)
+            return &docs[i];
+    return NULL;
+}
 
 int ovs_schema_trial_fields(const ovs_field **fields)
 {

@@ -113,6 +113,7 @@ static void write_root_attrs(ovs_writer *w, const ovs_provenance *prov, const ov
     const ovs_plan *p = w->plan;
     const ovs_config *c = p->cfg;
     write_str(w, "ovsweep_format", OVS_FORMAT_NAME);
+    write_str(w, "Conventions", OVS_CONVENTIONS);
     write_i32(w, "format_version", OVS_FORMAT_VERSION);
     write_i32(w, "protocol_version", OVS_PROTOCOL_VERSION);
     write_str(w, "ovsweep_version", OVS_VERSION);
@@ -176,6 +177,7 @@ static void write_cell_dataset(ovs_writer *w, hid_t grp, const ovs_cell_field *f
     if (ds >= 0) {
         ovs_writer_by_root(w, ds, ovs_h5_type(f->type), buf);
         ovs_writer_attach(w, ds, sc, 2, OVS_SCALE_K);
+        ovs_writer_describe(w, ds, f->name, ovs_h5_type(f->type));
         if (with_attrs)
             group_attrs(w, ds, gr);
     }
@@ -316,6 +318,8 @@ static void write_trial_set(ovs_writer *w, hid_t grp, const trial_set *ts, const
         write_rank_part(w, ds, ts, recs, m);
     if (ovs_writer_agree(w))
         ovs_writer_attach(w, ds, sc, rank, OVS_SCALE_K);
+    if (ovs_writer_agree(w))
+        ovs_writer_describe(w, ds, ts->name, ovs_h5_type(ts->type));
     ovs_writer_close(w, ds);
 }
 

@@ -1,6 +1,8 @@
 /* h5writer.c - the primitives of a collective write; see h5writer.h. */
 #include "h5writer.h"
 
+#include "h5attr.h"
+#include "h5schema.h"
 #include "status.h"
 
 #include <hdf5_hl.h>
@@ -142,6 +144,32 @@ void ovs_writer_attach(ovs_writer *w, hid_t dset, const ovs_scales *sc, int rank
     const hid_t order[] = {sc->k, sc->d, sc->trial, sc->ladder};
     for (int i = 0; i < rank; i++)
         H5C(w, H5DSattach_scale(dset, order[first + i], (unsigned)i));
+}
+
+void ovs_writer_describe(ovs_writer *w, hid_t ds, const char *name, hid_t type)
+{
+    const ovs_dataset_doc *doc = ovs_schema_doc(name);
+    if (!doc || ds < 0)
+        return;
+    H5C(w, ovs_h5_attr_write_str(ds, "long_name", doc->long_name));
+    H5C(w, ovs_h5_attr_write_str(ds, "units", doc->units));
+    if (doc->flag_meanings) {
+        int8_t values[16];
+        size_t n = 1;
+        for (const char *c = doc->flag_meanings; *c && n < sizeof values; c++)
+            n += *c == ' ';
+        for (size_t i = 0; i < n; i++)
+            values[i] = (int8_t)i;
+        H5C(w, ovs_h5_attr_write(ds, "flag_values", H5T_NATIVE_INT8, values, n));
+        H5C(w, ovs_h5_attr_write_str(ds, "flag_meanings", doc->flag_meanings));
+    }
+    if (doc->has_fill) { /* the "not run" marker, in the dataset's own type */
+        const double nan = NAN;
+        const int32_t minus_one = -1;
+        const int real = H5Tget_class(type) == H5T_FLOAT;
+        H5C(w, ovs_h5_attr_write(ds, "_FillValue", real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT32,
+                                 real ? (const void *)&nan : (const void *)&minus_one, 0));
+    }
 }
 
 void ovs_writer_close(ovs_writer *w, hid_t d)

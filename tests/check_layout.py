@@ -49,6 +49,25 @@ def check_design(name, g, done, planned, D):
     return trainings
 
 
+def check_cf(f, groups):
+    """CF metadata: Conventions; long_name and units on every result dataset; flag_values and
+    flag_meanings on the flags; _FillValue -1 / NaN on the not-run markers."""
+    assert f.attrs["Conventions"] == "CF-1.8"
+    for name in groups:
+        g = f[name]
+        for ds in ["success_prob", "success_count", "trials_done", "planned", "done"] + TRIAL:
+            if ds in g:
+                assert "long_name" in g[ds].attrs and "units" in g[ds].attrs, f"{name}/{ds}: CF"
+        for ds in ["done", "success", "diverged", "planned"]:
+            meanings = g[ds].attrs["flag_meanings"].split()
+            assert list(g[ds].attrs["flag_values"]) == list(range(len(meanings))), f"{name}/{ds}"
+        assert g["iterations"].attrs["_FillValue"] == -1
+        assert g["ladder_hit_iter"].attrs["_FillValue"] == -1
+        assert np.isnan(g["final_rel_err"].attrs["_FillValue"])
+        assert g["wall_seconds"].attrs["units"] == "s"
+        assert "_FillValue" not in g["success"].attrs  # 0 is a result (a failure), not a marker
+
+
 def main(path, use_xarray):
     f = h5py.File(path, "r")
     for a in ROOT_ATTRS:
@@ -125,9 +144,14 @@ def main(path, use_xarray):
     assert f.attrs["trials_total"] == total_planned
     if not adaptive:
         assert f.attrs["complete"] == int(total_done == f.attrs["trials_total"])
+    check_cf(f, groups)
     if use_xarray:
         import xarray as xr
         ds = xr.open_dataset(path, group=groups[0], engine="h5netcdf")
+        # _FillValue: xarray masks the not-run markers by itself
+        done = ds["done"].values.astype(bool)
+        assert (np.isnan(ds["iterations"].values) == ~done).all(), "iterations not masked"
+        assert (np.isnan(ds["final_rel_err"].values) == ~done).all()
         assert ds["success_prob"].dims == ("k", "d")
         assert ds["ladder_hit_iter"].dims == ("k", "d", "trial", "tol_ladder")
         assert list(ds["k"].values) == list(f.attrs["k_values"])
