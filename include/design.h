@@ -23,13 +23,13 @@
  * adaptive file and a grid file can be compared trial by trial.
  *
  * A row stops when (in this order):
+ *   all succeed / all fail
+ *                 95% of mu's mass lies below the smallest (above the largest) x of the row:
+ *                 no transition inside --k;
  *   converged     its 95% interval has half-width <= --target-ci (in kd/n);
  *   bracketed     95% of mu's mass lies between two adjacent k of the row, and each of those
  *                 two cells has at least OVS_DESIGN_BRACKET_TRIALS trials: the transition sits
  *                 between them, finer than the k grid can say;
- *   all succeed / all fail
- *                 95% of mu's mass lies below the smallest (above the largest) x of the row:
- *                 no transition inside --k;
  *   cells full    the cells around the transition hold --trials trials each;
  *   budget        its group has run --max-trainings trainings.
  * The design is finished when every row has stopped. */

@@ -333,6 +333,12 @@ static int stop_rule(const ovs_design *d, const row *r, const double *m)
 {
     const ovs_config *c = d->p->cfg;
     const double lo = exp(quantile(r, m, 0.025)), hi = exp(quantile(r, m, 0.975));
+    /* no transition inside --k first: a posterior pressed into the prior's margin beyond the
+     * row can be narrow in kd/n (at small kd/n) without saying anything about a midpoint */
+    if (mass(r, m, -INFINITY, r->x[0]) >= 0.95)
+        return OVS_ROW_ALL_SUCCEED;
+    if (mass(r, m, r->x[r->ncell - 1], INFINITY) >= 0.95)
+        return OVS_ROW_ALL_FAIL;
     if (0.5 * (hi - lo) <= c->target_ci)
         return OVS_ROW_CONVERGED;
     for (int a = 0; a + 1 < r->ncell; a++)
@@ -340,10 +346,6 @@ static int stop_rule(const ovs_design *d, const row *r, const double *m)
             r->seen_n[a + 1] >= OVS_DESIGN_BRACKET_TRIALS &&
             mass(r, m, r->x[a], r->x[a + 1]) >= 0.95)
             return OVS_ROW_BRACKETED;
-    if (mass(r, m, -INFINITY, r->x[0]) >= 0.95)
-        return OVS_ROW_ALL_SUCCEED;
-    if (mass(r, m, r->x[r->ncell - 1], INFINITY) >= 0.95)
-        return OVS_ROW_ALL_FAIL;
     /* the cells on both sides of the median hold --trials trials: nothing left to learn there */
     const double med = quantile(r, m, 0.5);
     int a = 0;

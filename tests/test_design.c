@@ -129,6 +129,31 @@ static void test_no_transition(void)
     unmake(&s);
 }
 
+/* A row at small kd/n (n = 200, d = 1: kd/n <= 0.125) that only fails stops as all_fail,
+ * although its posterior, pressed into the prior's margin, is narrower than --target-ci in
+ * kd/n there: it must not be called converged with a midpoint outside the row. */
+static void test_small_row_all_fail(void)
+{
+    const char *argv[] = {"ovsweep", "--design", "adaptive", "--n", "200", "--act", "relu",
+                          "--k", "1:25", "--d", "1", "--batch", "32"};
+    setup s;
+    CHECK(make(&s, 13, argv));
+    const size_t cells = (size_t)s.p.n_groups * s.p.K * s.p.D;
+    oracle o = {.mu = log(1.4), .s = 0.05};
+    const int64_t coords[] = {3};
+    ovs_rng_for_tuple(&o.rng, 5, 7, coords, 1);
+    ovs_design *d = ovs_design_new(&s.p);
+    int32_t *succ = calloc(cells, sizeof *succ), *done = calloc(cells, sizeof *done);
+    drive(d, &s.p, &o, succ, done, NULL, NULL);
+    ovs_row_summary row;
+    ovs_design_row(d, 0, 0, &row);
+    CHECK(row.status == OVS_ROW_ALL_FAIL && isnan(row.midpoint) && isinf(row.ci_high));
+    ovs_design_free(d);
+    free(succ);
+    free(done);
+    unmake(&s);
+}
+
 /* The same seed gives the same proposals; a replay of the results reaches the same state,
  * and continues with the same proposals as the uninterrupted design. */
 static void test_replay(void)
@@ -216,6 +241,7 @@ int main(void)
 {
     test_no_transition();
     test_replay();
+    test_small_row_all_fail();
     test_budget_and_cap();
     test_coverage();
     TEST_DONE();
