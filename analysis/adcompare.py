@@ -29,6 +29,10 @@ from .io import DIAGNOSTIC_DATASETS, SETTINGS, TRIAL_DATASETS_OPTIONAL, Group, S
 from .outcomes import outcomes
 
 DESIGN_KEYS = ("design", "batch", "target_ci", "max_trainings")
+# May differ too: an adaptive file's --trials is only its per-cell cap, and trial t of a cell is
+# the same training whatever the number of trials (its seed names t, not their count); the
+# trials both files hold are compared.
+CAP_KEYS = ("trials",)
 # Root attributes of the protocol that are not rows of the settings table (paths, actions).
 EXTRA_ROOT = ("k_values", "d_values", "n_values", "tol_ladder")
 GROUP_KEYS = ("n", "activation", "method", "eta", "max_iter", "tol")
@@ -37,7 +41,8 @@ NOT_RESULTS = ("wall_seconds",)
 
 def protocol_keys() -> List[str]:
     keys = [r["attribute"] for r in SETTINGS
-            if r["attribute"] and r["stored_in"] == "root" and r["attribute"] not in DESIGN_KEYS]
+            if r["attribute"] and r["stored_in"] == "root"
+            and r["attribute"] not in DESIGN_KEYS + CAP_KEYS]
     return keys + [k for k in EXTRA_ROOT if k not in keys]
 
 
@@ -90,8 +95,10 @@ def _result_arrays(g: Group) -> Dict[str, np.ndarray]:
 
 def trial_identity(ga: Group, gb: Group, list_max: int = 20) -> Dict:
     """Trials done in both groups, and every (dataset, k, d, trial) whose result differs."""
-    both = ga.done & gb.done
-    ra, rb = _result_arrays(ga), _result_arrays(gb)
+    T = min(ga.done.shape[2], gb.done.shape[2])  # the trials both can hold
+    both = ga.done[:, :, :T] & gb.done[:, :, :T]
+    ra = {nm: x[:, :, :T] for nm, x in _result_arrays(ga).items()}
+    rb = {nm: x[:, :, :T] for nm, x in _result_arrays(gb).items()}
     res = {"trials_in_both": int(both.sum()), "datasets": [], "differ": 0, "trials": []}
     for nm in ra:
         if nm not in rb:
@@ -195,7 +202,7 @@ def _interval(lo: float, hi: float) -> str:
 def format_text(res: Dict) -> str:
     from .boundary import _table
     out = [f"adaptive: {res['adaptive_file']}", f"grid:     {res['grid_file']}",
-           "protocol: the same (settings agree except design, batch, target_ci, max_trainings)",
+           "protocol: the same (settings agree except design, batch, target_ci, max_trainings and the per-cell cap trials)",
            f"agree: {res['agree_rule']}", ""]
     heads = ["group", "trainings grid", "trainings adaptive", "ratio", "core-s grid",
              "core-s adaptive", "ratio", "rows agreeing", "rows narrower"]

@@ -142,6 +142,9 @@ def test_compare_refuses_another_protocol(grid_file, tmp_path):
     # the design's own knobs may differ
     path = _adaptive(grid_file, tmp_path, name="ad2.h5", batch=64, target_ci=0.01)
     assert run_module("compare", path, grid_file).returncode == 0
+    # so may the per-cell cap --trials (trial t is the same training whatever the count)
+    path = _adaptive(grid_file, tmp_path, name="ad3.h5", settings={"trials": np.int32(40)})
+    assert run_module("compare", path, grid_file).returncode == 0
 
 
 # ----------------------------------------------------------------------------- boundary
