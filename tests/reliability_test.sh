@@ -173,9 +173,12 @@ ranks_started() { # MPIRUN-PID N: until mpirun has N children that catch SIGUSR1
     done
     return 1
 }
+# A sweep long enough (about 10 s on one core) that no delay lets it finish first: the
+# per-instruction-set kernels ran $SW in under a second, and a finished run exits 0.
+SIGSW="--quiet --n 30 --k 1:8 --d 1:8 --trials 3 --max-iter 30000"
 for delay in 0 0.3 0.7; do
     rm -f sig.h5
-    $MPIRUN_BG -np 2 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
+    $MPIRUN_BG -np 2 "$OVS" $SIGSW -o sig.h5 >/dev/null 2>&1 </dev/null &
     mp=$!
     watch $mp
     ranks_started $mp 2
@@ -187,7 +190,7 @@ for delay in 0 0.3 0.7; do
     check "SIGUSR1 ${delay}s after the ranks catch it (np 2): exit 75 (got $rc)" test "$rc" -eq 75
 done
 rm -f sig.h5
-$MPIRUN_BG -np 8 "$OVS" $SW -o sig.h5 >/dev/null 2>&1 </dev/null &
+$MPIRUN_BG -np 8 "$OVS" $SIGSW -o sig.h5 >/dev/null 2>&1 </dev/null &
 mp=$!
 watch $mp
 ranks_started $mp 8 # all 8 catch it: they are in their start-up (MPI_Init, the plan)
