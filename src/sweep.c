@@ -272,6 +272,18 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_OK;
         return 1;
     }
+    if (global[1] && !global[0] && (!s->design || s->work.qlen == 0)) {
+        /* every trial was handed out and has finished, yet the file is not complete: a
+         * finished trial was lost (a resume that dropped a record?). Going on would rewrite
+         * the file forever; stop and say so, leaving what finished. */
+        if (s->rank == 0)
+            fprintf(stderr, "ovsweep: internal error: no trial is left to run, yet %lld of "
+                    "%lld are missing from %s (it holds every finished trial)\n",
+                    (long long)(planned_so_far(s) - s->done_total),
+                    (long long)planned_so_far(s), s->cfg->output);
+        *status = OVS_EXIT_FAILURE;
+        return 1;
+    }
     int stop = stop_signal != 0 || s->want_stop;
     OVS_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, s->comm));
     if (stop) {
