@@ -27,7 +27,7 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := names strbuf rng activation smallmm forward problem linalg protocol train sgd rf diagnostics \
+PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train sgd rf diagnostics \
         method trial settings settings_text cli plan design report outfile isolate h5schema
 GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)

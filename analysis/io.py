@@ -26,6 +26,9 @@ CELL_DATASETS = ("success_prob", "success_count", "trials_done")
 TRIAL_DATASETS_REQUIRED = ("done", "success")
 TRIAL_DATASETS_OPTIONAL = ("diverged", "early_stopped", "iterations", "final_rel_err",
                            "dist_from_init", "path_length", "wall_seconds")
+# Per-trial step size and lambda_max(J(W0) J(W0)^T), written when a group's eta rule is
+# auto:C (group attribute eta_auto = C; the group's eta attribute is then NaN).
+ETA_AUTO_DATASETS = ("eta", "lambda_max")
 # Per-trial float64 diagnostics written when the root attribute diagnostics = 1 (NaN = not run).
 DIAGNOSTIC_DATASETS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
 # Per-row results of the adaptive design (root attribute design = "adaptive"), one value per d.
@@ -112,6 +115,12 @@ class Group:
     iteration_unit: str = "update"
     planned: Optional[np.ndarray] = None
     design: Optional["Design"] = None
+    eta_auto: float = 0.0  # C of the rule eta = C / lambda_max (per trial); 0: fixed eta
+
+    @property
+    def eta_rule(self) -> str:
+        """'fixed' or 'auto:C' (the step-size rule of --eta)."""
+        return f"auto:{self.eta_auto:g}" if self.eta_auto > 0 else "fixed"
 
     def __post_init__(self):
         if self.planned is None:
@@ -327,14 +336,15 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
             raise AnalysisError(f"{path}: {name}/ladder_hit_iter has shape {hits.shape}, "
                                 f"expected {done.shape + (len(ladder),)}")
     trial_data = {}
-    for nm in TRIAL_DATASETS_OPTIONAL + DIAGNOSTIC_DATASETS:
+    for nm in TRIAL_DATASETS_OPTIONAL + DIAGNOSTIC_DATASETS + ETA_AUTO_DATASETS:
         arr = _read(g, nm, path, required=False)
         if arr is not None:
             arr = np.asarray(arr)
             if arr.shape != done.shape:
                 raise AnalysisError(f"{path}: {name}/{nm} has shape {arr.shape}, expected "
                                     f"{done.shape}")
-            trial_data[nm] = arr.astype(float) if nm in DIAGNOSTIC_DATASETS else arr
+            trial_data[nm] = (arr.astype(float) if nm in DIAGNOSTIC_DATASETS + ETA_AUTO_DATASETS
+                              else arr)
     if "n" not in ga or "activation" not in ga:
         raise AnalysisError(f"{path}: group {name} lacks the 'n'/'activation' attributes")
     method = str(ga.get("method", "gd"))
@@ -356,7 +366,7 @@ def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) 
     success = success & done
     return Group(
         name=name, n=int(ga["n"]), activation=str(ga["activation"]),
-        eta=float(ga.get("eta", np.nan)),
+        eta=float(ga.get("eta", np.nan)), eta_auto=float(ga.get("eta_auto", 0.0)),
         max_iter=int(ga.get("max_iter", root.get("max_iter", -1))),
         tol=tol, k=k, d=d, trial=trial, tol_ladder=ladder,
         success_prob=cells["success_prob"].astype(float),

@@ -396,7 +396,8 @@ def _configuration(doc: Doc, sweep: Sweep) -> None:
     doc.para(summary.config_line(sweep) + ".")
     doc.table(["group", "n", "activation", "method", "iteration unit", "eta", "max_iter", "tol",
                "cells not run"],
-              [[g.name, str(g.n), g.activation, g.method, g.iteration_unit, f"{g.eta:g}",
+              [[g.name, str(g.n), g.activation, g.method, g.iteration_unit,
+                g.eta_rule if g.eta_auto > 0 else f"{g.eta:g}",
                 str(g.max_iter), f"{g.tol:g}", str(g.n_unplanned)] for g in sweep.groups])
     doc.para("The complete resolved configuration is the file's root attribute `config` "
              "(`h5dump -a config FILE`).")

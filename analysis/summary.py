@@ -112,7 +112,8 @@ def config_line(sweep: Sweep) -> str:
     ns = sorted({g.n for g in sweep.groups})
     acts = []
     for g in sweep.groups:
-        item = f"{g.activation} (eta {g.eta:g})" if math.isfinite(g.eta) else g.activation
+        item = (f"{g.activation} (eta {g.eta_rule})" if g.eta_auto > 0 else
+                f"{g.activation} (eta {g.eta:g})" if math.isfinite(g.eta) else g.activation)
         if item not in acts:
             acts.append(item)
     budgets = sorted({(g.max_iter, g.iteration_unit) for g in sweep.groups

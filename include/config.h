@@ -28,7 +28,10 @@ typedef struct ovs_config {
     int n_count;
     int acts[OVS_MAX_ACTS]; /* indices into the activation table (activation.h) */
     int act_count;
-    double eta[OVS_MAX_ACTS]; /* eta of acts[i] */
+    double eta[OVS_MAX_ACTS]; /* eta of acts[i]; NaN under the auto rule */
+    /* --eta ACT=auto[:C]: C > 0 gives acts[i] the step eta = C / lambda_max(J(W0) J(W0)^T)
+     * per trial (jacobian.h); 0 keeps the fixed eta[i]. */
+    double eta_auto[OVS_MAX_ACTS];
     int k_values[OVS_MAX_GRID];
     int k_count;
     int d_values[OVS_MAX_GRID];

@@ -22,12 +22,25 @@ typedef struct ovs_field {
     ovs_elem type;
     size_t offset; /* of the value in ovs_record */
     double fill;   /* value of a trial not run yet */
-    int diagnostics; /* stored only in sweeps with --diagnostics */
-    int optional;    /* may be absent in older files (read as fill) */
+    int when;      /* OVS_FIELD_*: in which sweeps it is stored */
+    int optional;  /* may be absent in older files (read as fill) */
 } ovs_field;
+
+enum {
+    OVS_FIELD_ALWAYS = 0,
+    OVS_FIELD_DIAGNOSTICS = 1, /* sweeps with --diagnostics */
+    OVS_FIELD_ETA_AUTO = 2     /* sweeps with an --eta ACT=auto rule */
+};
 
 /* Every per-trial field (besides `done` and the 4-D `ladder_hit_iter`), in file order. */
 int ovs_schema_trial_fields(const ovs_field **fields);
+
+struct ovs_config;
+/* Whether the sweep of c stores field f. */
+int ovs_schema_field_stored(const ovs_field *f, const struct ovs_config *c);
+
+/* The group attribute that holds C of --eta ACT=auto:C (absent for a fixed eta). */
+#define OVS_ETA_AUTO_ATTR "eta_auto"
 
 /* A per-cell summary dataset, shape [k][d]. */
 typedef struct ovs_cell_field {

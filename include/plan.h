@@ -26,7 +26,8 @@ typedef struct ovs_group {
     int n;
     const ovs_activation *act;
     int method;    /* OVS_METHOD_* (method.h) */
-    double eta;
+    double eta;      /* NaN under the auto rule */
+    double eta_auto; /* C of --eta ACT=auto:C, or 0 for the fixed eta */
     char name[64]; /* "n100_softplus" for gd, "n100_softplus_rf" for the other methods */
 } ovs_group;
 

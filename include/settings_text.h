@@ -22,6 +22,9 @@ void ovs_format_ints(const int *v, int n, ovs_strbuf *b);
 /* A number as 17 significant digits, "inf" or "nan". */
 void ovs_format_real(double x, ovs_strbuf *b);
 
+/* A step size as --eta takes it: the number, or "auto:C" when c_auto > 0. */
+void ovs_format_eta(double eta, double c_auto, ovs_strbuf *b);
+
 /* The stored settings of c as one JSON object (keys = attribute names), plus the fields
  * protocol_version and tol_ladder given here. */
 void ovs_settings_json(const ovs_config *c, int protocol_version, const double *ladder,

@@ -23,6 +23,8 @@ typedef struct ovs_record {
     int32_t ladder_hit[OVS_LADDER_MAX];
     /* --diagnostics (diagnostics.h); NaN when off */
     double x_norm, kr_sigma_min, nn_lambda, jac_sigma_min, initial_rel_err;
+    /* the step size used, and lambda_max(J(W0) J(W0)^T) under --eta ACT=auto (else NaN) */
+    double eta, lambda_max;
 } ovs_record;
 
 /* Whether rec can be the record of a finished trial of plan (used on records read back from

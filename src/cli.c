@@ -1,6 +1,7 @@
 /* cli.c - the command line, read through the settings table; see cli.h. */
 #include "cli.h"
 
+#include "method.h"
 #include "settings_text.h"
 #include "status.h"
 
@@ -117,13 +118,20 @@ static int unknown_option(const char *arg, char *err, size_t errlen)
 static int apply_rules(ovs_config *c, const int *given, const char *eta_arg, char *err,
                        size_t errlen)
 {
-    for (int i = 0; i < c->act_count; i++)
+    for (int i = 0; i < c->act_count; i++) {
         c->eta[i] = ovs_config_act(c, i)->default_eta;
+        c->eta_auto[i] = 0.0;
+    }
     if (eta_arg) {
         int rc = ovs_setting_parse(ovs_setting_find("eta"), eta_arg, c, err, errlen);
         if (rc != OVS_OK)
             return rc;
     }
+    for (int i = 0; i < c->act_count; i++)
+        for (int m = 0; m < c->method_count; m++)
+            if (c->eta_auto[i] > 0 && c->methods[m] == OVS_METHOD_SGD)
+                return fail(err, errlen, "--eta: %s=auto is for gd (its lambda_max bounds a "
+                            "full-batch step), not sgd", ovs_config_act(c, i)->name);
     for (int i = 0; i < ovs_settings_count(); i++) {
         const ovs_setting *s = ovs_setting_at(i);
         if (!s->applies || s->applies(c))

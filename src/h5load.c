@@ -173,7 +173,7 @@ static int load_fields(const loader *l, hid_t grp, int g, const int8_t *done, si
         const ovs_field *fd = &fields[fi];
         const size_t size = ovs_elem_size(fd->type);
         int absent = 0;
-        if (fd->diagnostics && !p->cfg->diagnostics)
+        if (!ovs_schema_field_stored(fd, p->cfg))
             continue;
         int rc = read_checked(l, grp, g, fd->name, fd->type, 3, dims, buf,
                               fd->optional ? &absent : NULL);

@@ -160,15 +160,21 @@ static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, o
         hid_t grp = -1;
         H5E_BEGIN_TRY { grp = H5Gopen2(f, gr->name, H5P_DEFAULT); }
         H5E_END_TRY;
-        double v = NAN;
+        double v = NAN, c_auto = 0.0;
         int ok = grp >= 0 && ovs_h5_attr_read(grp, s->attr, H5T_NATIVE_DOUBLE, &v, 1);
+        if (ok && H5Aexists(grp, OVS_ETA_AUTO_ATTR) > 0 &&
+            !ovs_h5_attr_read(grp, OVS_ETA_AUTO_ATTR, H5T_NATIVE_DOUBLE, &c_auto, 1))
+            c_auto = NAN; /* unreadable: differs from any command */
         if (grp >= 0)
             H5Gclose(grp);
         if (!ok)
             return set_err(err, errlen, "%s: group %s is missing (or lacks '%s')", path,
                            gr->name, s->attr);
         ovs_strbuf_printf(out, "%s%s=", a ? "," : "", gr->act->name);
-        ovs_format_real(v, out);
+        if (isnan(c_auto))
+            ovs_strbuf_printf(out, "auto:damaged");
+        else
+            ovs_format_eta(v, c_auto, out);
     }
     return OVS_OK;
 }

@@ -1,6 +1,7 @@
 /* h5schema.c - the dataset tables; see h5schema.h and docs/HDF5_LAYOUT.md. */
 #include "h5schema.h"
 
+#include "config.h"
 #include "trial.h"
 
 #include <math.h>
@@ -29,6 +30,8 @@ static const ovs_field trial_fields[] = {
     {"nn_lambda", OVS_ELEM_F64, REC(nn_lambda), NAN, 1, 0},
     {"jac_sigma_min", OVS_ELEM_F64, REC(jac_sigma_min), NAN, 1, 0},
     {"initial_rel_err", OVS_ELEM_F64, REC(initial_rel_err), NAN, 1, 0},
+    {"eta", OVS_ELEM_F64, REC(eta), NAN, OVS_FIELD_ETA_AUTO, 0},
+    {"lambda_max", OVS_ELEM_F64, REC(lambda_max), NAN, OVS_FIELD_ETA_AUTO, 0},
 };
 
 static const ovs_cell_field cell_fields[] = {
@@ -58,6 +61,8 @@ static const ovs_dataset_doc docs[] = {
     {"nn_lambda", "lambda(X) of Definition 6.1", "1", NULL, 1},
     {"jac_sigma_min", "n-th singular value of the Jacobian at W_0", "1", NULL, 1},
     {"initial_rel_err", "relative error ||f(W_0) - y|| / ||y||", "1", NULL, 1},
+    {"eta", "step size of the trial (--eta ACT=auto:C: C / lambda_max)", "1", NULL, 1},
+    {"lambda_max", "largest eigenvalue of J(W_0) J(W_0)^T", "1", NULL, 1},
     {OVS_LADDER_NAME, "first iteration at which the error fell below each rung (-1: never)",
      "1", NULL, 1},
     {"row_midpoint", "kd/n at which half of the row's trainings succeed", "1", NULL, 1},
@@ -84,6 +89,19 @@ int ovs_schema_trial_fields(const ovs_field **fields)
 {
     *fields = trial_fields;
     return (int)(sizeof trial_fields / sizeof trial_fields[0]);
+}
+
+int ovs_schema_field_stored(const ovs_field *f, const struct ovs_config *c)
+{
+    if (f->when == OVS_FIELD_DIAGNOSTICS)
+        return c->diagnostics;
+    if (f->when == OVS_FIELD_ETA_AUTO) {
+        for (int a = 0; a < c->act_count; a++)
+            if (c->eta_auto[a] > 0)
+                return 1;
+        return 0;
+    }
+    return 1;
 }
 
 int ovs_schema_cell_fields(const ovs_cell_field **fields)

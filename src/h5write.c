@@ -35,7 +35,7 @@ double ovs_h5_estimate_bytes(const ovs_plan *p)
     double per_trial = 1.0 + 4.0 * p->n_ladder; /* done, ladder_hit_iter */
     int datasets = 6 + 4 + 2;                     /* cells, scales, done and ladder */
     for (int f = 0; f < nf; f++)
-        if (!fields[f].diagnostics || p->cfg->diagnostics) {
+        if (ovs_schema_field_stored(&fields[f], p->cfg)) {
             per_trial += (double)ovs_elem_size(fields[f].type);
             datasets++;
         }
@@ -163,6 +163,8 @@ static void group_attrs(ovs_writer *w, hid_t loc, const ovs_group *gr)
     H5C(w, ovs_h5_attr_write_str(loc, "method", ovs_method_names.name(gr->method)));
     H5C(w, ovs_h5_attr_write_str(loc, "iteration_unit", ovs_method_iteration_unit(gr->method)));
     H5C(w, ovs_h5_attr_write(loc, eta->attr, H5T_NATIVE_DOUBLE, &gr->eta, 0));
+    if (gr->eta_auto > 0) /* eta is then NaN, and each trial's is in the dataset eta */
+        H5C(w, ovs_h5_attr_write(loc, OVS_ETA_AUTO_ATTR, H5T_NATIVE_DOUBLE, &gr->eta_auto, 0));
     H5C(w, ovs_h5_attr_write(loc, "max_iter", H5T_NATIVE_INT32, &max_iter, 0));
     H5C(w, ovs_h5_attr_write(loc, "tol", H5T_NATIVE_DOUBLE, &p->cfg->tol, 0));
 }
@@ -350,7 +352,7 @@ static void write_trials(ovs_writer *w, hid_t grp, const ovs_record *recs, size_
     const int nf = ovs_schema_trial_fields(&fields);
     for (int f = 0; f < nf; f++) {
         const trial_set ts = field_set(&fields[f]);
-        if ((!fields[f].diagnostics || p->cfg->diagnostics) && ovs_writer_agree(w))
+        if (ovs_schema_field_stored(&fields[f], p->cfg) && ovs_writer_agree(w))
             write_trial_set(w, grp, &ts, recs, m, sc);
     }
     if (ovs_writer_agree(w))

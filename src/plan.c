@@ -26,6 +26,7 @@ int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
                 g->act = ovs_config_act(cfg, a);
                 g->method = cfg->methods[m];
                 g->eta = cfg->eta[a];
+                g->eta_auto = cfg->eta_auto[a];
                 if (g->method == OVS_METHOD_GD)
                     snprintf(g->name, sizeof g->name, "n%d_%s", g->n, g->act->name);
                 else

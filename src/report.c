@@ -28,10 +28,15 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
     if (p->n_planned < p->n_items)
         fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band (run)\n",
                 c->kd_band[0], c->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
-    for (int g = 0; g < p->n_groups; g++)
-        fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=%g\n",
-                p->groups[g].name, p->groups[g].n, p->groups[g].act->name,
-                ovs_method_names.name(p->groups[g].method), p->groups[g].eta);
+    for (int g = 0; g < p->n_groups; g++) {
+        const ovs_group *gr = &p->groups[g];
+        fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=", gr->name, gr->n,
+                gr->act->name, ovs_method_names.name(gr->method));
+        if (gr->eta_auto > 0)
+            fprintf(out, "auto:%g (C / lambda_max per trial)\n", gr->eta_auto);
+        else
+            fprintf(out, "%g\n", gr->eta);
+    }
     if (c->data.inputs != OVS_DATA_SPHERE || c->data.labels != OVS_LABELS_GAUSSIAN)
         fprintf(out, "  data=%s labels=%s\n", ovs_data_names.name(c->data.inputs),
                 ovs_labels_names.name(c->data.labels));

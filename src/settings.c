@@ -2,6 +2,7 @@
  * settings.h. */
 #include "settings.h"
 
+#include "jacobian.h"
 #include "plan.h"
 #include "status.h"
 #include "train.h"
@@ -51,7 +52,8 @@ static const ovs_setting rows[] = {
      .help = "master seed, 0..2^64-1", .attr = "seed", .resume = OVS_RESUME_MATCH},
     {.flag = "eta", .metavar = "ACT=VAL,...", .kind = OVS_SET_ETA, .field = F(eta), .lo = 0,
      .hi = INFINITY, .open = OVS_LO_OPEN | OVS_HI_OPEN,
-     .help = "step sizes (gd and sgd) of activations in --act; a bare VAL sets all",
+     .help = "step sizes (gd and sgd) of activations in --act; a bare VAL sets all; VAL auto[:C] "
+             "(gd): C / lambda_max(J(W0) J(W0)^T) per trial, C 1.8 unless given",
      .attr = "eta", .store = OVS_STORE_GROUP, .resume = OVS_RESUME_MATCH},
     {.flag = "max-iter", .metavar = "N", .kind = OVS_SET_INT, .field = F(max_iter), .lo = 1,
      .hi = INT_MAX - 1, .dflt = "15000", .help = "updates per trial (sgd: epochs)",
@@ -332,17 +334,38 @@ static int names_item(const ovs_setting *s, const char *item, const char *whole,
     return OVS_OK;
 }
 
-/* "ACT=VAL" (ACT must be in --act) or a bare "VAL" for every activation. */
+/* A step size: a number within s's bounds, or "auto" / "auto:C" (0 < C <= OVS_ETA_AUTO_C_MAX)
+ * for eta = C / lambda_max per trial; *eta is NaN and *c_auto = C for the latter, else 0. */
+static int eta_value(const ovs_setting *s, const char *val, double *eta, double *c_auto,
+                     char *err, size_t errlen)
+{
+    char bounds[64];
+    *c_auto = 0.0;
+    if (strncmp(val, "auto", 4) == 0 && (val[4] == '\0' || val[4] == ':')) {
+        *eta = NAN;
+        *c_auto = OVS_ETA_AUTO_C;
+        if (val[4] == ':' && (parse_real(val + 5, c_auto) != OVS_OK || !(*c_auto > 0) ||
+                              *c_auto > OVS_ETA_AUTO_C_MAX))
+            return fail(s, err, errlen, "'%s': C in auto:C must be in (0, %g]", val,
+                        OVS_ETA_AUTO_C_MAX);
+        return OVS_OK;
+    }
+    bounds_text(s, bounds, sizeof bounds);
+    if (parse_real(val, eta) != OVS_OK || !in_bounds(s, *eta))
+        return fail(s, err, errlen, "'%s' is not %s, auto or auto:C", val, bounds);
+    return OVS_OK;
+}
+
+/* "ACT=VAL" (ACT must be in --act) or a bare "VAL" for every activation; VAL may be auto[:C]. */
 static int eta_item(const ovs_setting *s, const char *item, const char *whole, ovs_config *c,
                     char *err, size_t errlen)
 {
     (void)whole;
     const char *eq = strchr(item, '='), *val = eq ? eq + 1 : item;
-    double eta;
-    char bounds[64];
-    bounds_text(s, bounds, sizeof bounds);
-    if (parse_real(val, &eta) != OVS_OK || !in_bounds(s, eta))
-        return fail(s, err, errlen, "'%s' is not %s", val, bounds);
+    double eta, c_auto;
+    int rc = eta_value(s, val, &eta, &c_auto, err, errlen);
+    if (rc != OVS_OK)
+        return rc;
     int act = -1;
     if (eq) {
         char name[64];
@@ -361,8 +384,10 @@ static int eta_item(const ovs_setting *s, const char *item, const char *whole, o
             return fail(s, err, errlen, "%s is not one of --act's activations", name);
     }
     for (int i = 0; i < c->act_count; i++)
-        if (act < 0 || c->acts[i] == act)
+        if (act < 0 || c->acts[i] == act) {
             c->eta[i] = eta;
+            c->eta_auto[i] = c_auto;
+        }
     return OVS_OK;
 }
 
@@ -466,7 +491,9 @@ void ovs_settings_defaults(ovs_config *c)
     for (int i = 0; i < N_ROWS; i++)
         if (rows[i].dflt && ovs_setting_parse(&rows[i], rows[i].dflt, c, err, sizeof err) != OVS_OK)
             abort(); /* a default the table's own parser refuses: a bug in the table */
-    for (int i = 0; i < c->act_count; i++)
+    for (int i = 0; i < c->act_count; i++) {
         c->eta[i] = ovs_config_act(c, i)->default_eta;
+        c->eta_auto[i] = 0.0;
+    }
 }
 

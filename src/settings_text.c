@@ -41,6 +41,16 @@ void ovs_format_real(double x, ovs_strbuf *b)
         ovs_strbuf_printf(b, "%s", shortest(x, buf, sizeof buf));
 }
 
+void ovs_format_eta(double eta, double c_auto, ovs_strbuf *b)
+{
+    if (c_auto > 0) {
+        ovs_strbuf_printf(b, "auto:");
+        ovs_format_real(c_auto, b);
+    } else {
+        ovs_format_real(eta, b);
+    }
+}
+
 /* Runs of three or more evenly spaced values as a:b or a:b:step. */
 void ovs_format_ints(const int *v, int n, ovs_strbuf *b)
 {
@@ -94,7 +104,7 @@ void ovs_setting_format(const ovs_setting *s, const ovs_config *c, ovs_strbuf *b
     case OVS_SET_ETA:
         for (int i = 0; i < c->act_count; i++) {
             ovs_strbuf_printf(b, "%s%s=", i ? "," : "", ovs_config_act(c, i)->name);
-            ovs_format_real(((const double *)f)[i], b);
+            ovs_format_eta(((const double *)f)[i], c->eta_auto[i], b);
         }
         break;
     case OVS_SET_FLAG:
@@ -169,7 +179,14 @@ static void json_value(const ovs_setting *s, const ovs_config *c, ovs_strbuf *b)
             ovs_strbuf_printf(b, "%s", i ? ", " : "");
             json_string(ovs_config_act(c, i)->name, b);
             ovs_strbuf_printf(b, ": ");
-            json_real(((const double *)f)[i], b);
+            if (c->eta_auto[i] > 0) {
+                ovs_strbuf eb = OVS_STRBUF_INIT;
+                ovs_format_eta(NAN, c->eta_auto[i], &eb);
+                json_string(ovs_strbuf_str(&eb) ? ovs_strbuf_str(&eb) : "auto", b);
+                ovs_strbuf_free(&eb);
+            } else {
+                json_real(((const double *)f)[i], b);
+            }
         }
         ovs_strbuf_printf(b, "}");
         break;

@@ -2,6 +2,7 @@
 #include "trial.h"
 
 #include "diagnostics.h"
+#include "jacobian.h"
 #include "method.h"
 #include "problem.h"
 #include "rng.h"
@@ -86,6 +87,23 @@ static int diagnose(const ovs_config *c, const ovs_activation *act, const ovs_pr
     return OVS_OK;
 }
 
+/* The trial's step size: the group's fixed eta, or under --eta ACT=auto:C,
+ * C / lambda_max(J(W0) J(W0)^T) (jacobian.h). lambda_max = 0 means J(W0) = 0: the gradient at
+ * W0 is zero and the trial ends before its first update whatever eta is, so the activation's
+ * stated eta stands in. */
+static int step_size(const ovs_group *gr, const ovs_problem *prob, double *eta, double *lambda)
+{
+    *eta = gr->eta;
+    *lambda = NAN;
+    if (!(gr->eta_auto > 0))
+        return OVS_OK;
+    int rc = ovs_jacobian_lambda_max(prob, gr->act, prob->w0, lambda, NULL);
+    if (rc != OVS_OK)
+        return rc;
+    *eta = *lambda > 0 && isfinite(*lambda) ? gr->eta_auto / *lambda : gr->act->default_eta;
+    return OVS_OK;
+}
+
 static void fill_record(int64_t item, const ovs_result *r, ovs_record *rec)
 {
     rec->item = item;
@@ -116,12 +134,16 @@ int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
     ovs_problem_draw_model(&prob, &c->data, c->seed, it.t);
     memset(rec, 0, sizeof *rec);
     rc = diagnose(c, gr->act, &prob, it.t, cache, rec);
+    double eta = gr->eta;
+    if (rc == OVS_OK)
+        rc = step_size(gr, &prob, &eta, &rec->lambda_max);
+    rec->eta = eta;
     ovs_protocol proto = ovs_plan_protocol(p);
     proto.poll = poll;
     proto.poll_ctx = poll_ctx;
     proto.poll_every = gr->method == OVS_METHOD_SGD ? 1 : 16;
     const ovs_method_spec spec = {.method = gr->method, .precision = c->precision,
-                                  .kernel = c->kernel, .act = gr->act, .eta = gr->eta,
+                                  .kernel = c->kernel, .act = gr->act, .eta = eta,
                                   .seed = c->seed, .trial = it.t};
     ovs_result r;
     if (rc == OVS_OK)

@@ -72,6 +72,7 @@ run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
 run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
 run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
 run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
+run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
 run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
 if [ -d tests/python ]; then
     run_suite "analysis (pytest)" "$SUITE_LIMIT" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python

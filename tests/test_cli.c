@@ -4,6 +4,7 @@
 #include "plan.h"
 #include "settings_text.h"
 #include "status.h"
+#include "jacobian.h"
 #include "test.h"
 
 #include <string.h>
@@ -212,6 +213,40 @@ static void test_format_round_trip(void)
     ovs_strbuf_free(&t);
 }
 
+/* Issue 17's step-size rule: --eta ACT=auto[:C] gives C (default OVS_ETA_AUTO_C) and a NaN
+ * fixed eta, per activation; a later fixed value replaces it; bad C, and sgd, are refused; it
+ * formats as auto:C and parses back. */
+static void test_eta_auto(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "softplus=auto") == OVS_OK &&
+          c.eta_auto[0] == OVS_ETA_AUTO_C && isnan(c.eta[0]) && c.eta_auto[1] == 0 &&
+          c.eta[1] == 0.1);
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "auto:1.5") == OVS_OK && c.eta_auto[0] == 1.5 &&
+          c.eta_auto[1] == 1.5);
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "auto:1.5,relu=0.05") == OVS_OK &&
+          c.eta_auto[0] == 1.5 && c.eta_auto[1] == 0 && c.eta[1] == 0.05);
+    const char *bad[] = {"auto:0", "auto:-1", "auto:5", "auto:", "auto:x", "autox", "relu=auto:"};
+    int refused = 1;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (PARSE(&c, err, "ovsweep", "--eta", bad[i]) != OVS_EINVAL || !strstr(err, "--eta")) {
+            refused = 0;
+            fprintf(stderr, "--eta %s was not refused: %s\n", bad[i], err);
+        }
+    CHECK(refused);
+    CHECK(PARSE(&c, err, "ovsweep", "--method", "gd,sgd", "--eta", "relu=auto") == OVS_EINVAL &&
+          strstr(err, "sgd"));
+    ovs_strbuf t = OVS_STRBUF_INIT;
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "relu=auto:1.95") == OVS_OK);
+    ovs_setting_format(ovs_setting_find("eta"), &c, &t);
+    CHECK_MSG(strcmp(ovs_strbuf_str(&t), "softplus=0.15,relu=auto:1.95") == 0, "%s",
+              ovs_strbuf_str(&t));
+    ovs_config back;
+    CHECK(PARSE(&back, err, "ovsweep", "--eta", ovs_strbuf_str(&t)) == OVS_OK &&
+          back.eta_auto[1] == 1.95 && back.eta[0] == 0.15);
+    ovs_strbuf_free(&t);
+}
+
 static void test_usage_lists_every_option(void)
 {
     char buf[16384] = "";
@@ -253,6 +288,7 @@ int main(void)
     test_bad_values();
     test_parse_rules();
     test_format_round_trip();
+    test_eta_auto();
     test_usage_lists_every_option();
     test_testing_hooks();
     TEST_DONE();

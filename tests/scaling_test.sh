@@ -1,0 +1,52 @@
+#!/bin/sh
+# scaling_test.sh - issue 17 end to end: the step-size rule --eta ACT=auto:C (each trial's
+# eta = C / lambda_max(J(W0) J(W0)^T), stored with lambda_max; the same results for any rank
+# count; a trial equals the fixed-eta run at its stored eta, bit for bit; resume refuses
+# another rule) and the study's pipeline (analysis scaling reproduces a row of the CSV).
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+AUTO="--quiet --n 60 --act softplus,relu --k 4:16:4 --d 5 --trials 2 --max-iter 3000"
+
+check "auto rule, singleton" ovsweep $AUTO --eta softplus=auto:1.5,relu=auto -o a1.h5
+check "auto rule, mpirun -np 3" $MPIRUN -np 3 "$OVS" $AUTO --eta softplus=auto:1.5,relu=auto \
+    -o a3.h5
+check "np 3 results identical to singleton (h5diff, eta and lambda_max included)" same a1.h5 a3.h5
+check "eta = C / lambda_max per trial; group attributes eta NaN, eta_auto = C" $PY -c "
+import h5py, numpy as np
+f = h5py.File('a1.h5', 'r')
+for g, c in (('n60_softplus', 1.5), ('n60_relu', 1.8)):
+    G = f[g]
+    lam, eta = G['lambda_max'][:], G['eta'][:]
+    assert np.isnan(G.attrs['eta']) and G.attrs['eta_auto'] == c, dict(G.attrs)
+    assert (lam > 0).all() and np.isfinite(lam).all(), lam
+    assert np.array_equal(eta, c / lam), (g, eta, c / lam)
+"
+check "layout and CF metadata hold with the eta datasets" valid a1.h5
+# The rule only chooses eta: trial 0 of a cell, rerun with the fixed eta it stored, is the same
+# trial bit for bit.
+ETA=$($PY -c "
+import h5py; print(repr(float(h5py.File('a1.h5', 'r')['n60_relu']['eta'][2, 0, 0])))")
+ovsweep --quiet --n 60 --act relu --k 12 --d 5 --trials 1 --max-iter 3000 --eta "relu=$ETA" \
+    -o fixed.h5
+check "a trial under auto = the fixed-eta run at its stored eta (bit for bit)" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('a1.h5', 'r')['n60_relu'], h5py.File('fixed.h5', 'r')['n60_relu']
+for ds in ('success', 'iterations', 'final_rel_err', 'dist_from_init', 'path_length'):
+    assert a[ds][2, 0, 0] == b[ds][0, 0, 0], (ds, a[ds][2, 0, 0], b[ds][0, 0, 0])
+assert 'eta' not in b and 'lambda_max' not in b  # a fixed-eta sweep stores neither
+"
+ovsweep $AUTO --eta softplus=auto:1.6,relu=auto --resume -o a1.h5 2>err.txt
+rc=$?
+check "resume with another C is refused (exit 2, names --eta and both rules)" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'eta.*auto:1.5.*auto:1.6' err.txt"
+check "resume with the same rule and more trials extends the file" \
+    ovsweep $AUTO --trials 3 --eta softplus=auto:1.5,relu=auto --resume -o a1.h5
+check "the analysis reads the rule (eta_rule auto:1.5) and the per-trial eta" $PY -c "
+import sys; sys.path.insert(0, '$ROOT')
+from analysis.io import load_sweep
+s = load_sweep('a1.h5')
+g = {x.name: x for x in s.groups}
+assert g['n60_softplus'].eta_rule == 'auto:1.5' and g['n60_relu'].eta_rule == 'auto:1.8'
+assert g['n60_relu'].trial_data['eta'].shape == (4, 1, 3)
+"
+summary

@@ -1,0 +1,165 @@
+/* test_jacobian.c - products with J(W) and lambda_max(J J^T) against independent evidence:
+ * central finite differences of the network's outputs (J x), the adjoint identity
+ * s . (J x) = (J^T s) . x, and the largest eigenvalue of the explicit J J^T (built entry by
+ * entry from its closed form, not from the module) by LAPACK's dsyevd. */
+#include "activation.h"
+#include "jacobian.h"
+#include "linalg.h"
+#include "problem.h"
+#include "rng.h"
+#include "status.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* f(x_i) = sum_j v_j phi(w_j . x_i), directly. */
+static void outputs(const ovs_problem *p, const ovs_activation *act, const double *w, double *f)
+{
+    for (int i = 0; i < p->n; i++) {
+        double s = 0.0;
+        for (int j = 0; j < p->k; j++) {
+            double z = 0.0;
+            for (int l = 0; l < p->d; l++)
+                z += w[j * p->d + l] * p->x[i * p->d + l];
+            s += p->v[j] * act->phi(z);
+        }
+        f[i] = s;
+    }
+}
+
+static double dot(const double *a, const double *b, int m)
+{
+    double s = 0.0;
+    for (int i = 0; i < m; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* A deterministic direction with entries in [-1, 1). */
+static void direction(double *x, int m, uint64_t key)
+{
+    for (int i = 0; i < m; i++)
+        x[i] = (double)(ovs_mix64(key + (uint64_t)i) >> 11) * 0x1.0p-52 - 1.0;
+}
+
+/* J x by central differences (softplus: smooth) against the module, relative to ||J x||. */
+static void check_finite_differences(int n, int k, int d)
+{
+    const ovs_activation *act = ovs_activation_find("softplus");
+    ovs_problem p;
+    CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+    ovs_problem_draw(&p, 7, 3);
+    const int kd = k * d;
+    double *x = malloc(sizeof(double) * kd), *wp = malloc(sizeof(double) * kd),
+           *wm = malloc(sizeof(double) * kd), *jx = malloc(sizeof(double) * n),
+           *fp = malloc(sizeof(double) * n), *fm = malloc(sizeof(double) * n);
+    direction(x, kd, 11);
+    const double h = 1e-5;
+    for (int i = 0; i < kd; i++) {
+        wp[i] = p.w0[i] + h * x[i];
+        wm[i] = p.w0[i] - h * x[i];
+    }
+    outputs(&p, act, wp, fp);
+    outputs(&p, act, wm, fm);
+    CHECK(ovs_jacobian_apply(&p, act, p.w0, x, jx) == OVS_OK);
+    double err = 0.0, scale = sqrt(dot(jx, jx, n));
+    for (int i = 0; i < n; i++) {
+        double fd = (fp[i] - fm[i]) / (2 * h);
+        err = fmax(err, fabs(fd - jx[i]));
+    }
+    CHECK_MSG(err <= 1e-7 * scale, "(n %d, k %d, d %d): J x differs from finite differences "
+              "by %.3g (||J x|| %.3g)", n, k, d, err, scale);
+    free(x), free(wp), free(wm), free(jx), free(fp), free(fm);
+    ovs_problem_free(&p);
+}
+
+/* s . (J x) = (J^T s) . x for both activations. */
+static void check_adjoint(const char *name, int n, int k, int d)
+{
+    const ovs_activation *act = ovs_activation_find(name);
+    ovs_problem p;
+    CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+    ovs_problem_draw(&p, 5, 1);
+    const int kd = k * d;
+    double *x = malloc(sizeof(double) * kd), *g = malloc(sizeof(double) * kd),
+           *s = malloc(sizeof(double) * n), *jx = malloc(sizeof(double) * n);
+    direction(x, kd, 21);
+    direction(s, n, 31);
+    CHECK(ovs_jacobian_apply(&p, act, p.w0, x, jx) == OVS_OK);
+    CHECK(ovs_jacobian_apply_t(&p, act, p.w0, s, g) == OVS_OK);
+    double a = dot(s, jx, n), b = dot(g, x, kd);
+    CHECK_MSG(fabs(a - b) <= 1e-12 * (fabs(a) + fabs(b) + 1), "%s: s.(Jx) %.17g, (J^T s).x %.17g",
+              name, a, b);
+    free(x), free(g), free(s), free(jx);
+    ovs_problem_free(&p);
+}
+
+/* The explicit J J^T: (J J^T)_ab = (x_a . x_b) sum_j v_j^2 phi'(w_j . x_a) phi'(w_j . x_b). */
+static double dense_lambda_max(const ovs_problem *p, const ovs_activation *act)
+{
+    const int n = p->n, k = p->k, d = p->d;
+    double *dp = malloc(sizeof(double) * n * k), *m = malloc(sizeof(double) * n * n),
+           *ev = malloc(sizeof(double) * n);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++)
+            dp[i * k + j] = p->v[j] * act->dphi(dot(&p->w0[j * d], &p->x[i * d], d));
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            m[a * n + b] = dot(&p->x[a * d], &p->x[b * d], d) * dot(&dp[a * k], &dp[b * k], k);
+    double top = NAN;
+    if (ovs_linalg_sym_eig(n, m, ev, 0) == OVS_OK)
+        top = ev[n - 1];
+    free(dp), free(m), free(ev);
+    return top;
+}
+
+static void check_power_iteration(const char *name, int n, int k, int d, uint64_t seed)
+{
+    const ovs_activation *act = ovs_activation_find(name);
+    ovs_problem p;
+    CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+    ovs_problem_draw(&p, seed, 0);
+    double lam = NAN, again = NAN, ref = dense_lambda_max(&p, act);
+    int iters = -1;
+    CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, &lam, &iters) == OVS_OK);
+    CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, &again, NULL) == OVS_OK);
+    CHECK_MSG(fabs(lam - ref) <= 1e-6 * ref, "%s (n %d, k %d, d %d): power iteration %.17g, "
+              "dense %.17g, after %d iterations", name, n, k, d, lam, ref, iters);
+    CHECK_MSG(memcmp(&lam, &again, sizeof lam) == 0, "%s: lambda_max not reproducible", name);
+    ovs_problem_free(&p);
+}
+
+/* Every ReLU unit dead (all pre-activations negative): J = 0, lambda_max = 0. */
+static void check_dead_relu(void)
+{
+    ovs_problem p;
+    CHECK(ovs_problem_alloc(&p, 20, 3, 2) == OVS_OK);
+    ovs_problem_draw(&p, 1, 0);
+    for (int i = 0; i < p.n; i++) /* inputs in the positive quadrant, weights negative */
+        p.x[i * 2] = fabs(p.x[i * 2]), p.x[i * 2 + 1] = fabs(p.x[i * 2 + 1]);
+    for (int i = 0; i < 6; i++)
+        p.w0[i] = -1.0 - i;
+    double lam = NAN;
+    CHECK(ovs_jacobian_lambda_max(&p, ovs_activation_find("relu"), p.w0, &lam, NULL) == OVS_OK);
+    CHECK_MSG(lam == 0.0, "dead ReLU units: lambda_max %.17g, not 0", lam);
+    ovs_problem_free(&p);
+}
+
+int main(void)
+{
+    ovs_linalg_single_thread();
+    check_finite_differences(30, 4, 5);
+    check_finite_differences(17, 7, 3);
+    check_adjoint("softplus", 40, 5, 6);
+    check_adjoint("relu", 40, 5, 6);
+    /* Figure-2 sizes and larger, both activations, including k d < n and k d > n. */
+    check_power_iteration("softplus", 100, 10, 5, 2019);
+    check_power_iteration("relu", 100, 10, 5, 2019);
+    check_power_iteration("softplus", 200, 3, 25, 4);
+    check_power_iteration("relu", 200, 25, 20, 4);
+    check_power_iteration("softplus", 400, 40, 10, 9);
+    check_power_iteration("relu", 400, 40, 10, 9);
+    check_dead_relu();
+    TEST_DONE();
+}
