@@ -15,7 +15,8 @@ from typing import List, Optional
 from .errors import AnalysisError
 
 PROG = "python3 -m analysis"
-FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget", "convergence")
+FIGURE_COMMANDS = ("heatmap", "rethreshold", "report", "theory", "budget", "convergence",
+                   "scaling")
 EXIT_ERROR = 1
 EXIT_INCONSISTENT = 3
 
@@ -228,6 +229,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="FILE", help="adaptive ovsweep HDF5 file")
     sp.add_argument("-o", "--outdir", default=".", metavar="DIR",
                     help="output directory (default: current directory)")
+    figure_opts(sp)
+
+    sp = sub.add_parser("scaling", help="the 50%% point against n over many files (the large-n "
+                        "study)", description="One row per (n, activation, reading, budget, "
+                        "eta rule, d) of all FILEs: the per-row 50%% point in kd/n with its 95%% "
+                        "interval, the 10-90%% width, trainings and core-seconds, under the "
+                        "stated and the squared reading of the criterion (from the tolerance "
+                        "ladder), at the run's budget and at 15000 where a run went further. "
+                        "Then mu(n) = mu_inf + a n^-b per series with three or more n, with a "
+                        "bootstrap interval for mu_inf.")
+    sp.add_argument("files", metavar="FILE", nargs="+", help="ovsweep HDF5 sweep files")
+    sp.add_argument("--csv", metavar="OUT", help="write the rows as CSV")
+    sp.add_argument("--figure", metavar="PNG", help="write the 50%% point against n")
+    sp.add_argument("--json", action="store_true", help="print the rows and fits as JSON")
+    sp.add_argument("--link", choices=("logit", "probit"), default="logit",
+                    help="link of the per-row fits (default logit)")
+    robust_opts(sp, 200)
     figure_opts(sp)
 
     sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
@@ -451,7 +469,29 @@ def cmd_convergence(args) -> int:
     return 0
 
 
-COMMANDS = {"convergence": cmd_convergence, "heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
+def cmd_scaling(args) -> int:
+    from . import scaling
+    from .boundary import to_json
+    from .io import load_sweep
+    sweeps = [load_sweep(f) for f in args.files]
+    rows = scaling.study_rows(sweeps, args.link)
+    trends = scaling.fit_trends(rows, args.link, args.bootstrap, args.seed)
+    if args.csv:
+        scaling.write_csv(rows, args.csv)
+    if args.json:
+        print(to_json({"rows": [{k: v for k, v in r.items() if not k.startswith("_")}
+                                for r in rows], "trends": trends}))
+    else:
+        print(scaling.format_text(rows, trends))
+    if args.csv:
+        print(f"wrote {args.csv}", file=sys.stderr if args.json else sys.stdout)
+    if args.figure:
+        path = scaling.plot(rows, args.figure)
+        print(f"wrote {_formats(path)}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+COMMANDS = {"convergence": cmd_convergence, "scaling": cmd_scaling, "heatmap": cmd_heatmap, "boundary": cmd_boundary, "rethreshold": cmd_rethreshold,
             "report": cmd_report, "simulate": cmd_simulate, "theory": cmd_theory,
             "compare": cmd_compare, "budget": cmd_budget, "export": cmd_export}
 

@@ -64,6 +64,10 @@ double ovs_plan_cost(const ovs_plan *plan, int64_t item);
  * out of memory. */
 int64_t ovs_plan_order(const ovs_plan *plan, const uint8_t *done, int64_t *order);
 
+/* The summed cost of at most cap items of each group among items[0..n), taken in the
+ * order given (longest first in a queue): --max-trainings' upper bound on an adaptive run. */
+double ovs_plan_capped_cost(const ovs_plan *plan, const int64_t *items, int64_t n, long cap);
+
 /* Sort items[0..n) longest expected first, ties in item order (the queue's order). OVS_OK or
  * OVS_ENOMEM (items unchanged). */
 int ovs_plan_sort_by_cost(const ovs_plan *plan, int64_t *items, int64_t n);

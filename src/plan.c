@@ -52,6 +52,24 @@ void ovs_plan_free(ovs_plan *p)
     p->n_groups = 0;
 }
 
+double ovs_plan_capped_cost(const ovs_plan *p, const int64_t *items, int64_t n, long cap)
+{
+    long *taken = calloc((size_t)p->n_groups, sizeof *taken);
+    double cost = 0.0;
+    if (!taken)
+        return -1.0;
+    for (int64_t i = 0; i < n; i++) {
+        ovs_item it;
+        ovs_plan_item(p, items[i], &it);
+        if (taken[it.g] < cap) {
+            taken[it.g]++;
+            cost += ovs_plan_cost(p, items[i]);
+        }
+    }
+    free(taken);
+    return cost;
+}
+
 int ovs_plan_cell_planned(const ovs_plan *p, int g, int ki, int di)
 {
     return ovs_kd_in_band(p->cfg->kd_band, p->groups[g].n, p->cfg->k_values[ki],

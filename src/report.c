@@ -54,6 +54,24 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
     }
 }
 
+void ovs_report_adaptive_bound(FILE *out, const ovs_plan *p, double capped_cost, double rate,
+                               int ranks)
+{
+    if (p->cfg->design != OVS_DESIGN_ADAPTIVE)
+        return;
+    if (capped_cost < 0 || !(rate > 0)) {
+        fprintf(out, "  adaptive design without --max-trainings: it stops when every row does; "
+                     "the estimate above bounds it\n");
+        return;
+    }
+    char a[32], b[32];
+    ovs_report_hms(capped_cost / rate, a, sizeof a);
+    ovs_report_hms(capped_cost / rate / ranks, b, sizeof b);
+    fprintf(out, "  adaptive design: at most %ld trainings per group (--max-trainings), the "
+                 "costliest of them: %s on one rank, %s on %d rank(s)\n",
+            p->cfg->max_trainings, a, b, ranks);
+}
+
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
                          double elapsed, double eta_seconds, const char *extra)
 {

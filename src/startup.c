@@ -317,7 +317,11 @@ int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
     ovs_work w = {0};
     build_queue(p, recs, loaded, &w); /* what a resumed run would still do */
     free(recs);
-    ovs_report_plan(stdout, p, w.qlen, w.cost_left, measure_rate(p->cfg), size);
+    const double rate = measure_rate(p->cfg);
+    ovs_report_plan(stdout, p, w.qlen, w.cost_left, rate, size);
+    const long cap = p->cfg->max_trainings;
+    ovs_report_adaptive_bound(stdout, p, cap > 0 ? ovs_plan_capped_cost(p, w.queue, w.qlen, cap)
+                                                 : -1.0, rate, size);
     ovs_report_storage(stdout, ovs_h5_estimate_bytes(p),
                        (double)ovs_outfile_free_bytes(p->cfg->output),
                        rank0_bytes(p, loaded, size), loaded);

@@ -1,0 +1,314 @@
+"""The large-n study (issue 17): does the 50% point approach kd = n as n grows?
+
+From any number of sweep files (grid or adaptive, any n, any step-size rule and budget), one
+row per (n, activation, tolerance reading, budget, eta rule, d): the per-row 50% point in kd/n
+with its profile-likelihood 95% interval (the fit of link(P) = a + b log(kd/n) over the row's
+k, analysis.boundary.fit_midpoint), the 10-90% width, the trainings and their core-seconds.
+Both readings of the paper's criterion come from the tolerance ladder: the stated one
+(||f - y|| / ||y|| < tol) and the squared one (||f - y||^2 / ||y||^2 < tol, i.e. the relative
+error below sqrt(tol)); a budget shorter than the run's comes from the ladder's first hits.
+
+Then, per (activation, reading, budget, eta rule, d/n) with at least three n, the fit
+mu(n) = mu_inf + a n^(-b) (weighted least squares, b in [0.05, 3]) and a percentile interval for
+mu_inf from a bootstrap over trials: each replicate resamples, within every cell, the cell's
+trials with replacement, refits every row's 50% point, and refits mu(n). The 10-90% width's
+trend is summarised by the slope of log(width) against log(n) with the same replicates.
+"""
+import csv
+import math
+import zlib
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import stats
+from .boundary import fit_midpoint
+from .io import Group, Sweep
+from .outcomes import outcomes
+from .robust import _replicate_midpoint
+
+CSV_COLUMNS = ("n", "activation", "tol", "budget", "eta_rule", "d", "midpoint", "ci_low",
+               "ci_high", "width", "trainings", "core_seconds", "d_over_n", "reading", "status",
+               "file")
+READINGS = ("stated", "squared")
+BUDGET_STATED = 15000  # the paper's budget: rows at it are also taken from longer runs
+DEFAULT_REPS = 200
+B_BOUNDS = (0.05, 3.0)
+
+
+def eta_rule(g: Group) -> str:
+    return g.eta_rule if g.eta_auto > 0 else f"fixed:{g.eta:g}"
+
+
+def reading_tol(g: Group, reading: str) -> float:
+    return g.tol if reading == "stated" else math.sqrt(g.tol)
+
+
+def _has_rung(g: Group, tol: float) -> bool:
+    return bool(np.any(np.isclose(g.tol_ladder, tol, rtol=1e-9, atol=0.0)))
+
+
+def budgets_of(g: Group) -> List[int]:
+    """The run's own budget, and the paper's 15000 where the run went further (from the
+    ladder)."""
+    out = [int(g.max_iter)]
+    if g.max_iter > BUDGET_STATED and g.ladder_hit_iter is not None:
+        out.insert(0, BUDGET_STATED)
+    return out
+
+
+def _cell_arrays(g: Group, j: int, tol: float, budget: int):
+    """k d / n of row j's cells and, per cell, the success flags and done flags [k, trial]."""
+    outc = outcomes(g, tol, budget, use_ladder=g.ladder_hit_iter is not None)
+    x = g.k.astype(float) * float(g.d[j]) / g.n
+    return x, outc.success[:, j, :] & outc.done[:, j, :], outc.done[:, j, :]
+
+
+def _row_fit(x, succ, done, n: int, link: stats.Link) -> Dict:
+    s, t = succ.sum(axis=1).astype(float), done.sum(axis=1).astype(float)
+    return fit_midpoint(x * n, s, t, n, link, var="kd", width_ci=False)
+
+
+def _interval(f: Dict):
+    """(midpoint, ci_low, ci_high) of a fit; a one-sided fit gives its bounds and a NaN point."""
+    lo, hi = f["midpoint_ci"]
+    if f["status"] in ("all_failure", "all_success"):
+        lo, hi = f["midpoint_bounds"]
+    return f["midpoint"], lo, hi
+
+
+def study_rows(sweeps: Sequence[Sweep], link: str = "logit") -> List[Dict]:
+    """One row per (file, group, reading, budget, d) with finished trials (gd groups only)."""
+    lk = stats.Link(link)
+    rows = []
+    for sw in sweeps:
+        for g in sw.groups:
+            if g.method != "gd":
+                continue
+            wall = g.trial_data.get("wall_seconds")
+            for reading in READINGS:
+                tol = reading_tol(g, reading)
+                if not _has_rung(g, tol):
+                    continue
+                for budget in budgets_of(g):
+                    for j, d in enumerate(g.d):
+                        x, succ, done = _cell_arrays(g, j, tol, budget)
+                        if not done.any():
+                            continue
+                        f = _row_fit(x, succ, done, g.n, lk)
+                        mid, lo, hi = _interval(f)
+                        secs = float(np.nansum(wall[:, j, :][done])) if wall is not None \
+                            else float("nan")
+                        rows.append({
+                            "n": int(g.n), "activation": g.activation, "tol": float(tol),
+                            "budget": int(budget), "eta_rule": eta_rule(g), "d": int(d),
+                            "midpoint": float(mid), "ci_low": float(lo), "ci_high": float(hi),
+                            "width": float(f["width"]), "trainings": int(done.sum()),
+                            "core_seconds": secs, "d_over_n": float(d) / g.n,
+                            "reading": reading, "status": f["status"], "file": sw.path,
+                            "_cells": (x, succ, done)})
+    rows.sort(key=lambda r: (r["activation"], r["reading"], r["budget"], r["eta_rule"],
+                             r["d_over_n"], r["n"], r["d"]))
+    return rows
+
+
+def bounded(r: Dict) -> bool:
+    return r["status"] in ("ok", "separated") and all(
+        math.isfinite(r[c]) for c in ("midpoint", "ci_low", "ci_high")) and r["ci_low"] > 0
+
+
+def _fit_curve(n: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> Dict:
+    """mu(n) = mu_inf + a n^(-b) by weighted least squares (b bounded); NaN when it fails."""
+    from scipy.optimize import least_squares
+    w = 1.0 / np.maximum(sigma, 1e-6)
+    best = None
+    for b0 in (0.25, 0.5, 1.0, 2.0):  # a few starts: the problem is not convex in b
+        x0 = [float(mu.min()) - 0.1, float(mu.max() - mu.min() + 0.1) * n.min() ** b0, b0]
+        try:
+            r = least_squares(lambda p: (p[0] + p[1] * n ** (-p[2]) - mu) * w, x0,
+                              bounds=([-np.inf, -np.inf, B_BOUNDS[0]], [np.inf, np.inf,
+                                                                        B_BOUNDS[1]]))
+        except ValueError:
+            continue
+        if r.success and (best is None or r.cost < best.cost):
+            best = r
+    if best is None:
+        return {"mu_inf": float("nan"), "a": float("nan"), "b": float("nan")}
+    return {"mu_inf": float(best.x[0]), "a": float(best.x[1]), "b": float(best.x[2])}
+
+
+def _width_slope(n: np.ndarray, width: np.ndarray) -> float:
+    ok = np.isfinite(width) & (width > 0)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(n[ok]), np.log(width[ok]), 1)[0])
+
+
+def _resample(cells, rng) -> tuple:
+    x, succ, done = cells
+    s = np.zeros(len(x))
+    t = np.zeros(len(x))
+    for i in range(len(x)):
+        idx = np.nonzero(done[i])[0]
+        if len(idx):
+            pick = idx[rng.integers(0, len(idx), size=len(idx))]
+            s[i], t[i] = succ[i, pick].sum(), len(idx)
+    return x, s, t
+
+
+def _replicate_width(x, s, t, link: stats.Link) -> float:
+    keep = t > 0
+    if keep.sum() < 2 or s[keep].sum() in (0, t[keep].sum()):
+        return float("nan")
+    X = np.column_stack([np.ones(keep.sum()), np.log(x[keep])])
+    try:
+        f = stats.fit_glm(X, s[keep], t[keep], link)
+    except Exception:  # noqa: BLE001 - a replicate that does not fit is left out
+        return float("nan")
+    a, b = f.beta
+    if not b > 0:
+        return float("nan")
+    q = link.ppf(0.9) - link.ppf(0.1)
+    mid = math.exp(-a / b)
+    return mid * (math.exp(0.5 * q / b) - math.exp(-0.5 * q / b))
+
+
+def fit_trends(rows: List[Dict], link: str = "logit", reps: int = DEFAULT_REPS,
+               seed: int = 1) -> List[Dict]:
+    """Per (activation, reading, budget, eta rule, d/n) with >= 3 bounded n: mu(n) and the
+    width's slope against n, with bootstrap percentile intervals."""
+    lk = stats.Link(link)
+    keyf = lambda r: (r["activation"], r["reading"], r["budget"], r["eta_rule"],  # noqa: E731
+                      round(r["d_over_n"], 9))
+    series: Dict[tuple, List[Dict]] = {}
+    for r in rows:
+        series.setdefault(keyf(r), []).append(r)
+    out = []
+    for key, rs in sorted(series.items()):
+        rs = sorted((r for r in rs if bounded(r)), key=lambda r: r["n"])
+        if len({r["n"] for r in rs}) < 3 or len(rs) != len({r["n"] for r in rs}):
+            continue
+        n = np.array([r["n"] for r in rs], float)
+        mu = np.array([r["midpoint"] for r in rs])
+        sig = np.array([(r["ci_high"] - r["ci_low"]) / (2 * stats.Z95) for r in rs])
+        width = np.array([r["width"] for r in rs])
+        fit = _fit_curve(n, mu, sig)
+        rng = np.random.default_rng([seed, zlib.crc32(repr(key).encode())])
+        mus, slopes = [], []
+        for _ in range(reps):
+            m_rep, w_rep = [], []
+            for r in rs:
+                x, s, t = _resample(r["_cells"], rng)
+                m_rep.append(_replicate_midpoint(np.log(x), s, t, lk, None))
+                w_rep.append(_replicate_width(x, s, t, lk))
+            m_rep = np.array(m_rep)
+            if np.all(np.isfinite(m_rep)) and np.all(m_rep > 0):
+                mus.append(_fit_curve(n, m_rep, sig)["mu_inf"])
+            slopes.append(_width_slope(n, np.array(w_rep)))
+        mus = np.array([m for m in mus if np.isfinite(m)])
+        slopes = np.array([s for s in slopes if np.isfinite(s)])
+        ci = (lambda v: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
+              if len(v) >= max(20, reps // 2) else [float("nan"), float("nan")])
+        mu_ci, sl_ci = ci(mus), ci(slopes)
+        out.append({
+            "activation": key[0], "reading": key[1], "budget": key[2], "eta_rule": key[3],
+            "d_over_n": key[4], "n": [int(v) for v in n], "midpoint": [float(v) for v in mu],
+            "mu_inf": fit["mu_inf"], "a": fit["a"], "b": fit["b"], "mu_inf_ci": mu_ci,
+            "valid_reps": int(len(mus)), "reps": int(reps),
+            "width": [float(v) for v in width], "width_slope": _width_slope(n, width),
+            "width_slope_ci": sl_ci,
+            "consistent_with_1": bool(mu_ci[0] <= 1.0 <= mu_ci[1]) if np.all(np.isfinite(mu_ci))
+            else None})
+    return out
+
+
+def write_csv(rows: List[Dict], path: str) -> None:
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLUMNS)
+        for r in rows:
+            w.writerow([_csv_value(r[c]) for c in CSV_COLUMNS])
+
+
+def _csv_value(v):
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else "inf" if math.isinf(v) else f"{v:.6g}"
+    return v
+
+
+def _f(v, digits=3) -> str:
+    return "-" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
+
+
+def format_text(rows: List[Dict], trends: List[Dict]) -> str:
+    lines = ["50% point per row (kd/n; profile-likelihood 95% interval; width = x90 - x10)", ""]
+    head = f"{'act':9} {'reading':8} {'budget':>6} {'eta rule':12} {'d/n':>6} {'n':>5} {'d':>4} " \
+           f"{'midpoint':>8} {'95% interval':>17} {'width':>6} {'trainings':>9} {'core-s':>8}"
+    lines += [head, "-" * len(head)]
+    for r in rows:
+        iv = f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]"
+        lines.append(f"{r['activation']:9} {r['reading']:8} {r['budget']:6d} {r['eta_rule']:12} "
+                     f"{r['d_over_n']:6.4f} {r['n']:5d} {r['d']:4d} {_f(r['midpoint']):>8} "
+                     f"{iv:>17} {_f(r['width']):>6} {r['trainings']:9d} "
+                     f"{_f(r['core_seconds'], 1):>8}" +
+                     ("" if r["status"] in ("ok", "separated") else f"  ({r['status']})"))
+    lines += ["", "mu(n) = mu_inf + a n^-b per series with >= 3 n (bootstrap over trials)", ""]
+    for t in trends:
+        ci = t["mu_inf_ci"]
+        verdict = {True: "consistent with 1", False: "excludes 1", None: "no interval"}[
+            t["consistent_with_1"]]
+        lines.append(f"{t['activation']:9} {t['reading']:8} budget {t['budget']:6d} "
+                     f"{t['eta_rule']:12} d/n {t['d_over_n']:.4f}: n {t['n']}, mu_inf "
+                     f"{_f(t['mu_inf'])} [{_f(ci[0])}, {_f(ci[1])}] ({verdict}; "
+                     f"{t['valid_reps']}/{t['reps']} replicates), b {_f(t['b'], 2)}; width "
+                     f"~ n^{_f(t['width_slope'], 2)} [{_f(t['width_slope_ci'][0], 2)}, "
+                     f"{_f(t['width_slope_ci'][1], 2)}]")
+    if not trends:
+        lines.append("(no series has bounded 50% points at three or more n)")
+    return "\n".join(lines)
+
+
+def plot(rows: List[Dict], path: str, budget: Optional[int] = None) -> str:
+    """mu(n) with intervals, one panel per reading, kd = n marked; one line per (activation,
+    d/n, eta rule) at one budget (default: the paper's 15000 where present). Written in every
+    format in force (figstyle)."""
+    from . import figstyle
+    budgets = sorted({r["budget"] for r in rows})
+    if budget is None:
+        budget = BUDGET_STATED if BUDGET_STATED in budgets else (budgets[0] if budgets else 0)
+    colors = {"softplus": "#0072B2", "relu": "#D55E00"}
+    markers = ["o", "s", "^", "D", "v", "P"]
+    sel_all = [r for r in rows if r["budget"] == budget and bounded(r)]
+    ratios = sorted({round(r["d_over_n"], 9) for r in sel_all})
+    keys = sorted({(r["activation"], round(r["d_over_n"], 9), r["eta_rule"]) for r in sel_all})
+    fig, axes, lax = figstyle.panel_figure(1, 2, figstyle.DOUBLE, 2.6,
+                                           figstyle.legend_height(len(keys), 3))
+    tol = min((r["tol"] for r in rows if r["reading"] == "stated"), default=float("nan"))
+    handles = {}
+    for ax, reading in zip(axes[0], READINGS):
+        sel = [r for r in sel_all if r["reading"] == reading]
+        for act, ratio, rule in keys:
+            rs = sorted((r for r in sel if (r["activation"], round(r["d_over_n"], 9),
+                                            r["eta_rule"]) == (act, ratio, rule)),
+                        key=lambda r: r["n"])
+            if not rs:
+                continue
+            n = np.array([r["n"] for r in rs], float)
+            mu = np.array([r["midpoint"] for r in rs])
+            err = np.array([[r["midpoint"] - r["ci_low"] for r in rs],
+                            [r["ci_high"] - r["midpoint"] for r in rs]])
+            h = ax.errorbar(n, mu, yerr=err, color=colors.get(act, "k"),
+                            marker=markers[ratios.index(ratio) % len(markers)],
+                            linestyle="-" if rule.startswith("auto") else "--", capsize=2, ms=4,
+                            label=f"{act}, d = n/{1 / ratio:.0f}, eta {rule}")
+            handles.setdefault((act, ratio, rule), h)
+        ax.axhline(1.0, color="0.3", lw=1, ls=":")
+        ax.text(0.02, 0.03, "kd = n", transform=ax.transAxes, color="0.3")
+        figstyle.log_axis(ax, "x")
+        ax.set_xlabel("n (samples)")
+        ax.set_ylabel("50% point, kd/n")
+        ax.set_title((r"stated: $\|f-y\|/\|y\| < $" if reading == "stated" else
+                      r"squared: $\|f-y\|^2/\|y\|^2 < $") + f"{tol:g}")
+    figstyle.legend_in(lax, list(handles.values()), ncol=3)
+    fig.suptitle(f"50% point against n (budget {budget} updates; 95% intervals)")
+    return figstyle.save(fig, path)
