@@ -9,7 +9,7 @@
 # its --max-trainings, and runs nothing. A run whose file is complete is skipped, one whose file
 # exists is continued with --resume (same results as uninterrupted), so the script can be
 # stopped (Ctrl-C, kill: the ranks checkpoint) and started again. Environment: NP ranks
-# [nproc], MPIRUN [mpirun], EXTRA files for the analysis (e.g. a Figure-2 grid file) [].
+# [nproc], MPIRUN [mpirun], OVS the binary [bin/ovsweep], EXTRA files for the analysis (e.g. a Figure-2 grid file) [].
 # On a cluster: jobs/scaling.sbatch, the same runs as one requeue-safe SLURM job.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 MPIRUN=${MPIRUN:-mpirun}
-OVS=bin/ovsweep
+OVS=${OVS:-bin/ovsweep}
 PY=/usr/bin/python3
 STUDY=jobs/scaling.study
 [ -x "$OVS" ] || { echo "scaling.sh: $OVS not found: run make first" >&2; exit 2; }
@@ -46,7 +46,7 @@ echo "$runs" | while read -r name opts; do
     # shellcheck disable=SC2086 # options are words
     if [ "$DRY" = 1 ]; then
         echo "== $name: $MPIRUN -np $NP $OVS $COMMON $opts -o $f"
-        $OVS --dry-run $COMMON $opts -o "$f" | grep -E "plan:|estimate|adaptive design"
+        $OVS --dry-run $COMMON $opts -o "$f" </dev/null | grep -E "plan:|estimate|adaptive design"
         continue
     fi
     resume=""
@@ -57,7 +57,7 @@ echo "$runs" | while read -r name opts; do
     fi
     t0=$(date +%s)
     echo "scaling.sh: $name: $MPIRUN -np $NP $OVS $COMMON $opts $resume -o $f"
-    $MPIRUN -np "$NP" $OVS --quiet $COMMON $opts $resume -o "$f"
+    $MPIRUN -np "$NP" $OVS --quiet $COMMON $opts $resume -o "$f" </dev/null # not the run list
     rc=$?
     if [ $rc -ne 0 ]; then
         echo "scaling.sh: $name stopped with status $rc; run the script again to continue" >&2

@@ -1,0 +1,87 @@
+"""analysis scaling (issue 17): per-row 50% points over many files, both readings, and the fit
+mu(n) = mu_inf + a n^-b, on synthetic sweeps with a known boundary."""
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import ovsynth
+from analysis import scaling
+from analysis.io import load_sweep
+
+NS = (100, 200, 400, 800)
+
+
+def mu_true(n, mu_inf):
+    return mu_inf + 2.0 / math.sqrt(n)
+
+
+def prob_for(mu_inf):
+    """Stated reading: the logistic around mu(n); squared reading (rungs >= 5e-2): 0.7 mu(n)."""
+    def prob(k, d, n, act, tol):
+        mid = mu_true(n, mu_inf) * (0.7 if tol >= 4e-2 else 1.0)
+        return ovsynth.logistic_prob(midpoint=mid, slope=8.0)(k, d, n, act, tol)
+    return prob
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """Four files, d = n/20, k over kd/n in [0.5, 4]: mu_inf = 1 (softplus) and 1.4 (relu)."""
+    base = tmp_path_factory.mktemp("scaling")
+    paths = []
+    for n in NS:
+        d = n // 20
+        k = range(max(1, n // (2 * d)), 4 * n // d + 1)
+        for act, mu_inf in (("softplus", 1.0), ("relu", 1.4)):
+            path = str(base / f"n{n}_{act}.h5")
+            ovsynth.write_sweep(path, groups=((n, act),), k=k, d=(d,), trials=40,
+                                prob=prob_for(mu_inf), diverge_prob=0.0, seed=n)
+            paths.append(path)
+    return [load_sweep(p) for p in paths]
+
+
+def test_rows_recover_each_midpoint(study):
+    rows = scaling.study_rows(study)
+    stated = [r for r in rows if r["reading"] == "stated"]
+    assert len(stated) == 2 * len(NS)
+    misses = [r for r in stated if not r["ci_low"] <= mu_true(r["n"], 1.0 if r["activation"] ==
+                                                                "softplus" else 1.4) <= r["ci_high"]]
+    assert len(misses) <= 1, misses  # 95% intervals: one miss in eight is possible
+
+
+def test_squared_reading_from_the_ladder(study):
+    rows = scaling.study_rows(study)
+    sq = [r for r in rows if r["reading"] == "squared"]
+    assert sq and all(r["tol"] == pytest.approx(0.05) for r in sq)
+    for r in sq:
+        truth = 0.7 * mu_true(r["n"], 1.0 if r["activation"] == "softplus" else 1.4)
+        assert abs(r["midpoint"] - truth) < 0.1 * truth, r
+
+
+def test_mu_inf_interval_says_whether_it_is_one(study):
+    rows = scaling.study_rows(study)
+    trends = {(t["activation"], t["reading"]): t for t in scaling.fit_trends(rows, reps=60)}
+    soft, relu = trends[("softplus", "stated")], trends[("relu", "stated")]
+    assert soft["n"] == list(NS)
+    assert soft["consistent_with_1"] is True, soft
+    assert relu["consistent_with_1"] is False and relu["mu_inf_ci"][0] > 1.0, relu
+    assert abs(relu["mu_inf"] - 1.4) < 0.15
+
+
+def test_csv_columns_and_cli(study, tmp_path, run_cli):
+    out, fig = tmp_path / "b.csv", tmp_path / "b.png"
+    rc, text, _ = run_cli("scaling", *[s.path for s in study], "--csv", out, "--figure", fig,
+                          "--bootstrap", "30")
+    assert rc == 0 and "mu_inf" in text
+    with open(out) as fh:
+        rd = list(csv.DictReader(fh))
+    assert list(rd[0].keys())[:12] == ["n", "activation", "tol", "budget", "eta_rule", "d",
+                                       "midpoint", "ci_low", "ci_high", "width", "trainings",
+                                       "core_seconds"]
+    keys = {(r["n"], r["activation"], r["tol"], r["budget"], r["eta_rule"], r["d"]) for r in rd}
+    assert len(keys) == len(rd) == 4 * len(NS)  # one row per (n, act, tol, budget, rule, d)
+    assert all(r["eta_rule"] == "fixed:0.15" or r["eta_rule"] == "fixed:0.1" or
+               r["eta_rule"].startswith("fixed") for r in rd)
+    assert fig.exists() and fig.stat().st_size > 10000
+    assert np.isfinite(float(rd[0]["midpoint"]))
