@@ -49,4 +49,24 @@ g = {x.name: x for x in s.groups}
 assert g['n60_softplus'].eta_rule == 'auto:1.5' and g['n60_relu'].eta_rule == 'auto:1.8'
 assert g['n60_relu'].trial_data['eta'].shape == (4, 1, 3)
 "
+
+# The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
+# the study's n = 100 run (jobs/scaling.study, through jobs/scaling.sh) gives its rows again.
+CSV="$ROOT/docs/results/boundary_vs_n.csv"
+if [ -f "$CSV" ]; then
+    limit sh "$ROOT/jobs/scaling.sh" --only n100_auto_15k "$WORK/study" >study.log 2>&1
+    check "jobs/scaling.sh --only n100_auto_15k runs (exit 0)" test $? -eq 0
+    check "its rows equal the n100_auto_15k rows of docs/results/boundary_vs_n.csv (not timing)" \
+        $PY - "$CSV" "$WORK/study/boundary_vs_n.csv" <<'PYEOF'
+import csv, sys
+def rows(path):
+    with open(path) as fh:
+        return [{k: v for k, v in r.items() if k != "core_seconds"}
+                for r in csv.DictReader(fh) if r["file"] == "n100_auto_15k.h5"]
+want, got = rows(sys.argv[1]), rows(sys.argv[2])
+assert want and want == got, (len(want), len(got), [(a, b) for a, b in zip(want, got) if a != b][:2])
+PYEOF
+else
+    skip "the study's CSV reproduced" "docs/results/boundary_vs_n.csv is missing"
+fi
 summary
