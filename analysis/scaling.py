@@ -75,12 +75,27 @@ def _row_fit(x, succ, done, n: int, link: stats.Link) -> Dict:
     return fit_midpoint(x * n, s, t, n, link, var="kd", width_ci=False)
 
 
-def _interval(f: Dict):
-    """(midpoint, ci_low, ci_high) of a fit; a one-sided fit gives its bounds and a NaN point."""
+def _interval(f: Dict, x_tested: np.ndarray):
+    """(midpoint, ci_low, ci_high) of a row's fit. One-sided without a transition (its bounds,
+    NaN point). A separated row (every trial below a point failed, every one above succeeded:
+    an infinitely steep fit, no likelihood interval) gets the gap the data leave: between the
+    last all-failure and the first all-success cell, the midpoint at its geometric middle; with
+    one mixed cell between them (quasi-complete separation) from its lower to its upper
+    neighbour, the midpoint at that cell. Either way the transition lies between two tested
+    cells, finer than the k grid can say (the adaptive design's `bracketed`)."""
     lo, hi = f["midpoint_ci"]
+    mid = f["midpoint"]
     if f["status"] in ("all_failure", "all_success"):
         lo, hi = f["midpoint_bounds"]
-    return f["midpoint"], lo, hi
+    elif f["status"] == "separated" and f["b"] == float("inf"):
+        lo, hi = f["midpoint_bounds"]
+        if lo == hi:
+            below, above = x_tested[x_tested < lo], x_tested[x_tested > hi]
+            lo = float(below.max()) if below.size else float("nan")
+            hi = float(above.min()) if above.size else float("nan")
+        else:
+            mid = math.sqrt(lo * hi)
+    return mid, lo, hi
 
 
 def study_rows(sweeps: Sequence[Sweep], link: str = "logit") -> List[Dict]:
@@ -102,7 +117,7 @@ def study_rows(sweeps: Sequence[Sweep], link: str = "logit") -> List[Dict]:
                         if not done.any():
                             continue
                         f = _row_fit(x, succ, done, g.n, lk)
-                        mid, lo, hi = _interval(f)
+                        mid, lo, hi = _interval(f, x[done.any(axis=1)])
                         secs = float(np.nansum(wall[:, j, :][done])) if wall is not None \
                             else float("nan")
                         rows.append({
@@ -300,9 +315,8 @@ def format_text(rows: List[Dict], trends: List[Dict]) -> str:
                      f"{t['eta_rule']:12} d/n {t['d_over_n']:.4f}: n {t['n']}, mu_inf "
                      f"{_f(t['mu_inf'])} [{_f(ci[0])}, {_f(ci[1])}] ({verdict}; bootstrap "
                      f"[{_f(bci[0])}, {_f(bci[1])}], {t['valid_reps']}/{t['reps']} replicates), "
-                     f"b {_f(t['b'], 2)}; width "
-                     f"~ n^{_f(t['width_slope'], 2)} [{_f(t['width_slope_ci'][0], 2)}, "
-                     f"{_f(t['width_slope_ci'][1], 2)}]")
+                     f"b {_f(t['b'], 2)}; d log(width) / d log(n) {_f(t['width_slope'], 2)} "
+                     f"[{_f(t['width_slope_ci'][0], 2)}, {_f(t['width_slope_ci'][1], 2)}]")
     if not trends:
         lines.append("(no series has bounded 50% points at three or more n)")
     return "\n".join(lines)

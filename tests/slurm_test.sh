@@ -8,7 +8,9 @@
 #      run(s), and finishes with results identical to an uninterrupted run;
 #  (c) jobs/quick.sbatch under --export=NONE: the site file jobs/site.sh of the submit
 #      directory is sourced, its OVSWEEP_MODULES are loaded with `module load`, its
-#      OVSWEEP_OUTDIR is created, and nothing of the submitting shell reaches the job.
+#      OVSWEEP_OUTDIR is created, and nothing of the submitting shell reaches the job;
+#  (d) jobs/scaling.sbatch runs a study of two runs (each through fig2.sbatch) and the
+#      analysis over them.
 # Without SLURM (first, also when the rest is skipped): fig2.sbatch refuses an unwritable
 # output directory and a module list without a module command, each with one error line.
 # Needs root (slurmd runs the jobs) and the packages of deps/slurm.txt, which it installs when
@@ -126,6 +128,25 @@ check "... launched with srun" grep -q "running: srun --mpi=pmix .* --quiet -o $
 check "... file complete" complete "$f"
 check "... file valid (check_layout.py)" valid "$f"
 check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
+
+# ---- (d) jobs/scaling.sbatch: a study of two runs as one job ----
+
+# Two small adaptive runs (a study file of the same format as jobs/scaling.study): each
+# through fig2.sbatch into OVSWEEP_OUTDIR, then `analysis scaling` over both.
+mkdir "$WORK/s"
+cat >"$WORK/s/tiny.study" <<'EOF2'
+COMMON --design adaptive --act softplus --k 2:20 --trials 4 --batch 4 --max-trainings 16 --max-iter 2000
+reduced t30  --n 30 --d 3,6
+reduced t60  --n 60 --d 6,12
+EOF2
+j=$(OVSWEEP_HOME="$ROOT" OVSWEEP_STUDY="$WORK/s/tiny.study" OVSWEEP_OUTDIR="$WORK/s/out" \
+    submit "$WORK/s" -n 2 "$ROOT/jobs/scaling.sbatch")
+st=$(wait_job "$j" 240)
+check "scaling job $j (two runs through fig2.sbatch): $st" test "$st" = COMPLETED
+check "... run t30 complete" complete "$WORK/s/out/t30.h5"
+check "... run t60 complete" complete "$WORK/s/out/t60.h5"
+check "... the study's CSV has rows of both n" \
+    sh -c "grep -q '^30,softplus' '$WORK/s/out/boundary_vs_n.csv' && grep -q '^60,softplus' '$WORK/s/out/boundary_vs_n.csv'"
 
 # ---- (c) --export=NONE, a site file, modules, an output directory ----
 
