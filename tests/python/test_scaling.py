@@ -85,3 +85,18 @@ def test_csv_columns_and_cli(study, tmp_path, run_cli):
                r["eta_rule"].startswith("fixed") for r in rd)
     assert fig.exists() and fig.stat().st_size > 10000
     assert np.isfinite(float(rd[0]["midpoint"]))
+
+
+def test_separated_row_gets_the_gap_between_its_cells():
+    """All fail at kd/n <= 1.3, all succeed from 1.4: the interval is [1.3, 1.4]; with one mixed
+    cell at 1.3 between them, from its lower to its upper neighbour, the point at the cell."""
+    from analysis import stats
+    from analysis.boundary import fit_midpoint
+    x = np.array([1.0, 1.1, 1.2, 1.3, 1.4, 1.5])
+    t = np.full(6, 4.0)
+    f = fit_midpoint(x * 100, np.array([0, 0, 0, 0, 4, 4.0]), t, 100, stats.Link("logit"))
+    mid, lo, hi = scaling._interval(f, x)
+    assert (lo, hi) == (pytest.approx(1.3), pytest.approx(1.4)) and lo < mid < hi
+    f = fit_midpoint(x * 100, np.array([0, 0, 0, 2, 4, 4.0]), t, 100, stats.Link("logit"))
+    mid, lo, hi = scaling._interval(f, x)
+    assert (mid, lo, hi) == (pytest.approx(1.3), pytest.approx(1.2), pytest.approx(1.4))
