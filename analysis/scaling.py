@@ -257,6 +257,12 @@ def fit_trends(rows: List[Dict], link: str = "logit", reps: int = DEFAULT_REPS,
             slopes.append(_width_slope(n, np.array(w_rep)))
         mus = np.array([m for m in mus if np.isfinite(m)])
         slopes = np.array([s for s in slopes if np.isfinite(s)])
+        # A bracketed row (steeper than its k grid resolves) has no width, and resampling its
+        # trials (all failures on one side, all successes on the other) never moves it: then
+        # neither a width trend nor a bootstrap interval; the profile interval remains.
+        resolved = bool(np.all(np.isfinite(width) & (width > 0)))
+        if not resolved:
+            slopes, mus = np.array([]), np.array([])
         ci = (lambda v: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
               if len(v) >= max(20, reps // 2) else [float("nan"), float("nan")])
         boot_ci, sl_ci = ci(mus), ci(slopes)
@@ -265,8 +271,9 @@ def fit_trends(rows: List[Dict], link: str = "logit", reps: int = DEFAULT_REPS,
             "d_over_n": key[4], "run_budget": key[5], "n": [int(v) for v in n], "midpoint": [float(v) for v in mu],
             "mu_inf": fit["mu_inf"], "a": fit["a"], "b": fit["b"], "mu_inf_ci": profile_ci,
             "mu_inf_bootstrap_ci": boot_ci,
-            "valid_reps": int(len(mus)), "reps": int(reps),
-            "width": [float(v) for v in width], "width_slope": _width_slope(n, width),
+            "valid_reps": int(len(mus)), "reps": int(reps), "resolved": resolved,
+            "width": [float(v) for v in width],
+            "width_slope": _width_slope(n, width) if resolved else float("nan"),
             "width_slope_ci": sl_ci,
             "consistent_with_1": bool(profile_ci[0] <= 1.0 <= profile_ci[1])
             if not np.any(np.isnan(profile_ci)) else None})
@@ -313,10 +320,14 @@ def format_text(rows: List[Dict], trends: List[Dict]) -> str:
         lines.append(f"{t['activation']:9} {t['reading']:8} budget {t['budget']:6d}"
                      f"{'' if t['run_budget'] == t['budget'] else '/' + str(t['run_budget'])} "
                      f"{t['eta_rule']:12} d/n {t['d_over_n']:.4f}: n {t['n']}, mu_inf "
-                     f"{_f(t['mu_inf'])} [{_f(ci[0])}, {_f(ci[1])}] ({verdict}; bootstrap "
-                     f"[{_f(bci[0])}, {_f(bci[1])}], {t['valid_reps']}/{t['reps']} replicates), "
-                     f"b {_f(t['b'], 2)}; d log(width) / d log(n) {_f(t['width_slope'], 2)} "
-                     f"[{_f(t['width_slope_ci'][0], 2)}, {_f(t['width_slope_ci'][1], 2)}]")
+                     f"{_f(t['mu_inf'])} [{_f(ci[0])}, {_f(ci[1])}] ({verdict}; bootstrap " +
+                     (f"[{_f(bci[0])}, {_f(bci[1])}], {t['valid_reps']}/{t['reps']} replicates), "
+                      if math.isfinite(bci[0]) else "none: bracketed rows), ") +
+                     f"b {_f(t['b'], 2)}; " +
+                     (f"d log(width) / d log(n) {_f(t['width_slope'], 2)} "
+                      f"[{_f(t['width_slope_ci'][0], 2)}, {_f(t['width_slope_ci'][1], 2)}]"
+                      if math.isfinite(t["width_slope"]) else
+                      "width trend: none (a row steeper than its k grid resolves)"))
     if not trends:
         lines.append("(no series has bounded 50% points at three or more n)")
     return "\n".join(lines)
