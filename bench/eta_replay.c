@@ -4,7 +4,8 @@
  * time shown against the time truly left, for the calibrated model and the plan's static one.
  *
  *   /usr/bin/python3 bench/eta_dump.py grid.h5 >trials.txt
- *   build/eta_replay trials.txt 2 [the sweep's ovsweep flags]
+ *   build/eta_replay trials.txt 2 [ovsweep flags: the file's settings, or a subset of its
+ *   groups, e.g. --n 100]
  *
  * Exits 1 when the calibrated model is off by more than 25% at 10% done or later. */
 #include "cli.h"
@@ -15,9 +16,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct trial {
-    int success;
+    int success, iterations;
     double seconds;
 } trial;
 
@@ -25,8 +27,8 @@ static trial *read_trials(const char *path, const ovs_plan *p)
 {
     FILE *f = fopen(path, "r");
     trial *t = calloc((size_t)p->n_items, sizeof *t);
-    long long item;
-    int s;
+    char name[64];
+    int ki, di, tr, s, its;
     double sec;
     if (!f || !t) {
         fprintf(stderr, "eta_replay: cannot read %s\n", path);
@@ -34,9 +36,10 @@ static trial *read_trials(const char *path, const ovs_plan *p)
     }
     for (int64_t i = 0; i < p->n_items; i++)
         t[i].seconds = -1;
-    while (fscanf(f, "%lld %d %lf", &item, &s, &sec) == 3)
-        if (item >= 0 && item < p->n_items)
-            t[item] = (trial){s, sec};
+    while (fscanf(f, "%63s %d %d %d %d %d %lf", name, &ki, &di, &tr, &s, &its, &sec) == 7)
+        for (int g = 0; g < p->n_groups; g++) /* the plan's groups may be a subset */
+            if (strcmp(p->groups[g].name, name) == 0 && ki < p->K && di < p->D && tr < p->T)
+                t[((int64_t)(g * p->K + ki) * p->D + di) * p->T + tr] = (trial){s, its, sec};
     fclose(f);
     return t;
 }
@@ -104,7 +107,8 @@ int main(int argc, char **argv)
         const int64_t m = n * dec / 10;
         for (; added < m; added++) {
             const int64_t q = order_of_finish[added];
-            ovs_eta_add(e, queue[q], t[queue[q]].success, t[queue[q]].seconds, 1);
+            const trial *x = &t[queue[q]];
+            ovs_eta_add(e, queue[q], x->success, x->iterations, x->seconds, 1);
         }
         const double now = finish[order_of_finish[m - 1]], truth = end - now;
         const double cal = ovs_eta_left(e, queue, n, now), st = ovs_eta_left_static(e, queue, n, now);

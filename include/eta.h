@@ -7,7 +7,8 @@
  * successes and of the failures, mixed by the success fraction seen at the same kd/n (in
  * quarter-octave bins, pooled over n for each activation and method: the transition is a kd/n
  * effect, and the large-n groups reach small kd/n first). A bin not seen yet takes the
- * nearest one seen. The time left is the sum over the trials left, divided by the core-seconds
+ * nearest one seen, or, below the smallest kd/n seen, counts as failing; before any failure,
+ * a failure's rate is the successes' seconds per update times the full budget. The time left is the sum over the trials left, divided by the core-seconds
  * of training per second of this run (how many cores train, in effect).
  *
  * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/eta_replay.c replays a
@@ -25,10 +26,11 @@ typedef struct ovs_eta ovs_eta;
 ovs_eta *ovs_eta_new(const ovs_plan *plan);
 void ovs_eta_free(ovs_eta *eta);
 
-/* One finished trial: item, success (0/1) and its measured seconds. this_run = 0 for one
- * loaded from a resumed file (it calibrates the rates but not this run's pace). Each item
- * counts once. */
-void ovs_eta_add(ovs_eta *eta, int64_t item, int success, double seconds, int this_run);
+/* One finished trial: item, success (0/1), its GD updates and its measured seconds. this_run
+ * = 0 for one loaded from a resumed file (it calibrates the rates but not this run's pace).
+ * Each item counts once. */
+void ovs_eta_add(ovs_eta *eta, int64_t item, int success, int iterations, double seconds,
+                 int this_run);
 
 /* Seconds left to run the items of queue[0..n) not yet added, elapsed seconds into this run;
  * -1 before any trial of this run has finished. */

@@ -8,7 +8,7 @@
 enum { BINS_PER_OCTAVE = 4, NBIN = 256, MIN_SEEN = 5 };
 
 typedef struct tally {
-    double seconds, cost;
+    double seconds, cost, work; /* work: cost * iterations / max_iter, the updates run */
     int64_t count;
 } tally;
 
@@ -71,7 +71,8 @@ static int bin_of(const ovs_item *it)
     return b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b;
 }
 
-void ovs_eta_add(ovs_eta *e, int64_t item, int success, double seconds, int this_run)
+void ovs_eta_add(ovs_eta *e, int64_t item, int success, int iterations, double seconds,
+                 int this_run)
 {
     if (item < 0 || item >= e->p->n_items || e->done[item] || !(seconds >= 0))
         return;
@@ -82,6 +83,7 @@ void ovs_eta_add(ovs_eta *e, int64_t item, int success, double seconds, int this
     tally *t = success ? &e->succ[it.g] : &e->fail[it.g];
     t->seconds += seconds;
     t->cost += cost;
+    t->work += cost * (iterations > 0 ? iterations : 1) / (e->p->cfg->max_iter > 0 ? e->p->cfg->max_iter : 1);
     t->count++;
     seen *b = &e->bins[(size_t)e->cls[it.g] * NBIN + (size_t)bin_of(&it)];
     b->trials++;
@@ -96,7 +98,7 @@ void ovs_eta_add(ovs_eta *e, int64_t item, int success, double seconds, int this
  * MIN_SEEN, else its class's, else every group's; fallback when none has. */
 static double rate(const ovs_eta *e, const tally *t, int g, double fallback)
 {
-    tally cls = {0, 0, 0}, all = {0, 0, 0};
+    tally cls = {0, 0, 0, 0}, all = {0, 0, 0, 0};
     for (int h = 0; h < e->p->n_groups; h++) {
         if (e->cls[h] == e->cls[g]) {
             cls.seconds += t[h].seconds;
@@ -112,12 +114,35 @@ static double rate(const ovs_eta *e, const tally *t, int g, double fallback)
     return use && use->cost > 0 ? use->seconds / use->cost : fallback;
 }
 
+/* Seconds per cost unit of group g's failures before its class has any: its class's
+ * successes' seconds per update run, times the full budget a failure runs. */
+static double fail_rate(const ovs_eta *e, int g, double fallback)
+{
+    double sec = 0, work = 0;
+    int64_t fails = 0;
+    for (int h = 0; h < e->p->n_groups; h++)
+        if (e->cls[h] == e->cls[g]) {
+            fails += e->fail[h].count;
+            sec += e->succ[h].seconds;
+            work += e->succ[h].work;
+        }
+    if (fails > 0 || !(work > 0))
+        return rate(e, e->fail, g, fallback);
+    return sec / work;
+}
+
 /* Success fraction of every bin of class c: the bin's own once it holds MIN_SEEN trials, else
- * the nearest such bin's; 0 (all fail: the budget runs out) when the class has none. */
+ * the nearest such bin's; 0 below the smallest kd/n seen (success needs kd of order n, so
+ * below what was seen the budget is assumed to run out) and when the class has none. */
 static void fill_fractions(const ovs_eta *e, int c, double *frac)
 {
     const seen *b = &e->bins[(size_t)c * NBIN];
-    for (int i = 0; i < NBIN; i++) {
+    int lowest = 0;
+    while (lowest < NBIN && b[lowest].trials < MIN_SEEN)
+        lowest++;
+    for (int i = 0; i < lowest && i < NBIN; i++)
+        frac[i] = 0;
+    for (int i = lowest; i < NBIN; i++) {
         frac[i] = 0;
         for (int dist = 0; dist < NBIN; dist++) {
             const int lo = i - dist, hi = i + dist;
@@ -153,7 +178,7 @@ double ovs_eta_left(const ovs_eta *e, const int64_t *queue, int64_t n, double el
     fallback = fb_cost > 0 ? fallback / fb_cost : 0;
     for (int g = 0; g < G; g++) {
         rs[2 * g] = rate(e, e->succ, g, fallback);
-        rs[2 * g + 1] = rate(e, e->fail, g, fallback);
+        rs[2 * g + 1] = fail_rate(e, g, fallback);
         if (e->cls[g] == g)
             fill_fractions(e, g, frac + (size_t)g * NBIN);
     }
