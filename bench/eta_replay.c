@@ -47,7 +47,8 @@ static trial *read_trials(const char *path, const ovs_plan *p)
 /* The ranks take the queue in order, each the next trial when free: finish[i] for queue[i]. */
 static double *schedule(const int64_t *queue, int64_t n, const trial *t, int ranks)
 {
-    double *finish = malloc(sizeof *finish * (size_t)n), *busy = calloc((size_t)ranks, sizeof *busy);
+    double *finish = malloc(sizeof *finish * (size_t)n),
+           *busy = calloc((size_t)ranks, sizeof *busy);
     for (int64_t i = 0; i < n; i++) {
         int r = 0;
         for (int j = 1; j < ranks; j++)
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
     const double end = finish[order_of_finish[n - 1]];
     ovs_eta *e = ovs_eta_new(&p);
     int bad = 0;
-    printf("%d ranks, %lld trials, %.1f s\n done   elapsed  true left  calibrated (ratio)  static (ratio)\n",
+    printf("%d ranks, %lld trials, %.1f s\n done   elapsed  true left  calibrated (ratio)  static "
+           "(ratio)\n",
            ranks, (long long)n, end);
     int64_t added = 0;
     for (int dec = 1; dec <= 9; dec++) {
@@ -111,7 +113,8 @@ int main(int argc, char **argv)
             ovs_eta_add(e, queue[q], x->success, x->iterations, x->seconds, 1);
         }
         const double now = finish[order_of_finish[m - 1]], truth = end - now;
-        const double cal = ovs_eta_left(e, queue, n, now), st = ovs_eta_left_static(e, queue, n, now);
+        const double cal = ovs_eta_left(e, queue, n, now),
+                     st = ovs_eta_left_static(e, queue, n, now);
         bad |= fabs(cal / truth - 1) > 0.25;
         printf("  %d0%%  %8.1f  %9.1f  %9.1f (%.2f)    %9.1f (%.2f)\n", dec, now, truth, cal,
                cal / truth, st, st / truth);
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
     free(t);
     ovs_plan_free(&p);
     ovs_cli_free(&c);
-    printf("%s\n", bad ? "calibrated ETA off by more than 25% somewhere" : "calibrated ETA within 25% from 10% on");
+    printf("%s\n", bad ? "calibrated ETA off by more than 25% somewhere"
+                       : "calibrated ETA within 25% from 10% on");
     return bad;
 }

@@ -8,11 +8,12 @@
  * quarter-octave bins, pooled over n for each activation and method: the transition is a kd/n
  * effect, and the large-n groups reach small kd/n first). A bin not seen yet takes the
  * nearest one seen, or, below the smallest kd/n seen, counts as failing; before any failure,
- * a failure's rate is the successes' seconds per update times the full budget. The time left is the sum over the trials left, divided by the core-seconds
- * of training per second of this run (how many cores train, in effect).
+ * a failure's rate is the successes' seconds per update times the full budget. The time left
+ * is the sum over the trials left, divided by the core-seconds of training per second of this
+ * run (how many cores train, in effect).
  *
  * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/eta_replay.c replays a
- * finished file through it. */
+ * finished file through it (bench/results/eta_replay.txt). */
 #ifndef OVS_ETA_H
 #define OVS_ETA_H
 

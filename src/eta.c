@@ -18,10 +18,10 @@ typedef struct seen {
 
 struct ovs_eta {
     const ovs_plan *p;
-    uint8_t *done;    /* per item: added */
-    int *cls;         /* per group: its class, the first group of the same activation and method */
+    uint8_t *done; /* per item: added */
+    int *cls; /* per group: its class, the first group of the same activation and method */
     tally *succ, *fail; /* per group */
-    seen *bins;       /* per group (only class leaders used) x NBIN */
+    seen *bins; /* per group (only class leaders used) x NBIN */
     double run_seconds, run_cost; /* this run's finished trials */
 };
 
@@ -44,7 +44,8 @@ ovs_eta *ovs_eta_new(const ovs_plan *p)
     for (int g = 0; g < p->n_groups; g++) {
         e->cls[g] = g;
         for (int h = 0; h < g; h++)
-            if (p->groups[h].act == p->groups[g].act && p->groups[h].method == p->groups[g].method) {
+            if (p->groups[h].act == p->groups[g].act &&
+                p->groups[h].method == p->groups[g].method) {
                 e->cls[g] = h;
                 break;
             }
@@ -83,7 +84,8 @@ void ovs_eta_add(ovs_eta *e, int64_t item, int success, int iterations, double s
     tally *t = success ? &e->succ[it.g] : &e->fail[it.g];
     t->seconds += seconds;
     t->cost += cost;
-    t->work += cost * (iterations > 0 ? iterations : 1) / (e->p->cfg->max_iter > 0 ? e->p->cfg->max_iter : 1);
+    t->work += cost * (iterations > 0 ? iterations : 1) /
+               (e->p->cfg->max_iter > 0 ? e->p->cfg->max_iter : 1);
     t->count++;
     seen *b = &e->bins[(size_t)e->cls[it.g] * NBIN + (size_t)bin_of(&it)];
     b->trials++;
@@ -109,8 +111,10 @@ static double rate(const ovs_eta *e, const tally *t, int g, double fallback)
         all.cost += t[h].cost;
         all.count += t[h].count;
     }
-    const tally *use = t[g].count >= MIN_SEEN ? &t[g] : cls.count >= MIN_SEEN ? &cls
-                       : all.count >= MIN_SEEN ? &all : NULL;
+    const tally *use = t[g].count >= MIN_SEEN  ? &t[g]
+                       : cls.count >= MIN_SEEN ? &cls
+                       : all.count >= MIN_SEEN ? &all
+                                               : NULL;
     return use && use->cost > 0 ? use->seconds / use->cost : fallback;
 }
 
@@ -146,7 +150,7 @@ static void fill_fractions(const ovs_eta *e, int c, double *frac)
         frac[i] = 0;
         for (int dist = 0; dist < NBIN; dist++) {
             const int lo = i - dist, hi = i + dist;
-            const seen *s = lo >= 0 && b[lo].trials >= MIN_SEEN   ? &b[lo]
+            const seen *s = lo >= 0 && b[lo].trials >= MIN_SEEN     ? &b[lo]
                             : hi < NBIN && b[hi].trials >= MIN_SEEN ? &b[hi]
                                                                     : NULL;
             if (s) {
@@ -164,7 +168,8 @@ double ovs_eta_left(const ovs_eta *e, const int64_t *queue, int64_t n, double el
     if (!(e->run_seconds > 0) || !(elapsed > 0))
         return -1;
     const int G = e->p->n_groups;
-    double *rs = malloc(sizeof *rs * (size_t)G * 2), *frac = malloc(sizeof *frac * (size_t)G * NBIN);
+    double *rs = malloc(sizeof *rs * (size_t)G * 2),
+           *frac = malloc(sizeof *frac * (size_t)G * NBIN);
     if (!rs || !frac) {
         free(rs);
         free(frac);

@@ -26,7 +26,8 @@ static void test_replay(void)
     ovs_config c;
     ovs_plan p;
     char err[OVS_ERR_MAX];
-    CHECK(ovs_cli_parse(9, (char **)argv, &c, err, sizeof err) == OVS_OK && ovs_plan_build(&c, &p) == OVS_OK);
+    CHECK(ovs_cli_parse(9, (char **)argv, &c, err, sizeof err) == OVS_OK &&
+          ovs_plan_build(&c, &p) == OVS_OK);
     int64_t *q = malloc(sizeof *q * (size_t)p.n_items);
     const int64_t n = ovs_plan_order(&p, NULL, q);
     double total = 0;
@@ -55,7 +56,8 @@ static void test_replay(void)
         worst_static = fabs(rs - 1) > fabs(worst_static - 1) ? rs : worst_static;
     }
     CHECK_MSG(fabs(worst - 1) <= 0.25, "calibrated ETA / true time left = %.3f", worst);
-    CHECK_MSG(fabs(worst_static - 1) > 0.25, "the static model was expected off (%.3f)", worst_static);
+    CHECK_MSG(fabs(worst_static - 1) > 0.25, "the static model was expected off (%.3f)",
+              worst_static);
     /* A trial added twice counts once; a resumed trial calibrates but does not set the pace. */
     const double before = ovs_eta_left(e, q, n, el);
     ovs_eta_add(e, q[0], 1, 1, 1e3, 1);
