@@ -14,8 +14,9 @@
 #include "config.h"
 
 /* Collective on comm. cfg was parsed from argv and has resume set: parse it again with the
- * file's settings first. The command line kept for the file stays argv's. OVS_OK, or the
- * parse's error (message in err); when the file cannot be read, cfg is left as it was. */
+ * file's settings first. The command line kept for the file stays argv's. When the file
+ * cannot be read, or its settings and the command's do not parse together, cfg is the
+ * command's alone (the resume check then names the difference). OVS_OK, or a parse error. */
 int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
                     size_t errlen);
 

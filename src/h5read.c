@@ -301,7 +301,8 @@ static int stored_eta_text(hid_t f, const char *acts, ovs_strbuf *out)
     return ok;
 }
 
-/* One stored setting as arguments, unless it holds its default or its not-applicable value. */
+/* One stored setting as arguments, unless it holds its default, its not-applicable value or a
+ * retired value (which the resume check then refuses with its reason). */
 static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
                          const char *acts, ovs_bytes *out)
 {
@@ -310,7 +311,8 @@ static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
                                          : stored_text(f, s, &have);
     ovs_setting_format(s, dflt, &def);
     const char *h = ovs_strbuf_str(&have), *d = ovs_strbuf_str(&def);
-    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->absent && strcmp(h, s->absent) == 0)) {
+    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->absent && strcmp(h, s->absent) == 0) &&
+        !(s->retired && strcmp(h, s->retired) == 0)) {
         char flag[80];
         snprintf(flag, sizeof flag, "--%s", s->flag);
         if (s->kind == OVS_SET_FLAG) {

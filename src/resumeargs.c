@@ -57,13 +57,18 @@ int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char 
         av[n + i] = argv[i];
     av[argc + n] = NULL;
     ovs_cli_free(cfg);
-    char why[OVS_ERR_MAX];
-    int rc = ovs_cli_parse(argc + n, av, cfg, why, sizeof why);
+    int rc = ovs_cli_parse(argc + n, av, cfg, err, errlen);
+    if (rc != OVS_OK) {
+        /* The command's options do not combine with the file's (--design grid on an adaptive
+         * file: its --batch applies no more): the command alone, as parsed before, is then
+         * checked against the file, which names the first difference. */
+        ovs_cli_free(cfg);
+        rc = ovs_cli_parse(argc, argv, cfg, err, errlen);
+    }
     if (rc == OVS_OK) {
         free(cfg->command_line);
         cfg->command_line = line;
     } else {
-        snprintf(err, errlen, "%s (with the settings stored in the file to resume)", why);
         free(line);
     }
     free(av);
