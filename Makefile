@@ -28,8 +28,8 @@ HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
 PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train sgd rf diagnostics \
-        method trial settings settings_text cli plan design report outfile isolate h5schema
-GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep
+        method trial settings settings_text cli plan design report outfile isolate h5schema eta
+GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep resumeargs
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
 # The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
 # compiler can target, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), with vectors of its
@@ -121,6 +121,10 @@ $(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
 # The in-process reference of the file checks (tests/file_test.sh): pure objects only.
 $(BUILD)/reference_run: tests/reference_run.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
+
+# The ETA replay (bench/eta_replay.c): pure objects only.
+$(BUILD)/eta_replay: bench/eta_replay.c $(LIB_OBJ) | $(BUILD)
+	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 unit: WERROR = -Werror
 unit: $(UNIT:%=$(BUILD)/%) $(UNIT:%=$(BUILD)/asan/%) $(BUILD)/asan/ovsweep $(BUILD)/reference_run

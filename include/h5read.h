@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "isolate.h"
 #include "plan.h"
 #include "trial.h"
 
@@ -29,5 +30,11 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen);
  * frees). */
 int ovs_h5_load(const char *path, const ovs_plan *plan, ovs_record **recs, int64_t *nrecs,
                 char *err, size_t errlen);
+
+/* The settings stored in the ovsweep file at path as command-line arguments ("--seed", "7",
+ * ...: NUL-terminated strings appended to out), those under a resume rule and not at their
+ * default; nothing when the file cannot be read as an ovsweep file. A resume puts them before
+ * its own arguments (resumeargs.h), so that `--resume -o FILE` alone continues FILE. */
+void ovs_h5_settings_args(const char *path, ovs_bytes *out);
 
 #endif

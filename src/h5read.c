@@ -147,6 +147,22 @@ static int stored_text(hid_t f, const ovs_setting *s, ovs_strbuf *out)
     }
 }
 
+/* A group's step size as --eta takes it: its `attr` (eta), or auto:C when it has the
+ * attribute eta_auto (an unreadable one gives "auto:damaged", which differs from any
+ * command). 1, or 0 when eta cannot be read. */
+static int group_eta_text(hid_t grp, const char *attr, ovs_strbuf *out)
+{
+    double v = NAN, c_auto = 0.0;
+    if (!ovs_h5_attr_read(grp, attr, H5T_NATIVE_DOUBLE, &v, 1))
+        return 0;
+    if (H5Aexists(grp, OVS_ETA_AUTO_ATTR) > 0 &&
+        !ovs_h5_attr_read(grp, OVS_ETA_AUTO_ATTR, H5T_NATIVE_DOUBLE, &c_auto, 1))
+        ovs_strbuf_printf(out, "auto:damaged");
+    else
+        ovs_format_eta(v, c_auto, out);
+    return 1;
+}
+
 /* Per-group settings (eta): "act=value" for each activation, from its first group. */
 static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, ovs_strbuf *out,
                              char *err, size_t errlen, const char *path)
@@ -160,21 +176,13 @@ static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, o
         hid_t grp = -1;
         H5E_BEGIN_TRY { grp = H5Gopen2(f, gr->name, H5P_DEFAULT); }
         H5E_END_TRY;
-        double v = NAN, c_auto = 0.0;
-        int ok = grp >= 0 && ovs_h5_attr_read(grp, s->attr, H5T_NATIVE_DOUBLE, &v, 1);
-        if (ok && H5Aexists(grp, OVS_ETA_AUTO_ATTR) > 0 &&
-            !ovs_h5_attr_read(grp, OVS_ETA_AUTO_ATTR, H5T_NATIVE_DOUBLE, &c_auto, 1))
-            c_auto = NAN; /* unreadable: differs from any command */
+        ovs_strbuf_printf(out, "%s%s=", a ? "," : "", gr->act->name);
+        int ok = grp >= 0 && group_eta_text(grp, s->attr, out);
         if (grp >= 0)
             H5Gclose(grp);
         if (!ok)
             return set_err(err, errlen, "%s: group %s is missing (or lacks '%s')", path,
                            gr->name, s->attr);
-        ovs_strbuf_printf(out, "%s%s=", a ? "," : "", gr->act->name);
-        if (isnan(c_auto))
-            ovs_strbuf_printf(out, "auto:damaged");
-        else
-            ovs_format_eta(v, c_auto, out);
     }
     return OVS_OK;
 }
@@ -270,4 +278,87 @@ int ovs_h5_load(const char *path, const ovs_plan *p, ovs_record **recs, int64_t 
         rc = ovs_h5_load_records(f, path, p, recs, nrecs, err, errlen);
     H5Fclose(f);
     return rc;
+}
+
+/* ---- the settings of a file, for a resume without them on the command line ---- */
+
+/* "act=eta,..." for the file's activations, each from the first group of that activation
+ * (group names are n<N>_<act>[_<method>]). 1, or 0 when a group or its eta cannot be read. */
+static int stored_eta_text(hid_t f, const char *acts, ovs_strbuf *out)
+{
+    ovs_strbuf groups = OVS_STRBUF_INIT;
+    int ok = ovs_h5_attr_read_str(f, "groups", &groups) && ovs_strbuf_str(&groups);
+    const char *gl = ok ? ovs_strbuf_str(&groups) : "";
+    for (const char *a = acts; ok && *a; a += strcspn(a, ",") + (a[strcspn(a, ",")] != '\0')) {
+        const size_t alen = strcspn(a, ",");
+        int found = 0;
+        for (const char *g = gl; *g && !found; g += strcspn(g, ",") + (g[strcspn(g, ",")] != '\0')) {
+            const size_t glen = strcspn(g, ","), skip = strcspn(g, "_") + 1;
+            if (skip + alen > glen || strncmp(g + skip, a, alen) != 0 ||
+                (skip + alen < glen && g[skip + alen] != '_'))
+                continue;
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(glen < 127 ? glen : 127), g);
+            hid_t grp = -1;
+            H5E_BEGIN_TRY { grp = H5Gopen2(f, name, H5P_DEFAULT); }
+            H5E_END_TRY;
+            ovs_strbuf_printf(out, "%s%.*s=", a == acts ? "" : ",", (int)alen, a);
+            found = grp >= 0 && group_eta_text(grp, "eta", out);
+            if (grp >= 0)
+                H5Gclose(grp);
+        }
+        ok = found;
+    }
+    ovs_strbuf_free(&groups);
+    return ok;
+}
+
+/* One stored setting as arguments, unless it holds its default, its not-applicable value or a
+ * retired value (which the resume check then refuses with its reason). */
+static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
+                         const char *acts, ovs_bytes *out)
+{
+    ovs_strbuf have = OVS_STRBUF_INIT, def = OVS_STRBUF_INIT;
+    int ok = s->store == OVS_STORE_GROUP ? acts && stored_eta_text(f, acts, &have)
+                                         : stored_text(f, s, &have);
+    ovs_setting_format(s, dflt, &def);
+    const char *h = ovs_strbuf_str(&have), *d = ovs_strbuf_str(&def);
+    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->absent && strcmp(h, s->absent) == 0) &&
+        !(s->retired && strcmp(h, s->retired) == 0)) {
+        char flag[80];
+        snprintf(flag, sizeof flag, "--%s", s->flag);
+        if (s->kind == OVS_SET_FLAG) {
+            if (strcmp(h, "on") == 0)
+                ovs_bytes_add(out, flag, strlen(flag) + 1);
+        } else {
+            ovs_bytes_add(out, flag, strlen(flag) + 1);
+            ovs_bytes_add(out, h, strlen(h) + 1);
+        }
+    }
+    ovs_strbuf_free(&have);
+    ovs_strbuf_free(&def);
+}
+
+void ovs_h5_settings_args(const char *path, ovs_bytes *out)
+{
+    hid_t f = open_serial(path);
+    if (f < 0)
+        return;
+    ovs_strbuf fmt = OVS_STRBUF_INIT, acts = OVS_STRBUF_INIT;
+    if (ovs_h5_attr_read_str(f, "ovsweep_format", &fmt) && ovs_strbuf_str(&fmt) &&
+        strcmp(ovs_strbuf_str(&fmt), OVS_FORMAT_NAME) == 0) {
+        ovs_config dflt;
+        ovs_settings_defaults(&dflt);
+        const ovs_setting *act = ovs_setting_find("act");
+        const char *a = act && act->attr && ovs_h5_attr_read_str(f, act->attr, &acts)
+                            ? ovs_strbuf_str(&acts) : NULL;
+        for (int i = 0; i < ovs_settings_count(); i++) {
+            const ovs_setting *s = ovs_setting_at(i);
+            if (s->attr && s->resume != OVS_RESUME_IGNORE)
+                setting_args(f, s, &dflt, a, out);
+        }
+    }
+    ovs_strbuf_free(&fmt);
+    ovs_strbuf_free(&acts);
+    H5Fclose(f);
 }

@@ -16,7 +16,7 @@ size_t ovs_elem_size(ovs_elem t)
 #define REC(field) offsetof(ovs_record, field)
 
 static const ovs_field trial_fields[] = {
-    {"success", OVS_ELEM_I8, REC(success), 0, 0, 0},
+    {"success", OVS_ELEM_I8, REC(success), -1, 0, 0}, /* -1: not run (_FillValue) */
     {"diverged", OVS_ELEM_I8, REC(diverged), 0, 0, 0},
     /* written since --early-fail exists; older files lack it (= 0) */
     {"early_stopped", OVS_ELEM_I8, REC(early_stopped), 0, 0, 1},
@@ -48,7 +48,7 @@ static const ovs_dataset_doc docs[] = {
     {"planned", "whether the cell is part of the sweep", "1", "not_run planned", 0},
     {OVS_DONE_NAME, "whether the trial has finished", "1", "not_done done", 0},
     {"success", "whether the relative error fell below tol within the budget", "1",
-     "failure_or_not_run success", 0},
+     "failure success", 1},
     {"diverged", "whether the residual became non-finite", "1", "no diverged", 0},
     {"early_stopped", "whether --early-fail stopped the trial", "1", "no early_stopped", 0},
     {"iterations", "iterations applied (see the group's iteration_unit)", "1", NULL, 1},

@@ -166,9 +166,14 @@ void ovs_writer_describe(ovs_writer *w, hid_t ds, const char *name, hid_t type)
     if (doc->has_fill) { /* the "not run" marker, in the dataset's own type */
         const double nan = NAN;
         const int32_t minus_one = -1;
-        const int real = H5Tget_class(type) == H5T_FLOAT;
-        H5C(w, ovs_h5_attr_write(ds, "_FillValue", real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT32,
-                                 real ? (const void *)&nan : (const void *)&minus_one, 0));
+        const int8_t minus_one8 = -1; /* netCDF wants the dataset's own type (int8 success) */
+        const int real = H5Tget_class(type) == H5T_FLOAT, byte = H5Tget_size(type) == 1;
+        H5C(w, ovs_h5_attr_write(ds, "_FillValue",
+                                 real ? H5T_NATIVE_DOUBLE : byte ? H5T_NATIVE_INT8 : H5T_NATIVE_INT32,
+                                 real   ? (const void *)&nan
+                                 : byte ? (const void *)&minus_one8
+                                        : (const void *)&minus_one,
+                                 0));
     }
 }
 

@@ -4,6 +4,7 @@
  * prints one line and all ranks finalise and exit 2 without touching any file. */
 #include "cli.h"
 #include "linalg.h"
+#include "resumeargs.h"
 #include "settings_text.h"
 #include "status.h"
 #include "version.h"
@@ -31,7 +32,10 @@ int main(int argc, char **argv)
     ovs_config cfg;
     char err[OVS_ERR_MAX];
     int status;
-    if (ovs_cli_parse(argc, argv, &cfg, err, sizeof err) != OVS_OK) {
+    int rc = ovs_cli_parse(argc, argv, &cfg, err, sizeof err);
+    if (rc == OVS_OK && cfg.resume && !cfg.help && !cfg.version && !cfg.print_settings)
+        rc = ovs_resume_args(MPI_COMM_WORLD, argc, argv, &cfg, err, sizeof err);
+    if (rc != OVS_OK) {
         if (rank == 0)
             fprintf(stderr, "ovsweep: %s (see --help)\n", err);
         status = OVS_EXIT_USAGE;

@@ -11,6 +11,7 @@
 
 #include "checkpoint.h"
 #include "design.h"
+#include "eta.h"
 #include "fatal.h"
 #include "outfile.h"
 #include "plan.h"
@@ -28,6 +29,9 @@
 
 enum { TAG_REQUEST = 1, TAG_REPLY = 2 };
 enum { CHUNK_MAX = 64, REPLY_SYNC = -1 };
+/* A REQUEST: trials run, successes, stopped; then per trial of the chunk its success, updates
+ * and nanoseconds (rank 0's ETA model learns from them, eta.h). */
+enum { REQ_HEAD = 3, REQ_LEN = REQ_HEAD + 3 * CHUNK_MAX };
 /* A chunk carries at most this much estimated work: cost units ~ flops, 5.5e10 of them per
  * core-second with the round-3 kernels, so ~0.3 s. (4e9 was 0.2-0.5 s for the first engine;
  * with the kernels 3x faster, rank 0 served 14900 requests in a 64-rank sweep, 0.97% of its
@@ -70,7 +74,9 @@ typedef struct sweep {
     int64_t qpos;
     ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
-    double cost_left, cost_done;
+    int64_t *chunk_items; /* per worker: the CHUNK_MAX items of the chunk it holds */
+    ovs_eta *eta;         /* rank 0: the ETA model, fed every finished trial */
+    double cost_left;
     int draining, parked, want_stop;
     int64_t done_total, success_total;
     double t_start, t_last_ckpt, t_last_progress;
@@ -140,8 +146,9 @@ static int poll_hook(void *ctx)
     return stop_signal != 0;
 }
 
-/* Train item; returns 1 if it finished (record kept), 0 if a stop abandoned it. */
-static int run_item(sweep *s, int64_t item, int *success)
+/* Train item; returns 1 if it finished (record kept, and copied to rec), 0 if a stop
+ * abandoned it. */
+static int run_item(sweep *s, int64_t item, ovs_record *out)
 {
     poll_ctx pc = {s, s->rank == 0 && s->size > 1};
     ovs_record rec;
@@ -155,7 +162,7 @@ static int run_item(sweep *s, int64_t item, int *success)
         return 0;
     rec.wall_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     add_record(s, &rec);
-    *success = rec.success;
+    *out = rec;
     s->trials_run++;
     if (s->cfg->fail_after_trials > 0 && s->trials_run >= s->cfg->fail_after_trials &&
         (s->rank > 0 || s->size == 1))
@@ -193,7 +200,7 @@ static void progress(sweep *s, int force)
         return;
     s->t_last_progress = t;
     double el = t - s->t_start;
-    double eta = s->cost_done > 0 ? el * s->cost_left / s->cost_done : -1;
+    double eta = ovs_eta_left(s->eta, s->work.queue, s->work.qlen, el);
     char extra[320] = "";
     if (s->design) /* the ETA is the round's; the rows left say the rest */
         design_progress(s, extra, sizeof extra);
@@ -205,8 +212,15 @@ static void account(sweep *s, int64_t done, int64_t succ, double cost)
 {
     s->done_total += done;
     s->success_total += succ;
-    s->cost_done += cost;
     s->cost_left -= cost;
+}
+
+/* What worker w reported of the chunk it held, trial by trial, to the ETA model. */
+static void learn(sweep *s, int w, const int64_t *req)
+{
+    for (int64_t i = 0; i < req[0] && i < CHUNK_MAX; i++)
+        ovs_eta_add(s->eta, s->chunk_items[(size_t)w * CHUNK_MAX + i], (int)req[REQ_HEAD + 3 * i],
+                    (int)req[REQ_HEAD + 3 * i + 1], 1e-9 * (double)req[REQ_HEAD + 3 * i + 2], 1);
 }
 
 /* Next chunk: items in queue order while the chunk's estimated cost stays under a bound
@@ -232,9 +246,11 @@ static void serve_requests(sweep *s)
     int flag = 1;
     MPI_Status st;
     while (MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &flag, &st) == MPI_SUCCESS && flag) {
-        int64_t req[3], reply[1 + CHUNK_MAX];
+        int64_t req[REQ_LEN], reply[1 + CHUNK_MAX];
         int w = st.MPI_SOURCE;
-        OVS_MPI_CHECK(MPI_Recv(req, 3, MPI_INT64_T, w, TAG_REQUEST, s->comm, MPI_STATUS_IGNORE));
+        OVS_MPI_CHECK(MPI_Recv(req, REQ_LEN, MPI_INT64_T, w, TAG_REQUEST, s->comm,
+                               MPI_STATUS_IGNORE));
+        learn(s, w, req);
         account(s, req[0], req[1], req[2] ? 0 : s->chunk_cost[w]);
         s->chunk_cost[w] = 0;
         if (req[2])
@@ -245,6 +261,7 @@ static void serve_requests(sweep *s)
         if (!s->draining)
             m = take_chunk(s, reply + 1, &s->chunk_cost[w]);
         reply[0] = m > 0 ? m : REPLY_SYNC;
+        memcpy(s->chunk_items + (size_t)w * CHUNK_MAX, reply + 1, sizeof(int64_t) * (size_t)m);
         s->parked += m == 0;
         OVS_MPI_CHECK(MPI_Send(reply, 1 + m, MPI_INT64_T, w, TAG_REPLY, s->comm));
     }
@@ -307,10 +324,11 @@ static int run_root(sweep *s)
         if (!s->draining) {
             int64_t item = s->work.queue[s->qpos++];
             double c = ovs_plan_cost(&s->plan, item);
-            int succ = 0;
-            if (run_item(s, item, &succ))
-                account(s, 1, succ, c);
-            else
+            ovs_record r;
+            if (run_item(s, item, &r)) {
+                account(s, 1, r.success, c);
+                ovs_eta_add(s->eta, item, r.success, r.iterations, r.wall_seconds, 1);
+            } else
                 s->want_stop = 1;
             continue;
         }
@@ -333,10 +351,10 @@ static int run_root(sweep *s)
 
 static int run_worker(sweep *s)
 {
-    int64_t report[3] = {0, 0, 0}, reply[1 + CHUNK_MAX];
+    int64_t report[REQ_LEN] = {0}, reply[1 + CHUNK_MAX];
     int status = OVS_EXIT_OK;
     for (;;) {
-        OVS_MPI_CHECK(MPI_Send(report, 3, MPI_INT64_T, 0, TAG_REQUEST, s->comm));
+        OVS_MPI_CHECK(MPI_Send(report, REQ_LEN, MPI_INT64_T, 0, TAG_REQUEST, s->comm));
         OVS_MPI_CHECK(MPI_Recv(reply, 1 + CHUNK_MAX, MPI_INT64_T, 0, TAG_REPLY, s->comm,
                                MPI_STATUS_IGNORE));
         memset(report, 0, sizeof report);
@@ -346,13 +364,16 @@ static int run_worker(sweep *s)
             continue;
         }
         for (int64_t i = 0; i < reply[0]; i++) {
-            int succ = 0;
-            if (stop_signal || !run_item(s, reply[1 + i], &succ)) {
+            ovs_record r;
+            if (stop_signal || !run_item(s, reply[1 + i], &r)) {
                 report[2] = 1; /* interrupted: the rest of the chunk reruns on resume */
                 break;
             }
+            report[REQ_HEAD + 3 * i] = r.success;
+            report[REQ_HEAD + 3 * i + 1] = r.iterations;
+            report[REQ_HEAD + 3 * i + 2] = (int64_t)(r.wall_seconds * 1e9);
             report[0]++;
-            report[1] += succ;
+            report[1] += r.success;
         }
     }
 }
@@ -383,6 +404,9 @@ static int run(sweep *s, int *unclean)
     s->done_total = s->work.done;
     s->success_total = s->work.successes;
     s->cost_left = s->work.cost_left;
+    for (int64_t i = 0; s->rank == 0 && i < s->mine.n; i++) /* a resumed file's trials calibrate */
+        ovs_eta_add(s->eta, s->mine.recs[i].item, s->mine.recs[i].success,
+                    s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
     if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
@@ -418,10 +442,12 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
         status = ovs_dry_run(comm, &s.plan);
     } else {
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
+        s.chunk_items = calloc((size_t)s.size * CHUNK_MAX, sizeof(int64_t));
+        s.eta = s.rank == 0 ? ovs_eta_new(&s.plan) : NULL;
         s.diag = ovs_diag_cache_new();
         if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
             OVS_DIE("out of memory for the adaptive design");
-        if (!s.chunk_cost || !s.diag)
+        if (!s.chunk_cost || !s.chunk_items || (s.rank == 0 && !s.eta) || !s.diag)
             OVS_DIE("out of memory");
         status = run(&s, unclean);
     }
@@ -430,6 +456,8 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
     ovs_design_free(s.design);
     ovs_work_free(&s.work);
     free(s.chunk_cost);
+    free(s.chunk_items);
+    ovs_eta_free(s.eta);
     ovs_plan_free(&s.plan);
     return status;
 }

@@ -95,9 +95,10 @@ ovsweep $AD --batch 9 --resume -o again.h5 2>err.txt
 rc=$?
 check "resume with another --batch: refused (exit 2), named" \
     sh -c "test $rc -eq 2 && grep -q -- '--batch differs' err.txt"
-ovsweep --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 --resume -o again.h5 2>err.txt
+ovsweep --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 --design grid --resume -o again.h5 \
+    2>err.txt
 rc=$?
-check "resume of an adaptive file as a grid: refused (exit 2), named" \
+check "resume of an adaptive file with --design grid: refused (exit 2), named" \
     sh -c "test $rc -eq 2 && grep -q -- '--design differs' err.txt"
 ovsweep --n 16 --batch 8 -o x.h5 2>err.txt
 rc=$?

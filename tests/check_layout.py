@@ -65,7 +65,9 @@ def check_cf(f, groups):
         assert g["ladder_hit_iter"].attrs["_FillValue"] == -1
         assert np.isnan(g["final_rel_err"].attrs["_FillValue"])
         assert g["wall_seconds"].attrs["units"] == "s"
-        assert "_FillValue" not in g["success"].attrs  # 0 is a result (a failure), not a marker
+        # not run: -1, so that xarray's mean over trials counts finished trials only
+        assert g["success"].attrs["_FillValue"] == -1
+        assert g["success"].attrs["_FillValue"].dtype == np.int8, "netCDF: the dataset's type"
 
 
 def main(path, use_xarray):
@@ -152,6 +154,12 @@ def main(path, use_xarray):
         done = ds["done"].values.astype(bool)
         assert (np.isnan(ds["iterations"].values) == ~done).all(), "iterations not masked"
         assert (np.isnan(ds["final_rel_err"].values) == ~done).all()
+        assert (np.isnan(ds["success"].values) == ~done).all(), "success not masked"
+        with np.errstate(invalid="ignore"):
+            want = f[groups[0]]["success_prob"][...]
+            got = ds["success"].mean("trial").values
+        assert np.array_equal(np.isnan(got), np.isnan(want)) and \
+            np.allclose(got[~np.isnan(got)], want[~np.isnan(want)]), "xarray mean != success_prob"
         assert ds["success_prob"].dims == ("k", "d")
         assert ds["ladder_hit_iter"].dims == ("k", "d", "trial", "tol_ladder")
         assert list(ds["k"].values) == list(f.attrs["k_values"])

@@ -18,7 +18,7 @@ import sys
 import h5py
 import numpy as np
 
-FILL = {"success": 0, "diverged": 0, "early_stopped": 0, "iterations": -1}
+FILL = {"success": -1, "diverged": 0, "early_stopped": 0, "iterations": -1}
 DIAGNOSTICS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
 CELL = ("success_prob", "success_count", "trials_done", "planned")
 SCALES = ("k", "d", "trial", "tol_ladder")

@@ -87,7 +87,6 @@ refuses() { # FLAG ARGS...: resume of m0.h5 with changed settings
 BASE="--quiet --n 20 --act softplus,relu --k 1,2,4,8,16,24,32 --d 1,2,4,8 --trials 2 --max-iter 400"
 check "resume: --method differs is refused" refuses --method $BASE --method gd,rf --diagnostics --kd-band 0.2:inf
 check "resume: --kd-band differs is refused" refuses --kd-band $BASE --method gd,sgd,rf --diagnostics --kd-band 0.5:inf
-check "resume: --diagnostics differs is refused" refuses --diagnostics $BASE --method gd,sgd,rf --kd-band 0.2:inf
 check "resume: --data differs is refused" refuses --data $BASE --method gd,sgd,rf --diagnostics --kd-band 0.2:inf --data gaussian
 # A file written by the float32 path of older versions (precision "single") is refused, not
 # continued in float64.
@@ -96,6 +95,11 @@ $PY -c "import h5py; h5py.File('single.h5', 'r+').attrs['precision'] = 'single'"
 ovsweep $ALL --resume -o single.h5 2>err.txt
 check "resume: a --precision single file is refused" sh -c "test $? -eq 2 && grep -q -- '--precision differs (file single, command double)' err.txt"
 check "resume with the same settings: complete file, exit 0" ovsweep $ALL --resume -o m0.h5
+# A switch left out of a resume is the file's (settings come from the file; resumeargs.h).
+cp m0.h5 diag.h5
+check "resume without --diagnostics on a --diagnostics file: the file's, exit 0" \
+    ovsweep $BASE --method gd,sgd,rf --kd-band 0.2:inf --resume -o diag.h5
+check "... results unchanged" same m0.h5 diag.h5
 
 # Crash and resume of the mixed sweep at another rank count: identical to uninterrupted.
 # Every rank dies right after the first checkpoint holding 15 trials (--crash-after-saved),

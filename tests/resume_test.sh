@@ -118,6 +118,33 @@ check "resume refuses another --kernel" refuse --kernel $B --trials 3 --max-iter
 check "resume refuses --early-fail on a faithful file" refuse --early-fail $B --trials 3 --max-iter $MAXIT --early-fail
 check "resume refuses fewer --trials" refuse --trials $B --trials 2 --max-iter $MAXIT
 
+# A resume takes its settings from the file: `--resume -o FILE` alone continues FILE (a
+# sweep far from the defaults), its dry run shows the trials left, a flag given explicitly is
+# still checked against the file, and --trials may still grow.
+S="--quiet --n 30,40 --act relu --k 1:7 --d 1:7 --trials 2 --max-iter 3000 --seed 7 --eta relu=0.2 --tol 1e-3"
+ovsweep $S -o alone_ref.h5
+ovsweep $S --crash-after-saved 20 -o alone.h5 >/dev/null 2>&1
+left=$((196 - $(h5attr alone.h5 trials_done)))
+cp alone.h5 alone.before
+ovsweep --resume -o alone.h5 --dry-run >dry.txt 2>&1
+check "--resume --dry-run alone: the file's plan and the $left trials left" \
+    sh -c "grep -q '= 196 trials, $left to run' dry.txt && grep -q 'tol=0.001 seed=7' dry.txt && grep -q 'eta=0.2' dry.txt"
+ovsweep --resume -o alone.h5 --dry-run --seed 8 2>err.txt
+rc=$?
+check "--resume --dry-run --seed 8 (the file's is 7): refused (exit $rc), the setting named" \
+    sh -c "test $rc -eq 2 && grep -q -- '--seed differs (file 7, command 8)' err.txt"
+ovsweep --resume -o alone.h5 --trials 1 2>err.txt
+rc=$?
+check "--resume --trials 1 (the file's 2): refused (exit $rc), file untouched" \
+    sh -c "test $rc -eq 2 && grep -q -- '--trials 1 is fewer' err.txt && cmp -s alone.h5 alone.before"
+check "--resume -o FILE alone at np 2: exit 0" $MPIRUN -np 2 "$OVS" --quiet --resume -o alone.h5
+check "... identical to the uninterrupted run (h5diff)" same alone_ref.h5 alone.h5
+line=$(h5attr alone.h5 command_line)
+check "... the file keeps the command that resumed it ($line)" test "$line" = "$OVS --quiet --resume -o alone.h5"
+ovsweep $(echo "$S" | sed 's/--trials 2/--trials 3/') -o alone_ref3.h5
+check "--resume -o FILE --trials 3 alone extends it" ovsweep --quiet --resume -o alone.h5 --trials 3
+check "... identical to a 3-trial run" same alone_ref3.h5 alone.h5
+
 # Extending a finished sweep with more trials runs only the new ones.
 ovsweep --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter $MAXIT -o ext.h5
 check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5

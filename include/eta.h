@@ -1,0 +1,44 @@
+/* eta.h - the time left of a sweep, calibrated from the trials that finished.
+ *
+ * The plan's cost (plan.h) counts every trial as a full-budget failure; a trial that succeeds
+ * early costs a tenth of that, and the queue runs the large, mostly successful cells first, so
+ * elapsed * cost_left / cost_done was 1.5x optimistic on the full Figure-2 grid. This model
+ * predicts each trial left from two measured rates of its group, seconds per cost unit of the
+ * successes and of the failures, mixed by the success fraction seen at the same kd/n (in
+ * quarter-octave bins, pooled over n for each activation and method: the transition is a kd/n
+ * effect, and the large-n groups reach small kd/n first). A bin not seen yet takes the
+ * nearest one seen, or, below the smallest kd/n seen, counts as failing; before any failure,
+ * a failure's rate is the successes' seconds per update times the full budget. The time left
+ * is the sum over the trials left, divided by the core-seconds of training per second of this
+ * run (how many cores train, in effect).
+ *
+ * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/eta_replay.c replays a
+ * finished file through it (bench/results/eta_replay.txt). */
+#ifndef OVS_ETA_H
+#define OVS_ETA_H
+
+#include "plan.h"
+
+#include <stdint.h>
+
+typedef struct ovs_eta ovs_eta;
+
+/* A model for the trials of plan (kept alive by the caller); NULL when out of memory. */
+ovs_eta *ovs_eta_new(const ovs_plan *plan);
+void ovs_eta_free(ovs_eta *eta);
+
+/* One finished trial: item, success (0/1), its GD updates and its measured seconds. this_run
+ * = 0 for one loaded from a resumed file (it calibrates the rates but not this run's pace).
+ * Each item counts once. */
+void ovs_eta_add(ovs_eta *eta, int64_t item, int success, int iterations, double seconds,
+                 int this_run);
+
+/* Seconds left to run the items of queue[0..n) not yet added, elapsed seconds into this run;
+ * -1 before any trial of this run has finished. */
+double ovs_eta_left(const ovs_eta *eta, const int64_t *queue, int64_t n, double elapsed);
+
+/* The plan's own estimate, for comparison: elapsed * cost left / cost done (this run's
+ * trials); -1 before any has finished. */
+double ovs_eta_left_static(const ovs_eta *eta, const int64_t *queue, int64_t n, double elapsed);
+
+#endif

@@ -1,0 +1,23 @@
+/* resumeargs.h - `ovsweep --resume -o FILE` without the rest of the command line: the file's
+ * stored settings become the defaults of the command.
+ *
+ * Rank 0 reads the settings (h5read.h; in a child process, as every read of an existing
+ * output: a damaged file cannot crash the run) and every rank parses the file's settings
+ * followed by the command's own arguments, so that a flag given explicitly wins and is then
+ * checked against the file as before (and refused when it differs; --trials may grow). */
+#ifndef OVS_RESUMEARGS_H
+#define OVS_RESUMEARGS_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Collective on comm. cfg was parsed from argv and has resume set: parse it again with the
+ * file's settings first. The command line kept for the file stays argv's. When the file
+ * cannot be read, or its settings and the command's do not parse together, cfg is the
+ * command's alone (the resume check then names the difference). OVS_OK, or a parse error. */
+int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
+                    size_t errlen);
+
+#endif

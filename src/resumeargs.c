@@ -1,0 +1,77 @@
+/* resumeargs.c - a resume's settings from its file; see resumeargs.h. */
+#include "resumeargs.h"
+
+#include "cli.h"
+#include "fatal.h"
+#include "h5read.h"
+#include "isolate.h"
+#include "status.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void read_args(void *path, ovs_bytes *out) { ovs_h5_settings_args(path, out); }
+
+/* Every rank: rank 0's bytes of the file's arguments (none when its read crashed). */
+static void file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
+{
+    int rank;
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    int64_t len = 0;
+    if (rank == 0 && ovs_isolate(read_args, (void *)path, b) == 0)
+        len = (int64_t)b->len;
+    OVS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm));
+    if (rank != 0 && len > 0) {
+        b->data = malloc((size_t)len);
+        b->len = b->cap = (size_t)len;
+        if (!b->data)
+            OVS_DIE("out of memory for the settings of %s", path);
+    }
+    b->len = (size_t)len; /* rank 0: nothing when its read crashed */
+    if (len > 0)
+        OVS_MPI_CHECK(MPI_Bcast(b->data, (int)len, MPI_BYTE, 0, comm));
+}
+
+int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err, size_t errlen)
+{
+    ovs_bytes b = {0};
+    file_args(comm, cfg->output, &b);
+    int n = 0;
+    for (size_t i = 0; i < b.len; i++)
+        n += b.data[i] == '\0';
+    if (n == 0 || b.data[b.len - 1] != '\0') {
+        ovs_bytes_free(&b);
+        return OVS_OK;
+    }
+    char **av = malloc(sizeof *av * (size_t)(argc + n + 1));
+    char *line = strdup(cfg->command_line ? cfg->command_line : "");
+    if (!av || !line)
+        OVS_DIE("out of memory");
+    av[0] = argv[0];
+    char *p = (char *)b.data;
+    for (int i = 0; i < n; i++, p += strlen(p) + 1)
+        av[1 + i] = p;
+    for (int i = 1; i < argc; i++)
+        av[n + i] = argv[i];
+    av[argc + n] = NULL;
+    ovs_cli_free(cfg);
+    int rc = ovs_cli_parse(argc + n, av, cfg, err, errlen);
+    if (rc != OVS_OK) {
+        /* The command's options do not combine with the file's (--design grid on an adaptive
+         * file: its --batch applies no more): the command alone, as parsed before, is then
+         * checked against the file, which names the first difference. */
+        ovs_cli_free(cfg);
+        rc = ovs_cli_parse(argc, argv, cfg, err, errlen);
+    }
+    if (rc == OVS_OK) {
+        free(cfg->command_line);
+        cfg->command_line = line;
+    } else {
+        free(line);
+    }
+    free(av);
+    ovs_bytes_free(&b);
+    return rc;
+}

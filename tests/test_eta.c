@@ -1,0 +1,75 @@
+/* test_eta.c - the calibrated ETA (eta.h) on a synthetic sweep whose trials succeed early above
+ * kd = n and run the whole budget below it: the model must find the time left where the
+ * plan's static cost model (every trial a full-budget failure) is far off. */
+#include "cli.h"
+#include "eta.h"
+#include "plan.h"
+#include "status.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+/* The synthetic truth: a success (kd >= n) runs a tenth of the budget; seconds = cost * 1e-10
+ * * the share of the budget run. */
+static void truth(const ovs_plan *p, int64_t item, int *success, int *iters, double *sec)
+{
+    ovs_item it;
+    ovs_plan_item(p, item, &it);
+    *success = it.k * it.d >= it.n;
+    *iters = *success ? p->cfg->max_iter / 10 : p->cfg->max_iter;
+    *sec = ovs_plan_cost(p, item) * 1e-10 * *iters / p->cfg->max_iter;
+}
+
+static void test_replay(void)
+{
+    const char *argv[] = {"ovsweep", "--n", "20,40", "--k", "1:8", "--d", "1:8", "--trials", "3"};
+    ovs_config c;
+    ovs_plan p;
+    char err[OVS_ERR_MAX];
+    CHECK(ovs_cli_parse(9, (char **)argv, &c, err, sizeof err) == OVS_OK &&
+          ovs_plan_build(&c, &p) == OVS_OK);
+    int64_t *q = malloc(sizeof *q * (size_t)p.n_items);
+    const int64_t n = ovs_plan_order(&p, NULL, q);
+    double total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int s, it;
+        double sec;
+        truth(&p, q[i], &s, &it, &sec);
+        total += sec;
+    }
+    ovs_eta *e = ovs_eta_new(&p);
+    CHECK(e && ovs_eta_left(e, q, n, 1.0) == -1); /* nothing finished: unknown */
+    /* One rank, the queue in order: at every fifth from 20% on, the time left within 25%. */
+    double el = 0, worst = 1, worst_static = 1;
+    int64_t done = 0;
+    for (int fifth = 1; fifth <= 4; fifth++) {
+        for (; done < n * fifth / 5; done++) {
+            int s, it;
+            double sec;
+            truth(&p, q[done], &s, &it, &sec);
+            ovs_eta_add(e, q[done], s, it, sec, 1);
+            el += sec;
+        }
+        const double r = ovs_eta_left(e, q, n, el) / (total - el);
+        const double rs = ovs_eta_left_static(e, q, n, el) / (total - el);
+        worst = fabs(r - 1) > fabs(worst - 1) ? r : worst;
+        worst_static = fabs(rs - 1) > fabs(worst_static - 1) ? rs : worst_static;
+    }
+    CHECK_MSG(fabs(worst - 1) <= 0.25, "calibrated ETA / true time left = %.3f", worst);
+    CHECK_MSG(fabs(worst_static - 1) > 0.25, "the static model was expected off (%.3f)",
+              worst_static);
+    /* A trial added twice counts once; a resumed trial calibrates but does not set the pace. */
+    const double before = ovs_eta_left(e, q, n, el);
+    ovs_eta_add(e, q[0], 1, 1, 1e3, 1);
+    CHECK_NEAR(ovs_eta_left(e, q, n, el), before, 1e-9 * before);
+    ovs_eta_free(e);
+    free(q);
+    ovs_plan_free(&p);
+    ovs_cli_free(&c);
+}
+
+int main(void)
+{
+    test_replay();
+    TEST_DONE();
+}
