@@ -41,13 +41,21 @@ check "resume with another C is refused (exit 2, names --eta and both rules)" \
     sh -c "[ $rc -eq 2 ] && grep -q 'eta.*auto:1.5.*auto:1.6' err.txt"
 check "resume with the same rule and more trials extends the file" \
     ovsweep $AUTO --trials 3 --eta softplus=auto:1.5,relu=auto --resume -o a1.h5
+check "resume alone (-o FILE, settings from the file) keeps the rule: --trials 4" \
+    ovsweep --quiet --resume --trials 4 -o a1.h5
+check "... the extended file has the rule and eta = C / lambda_max on its new trials" $PY -c "
+import h5py, numpy as np
+G = h5py.File('a1.h5', 'r')['n60_softplus']
+assert G.attrs['eta_auto'] == 1.5 and G['done'][:].all(), dict(G.attrs)
+assert np.array_equal(G['eta'][:], 1.5 / G['lambda_max'][:])
+"
 check "the analysis reads the rule (eta_rule auto:1.5) and the per-trial eta" $PY -c "
 import sys; sys.path.insert(0, '$ROOT')
 from analysis.io import load_sweep
 s = load_sweep('a1.h5')
 g = {x.name: x for x in s.groups}
 assert g['n60_softplus'].eta_rule == 'auto:1.5' and g['n60_relu'].eta_rule == 'auto:1.8'
-assert g['n60_relu'].trial_data['eta'].shape == (4, 1, 3)
+assert g['n60_relu'].trial_data['eta'].shape == (4, 1, 4)
 "
 
 # The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
