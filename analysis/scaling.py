@@ -337,6 +337,8 @@ def plot(rows: List[Dict], path: str, budget: Optional[int] = None) -> str:
     """mu(n) with intervals, one panel per reading, kd = n marked; one line per (activation,
     d/n, eta rule) at one budget (default: the paper's 15000 where present). Written in every
     format in force (figstyle)."""
+    import matplotlib.ticker
+
     from . import figstyle
     budgets = sorted({r["budget"] for r in rows})
     if budget is None:
@@ -369,7 +371,10 @@ def plot(rows: List[Dict], path: str, budget: Optional[int] = None) -> str:
             handles.setdefault((act, ratio, rule), h)
         ax.axhline(1.0, color="0.3", lw=1, ls=":")
         ax.text(0.02, 0.03, "kd = n", transform=ax.transAxes, color="0.3")
-        figstyle.log_axis(ax, "x")
+        ns = sorted({r["n"] for r in sel_all})
+        ax.set_xscale("log")
+        ax.set_xticks(ns, [str(v) for v in ns])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         ax.set_xlabel("n (samples)")
         ax.set_ylabel("50% point, kd/n")
         ax.set_title((r"stated: $\|f-y\|/\|y\| < $" if reading == "stated" else
