@@ -243,9 +243,13 @@ def fit_trends(rows: List[Dict], link: str = "logit", reps: int = DEFAULT_REPS,
         width = np.array([r["width"] for r in rs])
         fit = _fit_curve(n, mu, sig)
         profile_ci = _profile_interval(n, mu, sig)
+        # A bracketed row (steeper than its k grid resolves) has no width, and resampling its
+        # trials (all failures on one side, all successes on the other) never moves it: then
+        # neither a width trend nor a bootstrap interval; the profile interval remains.
+        resolved = bool(np.all(np.isfinite(width) & (width > 0)))
         rng = np.random.default_rng([seed, zlib.crc32(repr(key).encode())])
         mus, slopes = [], []
-        for _ in range(reps):
+        for _ in range(reps if resolved else 0):
             m_rep, w_rep = [], []
             for r in rs:
                 m, w = _replicate_fit(*_resample(r["_cells"], rng), lk)
@@ -257,12 +261,6 @@ def fit_trends(rows: List[Dict], link: str = "logit", reps: int = DEFAULT_REPS,
             slopes.append(_width_slope(n, np.array(w_rep)))
         mus = np.array([m for m in mus if np.isfinite(m)])
         slopes = np.array([s for s in slopes if np.isfinite(s)])
-        # A bracketed row (steeper than its k grid resolves) has no width, and resampling its
-        # trials (all failures on one side, all successes on the other) never moves it: then
-        # neither a width trend nor a bootstrap interval; the profile interval remains.
-        resolved = bool(np.all(np.isfinite(width) & (width > 0)))
-        if not resolved:
-            slopes, mus = np.array([]), np.array([])
         ci = (lambda v: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
               if len(v) >= max(20, reps // 2) else [float("nan"), float("nan")])
         boot_ci, sl_ci = ci(mus), ci(slopes)
