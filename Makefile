@@ -28,7 +28,7 @@ HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
 PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train sgd rf diagnostics \
-        method trial settings settings_text cli plan design report outfile isolate h5schema eta
+        method trial settings settings_text cli plan design report outfile isolate h5schema timeleft
 GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep resumeargs
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
 # The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
@@ -122,8 +122,8 @@ $(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
 $(BUILD)/reference_run: tests/reference_run.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
-# The ETA replay (bench/eta_replay.c): pure objects only.
-$(BUILD)/eta_replay: bench/eta_replay.c $(LIB_OBJ) | $(BUILD)
+# The ETA replay (bench/timeleft_replay.c): pure objects only.
+$(BUILD)/timeleft_replay: bench/timeleft_replay.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 
 unit: WERROR = -Werror

@@ -11,7 +11,7 @@
 
 #include "checkpoint.h"
 #include "design.h"
-#include "eta.h"
+#include "timeleft.h"
 #include "fatal.h"
 #include "outfile.h"
 #include "plan.h"
@@ -30,7 +30,7 @@
 enum { TAG_REQUEST = 1, TAG_REPLY = 2 };
 enum { CHUNK_MAX = 64, REPLY_SYNC = -1 };
 /* A REQUEST: trials run, successes, stopped; then per trial of the chunk its success, updates
- * and nanoseconds (rank 0's ETA model learns from them, eta.h). */
+ * and nanoseconds (rank 0's ETA model learns from them, timeleft.h). */
 enum { REQ_HEAD = 3, REQ_LEN = REQ_HEAD + 3 * CHUNK_MAX };
 /* A chunk carries at most this much estimated work: cost units ~ flops, 5.5e10 of them per
  * core-second with the round-3 kernels, so ~0.3 s. (4e9 was 0.2-0.5 s for the first engine;
@@ -66,7 +66,7 @@ typedef struct sweep {
     ovs_plan plan;
     ovs_outfile out; /* rank 0: the output, locked for the run */
     ovs_checkpointer ck;
-    ovs_records mine;     /* this rank's finished trials (written by this rank at every checkpoint) */
+    ovs_records mine;     /* this rank's finished trials (it writes them at every checkpoint) */
     ovs_diag_cache *diag; /* this rank's remembered data-only diagnostics */
     long trials_run;      /* by this rank in this run (for --fail-after-trials) */
     /* rank 0: the queue (work.queue from qpos on) and the dispatch state */
@@ -75,7 +75,7 @@ typedef struct sweep {
     ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
     int64_t *chunk_items; /* per worker: the CHUNK_MAX items of the chunk it holds */
-    ovs_eta *eta;         /* rank 0: the ETA model, fed every finished trial */
+    ovs_timeleft *eta;    /* rank 0: the time-left model, fed every finished trial */
     double cost_left;
     int draining, parked, want_stop;
     int64_t done_total, success_total;
@@ -200,7 +200,7 @@ static void progress(sweep *s, int force)
         return;
     s->t_last_progress = t;
     double el = t - s->t_start;
-    double eta = ovs_eta_left(s->eta, s->work.queue, s->work.qlen, el);
+    double eta = ovs_timeleft_seconds(s->eta, s->work.queue, s->work.qlen, el);
     char extra[320] = "";
     if (s->design) /* the ETA is the round's; the rows left say the rest */
         design_progress(s, extra, sizeof extra);
@@ -219,8 +219,9 @@ static void account(sweep *s, int64_t done, int64_t succ, double cost)
 static void learn(sweep *s, int w, const int64_t *req)
 {
     for (int64_t i = 0; i < req[0] && i < CHUNK_MAX; i++)
-        ovs_eta_add(s->eta, s->chunk_items[(size_t)w * CHUNK_MAX + i], (int)req[REQ_HEAD + 3 * i],
-                    (int)req[REQ_HEAD + 3 * i + 1], 1e-9 * (double)req[REQ_HEAD + 3 * i + 2], 1);
+        ovs_timeleft_add(s->eta, s->chunk_items[(size_t)w * CHUNK_MAX + i],
+                         (int)req[REQ_HEAD + 3 * i], (int)req[REQ_HEAD + 3 * i + 1],
+                         1e-9 * (double)req[REQ_HEAD + 3 * i + 2], 1);
 }
 
 /* Next chunk: items in queue order while the chunk's estimated cost stays under a bound
@@ -327,7 +328,7 @@ static int run_root(sweep *s)
             ovs_record r;
             if (run_item(s, item, &r)) {
                 account(s, 1, r.success, c);
-                ovs_eta_add(s->eta, item, r.success, r.iterations, r.wall_seconds, 1);
+                ovs_timeleft_add(s->eta, item, r.success, r.iterations, r.wall_seconds, 1);
             } else
                 s->want_stop = 1;
             continue;
@@ -405,8 +406,8 @@ static int run(sweep *s, int *unclean)
     s->success_total = s->work.successes;
     s->cost_left = s->work.cost_left;
     for (int64_t i = 0; s->rank == 0 && i < s->mine.n; i++) /* a resumed file's trials calibrate */
-        ovs_eta_add(s->eta, s->mine.recs[i].item, s->mine.recs[i].success,
-                    s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
+        ovs_timeleft_add(s->eta, s->mine.recs[i].item, s->mine.recs[i].success,
+                         s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
     if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
@@ -443,7 +444,7 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
     } else {
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
         s.chunk_items = calloc((size_t)s.size * CHUNK_MAX, sizeof(int64_t));
-        s.eta = s.rank == 0 ? ovs_eta_new(&s.plan) : NULL;
+        s.eta = s.rank == 0 ? ovs_timeleft_new(&s.plan) : NULL;
         s.diag = ovs_diag_cache_new();
         if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
             OVS_DIE("out of memory for the adaptive design");
@@ -457,7 +458,7 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
     ovs_work_free(&s.work);
     free(s.chunk_cost);
     free(s.chunk_items);
-    ovs_eta_free(s.eta);
+    ovs_timeleft_free(s.eta);
     ovs_plan_free(&s.plan);
     return status;
 }

@@ -1,5 +1,5 @@
-"""eta_dump.py FILE.h5: every finished trial of an ovsweep file as lines
-'group ki di t success iterations seconds', the input of bench/eta_replay."""
+"""timeleft_dump.py FILE.h5: every finished trial of an ovsweep file as lines
+'group ki di t success iterations seconds', the input of bench/timeleft_replay."""
 import sys
 
 import h5py

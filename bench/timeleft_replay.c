@@ -1,15 +1,15 @@
-/* eta_replay.c - replays a finished sweep's measured trial times through the ETA models
- * (eta.h): the trials in the queue's order (plan.h, longest first), on RANKS identical
+/* timeleft_replay.c - replays a finished sweep's measured trial times through the ETA models
+ * (timeleft.h): the trials in the queue's order (plan.h, longest first), on RANKS identical
  * ranks that each take the next trial when free, and at every tenth of the trials done the
  * time shown against the time truly left, for the calibrated model and the plan's static one.
  *
- *   /usr/bin/python3 bench/eta_dump.py grid.h5 >trials.txt
- *   build/eta_replay trials.txt 2 [ovsweep flags: the file's settings, or a subset of its
+ *   /usr/bin/python3 bench/timeleft_dump.py grid.h5 >trials.txt
+ *   build/timeleft_replay trials.txt 2 [ovsweep flags: the file's settings, or a subset of its
  *   groups, e.g. --n 100]
  *
  * Exits 1 when the calibrated model is off by more than 25% at 10% done or later. */
 #include "cli.h"
-#include "eta.h"
+#include "timeleft.h"
 #include "plan.h"
 #include "status.h"
 
@@ -31,7 +31,7 @@ static trial *read_trials(const char *path, const ovs_plan *p)
     int ki, di, tr, s, its;
     double sec;
     if (!f || !t) {
-        fprintf(stderr, "eta_replay: cannot read %s\n", path);
+        fprintf(stderr, "timeleft_replay: cannot read %s\n", path);
         exit(2);
     }
     for (int64_t i = 0; i < p->n_items; i++)
@@ -71,7 +71,7 @@ static int by_finish(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: eta_replay TRIALS.txt RANKS [ovsweep flags]\n");
+        fprintf(stderr, "usage: timeleft_replay TRIALS.txt RANKS [ovsweep flags]\n");
         return 2;
     }
     const int ranks = atoi(argv[2]);
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     argv[2] = argv[0];
     if (ranks < 1 || ovs_cli_parse(argc - 2, argv + 2, &c, err, sizeof err) != OVS_OK ||
         ovs_plan_build(&c, &p) != OVS_OK) {
-        fprintf(stderr, "eta_replay: bad arguments (%s)\n", err);
+        fprintf(stderr, "timeleft_replay: bad arguments (%s)\n", err);
         return 2;
     }
     trial *t = read_trials(argv[1], &p);
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
     const int64_t n = ovs_plan_order(&p, NULL, queue);
     for (int64_t i = 0; i < n; i++)
         if (t[queue[i]].seconds < 0) {
-            fprintf(stderr, "eta_replay: item %lld has no time\n", (long long)queue[i]);
+            fprintf(stderr, "timeleft_replay: item %lld has no time\n", (long long)queue[i]);
             return 2;
         }
     double *finish = schedule(queue, n, t, ranks);
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     finish_of = finish;
     qsort(order_of_finish, (size_t)n, sizeof *order_of_finish, by_finish);
     const double end = finish[order_of_finish[n - 1]];
-    ovs_eta *e = ovs_eta_new(&p);
+    ovs_timeleft *e = ovs_timeleft_new(&p);
     int bad = 0;
     printf("%d ranks, %lld trials, %.1f s\n done   elapsed  true left  calibrated (ratio)  static "
            "(ratio)\n",
@@ -110,16 +110,16 @@ int main(int argc, char **argv)
         for (; added < m; added++) {
             const int64_t q = order_of_finish[added];
             const trial *x = &t[queue[q]];
-            ovs_eta_add(e, queue[q], x->success, x->iterations, x->seconds, 1);
+            ovs_timeleft_add(e, queue[q], x->success, x->iterations, x->seconds, 1);
         }
         const double now = finish[order_of_finish[m - 1]], truth = end - now;
-        const double cal = ovs_eta_left(e, queue, n, now),
-                     st = ovs_eta_left_static(e, queue, n, now);
+        const double cal = ovs_timeleft_seconds(e, queue, n, now),
+                     st = ovs_timeleft_static(e, queue, n, now);
         bad |= fabs(cal / truth - 1) > 0.25;
         printf("  %d0%%  %8.1f  %9.1f  %9.1f (%.2f)    %9.1f (%.2f)\n", dec, now, truth, cal,
                cal / truth, st, st / truth);
     }
-    ovs_eta_free(e);
+    ovs_timeleft_free(e);
     free(finish);
     free(order_of_finish);
     free(queue);

@@ -1,5 +1,5 @@
-/* eta.c - the time left of a sweep, calibrated from the finished trials; see eta.h. */
-#include "eta.h"
+/* timeleft.c - the time left of a sweep, calibrated from the finished trials; see timeleft.h. */
+#include "timeleft.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ typedef struct seen {
     int64_t trials, successes;
 } seen;
 
-struct ovs_eta {
+struct ovs_timeleft {
     const ovs_plan *p;
     uint8_t *done; /* per item: added */
     int *cls; /* per group: its class, the first group of the same activation and method */
@@ -25,9 +25,9 @@ struct ovs_eta {
     double run_seconds, run_cost; /* this run's finished trials */
 };
 
-ovs_eta *ovs_eta_new(const ovs_plan *p)
+ovs_timeleft *ovs_timeleft_new(const ovs_plan *p)
 {
-    ovs_eta *e = calloc(1, sizeof *e);
+    ovs_timeleft *e = calloc(1, sizeof *e);
     const size_t G = (size_t)p->n_groups;
     if (!e)
         return NULL;
@@ -38,7 +38,7 @@ ovs_eta *ovs_eta_new(const ovs_plan *p)
     e->fail = calloc(G, sizeof *e->fail);
     e->bins = calloc(G * NBIN, sizeof *e->bins);
     if (!e->done || !e->cls || !e->succ || !e->fail || !e->bins) {
-        ovs_eta_free(e);
+        ovs_timeleft_free(e);
         return NULL;
     }
     for (int g = 0; g < p->n_groups; g++) {
@@ -53,7 +53,7 @@ ovs_eta *ovs_eta_new(const ovs_plan *p)
     return e;
 }
 
-void ovs_eta_free(ovs_eta *e)
+void ovs_timeleft_free(ovs_timeleft *e)
 {
     if (!e)
         return;
@@ -72,8 +72,8 @@ static int bin_of(const ovs_item *it)
     return b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b;
 }
 
-void ovs_eta_add(ovs_eta *e, int64_t item, int success, int iterations, double seconds,
-                 int this_run)
+void ovs_timeleft_add(ovs_timeleft *e, int64_t item, int success, int iterations,
+                      double seconds, int this_run)
 {
     if (item < 0 || item >= e->p->n_items || e->done[item] || !(seconds >= 0))
         return;
@@ -98,7 +98,7 @@ void ovs_eta_add(ovs_eta *e, int64_t item, int success, int iterations, double s
 
 /* Seconds per cost unit of group g's successes (or failures): the group's own once it has
  * MIN_SEEN, else its class's, else every group's; fallback when none has. */
-static double rate(const ovs_eta *e, const tally *t, int g, double fallback)
+static double rate(const ovs_timeleft *e, const tally *t, int g, double fallback)
 {
     tally cls = {0, 0, 0, 0}, all = {0, 0, 0, 0};
     for (int h = 0; h < e->p->n_groups; h++) {
@@ -120,7 +120,7 @@ static double rate(const ovs_eta *e, const tally *t, int g, double fallback)
 
 /* Seconds per cost unit of group g's failures before its class has any: its class's
  * successes' seconds per update run, times the full budget a failure runs. */
-static double fail_rate(const ovs_eta *e, int g, double fallback)
+static double fail_rate(const ovs_timeleft *e, int g, double fallback)
 {
     double sec = 0, work = 0;
     int64_t fails = 0;
@@ -138,7 +138,7 @@ static double fail_rate(const ovs_eta *e, int g, double fallback)
 /* Success fraction of every bin of class c: the bin's own once it holds MIN_SEEN trials, else
  * the nearest such bin's; 0 below the smallest kd/n seen (success needs kd of order n, so
  * below what was seen the budget is assumed to run out) and when the class has none. */
-static void fill_fractions(const ovs_eta *e, int c, double *frac)
+static void fill_fractions(const ovs_timeleft *e, int c, double *frac)
 {
     const seen *b = &e->bins[(size_t)c * NBIN];
     int lowest = 0;
@@ -163,7 +163,8 @@ static void fill_fractions(const ovs_eta *e, int c, double *frac)
     }
 }
 
-double ovs_eta_left(const ovs_eta *e, const int64_t *queue, int64_t n, double elapsed)
+double ovs_timeleft_seconds(const ovs_timeleft *e, const int64_t *queue, int64_t n,
+                            double elapsed)
 {
     if (!(e->run_seconds > 0) || !(elapsed > 0))
         return -1;
@@ -201,7 +202,8 @@ double ovs_eta_left(const ovs_eta *e, const int64_t *queue, int64_t n, double el
     return left * elapsed / e->run_seconds; /* core-seconds at this run's pace */
 }
 
-double ovs_eta_left_static(const ovs_eta *e, const int64_t *queue, int64_t n, double elapsed)
+double ovs_timeleft_static(const ovs_timeleft *e, const int64_t *queue, int64_t n,
+                           double elapsed)
 {
     if (!(e->run_cost > 0) || !(elapsed > 0))
         return -1;

@@ -1,8 +1,8 @@
-/* test_eta.c - the calibrated ETA (eta.h) on a synthetic sweep whose trials succeed early above
- * kd = n and run the whole budget below it: the model must find the time left where the
+/* test_timeleft.c - the calibrated ETA (timeleft.h) on a synthetic sweep whose trials succeed
+ * early above kd = n and run the whole budget below it: the model must find the time left where the
  * plan's static cost model (every trial a full-budget failure) is far off. */
 #include "cli.h"
-#include "eta.h"
+#include "timeleft.h"
 #include "plan.h"
 #include "status.h"
 #include "test.h"
@@ -37,8 +37,8 @@ static void test_replay(void)
         truth(&p, q[i], &s, &it, &sec);
         total += sec;
     }
-    ovs_eta *e = ovs_eta_new(&p);
-    CHECK(e && ovs_eta_left(e, q, n, 1.0) == -1); /* nothing finished: unknown */
+    ovs_timeleft *e = ovs_timeleft_new(&p);
+    CHECK(e && ovs_timeleft_seconds(e, q, n, 1.0) == -1); /* nothing finished: unknown */
     /* One rank, the queue in order: at every fifth from 20% on, the time left within 25%. */
     double el = 0, worst = 1, worst_static = 1;
     int64_t done = 0;
@@ -47,11 +47,11 @@ static void test_replay(void)
             int s, it;
             double sec;
             truth(&p, q[done], &s, &it, &sec);
-            ovs_eta_add(e, q[done], s, it, sec, 1);
+            ovs_timeleft_add(e, q[done], s, it, sec, 1);
             el += sec;
         }
-        const double r = ovs_eta_left(e, q, n, el) / (total - el);
-        const double rs = ovs_eta_left_static(e, q, n, el) / (total - el);
+        const double r = ovs_timeleft_seconds(e, q, n, el) / (total - el);
+        const double rs = ovs_timeleft_static(e, q, n, el) / (total - el);
         worst = fabs(r - 1) > fabs(worst - 1) ? r : worst;
         worst_static = fabs(rs - 1) > fabs(worst_static - 1) ? rs : worst_static;
     }
@@ -59,10 +59,10 @@ static void test_replay(void)
     CHECK_MSG(fabs(worst_static - 1) > 0.25, "the static model was expected off (%.3f)",
               worst_static);
     /* A trial added twice counts once; a resumed trial calibrates but does not set the pace. */
-    const double before = ovs_eta_left(e, q, n, el);
-    ovs_eta_add(e, q[0], 1, 1, 1e3, 1);
-    CHECK_NEAR(ovs_eta_left(e, q, n, el), before, 1e-9 * before);
-    ovs_eta_free(e);
+    const double before = ovs_timeleft_seconds(e, q, n, el);
+    ovs_timeleft_add(e, q[0], 1, 1, 1e3, 1);
+    CHECK_NEAR(ovs_timeleft_seconds(e, q, n, el), before, 1e-9 * before);
+    ovs_timeleft_free(e);
     free(q);
     ovs_plan_free(&p);
     ovs_cli_free(&c);

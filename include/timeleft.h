@@ -1,4 +1,4 @@
-/* eta.h - the time left of a sweep, calibrated from the trials that finished.
+/* timeleft.h - the time left of a sweep, calibrated from the trials that finished.
  *
  * The plan's cost (plan.h) counts every trial as a full-budget failure; a trial that succeeds
  * early costs a tenth of that, and the queue runs the large, mostly successful cells first, so
@@ -12,33 +12,35 @@
  * is the sum over the trials left, divided by the core-seconds of training per second of this
  * run (how many cores train, in effect).
  *
- * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/eta_replay.c replays a
- * finished file through it (bench/results/eta_replay.txt). */
-#ifndef OVS_ETA_H
-#define OVS_ETA_H
+ * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/timeleft_replay.c replays a
+ * finished file through it (bench/results/timeleft_replay.txt). */
+#ifndef OVS_TIMELEFT_H
+#define OVS_TIMELEFT_H
 
 #include "plan.h"
 
 #include <stdint.h>
 
-typedef struct ovs_eta ovs_eta;
+typedef struct ovs_timeleft ovs_timeleft;
 
 /* A model for the trials of plan (kept alive by the caller); NULL when out of memory. */
-ovs_eta *ovs_eta_new(const ovs_plan *plan);
-void ovs_eta_free(ovs_eta *eta);
+ovs_timeleft *ovs_timeleft_new(const ovs_plan *plan);
+void ovs_timeleft_free(ovs_timeleft *eta);
 
 /* One finished trial: item, success (0/1), its GD updates and its measured seconds. this_run
  * = 0 for one loaded from a resumed file (it calibrates the rates but not this run's pace).
  * Each item counts once. */
-void ovs_eta_add(ovs_eta *eta, int64_t item, int success, int iterations, double seconds,
-                 int this_run);
+void ovs_timeleft_add(ovs_timeleft *eta, int64_t item, int success, int iterations,
+                      double seconds, int this_run);
 
 /* Seconds left to run the items of queue[0..n) not yet added, elapsed seconds into this run;
  * -1 before any trial of this run has finished. */
-double ovs_eta_left(const ovs_eta *eta, const int64_t *queue, int64_t n, double elapsed);
+double ovs_timeleft_seconds(const ovs_timeleft *eta, const int64_t *queue, int64_t n,
+                            double elapsed);
 
 /* The plan's own estimate, for comparison: elapsed * cost left / cost done (this run's
  * trials); -1 before any has finished. */
-double ovs_eta_left_static(const ovs_eta *eta, const int64_t *queue, int64_t n, double elapsed);
+double ovs_timeleft_static(const ovs_timeleft *eta, const int64_t *queue, int64_t n,
+                           double elapsed);
 
 #endif
