@@ -25,12 +25,18 @@ from typing import Dict, List
 import numpy as np
 
 from .errors import AnalysisError
-from .io import DIAGNOSTIC_DATASETS, TRIAL_DATASETS_OPTIONAL, Group, Sweep, load_sweep
+from .io import (DIAGNOSTIC_DATASETS, ETA_AUTO_DATASETS, TRIAL_DATASETS_OPTIONAL, Group, Sweep,
+                 load_sweep)
 
 FLAG_VARIABLES = ("success", "diverged", "early_stopped")
 NUMBER_VARIABLES = ("iterations", "final_rel_err", "dist_from_init", "path_length",
                     "wall_seconds") + DIAGNOSTIC_DATASETS
+# Under --eta ACT=auto:C each trial has its own step: the file's per-trial `eta` is the
+# Dataset's `eta_trial` (its `eta` is the group's, NaN under the rule) and the table's `eta`.
+TRIAL_NAMES = {"eta": "eta_trial"}
 DESCRIPTIONS = {
+    "eta_trial": "the trial's step size (--eta ACT=auto:C: C / lambda_max), NaN if not run",
+    "lambda_max": "lambda_max(J(W0) J(W0)^T) (--eta ACT=auto:C), NaN if not run or fixed eta",
     "done": "trial finished (False: not run yet, outside the kd band, or group absent)",
     "success": "1 if ||f - y||/||y|| < tol within max_iter, 0 if not, NaN if not run",
     "diverged": "1 if the trial stopped on a non-finite residual or gradient, NaN if not run",
@@ -120,14 +126,15 @@ def to_dataset(sweep: Sweep):
     K, D, T = g0.done.shape
     L = len(g0.tol_ladder)
     G = (len(ns), len(acts), len(methods))
-    trial_vars = FLAG_VARIABLES + NUMBER_VARIABLES
+    trial_vars = FLAG_VARIABLES + NUMBER_VARIABLES + ETA_AUTO_DATASETS
     present = [nm for nm in trial_vars
                if nm == "success" or any(nm in g.trial_data for g in sweep.groups)]
     data = {nm: np.full(G + (K, D, T), np.nan) for nm in present}
     hits = np.full(G + (K, D, T, L), np.nan)
     done = np.zeros(G + (K, D, T), bool)
     planned = np.zeros(G + (K, D), bool)
-    per_group = {"eta": np.full(G, np.nan), "max_iter": np.full(G, -1, np.int64),
+    per_group = {"eta": np.full(G, np.nan), "eta_auto": np.zeros(G),
+                 "max_iter": np.full(G, -1, np.int64),
                  "tol": np.full(G, np.nan), "group_present": np.zeros(G, bool)}
     names = np.full(G, "", dtype=object)
     for g in sweep.groups:
@@ -138,12 +145,15 @@ def to_dataset(sweep: Sweep):
         done[ix] = g.done
         planned[ix] = g.planned
         per_group["eta"][ix], per_group["max_iter"][ix] = g.eta, g.max_iter
+        per_group["eta_auto"][ix] = g.eta_auto
         per_group["tol"][ix], per_group["group_present"][ix] = g.tol, True
         names[ix] = g.name
     gdims = ("n", "activation", "training")
     cdims = gdims + ("k", "d")
     tdims = cdims + ("trial",)
-    variables = {nm: (tdims, arr, {"description": DESCRIPTIONS[nm]}) for nm, arr in data.items()}
+    variables = {TRIAL_NAMES.get(nm, nm): (tdims, arr, {"description":
+                                                    DESCRIPTIONS[TRIAL_NAMES.get(nm, nm)]})
+                 for nm, arr in data.items()}
     variables["done"] = (tdims, done, {"description": DESCRIPTIONS["done"]})
     variables["ladder_hit_iter"] = (tdims + ("tol_ladder",), hits,
                                     {"description": DESCRIPTIONS["ladder_hit_iter"]})
@@ -199,7 +209,9 @@ def _group_frame(pd, g: Group, all_trials: bool) -> "object":
         it = pd.array(g.trial_data["iterations"][ki, di, ti].astype(np.int64), dtype="Int64")
         it[~done] = pd.NA
         cols["iterations"] = it
-    for nm in TRIAL_DATASETS_OPTIONAL + DIAGNOSTIC_DATASETS:
+    if "eta" in g.trial_data:  # the rule auto:C: each trial's own step
+        cols["eta"] = np.where(done, np.asarray(g.trial_data["eta"], float)[ki, di, ti], np.nan)
+    for nm in TRIAL_DATASETS_OPTIONAL + DIAGNOSTIC_DATASETS + ETA_AUTO_DATASETS:
         if nm in g.trial_data and nm not in cols:
             cols[nm] = np.where(done, np.asarray(g.trial_data[nm], float)[ki, di, ti], np.nan)
     if g.ladder_hit_iter is not None:

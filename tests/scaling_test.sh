@@ -49,13 +49,18 @@ G = h5py.File('a1.h5', 'r')['n60_softplus']
 assert G.attrs['eta_auto'] == 1.5 and G['done'][:].all(), dict(G.attrs)
 assert np.array_equal(G['eta'][:], 1.5 / G['lambda_max'][:])
 "
-check "the analysis reads the rule (eta_rule auto:1.5) and the per-trial eta" $PY -c "
+check "the analysis reads the rule (eta_rule auto:1.5); trials() and load() carry each trial's eta and lambda_max" $PY -c "
 import sys; sys.path.insert(0, '$ROOT')
 from analysis.io import load_sweep
 s = load_sweep('a1.h5')
 g = {x.name: x for x in s.groups}
 assert g['n60_softplus'].eta_rule == 'auto:1.5' and g['n60_relu'].eta_rule == 'auto:1.8'
 assert g['n60_relu'].trial_data['eta'].shape == (4, 1, 4)
+import analysis, numpy as np
+df = analysis.trials('a1.h5')
+assert len(df) == 32 and np.allclose(df['eta'] * df['lambda_max'], np.where(df['activation'] == 'softplus', 1.5, 1.8))
+ds = analysis.load('a1.h5')
+assert 'eta_trial' in ds and 'lambda_max' in ds and list(ds.eta_auto.values.ravel()) == [1.5, 1.8]
 "
 
 # The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
