@@ -72,26 +72,29 @@ static void jac_mul_t(const jac *J, const double *s, double *g)
     ovs_linalg_grad(k, J->d, n, J->tk, J->xt, g);
 }
 
-int ovs_jacobian_apply(const ovs_problem *p, const ovs_activation *act, const double *w,
-                       const double *x, double *y)
+/* One product with a fresh J: y = J x, or g = J^T s. */
+static int apply_once(const ovs_problem *p, const ovs_activation *act, const double *w,
+                      void (*mul)(const jac *, const double *, double *), const double *in,
+                      double *out)
 {
     jac J;
     int rc = jac_init(&J, p, act, w);
     if (rc == OVS_OK)
-        jac_mul(&J, x, y);
+        mul(&J, in, out);
     jac_free(&J);
     return rc;
+}
+
+int ovs_jacobian_apply(const ovs_problem *p, const ovs_activation *act, const double *w,
+                       const double *x, double *y)
+{
+    return apply_once(p, act, w, jac_mul, x, y);
 }
 
 int ovs_jacobian_apply_t(const ovs_problem *p, const ovs_activation *act, const double *w,
                          const double *s, double *g)
 {
-    jac J;
-    int rc = jac_init(&J, p, act, w);
-    if (rc == OVS_OK)
-        jac_mul_t(&J, s, g);
-    jac_free(&J);
-    return rc;
+    return apply_once(p, act, w, jac_mul_t, s, g);
 }
 
 static double norm2(const double *a, size_t m)
