@@ -14,11 +14,6 @@
 #include "activation.h"
 #include "problem.h"
 
-/* The default C of --eta ACT=auto (eta = C / lambda_max), chosen by measurement
- * (docs/FINDINGS.md, "A step size that scales with n"), and the largest C accepted. */
-#define OVS_ETA_AUTO_C 1.8
-#define OVS_ETA_AUTO_C_MAX 4.0
-
 /* lambda_max(J(W) J(W)^T) at W = w (k x d row-major; pass p->w0 for the initialisation) in
  * *lambda, and the iterations used in *iters (may be NULL). Returns OVS_OK, OVS_EINVAL or
  * OVS_ENOMEM. A problem whose J is zero (k = 1 with v = 0, every ReLU unit dead) gives 0. */

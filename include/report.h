@@ -26,13 +26,14 @@ void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t success
 void ovs_report_heatmap(FILE *out, const ovs_plan *plan, int g, const int32_t *success_count,
                         const int32_t *trials_done);
 
-/* The storage a run needs: the file (and the free space where it goes; < 0: unknown) and
- * rank 0's memory (loaded: finished trials read from a resumed file). */
 /* --design adaptive: the cost bound of --max-trainings (capped_cost: the most expensive
- * cap trials of each group, in the plan's cost units; < 0 when there is no cap). */
+ * --max-trainings trials of each group, in the plan's cost units; ignored without a cap).
+ * Prints nothing for a grid, or when the rate or the bound is unknown (< 0). */
 void ovs_report_adaptive_bound(FILE *out, const ovs_plan *plan, double capped_cost, double rate,
                                int ranks);
 
+/* The storage a run needs: the file (and the free space where it goes; < 0: unknown) and
+ * rank 0's memory (loaded: finished trials read from a resumed file). */
 void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
                         int64_t loaded);
 

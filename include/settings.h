@@ -45,6 +45,12 @@ enum { OVS_LO_OPEN = 1, OVS_HI_OPEN = 2 };
 /* Where a stored setting lives in the file. */
 enum { OVS_STORE_ROOT = 0, OVS_STORE_GROUP = 1 /* an attribute of each group (eta) */ };
 
+/* --eta ACT=auto[:C] (eta = C / lambda_max per trial, jacobian.h): the C of a bare "auto",
+ * chosen by measurement (docs/FINDINGS.md, "A step size that scales"), and the largest C
+ * accepted. */
+#define OVS_ETA_AUTO_C 1.8
+#define OVS_ETA_AUTO_C_MAX 4.0
+
 typedef struct ovs_setting {
     const char *flag;    /* long option without "--" */
     int short_flag;      /* 'o', or 0 */

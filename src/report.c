@@ -57,13 +57,15 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
 void ovs_report_adaptive_bound(FILE *out, const ovs_plan *p, double capped_cost, double rate,
                                int ranks)
 {
-    if (p->cfg->design != OVS_DESIGN_ADAPTIVE)
+    if (p->cfg->design != OVS_DESIGN_ADAPTIVE || !(rate > 0))
         return;
-    if (capped_cost < 0 || !(rate > 0)) {
+    if (p->cfg->max_trainings <= 0) {
         fprintf(out, "  adaptive design without --max-trainings: it stops when every row does; "
                      "the estimate above bounds it\n");
         return;
     }
+    if (capped_cost < 0)
+        return;
     char a[32], b[32];
     ovs_report_hms(capped_cost / rate, a, sizeof a);
     ovs_report_hms(capped_cost / rate / ranks, b, sizeof b);

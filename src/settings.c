@@ -2,7 +2,6 @@
  * settings.h. */
 #include "settings.h"
 
-#include "jacobian.h"
 #include "plan.h"
 #include "status.h"
 #include "train.h"

@@ -62,6 +62,11 @@ assert len(df) == 32 and np.allclose(df['eta'] * df['lambda_max'], np.where(df['
 ds = analysis.load('a1.h5')
 assert 'eta_trial' in ds and 'lambda_max' in ds and list(ds.eta_auto.values.ravel()) == [1.5, 1.8]
 "
+check "--dry-run states --max-trainings' cost bound of an adaptive run (and none without a cap)" \
+    sh -c "'$OVS' --dry-run $AUTO --design adaptive --max-trainings 12 -o dr.h5 |
+               grep -q 'at most 12 trainings per group' &&
+           '$OVS' --dry-run $AUTO --design adaptive -o dr.h5 | grep -q 'without --max-trainings' &&
+           ! '$OVS' --dry-run $AUTO -o dr.h5 | grep -q 'adaptive design'"
 
 # The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
 # the study's n = 100 run (jobs/scaling.study, through jobs/scaling.sh) gives its rows again.

@@ -4,7 +4,6 @@
 #include "plan.h"
 #include "settings_text.h"
 #include "status.h"
-#include "jacobian.h"
 #include "test.h"
 
 #include <string.h>
