@@ -7,10 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 # Long enough failing trials that the interruptions below, which strike once the file holds
-# trials (0.2 s after the start at the earliest), land mid-run: 588 trials of up to 8000
-# updates, several seconds of work for 2 ranks (SIGTERM through mpirun reaches the ranks 1 s
-# after it is sent).
-MAXIT=8000
+# trials (0.2 s after the start at the earliest), land mid-run: 588 trials of up to 30000
+# updates, about 4 s of work for 2 ranks and 8 s for one. SIGTERM through mpirun reaches the
+# ranks 1 s after it is sent, and after a kill -9 of mpirun its ranks live on for about 1 s,
+# checkpointing: with 8000 updates (1.3 s at np 2 since the kernels got faster) a CI run
+# finished the whole sweep in that second and the file was complete.
+MAXIT=30000
 GRID="--quiet --n 30,40 --k 1:7 --d 1:7 --trials 3 --max-iter $MAXIT"
 check "reference run (np 2)" $MPIRUN -np 2 "$OVS" $GRID -o ref.h5
 
