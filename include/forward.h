@@ -14,7 +14,10 @@
  * f over j in order), so the results are bit-identical to that unfused path (but for the
  * sign of a zero factor: ReLU's factor is v_j r_i where z >= 0 and +0 where z < 0, which the
  * unfused product 0 (v_j r_i) makes -0 when v_j r_i < 0; no sum changes).
- * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np.
+ * Layouts as in smallmm.h: w k x d, xt d x np (padding columns zero), m_t k x np; or, at
+ * sizes where X no longer fits in L2, X in panels of OVS_FORWARD_PANEL samples (below), so
+ * that a sample block reads one contiguous stretch of memory, not d rows np doubles apart
+ * (the same values in the same order: the results do not depend on the layout).
  * forward.c is built once per instruction set (simd.h: baseline, AVX2 + FMA, AVX-512, each
  * with vectors of its width; the AVX-512 build's clamp and selects are AVX-512 instructions
  * with the same results, vmath.h); the entry points call the best build the CPU runs. */
@@ -26,13 +29,29 @@
 /* Scratch doubles ovs_forward_fused needs for k units. */
 #define OVS_FORWARD_SCRATCH(k) (32 * (size_t)(k) + 64)
 
+/* The panel layout of X: panels of `panel` samples (the last one np mod panel wide where
+ * that is not 0), one after the other; the panel of the samples p..p+q-1 (q its width) holds
+ * their d rows of q values at xp + p d, row l at xp + p d + l q. OVS_FORWARD_PANEL is a
+ * multiple of every build's sample block (6, 12 or 32 samples), so no block straddles two
+ * panels. */
+#define OVS_FORWARD_PANEL 192
+
+/* The panel width the fused pass should read X in at (k, d, np): OVS_FORWARD_PANEL where
+ * X and m_t together exceed L2 (measured faster there, docs/BENCHMARKS.md), else 0 (xt). */
+int ovs_forward_panel_width(int k, int d, int np);
+
+/* xp (d np doubles) <- xt (d x np) in the panel layout of width panel. */
+void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp);
+
 /* r_i = f(x_i) - y_i and the gradient's factors m_t[j][i] = phi'(w_j . x_i) v_j r_i, for
  * i < n (both zero in the padding up to np), for kind OVS_ACT_SOFTPLUS or OVS_ACT_RELU
- * (activation.h). y: np values (padding zero); scratch: OVS_FORWARD_SCRATCH(k) doubles,
- * 64-byte aligned. Returns 0, or -1 (nothing written) for a kind without an inline kernel. */
-int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
-                      const double *v, const double *y, double *m_t, double *scratch,
-                      double *r);
+ * (activation.h). x: xt (d x np) where panel is 0, else X in the panel layout of that width
+ * (a positive multiple of 96). y: np values (padding zero); scratch:
+ * OVS_FORWARD_SCRATCH(k) doubles, 64-byte aligned. Returns 0, or -1 (nothing written) for a
+ * kind without an inline kernel or a panel width that is not a multiple of 96. */
+int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *x,
+                      int panel, const double *v, const double *y, double *m_t,
+                      double *scratch, double *r);
 
 /* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned), by the
  * kernel of the fused pass: the same bits as the activation's array kernel. For benchmarks
@@ -43,7 +62,7 @@ void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
 /* The builds' own entry points (simd.h's OVS_ISA), called by the two above. */
 #define OVS_FORWARD_BUILD(isa)                                                                 \
     int ovs_forward_fused_##isa(int kind, int n, int k, int d, int np, const double *w,        \
-                                const double *xt, const double *v, const double *y,            \
+                                const double *x, int panel, const double *v, const double *y,  \
                                 double *m_t, double *scratch, double *r);                      \
     void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
 OVS_FORWARD_BUILD(base)

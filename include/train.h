@@ -39,6 +39,8 @@ typedef struct ovs_train_workspace {
     double *g;   /* k x d, gradient */
     double *yp;  /* np, y padded with zeros */
     double *scratch; /* the fused forward pass's (forward.h) */
+    double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), or NULL */
+    int panel;   /* 0: the fused pass reads xt */
 } ovs_train_workspace;
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);

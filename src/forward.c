@@ -138,16 +138,31 @@ OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, 
             f[s] += v[j] * LOAD(zs + ((long)j * S + s) * OVS_NW);
 }
 
+/* Where the sample block at i reads x, and the distance of its rows (*ldx): in xt (panel 0)
+ * or in the panel that holds sample i (forward.h's layout). */
+OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, int *ldx)
+{
+    if (!panel) {
+        *ldx = np;
+        return x + i;
+    }
+    const int p0 = i / panel * panel;
+    *ldx = np - p0 < panel ? np - p0 : panel;
+    return x + (long)p0 * d + (i - p0);
+}
+
 /* The S sample vectors at i: f, then r = f - y and m_ji = phi'_ji (v_j r_i) while the
  * block's phi' is still in L1 (the same products as train.c's scale_factors). */
 OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double *w,
-                             const double *xt, const double *v, const double *y, double *m_t,
-                             double *zs, int big, double *r, int i, const int S)
+                             const double *x, int panel, const double *v, const double *y,
+                             double *m_t, double *zs, int big, double *r, int i, const int S)
 {
     ovs_vd f[FWD_S] = {{0}};
-    if (big)
+    int ldx;
+    const double *xs = x_at(x, d, np, panel, i, &ldx);
+    if (big && !panel) /* in a panel the block's rows are one stretch: no prefetch needed */
         for (int l = 0; l < d; l++)
-            PREFETCH(xt + (long)l * np + i + 2 * FWD_S * OVS_NW, 0);
+            PREFETCH(xs + (long)l * ldx + 2 * FWD_S * OVS_NW, 0);
     /* z (ReLU) or phi' (softplus) of the block: in the scratch after zs where it has room
      * (AVX2, SSE2), so that m_t is only written, row by row, at the end; else in m_t */
     double *ds = m_t + i;
@@ -157,9 +172,9 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         ldd = S * OVS_NW;
     }
     if (kind == OVS_ACT_RELU)
-        unit_blocks(OVS_ACT_RELU, k, d, w, xt + i, np, v, ds, ldd, zs, S, f);
+        unit_blocks(OVS_ACT_RELU, k, d, w, xs, ldx, v, ds, ldd, zs, S, f);
     else
-        softplus_block(k, d, w, xt + i, np, v, ds, ldd, zs, S, f);
+        softplus_block(k, d, w, xs, ldx, v, ds, ldd, zs, S, f);
     for (int s = 0; s < S; s++) {
         f[s] -= LOAD(y + i + s * OVS_NW);
         STORE(r + i + s * OVS_NW, f[s]);
@@ -177,20 +192,22 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         }
 }
 
+/* Sample blocks of FWD_S vectors, then the (np mod FWD_S NW) / NW vectors left (in the
+ * last panel: the panel width is a multiple of the block). */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
-                        const double *xt, const double *v, const double *y, double *m_t,
-                        double *zs, double *r)
+                        const double *x, int panel, const double *v, const double *y,
+                        double *m_t, double *zs, double *r)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
     int i = 0;
     for (; i + FWD_S * OVS_NW <= np; i += FWD_S * OVS_NW)
-        sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, big, r, i, FWD_S);
+        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, FWD_S);
     switch ((np - i) / OVS_NW) { /* np is a multiple of 8, so of OVS_NW */
 #if FWD_S > 3
-    case 3: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, big, r, i, 3); break;
+    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 3); break;
 #endif
-    case 2: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, big, r, i, 2); break;
-    case 1: sample_block(kind, k, d, np, w, xt, v, y, m_t, zs, big, r, i, 1); break;
+    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 2); break;
+    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 1); break;
     default: break;
     }
     /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
@@ -201,14 +218,19 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
             m_t[(long)j * np + i] = 0.0;
 }
 
+_Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
+_Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
+
 int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
-                               const double *xt, const double *v, const double *y, double *m_t,
-                               double *scratch, double *r)
+                               const double *x, int panel, const double *v, const double *y,
+                               double *m_t, double *scratch, double *r)
 {
+    if (panel < 0 || panel % 96 != 0)
+        return -1;
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
     else if (kind == OVS_ACT_RELU)
-        forward(OVS_ACT_RELU, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
     else
         return -1;
     return 0;
@@ -239,11 +261,27 @@ void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, i
 
 #if !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)
 /* The public entry points, in the baseline build: the best build this CPU runs (simd.h). */
-int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *xt,
-                      const double *v, const double *y, double *m_t, double *scratch,
-                      double *r)
+int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *x,
+                      int panel, const double *v, const double *y, double *m_t,
+                      double *scratch, double *r)
 {
-    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, xt, v, y, m_t, scratch, r);
+    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+}
+
+int ovs_forward_panel_width(int k, int d, int np)
+{
+    return 8L * np * (k + d) > BIG_BYTES ? OVS_FORWARD_PANEL : 0;
+}
+
+void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp)
+{
+    for (int p0 = 0; p0 < np; p0 += panel) {
+        const int q = np - p0 < panel ? np - p0 : panel;
+        double *dst = xp + (long)p0 * d;
+        for (int l = 0; l < d; l++)
+            for (int i = 0; i < q; i++)
+                dst[(long)l * q + i] = xt[(long)l * np + p0 + i];
+    }
 }
 
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m)

@@ -1,4 +1,6 @@
 /* train.c - gradient descent for one trial; see train.h. */
+/* madvise and MADV_HUGEPAGE (Linux) are outside POSIX */
+#define _DEFAULT_SOURCE
 #include "train.h"
 
 #include "forward.h"
@@ -10,15 +12,29 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
+/* Buffers of at least HUGE_BYTES are aligned to it and asked for transparent huge pages
+ * (Linux, where THP is "madvise"): at large n a sample block touches the k + d rows of m_t
+ * and xt, np doubles apart, each on its own 4 KiB page, more pages than the first-level TLB
+ * holds. */
+#define HUGE_BYTES ((size_t)2 << 20)
 static double *alloc_aligned(size_t count)
 {
     size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
-    double *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes);
+    const int huge = bytes >= HUGE_BYTES;
+    if (huge)
+        bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
+    double *p = aligned_alloc(huge ? HUGE_BYTES : 64, bytes > 0 ? bytes : 64);
+    if (!p)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+    memset(p, 0, bytes);
     return p;
 }
 
@@ -36,8 +52,10 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
+    ws->panel = ovs_forward_panel_width(k, d, ws->np);
+    ws->xp = ws->panel ? alloc_aligned((size_t)d * np) : NULL;
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
-        !ws->scratch || !ws->yp) {
+        !ws->scratch || !ws->yp || (ws->panel && !ws->xp)) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
     }
@@ -54,10 +72,12 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     free(ws->g);
     free(ws->scratch);
     free(ws->yp);
-    ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = NULL;
+    free(ws->xp);
+    ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = ws->xp = NULL;
 }
 
-/* X (n x d) into xt (d x np), y into yp (np); padding zero. */
+/* X (n x d) into xt (d x np) and, where the fused pass reads it so, into xp in panels;
+ * y into yp (np); padding zero. */
 static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
     const size_t np = (size_t)ws->np, d = (size_t)p->d;
@@ -67,6 +87,8 @@ static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
     for (size_t i = 0; i < (size_t)p->n; i++)
         for (size_t l = 0; l < d; l++)
             ws->xt[l * np + i] = p->x[i * d + l];
+    if (ws->panel)
+        ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
 }
 
 /* sum_i a_i^2 over m doubles in a fixed order: lane l accumulates the a_i with i = l mod 8
@@ -133,8 +155,9 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
 {
     const int k = p->k, np = ws->np;
     if (kernel == OVS_KERNEL_SIMD &&
-        ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w, ws->xt, p->v, ws->yp,
-                          ws->zt, ws->scratch, ws->r) == 0)
+        ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w,
+                          ws->panel ? ws->xp : ws->xt, ws->panel, p->v, ws->yp, ws->zt,
+                          ws->scratch, ws->r) == 0)
         return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_preact(k, p->d, np, ws->w, ws->xt, ws->zt);

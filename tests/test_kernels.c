@@ -28,7 +28,7 @@
 typedef struct build {
     const char *name;
     int isa;
-    int (*fwd)(int, int, int, int, int, const double *, const double *, const double *,
+    int (*fwd)(int, int, int, int, int, const double *, const double *, int, const double *,
                const double *, double *, double *, double *);
     void (*softplus)(const double *, double *, double *, int);
     void (*preact)(int, int, int, const double *, const double *, double *);
@@ -197,12 +197,16 @@ static void forward_ref(const build *b, int kind, int n, int k, int d, int np, c
 /* The fused forward pass and the pre-activations on shapes that give every block form
  * (k mod 4; np mod 12, 24 and 32) and, at n = 1040 and 2000, the paths for arrays larger
  * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
- * both signs. */
+ * both signs; the fused pass with X in xt and in panels of 96 and OVS_FORWARD_PANEL samples
+ * (last panels 8 to 184 wide, and none narrower than the rest), each against the same
+ * reference. */
 static void test_forward(const build *b)
 {
     const int shapes[][3] = {{7, 1, 1},   {30, 3, 9},  {33, 4, 3},  {40, 5, 25}, {100, 25, 4},
                              {104, 6, 17}, {200, 25, 25}, {61, 2, 32}, {48, 7, 5}, {24, 9, 2},
-                             {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20}};
+                             {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20},
+                             {384, 5, 6},  {390, 9, 3}, {568, 6, 7}};
+    const int panels[3] = {0, 96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, refused = -1, accepted = -1; /* first shape that went wrong */
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
@@ -212,29 +216,41 @@ static void test_forward(const build *b)
         double *mf = dalloc((size_t)k * np), *rf = dalloc(np), *zf = dalloc((size_t)k * np);
         double *mp = dalloc((size_t)k * np), *rp = dalloc(np), *zp = dalloc((size_t)k * np);
         double *z = dalloc((size_t)k * np), *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
+        double *xp = dalloc((size_t)d * np);
         fill(w, 1, k * d, k * d, 100 + c, 3.0);
         fill(xt, d, n, np, 130 + c, 1.0 / sqrt((double)d));
         fill(v, 1, k, k, 160 + c, 0.3);
         fill(y, 1, n, np, 190 + c, 1.0);
         for (int a = 0; a < 2; a++) {
-            if (b->fwd(kinds[a], n, k, d, np, w, xt, v, y, m, scratch, r) != 0 && refused < 0)
-                refused = (int)c;
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mf, rf, zf, 1);
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
-            /* a ReLU factor of zero may be -0 in one and +0 in the other: compare values */
-            int mf_same = 1, mp_same = 1;
-            for (size_t q = 0; q < (size_t)k * np; q++) {
-                mf_same &= m[q] == mf[q];
-                mp_same &= m[q] == mp[q];
+            for (int q = 0; q < 3; q++) {
+                if (panels[q])
+                    ovs_forward_panels_fill(d, np, panels[q], xt, xp);
+                memset(m, 0x55, sizeof(double) * (size_t)k * np); /* no stale result */
+                memset(r, 0x55, sizeof(double) * (size_t)np);
+                if (b->fwd(kinds[a], n, k, d, np, w, panels[q] ? xp : xt, panels[q], v, y, m,
+                           scratch, r) != 0 && refused < 0)
+                    refused = (int)c;
+                /* a ReLU factor of zero may be -0 in one and +0 in the other: compare values */
+                int mf_same = 1, mp_same = 1;
+                for (size_t e = 0; e < (size_t)k * np; e++) {
+                    mf_same &= m[e] == mf[e];
+                    mp_same &= m[e] == mp[e];
+                }
+                match(&ok, mf_same && same(r, rf, np), mp_same && same(r, rp, np));
             }
-            match(&ok, mf_same && same(r, rf, np), mp_same && same(r, rp, np));
             b->preact(k, d, np, w, xt, z);
             match(&ok, same(z, zf, (size_t)k * np), same(z, zp, (size_t)k * np));
         }
-        if (b->fwd(OVS_ACT_SCALAR, n, k, d, np, w, xt, v, y, m, scratch, r) != -1 && accepted < 0)
+        if (b->fwd(OVS_ACT_SCALAR, n, k, d, np, w, xt, 0, v, y, m, scratch, r) != -1 &&
+            accepted < 0)
             accepted = (int)c;
+        if (b->fwd(OVS_ACT_RELU, n, k, d, np, w, xp, 48, v, y, m, scratch, r) != -1 &&
+            accepted < 0)
+            accepted = (int)c; /* a panel width that is no multiple of 96 */
         free(w), free(xt), free(v), free(y), free(m), free(r), free(mf), free(rf), free(zf);
-        free(mp), free(rp), free(zp), free(z), free(scratch);
+        free(mp), free(rp), free(zp), free(z), free(scratch), free(xp);
     }
     CHECK_MSG(refused < 0, "%s: the fused pass refused ReLU/softplus at shape %d", b->name, refused);
     CHECK_MSG(accepted < 0, "%s: the fused pass took a scalar activation at shape %d", b->name,
@@ -275,11 +291,12 @@ static void test_softplus_builds(int nrun)
 }
 
 /* A training step where train.c's gradient runs in chunks (n = 1040, d = 40: d np 8 bytes
- * > 256 KB and np >= 8 d): loss and gradient of ovs_train_loss_grad bit for bit equal to the
- * references of the dispatched build, both activations. */
+ * > 256 KB and np >= 8 d) and the fused pass reads X in panels (np (k + d) 8 bytes > 512 KB):
+ * loss and gradient of ovs_train_loss_grad bit for bit equal to the references of the
+ * dispatched build, both activations. */
 static void test_train_chunked(const build *b)
 {
-    const int n = 1040, k = 6, d = 40, np = ovs_pad(n);
+    const int n = 1040, k = 30, d = 40, np = ovs_pad(n);
     const char *acts[2] = {"relu", "softplus"};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, ran = 1;
@@ -317,6 +334,8 @@ static void test_train_chunked(const build *b)
         ovs_train_workspace_free(&ws);
     }
     CHECK_MSG(ran, "ovs_train_loss_grad refused the chunked shape (%d, %d, %d)", n, k, d);
+    CHECK_MSG(ovs_forward_panel_width(k, d, np) > 0, "(%d, %d, %d) no longer uses panels", n, k,
+              d);
     CHECK(ok != 0);
 }
 
