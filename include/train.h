@@ -39,15 +39,17 @@ typedef struct ovs_train_workspace {
     double *g;   /* k x d, gradient */
     double *yp;  /* np, y padded with zeros */
     double *scratch; /* the fused forward pass's (forward.h) */
-    double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), or NULL */
-    int panel;   /* 0: the fused pass reads xt */
+    double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), allocated
+                    by the first run that reads them; NULL: the fused pass reads xt */
+    int panel;   /* the panel width at this size (ovs_forward_panel_width), 0: none */
 } ovs_train_workspace;
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);
 void ovs_train_workspace_free(ovs_train_workspace *ws);
 
 /* Train p from p->w0 with opts under the protocol. ws must be allocated for p's (n, k, d).
- * Returns OVS_OK (the outcome is in *res) or OVS_EINVAL for inconsistent arguments. */
+ * Returns OVS_OK (the outcome is in *res), OVS_EINVAL for inconsistent arguments or
+ * OVS_ENOMEM when the panel copy of X (allocated on first use) does not fit. */
 int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *opts, const ovs_protocol *proto,
                   ovs_train_workspace *ws, ovs_result *res);
 

@@ -52,10 +52,9 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
-    ws->panel = ovs_forward_panel_width(k, d, ws->np);
-    ws->xp = ws->panel ? alloc_aligned((size_t)d * np) : NULL;
+    ws->panel = ovs_forward_panel_width(k, d, ws->np); /* xp: on first use (use_panels) */
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
-        !ws->scratch || !ws->yp || (ws->panel && !ws->xp)) {
+        !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
     }
@@ -76,8 +75,21 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = ws->xp = NULL;
 }
 
-/* X (n x d) into xt (d x np) and, where the fused pass reads it so, into xp in panels;
- * y into yp (np); padding zero. */
+/* The fused pass of kernel and act reads X in panels at this size: allocate xp if not yet
+ * (only then: --kernel blas and the activations without a fused kernel never need the d np
+ * doubles). Returns OVS_OK or OVS_ENOMEM. */
+static int use_panels(const ovs_activation *act, int kernel, ovs_train_workspace *ws)
+{
+    const int fused = kernel == OVS_KERNEL_SIMD && (act->vector_kernel == OVS_ACT_SOFTPLUS ||
+                                                    act->vector_kernel == OVS_ACT_RELU);
+    if (!fused || !ws->panel || ws->xp)
+        return OVS_OK;
+    ws->xp = alloc_aligned((size_t)ws->d * (size_t)ws->np);
+    return ws->xp ? OVS_OK : OVS_ENOMEM;
+}
+
+/* X (n x d) into xt (d x np) and, where xp is allocated, into its panels; y into yp (np);
+ * padding zero. */
 static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
     const size_t np = (size_t)ws->np, d = (size_t)p->d;
@@ -87,7 +99,7 @@ static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
     for (size_t i = 0; i < (size_t)p->n; i++)
         for (size_t l = 0; l < d; l++)
             ws->xt[l * np + i] = p->x[i * d + l];
-    if (ws->panel)
+    if (ws->xp)
         ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
 }
 
@@ -156,7 +168,7 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
     const int k = p->k, np = ws->np;
     if (kernel == OVS_KERNEL_SIMD &&
         ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w,
-                          ws->panel ? ws->xp : ws->xt, ws->panel, p->v, ws->yp, ws->zt,
+                          ws->xp ? ws->xp : ws->xt, ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt,
                           ws->scratch, ws->r) == 0)
         return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
     if (kernel == OVS_KERNEL_BLAS)
@@ -203,6 +215,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
     int rc = check_args(p, o, proto, ws);
     if (rc != OVS_OK)
         return rc;
+    if ((rc = use_panels(o->act, o->kernel, ws)) != OVS_OK)
+        return rc;
     const int kd = p->k * p->d;
     ovs_result_start(res);
     memcpy(ws->w, p->w0, sizeof(double) * (size_t)kd);
@@ -241,6 +255,8 @@ int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int ker
 {
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
+    if (use_panels(act, kernel, ws) != OVS_OK)
+        return OVS_ENOMEM;
     const int kd = p->k * p->d;
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
     load_inputs(p, ws);
