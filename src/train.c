@@ -1,6 +1,4 @@
 /* train.c - gradient descent for one trial; see train.h. */
-/* madvise and MADV_HUGEPAGE (Linux) are outside POSIX */
-#define _DEFAULT_SOURCE
 #include "train.h"
 
 #include "forward.h"
@@ -12,29 +10,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
-/* Buffers of at least HUGE_BYTES are aligned to it and asked for transparent huge pages
- * (Linux, where THP is "madvise"): at large n a sample block touches the k + d rows of m_t
- * and xt, np doubles apart, each on its own 4 KiB page, more pages than the first-level TLB
- * holds. */
-#define HUGE_BYTES ((size_t)2 << 20)
 static double *alloc_aligned(size_t count)
 {
     size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
-    const int huge = bytes >= HUGE_BYTES;
-    if (huge)
-        bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
-    double *p = aligned_alloc(huge ? HUGE_BYTES : 64, bytes > 0 ? bytes : 64);
-    if (!p)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    if (huge)
-        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
-#endif
-    memset(p, 0, bytes);
+    double *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
     return p;
 }
 

@@ -339,6 +339,21 @@ static void test_train_chunked(const build *b)
     CHECK(ok != 0);
 }
 
+/* The Figure-2 grid (n 100 and 200, k and d 1..25) never reads X in panels: the panel
+ * path (bit-identical anyway, test_forward) changes nothing in the paper's experiment, and
+ * its speed there is the measured one of docs/BENCHMARKS.md. */
+static void test_panels_off_on_grid(void)
+{
+    int first = 0;
+    for (int n = 100; n <= 200 && !first; n += 100)
+        for (int k = 1; k <= 25 && !first; k++)
+            for (int d = 1; d <= 25 && !first; d++)
+                if (ovs_forward_panel_width(k, d, ovs_pad(n)) != 0)
+                    first = n * 10000 + k * 100 + d;
+    CHECK_MSG(first == 0, "the Figure-2 cell (n, k, d) coded %d reads X in panels", first);
+    CHECK(ovs_forward_panel_width(120, 80, ovs_pad(6400)) == OVS_FORWARD_PANEL);
+}
+
 /* Which builds this CPU runs: every one up to ovs_simd_isa(), which must be the best build
  * linked that the CPU supports. */
 static int runnable_builds(void)
@@ -374,5 +389,6 @@ int main(void)
     }
     test_softplus_builds(nrun);
     test_train_chunked(&builds[nrun - 1]);
+    test_panels_off_on_grid();
     TEST_DONE();
 }
