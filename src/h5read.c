@@ -163,6 +163,21 @@ static int group_eta_text(hid_t grp, const char *attr, ovs_strbuf *out)
     return 1;
 }
 
+/* ",act=value" (no comma before the first) of the per-group setting attr in group `name`.
+ * 1, or 0 when the group or its attribute cannot be read. */
+static int group_setting_text(hid_t f, const char *name, const char *act, int act_len,
+                              int first, const char *attr, ovs_strbuf *out)
+{
+    hid_t grp = -1;
+    H5E_BEGIN_TRY { grp = H5Gopen2(f, name, H5P_DEFAULT); }
+    H5E_END_TRY;
+    ovs_strbuf_printf(out, "%s%.*s=", first ? "" : ",", act_len, act);
+    int ok = grp >= 0 && group_eta_text(grp, attr, out);
+    if (grp >= 0)
+        H5Gclose(grp);
+    return ok;
+}
+
 /* Per-group settings (eta): "act=value" for each activation, from its first group. */
 static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, ovs_strbuf *out,
                              char *err, size_t errlen, const char *path)
@@ -173,14 +188,8 @@ static int stored_group_text(hid_t f, const ovs_plan *p, const ovs_setting *s, o
         for (int g = 0; g < p->n_groups && !gr; g++)
             if (p->groups[g].act == ovs_config_act(c, a))
                 gr = &p->groups[g];
-        hid_t grp = -1;
-        H5E_BEGIN_TRY { grp = H5Gopen2(f, gr->name, H5P_DEFAULT); }
-        H5E_END_TRY;
-        ovs_strbuf_printf(out, "%s%s=", a ? "," : "", gr->act->name);
-        int ok = grp >= 0 && group_eta_text(grp, s->attr, out);
-        if (grp >= 0)
-            H5Gclose(grp);
-        if (!ok)
+        if (!group_setting_text(f, gr->name, gr->act->name, (int)strlen(gr->act->name), a == 0,
+                                s->attr, out))
             return set_err(err, errlen, "%s: group %s is missing (or lacks '%s')", path,
                            gr->name, s->attr);
     }
@@ -299,13 +308,7 @@ static int stored_eta_text(hid_t f, const char *acts, ovs_strbuf *out)
                 continue;
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)(glen < 127 ? glen : 127), g);
-            hid_t grp = -1;
-            H5E_BEGIN_TRY { grp = H5Gopen2(f, name, H5P_DEFAULT); }
-            H5E_END_TRY;
-            ovs_strbuf_printf(out, "%s%.*s=", a == acts ? "" : ",", (int)alen, a);
-            found = grp >= 0 && group_eta_text(grp, "eta", out);
-            if (grp >= 0)
-                H5Gclose(grp);
+            found = group_setting_text(f, name, a, (int)alen, a == acts, "eta", out);
         }
         ok = found;
     }
