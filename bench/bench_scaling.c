@@ -128,9 +128,8 @@ static void parts(int n, int k, int d, int reps)
     for (int rep = 0; rep < reps; rep++) {
         for (int a = 0; a < 2; a++) {
             double t0 = seconds();
-            ovs_forward_fused(kinds[a], n, k, d, np, ws.w, ws.xp ? ws.xp : ws.xt, ws.xp ? ws.panel : 0,
-                              p.v, ws.yp, ws.zt, ws.scratch,
-                              ws.r);
+            ovs_forward_fused(kinds[a], n, k, d, np, ws.w, ws.xp ? ws.xp : ws.xt,
+                              ws.xp ? ws.panel : 0, p.v, ws.yp, ws.zt, ws.scratch, ws.r);
             double t = seconds() - t0;
             best[a] = t < best[a] ? t : best[a];
         }

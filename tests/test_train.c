@@ -15,8 +15,10 @@
 #include <string.h>
 
 /* Linked with -Wl,--wrap=malloc,calloc,realloc,aligned_alloc: counts the allocations made by
- * ovsweep's own objects (not by the BLAS library). */
+ * ovsweep's own objects (not by the BLAS library); while fail_aligned is set, aligned_alloc
+ * fails (out of memory). */
 static long alloc_count;
+static int fail_aligned;
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t nmemb, size_t size);
 void *__real_realloc(void *ptr, size_t size);
@@ -28,7 +30,7 @@ void *__wrap_aligned_alloc(size_t alignment, size_t size);
 void *__wrap_aligned_alloc(size_t alignment, size_t size)
 {
     alloc_count++;
-    return __real_aligned_alloc(alignment, size);
+    return fail_aligned ? NULL : __real_aligned_alloc(alignment, size);
 }
 void *__wrap_malloc(size_t size)
 {
@@ -521,6 +523,37 @@ static void test_poll_and_allocation(void)
     CHECK_MSG(no_alloc, "an allocation inside the GD loop");
 }
 
+/* The panel copy of X (forward.h) is made by the first simd training at a panel size, only
+ * there: a blas training never allocates it, one that cannot get the memory returns
+ * OVS_ENOMEM and leaves the workspace usable: the next training makes it, and the one after
+ * reuses it with the same result bit for bit. */
+static void test_panel_copy(void)
+{
+    const int n = 1040, k = 30, d = 40;
+    ovs_problem p;
+    ovs_train_workspace ws;
+    CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK &&
+          ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+    ovs_problem_draw(&p, 11, 0);
+    CHECK(ws.panel > 0 && ws.xp == NULL);
+    topts o = paper_opts("relu", 20);
+    ovs_result blas, failed, r1, r2;
+    o.kernel = OVS_KERNEL_BLAS;
+    CHECK(run_gd(&p, &o, &ws, &blas) == OVS_OK && ws.xp == NULL);
+    o.kernel = OVS_KERNEL_SIMD;
+    fail_aligned = 1;
+    const int rc = run_gd(&p, &o, &ws, &failed);
+    fail_aligned = 0;
+    CHECK_MSG(rc == OVS_ENOMEM && ws.xp == NULL, "no panel memory: rc %d", rc);
+    CHECK(run_gd(&p, &o, &ws, &r1) == OVS_OK && ws.xp != NULL);
+    CHECK(run_gd(&p, &o, &ws, &r2) == OVS_OK);
+    CHECK(r1.iterations == 20 && r2.iterations == 20 &&
+          memcmp(&r1.final_rel_err, &r2.final_rel_err, sizeof(double)) == 0 &&
+          memcmp(&r1.dist_from_init, &r2.dist_from_init, sizeof(double)) == 0);
+    ovs_train_workspace_free(&ws);
+    ovs_problem_free(&p);
+}
+
 /* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
  * quickly converging one untouched. */
 static void test_early_fail(void)
@@ -584,6 +617,7 @@ int main(void)
     test_fixed_point();
     test_determinism();
     test_poll_and_allocation();
+    test_panel_copy();
     test_early_fail();
     test_ladder();
     test_bad_args();
