@@ -51,6 +51,40 @@ OVS_INLINE ovs_vd ovs_vrelu_scale(ovs_vd z, ovs_vd c)
     return ovs_vselect(z < 0, (ovs_vd){0}, c);
 }
 
+/* What the fused pass keeps of a ReLU pre-activation z until the factor phi'(z) c is formed
+ * (ovs_vrelu_key), phi from z and that key, and the factor from the key: on AVX-512 the key
+ * is z itself (phi is one vmaxpd, the factor compares then); elsewhere it is the mask
+ * z < 0, which phi's select needs anyway, so that the factor takes one select and no second
+ * comparison. Either way phi = ovs_vrelu_phi(z) and the factor ovs_vrelu_scale(z, c), lane
+ * for lane. */
+OVS_INLINE ovs_vd ovs_vrelu_key(ovs_vd z)
+{
+#ifdef OVS_VMATH_AVX512
+    return z;
+#else
+    return (ovs_vd)(z < 0);
+#endif
+}
+
+OVS_INLINE ovs_vd ovs_vrelu_phi_key(ovs_vd z, ovs_vd key)
+{
+#ifdef OVS_VMATH_AVX512
+    (void)key;
+    return ovs_vrelu_phi(z);
+#else
+    return ovs_vselect((ovs_vi)key, (ovs_vd){0}, z);
+#endif
+}
+
+OVS_INLINE ovs_vd ovs_vrelu_scale_key(ovs_vd key, ovs_vd c)
+{
+#ifdef OVS_VMATH_AVX512
+    return ovs_vrelu_scale(key, c);
+#else
+    return ovs_vselect((ovs_vi)key, (ovs_vd){0}, c);
+#endif
+}
+
 /* softplus(z) = log(1 + e^z) and its derivative, the logistic sigmoid, 8 lanes a vector:
  * one exp, one division and one log1p per element.
  *

@@ -73,8 +73,9 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
     for (int u = 0; u < R; u++)
         for (int s = 0; s < S; s++) {
             if (kind == OVS_ACT_RELU) {
-                STORE(ds + (long)(j + u) * ldd + s * OVS_NW, a[u][s]);
-                f[s] += v[j + u] * ovs_vrelu_phi(a[u][s]);
+                const ovs_vd key = ovs_vrelu_key(a[u][s]);
+                STORE(ds + (long)(j + u) * ldd + s * OVS_NW, key);
+                f[s] += v[j + u] * ovs_vrelu_phi_key(a[u][s], key);
             } else {
                 STORE(zs + ((long)(j + u) * S + s) * OVS_NW, a[u][s]);
             }
@@ -186,7 +187,7 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
             if (big && s == 0)
                 PREFETCH(mj + 2 * FWD_S * OVS_NW, 1);
             if (kind == OVS_ACT_RELU)
-                STORE(mj, ovs_vrelu_scale(dj, v[j] * f[s]));
+                STORE(mj, ovs_vrelu_scale_key(dj, v[j] * f[s]));
             else
                 STORE(mj, dj * (v[j] * f[s]));
         }

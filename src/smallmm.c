@@ -105,6 +105,49 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 #define GC 1
 #endif
 
+#if OVS_NW == 4
+/* ovs_tree8 of four elements' lanes at once (AVX2: each element's 8 lanes in 2 vectors):
+ * [tree(a), tree(b), tree(c), tree(e)]. t = h0 + h1 holds lanes (0+4) (1+5) (2+6) (3+7);
+ * pairing the halves of two elements' t gives (0+4)+(2+6) and (1+5)+(3+7) in one add, and
+ * one more add of neighbouring lanes their sum: the additions of ovs_tree8, operand for
+ * operand, in 7 vector adds and 6 shuffles instead of 4 x 4 adds and the extractions. */
+INLINE ovs_vd tree8_four(const ovs_vd *a, const ovs_vd *b, const ovs_vd *c, const ovs_vd *e)
+{
+    const ovs_vd ta = a[0] + a[1], tb = b[0] + b[1], tc = c[0] + c[1], te = e[0] + e[1];
+    /* [ta0 + ta2, ta1 + ta3, tc0 + tc2, tc1 + tc3], and the same of b and e */
+    const ovs_vd ac = __builtin_shufflevector(ta, tc, 0, 1, 4, 5) +
+                      __builtin_shufflevector(ta, tc, 2, 3, 6, 7);
+    const ovs_vd be = __builtin_shufflevector(tb, te, 0, 1, 4, 5) +
+                      __builtin_shufflevector(tb, te, 2, 3, 6, 7);
+    return __builtin_shufflevector(ac, be, 0, 4, 2, 6) +
+           __builtin_shufflevector(ac, be, 1, 5, 3, 7);
+}
+
+/* The last chunk's sums of a block into g, four elements at a time: rows in pairs where
+ * C = 2, the units' column where C = 1. */
+INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int R,
+                        const int C)
+{
+    if (C == 2) {
+        int u = 0;
+        for (; u + 2 <= R; u += 2) {
+            const ovs_vd s = tree8_four(acc[u][0], acc[u][1], acc[u + 1][0], acc[u + 1][1]);
+            g[(long)u * d] = s[0], g[(long)u * d + 1] = s[1];
+            g[(long)(u + 1) * d] = s[2], g[(long)(u + 1) * d + 1] = s[3];
+        }
+        if (u < R) {
+            const ovs_vd s = tree8_four(acc[u][0], acc[u][1], acc[u][0], acc[u][1]);
+            g[(long)u * d] = s[0], g[(long)u * d + 1] = s[1];
+        }
+    } else {
+        const ovs_vd s = tree8_four(acc[0][0], acc[R > 1][0], acc[R > 2 ? 2 : 0][0], acc[0][0]);
+        for (int u = 0; u < R; u++)
+            g[(long)u * d] = s[u];
+    }
+}
+#endif
+
+
 /* Units j..j+R-1, inputs c..c+C-1, samples i0..i1-1 (multiples of 8). The lane sums start
  * at zero (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per
  * element of g, at lanes + (j d + l) 8). */
@@ -135,6 +178,12 @@ INLINE void grad_block(int d, int np, const double *mt, const double *xt, double
                     acc[u][v][h] += mv * xv[v];
             }
         }
+#if OVS_NW == 4
+    if (last) {
+        tree8_block(acc, g + (long)j * d + c, d, R, C);
+        return;
+    }
+#endif
     for (int u = 0; u < R; u++)
         for (int v = 0; v < C; v++) {
             const long e = (long)(j + u) * d + c + v;
