@@ -43,6 +43,11 @@ int ovs_forward_panel_width(int k, int d, int np);
 /* xp (d np doubles) <- xt (d x np) in the panel layout of width panel. */
 void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp);
 
+/* Whether the fused pass has an inline kernel for kind (activation.h's OVS_ACT_*): softplus
+ * and ReLU. The one list of them: ovs_forward_fused refuses the others, and train.c asks
+ * here before it allocates the panel copy of X. */
+int ovs_forward_takes(int kind);
+
 /* r_i = f(x_i) - y_i and the gradient's factors m_t[j][i] = phi'(w_j . x_i) v_j r_i, for
  * i < n (both zero in the padding up to np), for kind OVS_ACT_SOFTPLUS or OVS_ACT_RELU
  * (activation.h). x: xt (d x np) where panel is 0, else X in the panel layout of that width

@@ -228,12 +228,12 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
 {
     if (panel < 0 || panel % 96 != 0)
         return -1;
+    if (!ovs_forward_takes(kind))
+        return -1;
     if (kind == OVS_ACT_SOFTPLUS)
         forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
-    else if (kind == OVS_ACT_RELU)
-        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
     else
-        return -1;
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
     return 0;
 }
 
@@ -267,6 +267,11 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
                       double *scratch, double *r)
 {
     return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+}
+
+int ovs_forward_takes(int kind)
+{
+    return kind == OVS_ACT_SOFTPLUS || kind == OVS_ACT_RELU;
 }
 
 int ovs_forward_panel_width(int k, int d, int np)

@@ -64,8 +64,7 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
  * doubles). Returns OVS_OK or OVS_ENOMEM. */
 static int use_panels(const ovs_activation *act, int kernel, ovs_train_workspace *ws)
 {
-    const int fused = kernel == OVS_KERNEL_SIMD && (act->vector_kernel == OVS_ACT_SOFTPLUS ||
-                                                    act->vector_kernel == OVS_ACT_RELU);
+    const int fused = kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel);
     if (!fused || !ws->panel || ws->xp)
         return OVS_OK;
     ws->xp = alloc_aligned((size_t)ws->d * (size_t)ws->np);
