@@ -44,8 +44,9 @@ _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per u
  * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
  * constant after inlining:
- *  - ReLU, in registers: z itself to ds (row j at ds + j ldd: the L1 scratch, or m_t;
- *    sample_block turns it into the factor m), f += v_j phi_j;
+ *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key: the mask z < 0, or z itself on
+ *    AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block turns it
+ *    into the factor m), f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S NW).
  * (One function for both: the accumulators stay in registers only while the epilogue is
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
@@ -164,7 +165,7 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
     if (big && !panel) /* in a panel the block's rows are one stretch: no prefetch needed */
         for (int l = 0; l < d; l++)
             PREFETCH(xs + (long)l * ldx + 2 * FWD_S * OVS_NW, 0);
-    /* z (ReLU) or phi' (softplus) of the block: in the scratch after zs where it has room
+    /* z's key (ReLU) or phi' (softplus) of the block: in the scratch after zs where it has room
      * (AVX2, SSE2), so that m_t is only written, row by row, at the end; else in m_t */
     double *ds = m_t + i;
     int ldd = np;

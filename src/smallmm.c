@@ -147,7 +147,6 @@ INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int 
 }
 #endif
 
-
 /* Units j..j+R-1, inputs c..c+C-1, samples i0..i1-1 (multiples of 8). The lane sums start
  * at zero (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per
  * element of g, at lanes + (j d + l) 8). */
