@@ -6,9 +6,9 @@
  * softplus over the block's k x 32 values in an L1 scratch, four vectors at a time), stores
  * phi' (ReLU: the mask z < 0, or z on AVX-512) and accumulates the network outputs
  * f(x_i) = sum_j v_j phi(z_ji); once a block's residuals are known it turns what it stored
- * (still in L1) into the gradient's factors phi' v_j r_i. z and phi(z) never reach the k x n arrays: the separate
- * passes over those (pre-activations, activation, residual, factors) ran through L2 and cost
- * as much as the products at small d.
+ * (still in L1) into the gradient's factors phi' v_j r_i. z and phi(z) never reach the
+ * k x n arrays: the separate passes over those (pre-activations, activation, residual,
+ * factors) ran through L2 and cost as much as the products at small d.
  * The arithmetic is the one of ovs_smallmm_preact, the activation's array kernel and the
  * residual and factor loops in train.c, operation for operation (z summed over l in order,
  * f over j in order), so the results are bit-identical to that unfused path (but for the
