@@ -2,78 +2,17 @@
  * per second (12 independent chains, enough to cover the latency of two FMA pipes) and
  * double divisions per second (the one division of the softplus kernel). The peak GFLOP/s
  * it prints is the ceiling for the products of the kernels (bench_kernel, bench_scaling).
- *
- * Each instruction set gets a function of its own with vectors of its own width (AVX-512:
- * 8 doubles, AVX2 + FMA: 4, baseline SSE2: 2, multiply and add). Until round 5 this file
- * ran 8-lane vectors everywhere: gcc 12 keeps a 64-byte vector that its target cannot hold
- * in one register in memory, and on an AVX2 machine it measured 2.7 GFLOP/s for a core that
- * does 40-60 (docs/BENCHMARKS.md, round 5). */
+ * The loops are bench/peak_rates.h's. */
+#include "peak_rates.h"
+
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-/* CPU time of this thread: on a shared machine the wall clock also counts the time other
- * processes hold the core (under a load of 5 on 2 cores it read 0.4-1x the CPU time). */
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* Twelve independent chains a = a m + c (loop-carried: none can be dropped) of vector type
- * V with W lanes; sets *fma to vector FMAs per second, *div to vector divisions per second
- * (eight chains a = c / a). */
-#define RATES(NAME, TARGET, V, W)                                                              \
-    TARGET static void NAME(long reps, double *fma, double *div)                               \
-    {                                                                                          \
-        V m = (V){0} + 0.999999, c = (V){0} + 1e-7, a[12], q[8];                               \
-        for (int u = 0; u < 12; u++)                                                           \
-            a[u] = (V){0} + (double)u;                                                         \
-        double t0 = seconds();                                                                 \
-        for (long it = 0; it < reps; it++)                                                     \
-            for (int u = 0; u < 12; u++)                                                       \
-                a[u] = a[u] * m + c;                                                           \
-        double t = seconds() - t0;                                                             \
-        for (int u = 0; u < 8; u++)                                                            \
-            q[u] = (V){0} + 2.0 + 0.1 * u;                                                     \
-        V three = (V){0} + 3.0;                                                                \
-        double t1 = seconds();                                                                 \
-        for (long it = 0; it < reps / 10; it++)                                                \
-            for (int u = 0; u < 8; u++)                                                        \
-                q[u] = three / q[u];                                                           \
-        double td = seconds() - t1;                                                            \
-        V s = a[0];                                                                            \
-        for (int u = 1; u < 12; u++)                                                           \
-            s += a[u] + (u < 8 ? q[u] : (V){0});                                               \
-        *fma = s[0] == 12345.0 ? 0 : 12.0 * (double)reps / t;                                  \
-        *div = 8.0 * (double)(reps / 10) / td;                                                 \
-    }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-typedef double v8d __attribute__((vector_size(64)));
-typedef double v4d __attribute__((vector_size(32)));
-RATES(rates_avx512, __attribute__((target("avx512f,fma"))), v8d, 8)
-RATES(rates_avx2, __attribute__((target("avx2,fma"))), v4d, 4)
-#endif
-typedef double v2d __attribute__((vector_size(16)));
-RATES(rates_base, , v2d, 2)
 
 int main(int argc, char **argv)
 {
-    void (*rates)(long, double *, double *) = rates_base;
-    int lanes = 2;
-    const char *isa = "baseline (no FMA)";
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    int force_base = argc > 1 && strcmp(argv[1], "--baseline") == 0;
-    if (!force_base && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
-        rates = rates_avx512, lanes = 8, isa = "AVX-512";
-    else if (!force_base && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        rates = rates_avx2, lanes = 4, isa = "AVX2+FMA";
-#else
-    (void)argc, (void)argv;
-#endif
+    int lanes;
+    const char *isa;
+    peak_rates_fn rates = peak_pick(argc > 1 && strcmp(argv[1], "--baseline") == 0, &lanes, &isa);
     double fma = 0, div = 0;
     for (int rep = 0; rep < 5; rep++) { /* best of 5: other processes share the cores */
         double f, d;

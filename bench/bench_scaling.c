@@ -10,26 +10,21 @@
  * of the two products). Last line: the softplus kernel alone, nanoseconds per element of
  * phi and phi' on 4096 pre-activations in L1 (the floor of bench/scaling.sh: products at
  * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c).
- * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()). */
+ * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()).
+ * bench_scaling --grid CELLS [UPDATES]: a finished grid's work against its floor, the floor's
+ * rates measured between the cells (grid()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
 #include "smallmm.h"
 #include "train.h"
 
+#include "peak_rates.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* CPU time of this thread: on a shared machine the wall clock also counts the time other
- * processes hold the core. */
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Seconds per update of one run of `iters` updates. */
 static double run(const ovs_problem *p, const char *act, int kernel, int iters,
@@ -42,12 +37,12 @@ static double run(const ovs_problem *p, const char *act, int kernel, int iters,
     const ovs_protocol proto = {.max_iter = iters, .tol = ladder[0], .ladder = ladder,
                                 .n_ladder = 1};
     ovs_result r;
-    double t0 = seconds();
+    double t0 = bench_seconds();
     if (ovs_train_run(p, &o, &proto, ws, &r) != 0) {
         fprintf(stderr, "bench_scaling: invalid arguments at n = %d\n", p->n);
         exit(1);
     }
-    double t = seconds() - t0;
+    double t = bench_seconds() - t0;
     return t / (r.iterations > 0 ? r.iterations : 1);
 }
 
@@ -85,7 +80,7 @@ static void cell(int n, int k, int d, const char *act, double budget)
 
 /* ns per element of the softplus kernel of the fused pass (trees before round 5: the
  * activation's array kernel) on 4096 values in [-8, 8] (best of 50). */
-static double softplus_ns(void)
+static double softplus_ns(int reps)
 {
     enum { M = 4096 };
     static double z[M] __attribute__((aligned(64))), phi[M] __attribute__((aligned(64))),
@@ -96,15 +91,15 @@ static double softplus_ns(void)
     const ovs_activation *a = ovs_activation_find("softplus");
 #endif
     double best = 1e30;
-    for (int rep = 0; rep < 50; rep++) {
-        double t0 = seconds();
+    for (int rep = 0; rep < reps; rep++) {
+        double t0 = bench_seconds();
         for (int it = 0; it < 20; it++)
 #ifdef OVS_FORWARD_SOFTPLUS
             ovs_forward_softplus(z, phi, dphi, M);
 #else
             a->eval(z, phi, dphi, M);
 #endif
-        double t = (seconds() - t0) / (20.0 * M);
+        double t = (bench_seconds() - t0) / (20.0 * M);
         best = t < best ? t : best;
     }
     return phi[7] == 12345.0 ? 0 : best * 1e9;
@@ -127,16 +122,16 @@ static void parts(int n, int k, int d, int reps)
     double best[3] = {1e30, 1e30, 1e30};
     for (int rep = 0; rep < reps; rep++) {
         for (int a = 0; a < 2; a++) {
-            double t0 = seconds();
+            double t0 = bench_seconds();
             ovs_forward_fused(kinds[a], n, k, d, np, ws.w, ws.xp ? ws.xp : ws.xt,
                               ws.xp ? ws.panel : 0, p.v, ws.yp, ws.zt, ws.scratch, ws.r);
-            double t = seconds() - t0;
+            double t = bench_seconds() - t0;
             best[a] = t < best[a] ? t : best[a];
         }
-        double t0 = seconds();
+        double t0 = bench_seconds();
         ovs_smallmm_grad_lanes(k, d, np, ws.zt, ws.xt, ws.g,
                                (size_t)np >= 8 * (size_t)d ? ws.phi : NULL);
-        double t = seconds() - t0;
+        double t = bench_seconds() - t0;
         best[2] = t < best[2] ? t : best[2];
     }
     const double half = 2.0 * n * k * d;
@@ -148,9 +143,88 @@ static void parts(int n, int k, int d, int reps)
 }
 #endif
 
+/* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
+ * floor's two rates measured between the cells, so that a machine whose speed drifts within
+ * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
+ * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
+ * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
+ * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
+ * trial 0 of that cell with the simd kernel (the CPU time per update; a training that stops
+ * early, only if it diverges, counts its own updates), then the two rates again. The cell's
+ * time is its iterations times the time per update; its floor (bench/floor.py's) takes the
+ * mean of the rates before and after it. Prints per group and in all, like floor.py. */
+typedef struct grid_sum {
+    char act[16];
+    int n;
+    double time, floor;
+} grid_sum;
+
+static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
+{
+    ovs_problem p;
+    ovs_train_workspace ws;
+    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0) {
+        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
+        exit(1);
+    }
+    ovs_problem_draw(&p, 2019, 0);
+    run(&p, act, OVS_KERNEL_SIMD, 2, &ws); /* caches and the panel copy, not timed */
+    double t = run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+    return t;
+}
+
+static int grid(const char *path, int updates)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench_scaling: cannot read %s\n", path);
+        return 2;
+    }
+    grid_sum g[16];
+    int ng = 0, n, k, d, trials, cells = 0;
+    double iters, peak_lo = 1e30, peak_hi = 0;
+    char act[16];
+    while (fscanf(f, "%15s %d %d %d %lf %d", act, &n, &k, &d, &iters, &trials) == 6) {
+        const int sp = strcmp(act, "softplus") == 0;
+        int i = 0;
+        while (i < ng && (g[i].n != n || strcmp(g[i].act, act) != 0))
+            i++;
+        if (i == ng) {
+            if (ng == 16)
+                continue;
+            g[ng] = (grid_sum){.n = n};
+            snprintf(g[ng++].act, sizeof g[0].act, "%s", act);
+        }
+        const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
+        const double t = cell_update_seconds(act, n, k, d, updates);
+        const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
+        const double peak = 0.5 * (p0 + p1) * 1e9, spns = 0.5 * (s0 + s1);
+        g[i].time += iters * t;
+        g[i].floor += iters * (4.0 * n * k * d / peak + (sp ? n * k * spns * 1e-9 : 0.0));
+        peak_lo = p0 < peak_lo ? p0 : peak_lo, peak_lo = p1 < peak_lo ? p1 : peak_lo;
+        peak_hi = p0 > peak_hi ? p0 : peak_hi, peak_hi = p1 > peak_hi ? p1 : peak_hi;
+        cells++;
+    }
+    fclose(f);
+    double time = 0, floor = 0;
+    for (int i = 0; i < ng; i++) {
+        printf("n%d_%-12s replayed %8.1f core-s  floor %8.1f  (x floor %.3f)\n", g[i].n,
+               g[i].act, g[i].time, g[i].floor, g[i].time / g[i].floor);
+        time += g[i].time, floor += g[i].floor;
+    }
+    printf("all groups       replayed %8.1f core-s  floor %8.1f  (x floor %.3f; %d cells, %d "
+           "updates each, peak read %.1f-%.1f GFLOP/s between them)\n",
+           time, floor, time / floor, cells, updates, peak_lo, peak_hi);
+    return cells > 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef OVS_FORWARD_SOFTPLUS
+    if (argc >= 3 && strcmp(argv[1], "--grid") == 0)
+        return grid(argv[2], argc > 3 ? atoi(argv[3]) : 200);
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
             parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
@@ -159,7 +233,8 @@ int main(int argc, char **argv)
 #endif
     if (argc < 5 || (argc - 2) % 3 != 0) {
         fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n"
-                        "       bench_scaling --parts REPS N K D [N K D]...\n");
+                        "       bench_scaling --parts REPS N K D [N K D]...\n"
+                        "       bench_scaling --grid CELLS [UPDATES]\n");
         return 2;
     }
     double budget = atof(argv[1]);
@@ -169,6 +244,6 @@ int main(int argc, char **argv)
         cell(n, k, d, "relu", budget);
         cell(n, k, d, "softplus", budget);
     }
-    printf("softplus_ns_per_element %.3f\n", softplus_ns());
+    printf("softplus_ns_per_element %.3f\n", softplus_ns(50));
     return 0;
 }
