@@ -46,17 +46,24 @@ static double run(const ovs_problem *p, const char *act, int kernel, int iters,
     return t / (r.iterations > 0 ? r.iterations : 1);
 }
 
+/* Trial 0 of the cell (n, k, d) (seed 2019) and a workspace for it; exits when memory runs
+ * out. */
+static void setup_cell(int n, int k, int d, ovs_problem *p, ovs_train_workspace *ws)
+{
+    if (ovs_problem_alloc(p, n, k, d) != 0 || ovs_train_workspace_alloc(ws, n, k, d) != 0) {
+        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
+        exit(1);
+    }
+    ovs_problem_draw(p, 2019, 0);
+}
+
 static void cell(int n, int k, int d, const char *act, double budget)
 {
     enum { ROUNDS = 5 };
     const int kernels[2] = {OVS_KERNEL_SIMD, OVS_KERNEL_BLAS};
     ovs_problem p;
     ovs_train_workspace ws;
-    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0) {
-        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
-        exit(1);
-    }
-    ovs_problem_draw(&p, 2019, 0);
+    setup_cell(n, k, d, &p, &ws);
     double probe = 1e30, best[2] = {1e30, 1e30};
     for (int q = 0; q < 2; q++) {
         double t = run(&p, act, kernels[q], 2, &ws);
@@ -114,9 +121,7 @@ static void parts(int n, int k, int d, int reps)
 {
     ovs_problem p;
     ovs_train_workspace ws;
-    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0)
-        exit(1);
-    ovs_problem_draw(&p, 2019, 0);
+    setup_cell(n, k, d, &p, &ws);
     run(&p, "relu", OVS_KERNEL_SIMD, 3, &ws);
     const int np = ws.np, kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     double best[3] = {1e30, 1e30, 1e30};
@@ -163,11 +168,7 @@ static double cell_update_seconds(const char *act, int n, int k, int d, int upda
 {
     ovs_problem p;
     ovs_train_workspace ws;
-    if (ovs_problem_alloc(&p, n, k, d) != 0 || ovs_train_workspace_alloc(&ws, n, k, d) != 0) {
-        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
-        exit(1);
-    }
-    ovs_problem_draw(&p, 2019, 0);
+    setup_cell(n, k, d, &p, &ws);
     run(&p, act, OVS_KERNEL_SIMD, 2, &ws); /* caches and the panel copy, not timed */
     double t = run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
     ovs_problem_free(&p);
