@@ -178,6 +178,10 @@ static double cell_update_seconds(const char *act, int n, int k, int d, int upda
 
 static int grid(const char *path, int updates)
 {
+    if (updates < 1) {
+        fprintf(stderr, "bench_scaling: --grid wants UPDATES >= 1\n");
+        return 2;
+    }
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "bench_scaling: cannot read %s\n", path);
@@ -193,8 +197,11 @@ static int grid(const char *path, int updates)
         while (i < ng && (g[i].n != n || strcmp(g[i].act, act) != 0))
             i++;
         if (i == ng) {
-            if (ng == 16)
-                continue;
+            if (ng == 16) {
+                fprintf(stderr, "bench_scaling: %s has more than 16 groups\n", path);
+                fclose(f);
+                return 2;
+            }
             g[ng] = (grid_sum){.n = n};
             snprintf(g[ng++].act, sizeof g[0].act, "%s", act);
         }
