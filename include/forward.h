@@ -4,7 +4,7 @@
  * Pure. One pass over blocks of 32 samples computes the pre-activations z_ji = w_j . x_i
  * (register blocks of 4 units x 32 samples), applies phi and phi' (ReLU in registers,
  * softplus over the block's k x 32 values in an L1 scratch, four vectors at a time), stores
- * phi' (ReLU: the mask z < 0, or z on AVX-512) and accumulates the network outputs
+ * phi' (ReLU: the mask "z not < 0", or z on AVX-512) and accumulates the network outputs
  * f(x_i) = sum_j v_j phi(z_ji); once a block's residuals are known it turns what it stored
  * (still in L1) into the gradient's factors phi' v_j r_i. z and phi(z) never reach the
  * k x n arrays: the separate passes over those (pre-activations, activation, residual,

@@ -20,6 +20,9 @@
 #if OVS_NW == 8 && defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define OVS_VMATH_AVX512 1
+#elif OVS_NW == 4 && defined(__AVX__)
+#include <immintrin.h>
+#define OVS_VMATH_AVX 1
 #endif
 
 #define OVS_INLINE static inline __attribute__((always_inline))
@@ -53,16 +56,20 @@ OVS_INLINE ovs_vd ovs_vrelu_scale(ovs_vd z, ovs_vd c)
 
 /* What the fused pass keeps of a ReLU pre-activation z until the factor phi'(z) c is formed
  * (ovs_vrelu_key), phi from z and that key, and the factor from the key: on AVX-512 the key
- * is z itself (phi is one vmaxpd, the factor compares then); elsewhere it is the mask
- * z < 0, which phi's select needs anyway, so that the factor takes one select and no second
- * comparison. Either way phi = ovs_vrelu_phi(z) and the factor ovs_vrelu_scale(z, c), lane
- * for lane. */
+ * is z itself (phi is one vmaxpd, the factor compares then); elsewhere it is the mask of
+ * the lanes kept, "z not < 0" (all ones where z >= 0 or z is NaN: one vcmpnltpd on AVX2),
+ * so that phi = key & z and the factor key & c are one AND each, with no second comparison
+ * and no inversion of a mask z < 0 (gcc made that a vpxor with all ones and a vpand: ReLU
+ * updates 1-13% faster at small d, docs/BENCHMARKS.md round 8). Either way
+ * phi = ovs_vrelu_phi(z) and the factor ovs_vrelu_scale(z, c), lane for lane. */
 OVS_INLINE ovs_vd ovs_vrelu_key(ovs_vd z)
 {
 #ifdef OVS_VMATH_AVX512
     return z;
+#elif defined(OVS_VMATH_AVX)
+    return (ovs_vd)_mm256_cmp_pd((__m256d)z, _mm256_setzero_pd(), _CMP_NLT_UQ);
 #else
-    return (ovs_vd)(z < 0);
+    return (ovs_vd)~(z < 0);
 #endif
 }
 
@@ -72,7 +79,7 @@ OVS_INLINE ovs_vd ovs_vrelu_phi_key(ovs_vd z, ovs_vd key)
     (void)key;
     return ovs_vrelu_phi(z);
 #else
-    return ovs_vselect((ovs_vi)key, (ovs_vd){0}, z);
+    return (ovs_vd)((ovs_vi)key & (ovs_vi)z);
 #endif
 }
 
@@ -81,7 +88,7 @@ OVS_INLINE ovs_vd ovs_vrelu_scale_key(ovs_vd key, ovs_vd c)
 #ifdef OVS_VMATH_AVX512
     return ovs_vrelu_scale(key, c);
 #else
-    return ovs_vselect((ovs_vi)key, (ovs_vd){0}, c);
+    return (ovs_vd)((ovs_vi)key & (ovs_vi)c);
 #endif
 }
 

@@ -44,8 +44,8 @@ _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per u
  * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
  * constant after inlining:
- *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key: the mask z < 0, or z itself on
- *    AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block turns it
+ *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key: the mask "z not < 0", or z
+ *    itself on AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block turns it
  *    into the factor m), f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S NW).
  * (One function for both: the accumulators stay in registers only while the epilogue is
@@ -71,16 +71,18 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
                 a[u][s] += c * x[s];
         }
     }
-    for (int u = 0; u < R; u++)
+    for (int u = 0; u < R; u++) {
+        const double vj = v[j + u]; /* read once: the stores below may alias v */
         for (int s = 0; s < S; s++) {
             if (kind == OVS_ACT_RELU) {
                 const ovs_vd key = ovs_vrelu_key(a[u][s]);
                 STORE(ds + (long)(j + u) * ldd + s * OVS_NW, key);
-                f[s] += v[j + u] * ovs_vrelu_phi_key(a[u][s], key);
+                f[s] += vj * ovs_vrelu_phi_key(a[u][s], key);
             } else {
                 STORE(zs + ((long)(j + u) * S + s) * OVS_NW, a[u][s]);
             }
         }
+    }
 }
 
 /* All k units in blocks of 4, then the k mod 4 left (units in order, so f sums them in
@@ -181,17 +183,19 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         f[s] -= LOAD(y + i + s * OVS_NW);
         STORE(r + i + s * OVS_NW, f[s]);
     }
-    for (int j = 0; j < k; j++)
+    for (int j = 0; j < k; j++) {
+        const double vj = v[j]; /* read once: the stores to m_t may alias v */
         for (int s = 0; s < S; s++) {
             const ovs_vd dj = LOAD(ds + (long)j * ldd + s * OVS_NW);
             double *mj = m_t + (long)j * np + i + s * OVS_NW;
             if (big && s == 0)
                 PREFETCH(mj + 2 * FWD_S * OVS_NW, 1);
             if (kind == OVS_ACT_RELU)
-                STORE(mj, ovs_vrelu_scale_key(dj, v[j] * f[s]));
+                STORE(mj, ovs_vrelu_scale_key(dj, vj * f[s]));
             else
-                STORE(mj, dj * (v[j] * f[s]));
+                STORE(mj, dj * (vj * f[s]));
         }
+    }
 }
 
 /* Sample blocks of FWD_S vectors, then the (np mod FWD_S NW) / NW vectors left (in the

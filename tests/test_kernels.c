@@ -259,6 +259,53 @@ static void test_forward(const build *b)
     CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
 }
 
+/* a and b equal as values, or both NaN */
+static int same_or_nan(const double *a, const double *b, size_t count)
+{
+    for (size_t e = 0; e < count; e++)
+        if (!(a[e] == b[e] || (isnan(a[e]) && isnan(b[e]))))
+            return 0;
+    return 1;
+}
+
+/* ReLU's fused pass where z is exactly +0 (a real sample with x = 0: phi' = 1, so its factors
+ * are v_j r_i, not 0), +-inf (one unit's z; phi'(-inf) = 0) and NaN (phi and the factor
+ * NaN): the kept mask of the AVX2 build (z not < 0, unordered true) must decide these lanes as
+ * the reference's z < 0 does; no other test reaches them. Samples 0-5 of 40 in every build's
+ * first and later sample blocks. */
+static void test_relu_edges(const build *b)
+{
+    const int n = 40, k = 5, d = 3, np = ovs_pad(n);
+    double *w = dalloc((size_t)k * d), *xt = dalloc((size_t)d * np), *v = dalloc(k);
+    double *y = dalloc(np), *m = dalloc((size_t)k * np), *r = dalloc(np);
+    double *z = dalloc((size_t)k * np), *mf = dalloc((size_t)k * np), *rf = dalloc(np);
+    double *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
+    fill(w, 1, k * d, k * d, 7, 1.0);
+    fill(xt, d, n, np, 8, 1.0);
+    fill(v, 1, k, k, 9, 0.3);
+    fill(y, 1, n, np, 10, 1.0);
+    const int zero[2] = {1, 33}, nan_at = 2, inf_at = 34;
+    for (int l = 0; l < d; l++) { /* samples 1 and 33: x = 0, so every z is +0 */
+        xt[(size_t)l * np + zero[0]] = 0.0;
+        xt[(size_t)l * np + zero[1]] = 0.0;
+    }
+    xt[nan_at] = NAN;                            /* sample 2: every z NaN */
+    for (int l = 1; l < d; l++)                  /* sample 34: z_j = w_j0 inf, others 0 */
+        xt[(size_t)l * np + inf_at] = 0.0;
+    xt[inf_at] = INFINITY;
+    w[0] = -fabs(w[0]), v[0] = 0.5;              /* unit 0: z = -inf at sample 34 */
+    for (int j = 1; j < k; j++)                  /* the rest: z = +inf there, f = +inf */
+        w[(size_t)j * d] = fabs(w[(size_t)j * d]) + 0.1, v[j] = fabs(v[j]) + 0.1;
+    forward_ref(b, OVS_ACT_RELU, n, k, d, np, w, xt, v, y, mf, rf, z, b->isa != OVS_ISA_BASE);
+    CHECK(z[zero[0]] == 0.0 && !signbit(z[zero[0]]) && isnan(z[nan_at]) && z[inf_at] == -INFINITY);
+    CHECK(mf[zero[0]] != 0.0 && mf[zero[1]] != 0.0); /* the case a mask z > 0 would get wrong */
+    CHECK(b->fwd(OVS_ACT_RELU, n, k, d, np, w, xt, 0, v, y, m, scratch, r) == 0);
+    CHECK_MSG(same_or_nan(r, rf, np), "%s: ReLU residuals at z = +0, inf, NaN", b->name);
+    CHECK_MSG(same_or_nan(m, mf, (size_t)k * np), "%s: ReLU factors at z = +0, inf, NaN", b->name);
+    free(w), free(xt), free(v), free(y), free(m), free(r), free(z), free(mf), free(rf);
+    free(scratch);
+}
+
 /* The FMA builds' softplus kernels agree bit for bit, with each other and with the
  * activation's array kernel where that runs an FMA clone (one of the builds matches it). */
 static void test_softplus_builds(int nrun)
@@ -386,6 +433,7 @@ int main(void)
         test_gradient(&builds[q]);
         test_sum_squares(&builds[q]);
         test_forward(&builds[q]);
+        test_relu_edges(&builds[q]);
     }
     test_softplus_builds(nrun);
     test_train_chunked(&builds[nrun - 1]);
