@@ -7,7 +7,8 @@
 # The tree under $(DESTDIR)$(PREFIX):
 #   $(BIN)/ovsweep, $(BIN)/ovsweep-analysis (a relative symlink to the launcher below)
 #   share/ovsweep/analysis/             the analysis package; its launcher runs it with $(PYTHON)
-#   share/ovsweep/jobs/                 the SLURM batch scripts (docs/SLURM.md)
+#   share/ovsweep/jobs/                 the SLURM batch scripts (docs/SLURM.md) and the
+#                                       large-n study's list of runs (scaling.study)
 #   share/man/man1/ovsweep.1, share/bash-completion/completions/ovsweep
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -21,7 +22,8 @@ MANDIR  := $(PREFIX)/share/man/man1
 COMPDIR := $(PREFIX)/share/bash-completion/completions
 
 ANALYSIS_DATA := $(wildcard analysis/*.py) analysis/settings.json
-JOB_SCRIPTS   := jobs/fig2.sbatch jobs/quick.sbatch
+JOB_SCRIPTS   := jobs/fig2.sbatch jobs/quick.sbatch jobs/scaling.sbatch
+JOB_DATA      := jobs/scaling.study
 MAN_PAGE      := man/ovsweep.1
 COMPLETION    := completion/ovsweep.bash
 
@@ -34,6 +36,7 @@ install: $(BIN)/ovsweep
 	chmod 755 $(DESTDIR)$(DATADIR)/analysis/ovsweep-analysis
 	ln -sf ../share/ovsweep/analysis/ovsweep-analysis $(DESTDIR)$(BINDIR)/ovsweep-analysis
 	$(INSTALL) -m 755 $(JOB_SCRIPTS) $(DESTDIR)$(DATADIR)/jobs/
+	$(INSTALL) -m 644 $(JOB_DATA) $(DESTDIR)$(DATADIR)/jobs/
 	$(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/ovsweep.1
 	$(INSTALL) -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/ovsweep
 

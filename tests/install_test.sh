@@ -24,12 +24,12 @@ P="$STAGE/opt/ovsweep"
 check "make install PREFIX=/opt/ovsweep DESTDIR=..." \
     sh -c "make -s --no-print-directory -o bin/ovsweep install PREFIX=/opt/ovsweep DESTDIR='$STAGE' >'$WORK/install.log' 2>&1 || { cat '$WORK/install.log'; exit 1; }"
 for f in bin/ovsweep share/ovsweep/analysis/ovsweep-analysis share/ovsweep/jobs/fig2.sbatch \
-    share/ovsweep/jobs/quick.sbatch; do
+    share/ovsweep/jobs/quick.sbatch share/ovsweep/jobs/scaling.sbatch; do
     check "installed, executable: $f" test -x "$P/$f"
 done
 for f in share/ovsweep/analysis/__main__.py share/ovsweep/analysis/cli.py \
     share/ovsweep/analysis/settings.json share/man/man1/ovsweep.1 \
-    share/bash-completion/completions/ovsweep; do
+    share/bash-completion/completions/ovsweep share/ovsweep/jobs/scaling.study; do
     check "installed: $f" test -f "$P/$f"
 done
 check "bin/ovsweep-analysis is a relative symlink to the launcher" \
@@ -59,6 +59,18 @@ env -i PATH="$P/bin:/usr/bin:/bin" SLURM_JOB_ID=1 SLURM_SUBMIT_DIR="$WORK/elsewh
 check "installed quick.sbatch -> installed fig2.sbatch -> ovsweep on PATH (stops at the output dir)" \
     grep -q "quick job 1 run 0: error: output directory $WORK/a-file/out is not writable" "$WORK/job.log"
 [ "$T_FAIL" -eq 0 ] || sed 's/^/    | /' "$WORK/job.log"
+
+# The installed scaling.sbatch, the same way: it must take the installed study and fig2.sbatch
+# (not a checkout's: none here), whose first run stops at the output directory; exit non-zero.
+fails=$T_FAIL
+env -i PATH="$P/bin:/usr/bin:/bin" SLURM_JOB_ID=2 SLURM_SUBMIT_DIR="$WORK/elsewhere" \
+    OVSWEEP_OUTDIR="$WORK/a-file/out" bash "$P/share/ovsweep/jobs/scaling.sbatch" >"$WORK/job2.log" 2>&1
+rc=$?
+check "installed scaling.sbatch: the installed study and fig2.sbatch" \
+    grep -q "scaling.sbatch: study $P/share/ovsweep/jobs/scaling.study (tier all), runs through $P/share/ovsweep/jobs/fig2.sbatch" "$WORK/job2.log"
+check "... its first run reaches ovsweep's checks (stops at the output dir), exit $rc" \
+    sh -c "test $rc -ne 0 && grep -q 'scaling job 2 run 0: error: output directory $WORK/a-file/out is not writable' '$WORK/job2.log'"
+[ "$T_FAIL" -eq "$fails" ] || sed 's/^/    | /' "$WORK/job2.log"
 
 # ---- man page ----
 
