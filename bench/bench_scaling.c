@@ -154,14 +154,24 @@ static void parts(int n, int k, int d, int reps)
  * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
  * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
  * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
- * trial 0 of that cell with the simd kernel (the CPU time per update; a training that stops
- * early, only if it diverges, counts its own updates), then the two rates again. The cell's
+ * trial 0 of that cell with the simd kernel, twice, the second run timed (the CPU time per
+ * update; a training that stops early, only if it diverges, counts its own updates), then the
+ * two rates again. The cell's
  * time is its iterations times the time per update; its floor (bench/floor.py's) takes the
- * mean of the rates before and after it. Prints per group and in all, like floor.py. */
+ * mean of the rates before and after it. Prints per group, with its excess by bands of k and
+ * d, and in all, like floor.py. */
+/* Bands of k and of d for the breakdown (<= 4, 5-12, 13 on): where the excess lies. */
+#define BANDS 3
+static int band_of(int v)
+{
+    return v <= 4 ? 0 : v <= 12 ? 1 : 2;
+}
+
 typedef struct grid_sum {
     char act[16];
     int n;
     double time, floor;
+    double band_time[BANDS][BANDS], band_floor[BANDS][BANDS]; /* [k band][d band] */
 } grid_sum;
 
 static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
@@ -169,11 +179,31 @@ static double cell_update_seconds(const char *act, int n, int k, int d, int upda
     ovs_problem p;
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
-    run(&p, act, OVS_KERNEL_SIMD, 2, &ws); /* caches and the panel copy, not timed */
+    /* Not timed: a first run as long as the timed one. The first few milliseconds of a cell
+     * after the peak loop ran 12-23% slower per update than the runs after them (measured at
+     * (200, 25, 25): 16.2-17.7 us against 14.2-14.6), and a 200-update replay timed its first
+     * run: 2.07x the floor on four ReLU cells where 20000 updates gave 1.48x. */
+    run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
     double t = run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     return t;
+}
+
+/* A group's core-seconds above its floor and its ratio to the floor, by bands of k and d. */
+static void print_bands(const grid_sum *g)
+{
+    static const char *const band[BANDS] = {" 1- 4", " 5-12", "13-  "};
+    printf("  excess core-s (x floor)   d %s        d %s        d %s\n", band[0], band[1],
+           band[2]);
+    for (int bk = 0; bk < BANDS; bk++) {
+        printf("  k %s              ", band[bk]);
+        for (int bd = 0; bd < BANDS; bd++) {
+            const double t = g->band_time[bk][bd], fl = g->band_floor[bk][bd];
+            printf("  %7.1f (%5.2f)", t - fl, fl > 0 ? t / fl : 0.0);
+        }
+        printf("\n");
+    }
 }
 
 static int grid(const char *path, int updates)
@@ -209,8 +239,11 @@ static int grid(const char *path, int updates)
         const double t = cell_update_seconds(act, n, k, d, updates);
         const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
         const double peak = 0.5 * (p0 + p1) * 1e9, spns = 0.5 * (s0 + s1);
-        g[i].time += iters * t;
-        g[i].floor += iters * (4.0 * n * k * d / peak + (sp ? n * k * spns * 1e-9 : 0.0));
+        const double per_update = 4.0 * n * k * d / peak + (sp ? n * k * spns * 1e-9 : 0.0);
+        const double cell_floor = iters * per_update;
+        const int bk = band_of(k), bd = band_of(d);
+        g[i].time += iters * t, g[i].band_time[bk][bd] += iters * t;
+        g[i].floor += cell_floor, g[i].band_floor[bk][bd] += cell_floor;
         peak_lo = p0 < peak_lo ? p0 : peak_lo, peak_lo = p1 < peak_lo ? p1 : peak_lo;
         peak_hi = p0 > peak_hi ? p0 : peak_hi, peak_hi = p1 > peak_hi ? p1 : peak_hi;
         cells++;
@@ -220,6 +253,7 @@ static int grid(const char *path, int updates)
     for (int i = 0; i < ng; i++) {
         printf("n%d_%-12s replayed %8.1f core-s  floor %8.1f  (x floor %.3f)\n", g[i].n,
                g[i].act, g[i].time, g[i].floor, g[i].time / g[i].floor);
+        print_bands(&g[i]);
         time += g[i].time, floor += g[i].floor;
     }
     printf("all groups       replayed %8.1f core-s  floor %8.1f  (x floor %.3f; %d cells, %d "
