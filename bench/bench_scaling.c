@@ -154,9 +154,9 @@ static void parts(int n, int k, int d, int reps)
  * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
  * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
  * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
- * trial 0 of that cell with the simd kernel, twice, the second run timed (the CPU time per
- * update; a training that stops early, only if it diverges, counts its own updates), then the
- * two rates again. The cell's
+ * trial 0 of that cell with the simd kernel, repeated untimed for 20 ms and then timed for
+ * at least 2 ms (the CPU time per update; a training that stops early, only if it diverges,
+ * counts its own updates), then the two rates again. The cell's
  * time is its iterations times the time per update; its floor (bench/floor.py's) takes the
  * mean of the rates before and after it. Prints per group, with its excess by bands of k and
  * d, and in all, like floor.py. */
@@ -174,17 +174,36 @@ typedef struct grid_sum {
     double band_time[BANDS][BANDS], band_floor[BANDS][BANDS]; /* [k band][d band] */
 } grid_sum;
 
+#ifndef WARM_SECONDS
+#define WARM_SECONDS 0.02
+#endif
+#ifndef TIMED_SECONDS
+#define TIMED_SECONDS 0.002
+#endif
 static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
 {
     ovs_problem p;
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
-    /* Not timed: a first run as long as the timed one. The first few milliseconds of a cell
-     * after the peak loop ran 12-23% slower per update than the runs after them (measured at
-     * (200, 25, 25): 16.2-17.7 us against 14.2-14.6), and a 200-update replay timed its first
-     * run: 2.07x the floor on four ReLU cells where 20000 updates gave 1.48x. */
-    run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
-    double t = run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
+    /* Not timed: runs of the cell for at least WARM_SECONDS. A cell's first milliseconds after
+     * the peak loop ran slower per update than the runs after them (docs/BENCHMARKS.md,
+     * round 8): timed from the start, 200 updates of five small ReLU cells read 2.4-2.6x
+     * their floor, after 1 ms 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000
+     * updates 2.02. Then the timed runs: at least `updates` updates and TIMED_SECONDS. */
+    double spent = 0;
+    while (spent < WARM_SECONDS) {
+        const double t0 = bench_seconds();
+        run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
+        spent += bench_seconds() - t0;
+    }
+    double t = 0;
+    int runs = 0;
+    for (spent = 0; spent < TIMED_SECONDS || runs == 0; runs++) {
+        const double t0 = bench_seconds();
+        t += run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
+        spent += bench_seconds() - t0;
+    }
+    t /= runs;
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     return t;
