@@ -69,10 +69,15 @@ check "crashed rank: the file holds finished trainings and is incomplete" \
 check "crashed rank: resume on 2 ranks exits 0" quiet $MPIRUN -np 2 "$OVS" $AD --resume -o crash.h5
 check "crashed rank: resumed = uninterrupted (h5diff)" same a1.h5 crash.h5
 
-# kill -9 and SIGUSR1 once a checkpoint holds trainings (polled, not a guessed delay).
+# kill -9 and SIGUSR1 once a checkpoint holds trainings (polled, not a guessed delay). On a
+# longer sweep than AD's (0.6 s in all on one rank, 0.3 s of it training, by round 8's kernels,
+# against the poller's Python start and 20 ms polls): failing trainings run 30000 updates,
+# 152 trainings in about 2 s, so the signal lands mid-run on any machine.
+ADL=$(echo "$AD" | sed 's/--max-iter 4000/--max-iter 30000/')
+check "reference of the interrupted sweep (--max-iter 30000) exits 0" quiet ovsweep $ADL -o along.h5
 interrupt_case() { # SIGNAL
     f=sig_$1.h5
-    "$OVS" $AD --checkpoint-every 0.01 -o $f >/dev/null 2>&1 &
+    "$OVS" $ADL --checkpoint-every 0.01 -o $f >/dev/null 2>&1 &
     pid=$!
     watch $pid
     wait_saved $f 20
@@ -84,7 +89,7 @@ interrupt_case() { # SIGNAL
     echo "    ($1: exit $rc with $done_now trainings saved)"
     [ "$done_now" -gt 0 ] && [ "$(h5attr $f complete)" = 0 ] || return 1
     case $1 in USR1) [ "$rc" -eq 75 ] || return 1 ;; esac
-    ovsweep $AD --resume -o $f >/dev/null 2>&1 && same a1.h5 $f
+    ovsweep $ADL --resume -o $f >/dev/null 2>&1 && same along.h5 $f
 }
 check "kill -9 mid-run: partial file, resume gives the uninterrupted file" interrupt_case KILL
 check "SIGUSR1: exit 75, partial file, resume gives the uninterrupted file" interrupt_case USR1
