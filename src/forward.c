@@ -45,8 +45,8 @@ _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per u
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
  * constant after inlining:
  *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key: the mask "z not < 0", or z
- *    itself on AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block turns it
- *    into the factor m), f += v_j phi_j;
+ *    itself on AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block
+ *    turns it into the factor m), f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S NW).
  * (One function for both: the accumulators stay in registers only while the epilogue is
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
