@@ -31,19 +31,19 @@ static inline double bench_seconds(void)
         V m = (V){0} + 0.999999, c = (V){0} + 1e-7, a[12], q[8];                               \
         for (int u = 0; u < 12; u++)                                                           \
             a[u] = (V){0} + (double)u;                                                         \
-        double t0 = bench_seconds();                                                                 \
+        double t0 = bench_seconds();                                                               \
         for (long it = 0; it < reps; it++)                                                     \
             for (int u = 0; u < 12; u++)                                                       \
                 a[u] = a[u] * m + c;                                                           \
-        double t = bench_seconds() - t0;                                                             \
+        double t = bench_seconds() - t0;                                                           \
         for (int u = 0; u < 8; u++)                                                            \
             q[u] = (V){0} + 2.0 + 0.1 * u;                                                     \
         V three = (V){0} + 3.0;                                                                \
-        double t1 = bench_seconds();                                                                 \
+        double t1 = bench_seconds();                                                               \
         for (long it = 0; it < reps / 10; it++)                                                \
             for (int u = 0; u < 8; u++)                                                        \
                 q[u] = three / q[u];                                                           \
-        double td = bench_seconds() - t1;                                                            \
+        double td = bench_seconds() - t1;                                                          \
         V s = a[0];                                                                            \
         for (int u = 1; u < 12; u++)                                                           \
             s += a[u] + (u < 8 ? q[u] : (V){0});                                               \

@@ -33,35 +33,16 @@ OVS_INLINE ovs_vd ovs_vselect(ovs_vi mask, ovs_vd a, ovs_vd b)
     return (ovs_vd)(((ovs_vi)a & mask) | ((ovs_vi)b & ~mask));
 }
 
-/* ReLU as the paper defines it: phi(z) = max(0, z), phi'(z) = 1 for z >= 0, else 0; written
- * with "z < 0" so that a NaN passes through instead of being clamped. */
-OVS_INLINE ovs_vd ovs_vrelu_phi(ovs_vd z)
-{
-#ifdef OVS_VMATH_AVX512
-    /* vmaxpd(0, z) = 0 > z ? 0 : z: the same lanes, NaN and -0 included; 1 operation for 2 */
-    return (ovs_vd)_mm512_max_pd(_mm512_setzero_pd(), (__m512d)z);
-#else
-    return ovs_vselect(z < 0, (ovs_vd){0}, z);
-#endif
-}
-
-/* phi'(z) c for ReLU without forming phi': c where z >= 0 (1 c is c), 0 where z < 0, and c
- * where z is NaN (the NaN reached f, and so c = v_j r_i, already: NaN either way). The
- * product phi'(z) c gave -0 for z < 0 and c < 0; a zero of either sign adds nothing to the
- * gradient's sums. */
-OVS_INLINE ovs_vd ovs_vrelu_scale(ovs_vd z, ovs_vd c)
-{
-    return ovs_vselect(z < 0, (ovs_vd){0}, c);
-}
-
-/* What the fused pass keeps of a ReLU pre-activation z until the factor phi'(z) c is formed
- * (ovs_vrelu_key), phi from z and that key, and the factor from the key: on AVX-512 the key
- * is z itself (phi is one vmaxpd, the factor compares then); elsewhere it is the mask of
- * the lanes kept, "z not < 0" (all ones where z >= 0 or z is NaN: one vcmpnltpd on AVX2),
- * so that phi = key & z and the factor key & c are one AND each, with no second comparison
- * and no inversion of a mask z < 0 (gcc made that a vpxor with all ones and a vpand: ReLU
- * updates 1-13% faster at small d, docs/BENCHMARKS.md round 8). Either way
- * phi = ovs_vrelu_phi(z) and the factor ovs_vrelu_scale(z, c), lane for lane. */
+/* ReLU as the paper defines it: phi(z) = max(0, z), phi'(z) = 1 for z >= 0, else 0, with
+ * "z < 0" deciding, so that a NaN passes through instead of being clamped.
+ *
+ * What the fused pass keeps of a pre-activation z until it forms the factor phi'(z) c is z's
+ * key (ovs_vrelu_key). On AVX-512 the key is z itself: phi is one vmaxpd, and the factor
+ * compares then. Elsewhere it is the mask of the lanes kept, "z not < 0" (all ones where
+ * z >= 0 or z is NaN: one vcmpnltpd on AVX2), so that phi = key & z and the factor key & c
+ * are one AND each, with no second comparison and no inversion of a mask z < 0 (gcc made
+ * that a vpxor with all ones and a vpand: ReLU updates 1-13% faster at small d,
+ * docs/BENCHMARKS.md round 8). Every build gives the same lanes. */
 OVS_INLINE ovs_vd ovs_vrelu_key(ovs_vd z)
 {
 #ifdef OVS_VMATH_AVX512
@@ -73,20 +54,25 @@ OVS_INLINE ovs_vd ovs_vrelu_key(ovs_vd z)
 #endif
 }
 
+/* phi(z) from z and its key: 0 where z < 0, else z (NaN and -0 included). */
 OVS_INLINE ovs_vd ovs_vrelu_phi_key(ovs_vd z, ovs_vd key)
 {
 #ifdef OVS_VMATH_AVX512
-    (void)key;
-    return ovs_vrelu_phi(z);
+    (void)key; /* vmaxpd(0, z) = 0 > z ? 0 : z: the same lanes; 1 operation for 2 */
+    return (ovs_vd)_mm512_max_pd(_mm512_setzero_pd(), (__m512d)z);
 #else
     return (ovs_vd)((ovs_vi)key & (ovs_vi)z);
 #endif
 }
 
+/* phi'(z) c without forming phi': c where z >= 0 (1 c is c), +0 where z < 0, and c where z
+ * is NaN (the NaN reached f, and so c = v_j r_i, already: NaN either way). The product
+ * phi'(z) c gave -0 for z < 0 and c < 0; a zero of either sign adds nothing to the gradient's
+ * sums. */
 OVS_INLINE ovs_vd ovs_vrelu_scale_key(ovs_vd key, ovs_vd c)
 {
 #ifdef OVS_VMATH_AVX512
-    return ovs_vrelu_scale(key, c);
+    return ovs_vselect(key < 0, (ovs_vd){0}, c);
 #else
     return (ovs_vd)((ovs_vi)key & (ovs_vi)c);
 #endif
