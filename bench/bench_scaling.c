@@ -148,18 +148,6 @@ static void parts(int n, int k, int d, int reps)
 }
 #endif
 
-/* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
- * floor's two rates measured between the cells, so that a machine whose speed drifts within
- * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
- * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
- * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
- * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
- * trial 0 of that cell with the simd kernel, repeated untimed for 20 ms and then timed for
- * at least 2 ms (the CPU time per update; a training that stops early, only if it diverges,
- * counts its own updates), then the two rates again. The cell's
- * time is its iterations times the time per update; its floor (bench/floor.py's) takes the
- * mean of the rates before and after it. Prints per group, with its excess by bands of k and
- * d, and in all, like floor.py. */
 /* Bands of k and of d for the breakdown (<= 4, 5-12, 13 on): where the excess lies. */
 #define BANDS 3
 static int band_of(int v)
@@ -180,16 +168,18 @@ typedef struct grid_sum {
 #ifndef TIMED_SECONDS
 #define TIMED_SECONDS 0.002
 #endif
+/* The CPU seconds per update of trial 0 of the cell (n, k, d) (a training that stops early,
+ * only if it diverges, counts its own updates). First, untimed, runs of `updates` updates for
+ * at least WARM_SECONDS: the first milliseconds after the peak loop, a sleep or the process
+ * start ran slower per update than the runs after them (docs/BENCHMARKS.md, round 8). Timed
+ * from the start, 200 updates of five small ReLU cells read 2.4-2.6x their floor; after 1 ms
+ * 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000 updates 2.02. Then the timed runs:
+ * at least `updates` updates and TIMED_SECONDS. */
 static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
 {
     ovs_problem p;
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
-    /* Not timed: runs of the cell for at least WARM_SECONDS. A cell's first milliseconds after
-     * the peak loop ran slower per update than the runs after them (docs/BENCHMARKS.md,
-     * round 8): timed from the start, 200 updates of five small ReLU cells read 2.4-2.6x
-     * their floor, after 1 ms 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000
-     * updates 2.02. Then the timed runs: at least `updates` updates and TIMED_SECONDS. */
     double spent = 0;
     while (spent < WARM_SECONDS) {
         const double t0 = bench_seconds();
@@ -225,6 +215,17 @@ static void print_bands(const grid_sum *g)
     }
 }
 
+/* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
+ * floor's two rates measured between the cells, so that a machine whose speed drifts within
+ * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
+ * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
+ * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
+ * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
+ * trial 0 of that cell with the simd kernel, repeated untimed for 20 ms and then timed for
+ * at least 2 ms (cell_update_seconds), then the two rates again. The cell's time is its
+ * iterations times the time per update; its floor (bench/floor.py's) takes the mean of the
+ * rates before and after it. Prints per group, with its excess by bands of k and d, and in
+ * all, like floor.py. A line that is not a cell stops it with one message and exit 2. */
 static int grid(const char *path, int updates)
 {
     if (updates < 1) {
@@ -267,7 +268,13 @@ static int grid(const char *path, int updates)
         peak_hi = p0 > peak_hi ? p0 : peak_hi, peak_hi = p1 > peak_hi ? p1 : peak_hi;
         cells++;
     }
+    const int stopped = !feof(f);
     fclose(f);
+    if (stopped) {
+        fprintf(stderr, "bench_scaling: %s: line %d is not \"act n k d iterations trials\"\n",
+                path, cells + 1);
+        return 2;
+    }
     double time = 0, floor = 0;
     for (int i = 0; i < ng; i++) {
         printf("n%d_%-12s replayed %8.1f core-s  floor %8.1f  (x floor %.3f)\n", g[i].n,
