@@ -13,7 +13,23 @@ What is compared exactly, and what to a tolerance (and why):
 - the floats of rf (LAPACK's dgelsd), of --kernel blas and the --diagnostics fields (LAPACK
   eigenvalues, OpenBLAS products): to a relative 1e-9 (absolute 1e-12 near zero), because
   OpenBLAS picks its kernels per CPU at run time, so their last bits may differ between
-  machines (never between runs on one machine).
+  machines (never between runs on one machine). Two kinds of them are ill-conditioned where
+  they are near zero, and are compared as what the solver determines:
+  - the smallest singular values (kr_sigma_min, jac_sigma_min) are square roots of the
+    smallest eigenvalue of a Gram matrix (diagnostics.c). A backward-stable eigensolver
+    determines that eigenvalue to about m eps lambda_max, not to its own relative precision,
+    and the root magnifies the noise: sigma = sqrt(1e-17) = 3e-9 where the eigenvalue is a
+    rounding error. They are compared as eigenvalues, sigma^2, to the tolerance above, as
+    nn_lambda is;
+  - rf's residual (final_rel_err) comes from an SVD truncated at rcond = max(n, k) eps
+    (linalg.c): where Phi's singular values fall near the cut, as for smooth activations at
+    d = 2, the directions kept, and so the residual, move with the BLAS kernels. It is
+    compared to an absolute RF_ABS in units of the relative error, 10x below the success
+    tolerance 2.5e-3 (the success decision itself is compared exactly). Measured on the
+    opt_in case under OpenBLAS 0.3.21's kernel sets Prescott, Nehalem, Sandybridge, Haswell
+    (= Zen) and SkylakeX (= Cooperlake), forced one at a time by OPENBLAS_CORETYPE: these
+    residuals spread by up to 4.7e-5 (n20_gelu_rf k 24 d 2 trial 0: 3.5e-5 to 8.2e-5), and
+    2.3e-5 for softplus; the smooth activations at k 24 d 2 are the only cells that move.
 wall_seconds (timing) is not compared.
 """
 import sys
@@ -24,6 +40,8 @@ import numpy as np
 FIELDS_INT = ("success", "diverged", "early_stopped", "iterations")
 FIELDS_FLOAT = ("final_rel_err", "dist_from_init", "path_length")
 DIAGNOSTICS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
+SQUARE_ROOTS = ("kr_sigma_min", "jac_sigma_min")  # sqrt of an eigenvalue: compared squared
+RF_ABS = 2.5e-4  # rf's residual, in units of the relative error (see above)
 
 
 def rows(path):
@@ -90,12 +108,23 @@ def parse(path):
     return recs, kernel
 
 
-def same_float(a, b, exact):
+def same_float(a, b, exact, absolute=1e-12):
     if np.isnan(a) and np.isnan(b):
         return True
     if exact:
         return float(a) == float(b)
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) or abs(a - b) <= 1e-12
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) or abs(a - b) <= absolute
+
+
+def same_field(nm, method, have, want, exact_floats):
+    """have and want agree as field nm of a trial of method allows (the docstring's rules)."""
+    if exact_floats and nm not in DIAGNOSTICS:
+        return same_float(have, want, True)
+    if nm in SQUARE_ROOTS:
+        return same_float(have * have, want * want, False)
+    if method == "rf" and nm == "final_rel_err":
+        return same_float(have, want, False, RF_ABS)
+    return same_float(have, want, False)
 
 
 def compare(expected_path, path):
@@ -118,7 +147,7 @@ def compare(expected_path, path):
             elif nm in FIELDS_INT or nm == "ladder_hit_iter":
                 if (tuple(hv) if nm == "ladder_hit_iter" else int(hv)) != wv:
                     problems.append(f"{key}: {nm} {hv} != expected {wv}")
-            elif not same_float(float(hv), wv, exact_floats and nm not in DIAGNOSTICS):
+            elif not same_field(nm, w["method"], float(hv), wv, exact_floats):
                 problems.append(f"{key}: {nm} {float(hv)!r} != expected {wv!r}")
     for p in problems[:20]:
         print("golden:", p)
