@@ -73,6 +73,7 @@ run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_t
 run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
 run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
 run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
+run_suite "grid floor tools (bench/)" "$SUITE_LIMIT" sh tests/bench_tools_test.sh
 run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
 if [ -d tests/python ]; then
     # Two workers where pytest-xdist is installed (deps/debian.txt): 191 s became 107 s here.

@@ -1,0 +1,81 @@
+#!/bin/sh
+# bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
+# test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
+# bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
+# build/bench_scaling --grid (the replay) and build/bench_peak. Each figure is checked against
+# the same figure computed here from the file with h5py; no timing is checked.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+check "bench_peak and bench_scaling build (-Werror)" \
+    make -s --no-print-directory -C "$ROOT" WERROR=-Werror build/bench_peak build/bench_scaling
+check "a small sweep to measure (2 groups, 4 cells each)" ovsweep --quiet --n 40 \
+    --act softplus,relu --k 2:3 --d 2:3 --trials 2 --max-iter 300 -o t.h5
+
+$PY "$ROOT/bench/grid_cells.py" t.h5 >cells.txt
+check "grid_cells.py: one line per cell, iterations summed over its trials" $PY -c "
+import h5py, numpy as np
+f = h5py.File('t.h5', 'r')
+want = set()
+for name in f:
+    g = f[name]
+    for a, k in enumerate(g['k'][:]):
+        for b, d in enumerate(g['d'][:]):
+            it = g['iterations'][a, b, :].astype(float).sum()
+            want.add((g.attrs['activation'], int(g.attrs['n']), int(k), int(d), it, 2))
+got = set()
+for line in open('cells.txt'):
+    act, n, k, d, it, t = line.split()
+    got.add((act, int(n), int(k), int(d), float(it), int(t)))
+assert len(want) == 8 and got == want, (sorted(got), sorted(want))
+"
+
+# A tiny peak and a slow softplus make the floor large enough to read at floor.py's 0.1.
+$PY "$ROOT/bench/floor.py" t.h5 --peak 0.0001 --softplus-ns 20000 >floor.txt
+check "floor.py: per group and in all, trials and floor as computed from the file" $PY -c "
+import h5py, numpy as np, re
+f = h5py.File('t.h5', 'r')
+out = open('floor.txt').read()
+tot_wall = tot_floor = 0.0
+for name in f:
+    g = f[name]
+    n = int(g.attrs['n'])
+    k, d = np.meshgrid(g['k'][:], g['d'][:], indexing='ij')
+    it = g['iterations'][:].astype(float).sum(axis=2)
+    per = 4.0 * n * k * d / 0.1e6
+    if g.attrs['activation'] == 'softplus':
+        per = per + n * k * 20000e-9
+    wall, floor = g['wall_seconds'][:].sum(), (it * per).sum()
+    m = re.search(name + r'\s+trials\s+([0-9.]+) core-s\s+floor\s+([0-9.]+)', out)
+    assert m and abs(float(m[1]) - wall) <= 0.051 and abs(float(m[2]) - floor) <= 0.051, (name, m and m.groups(), wall, floor)
+    assert floor > 10, floor  # the figure is read, not rounded to 0
+    tot_wall += wall
+    tot_floor += floor
+m = re.search(r'all groups\s+trials\s+([0-9.]+) core-s\s+floor\s+([0-9.]+)', out)
+assert m and abs(float(m[2]) - tot_floor) <= 0.051 and abs(float(m[1]) - tot_wall) <= 0.051, out
+"
+
+BS="$ROOT/build/bench_scaling"
+limit "$BS" --grid cells.txt 5 >replay.txt 2>replay.err
+check "bench_scaling --grid: replays the 8 cells of both groups, exit 0" sh -c \
+    "grep -q 'all groups .*(x floor [0-9.]*; 8 cells, 5 updates each' replay.txt &&
+     grep -q '^n40_softplus *replayed' replay.txt && grep -q '^n40_relu *replayed' replay.txt"
+check "... each group's ratio is finite and plausible (0.5 to 1000 x its floor)" $PY -c "
+import re
+xs = [float(x) for x in re.findall(r'replayed .*\(x floor ([0-9.a-z]+)\)', open('replay.txt').read())]
+assert len(xs) == 2 and all(0.5 < x < 1000 for x in xs), xs
+"
+head -n 3 cells.txt >bad.txt
+echo "relu 40 two 3 100 2" >>bad.txt
+limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err
+rc=$?
+check "bench_scaling --grid: a line that is not a cell: exit 2, one message naming line 4" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <bad.err) -eq 1 ] && grep -q 'bad.txt: line 4' bad.err"
+limit "$BS" --grid missing.txt >/dev/null 2>miss.err
+rc=$?
+check "bench_scaling --grid: a missing file: exit 2, names it" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'missing.txt' miss.err"
+check "bench_peak prints a positive peak" sh -c \
+    "'$ROOT/build/bench_peak' | grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak'"
+
+summary
