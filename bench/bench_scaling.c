@@ -12,7 +12,8 @@
  * peak plus n k of these per update). Times are CPU time of the thread (bench_peak.c).
  * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()).
  * bench_scaling --grid CELLS [UPDATES]: a finished grid's work against its floor, the floor's
- * rates measured between the cells (grid()). */
+ * rates measured between the cells (grid()).
+ * bench_scaling --modes SECONDS N K D: the peak and one cell's speed, taking turns (modes()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
@@ -215,6 +216,64 @@ static void print_bands(const grid_sum *g)
     }
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* --modes SECONDS N K D: for SECONDS, the peak (best of 3 short FMA runs), the rate of vector
+ * stores into L1 (best of 3 runs of 2 ms or so) and the ReLU update of trial 0 of (N, K, D)
+ * with the simd kernel (runs of 200 updates for at least 5 ms, after WARM_SECONDS of warm-up
+ * as in cell_update_seconds), in turn; a line per turn: CPU seconds since the start, the
+ * peak, the store rate, the update's GFLOP/s (4 n k d flops) and its fraction of the peak;
+ * then that fraction's 10th, 50th and 90th percentiles. Whether a kernel's fraction of the
+ * peak holds from one second to the next: on the shared hosts of docs/BENCHMARKS.md (round
+ * 10) it did not, and the store rate fell with it. */
+static int modes(double seconds, int n, int k, int d)
+{
+    if (!(seconds > 0) || n < 1 || k < 1 || d < 1) {
+        fprintf(stderr, "bench_scaling: --modes wants SECONDS > 0 and N K D >= 1\n");
+        return 2;
+    }
+    ovs_problem p;
+    ovs_train_workspace ws;
+    setup_cell(n, k, d, &p, &ws);
+    double *frac = NULL;
+    for (double warm = 0; warm < WARM_SECONDS;) {
+        const double t0 = bench_seconds();
+        run(&p, "relu", OVS_KERNEL_SIMD, 200, &ws);
+        warm += bench_seconds() - t0;
+    }
+    int turns = 0, cap = 0;
+    printf("seconds peak_gflops store_gbs update_gflops fraction\n");
+    for (const double start = bench_seconds(); bench_seconds() - start < seconds;) {
+        const double peak = peak_gflops(500000, 3), stores = store_gbs(10000, 3);
+        double t = 0, spent = 0;
+        int runs = 0;
+        for (; spent < 0.005; runs++) {
+            const double t0 = bench_seconds();
+            t += run(&p, "relu", OVS_KERNEL_SIMD, 200, &ws);
+            spent += bench_seconds() - t0;
+        }
+        const double gflops = 4.0 * n * k * d / (t / runs) * 1e-9;
+        if (turns == cap && !(frac = realloc(frac, sizeof *frac * (cap = 2 * cap + 64)))) {
+            fprintf(stderr, "bench_scaling: out of memory\n");
+            exit(1);
+        }
+        frac[turns++] = gflops / peak;
+        printf("%.2f %.1f %.1f %.1f %.3f\n", bench_seconds() - start, peak, stores, gflops,
+               gflops / peak);
+    }
+    qsort(frac, (size_t)turns, sizeof *frac, compare_doubles);
+    printf("fraction of peak over %d turns: 10th percentile %.3f, median %.3f, 90th %.3f\n",
+           turns, frac[turns / 10], frac[turns / 2], frac[turns * 9 / 10]);
+    free(frac);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+    return 0;
+}
+
 /* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
  * floor's two rates measured between the cells, so that a machine whose speed drifts within
  * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
@@ -293,6 +352,8 @@ int main(int argc, char **argv)
 #ifdef OVS_FORWARD_SOFTPLUS
     if (argc >= 3 && strcmp(argv[1], "--grid") == 0)
         return grid(argv[2], argc > 3 ? atoi(argv[3]) : 200);
+    if (argc == 6 && strcmp(argv[1], "--modes") == 0)
+        return modes(atof(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
             parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
@@ -302,7 +363,8 @@ int main(int argc, char **argv)
     if (argc < 5 || (argc - 2) % 3 != 0) {
         fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n"
                         "       bench_scaling --parts REPS N K D [N K D]...\n"
-                        "       bench_scaling --grid CELLS [UPDATES]\n");
+                        "       bench_scaling --grid CELLS [UPDATES]\n"
+                        "       bench_scaling --modes SECONDS N K D\n");
         return 2;
     }
     double budget = atof(argv[1]);

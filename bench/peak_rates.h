@@ -60,6 +60,51 @@ RATES(rates_avx2, __attribute__((target("avx2,fma"))), v4d, 4)
 typedef double v2d __attribute__((vector_size(16)));
 RATES(rates_base, , v2d, 2)
 
+/* Bytes per second of one core's stores of vector type V into a 16 KiB buffer (in L1),
+ * `reps` passes; the empty asm after each pass keeps every store. */
+#define STORES(NAME, TARGET, V)                                                                \
+    TARGET static double NAME(double *buf, long reps)                                          \
+    {                                                                                          \
+        V v = (V){0} + 1.0;                                                                    \
+        const long nv = 16384 / (long)sizeof(V);                                               \
+        double t0 = bench_seconds();                                                           \
+        for (long r = 0; r < reps; r++) {                                                      \
+            for (long i = 0; i < nv; i++)                                                      \
+                ((V *)buf)[i] = v;                                                             \
+            __asm__ volatile("" : : "r"(buf) : "memory");                                      \
+            v += 1.0;                                                                          \
+        }                                                                                      \
+        return 16384.0 * (double)reps / (bench_seconds() - t0);                                \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+STORES(stores_avx512, __attribute__((target("avx512f"))), v8d)
+STORES(stores_avx2, __attribute__((target("avx2"))), v4d)
+#endif
+STORES(stores_base, , v2d)
+
+/* GB/s of one core's stores of its widest vectors into L1: best of `tries` runs of `reps`
+ * passes over 16 KiB. On the shared hosts of docs/BENCHMARKS.md (round 10) this rate, not the
+ * FMA peak, fell with the fused forward pass's speed. */
+static inline double store_gbs(long reps, int tries)
+{
+    static double buf[16384 / sizeof(double)] __attribute__((aligned(64)));
+    double (*stores)(double *, long) = stores_base;
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        stores = stores_avx512;
+    else if (__builtin_cpu_supports("avx2"))
+        stores = stores_avx2;
+#endif
+    double best = 0;
+    for (int t = 0; t < tries; t++) {
+        const double b = stores(buf, reps);
+        best = b > best ? b : best;
+    }
+    return best * 1e-9;
+}
+
 /* The rates function of the best vectors this CPU runs (force_base: the baseline's), with
  * its lane count and name. */
 typedef void (*peak_rates_fn)(long, double *, double *);

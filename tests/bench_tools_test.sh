@@ -2,8 +2,9 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
-# build/bench_scaling --grid (the replay) and build/bench_peak. Each figure is checked against
-# the same figure computed here from the file with h5py; no timing is checked.
+# build/bench_scaling --grid (the replay) and --modes, and build/bench_peak. Each figure is
+# checked against the same figure computed here from the file with h5py (--modes: from its own
+# lines); no timing is checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -65,6 +66,22 @@ import re
 xs = [float(x) for x in re.findall(r'replayed .*\(x floor ([0-9.a-z]+)\)', open('replay.txt').read())]
 assert len(xs) == 2 and all(0.5 < x < 1000 for x in xs), xs
 "
+limit "$BS" --modes 0.3 40 3 3 >modes.txt 2>modes.err
+check "bench_scaling --modes: turns of peak, store rate and update, each fraction their ratio, percentiles in order" $PY -c "
+import re
+txt = open('modes.txt').read()
+rows = [tuple(map(float, m)) for m in re.findall(r'^([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M)]
+assert rows and all(p > 0 and st > 0 and g > 0 and abs(f - g / p) <= 0.0005 + f * (0.05 / g + 0.05 / p)
+                    for _, p, st, g, f in rows), rows
+m = re.search(r'over (\d+) turns: 10th percentile ([0-9.]+), median ([0-9.]+), 90th ([0-9.]+)', txt)
+fr = sorted(f for *_, f in rows)
+assert m and int(m[1]) == len(rows) and float(m[2]) <= float(m[3]) <= float(m[4]), txt
+assert abs(float(m[3]) - fr[len(fr) // 2]) < 0.0006, (m[3], fr)
+"
+limit "$BS" --modes 0 40 3 3 >/dev/null 2>modes.err
+rc=$?
+check "bench_scaling --modes 0 seconds: exit 2, one message" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <modes.err) -eq 1 ] && grep -q 'SECONDS > 0' modes.err"
 head -n 3 cells.txt >bad.txt
 echo "relu 40 two 3 100 2" >>bad.txt
 limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err
