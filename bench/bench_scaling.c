@@ -284,7 +284,60 @@ static int modes(double seconds, int n, int k, int d)
  * at least 2 ms (cell_update_seconds), then the two rates again. The cell's time is its
  * iterations times the time per update; its floor (bench/floor.py's) takes the mean of the
  * rates before and after it. Prints per group, with its excess by bands of k and d, and in
- * all, like floor.py. A line that is not a cell stops it with one message and exit 2. */
+ * all, like floor.py. A line that is not a cell stops it with one message and exit 2.
+ * Last, the same cells split by the host's state (split_by_state). */
+/* The host's state around each cell of the replay: the L1 store rate read before and after
+ * it (the lower of the two, GB/s), the cell's stratum (group and bands of k and d) and its
+ * core-seconds and floor. */
+typedef struct cell_state {
+    double stores, time, floor;
+    int stratum;
+} cell_state;
+
+#define STRATA (16 * BANDS * BANDS)
+
+/* The replay's cells in two parts: those whose store rate was within 15% of the best seen
+ * around any cell (the faster state of docs/BENCHMARKS.md, round 10), and the rest. Cells
+ * differ more than states do (ReLU at small d runs at several times its floor, softplus near
+ * 1.4x), so each part's ratio is post-stratified: within each stratum (group, band of k,
+ * band of d) the part's core-seconds over its floor, weighted by the stratum's whole floor,
+ * over the strata the part has cells in (their share of the floor is printed). The split is
+ * of the same measurements: how far the ratio moves with the host's state. BENCH_STORE_CUT
+ * (GB/s) sets the line between the states instead. */
+static void split_by_state(const cell_state *c, int cells)
+{
+    double best = 0, lo = 1e30;
+    for (int i = 0; i < cells; i++) {
+        best = c[i].stores > best ? c[i].stores : best;
+        lo = c[i].stores < lo ? c[i].stores : lo;
+    }
+    const char *cut_env = getenv("BENCH_STORE_CUT"); /* GB/s; for tests */
+    const double cut = cut_env ? atof(cut_env) : 0.85 * best;
+    printf("host state: the L1 store rate around each cell read %.1f-%.1f GB/s; the faster state"
+           " is %.1f GB/s or more\n", lo, best, cut);
+    static double time[2][STRATA], floor[2][STRATA];
+    static int count[2][STRATA];
+    memset(time, 0, sizeof time), memset(floor, 0, sizeof floor), memset(count, 0, sizeof count);
+    for (int i = 0; i < cells; i++) {
+        const int f = c[i].stores >= cut;
+        time[f][c[i].stratum] += c[i].time, floor[f][c[i].stratum] += c[i].floor;
+        count[f][c[i].stratum]++;
+    }
+    for (int f = 1; f >= 0; f--) {
+        double est = 0, covered = 0, all = 0;
+        int m = 0;
+        for (int st = 0; st < STRATA; st++) {
+            const double whole = floor[0][st] + floor[1][st];
+            all += whole, m += count[f][st];
+            if (count[f][st] > 0 && floor[f][st] > 0)
+                est += whole * time[f][st] / floor[f][st], covered += whole;
+        }
+        printf("%s state     x floor %.3f  (%d cells; post-stratified over the strata with"
+               " cells in this state, %.0f%% of the floor)\n", f ? "faster" : "slower",
+               covered > 0 ? est / covered : 0.0, m, all > 0 ? 100.0 * covered / all : 0.0);
+    }
+}
+
 static int grid(const char *path, int updates)
 {
     if (updates < 1) {
@@ -297,8 +350,9 @@ static int grid(const char *path, int updates)
         return 2;
     }
     grid_sum g[16];
-    int ng = 0, n, k, d, trials, cells = 0;
+    int ng = 0, n, k, d, trials, cells = 0, cap = 0;
     double iters, peak_lo = 1e30, peak_hi = 0;
+    cell_state *states = NULL;
     char act[16];
     while (fscanf(f, "%15s %d %d %d %lf %d", act, &n, &k, &d, &iters, &trials) == 6) {
         const int sp = strcmp(act, "softplus") == 0;
@@ -309,14 +363,17 @@ static int grid(const char *path, int updates)
             if (ng == 16) {
                 fprintf(stderr, "bench_scaling: %s has more than 16 groups\n", path);
                 fclose(f);
+                free(states);
                 return 2;
             }
             g[ng] = (grid_sum){.n = n};
             snprintf(g[ng++].act, sizeof g[0].act, "%s", act);
         }
+        const double st0 = store_gbs(10000, 3);
         const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
         const double t = cell_update_seconds(act, n, k, d, updates);
         const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
+        const double st1 = store_gbs(10000, 3);
         const double peak = 0.5 * (p0 + p1) * 1e9, spns = 0.5 * (s0 + s1);
         const double per_update = 4.0 * n * k * d / peak + (sp ? n * k * spns * 1e-9 : 0.0);
         const double cell_floor = iters * per_update;
@@ -325,13 +382,19 @@ static int grid(const char *path, int updates)
         g[i].floor += cell_floor, g[i].band_floor[bk][bd] += cell_floor;
         peak_lo = p0 < peak_lo ? p0 : peak_lo, peak_lo = p1 < peak_lo ? p1 : peak_lo;
         peak_hi = p0 > peak_hi ? p0 : peak_hi, peak_hi = p1 > peak_hi ? p1 : peak_hi;
-        cells++;
+        if (cells == cap && !(states = realloc(states, sizeof *states * (cap = 2 * cap + 256)))) {
+            fprintf(stderr, "bench_scaling: out of memory\n");
+            exit(1);
+        }
+        states[cells++] = (cell_state){st0 < st1 ? st0 : st1, iters * t, cell_floor,
+                                       (i * BANDS + bk) * BANDS + bd};
     }
     const int stopped = !feof(f);
     fclose(f);
     if (stopped) {
         fprintf(stderr, "bench_scaling: %s: line %d is not \"act n k d iterations trials\"\n",
                 path, cells + 1);
+        free(states);
         return 2;
     }
     double time = 0, floor = 0;
@@ -344,6 +407,9 @@ static int grid(const char *path, int updates)
     printf("all groups       replayed %8.1f core-s  floor %8.1f  (x floor %.3f; %d cells, %d "
            "updates each, peak read %.1f-%.1f GFLOP/s between them)\n",
            time, floor, time / floor, cells, updates, peak_lo, peak_hi);
+    if (cells > 0)
+        split_by_state(states, cells);
+    free(states);
     return cells > 0 ? 0 : 2;
 }
 

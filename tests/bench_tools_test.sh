@@ -66,6 +66,24 @@ import re
 xs = [float(x) for x in re.findall(r'replayed .*\(x floor ([0-9.a-z]+)\)', open('replay.txt').read())]
 assert len(xs) == 2 and all(0.5 < x < 1000 for x in xs), xs
 "
+check "... the same cells split by the host's state: both parts, all 8 cells, the fastest in the faster part" $PY -c "
+import re
+txt = open('replay.txt').read()
+parts = re.findall(r'^(faster|slower) state +x floor ([0-9.]+) +\((\d+) cells; .*, (\d+)% of the floor\)', txt, re.M)
+assert [p[0] for p in parts] == ['faster', 'slower'], txt
+assert sum(int(p[2]) for p in parts) == 8 and int(parts[0][2]) >= 1 and int(parts[0][3]) > 0, parts
+"
+for cut in 0 1e9; do
+    BENCH_STORE_CUT=$cut limit "$BS" --grid cells.txt 5 >cut$cut.txt 2>/dev/null
+done
+check "... every cell in one state (BENCH_STORE_CUT 0, 1e9): that part's ratio is the whole's, over 100% of the floor" $PY -c "
+import re
+for name, part in (('cut0.txt', 'faster'), ('cut1e9.txt', 'slower')):
+    txt = open(name).read()
+    whole = float(re.search(r'all groups .*\(x floor ([0-9.]+);', txt)[1])
+    m = re.search(part + r' state +x floor ([0-9.]+) +\((\d+) cells; .*, (\d+)% of the floor\)', txt)
+    assert m and int(m[2]) == 8 and int(m[3]) == 100 and abs(float(m[1]) - whole) <= 0.0011, (name, txt)
+"
 limit "$BS" --modes 0.3 40 3 3 >modes.txt 2>modes.err
 check "bench_scaling --modes: turns of peak, store rate and update, each fraction their ratio, percentiles in order" $PY -c "
 import re
