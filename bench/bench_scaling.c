@@ -274,18 +274,6 @@ static int modes(double seconds, int n, int k, int d)
     return 0;
 }
 
-/* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
- * floor's two rates measured between the cells, so that a machine whose speed drifts within
- * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
- * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
- * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
- * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
- * trial 0 of that cell with the simd kernel, repeated untimed for 20 ms and then timed for
- * at least 2 ms (cell_update_seconds), then the two rates again. The cell's time is its
- * iterations times the time per update; its floor (bench/floor.py's) takes the mean of the
- * rates before and after it. Prints per group, with its excess by bands of k and d, and in
- * all, like floor.py. A line that is not a cell stops it with one message and exit 2.
- * Last, the same cells split by the host's state (split_by_state). */
 /* The host's state around each cell of the replay: the L1 store rate read before and after
  * it (the lower of the two, GB/s), the cell's stratum (group and bands of k and d) and its
  * core-seconds and floor. */
@@ -338,6 +326,18 @@ static void split_by_state(const cell_state *c, int cells)
     }
 }
 
+/* --grid CELLS [UPDATES]: the Figure-2 grid's work replayed against its floor with the
+ * floor's two rates measured between the cells, so that a machine whose speed drifts within
+ * the hour (docs/BENCHMARKS.md, round 7) does not move the ratio. CELLS: lines
+ * "act n k d iterations trials" (bench/grid_cells.py of a finished sweep file: every cell's
+ * iterations summed over its trials). For each cell: the peak (best of 3 short FMA runs) and,
+ * for softplus, the softplus kernel's ns per element, then UPDATES (default 200) updates of
+ * trial 0 of that cell with the simd kernel, repeated untimed for 20 ms and then timed for
+ * at least 2 ms (cell_update_seconds), then the two rates again. The cell's time is its
+ * iterations times the time per update; its floor (bench/floor.py's) takes the mean of the
+ * rates before and after it. Prints per group, with its excess by bands of k and d, and in
+ * all, like floor.py. A line that is not a cell stops it with one message and exit 2.
+ * Last, the same cells split by the host's state (split_by_state). */
 static int grid(const char *path, int updates)
 {
     if (updates < 1) {
