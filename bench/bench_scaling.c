@@ -176,25 +176,28 @@ typedef struct grid_sum {
  * from the start, 200 updates of five small ReLU cells read 2.4-2.6x their floor; after 1 ms
  * 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000 updates 2.02. Then the timed runs:
  * at least `updates` updates and TIMED_SECONDS. */
+/* Runs of `updates` simd updates until at least `seconds` of CPU time are spent (one run at
+ * least); the mean seconds per update. */
+static double runs_for(const ovs_problem *p, const char *act, int updates,
+                       ovs_train_workspace *ws, double seconds)
+{
+    double t = 0, spent = 0;
+    int runs = 0;
+    for (; spent < seconds || runs == 0; runs++) {
+        const double t0 = bench_seconds();
+        t += run(p, act, OVS_KERNEL_SIMD, updates, ws);
+        spent += bench_seconds() - t0;
+    }
+    return t / runs;
+}
+
 static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
 {
     ovs_problem p;
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
-    double spent = 0;
-    while (spent < WARM_SECONDS) {
-        const double t0 = bench_seconds();
-        run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
-        spent += bench_seconds() - t0;
-    }
-    double t = 0;
-    int runs = 0;
-    for (spent = 0; spent < TIMED_SECONDS || runs == 0; runs++) {
-        const double t0 = bench_seconds();
-        t += run(&p, act, OVS_KERNEL_SIMD, updates, &ws);
-        spent += bench_seconds() - t0;
-    }
-    t /= runs;
+    runs_for(&p, act, updates, &ws, WARM_SECONDS);
+    const double t = runs_for(&p, act, updates, &ws, TIMED_SECONDS);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     return t;
@@ -240,23 +243,12 @@ static int modes(double seconds, int n, int k, int d)
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
     double *frac = NULL;
-    for (double warm = 0; warm < WARM_SECONDS;) {
-        const double t0 = bench_seconds();
-        run(&p, "relu", OVS_KERNEL_SIMD, 200, &ws);
-        warm += bench_seconds() - t0;
-    }
+    runs_for(&p, "relu", 200, &ws, WARM_SECONDS);
     int turns = 0, cap = 0;
     printf("seconds peak_gflops store_gbs update_gflops fraction\n");
     for (const double start = bench_seconds(); bench_seconds() - start < seconds;) {
         const double peak = peak_gflops(500000, 3), stores = store_gbs(10000, 3);
-        double t = 0, spent = 0;
-        int runs = 0;
-        for (; spent < 0.005; runs++) {
-            const double t0 = bench_seconds();
-            t += run(&p, "relu", OVS_KERNEL_SIMD, 200, &ws);
-            spent += bench_seconds() - t0;
-        }
-        const double gflops = 4.0 * n * k * d / (t / runs) * 1e-9;
+        const double gflops = 4.0 * n * k * d / runs_for(&p, "relu", 200, &ws, 0.005) * 1e-9;
         if (turns == cap && !(frac = realloc(frac, sizeof *frac * (cap = 2 * cap + 64)))) {
             fprintf(stderr, "bench_scaling: out of memory\n");
             exit(1);
@@ -303,9 +295,8 @@ static void split_by_state(const cell_state *c, int cells)
     const double cut = cut_env ? atof(cut_env) : 0.85 * best;
     printf("host state: the L1 store rate around each cell read %.1f-%.1f GB/s; the faster state"
            " is %.1f GB/s or more\n", lo, best, cut);
-    static double time[2][STRATA], floor[2][STRATA];
-    static int count[2][STRATA];
-    memset(time, 0, sizeof time), memset(floor, 0, sizeof floor), memset(count, 0, sizeof count);
+    double time[2][STRATA] = {{0}}, floor[2][STRATA] = {{0}};
+    int count[2][STRATA] = {{0}};
     for (int i = 0; i < cells; i++) {
         const int f = c[i].stores >= cut;
         time[f][c[i].stratum] += c[i].time, floor[f][c[i].stratum] += c[i].floor;
