@@ -58,6 +58,15 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
                       int panel, const double *v, const double *y, double *m_t,
                       double *scratch, double *r);
 
+/* The same for the samples i0..i1-1 only (r_i and m_t[.][i] for those i; the others are not
+ * touched): i0 a multiple of 96, i1 one too or np. Runs over consecutive ranges give
+ * ovs_forward_fused's results bit for bit (each sample's values depend on that sample only):
+ * train.c computes the gradient of each panel while its factors are in cache. Returns 0, or
+ * -1 (nothing written) as ovs_forward_fused, or for a range that is not one of these. */
+int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
+                           const double *x, int panel, const double *v, const double *y,
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1);
+
 /* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned), by the
  * kernel of the fused pass: the same bits as the activation's array kernel. For benchmarks
  * (the softplus floor: bench/bench_scaling.c). */
@@ -69,6 +78,10 @@ void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
     int ovs_forward_fused_##isa(int kind, int n, int k, int d, int np, const double *w,        \
                                 const double *x, int panel, const double *v, const double *y,  \
                                 double *m_t, double *scratch, double *r);                      \
+    int ovs_forward_fused_part_##isa(int kind, int n, int k, int d, int np, const double *w,   \
+                                     const double *x, int panel, const double *v,              \
+                                     const double *y, double *m_t, int ldm, double *scratch,   \
+                                     double *r, int i0, int i1);                               \
     void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
 OVS_FORWARD_BUILD(base)
 OVS_FORWARD_BUILD(v3)

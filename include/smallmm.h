@@ -29,6 +29,14 @@ void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, 
 void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double *xt,
                             double *g, double *lanes);
 
+/* One chunk of that product: the count samples (a multiple of 8) whose factors start at mt
+ * (row j at mt + j ldm) and inputs at x (row l at x + l ldx). The lane sums start at zero if
+ * first, else from lanes, and end in g if last, else in lanes. The chunks of a product, run
+ * in order of their samples, each starting at a multiple of 8, give ovs_smallmm_grad's g bit
+ * for bit, whatever the chunks' sizes and wherever their rows lie (train.c's panels of X). */
+void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
+                           int count, double *g, double *lanes, int first, int last);
+
 /* sum_i a_i^2 over m doubles in the lane order: lane q sums the a_i^2 with i = q mod 8 in
  * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
 double ovs_smallmm_sum_squares(const double *a, int m);
@@ -39,6 +47,9 @@ double ovs_smallmm_sum_squares(const double *a, int m);
                                   double *zt);                                                 \
     void ovs_smallmm_grad_lanes_##isa(int k, int d, int np, const double *mt,                  \
                                       const double *xt, double *g, double *lanes);             \
+    void ovs_smallmm_grad_part_##isa(int k, int d, const double *mt, int ldm, const double *x, \
+                                     int ldx, int count, double *g, double *lanes, int first,  \
+                                     int last);                                                \
     double ovs_smallmm_sum_squares_##isa(const double *a, int m);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)

@@ -42,6 +42,9 @@ typedef struct ovs_train_workspace {
     double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), allocated
                     by the first run that reads them; NULL: the fused pass reads xt */
     int panel;   /* the panel width at this size (ovs_forward_panel_width), 0: none */
+    int by_panels; /* 1: with the fused pass, forward pass and gradient run panel by panel
+                      (train.c's step_by_panels), set where that pays on this CPU; the same
+                      bits either way (tests set it both ways) */
 } ovs_train_workspace;
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);

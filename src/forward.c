@@ -159,7 +159,8 @@ OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, 
  * block's phi' is still in L1 (the same products as train.c's scale_factors). */
 OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double *w,
                              const double *x, int panel, const double *v, const double *y,
-                             double *m_t, double *zs, int big, double *r, int i, const int S)
+                             double *m_t, int ldm, int m0, double *zs, int big, double *r,
+                             int i, const int S)
 {
     ovs_vd f[FWD_S] = {{0}};
     int ldx;
@@ -169,8 +170,8 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
             PREFETCH(xs + (long)l * ldx + 2 * FWD_S * OVS_NW, 0);
     /* z's key (ReLU) or phi' (softplus) of the block: in the scratch after zs where it has room
      * (AVX2, SSE2), so that m_t is only written, row by row, at the end; else in m_t */
-    double *ds = m_t + i;
-    int ldd = np;
+    double *ds = m_t + (i - m0);
+    int ldd = ldm;
     if (2 * FWD_S * OVS_NW <= 32) {
         ds = zs + (long)k * S * OVS_NW;
         ldd = S * OVS_NW;
@@ -187,7 +188,7 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         const double vj = v[j]; /* read once: the stores to m_t may alias v */
         for (int s = 0; s < S; s++) {
             const ovs_vd dj = LOAD(ds + (long)j * ldd + s * OVS_NW);
-            double *mj = m_t + (long)j * np + i + s * OVS_NW;
+            double *mj = m_t + (long)j * ldm + (i - m0) + s * OVS_NW;
             if (big && s == 0)
                 PREFETCH(mj + 2 * FWD_S * OVS_NW, 1);
             if (kind == OVS_ACT_RELU)
@@ -198,48 +199,60 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
     }
 }
 
-/* Sample blocks of FWD_S vectors, then the (np mod FWD_S NW) / NW vectors left (in the
- * last panel: the panel width is a multiple of the block). */
+/* The samples i0..i1-1 (i0 a multiple of the block, i1 of OVS_NW): sample blocks of FWD_S
+ * vectors, then the ((i1 - i0) mod FWD_S NW) / NW vectors left (in the last panel: the panel
+ * width is a multiple of the block). */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
-                        double *m_t, double *zs, double *r)
+                        double *m_t, int ldm, int m0, double *zs, double *r, int i0, int i1)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
-    int i = 0;
-    for (; i + FWD_S * OVS_NW <= np; i += FWD_S * OVS_NW)
-        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, FWD_S);
-    switch ((np - i) / OVS_NW) { /* np is a multiple of 8, so of OVS_NW */
+    int i = i0;
+    for (; i + FWD_S * OVS_NW <= i1; i += FWD_S * OVS_NW)
+        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, FWD_S);
+    switch ((i1 - i) / OVS_NW) {
 #if FWD_S > 3
-    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 3); break;
+    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 3); break;
 #endif
-    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 2); break;
-    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, zs, big, r, i, 1); break;
+    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 2); break;
+    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 1); break;
     default: break;
     }
     /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
-    for (i = n; i < np; i++)
+    const int p0 = n > i0 ? n : i0;
+    for (i = p0; i < i1; i++)
         r[i] = 0.0;
     for (int j = 0; j < k; j++)
-        for (i = n; i < np; i++)
-            m_t[(long)j * np + i] = 0.0;
+        for (i = p0; i < i1; i++)
+            m_t[(long)j * ldm + (i - m0)] = 0.0;
 }
 
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
-int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
-                               const double *x, int panel, const double *v, const double *y,
-                               double *m_t, double *scratch, double *r)
+int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const double *w,
+                                    const double *x, int panel, const double *v,
+                                    const double *y, double *m_t, int ldm, double *scratch,
+                                    double *r, int i0, int i1)
 {
-    if (panel < 0 || panel % 96 != 0)
+    if (panel < 0 || panel % 96 != 0 || i0 < 0 || i0 % 96 != 0 || i1 > np || i1 < i0 ||
+        (i1 < np && i1 % 96 != 0))
         return -1;
     if (!ovs_forward_takes(kind))
         return -1;
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0, i1);
     else
-        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0, i1);
     return 0;
+}
+
+int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
+                               const double *x, int panel, const double *v, const double *y,
+                               double *m_t, double *scratch, double *r)
+{
+    return OVS_ISA(ovs_forward_fused_part)(kind, n, k, d, np, w, x, panel, v, y, m_t, np,
+                                           scratch, r, 0, np);
 }
 
 /* Four vectors at a time, then one at a time: each element's result is the same wherever it
@@ -271,7 +284,16 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
                       int panel, const double *v, const double *y, double *m_t,
                       double *scratch, double *r)
 {
-    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+    return ovs_forward_fused_part(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0,
+                                  np);
+}
+
+int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
+                           const double *x, int panel, const double *v, const double *y,
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1)
+{
+    return OVS_PICK(ovs_forward_fused_part)(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm,
+                                            scratch, r, i0, i1);
 }
 
 int ovs_forward_takes(int kind)

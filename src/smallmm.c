@@ -201,25 +201,26 @@ INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int 
 }
 #endif
 
-/* Units j..j+R-1, inputs c..c+C-1, samples i0..i1-1 (multiples of 8). The lane sums start
- * at zero (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per
- * element of g, at lanes + (j d + l) 8). */
-INLINE void grad_block(int d, int np, const double *mt, const double *xt, double *g,
-                       double *lanes, int j, int c, const int R, const int C, int i0, int i1,
+/* Units j..j+R-1, inputs c..c+C-1, over the count samples (a multiple of 8) of a chunk: row j
+ * of its factors at mt + j ldm, row l of its inputs at x + l ldx. The lane sums start at zero
+ * (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per element
+ * of g, at lanes + (j d + l) 8). */
+INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
+                       double *g, double *lanes, int j, int c, const int R, const int C,
                        int first, int last)
 {
     const double *m[GR], *x[GC];
     ovs_vd acc[GR][GC][OVS_NH];
     for (int u = 0; u < R; u++)
-        m[u] = mt + (long)(j + u) * np;
+        m[u] = mt + (long)(j + u) * ldm;
     for (int v = 0; v < C; v++)
-        x[v] = xt + (long)(c + v) * np;
+        x[v] = xs + (long)(c + v) * ldx;
     for (int u = 0; u < R; u++)
         for (int v = 0; v < C; v++)
             for (int h = 0; h < OVS_NH; h++)
                 acc[u][v][h] = first ? (ovs_vd){0}
                                      : LOAD(lanes + ((long)(j + u) * d + c + v) * 8 + h * OVS_NW);
-    for (int i = i0; i < i1; i += OVS_VL)
+    for (int i = 0; i < count; i += OVS_VL)
         for (int h = 0; h < OVS_NH; h++) {
             ovs_vd xv[GC];
             for (int v = 0; v < C; v++)
@@ -249,21 +250,42 @@ INLINE void grad_block(int d, int np, const double *mt, const double *xt, double
 }
 
 /* Units j..j+R-1, all inputs: blocks of GC, then the d mod GC left. */
-INLINE void grad_units(int d, int np, const double *mt, const double *xt, double *g,
-                       double *lanes, int j, const int R, int i0, int i1, int first, int last)
+INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
+                       double *g, double *lanes, int j, const int R, int first, int last)
 {
     int c = 0;
     for (; c + GC <= d; c += GC)
-        grad_block(d, np, mt, xt, g, lanes, j, c, R, GC, i0, i1, first, last);
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last);
     switch (d - c) {
 #if GC > 3
-    case 3: grad_block(d, np, mt, xt, g, lanes, j, c, R, 3, i0, i1, first, last); break;
+    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last); break;
 #endif
 #if GC > 2
-    case 2: grad_block(d, np, mt, xt, g, lanes, j, c, R, 2, i0, i1, first, last); break;
+    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last); break;
 #endif
 #if GC > 1
-    case 1: grad_block(d, np, mt, xt, g, lanes, j, c, R, 1, i0, i1, first, last); break;
+    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last); break;
+#endif
+    default: break;
+    }
+}
+
+void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, const double *x,
+                                    int ldx, int count, double *g, double *lanes, int first,
+                                    int last)
+{
+    int j = 0;
+    for (; j + GR <= k; j += GR)
+        grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, first, last);
+    switch (k - j) {
+#if GR > 3
+    case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, first, last); break;
+#endif
+#if GR > 2
+    case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, first, last); break;
+#endif
+#if GR > 1
+    case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, first, last); break;
 #endif
     default: break;
     }
@@ -288,22 +310,9 @@ void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, con
 {
     const int b = grad_chunk(d, np, lanes);
     for (int i0 = 0; i0 < np; i0 += b) {
-        const int i1 = i0 + b < np ? i0 + b : np, first = i0 == 0, last = i1 == np;
-        int j = 0;
-        for (; j + GR <= k; j += GR)
-            grad_units(d, np, mt, xt, g, lanes, j, GR, i0, i1, first, last);
-        switch (k - j) {
-#if GR > 3
-        case 3: grad_units(d, np, mt, xt, g, lanes, j, 3, i0, i1, first, last); break;
-#endif
-#if GR > 2
-        case 2: grad_units(d, np, mt, xt, g, lanes, j, 2, i0, i1, first, last); break;
-#endif
-#if GR > 1
-        case 1: grad_units(d, np, mt, xt, g, lanes, j, 1, i0, i1, first, last); break;
-#endif
-        default: break;
-        }
+        const int i1 = i0 + b < np ? i0 + b : np;
+        OVS_ISA(ovs_smallmm_grad_part)(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes,
+                                       i0 == 0, i1 == np);
     }
 }
 
@@ -367,6 +376,12 @@ void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double
                             double *g, double *lanes)
 {
     OVS_PICK(ovs_smallmm_grad_lanes)(k, d, np, mt, xt, g, lanes);
+}
+
+void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
+                           int count, double *g, double *lanes, int first, int last)
+{
+    OVS_PICK(ovs_smallmm_grad_part)(k, d, mt, ldm, x, ldx, count, g, lanes, first, last);
 }
 
 void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)

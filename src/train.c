@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
@@ -20,6 +21,26 @@ static double *alloc_aligned(size_t count)
     if (p)
         memset(p, 0, bytes);
     return p;
+}
+
+/* Whether forward() and gradient() may run panel by panel (step_by_panels) at (k, d, np):
+ * X in panels at this size (ovs_forward_panel_width), ws->phi large enough for the
+ * gradient's lane sums (np >= 8 d), and the lane sums (64 k d bytes) with a panel's factors
+ * and inputs (8 panel (k + d) bytes) in half of this CPU's L2. They are read and written at
+ * every panel: in L2 that is cheap, and the step measured 0.79-0.94 of the two passes' time
+ * at n = 1600-6400 on a 2 MiB L2 (docs/BENCHMARKS.md, round 11); on a smaller L2 they
+ * would go to L3 at every panel (not measured there: off). Either way the same bits. */
+static int panels_pay(int k, int d, int np)
+{
+    const int panel = ovs_forward_panel_width(k, d, np);
+    if (panel == 0 || np < 8 * d)
+        return 0;
+    long l2 = 0;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    const double need = 64.0 * k * d + 8.0 * panel * (k + d);
+    return l2 > 0 && need <= 0.5 * (double)l2;
 }
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
@@ -37,6 +58,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
     ws->panel = ovs_forward_panel_width(k, d, ws->np); /* xp: on first use (use_panels) */
+    ws->by_panels = panels_pay(k, d, ws->np);
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
@@ -180,6 +202,34 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
     return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
 }
 
+/* Whether this update runs panel by panel: ws allows it and the fused pass runs. */
+static int by_panels(const ovs_activation *act, int kernel, const ovs_train_workspace *ws)
+{
+    return ws->by_panels && kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel) &&
+           ws->xp && ws->panel > 0;
+}
+
+/* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in
+ * the first k q doubles of ws->zt, go into the gradient's lane sums (in ws->phi) while they
+ * and the panel are in L2, instead of m_t (k x np) going out to L3 and back. The same
+ * operations on the same values in the same order (a sample's forward values depend on that
+ * sample only; the lane sums run over the samples in order: forward.h, smallmm.h), so the
+ * same bits as forward() then gradient(). Returns ||r||, and ||g|| in *gnorm. */
+static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
+                             ovs_train_workspace *ws, double *gnorm)
+{
+    const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
+    for (int p0 = 0; p0 < np; p0 += q) {
+        const int p1 = p0 + q < np ? p0 + q : np;
+        ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
+                               ws->yp, ws->zt, q, ws->scratch, ws->r, p0, p1);
+        ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
+                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np);
+    }
+    *gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
+    return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+}
+
 static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
                       const ovs_train_workspace *ws)
 {
@@ -208,11 +258,16 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
     int t = 0;
     double rel;
     ovs_early_fail_state ef = OVS_EARLY_FAIL_INIT;
+    /* by panels the gradient is made before the stop test: on the last update, unused */
+    const int panels = by_panels(o->act, o->kernel, ws);
     for (;;) {
-        double rnorm = forward(p, o->act, o->kernel, ws);
+        double gnorm = 0.0;
+        double rnorm = panels ? step_by_panels(p, o->act, ws, &gnorm)
+                              : forward(p, o->act, o->kernel, ws);
         if (ovs_protocol_stops(proto, rnorm, p->y_norm, t, res, &ef, &rel))
             break;
-        double gnorm = gradient(p, o->kernel, ws);
+        if (!panels)
+            gnorm = gradient(p, o->kernel, ws);
         if (ovs_protocol_gradient_stops(proto, gnorm, &t, res))
             break;
         for (int i = 0; i < kd; i++)
@@ -243,10 +298,13 @@ int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int ker
     const int kd = p->k * p->d;
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
     load_inputs(p, ws);
-    double rnorm = forward(p, act, kernel, ws);
+    const int panels = grad && by_panels(act, kernel, ws);
+    double gnorm;
+    double rnorm = panels ? step_by_panels(p, act, ws, &gnorm) : forward(p, act, kernel, ws);
     *loss = 0.5 * rnorm * rnorm;
     if (grad) {
-        gradient(p, kernel, ws);
+        if (!panels)
+            gradient(p, kernel, ws);
         memcpy(grad, ws->g, sizeof(double) * (size_t)kd);
     }
     return OVS_OK;
