@@ -34,18 +34,25 @@ typedef struct build {
     void (*preact)(int, int, int, const double *, const double *, double *);
     void (*grad)(int, int, int, const double *, const double *, double *, double *);
     double (*sumsq)(const double *, int);
+    int (*fwd_part)(int, int, int, int, int, const double *, const double *, int,
+                    const double *, const double *, double *, int, double *, double *, int, int);
+    void (*grad_part)(int, int, const double *, int, const double *, int, int, double *,
+                      double *, int, int);
 } build;
 
 static const build builds[] = {
     {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
-     ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base},
+     ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base,
+     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base},
 #ifdef OVS_HAVE_V3
     {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
-     ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3},
+     ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3,
+     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3},
 #endif
 #ifdef OVS_HAVE_V4
     {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
-     ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4},
+     ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4,
+     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4},
 #endif
 };
 enum { NBUILDS = sizeof builds / sizeof builds[0] };
@@ -259,6 +266,77 @@ static void test_forward(const build *b)
     CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
 }
 
+/* The forward pass and the gradient panel by panel, as train.c's step_by_panels runs them:
+ * the fused pass over each panel's samples with its factors in a k x q buffer (row stride
+ * q), then the gradient of that panel from the buffer and the panel of X, the lane sums kept
+ * between panels. r, each panel's factors and g bit for bit equal to the references, with
+ * panels of 96 and OVS_FORWARD_PANEL (last panels 8 to 176 wide, padding samples in the
+ * last), both activations; ranges that do not start on a multiple of 96, end past np or
+ * end inside it off a multiple of 96 are refused. */
+static void test_parts(const build *b)
+{
+    const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3}};
+    const int panels[2] = {96, OVS_FORWARD_PANEL};
+    const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
+    int ok = 3, m_same = 1, refused = 1;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
+        double *w = dalloc((size_t)k * d), *xt = dalloc((size_t)d * np), *v = dalloc(k);
+        double *y = dalloc(np), *r = dalloc(np), *xp = dalloc((size_t)d * np);
+        double *mf = dalloc((size_t)k * np), *rf = dalloc(np), *zf = dalloc((size_t)k * np);
+        double *mp = dalloc((size_t)k * np), *rp = dalloc(np), *zp = dalloc((size_t)k * np);
+        double *g = dalloc((size_t)k * d), *gf = dalloc((size_t)k * d), *gp = dalloc((size_t)k * d);
+        double *buf = dalloc((size_t)k * OVS_FORWARD_PANEL), *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
+        double *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
+        fill(w, 1, k * d, k * d, 300 + c, 3.0);
+        fill(xt, d, n, np, 330 + c, 1.0 / sqrt((double)d));
+        fill(v, 1, k, k, 360 + c, 0.3);
+        fill(y, 1, n, np, 390 + c, 1.0);
+        for (int a = 0; a < 2; a++) {
+            forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mf, rf, zf, 1);
+            forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
+            grad_ref(k, d, np, mf, xt, gf, 1);
+            grad_ref(k, d, np, mp, xt, gp, 0);
+            for (int q = 0; q < 2; q++) {
+                const int panel = panels[q];
+                ovs_forward_panels_fill(d, np, panel, xt, xp);
+                memset(r, 0x55, sizeof(double) * (size_t)np);
+                memset(g, 0x55, sizeof(double) * (size_t)k * d);
+                for (int p0 = 0; p0 < np; p0 += panel) {
+                    const int p1 = p0 + panel < np ? p0 + panel : np, width = p1 - p0;
+                    memset(buf, 0x55, sizeof(double) * (size_t)k * panel);
+                    if (b->fwd_part(kinds[a], n, k, d, np, w, xp, panel, v, y, buf, width,
+                                    scratch, r, p0, p1) != 0)
+                        refused = 0;
+                    for (int j = 0; j < k; j++) /* values: a zero factor's sign may differ */
+                        for (int i = p0; i < p1; i++) {
+                            const double got = buf[(size_t)j * width + (i - p0)];
+                            const double want = mf[(size_t)j * np + i], plain = mp[(size_t)j * np + i];
+                            m_same &= got == want || (b->isa == OVS_ISA_BASE && got == plain);
+                        }
+                    b->grad_part(k, d, buf, width, xp + (size_t)p0 * d, width, width, g, lanes,
+                                 p0 == 0, p1 == np);
+                }
+                match(&ok, same(r, rf, np) && same(g, gf, (size_t)k * d),
+                      same(r, rp, np) && same(g, gp, (size_t)k * d));
+            }
+        }
+        const int bad[][2] = {{48, 96}, {0, np + 8}, {96, 100}, {96, 48}, {-96, 0}};
+        for (size_t e = 0; e < sizeof bad / sizeof bad[0]; e++)
+            if (b->fwd_part(OVS_ACT_RELU, n, k, d, np, w, xt, 0, v, y, buf, 96, scratch, r,
+                            bad[e][0], bad[e][1]) != -1)
+                refused = -1 - (int)e;
+        free(w), free(xt), free(v), free(y), free(r), free(xp), free(mf), free(rf), free(zf);
+        free(mp), free(rp), free(zp), free(g), free(gf), free(gp), free(buf), free(lanes);
+        free(scratch);
+    }
+    CHECK_MSG(refused == 1, "%s: the fused pass over a range refused a good range (0) or took "
+              "bad range %d", b->name, refused == 0 ? 0 : -1 - refused);
+    CHECK_MSG(m_same, "%s: a panel's factors differ from the reference", b->name);
+    CHECK(ok != 0);
+    CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
+}
+
 /* a and b equal as values, or both NaN */
 static int same_or_nan(const double *a, const double *b, size_t count)
 {
@@ -337,52 +415,58 @@ static void test_softplus_builds(int nrun)
     free(z), free(p), free(dp), free(pa), free(da), free(p3), free(d3);
 }
 
-/* A training step where train.c's gradient runs in chunks (n = 1040, d = 40: d np 8 bytes
- * > 256 KB and np >= 8 d) and the fused pass reads X in panels (np (k + d) 8 bytes > 512 KB):
- * loss and gradient of ovs_train_loss_grad bit for bit equal to the references of the
- * dispatched build, both activations. */
+/* A training step at sizes where the fused pass reads X in panels (np (k + d) 8 bytes
+ * > 512 KB) and train.c's gradient runs in chunks (d np 8 bytes > 256 KB, np >= 8 d): loss
+ * and gradient of ovs_train_loss_grad bit for bit equal to the references of the dispatched
+ * build, both activations, with the forward pass and gradient panel by panel
+ * (ws.by_panels, whatever this CPU's L2 chose) and one after the other; n = 1001 has
+ * padding samples and a last panel 48 wide. */
 static void test_train_chunked(const build *b)
 {
-    const int n = 1040, k = 30, d = 40, np = ovs_pad(n);
+    const int shapes[2][3] = {{1040, 30, 40}, {1001, 30, 40}};
     const char *acts[2] = {"relu", "softplus"};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
-    int ok = 3, ran = 1;
-    for (int a = 0; a < 2; a++) {
-        ovs_problem p;
-        ovs_train_workspace ws;
-        if (ovs_problem_alloc(&p, n, k, d) != OVS_OK ||
-            ovs_train_workspace_alloc(&ws, n, k, d) != OVS_OK) {
-            fprintf(stderr, "test_kernels: out of memory\n");
-            exit(1);
-        }
-        ovs_problem_draw(&p, 7, a);
-        double *w = dalloc((size_t)k * d), *g = dalloc((size_t)k * d);
-        for (int i = 0; i < k * d; i++)
-            w[i] = 3.0 * p.w0[i];
-        double loss;
-        ran &= ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w, &ws,
-                                   &loss, g) == OVS_OK;
-        double *xt = dalloc((size_t)d * np), *y = dalloc(np), *m = dalloc((size_t)k * np);
-        double *r = dalloc(np), *z = dalloc((size_t)k * np), *gr = dalloc((size_t)k * d);
-        for (int i = 0; i < n; i++) {
-            y[i] = p.y[i];
-            for (int l = 0; l < d; l++)
-                xt[(size_t)l * np + i] = p.x[(size_t)i * d + l];
-        }
-        for (int fused = 1; fused >= 0; fused--) {
-            forward_ref(b, kinds[a], n, k, d, np, w, xt, p.v, y, m, r, z, fused);
-            grad_ref(k, d, np, m, xt, gr, fused);
-            double rn = sqrt(sumsq_ref(r, n, fused)), want = 0.5 * rn * rn;
-            int eq = memcmp(&loss, &want, sizeof loss) == 0 && same(g, gr, (size_t)k * d);
-            ok &= ~(eq ? 0 : fused ? 1 : 2);
-        }
-        free(w), free(g), free(xt), free(y), free(m), free(r), free(z), free(gr);
-        ovs_problem_free(&p);
-        ovs_train_workspace_free(&ws);
-    }
-    CHECK_MSG(ran, "ovs_train_loss_grad refused the chunked shape (%d, %d, %d)", n, k, d);
-    CHECK_MSG(ovs_forward_panel_width(k, d, np) > 0, "(%d, %d, %d) no longer uses panels", n, k,
-              d);
+    int ok = 3, ran = 1, panels = 1;
+    for (int c = 0; c < 2; c++)
+        for (int a = 0; a < 2; a++)
+            for (int by_panels = 1; by_panels >= 0; by_panels--) {
+                const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
+                ovs_problem p;
+                ovs_train_workspace ws;
+                if (ovs_problem_alloc(&p, n, k, d) != OVS_OK ||
+                    ovs_train_workspace_alloc(&ws, n, k, d) != OVS_OK) {
+                    fprintf(stderr, "test_kernels: out of memory\n");
+                    exit(1);
+                }
+                panels &= ovs_forward_panel_width(k, d, np) > 0;
+                ws.by_panels = by_panels;
+                ovs_problem_draw(&p, 7, a);
+                double *w = dalloc((size_t)k * d), *g = dalloc((size_t)k * d);
+                for (int i = 0; i < k * d; i++)
+                    w[i] = 3.0 * p.w0[i];
+                double loss;
+                ran &= ovs_train_loss_grad(&p, ovs_activation_find(acts[a]), OVS_KERNEL_SIMD, w,
+                                           &ws, &loss, g) == OVS_OK;
+                double *xt = dalloc((size_t)d * np), *y = dalloc(np), *m = dalloc((size_t)k * np);
+                double *r = dalloc(np), *z = dalloc((size_t)k * np), *gr = dalloc((size_t)k * d);
+                for (int i = 0; i < n; i++) {
+                    y[i] = p.y[i];
+                    for (int l = 0; l < d; l++)
+                        xt[(size_t)l * np + i] = p.x[(size_t)i * d + l];
+                }
+                for (int fused = 1; fused >= 0; fused--) {
+                    forward_ref(b, kinds[a], n, k, d, np, w, xt, p.v, y, m, r, z, fused);
+                    grad_ref(k, d, np, m, xt, gr, fused);
+                    double rn = sqrt(sumsq_ref(r, n, fused)), want = 0.5 * rn * rn;
+                    int eq = memcmp(&loss, &want, sizeof loss) == 0 && same(g, gr, (size_t)k * d);
+                    ok &= ~(eq ? 0 : fused ? 1 : 2);
+                }
+                free(w), free(g), free(xt), free(y), free(m), free(r), free(z), free(gr);
+                ovs_problem_free(&p);
+                ovs_train_workspace_free(&ws);
+            }
+    CHECK_MSG(ran, "ovs_train_loss_grad refused a chunked shape");
+    CHECK_MSG(panels, "a shape of test_train_chunked no longer uses panels");
     CHECK(ok != 0);
 }
 
@@ -434,6 +518,7 @@ int main(void)
         test_sum_squares(&builds[q]);
         test_forward(&builds[q]);
         test_relu_edges(&builds[q]);
+        test_parts(&builds[q]);
     }
     test_softplus_builds(nrun);
     test_train_chunked(&builds[nrun - 1]);

@@ -554,6 +554,41 @@ static void test_panel_copy(void)
     ovs_problem_free(&p);
 }
 
+/* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels)
+ * and one after the other give the same bits: iterations, final error, distance from init
+ * and path length, both activations, at two sizes that read X in panels (one with padding
+ * samples and a narrow last panel), whatever this CPU's L2 chose for ws.by_panels. */
+static void test_by_panels_runs(void)
+{
+    const int shapes[2][3] = {{1001, 30, 40}, {1536, 20, 48}};
+    const char *acts[2] = {"relu", "softplus"};
+    int same = 1, panels = 1;
+    for (int c = 0; c < 2; c++)
+        for (int a = 0; a < 2; a++) {
+            const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
+            ovs_problem p;
+            ovs_train_workspace ws;
+            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK &&
+                  ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_draw(&p, 13, c);
+            topts o = paper_opts(acts[a], 60);
+            ovs_result r[2];
+            for (int b = 0; b < 2; b++) {
+                ws.by_panels = b;
+                CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
+            }
+            panels &= ws.panel > 0 && ws.xp != NULL;
+            same &= r[0].iterations == 60 && r[1].iterations == 60 &&
+                    memcmp(&r[0].final_rel_err, &r[1].final_rel_err, sizeof(double)) == 0 &&
+                    memcmp(&r[0].dist_from_init, &r[1].dist_from_init, sizeof(double)) == 0 &&
+                    memcmp(&r[0].path_length, &r[1].path_length, sizeof(double)) == 0;
+            ovs_train_workspace_free(&ws);
+            ovs_problem_free(&p);
+        }
+    CHECK_MSG(panels, "a shape of test_by_panels_runs does not read X in panels");
+    CHECK_MSG(same, "trainings panel by panel and pass by pass differ");
+}
+
 /* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
  * quickly converging one untouched. */
 static void test_early_fail(void)
@@ -618,6 +653,7 @@ int main(void)
     test_determinism();
     test_poll_and_allocation();
     test_panel_copy();
+    test_by_panels_runs();
     test_early_fail();
     test_ladder();
     test_bad_args();
