@@ -29,8 +29,8 @@ static double *alloc_aligned(size_t count)
  * and inputs (8 panel (k + d) bytes) at most 1.5 times this CPU's L2: they are read and
  * written at every panel. On a 2 MiB L2 the step measured 0.71-0.95 of the two passes'
  * time from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120) (1.49 of L2)
- * (docs/BENCHMARKS.md, round 11). Beyond that the two passes stay, and other CPUs get the same bound on their own L2: not
- * measured on them. Either way the same bits. */
+ * (docs/BENCHMARKS.md, round 11). Beyond that the two passes stay; other CPUs get the same
+ * bound on their own L2, not measured there. Either way the same bits. */
 static int panels_pay(int k, int d, int np)
 {
     const int panel = ovs_forward_panel_width(k, d, np);

@@ -286,7 +286,8 @@ static void test_parts(const build *b)
         double *mf = dalloc((size_t)k * np), *rf = dalloc(np), *zf = dalloc((size_t)k * np);
         double *mp = dalloc((size_t)k * np), *rp = dalloc(np), *zp = dalloc((size_t)k * np);
         double *g = dalloc((size_t)k * d), *gf = dalloc((size_t)k * d), *gp = dalloc((size_t)k * d);
-        double *buf = dalloc((size_t)k * OVS_FORWARD_PANEL), *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
+        double *buf = dalloc((size_t)k * OVS_FORWARD_PANEL);
+        double *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
         double *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
         fill(w, 1, k * d, k * d, 300 + c, 3.0);
         fill(xt, d, n, np, 330 + c, 1.0 / sqrt((double)d));
@@ -311,7 +312,8 @@ static void test_parts(const build *b)
                     for (int j = 0; j < k; j++) /* values: a zero factor's sign may differ */
                         for (int i = p0; i < p1; i++) {
                             const double got = buf[(size_t)j * width + (i - p0)];
-                            const double want = mf[(size_t)j * np + i], plain = mp[(size_t)j * np + i];
+                            const double want = mf[(size_t)j * np + i];
+                            const double plain = mp[(size_t)j * np + i];
                             m_same &= got == want || (b->isa == OVS_ISA_BASE && got == plain);
                         }
                     b->grad_part(k, d, buf, width, xp + (size_t)p0 * d, width, width, g, lanes,
