@@ -93,7 +93,9 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
  * At large n, xt (d x np) no longer fits in L2 and every block of units would read it from
  * L3 or memory again (k / GR times per update: 160 MB at n = 6400, d = 80, k = 120). There
  * the samples run in chunks whose d rows of xt stay in L2, and each element's 8 lane sums
- * wait in memory (lanes) from one chunk to the next: the same sums in the same order. */
+ * wait in memory (lanes) from one chunk to the next: the same sums in the same order.
+ * train.c's step_by_panels calls one chunk (ovs_smallmm_grad_part) per panel of X, right
+ * after the forward pass made that panel's factors. */
 #if OVS_NW == 8
 #define GR 4
 #define GC 4
