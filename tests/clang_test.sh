@@ -4,7 +4,8 @@
 # (make CC=clang OMPI_CC=clang BUILD=... BIN=...; mpicc wraps $OMPI_CC), runs test_kernels,
 # and runs the same sweeps with the gcc binary (bin/ovsweep, from `make all`) and the clang
 # one: both activations, a small-cell grid and one at n = 1100, d = 40, where the gradient
-# runs in chunks of samples. The results must be bit-identical (tests/h5same.sh): both
+# runs in chunks of samples (and at k = 30 X is read in panels, panel by panel with the
+# gradient). The results must be bit-identical (tests/h5same.sh): both
 # compilers use the FMA builds and clones on an FMA machine (include/simd.h).
 # Without clang its one check is skipped (lib.sh's skip: counted as skipped, never passed).
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +25,7 @@ check "the build dirs stay apart: bin/ovsweep is gcc's" sh -c "! strings '$OVS' 
 check "clang's test_kernels passes" sh -c "timeout 120 '$B/test_kernels' >'$WORK/tk.log' 2>&1 ||
     { tail -n 20 '$WORK/tk.log'; exit 1; }"
 SMALL="--quiet --n 40 --k 2:10:2 --d 2:10:2 --trials 2 --max-iter 3000"
-LARGE="--quiet --n 1100 --k 4:8:4 --d 40 --trials 1 --max-iter 60"
+LARGE="--quiet --n 1100 --k 4,8,30 --d 40 --trials 1 --max-iter 60"
 for grid in SMALL LARGE; do
     eval args=\$$grid
     # shellcheck disable=SC2086

@@ -19,6 +19,13 @@ FAST="$GRID --early-fail"
 check "fast paths on: singleton" ovsweep $FAST -o fast0.h5
 check "fast paths on: mpirun -np 3" $MPIRUN -np 3 "$OVS" $FAST -o fast3.h5
 check "fast paths on: np 3 identical to singleton (h5diff)" same fast0.h5 fast3.h5
+# At sizes where X is read in panels and train.c runs the forward pass and gradient panel
+# by panel (n = 1001, k = 30, d = 40; the padding samples and a narrow last panel included):
+# still identical across rank counts.
+PANELS="--quiet --n 1001 --k 24,30 --d 40 --trials 2 --max-iter 40"
+check "panel sizes: singleton" ovsweep $PANELS -o panels0.h5
+check "panel sizes: mpirun -np 3" $MPIRUN -np 3 "$OVS" $PANELS -o panels3.h5
+check "panel sizes: np 3 identical to singleton (h5diff)" same panels0.h5 panels3.h5
 # h5same itself: one changed value in one dataset of a copy is found; a missing file is an
 # error, not a difference.
 cp np0.h5 changed.h5
