@@ -230,10 +230,10 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
-int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const double *w,
-                                    const double *x, int panel, const double *v,
-                                    const double *y, double *m_t, int ldm, double *scratch,
-                                    double *r, int i0, int i1)
+/* Both entry points: the range checked, then the pass for kind. */
+OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
+                           const double *x, int panel, const double *v, const double *y,
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1)
 {
     if (panel < 0 || panel % 96 != 0 || i0 < 0 || i0 % 96 != 0 || i1 > np || i1 < i0 ||
         (i1 < np && i1 % 96 != 0))
@@ -241,18 +241,26 @@ int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const
     if (!ovs_forward_takes(kind))
         return -1;
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0, i1);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0,
+                i1);
     else
         forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0, i1);
     return 0;
+}
+
+int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const double *w,
+                                    const double *x, int panel, const double *v,
+                                    const double *y, double *m_t, int ldm, double *scratch,
+                                    double *r, int i0, int i1)
+{
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
 }
 
 int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
                                const double *x, int panel, const double *v, const double *y,
                                double *m_t, double *scratch, double *r)
 {
-    return OVS_ISA(ovs_forward_fused_part)(kind, n, k, d, np, w, x, panel, v, y, m_t, np,
-                                           scratch, r, 0, np);
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0, np);
 }
 
 /* Four vectors at a time, then one at a time: each element's result is the same wherever it
@@ -284,8 +292,7 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
                       int panel, const double *v, const double *y, double *m_t,
                       double *scratch, double *r)
 {
-    return ovs_forward_fused_part(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0,
-                                  np);
+    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
 }
 
 int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
