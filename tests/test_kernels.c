@@ -201,6 +201,17 @@ static void forward_ref(const build *b, int kind, int n, int k, int d, int np, c
     free(phi), free(dphi);
 }
 
+/* A forward pass's inputs at (n, k, d) from seed: weights spread so that the
+ * pre-activations take both signs, x rows of norm about 1, small output weights, labels. */
+static void forward_inputs(int n, int k, int d, int np, uint64_t seed, double *w, double *xt,
+                           double *v, double *y)
+{
+    fill(w, 1, k * d, k * d, seed, 3.0);
+    fill(xt, d, n, np, seed + 30, 1.0 / sqrt((double)d));
+    fill(v, 1, k, k, seed + 60, 0.3);
+    fill(y, 1, n, np, seed + 90, 1.0);
+}
+
 /* The fused forward pass and the pre-activations on shapes that give every block form
  * (k mod 4; np mod 12, 24 and 32) and, at n = 1040 and 2000, the paths for arrays larger
  * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
@@ -224,10 +235,7 @@ static void test_forward(const build *b)
         double *mp = dalloc((size_t)k * np), *rp = dalloc(np), *zp = dalloc((size_t)k * np);
         double *z = dalloc((size_t)k * np), *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
         double *xp = dalloc((size_t)d * np);
-        fill(w, 1, k * d, k * d, 100 + c, 3.0);
-        fill(xt, d, n, np, 130 + c, 1.0 / sqrt((double)d));
-        fill(v, 1, k, k, 160 + c, 0.3);
-        fill(y, 1, n, np, 190 + c, 1.0);
+        forward_inputs(n, k, d, np, 100 + c, w, xt, v, y);
         for (int a = 0; a < 2; a++) {
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mf, rf, zf, 1);
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
@@ -289,10 +297,7 @@ static void test_parts(const build *b)
         double *buf = dalloc((size_t)k * OVS_FORWARD_PANEL);
         double *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
         double *scratch = dalloc(OVS_FORWARD_SCRATCH(k));
-        fill(w, 1, k * d, k * d, 300 + c, 3.0);
-        fill(xt, d, n, np, 330 + c, 1.0 / sqrt((double)d));
-        fill(v, 1, k, k, 360 + c, 0.3);
-        fill(y, 1, n, np, 390 + c, 1.0);
+        forward_inputs(n, k, d, np, 300 + c, w, xt, v, y);
         for (int a = 0; a < 2; a++) {
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mf, rf, zf, 1);
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
