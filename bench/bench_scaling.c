@@ -169,13 +169,6 @@ typedef struct grid_sum {
 #ifndef TIMED_SECONDS
 #define TIMED_SECONDS 0.002
 #endif
-/* The CPU seconds per update of trial 0 of the cell (n, k, d) (a training that stops early,
- * only if it diverges, counts its own updates). First, untimed, runs of `updates` updates for
- * at least WARM_SECONDS: the first milliseconds after the peak loop, a sleep or the process
- * start ran slower per update than the runs after them (docs/BENCHMARKS.md, round 8). Timed
- * from the start, 200 updates of five small ReLU cells read 2.4-2.6x their floor; after 1 ms
- * 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000 updates 2.02. Then the timed runs:
- * at least `updates` updates and TIMED_SECONDS. */
 /* Runs of `updates` simd updates until at least `seconds` of CPU time are spent (one run at
  * least); the mean seconds per update. */
 static double runs_for(const ovs_problem *p, const char *act, int updates,
@@ -191,6 +184,13 @@ static double runs_for(const ovs_problem *p, const char *act, int updates,
     return t / runs;
 }
 
+/* The CPU seconds per update of trial 0 of the cell (n, k, d) (a training that stops early,
+ * only if it diverges, counts its own updates). First, untimed, runs of `updates` updates for
+ * at least WARM_SECONDS: the first milliseconds after the peak loop, a sleep or the process
+ * start ran slower per update than the runs after them (docs/BENCHMARKS.md, round 8). Timed
+ * from the start, 200 updates of five small ReLU cells read 2.4-2.6x their floor; after 1 ms
+ * 2.2, after 5 ms 2.1-2.2, after 20 ms 2.02-2.06, and 20000 updates 2.02. Then the timed runs:
+ * at least `updates` updates and TIMED_SECONDS. */
 static double cell_update_seconds(const char *act, int n, int k, int d, int updates)
 {
     ovs_problem p;

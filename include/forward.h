@@ -58,8 +58,10 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
                       int panel, const double *v, const double *y, double *m_t,
                       double *scratch, double *r);
 
-/* The same for the samples i0..i1-1 only (r_i and m_t[.][i] for those i; the others are not
- * touched): i0 a multiple of 96, i1 one too or np. Runs over consecutive ranges give
+/* The same for the samples i0..i1-1 only: r_i for those i, and their factors in m_t with
+ * rows ldm apart from sample i0 on (unit j, sample i at m_t[j ldm + i - i0]; ldm = np and
+ * i0 = 0 is ovs_forward_fused's layout); nothing else is touched. i0 a multiple of 96, i1
+ * one too or np. Runs over consecutive ranges give
  * ovs_forward_fused's results bit for bit (each sample's values depend on that sample only):
  * train.c computes the gradient of each panel while its factors are in cache. Returns 0, or
  * -1 (nothing written) as ovs_forward_fused, or for a range that is not one of these. */

@@ -199,23 +199,24 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
     }
 }
 
-/* The samples i0..i1-1 (i0 a multiple of the block, i1 of OVS_NW): sample blocks of FWD_S
+/* The samples i0..i1-1 (i0 a multiple of the block, i1 of OVS_NW), sample i's factor of unit
+ * j at m_t + j ldm + (i - i0): sample blocks of FWD_S
  * vectors, then the ((i1 - i0) mod FWD_S NW) / NW vectors left (in the last panel: the panel
  * width is a multiple of the block). */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
-                        double *m_t, int ldm, int m0, double *zs, double *r, int i0, int i1)
+                        double *m_t, int ldm, double *zs, double *r, int i0, int i1)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
     int i = i0;
     for (; i + FWD_S * OVS_NW <= i1; i += FWD_S * OVS_NW)
-        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, FWD_S);
+        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S);
     switch ((i1 - i) / OVS_NW) {
 #if FWD_S > 3
-    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 3); break;
+    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3); break;
 #endif
-    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 2); break;
-    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, m0, zs, big, r, i, 1); break;
+    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 2); break;
+    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 1); break;
     default: break;
     }
     /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
@@ -224,7 +225,7 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
         r[i] = 0.0;
     for (int j = 0; j < k; j++)
         for (i = p0; i < i1; i++)
-            m_t[(long)j * ldm + (i - m0)] = 0.0;
+            m_t[(long)j * ldm + (i - i0)] = 0.0;
 }
 
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
@@ -241,10 +242,9 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
     if (!ovs_forward_takes(kind))
         return -1;
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0,
-                i1);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
     else
-        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, scratch, r, i0, i1);
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
     return 0;
 }
 

@@ -24,16 +24,15 @@ static double *alloc_aligned(size_t count)
 }
 
 /* Whether forward() and gradient() may run panel by panel (step_by_panels) at (k, d, np):
- * X in panels at this size (ovs_forward_panel_width), ws->phi large enough for the
+ * X in panels at this size (panel, from ovs_forward_panel_width), ws->phi large enough for the
  * gradient's lane sums (np >= 8 d), and the lane sums (64 k d bytes) with a panel's factors
  * and inputs (8 panel (k + d) bytes) at most 1.5 times this CPU's L2: they are read and
  * written at every panel. On a 2 MiB L2 the step measured 0.71-0.95 of the two passes'
  * time from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120) (1.49 of L2)
  * (docs/BENCHMARKS.md, round 11). Beyond that the two passes stay; other CPUs get the same
  * bound on their own L2, not measured there. Either way the same bits. */
-static int panels_pay(int k, int d, int np)
+static int panels_pay(int k, int d, int np, int panel)
 {
-    const int panel = ovs_forward_panel_width(k, d, np);
     if (panel == 0 || np < 8 * d)
         return 0;
     long l2 = 0;
@@ -59,7 +58,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
     ws->panel = ovs_forward_panel_width(k, d, ws->np); /* xp: on first use (use_panels) */
-    ws->by_panels = panels_pay(k, d, ws->np);
+    ws->by_panels = panels_pay(k, d, ws->np, ws->panel);
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
@@ -203,11 +202,12 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
     return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
 }
 
-/* Whether this update runs panel by panel: ws allows it and the fused pass runs. */
+/* Whether this update runs panel by panel: ws allows it, and the fused pass runs and reads
+ * the panels (xp: allocated by use_panels only where ws->panel > 0). */
 static int by_panels(const ovs_activation *act, int kernel, const ovs_train_workspace *ws)
 {
-    return ws->by_panels && kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel) &&
-           ws->xp && ws->panel > 0;
+    return ws->by_panels && ws->xp && kernel == OVS_KERNEL_SIMD &&
+           ovs_forward_takes(act->vector_kernel);
 }
 
 /* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in
