@@ -24,6 +24,8 @@
 #ifndef OVS_FORWARD_H
 #define OVS_FORWARD_H
 
+#include "fetch.h"
+
 #include <stddef.h>
 
 /* Scratch doubles ovs_forward_fused needs for k units. */
@@ -63,11 +65,13 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
  * i0 = 0 is ovs_forward_fused's layout); nothing else is touched. i0 a multiple of 96, i1
  * one too or np. Runs over consecutive ranges give
  * ovs_forward_fused's results bit for bit (each sample's values depend on that sample only):
- * train.c computes the gradient of each panel while its factors are in cache. Returns 0, or
- * -1 (nothing written) as ovs_forward_fused, or for a range that is not one of these. */
+ * train.c computes the gradient of each panel while its factors are in cache. next: memory to
+ * fetch into L2 meanwhile (fetch.h; advanced), or NULL. Returns 0, or -1 (nothing written)
+ * as ovs_forward_fused, or for a range that is not one of these. */
 int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1);
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
+                           ovs_fetch *next);
 
 /* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned), by the
  * kernel of the fused pass: the same bits as the activation's array kernel. For benchmarks
@@ -83,7 +87,7 @@ void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
     int ovs_forward_fused_part_##isa(int kind, int n, int k, int d, int np, const double *w,   \
                                      const double *x, int panel, const double *v,              \
                                      const double *y, double *m_t, int ldm, double *scratch,   \
-                                     double *r, int i0, int i1);                               \
+                                     double *r, int i0, int i1, ovs_fetch *next);              \
     void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
 OVS_FORWARD_BUILD(base)
 OVS_FORWARD_BUILD(v3)

@@ -12,6 +12,8 @@
 #ifndef OVS_SMALLMM_H
 #define OVS_SMALLMM_H
 
+#include "fetch.h"
+
 #include <stddef.h>
 
 /* zt = w xt: the pre-activations w_j . x_i. */
@@ -33,9 +35,11 @@ void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double
  * (row j at mt + j ldm) and inputs at x (row l at x + l ldx). The lane sums start at zero if
  * first, else from lanes, and end in g if last, else in lanes. The chunks of a product, run
  * in order of their samples, each starting at a multiple of 8, give ovs_smallmm_grad's g bit
- * for bit, whatever the chunks' sizes and wherever their rows lie (train.c's panels of X). */
+ * for bit, whatever the chunks' sizes and wherever their rows lie (train.c's panels of X).
+ * next: memory to fetch into L2 meanwhile (fetch.h; advanced), or NULL. */
 void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
-                           int count, double *g, double *lanes, int first, int last);
+                           int count, double *g, double *lanes, int first, int last,
+                           ovs_fetch *next);
 
 /* sum_i a_i^2 over m doubles in the lane order: lane q sums the a_i^2 with i = q mod 8 in
  * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
@@ -49,7 +53,7 @@ double ovs_smallmm_sum_squares(const double *a, int m);
                                       const double *xt, double *g, double *lanes);             \
     void ovs_smallmm_grad_part_##isa(int k, int d, const double *mt, int ldm, const double *x, \
                                      int ldx, int count, double *g, double *lanes, int first,  \
-                                     int last);                                                \
+                                     int last, ovs_fetch *next);                               \
     double ovs_smallmm_sum_squares_##isa(const double *a, int m);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)

@@ -41,11 +41,21 @@ typedef struct ovs_train_workspace {
     double *scratch; /* the fused forward pass's (forward.h) */
     double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), allocated
                     by the first run that reads them; NULL: the fused pass reads xt */
-    int panel;   /* the panel width at this size (ovs_forward_panel_width), 0: none */
+    int panel;   /* the panel width at this size (ovs_train_panel_plan), 0: none */
     int by_panels; /* 1: with the fused pass, forward pass and gradient run panel by panel
                       (train.c's step_by_panels), set where that pays on this CPU; the same
                       bits either way (tests set it both ways) */
+    int fetch_next; /* 1: step_by_panels fetches the next panel into L2 (fetch.h) while it
+                       computes one (ovs_train_panel_plan); the same bits either way */
 } ovs_train_workspace;
+
+/* How the step reads X at one size on one CPU: the workspace's panel, by_panels and
+ * fetch_next, chosen from (k, d, np) and the CPU's L2 in bytes (0: unknown) by
+ * ovs_train_panel_plan (train.c says where each pays). */
+typedef struct {
+    int panel, by_panels, fetch_next;
+} ovs_panel_plan;
+ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2);
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);
 void ovs_train_workspace_free(ovs_train_workspace *ws);

@@ -8,6 +8,7 @@
 #include "forward.h"
 
 #include "activation.h"
+#include "fetch.h"
 #include "simd.h"
 #include "vmath.h"
 
@@ -52,7 +53,7 @@ _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per u
  * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
 OVS_INLINE void unit_block(const int kind, int d, const double *w, const double *xs,
                            int ldx, const double *v, double *ds, int ldd, double *zs, int j,
-                           const int R, const int S, ovs_vd *f)
+                           const int R, const int S, ovs_vd *f, ovs_fetch *next)
 {
     const double *wr[FWD_R];
     ovs_vd a[FWD_R][FWD_S];
@@ -61,8 +62,11 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
         for (int s = 0; s < S; s++)
             a[u][s] = (ovs_vd){0};
     }
+    const char *at = next ? next->at : NULL;
     for (int l = 0; l < d; l++) {
         ovs_vd x[FWD_S];
+        if (next)
+            ovs_fetch_step(&at, next->end, l);
         for (int s = 0; s < S; s++)
             x[s] = LOAD(xs + (long)l * ldx + s * OVS_NW);
         for (int u = 0; u < R; u++) {
@@ -71,6 +75,8 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
                 a[u][s] += c * x[s];
         }
     }
+    if (next)
+        next->at = at;
     for (int u = 0; u < R; u++) {
         const double vj = v[j + u]; /* read once: the stores below may alias v */
         for (int s = 0; s < S; s++) {
@@ -89,15 +95,15 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
  * order). */
 OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
                             const double *xs, int ldx, const double *v, double *ds, int ldd,
-                            double *zs, const int S, ovs_vd *f)
+                            double *zs, const int S, ovs_vd *f, ovs_fetch *next)
 {
     int j = 0;
     for (; j + 4 <= k; j += 4)
-        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 4, S, f);
+        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 4, S, f, next);
     switch (k - j) {
-    case 3: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 3, S, f); break;
-    case 2: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 2, S, f); break;
-    case 1: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 1, S, f); break;
+    case 3: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 3, S, f, next); break;
+    case 2: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 2, S, f, next); break;
+    case 1: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 1, S, f, next); break;
     default: break;
     }
 }
@@ -124,9 +130,9 @@ OVS_INLINE void softplus_group(double *ds, int ldd, double *zs, const int S, int
  * the group: ovs_vsoftplus_n), then f += v_j phi_j, units in order. */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
-                               ovs_vd *f)
+                               ovs_vd *f, ovs_fetch *next)
 {
-    unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f);
+    unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
     const int m = k * S;
     int q0 = 0;
     for (; q0 + SOFTPLUS_GROUP <= m; q0 += SOFTPLUS_GROUP)
@@ -160,7 +166,7 @@ OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, 
 OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double *w,
                              const double *x, int panel, const double *v, const double *y,
                              double *m_t, int ldm, int m0, double *zs, int big, double *r,
-                             int i, const int S)
+                             int i, const int S, ovs_fetch *next)
 {
     ovs_vd f[FWD_S] = {{0}};
     int ldx;
@@ -177,9 +183,9 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         ldd = S * OVS_NW;
     }
     if (kind == OVS_ACT_RELU)
-        unit_blocks(OVS_ACT_RELU, k, d, w, xs, ldx, v, ds, ldd, zs, S, f);
+        unit_blocks(OVS_ACT_RELU, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
     else
-        softplus_block(k, d, w, xs, ldx, v, ds, ldd, zs, S, f);
+        softplus_block(k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
     for (int s = 0; s < S; s++) {
         f[s] -= LOAD(y + i + s * OVS_NW);
         STORE(r + i + s * OVS_NW, f[s]);
@@ -205,18 +211,19 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
  * width is a multiple of the block). */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
-                        double *m_t, int ldm, double *zs, double *r, int i0, int i1)
+                        double *m_t, int ldm, double *zs, double *r, int i0, int i1,
+                        ovs_fetch *next)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
     int i = i0;
     for (; i + FWD_S * OVS_NW <= i1; i += FWD_S * OVS_NW)
-        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S);
+        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S, next);
     switch ((i1 - i) / OVS_NW) {
 #if FWD_S > 3
-    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3); break;
+    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next); break;
 #endif
-    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 2); break;
-    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 1); break;
+    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 2, next); break;
+    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 1, next); break;
     default: break;
     }
     /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
@@ -234,7 +241,8 @@ _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 
 /* Both entry points: the range checked, then the pass for kind. */
 OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1)
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
+                           ovs_fetch *next)
 {
     if (panel < 0 || panel % 96 != 0 || i0 < 0 || i0 % 96 != 0 || i1 > np || i1 < i0 ||
         (i1 < np && i1 % 96 != 0))
@@ -242,25 +250,32 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
     if (!ovs_forward_takes(kind))
         return -1;
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+                next);
     else
-        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+                next);
     return 0;
 }
 
+/* With and without a fetch: its test stays out of the loops of the pass without one. */
 int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const double *w,
                                     const double *x, int panel, const double *v,
                                     const double *y, double *m_t, int ldm, double *scratch,
-                                    double *r, int i0, int i1)
+                                    double *r, int i0, int i1, ovs_fetch *next)
 {
-    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
+    if (next)
+        return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+                           next);
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+                       NULL);
 }
 
 int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
                                const double *x, int panel, const double *v, const double *y,
                                double *m_t, double *scratch, double *r)
 {
-    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0, np);
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0, np, NULL);
 }
 
 /* Four vectors at a time, then one at a time: each element's result is the same wherever it
@@ -297,10 +312,11 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
 
 int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1)
+                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
+                           ovs_fetch *next)
 {
     return OVS_PICK(ovs_forward_fused_part)(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm,
-                                            scratch, r, i0, i1);
+                                            scratch, r, i0, i1, next);
 }
 
 int ovs_forward_takes(int kind)

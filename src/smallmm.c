@@ -209,7 +209,7 @@ INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int 
  * of g, at lanes + (j d + l) 8). */
 INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
                        double *g, double *lanes, int j, int c, const int R, const int C,
-                       int first, int last)
+                       int first, int last, ovs_fetch *next)
 {
     const double *m[GR], *x[GC];
     ovs_vd acc[GR][GC][OVS_NH];
@@ -222,9 +222,12 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
             for (int h = 0; h < OVS_NH; h++)
                 acc[u][v][h] = first ? (ovs_vd){0}
                                      : LOAD(lanes + ((long)(j + u) * d + c + v) * 8 + h * OVS_NW);
+    const char *at = next ? next->at : NULL;
     for (int i = 0; i < count; i += OVS_VL)
         for (int h = 0; h < OVS_NH; h++) {
             ovs_vd xv[GC];
+            if (next)
+                ovs_fetch_step(&at, next->end, i / OVS_VL * OVS_NH + h);
             for (int v = 0; v < C; v++)
                 xv[v] = LOAD(x[v] + i + h * OVS_NW);
             for (int u = 0; u < R; u++) {
@@ -234,6 +237,8 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
                     acc[u][v][h] += mv * xv[v];
             }
         }
+    if (next)
+        next->at = at;
 #if OVS_NW == 4 || OVS_NW == 8
     if (last) {
         tree8_block(acc, g + (long)j * d + c, d, R, C);
@@ -253,20 +258,21 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
 
 /* Units j..j+R-1, all inputs: blocks of GC, then the d mod GC left. */
 INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
-                       double *g, double *lanes, int j, const int R, int first, int last)
+                       double *g, double *lanes, int j, const int R, int first, int last,
+                       ovs_fetch *next)
 {
     int c = 0;
     for (; c + GC <= d; c += GC)
-        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last);
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last, next);
     switch (d - c) {
 #if GC > 3
-    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last); break;
+    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next); break;
 #endif
 #if GC > 2
-    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last); break;
+    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last, next); break;
 #endif
 #if GC > 1
-    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last); break;
+    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last, next); break;
 #endif
     default: break;
     }
@@ -275,30 +281,35 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
 /* One chunk (smallmm.h's ovs_smallmm_grad_part): units in blocks of GR, then k mod GR.
  * Inlined into both entry points (a call more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
-                           int count, double *g, double *lanes, int first, int last)
+                           int count, double *g, double *lanes, int first, int last,
+                           ovs_fetch *next)
 {
     int j = 0;
     for (; j + GR <= k; j += GR)
-        grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, first, last);
+        grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, first, last, next);
     switch (k - j) {
 #if GR > 3
-    case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, first, last); break;
+    case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, first, last, next); break;
 #endif
 #if GR > 2
-    case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, first, last); break;
+    case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, first, last, next); break;
 #endif
 #if GR > 1
-    case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, first, last); break;
+    case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, first, last, next); break;
 #endif
     default: break;
     }
 }
 
+/* With and without a fetch: its test stays out of the loops of the product without one. */
 void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, const double *x,
                                     int ldx, int count, double *g, double *lanes, int first,
-                                    int last)
+                                    int last, ovs_fetch *next)
 {
-    grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last);
+    if (next)
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next);
+    else
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL);
 }
 
 /* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
@@ -321,7 +332,8 @@ void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, con
     const int b = grad_chunk(d, np, lanes);
     for (int i0 = 0; i0 < np; i0 += b) {
         const int i1 = i0 + b < np ? i0 + b : np;
-        grad_chunk_all(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes, i0 == 0, i1 == np);
+        grad_chunk_all(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes, i0 == 0, i1 == np,
+                       NULL);
     }
 }
 
@@ -388,9 +400,10 @@ void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double
 }
 
 void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
-                           int count, double *g, double *lanes, int first, int last)
+                           int count, double *g, double *lanes, int first, int last,
+                           ovs_fetch *next)
 {
-    OVS_PICK(ovs_smallmm_grad_part)(k, d, mt, ldm, x, ldx, count, g, lanes, first, last);
+    OVS_PICK(ovs_smallmm_grad_part)(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next);
 }
 
 void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)

@@ -23,24 +23,49 @@ static double *alloc_aligned(size_t count)
     return p;
 }
 
-/* Whether forward() and gradient() may run panel by panel (step_by_panels) at (k, d, np):
- * X in panels at this size (panel, from ovs_forward_panel_width), ws->phi large enough for the
- * gradient's lane sums (np >= 8 d), and the lane sums (64 k d bytes) with a panel's factors
- * and inputs (8 panel (k + d) bytes) at most 1.5 times this CPU's L2: they are read and
- * written at every panel. On a 2 MiB L2 the step measured 0.71-0.95 of the two passes'
- * time from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120) (1.49 of L2)
- * (docs/BENCHMARKS.md, round 11). Beyond that the two passes stay; other CPUs get the same
- * bound on their own L2, not measured there. Either way the same bits. */
-static int panels_pay(int k, int d, int np, int panel)
+/* This CPU's L2 in bytes, 0 where unknown. */
+static long l2_bytes(void)
 {
-    if (panel == 0 || np < 8 * d)
-        return 0;
     long l2 = 0;
 #ifdef _SC_LEVEL2_CACHE_SIZE
     l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
 #endif
-    const double need = 64.0 * k * d + 8.0 * panel * (k + d);
-    return l2 > 0 && need <= 1.5 * (double)l2;
+    return l2;
+}
+
+/* The lane sums (64 k d bytes) with a panel's factors and n_x panels of X, in bytes. */
+static double panel_bytes(int k, int d, int panel, int n_x)
+{
+    return 64.0 * k * d + 8.0 * panel * ((double)k + (double)n_x * d);
+}
+
+/* How the step reads X at (k, d, np) with l2 bytes of L2 (train.h). All three choices give
+ * the same bits; they differ in speed only (docs/BENCHMARKS.md, rounds 11 and 12, on a
+ * 2 MiB L2; other CPUs get the same bounds on their own L2, not measured there).
+ * - Panel by panel (step_by_panels) where X is read in panels (ovs_forward_panel_width),
+ *   ws->phi can hold the lane sums (np >= 8 d), and the lane sums with a panel's factors and
+ *   inputs take at most 1.5 L2: they are read and written at every panel. The step measured
+ *   0.71-0.95 of the two passes' time from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120)
+ *   (1.49 of L2).
+ * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
+ *   OVS_FORWARD_PANEL samples, else of 96 (d over 341 at k = 10-20 on 2 MiB): 0.61-0.95 of
+ *   the time at the large-n study's shapes, (1600, 20, 160) to (6400, 20, 640). At
+ *   (6400, 40, 640), where nothing fit (2.6 MiB), fetching cost 2-12% more time and panels of
+ *   96 more lane traffic: there the step stays as it was. */
+ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
+{
+    ovs_panel_plan plan = {.panel = ovs_forward_panel_width(k, d, np)};
+    if (plan.panel == 0 || np < 8 * d || l2 <= 0 ||
+        panel_bytes(k, d, plan.panel, 1) > 1.5 * (double)l2)
+        return plan;
+    plan.by_panels = 1;
+    for (int q = plan.panel; q >= 96; q -= 96)
+        if (panel_bytes(k, d, q, 2) <= (double)l2) {
+            plan.panel = q;
+            plan.fetch_next = 1;
+            break;
+        }
+    return plan;
 }
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
@@ -57,8 +82,10 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
-    ws->panel = ovs_forward_panel_width(k, d, ws->np); /* xp: on first use (use_panels) */
-    ws->by_panels = panels_pay(k, d, ws->np, ws->panel);
+    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, l2_bytes());
+    ws->panel = plan.panel; /* xp: on first use (use_panels) */
+    ws->by_panels = plan.by_panels;
+    ws->fetch_next = plan.fetch_next;
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
@@ -210,22 +237,34 @@ static int by_panels(const ovs_activation *act, int kernel, const ovs_train_work
            ovs_forward_takes(act->vector_kernel);
 }
 
+/* The panel of X that starts at sample p0, as a stretch of memory to fetch (fetch.h). */
+static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
+{
+    const int p1 = p0 + ws->panel < ws->np ? p0 + ws->panel : ws->np;
+    return (ovs_fetch){.at = (const char *)(ws->xp + (size_t)p0 * (size_t)ws->d),
+                       .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d)};
+}
+
 /* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in
  * the first k q doubles of ws->zt, go into the gradient's lane sums (in ws->phi) while they
- * and the panel are in L2, instead of m_t (k x np) going out to L3 and back. The same
- * operations on the same values in the same order (a sample's forward values depend on that
- * sample only; the lane sums run over the samples in order: forward.h, smallmm.h), so the
- * same bits as forward() then gradient(). Returns ||r||, and ||g|| in *gnorm. */
+ * and the panel are in L2, instead of m_t (k x np) going out to L3 and back; meanwhile the
+ * two kernels fetch the next panel where ws->fetch_next (the first one during the last: the
+ * next update's). The
+ * same operations on the same values in the same order (a sample's forward values depend on
+ * that sample only; the lane sums run over the samples in order: forward.h, smallmm.h), so
+ * the same bits as forward() then gradient(). Returns ||r||, and ||g|| in *gnorm. */
 static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
                              ovs_train_workspace *ws, double *gnorm)
 {
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
+        ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);
+        ovs_fetch *fetch = ws->fetch_next ? &next : NULL;
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
-                               ws->yp, ws->zt, q, ws->scratch, ws->r, p0, p1);
+                               ws->yp, ws->zt, q, ws->scratch, ws->r, p0, p1, fetch);
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
-                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np);
+                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch);
     }
     *gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
     return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));

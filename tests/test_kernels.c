@@ -35,9 +35,10 @@ typedef struct build {
     void (*grad)(int, int, int, const double *, const double *, double *, double *);
     double (*sumsq)(const double *, int);
     int (*fwd_part)(int, int, int, int, int, const double *, const double *, int,
-                    const double *, const double *, double *, int, double *, double *, int, int);
+                    const double *, const double *, double *, int, double *, double *, int, int,
+                    ovs_fetch *);
     void (*grad_part)(int, int, const double *, int, const double *, int, int, double *,
-                      double *, int, int);
+                      double *, int, int, ovs_fetch *);
 } build;
 
 static const build builds[] = {
@@ -279,14 +280,15 @@ static void test_forward(const build *b)
  * q), then the gradient of that panel from the buffer and the panel of X, the lane sums kept
  * between panels. r, each panel's factors and g bit for bit equal to the references, with
  * panels of 96 and OVS_FORWARD_PANEL (last panels 8 to 176 wide, padding samples in the
- * last), both activations; ranges that do not start on a multiple of 96, end past np or
- * end inside it off a multiple of 96 are refused. */
+ * last), both activations, with and without a fetch of the next panel (which moves
+ * through that panel and no further); ranges that do not start on a multiple of 96, end past
+ * np or end inside it off a multiple of 96 are refused. */
 static void test_parts(const build *b)
 {
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3}};
     const int panels[2] = {96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
-    int ok = 3, m_same = 1, refused = 1;
+    int ok = 3, m_same = 1, refused = 1, fetched = 1;
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
         const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
         double *w = dalloc((size_t)k * d), *xt = dalloc((size_t)d * np), *v = dalloc(k);
@@ -303,16 +305,20 @@ static void test_parts(const build *b)
             forward_ref(b, kinds[a], n, k, d, np, w, xt, v, y, mp, rp, zp, 0);
             grad_ref(k, d, np, mf, xt, gf, 1);
             grad_ref(k, d, np, mp, xt, gp, 0);
-            for (int q = 0; q < 2; q++) {
-                const int panel = panels[q];
+            for (int q = 0; q < 4; q++) {
+                const int panel = panels[q % 2], fetching = q / 2;
                 ovs_forward_panels_fill(d, np, panel, xt, xp);
                 memset(r, 0x55, sizeof(double) * (size_t)np);
                 memset(g, 0x55, sizeof(double) * (size_t)k * d);
                 for (int p0 = 0; p0 < np; p0 += panel) {
                     const int p1 = p0 + panel < np ? p0 + panel : np, width = p1 - p0;
                     memset(buf, 0x55, sizeof(double) * (size_t)k * panel);
+                    const int n0 = p1 < np ? p1 : 0, n1 = n0 + panel < np ? n0 + panel : np;
+                    const char *from = (const char *)(xp + (size_t)n0 * d);
+                    const char *to = (const char *)(xp + (size_t)n1 * d);
+                    ovs_fetch next = {from, to};
                     if (b->fwd_part(kinds[a], n, k, d, np, w, xp, panel, v, y, buf, width,
-                                    scratch, r, p0, p1) != 0)
+                                    scratch, r, p0, p1, fetching ? &next : NULL) != 0)
                         refused = 0;
                     for (int j = 0; j < k; j++) /* values: a zero factor's sign may differ */
                         for (int i = p0; i < p1; i++) {
@@ -322,7 +328,10 @@ static void test_parts(const build *b)
                             m_same &= got == want || (b->isa == OVS_ISA_BASE && got == plain);
                         }
                     b->grad_part(k, d, buf, width, xp + (size_t)p0 * d, width, width, g, lanes,
-                                 p0 == 0, p1 == np);
+                                 p0 == 0, p1 == np, fetching ? &next : NULL);
+                    /* a line at a time, from the start, never past the end */
+                    fetched &= !fetching || (next.at > from && next.end == to &&
+                                             (next.at - from) % 64 == 0 && next.at <= to + 63);
                 }
                 match(&ok, same(r, rf, np) && same(g, gf, (size_t)k * d),
                       same(r, rp, np) && same(g, gp, (size_t)k * d));
@@ -331,7 +340,7 @@ static void test_parts(const build *b)
         const int bad[][2] = {{48, 96}, {0, np + 8}, {96, 100}, {96, 48}, {-96, 0}};
         for (size_t e = 0; e < sizeof bad / sizeof bad[0]; e++)
             if (b->fwd_part(OVS_ACT_RELU, n, k, d, np, w, xt, 0, v, y, buf, 96, scratch, r,
-                            bad[e][0], bad[e][1]) != -1)
+                            bad[e][0], bad[e][1], NULL) != -1)
                 refused = -1 - (int)e;
         free(w), free(xt), free(v), free(y), free(r), free(xp), free(mf), free(rf), free(zf);
         free(mp), free(rp), free(zp), free(g), free(gf), free(gp), free(buf), free(lanes);
@@ -340,6 +349,8 @@ static void test_parts(const build *b)
     CHECK_MSG(refused == 1, "%s: the fused pass over a range refused a good range (0) or took "
               "bad range %d", b->name, refused == 0 ? 0 : -1 - refused);
     CHECK_MSG(m_same, "%s: a panel's factors differ from the reference", b->name);
+    CHECK_MSG(fetched, "%s: a fetch of the next panel did not move by lines within it",
+              b->name);
     CHECK(ok != 0);
     CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
 }

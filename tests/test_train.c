@@ -1,6 +1,7 @@
 /* test_train.c - the GD kernel: gradient vs finite differences, activations, known answers,
  * divergence, determinism, the ladder, and no allocation inside the iteration loop. */
 #include "activation.h"
+#include "forward.h"
 #include "problem.h"
 #include "rng.h"
 #include "simd.h"
@@ -554,16 +555,17 @@ static void test_panel_copy(void)
     ovs_problem_free(&p);
 }
 
-/* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels)
- * and one after the other give the same bits: iterations, final error, distance from init
- * and path length, both activations, at two sizes that read X in panels (one with padding
- * samples and a narrow last panel), whatever this CPU's L2 chose for ws.by_panels. */
+/* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels),
+ * with and without the fetch of the next panel, in panels of 192 and 96, and one after the
+ * other give the same bits: iterations, final error, distance from init and path length,
+ * both activations, at three sizes that read X in panels (one with padding samples and a
+ * narrow last panel), whatever this CPU's L2 would have chosen. */
 static void test_by_panels_runs(void)
 {
-    const int shapes[2][3] = {{1001, 30, 40}, {1536, 20, 48}};
+    const int shapes[3][3] = {{1001, 30, 40}, {1536, 20, 48}, {2800, 4, 350}};
     const char *acts[2] = {"relu", "softplus"};
     int same = 1, panels = 1;
-    for (int c = 0; c < 2; c++)
+    for (int c = 0; c < 3; c++)
         for (int a = 0; a < 2; a++) {
             const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
             ovs_problem p;
@@ -572,21 +574,59 @@ static void test_by_panels_runs(void)
                   ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
             ovs_problem_draw(&p, 13, c);
             topts o = paper_opts(acts[a], 60);
-            ovs_result r[2];
-            for (int b = 0; b < 2; b++) {
-                ws.by_panels = b;
+            panels &= ws.panel > 0;
+            /* pass by pass; by panels; fetching the next; in panels of 96, fetching */
+            const int by[4] = {0, 1, 1, 1}, fetch[4] = {0, 0, 1, 1};
+            const int width[4] = {ws.panel, ws.panel, ws.panel, 96};
+            ovs_result r[4];
+            for (int b = 0; b < 4; b++) {
+                ws.by_panels = by[b];
+                ws.fetch_next = fetch[b];
+                ws.panel = width[b];
                 CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
+                panels &= ws.xp != NULL;
             }
-            panels &= ws.panel > 0 && ws.xp != NULL;
-            same &= r[0].iterations == 60 && r[1].iterations == 60 &&
-                    memcmp(&r[0].final_rel_err, &r[1].final_rel_err, sizeof(double)) == 0 &&
-                    memcmp(&r[0].dist_from_init, &r[1].dist_from_init, sizeof(double)) == 0 &&
-                    memcmp(&r[0].path_length, &r[1].path_length, sizeof(double)) == 0;
+            for (int b = 1; b < 4; b++)
+                same &= r[0].iterations == 60 && r[b].iterations == 60 &&
+                        memcmp(&r[0].final_rel_err, &r[b].final_rel_err, sizeof(double)) == 0 &&
+                        memcmp(&r[0].dist_from_init, &r[b].dist_from_init, sizeof(double)) == 0 &&
+                        memcmp(&r[0].path_length, &r[b].path_length, sizeof(double)) == 0;
             ovs_train_workspace_free(&ws);
             ovs_problem_free(&p);
         }
     CHECK_MSG(panels, "a shape of test_by_panels_runs does not read X in panels");
-    CHECK_MSG(same, "trainings panel by panel and pass by pass differ");
+    CHECK_MSG(same, "trainings panel by panel (fetching the next or not, in panels of 192 or "
+                    "96) and pass by pass differ");
+}
+
+/* ovs_train_panel_plan on a 2 MiB L2 (docs/BENCHMARKS.md's machine), known answers: the
+ * Figure-2 grid never reads panels; the study's (6400, 20, 640) fetches in panels of 96, its
+ * (6400, 40, 640) (lane sums 1.6 MiB) goes panel by panel without fetching, the ladder's
+ * (6400, 120, 80) fetches in panels of 192; no panel by panel where the lane sums would not
+ * fit ws->phi (np < 8 d), past 1.5 L2, or with L2 unknown. */
+static void test_panel_plan(void)
+{
+    const long l2 = 2L << 20;
+    const struct {
+        int k, d, np;
+        long l2;
+        ovs_panel_plan want;
+    } cases[] = {
+        {25, 25, 200, l2, {0, 0, 0}},        {20, 640, 6400, l2, {96, 1, 1}},
+        {10, 640, 6400, l2, {96, 1, 1}},     {40, 640, 6400, l2, {192, 1, 0}},
+        {20, 320, 3200, l2, {192, 1, 1}},    {120, 80, 6400, l2, {192, 1, 1}},
+        {20, 640, 4096, l2, {192, 0, 0}},    {480, 160, 51200, l2, {192, 0, 0}},
+        {20, 640, 6400, 0, {192, 0, 0}},
+    };
+    int bad = -1;
+    for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
+        const ovs_panel_plan got =
+            ovs_train_panel_plan(cases[c].k, cases[c].d, cases[c].np, cases[c].l2);
+        if (got.panel != cases[c].want.panel || got.by_panels != cases[c].want.by_panels ||
+            got.fetch_next != cases[c].want.fetch_next)
+            bad = bad < 0 ? c : bad;
+    }
+    CHECK_MSG(bad < 0, "ovs_train_panel_plan: case %d differs from its known answer", bad);
 }
 
 /* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
@@ -654,6 +694,7 @@ int main(void)
     test_poll_and_allocation();
     test_panel_copy();
     test_by_panels_runs();
+    test_panel_plan();
     test_early_fail();
     test_ladder();
     test_bad_args();

@@ -1,0 +1,35 @@
+/* fetch.h - memory a kernel brings into L2 while it computes: the next panel of X.
+ *
+ * train.c's step runs the forward pass and the gradient panel by panel (192 or 96 samples of
+ * X, up to 512 KiB); each panel comes from memory once per update. The hardware prefetchers
+ * follow a stream only within a 4 KiB page and never reach the next panel, so each panel's
+ * first sample block waited for memory: at (6400, 20, 640) the forward pass ran at 45
+ * GFLOP/s over a panel already in L2 and at 18 over panels straight from memory
+ * (docs/BENCHMARKS.md, round 12). So the two kernels of a panel fetch the next one, a cache
+ * line every OVS_FETCH_EVERY steps of their inner loops: slow enough that the fetches (each
+ * holds one of the core's few line-fill buffers until memory answers) leave room for the
+ * kernels' own loads, and over a panel's two kernels enough steps to cover the next panel
+ * wherever k >= 8. Only prefetches: no value changes. */
+#ifndef OVS_FETCH_H
+#define OVS_FETCH_H
+
+/* The stretch still to fetch: [at, end), advanced one 64-byte line at a time. */
+typedef struct {
+    const char *at, *end;
+} ovs_fetch;
+
+#ifndef OVS_FETCH_EVERY
+#define OVS_FETCH_EVERY 2
+#endif
+
+/* At every OVS_FETCH_EVERY-th step: the line at *at into L2 (and *at on), while any is left. */
+static inline __attribute__((always_inline)) void ovs_fetch_step(const char **at,
+                                                                 const char *end, int step)
+{
+    if (step % OVS_FETCH_EVERY == 0 && *at < end) {
+        __builtin_prefetch(*at, 0, 2);
+        *at += 64;
+    }
+}
+
+#endif
