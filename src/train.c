@@ -1,4 +1,7 @@
 /* train.c - gradient descent for one trial; see train.h. */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
+#endif
 #include "train.h"
 
 #include "forward.h"
@@ -11,13 +14,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
+/* Zeroed doubles, 64-byte aligned. Arrays of 2 MiB or more (X and its panels, the factors
+ * at large n) go on transparent huge pages where Linux offers them on request (madvise,
+ * this machine's setting; in "always" mode they come anyway): the step reads them panel by panel, a panel's rows in
+ * dozens of 4 KiB pages, and with 2 MiB pages the panel's fetch (fetch.h) and the kernels'
+ * loads miss the TLB less (docs/BENCHMARKS.md, round 12). Only where pages lie: no value
+ * changes. */
+#define HUGE_PAGE (2UL << 20)
 static double *alloc_aligned(size_t count)
 {
     size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
-    double *p = aligned_alloc(64, bytes > 0 ? bytes : 64);
+    double *p;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= HUGE_PAGE) {
+        const size_t whole = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        p = aligned_alloc(HUGE_PAGE, whole);
+        if (p)
+            (void)madvise(p, whole, MADV_HUGEPAGE); /* a refusal leaves 4 KiB pages */
+    } else
+#endif
+        p = aligned_alloc(64, bytes > 0 ? bytes : 64);
     if (p)
         memset(p, 0, bytes);
     return p;
