@@ -26,6 +26,12 @@ PANELS="--quiet --n 1001 --k 24,30 --d 40 --trials 2 --max-iter 40"
 check "panel sizes: singleton" ovsweep $PANELS -o panels0.h5
 check "panel sizes: mpirun -np 3" $MPIRUN -np 3 "$OVS" $PANELS -o panels3.h5
 check "panel sizes: np 3 identical to singleton (h5diff)" same panels0.h5 panels3.h5
+# At d = 640 (the large-n study's widest rows), where on a 2 MiB L2 the step reads panels
+# of 96 and fetches the next one while it computes (train.c's ovs_train_panel_plan).
+WIDE="--quiet --n 5200 --k 20 --d 640 --trials 2 --max-iter 20"
+check "wide rows: singleton" ovsweep $WIDE -o wide0.h5
+check "wide rows: mpirun -np 3" $MPIRUN -np 3 "$OVS" $WIDE -o wide3.h5
+check "wide rows: np 3 identical to singleton (h5diff)" same wide0.h5 wide3.h5
 # h5same itself: one changed value in one dataset of a copy is found; a missing file is an
 # error, not a difference.
 cp np0.h5 changed.h5
