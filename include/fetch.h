@@ -8,8 +8,10 @@
  * (docs/BENCHMARKS.md, round 12). So the two kernels of a panel fetch the next one, a cache
  * line every OVS_FETCH_EVERY steps of their inner loops: slow enough that the fetches (each
  * holds one of the core's few line-fill buffers until memory answers) leave room for the
- * kernels' own loads, and over a panel's two kernels enough steps to cover the next panel
- * wherever k >= 8. Only prefetches: no value changes. */
+ * kernels' own loads (every step measured slower, and every fourth step too few lines at
+ * k = 10-20). On AVX-512 a panel's two kernels take ceil(k / 4) d q / 16 steps for its
+ * q d / 8 lines, so they fetch all of the next panel where k >= 13 and part of it below.
+ * Only prefetches: no value changes. */
 #ifndef OVS_FETCH_H
 #define OVS_FETCH_H
 
