@@ -1,11 +1,10 @@
 /* fetch.h - memory a kernel brings into L2 while it computes: the next panel of X.
  *
  * train.c's step runs the forward pass and the gradient panel by panel (192 or 96 samples of
- * X, up to 512 KiB); each panel comes from memory once per update. The hardware prefetchers
- * follow a stream only within a 4 KiB page and never reach the next panel, so each panel's
- * first sample block waited for memory: at (6400, 20, 640) the forward pass ran at 45
- * GFLOP/s over a panel already in L2 and at 18 over panels straight from memory
- * (docs/BENCHMARKS.md, round 12). So the two kernels of a panel fetch the next one, a cache
+ * X); each panel comes from memory once per update. The hardware prefetchers follow a
+ * stream only within a 4 KiB page and never reach the next panel, so the forward pass waited
+ * for memory: at (6400, 20, 640) it ran at 49-60 GFLOP/s over a panel already in L2 and at
+ * 18-23 over panels straight from memory (docs/BENCHMARKS.md, round 12). So the two kernels of a panel fetch the next one, a cache
  * line every OVS_FETCH_EVERY steps of their inner loops: slow enough that the fetches (each
  * holds one of the core's few line-fill buffers until memory answers) leave room for the
  * kernels' own loads (every step measured slower, and every fourth step too few lines at
