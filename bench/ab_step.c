@@ -6,8 +6,9 @@
  * so the two versions take turns: ROUNDS rounds of two short runs each (trial 0, 1 update
  * and ITERS + 1 updates, a tolerance never reached), the best of each kept; the time per
  * update is their difference over ITERS, so that the run's setup does not count (until
- * round 12 it did: at d = 640, ITERS = 5 read about twice the time per update). Also says
- * whether the two runs ended bit-identical (iterations, final error, distance from init). */
+ * round 12 it did: at d = 640, ITERS = 5 read about twice the time per update), and the
+ * side that runs first alternates. Also says whether the two runs ended bit-identical
+ * (iterations, final error, distance from init). */
 #include "activation.h"
 #include "problem.h"
 #include "train.h"
@@ -56,22 +57,22 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
                                 .n_ladder = 1};
     const ovs_protocol one = {.max_iter = 1, .tol = ladder[0], .ladder = ladder, .n_ladder = 1};
     double once_a = 1e30, once_b = 1e30;
-    for (int r = 0; r < rounds; r++) {
-        double t0 = seconds();
-        a_ovs_train_run(&p, &oa, &one, ws_a, &ra);
-        double t1 = seconds();
-        ovs_train_run(&p, &ob, &one, &ws, &rb);
-        double t2 = seconds();
-        once_a = t1 - t0 < once_a ? t1 - t0 : once_a;
-        once_b = t2 - t1 < once_b ? t2 - t1 : once_b;
-        t0 = seconds();
-        a_ovs_train_run(&p, &oa, &proto, ws_a, &ra);
-        t1 = seconds();
-        ovs_train_run(&p, &ob, &proto, &ws, &rb);
-        t2 = seconds();
-        best_a = t1 - t0 < best_a ? t1 - t0 : best_a;
-        best_b = t2 - t1 < best_b ? t2 - t1 : best_b;
-    }
+    /* the side that runs second in a round read 4-8% slower at (1600, 20-40, 80-160) in an
+     * A/A run (docs/BENCHMARKS.md, round 12): the order alternates from round to round */
+    for (int r = 0; r < rounds; r++)
+        for (int turn = 0; turn < 2; turn++) {
+            const ovs_protocol *pr = turn == 0 ? &one : &proto;
+            double *best[2] = {turn == 0 ? &once_a : &best_a, turn == 0 ? &once_b : &best_b};
+            for (int side = r % 2, q = 0; q < 2; q++, side = 1 - side) {
+                const double t0 = seconds();
+                if (side == 0)
+                    a_ovs_train_run(&p, &oa, pr, ws_a, &ra);
+                else
+                    ovs_train_run(&p, &ob, pr, &ws, &rb);
+                const double t = seconds() - t0;
+                *best[side] = t < *best[side] ? t : *best[side];
+            }
+        }
     /* the updates after the first: a run's setup (X transposed and in panels: 55 ms at
      * (6400, 20, 640), more than 5 updates) and its first update cancel */
     const int more = ra.iterations - 1 > 0 ? ra.iterations - 1 : 1;
