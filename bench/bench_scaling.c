@@ -73,8 +73,8 @@ static void cell(int n, int k, int d, const char *act, double budget)
     int iters = (int)(budget / ROUNDS / probe);
     iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
     /* the time of iters updates: best run of iters + 1 less best run of 1, so that a run's
-     * setup (X transposed and into panels) does not count (until round 12 it did: at
-     * (6400, 120, 80) about 5% of the time per update, at d = 640 up to half) */
+     * setup (X transposed and into panels) does not count (until round 12 it did: 55 ms at
+     * (6400, 20, 640), where a run had 6-10 updates of about 10 ms) */
     double once[2] = {1e30, 1e30};
     for (int round = 0; round < ROUNDS; round++)
         for (int q = 0; q < 2; q++) {

@@ -21,11 +21,12 @@
 OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
 /* Zeroed doubles, 64-byte aligned. Arrays of 2 MiB or more (X and its panels, the factors
- * at large n) go on transparent huge pages where Linux offers them on request (madvise,
- * this machine's setting; in "always" mode they come anyway): the step reads them panel by panel, a panel's rows in
- * dozens of 4 KiB pages, and with 2 MiB pages the panel's fetch (fetch.h) and the kernels'
- * loads miss the TLB less (docs/BENCHMARKS.md, round 12). Only where pages lie: no value
- * changes. */
+ * at large n) go on transparent huge pages where Linux gives them on request (THP mode
+ * madvise, as on docs/BENCHMARKS.md's machine; in mode always they come anyway): the step
+ * reads them panel by panel, a panel's rows in dozens of 4 KiB pages, and with 2 MiB pages
+ * the fetch of the next panel (fetch.h) and the kernels' loads miss the TLB less: 0.93-1.00
+ * of the time per update at the large-n study's shapes (round 12). Only where pages lie: no
+ * value changes. */
 #define HUGE_PAGE (2UL << 20)
 static double *alloc_aligned(size_t count)
 {
@@ -72,7 +73,7 @@ static double panel_bytes(int k, int d, int panel, int n_x)
  * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
  *   OVS_FORWARD_PANEL samples, else of 96 (d over 341 at k = 10-20 on 2 MiB): 0.61-0.95 of
  *   the time at the large-n study's shapes, (1600, 20, 160) to (6400, 20, 640). At
- *   (6400, 40, 640), where nothing fit (2.6 MiB), fetching cost 2-12% more time and panels of
+ *   (6400, 40, 640), where nothing fit (2.6 MiB), fetching cost 2-21% more time and panels of
  *   96 more lane traffic: there the step stays as it was. */
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
 {
@@ -271,10 +272,10 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
  * the first k q doubles of ws->zt, go into the gradient's lane sums (in ws->phi) while they
  * and the panel are in L2, instead of m_t (k x np) going out to L3 and back; meanwhile the
  * two kernels fetch the next panel where ws->fetch_next (the first one during the last: the
- * next update's). The
- * same operations on the same values in the same order (a sample's forward values depend on
- * that sample only; the lane sums run over the samples in order: forward.h, smallmm.h), so
- * the same bits as forward() then gradient(). Returns ||r||, and ||g|| in *gnorm. */
+ * next update's). The same operations on the same values in the same order (a sample's
+ * forward values depend on that sample only; the lane sums run over the samples in order:
+ * forward.h, smallmm.h), so the same bits as forward() then gradient(). Returns ||r||, and
+ * ||g|| in *gnorm. */
 static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
                              ovs_train_workspace *ws, double *gnorm)
 {
