@@ -13,7 +13,9 @@
  * bench_scaling --parts REPS N K D...: the two halves of the simd kernel apart (parts()).
  * bench_scaling --grid CELLS [UPDATES]: a finished grid's work against its floor, the floor's
  * rates measured between the cells (grid()).
- * bench_scaling --modes SECONDS N K D: the peak and one cell's speed, taking turns (modes()). */
+ * bench_scaling --modes SECONDS N K D: the peak and one cell's speed, taking turns (modes()).
+ * bench_scaling --floor SECONDS N K D...: each cell's update against its floor, the floor's
+ * rates read around each timed update (floor_turns()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
@@ -274,6 +276,86 @@ static int modes(double seconds, int n, int k, int d)
     return 0;
 }
 
+/* The seconds per update of `iters` updates of trial 0 with the simd kernel, the setup not
+ * counted: a run of iters + 1 less a run of 1 (cell()'s way, one pair). */
+static double paired_update_seconds(const ovs_problem *p, const char *act, int iters,
+                                    ovs_train_workspace *ws)
+{
+    const double once = run(p, act, OVS_KERNEL_SIMD, 1, ws);
+    const double whole = run(p, act, OVS_KERNEL_SIMD, iters + 1, ws) * (iters + 1);
+    return (whole - once) / iters;
+}
+
+/* One cell and activation of --floor: turns for `seconds` (3 at least) of the peak and
+ * (softplus) the softplus kernel's ns per element, the best of 3 updates each timed by
+ * paired_update_seconds (runs of about 5 ms), then the two rates again; the turn's floor
+ * takes the mean of the rates around it (as --grid does per cell). A line per turn,
+ * "turn n k d act peak_gflops softplus_ns us_per_update x_floor", then the cell's: the
+ * turns, the update's median us, and time / floor at the 10th, 50th and 90th percentiles of
+ * the turns. */
+static void floor_cell(int n, int k, int d, const char *act, double seconds)
+{
+    const int sp = strcmp(act, "softplus") == 0;
+    ovs_problem p;
+    ovs_train_workspace ws;
+    setup_cell(n, k, d, &p, &ws);
+    runs_for(&p, act, 1, &ws, WARM_SECONDS);
+    const double probe = run(&p, act, OVS_KERNEL_SIMD, 3, &ws);
+    int iters = (int)(0.005 / probe); /* runs of about 5 ms */
+    iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
+    double ratio[4096], us[4096];
+    int turns = 0;
+    for (const double start = bench_seconds();
+         turns < 4096 && (turns < 3 || bench_seconds() - start < seconds); turns++) {
+        const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
+        runs_for(&p, act, iters, &ws, 0.005); /* after the peak loop: warm up again */
+        double t = 1e30; /* best of 3, as the peak is: a hiccup of the host in one run
+                          * would read as the kernel's */
+        for (int rep = 0; rep < 3; rep++) {
+            const double u = paired_update_seconds(&p, act, iters, &ws);
+            t = u < t ? u : t;
+        }
+        const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
+        const double fl = 4.0 * n * k * d / (0.5 * (p0 + p1) * 1e9) +
+                          (sp ? n * k * 0.5 * (s0 + s1) * 1e-9 : 0.0);
+        ratio[turns] = t / fl, us[turns] = t * 1e6;
+        printf("turn %d %d %d %s %.2f %.3f %.3f %.4f\n", n, k, d, act, 0.5 * (p0 + p1),
+               0.5 * (s0 + s1), t * 1e6, t / fl);
+    }
+    qsort(ratio, (size_t)turns, sizeof *ratio, compare_doubles);
+    qsort(us, (size_t)turns, sizeof *us, compare_doubles);
+    printf("%d %d %d %s %d %.3f %.3f %.3f %.3f\n", n, k, d, act, turns, us[turns / 2],
+           ratio[turns / 10], ratio[turns / 2], ratio[turns * 9 / 10]);
+    fflush(stdout);
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+/* --floor SECONDS N K D [N K D]...: each cell's update against its floor, the floor's rates
+ * read around every timed update (floor_cell), SECONDS per cell and activation. The ladder
+ * of bench/scaling.sh reads the peak once before all cells and the softplus kernel once
+ * after them; on a host whose speed moves by 1.5x within minutes (docs/BENCHMARKS.md, rounds
+ * 10 and 13) that puts the drift into the ratio, here it is paired turn by turn. */
+static int floor_turns(double seconds, int argc, char **argv)
+{
+    if (!(seconds > 0) || argc < 3 || argc % 3 != 0) {
+        fprintf(stderr, "bench_scaling: --floor wants SECONDS > 0 and N K D triples\n");
+        return 2;
+    }
+    for (int c = 0; c + 2 < argc; c += 3)
+        if (atoi(argv[c]) < 1 || atoi(argv[c + 1]) < 1 || atoi(argv[c + 2]) < 1) {
+            fprintf(stderr, "bench_scaling: --floor: N K D must be >= 1 (cell %d)\n",
+                    c / 3 + 1);
+            return 2;
+        }
+    printf("n k d act turns us_per_update x_floor_p10 x_floor_median x_floor_p90\n");
+    for (int c = 0; c + 2 < argc; c += 3)
+        for (int a = 0; a < 2; a++)
+            floor_cell(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]),
+                       a ? "softplus" : "relu", seconds);
+    return 0;
+}
+
 /* The host's state around each cell of the replay: the L1 store rate read before and after
  * it (the lower of the two, GB/s), the cell's stratum (group and bands of k and d) and its
  * core-seconds and floor. */
@@ -419,6 +501,8 @@ int main(int argc, char **argv)
         return grid(argv[2], argc > 3 ? atoi(argv[3]) : 200);
     if (argc == 6 && strcmp(argv[1], "--modes") == 0)
         return modes(atof(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc >= 3 && strcmp(argv[1], "--floor") == 0)
+        return floor_turns(atof(argv[2]), argc - 3, argv + 3);
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
             parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
@@ -429,7 +513,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_scaling SECONDS N K D [N K D]...\n"
                         "       bench_scaling --parts REPS N K D [N K D]...\n"
                         "       bench_scaling --grid CELLS [UPDATES]\n"
-                        "       bench_scaling --modes SECONDS N K D\n");
+                        "       bench_scaling --modes SECONDS N K D\n"
+                        "       bench_scaling --floor SECONDS N K D [N K D]...\n");
         return 2;
     }
     double budget = atof(argv[1]);

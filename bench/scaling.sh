@@ -8,9 +8,9 @@
 # one-rank run (bin/ovsweep) against n (k + d) and n k d, and the largest n (kd = 1.5 n,
 # k = 1.5 d) that fits in 2 GiB, checked by running it.
 # Settings (environment): BENCH_SECONDS (per cell and activation, both kernels, default 2),
-# CELLS ("N K D N K D ...", default the ladder below), NUMPY=0 skips the yardstick, MEM=0
-# skips the memory part, CSV (default build/scaling.csv; the memory table goes to
-# build/scaling_memory.csv beside it).
+# CELLS ("N K D N K D ...", default the ladder below), NUMPY=0 skips the yardstick, FLOOR=0
+# skips the paired floor ratios (bench_scaling --floor), MEM=0 skips the memory part, CSV
+# (default build/scaling.csv; the memory table goes to build/scaling_memory.csv beside it).
 set -eu
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1
@@ -78,6 +78,14 @@ if ./build/bench_scaling --parts 1 100 2 2 >/dev/null 2>&1; then
     echo "the simd kernel's halves apart, best of 20 calls (us, GFLOP/s of their 2nkd flops each):"
     # shellcheck disable=SC2086
     ./build/bench_scaling --parts 20 $CELLS | sed 's/^/  /'
+fi
+if [ "${FLOOR:-1}" = 1 ] && ./build/bench_scaling --floor 0.01 40 1 1 >/dev/null 2>&1; then
+    echo "the simd update against its floor, the peak and the softplus kernel read around every" \
+        "timed update (bench_scaling --floor, $SECONDS_PER s per cell; the x floor above reads" \
+        "them once, minutes apart):"
+    echo "  n k d act turns median_us x_floor_p10 x_floor_median x_floor_p90"
+    # shellcheck disable=SC2086
+    ./build/bench_scaling --floor "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
 fi
 
 [ "${MEM:-1}" = 1 ] || exit 0

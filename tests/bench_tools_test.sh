@@ -2,9 +2,9 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
-# build/bench_scaling --grid (the replay) and --modes, and build/bench_peak. Each figure is
-# checked against the same figure computed here from the file with h5py (--modes: from its own
-# lines); no timing is checked.
+# build/bench_scaling --grid (the replay), --modes and --floor, and build/bench_peak. Each
+# figure is checked against the same figure computed here from the file with h5py (--modes and
+# --floor: from their own lines); no timing is checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -100,6 +100,26 @@ limit "$BS" --modes 0 40 3 3 >/dev/null 2>modes.err
 rc=$?
 check "bench_scaling --modes 0 seconds: exit 2, one message" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <modes.err) -eq 1 ] && grep -q 'SECONDS > 0' modes.err"
+limit "$BS" --floor 0.2 40 3 3 >floor.txt 2>floor.err
+check "bench_scaling --floor: each turn's ratio is its time over the floor of its own rates; percentiles of the turns, in order" $PY -c "
+import re
+txt = open('floor.txt').read()
+turns = {'relu': [], 'softplus': []}
+for a, p, s, us, x in re.findall(r'^turn 40 3 3 (\w+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M):
+    p, s, us, x = map(float, (p, s, us, x))
+    fl = 4 * 40 * 3 * 3 / (p * 1e3) + (40 * 3 * s * 1e-3 if a == 'softplus' else 0)
+    assert p > 0 and us > 0 and (s > 0) == (a == 'softplus') and abs(x - us / fl) <= 0.002 * x + 0.0005, (a, p, s, us, x)
+    turns[a].append(x)
+for a, xs in turns.items():
+    m = re.search(r'^40 3 3 ' + a + r' (\d+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M)
+    xs.sort()
+    assert m and int(m[1]) == len(xs) >= 3, (a, txt)
+    assert all(abs(float(m[i]) - xs[len(xs) * q // 10]) <= 0.0006 for i, q in ((3, 1), (4, 5), (5, 9))), (a, m[0], xs)
+"
+limit "$BS" --floor 1 40 0 3 >/dev/null 2>floor.err
+rc=$?
+check "bench_scaling --floor with k = 0: exit 2, one message naming the cell" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <floor.err) -eq 1 ] && grep -q 'cell 1' floor.err"
 head -n 3 cells.txt >bad.txt
 echo "relu 40 two 3 100 2" >>bad.txt
 limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err
