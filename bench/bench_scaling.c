@@ -277,18 +277,24 @@ static int modes(double seconds, int n, int k, int d)
 }
 
 /* The seconds per update of `iters` updates of trial 0 with the simd kernel, the setup not
- * counted: a run of iters + 1 less a run of 1 (cell()'s way, one pair). */
-static double paired_update_seconds(const ovs_problem *p, const char *act, int iters,
+ * counted (cell()'s way): the best of `reps` runs of iters + 1 updates less the best of
+ * `reps` runs of 1. Each best on its own, so that a hiccup of the host in the run of 1
+ * cannot make an update read as short. */
+static double paired_update_seconds(const ovs_problem *p, const char *act, int iters, int reps,
                                     ovs_train_workspace *ws)
 {
-    const double once = run(p, act, OVS_KERNEL_SIMD, 1, ws);
-    const double whole = run(p, act, OVS_KERNEL_SIMD, iters + 1, ws) * (iters + 1);
+    double once = 1e30, whole = 1e30;
+    for (int rep = 0; rep < reps; rep++) {
+        const double o = run(p, act, OVS_KERNEL_SIMD, 1, ws);
+        const double w = run(p, act, OVS_KERNEL_SIMD, iters + 1, ws) * (iters + 1);
+        once = o < once ? o : once, whole = w < whole ? w : whole;
+    }
     return (whole - once) / iters;
 }
 
 /* One cell and activation of --floor: turns for `seconds` (3 at least) of the peak and
- * (softplus) the softplus kernel's ns per element, the best of 3 updates each timed by
- * paired_update_seconds (runs of about 5 ms), then the two rates again; the turn's floor
+ * (softplus) the softplus kernel's ns per element, an update timed by paired_update_seconds
+ * (best of 3, runs of about 10 ms), then the two rates again; the turn's floor
  * takes the mean of the rates around it (as --grid does per cell). A line per turn,
  * "turn n k d act peak_gflops softplus_ns us_per_update x_floor", then the cell's: the
  * turns, the update's median us, and time / floor at the 10th, 50th and 90th percentiles of
@@ -301,7 +307,7 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
     setup_cell(n, k, d, &p, &ws);
     runs_for(&p, act, 1, &ws, WARM_SECONDS);
     const double probe = run(&p, act, OVS_KERNEL_SIMD, 3, &ws);
-    int iters = (int)(0.005 / probe); /* runs of about 5 ms */
+    int iters = (int)(0.01 / probe); /* runs of about 10 ms */
     iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
     double ratio[4096], us[4096];
     int turns = 0;
@@ -309,12 +315,8 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
          turns < 4096 && (turns < 3 || bench_seconds() - start < seconds); turns++) {
         const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
         runs_for(&p, act, iters, &ws, 0.005); /* after the peak loop: warm up again */
-        double t = 1e30; /* best of 3, as the peak is: a hiccup of the host in one run
-                          * would read as the kernel's */
-        for (int rep = 0; rep < 3; rep++) {
-            const double u = paired_update_seconds(&p, act, iters, &ws);
-            t = u < t ? u : t;
-        }
+        /* best of 3, as the peak is: a hiccup of the host would read as the kernel's */
+        const double t = paired_update_seconds(&p, act, iters, 3, &ws);
         const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
         const double fl = 4.0 * n * k * d / (0.5 * (p0 + p1) * 1e9) +
                           (sp ? n * k * 0.5 * (s0 + s1) * 1e-9 : 0.0);

@@ -138,15 +138,9 @@ OVS_INLINE ovs_vd ovs_vlookup16(const double *tab, ovs_vi idx)
 #define OVS_SOFTPLUS_MAX 8
 #define OVS_FOR_EACH_VECTOR _Pragma("GCC unroll 8") for (int u = 0; u < nv; u++)
 
-/* phi and phi' of the nv <= 8 native vectors z[0..nv) (nv a constant after inlining).
- * Every step is written for all nv vectors at once: the polynomials are chains of dependent
- * FMAs (4 cycles each), and a core issues two FMAs per cycle, so several independent
- * chains are needed to keep it busy. Written one vector after the other, gcc emitted each
- * chain whole and the core ran them nearly serially (the previous, degree-13/16 kernel took
- * 3.8-4.0 ns per element that way against 1.8-2.1 ns interleaved, on 5120-element arrays).
- * The fused forward pass takes a group size per build (forward.c): more vectors at once
- * spill registers. */
-OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, const int nv)
+/* The first half of ovs_vsoftplus_n: e = exp(-|z|) (clamped, above) of the nv <= 8 native
+ * vectors z[0..nv). */
+OVS_INLINE void ovs_vsoftplus_exp(const ovs_vd *z, ovs_vd *e, const int nv)
 {
     const ovs_vi sign = (ovs_vi){0} + INT64_MIN;
     const ovs_vd lo = (ovs_vd){0} - 700.0;
@@ -175,13 +169,21 @@ OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, cons
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0x1.55555555194d1p-5;
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0x1.55555554dd44bp-3;
     OVS_FOR_EACH_VECTOR q[u] = q[u] * r[u] + 0.5;
-    ovs_vd e[OVS_SOFTPLUS_MAX], inv[OVS_SOFTPLUS_MAX], s[OVS_SOFTPLUS_MAX],
-        w[OVS_SOFTPLUS_MAX], pw[OVS_SOFTPLUS_MAX], lg[OVS_SOFTPLUS_MAX];
     OVS_FOR_EACH_VECTOR {
         /* Horner to the end: no r^2, which would underflow for tiny z. A NaN x gives a NaN
          * r and so a NaN e. */
         ovs_vd uu = q[u] * r[u] + 1.0;
         e[u] = (scale[u] * r[u]) * uu + scale[u];
+    }
+}
+
+/* The second half: phi and phi' from z and e = ovs_vsoftplus_exp(z). */
+OVS_INLINE void ovs_vsoftplus_log(const ovs_vd *z, const ovs_vd *e, ovs_vd *phi, ovs_vd *dphi,
+                                  const int nv)
+{
+    ovs_vd inv[OVS_SOFTPLUS_MAX], s[OVS_SOFTPLUS_MAX], w[OVS_SOFTPLUS_MAX],
+        pw[OVS_SOFTPLUS_MAX], lg[OVS_SOFTPLUS_MAX];
+    OVS_FOR_EACH_VECTOR {
         ovs_vd td = e[u] + OVS_SHIFTER_8; /* j = 8 d in the low bits */
         ovs_vd d = td - OVS_SHIFTER_8;
         lg[u] = ovs_vlookup16(ovs_log1p_8_tab, (ovs_vi)td);
@@ -216,6 +218,21 @@ OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, cons
         dphi[u] = ovs_vselect(pos, inv[u], e[u] * inv[u]); /* a NaN z: NaN e, NaN out */
 #endif
     }
+}
+
+/* phi and phi' of the nv <= 8 native vectors z[0..nv) (nv a constant after inlining).
+ * Every step is written for all nv vectors at once: the polynomials are chains of dependent
+ * FMAs (4 cycles each), and a core issues two FMAs per cycle, so several independent
+ * chains are needed to keep it busy. Written one vector after the other, gcc emitted each
+ * chain whole and the core ran them nearly serially (the previous, degree-13/16 kernel took
+ * 3.8-4.0 ns per element that way against 1.8-2.1 ns interleaved, on 5120-element arrays).
+ * The fused forward pass takes a group size per build (forward.c): more vectors at once
+ * spill registers. */
+OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, const int nv)
+{
+    ovs_vd e[OVS_SOFTPLUS_MAX];
+    ovs_vsoftplus_exp(z, e, nv);
+    ovs_vsoftplus_log(z, e, phi, dphi, nv);
 }
 
 /* The 8-lane interface of the files built once (activation.c): phi and phi' of the

@@ -108,41 +108,71 @@ OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
     }
 }
 
-/* Softplus of the scratch vectors q0..q0+nv-1: phi back to zs (row j's S vectors at
- * zs + j S NW), phi' to ds (row j at ds + j ldd). */
-OVS_INLINE void softplus_group(double *ds, int ldd, double *zs, const int S, int q0,
-                               const int nv)
+/* Softplus of the scratch vectors q0..q0+nv-1 (row j's S vectors at zs + j S NW), in two
+ * stages (vmath.h): exp_stage leaves e = exp(-|z|) where phi' goes (row j at ds + j ldd),
+ * log_stage makes phi (to ps, laid out as zs: the fused pass gives zs) and phi' (over e)
+ * from z and e. */
+OVS_INLINE double *ds_at(double *ds, int ldd, const int S, int q)
 {
-    ovs_vd z[SOFTPLUS_GROUP], phi[SOFTPLUS_GROUP], dphi[SOFTPLUS_GROUP];
+    return ds + (long)(q / S) * ldd + (q % S) * OVS_NW;
+}
+
+OVS_INLINE void exp_stage(double *ds, int ldd, const double *zs, const int S, int q0,
+                          const int nv)
+{
+    ovs_vd z[SOFTPLUS_GROUP], e[SOFTPLUS_GROUP];
     for (int u = 0; u < nv; u++)
         z[u] = LOAD(zs + (long)(q0 + u) * OVS_NW);
-    ovs_vsoftplus_n(z, phi, dphi, nv);
+    ovs_vsoftplus_exp(z, e, nv);
+    for (int u = 0; u < nv; u++)
+        STORE(ds_at(ds, ldd, S, q0 + u), e[u]);
+}
+
+OVS_INLINE void log_stage(double *ds, int ldd, const double *zs, double *ps, const int S,
+                          int q0, const int nv)
+{
+    ovs_vd z[SOFTPLUS_GROUP], e[SOFTPLUS_GROUP], phi[SOFTPLUS_GROUP], dphi[SOFTPLUS_GROUP];
     for (int u = 0; u < nv; u++) {
-        const int q = q0 + u;
-        STORE(zs + (long)q * OVS_NW, phi[u]);
-        STORE(ds + (long)(q / S) * ldd + (q % S) * OVS_NW, dphi[u]);
+        z[u] = LOAD(zs + (long)(q0 + u) * OVS_NW);
+        e[u] = LOAD(ds_at(ds, ldd, S, q0 + u));
+    }
+    ovs_vsoftplus_log(z, e, phi, dphi, nv);
+    for (int u = 0; u < nv; u++) {
+        STORE(ps + (long)(q0 + u) * OVS_NW, phi[u]);
+        STORE(ds_at(ds, ldd, S, q0 + u), dphi[u]);
+    }
+}
+
+/* One stage over the m scratch vectors, SOFTPLUS_GROUP at a time and the last m mod
+ * SOFTPLUS_GROUP in a group of their own size (a lane's result does not depend on the
+ * group: ovs_vsoftplus_n). */
+OVS_INLINE void softplus_stage(const int log, double *ds, int ldd, double *zs, const int S,
+                               int m)
+{
+    int q0 = 0;
+    for (; q0 + SOFTPLUS_GROUP <= m; q0 += SOFTPLUS_GROUP)
+        log ? log_stage(ds, ldd, zs, zs, S, q0, SOFTPLUS_GROUP)
+            : exp_stage(ds, ldd, zs, S, q0, SOFTPLUS_GROUP);
+    switch (m - q0) {
+    case 3: log ? log_stage(ds, ldd, zs, zs, S, q0, 3) : exp_stage(ds, ldd, zs, S, q0, 3); break;
+    case 2: log ? log_stage(ds, ldd, zs, zs, S, q0, 2) : exp_stage(ds, ldd, zs, S, q0, 2); break;
+    case 1: log ? log_stage(ds, ldd, zs, zs, S, q0, 1) : exp_stage(ds, ldd, zs, S, q0, 1); break;
+    default: break;
     }
 }
 
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
- * L1 scratch zs, softplus runs over them SOFTPLUS_GROUP vectors at a time and the last
- * k S mod SOFTPLUS_GROUP in a group of their own size (a lane's result does not depend on
- * the group: ovs_vsoftplus_n), then f += v_j phi_j, units in order. */
+ * L1 scratch zs, softplus runs over them stage by stage (softplus_stage: each stage's
+ * dependence chain is half the whole kernel's, so that the core overlaps more groups: the
+ * kernel alone 0.90-0.94 of the time of both stages group by group, docs/BENCHMARKS.md round
+ * 13), then f += v_j phi_j, units in order. */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
                                ovs_vd *f, ovs_fetch *next)
 {
     unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
-    const int m = k * S;
-    int q0 = 0;
-    for (; q0 + SOFTPLUS_GROUP <= m; q0 += SOFTPLUS_GROUP)
-        softplus_group(ds, ldd, zs, S, q0, SOFTPLUS_GROUP);
-    switch (m - q0) {
-    case 3: softplus_group(ds, ldd, zs, S, q0, 3); break;
-    case 2: softplus_group(ds, ldd, zs, S, q0, 2); break;
-    case 1: softplus_group(ds, ldd, zs, S, q0, 1); break;
-    default: break;
-    }
+    softplus_stage(0, ds, ldd, zs, S, k * S);
+    softplus_stage(1, ds, ldd, zs, S, k * S);
     for (int j = 0; j < k; j++)
         for (int s = 0; s < S; s++)
             f[s] += v[j] * LOAD(zs + ((long)j * S + s) * OVS_NW);
@@ -278,26 +308,24 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
     return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0, np, NULL);
 }
 
-/* Four vectors at a time, then one at a time: each element's result is the same wherever it
+/* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
+ * exp stage over the chunk, e into dphi, then the log stage (softplus_stage's way, so that
+ * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does); four
+ * vectors at a time, then one at a time: each element's result is the same wherever it
  * sits. */
 void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
 {
-    int i = 0;
-    for (; i + 4 * OVS_NW <= m; i += 4 * OVS_NW) {
-        ovs_vd zv[4] = {LOAD(z + i), LOAD(z + i + OVS_NW), LOAD(z + i + 2 * OVS_NW),
-                        LOAD(z + i + 3 * OVS_NW)};
-        ovs_vd pv[4], dv[4];
-        ovs_vsoftplus_n(zv, pv, dv, 4);
-        for (int u = 0; u < 4; u++) {
-            STORE(phi + i + u * OVS_NW, pv[u]);
-            STORE(dphi + i + u * OVS_NW, dv[u]);
+    for (int c0 = 0; c0 < m; c0 += 64 * OVS_NW) {
+        const int c1 = m - c0 < 64 * OVS_NW ? m : c0 + 64 * OVS_NW;
+        for (int stage = 0; stage < 2; stage++) {
+            int i = c0;
+            for (; i + 4 * OVS_NW <= c1; i += 4 * OVS_NW)
+                stage ? log_stage(dphi + i, OVS_NW, z + i, phi + i, 1, 0, 4)
+                      : exp_stage(dphi + i, OVS_NW, z + i, 1, 0, 4);
+            for (; i < c1; i += OVS_NW)
+                stage ? log_stage(dphi + i, OVS_NW, z + i, phi + i, 1, 0, 1)
+                      : exp_stage(dphi + i, OVS_NW, z + i, 1, 0, 1);
         }
-    }
-    for (; i < m; i += OVS_NW) {
-        ovs_vd zv = LOAD(z + i), pv, dv;
-        ovs_vsoftplus_n(&zv, &pv, &dv, 1);
-        STORE(phi + i, pv);
-        STORE(dphi + i, dv);
     }
 }
 
