@@ -292,15 +292,18 @@ static double paired_update_seconds(const ovs_problem *p, const char *act, int i
     return (whole - once) / iters;
 }
 
-/* One cell and activation of --floor: turns for `seconds` (3 at least) of the peak and
- * (softplus) the softplus kernel's ns per element, an update timed by paired_update_seconds
- * (best of 3, runs of about 10 ms), then the two rates again; the turn's floor
- * takes the mean of the rates around it (as --grid does per cell). A line per turn,
- * "turn n k d act peak_gflops softplus_ns us_per_update x_floor", then the cell's: the
- * turns, the update's median us, and time / floor at the 10th, 50th and 90th percentiles of
- * the turns. */
+/* One cell and activation of --floor: turns for `seconds` (3 at least) of the peak, the L1
+ * store rate and (softplus) the softplus kernel's ns per element, an update timed by
+ * paired_update_seconds (best of 3, runs of about 10 ms), then the three rates again; the
+ * turn's floor takes the mean of the rates around it (as --grid does per cell), its store
+ * rate the lower of the two. A line per turn, "turn n k d act peak_gflops softplus_ns
+ * store_gbs us_per_update x_floor", then the cell's: the turns, the update's median us, time
+ * / floor at the 10th, 50th and 90th percentiles of the turns, and the median over the turns
+ * of the faster state (store rate within 15% of the cell's best; round 10: the host has two
+ * speeds, and the FMA peak does not show which) with their count. */
 static void floor_cell(int n, int k, int d, const char *act, double seconds)
 {
+    enum { MAX_TURNS = 4096 };
     const int sp = strcmp(act, "softplus") == 0;
     ovs_problem p;
     ovs_train_workspace ws;
@@ -309,25 +312,34 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
     const double probe = run(&p, act, OVS_KERNEL_SIMD, 3, &ws);
     int iters = (int)(0.01 / probe); /* runs of about 10 ms */
     iters = iters < 3 ? 3 : iters > 20000 ? 20000 : iters;
-    double ratio[4096], us[4096];
+    static double ratio[MAX_TURNS], us[MAX_TURNS], stores[MAX_TURNS], fast[MAX_TURNS];
     int turns = 0;
+    double best_stores = 0;
     for (const double start = bench_seconds();
-         turns < 4096 && (turns < 3 || bench_seconds() - start < seconds); turns++) {
+         turns < MAX_TURNS && (turns < 3 || bench_seconds() - start < seconds); turns++) {
+        const double st0 = store_gbs(10000, 3);
         const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
         runs_for(&p, act, iters, &ws, 0.005); /* after the peak loop: warm up again */
         /* best of 3, as the peak is: a hiccup of the host would read as the kernel's */
         const double t = paired_update_seconds(&p, act, iters, 3, &ws);
         const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
+        const double st1 = store_gbs(10000, 3);
         const double fl = 4.0 * n * k * d / (0.5 * (p0 + p1) * 1e9) +
                           (sp ? n * k * 0.5 * (s0 + s1) * 1e-9 : 0.0);
-        ratio[turns] = t / fl, us[turns] = t * 1e6;
-        printf("turn %d %d %d %s %.2f %.3f %.3f %.4f\n", n, k, d, act, 0.5 * (p0 + p1),
-               0.5 * (s0 + s1), t * 1e6, t / fl);
+        ratio[turns] = t / fl, us[turns] = t * 1e6, stores[turns] = st0 < st1 ? st0 : st1;
+        best_stores = stores[turns] > best_stores ? stores[turns] : best_stores;
+        printf("turn %d %d %d %s %.2f %.3f %.1f %.3f %.4f\n", n, k, d, act, 0.5 * (p0 + p1),
+               0.5 * (s0 + s1), stores[turns], t * 1e6, t / fl);
     }
+    int nfast = 0;
+    for (int q = 0; q < turns; q++)
+        if (stores[q] >= 0.85 * best_stores)
+            fast[nfast++] = ratio[q];
+    qsort(fast, (size_t)nfast, sizeof *fast, compare_doubles);
     qsort(ratio, (size_t)turns, sizeof *ratio, compare_doubles);
     qsort(us, (size_t)turns, sizeof *us, compare_doubles);
-    printf("%d %d %d %s %d %.3f %.3f %.3f %.3f\n", n, k, d, act, turns, us[turns / 2],
-           ratio[turns / 10], ratio[turns / 2], ratio[turns * 9 / 10]);
+    printf("%d %d %d %s %d %.3f %.3f %.3f %.3f %.3f %d\n", n, k, d, act, turns, us[turns / 2],
+           ratio[turns / 10], ratio[turns / 2], ratio[turns * 9 / 10], fast[nfast / 2], nfast);
     fflush(stdout);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
@@ -350,7 +362,8 @@ static int floor_turns(double seconds, int argc, char **argv)
                     c / 3 + 1);
             return 2;
         }
-    printf("n k d act turns us_per_update x_floor_p10 x_floor_median x_floor_p90\n");
+    printf("n k d act turns us_per_update x_floor_p10 x_floor_median x_floor_p90 "
+           "x_floor_median_faster turns_faster\n");
     for (int c = 0; c + 2 < argc; c += 3)
         for (int a = 0; a < 2; a++)
             floor_cell(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]),

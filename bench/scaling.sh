@@ -83,7 +83,8 @@ if [ "${FLOOR:-1}" = 1 ] && ./build/bench_scaling --floor 0.01 40 1 1 >/dev/null
     echo "the simd update against its floor, the peak and the softplus kernel read around every" \
         "timed update (bench_scaling --floor, $SECONDS_PER s per cell; the x floor above reads" \
         "them once, minutes apart):"
-    echo "  n k d act turns median_us x_floor_p10 x_floor_median x_floor_p90"
+    echo "  n k d act turns median_us x_floor_p10 x_floor_median x_floor_p90" \
+        "x_floor_median_faster_state turns_faster"
     # shellcheck disable=SC2086
     ./build/bench_scaling --floor "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
 fi

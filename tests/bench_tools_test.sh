@@ -101,20 +101,24 @@ rc=$?
 check "bench_scaling --modes 0 seconds: exit 2, one message" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <modes.err) -eq 1 ] && grep -q 'SECONDS > 0' modes.err"
 limit "$BS" --floor 0.2 40 3 3 >floor.txt 2>floor.err
-check "bench_scaling --floor: each turn's ratio is its time over the floor of its own rates; percentiles of the turns, in order" $PY -c "
+check "bench_scaling --floor: each turn's ratio is its time over the floor of its own rates; percentiles of the turns, in order; the faster state's median over its own turns" $PY -c "
 import re
 txt = open('floor.txt').read()
 turns = {'relu': [], 'softplus': []}
-for a, p, s, us, x in re.findall(r'^turn 40 3 3 (\w+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M):
-    p, s, us, x = map(float, (p, s, us, x))
+for a, p, s, st, us, x in re.findall(r'^turn 40 3 3 (\w+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M):
+    p, s, st, us, x = map(float, (p, s, st, us, x))
     fl = 4 * 40 * 3 * 3 / (p * 1e3) + (40 * 3 * s * 1e-3 if a == 'softplus' else 0)
-    assert p > 0 and us > 0 and (s > 0) == (a == 'softplus') and abs(x - us / fl) <= 0.002 * x + 0.0005, (a, p, s, us, x)
-    turns[a].append(x)
-for a, xs in turns.items():
-    m = re.search(r'^40 3 3 ' + a + r' (\d+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M)
-    xs.sort()
+    assert p > 0 and st > 0 and us > 0 and (s > 0) == (a == 'softplus') and abs(x - us / fl) <= 0.002 * x + 0.0005, (a, p, s, us, x)
+    turns[a].append((x, st))
+for a, rows in turns.items():
+    m = re.search(r'^40 3 3 ' + a + r' (\d+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) (\d+)$', txt, re.M)
+    xs = sorted(x for x, _ in rows)
+    best = max(st for _, st in rows)
+    fast = sorted(x for x, st in rows if st >= 0.85 * best - 0.05)
     assert m and int(m[1]) == len(xs) >= 3, (a, txt)
     assert all(abs(float(m[i]) - xs[len(xs) * q // 10]) <= 0.0006 for i, q in ((3, 1), (4, 5), (5, 9))), (a, m[0], xs)
+    assert 1 <= int(m[7]) <= len(xs) and abs(int(m[7]) - len(fast)) <= 1, (a, m[0], rows)
+    assert any(abs(float(m[6]) - f) <= 0.0006 for f in fast), (a, m[0], rows)
 "
 limit "$BS" --floor 1 40 0 3 >/dev/null 2>floor.err
 rc=$?
