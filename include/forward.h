@@ -3,7 +3,8 @@
  *
  * Pure. One pass over blocks of 32 samples computes the pre-activations z_ji = w_j . x_i
  * (register blocks of 4 units x 32 samples), applies phi and phi' (ReLU in registers,
- * softplus over the block's k x 32 values in an L1 scratch, four vectors at a time), stores
+ * softplus over the block's k x 32 values in an L1 scratch, exp of all then log of all, four
+ * vectors at a time), stores
  * phi' (ReLU: the mask "z not < 0", or z on AVX-512) and accumulates the network outputs
  * f(x_i) = sum_j v_j phi(z_ji); once a block's residuals are known it turns what it stored
  * (still in L1) into the gradient's factors phi' v_j r_i. z and phi(z) never reach the
@@ -73,9 +74,10 @@ int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *
                            double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
                            ovs_fetch *next);
 
-/* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned), by the
- * kernel of the fused pass: the same bits as the activation's array kernel. For benchmarks
- * (the softplus floor: bench/bench_scaling.c). */
+/* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned and
+ * apart: dphi holds exp(-|z|) between the two stages), by the kernel of the fused pass: the
+ * same bits as the activation's array kernel. For benchmarks (the softplus floor:
+ * bench/bench_scaling.c). */
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
 #define OVS_FORWARD_SOFTPLUS 1 /* for benchmarks that also build older trees */
 

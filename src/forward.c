@@ -18,9 +18,10 @@
 /* Register blocks of the pre-activations: FWD_R units x S <= FWD_S native sample vectors of
  * accumulators, which share each load of x and each broadcast of w: R S + S + 1 registers.
  * AVX-512 (32 registers): 4 x 4 (16 chains); AVX2 and SSE2 (16 registers): 4 x 3 (12 chains,
- * 16 registers). Softplus runs over SOFTPLUS_GROUP native vectors at a time (ovs_vsoftplus_n
- * interleaves them step by step): on AVX-512 4 measured 0.3-7% faster per update than 8
- * (docs/BENCHMARKS.md, round 3). softplus_block's tail takes the last 1-3, so it stays 4. */
+ * 16 registers). Each stage of softplus runs over SOFTPLUS_GROUP native vectors at a time
+ * (vmath.h interleaves them step by step): on AVX-512 4 measured 0.3-7% faster per update than
+ * 8 (docs/BENCHMARKS.md, round 3; in two stages 8 was no faster, round 13).
+ * softplus_stage's tail takes the last 1-3, so it stays 4. */
 #define FWD_R 4
 #if OVS_NW == 8
 #define FWD_S 4
@@ -37,7 +38,7 @@
 #else
 #define PREFETCH(p, w) (void)0
 #endif
-_Static_assert(SOFTPLUS_GROUP == 4, "softplus_block's tail switch covers groups of 4");
+_Static_assert(SOFTPLUS_GROUP == 4, "softplus_stage's tail switch covers groups of 4");
 _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per unit");
 
 /* Units j..j+R-1 (R <= 4; the last block of k takes k mod 4) for the S sample vectors at i:
@@ -164,7 +165,7 @@ OVS_INLINE void softplus_stage(const int log, double *ds, int ldd, double *zs, c
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
  * L1 scratch zs, softplus runs over them stage by stage (softplus_stage: each stage's
  * dependence chain is half the whole kernel's, so that the core overlaps more groups: the
- * kernel alone 0.90-0.94 of the time of both stages group by group, docs/BENCHMARKS.md round
+ * kernel alone 0.82-0.90 of the time of both stages group by group, docs/BENCHMARKS.md round
  * 13), then f += v_j phi_j, units in order. */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
