@@ -108,13 +108,16 @@ turns = {'relu': [], 'softplus': []}
 for a, p, s, st, us, x in re.findall(r'^turn 40 3 3 (\w+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$', txt, re.M):
     p, s, st, us, x = map(float, (p, s, st, us, x))
     fl = 4 * 40 * 3 * 3 / (p * 1e3) + (40 * 3 * s * 1e-3 if a == 'softplus' else 0)
-    assert p > 0 and st > 0 and us > 0 and (s > 0) == (a == 'softplus') and abs(x - us / fl) <= 0.002 * x + 0.0005, (a, p, s, us, x)
+    # the printed figures are rounded (us to 0.001, the peak to 0.01, ns to 0.001): their relative
+    # rounding errors bound the ratio's
+    rel = 0.0005 / us + 0.005 / p + (0.0005 / s if s > 0 else 0)
+    assert p > 0 and st > 0 and us > 0 and (s > 0) == (a == 'softplus') and abs(x - us / fl) <= 1.5 * rel * x + 0.0001, (a, p, s, us, x)
     turns[a].append((x, st))
 for a, rows in turns.items():
     m = re.search(r'^40 3 3 ' + a + r' (\d+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) (\d+)$', txt, re.M)
     xs = sorted(x for x, _ in rows)
     best = max(st for _, st in rows)
-    fast = sorted(x for x, st in rows if st >= 0.85 * best - 0.05)
+    fast = sorted(x for x, st in rows if st >= 0.85 * best - 0.1)
     assert m and int(m[1]) == len(xs) >= 3, (a, txt)
     assert all(abs(float(m[i]) - xs[len(xs) * q // 10]) <= 0.0006 for i, q in ((3, 1), (4, 5), (5, 9))), (a, m[0], xs)
     assert 1 <= int(m[7]) <= len(xs) and abs(int(m[7]) - len(fast)) <= 1, (a, m[0], rows)
