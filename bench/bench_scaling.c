@@ -24,6 +24,7 @@
 
 #include "peak_rates.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,8 +300,9 @@ static double paired_update_seconds(const ovs_problem *p, const char *act, int i
  * rate the lower of the two. A line per turn, "turn n k d act peak_gflops softplus_ns
  * store_gbs us_per_update x_floor", then the cell's: the turns, the update's median us, time
  * / floor at the 10th, 50th and 90th percentiles of the turns, and the median over the turns
- * of the faster state (store rate within 15% of the cell's best; round 10: the host has two
- * speeds, and the FMA peak does not show which) with their count. */
+ * of the faster state (store rate within 15% of the cell's best, or BENCH_STORE_CUT GB/s or
+ * more; round 10: the host has two speeds, and the FMA peak does not show which) with their
+ * count (nan and 0 where no turn is in it). */
 static void floor_cell(int n, int k, int d, const char *act, double seconds)
 {
     enum { MAX_TURNS = 4096 };
@@ -331,15 +333,18 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
         printf("turn %d %d %d %s %.2f %.3f %.1f %.3f %.4f\n", n, k, d, act, 0.5 * (p0 + p1),
                0.5 * (s0 + s1), stores[turns], t * 1e6, t / fl);
     }
+    const char *cut_env = getenv("BENCH_STORE_CUT"); /* GB/s, as for --grid; for tests */
+    const double cut = cut_env ? atof(cut_env) : 0.85 * best_stores;
     int nfast = 0;
     for (int q = 0; q < turns; q++)
-        if (stores[q] >= 0.85 * best_stores)
+        if (stores[q] >= cut)
             fast[nfast++] = ratio[q];
     qsort(fast, (size_t)nfast, sizeof *fast, compare_doubles);
     qsort(ratio, (size_t)turns, sizeof *ratio, compare_doubles);
     qsort(us, (size_t)turns, sizeof *us, compare_doubles);
     printf("%d %d %d %s %d %.3f %.3f %.3f %.3f %.3f %d\n", n, k, d, act, turns, us[turns / 2],
-           ratio[turns / 10], ratio[turns / 2], ratio[turns * 9 / 10], fast[nfast / 2], nfast);
+           ratio[turns / 10], ratio[turns / 2], ratio[turns * 9 / 10],
+           nfast > 0 ? fast[nfast / 2] : NAN, nfast);
     fflush(stdout);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);

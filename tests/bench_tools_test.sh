@@ -123,6 +123,19 @@ for a, rows in turns.items():
     assert 1 <= int(m[7]) <= len(xs) and abs(int(m[7]) - len(fast)) <= 1, (a, m[0], rows)
     assert any(abs(float(m[6]) - f) <= 0.0006 for f in fast), (a, m[0], rows)
 "
+BENCH_STORE_CUT=0 limit "$BS" --floor 0.05 40 3 3 >floor_all.txt 2>/dev/null
+BENCH_STORE_CUT=1e9 limit "$BS" --floor 0.05 40 3 3 >floor_none.txt 2>/dev/null
+check "bench_scaling --floor with every turn in the faster state (BENCH_STORE_CUT 0) its median is the whole's over all turns; with none (1e9), nan and 0" $PY -c "
+import re
+for name, everyone in (('floor_all.txt', True), ('floor_none.txt', False)):
+    rows = re.findall(r'^40 3 3 (\w+) (\d+) [0-9.]+ [0-9.]+ ([0-9.]+) [0-9.]+ ([0-9.a-z]+) (\d+)$', open(name).read(), re.M)
+    assert len(rows) == 2, (name, rows)
+    for act, turns, median, fast, nfast in rows:
+        if everyone:
+            assert int(nfast) == int(turns) >= 3 and fast == median, (name, act, turns, median, fast, nfast)
+        else:
+            assert int(nfast) == 0 and fast == 'nan', (name, act, fast, nfast)
+"
 limit "$BS" --floor 1 40 0 3 >/dev/null 2>floor.err
 rc=$?
 check "bench_scaling --floor with k = 0: exit 2, one message naming the cell" \
