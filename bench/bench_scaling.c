@@ -277,6 +277,14 @@ static int modes(double seconds, int n, int k, int d)
     return 0;
 }
 
+/* The lowest L1 store rate (GB/s) of the faster state, given the best seen: within 15% of
+ * it (round 10), or BENCH_STORE_CUT where set (for tests). --floor and --grid share it. */
+static double faster_state_cut(double best)
+{
+    const char *cut_env = getenv("BENCH_STORE_CUT");
+    return cut_env ? atof(cut_env) : 0.85 * best;
+}
+
 /* The seconds per update of `iters` updates of trial 0 with the simd kernel, the setup not
  * counted (cell()'s way): the best of `reps` runs of iters + 1 updates less the best of
  * `reps` runs of 1. Each best on its own, so that a hiccup of the host in the run of 1
@@ -333,8 +341,7 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
         printf("turn %d %d %d %s %.2f %.3f %.1f %.3f %.4f\n", n, k, d, act, 0.5 * (p0 + p1),
                0.5 * (s0 + s1), stores[turns], t * 1e6, t / fl);
     }
-    const char *cut_env = getenv("BENCH_STORE_CUT"); /* GB/s, as for --grid; for tests */
-    const double cut = cut_env ? atof(cut_env) : 0.85 * best_stores;
+    const double cut = faster_state_cut(best_stores);
     int nfast = 0;
     for (int q = 0; q < turns; q++)
         if (stores[q] >= cut)
@@ -401,8 +408,7 @@ static void split_by_state(const cell_state *c, int cells)
         best = c[i].stores > best ? c[i].stores : best;
         lo = c[i].stores < lo ? c[i].stores : lo;
     }
-    const char *cut_env = getenv("BENCH_STORE_CUT"); /* GB/s; for tests */
-    const double cut = cut_env ? atof(cut_env) : 0.85 * best;
+    const double cut = faster_state_cut(best);
     printf("host state: the L1 store rate around each cell read %.1f-%.1f GB/s; the faster state"
            " is %.1f GB/s or more\n", lo, best, cut);
     double time[2][STRATA] = {{0}}, floor[2][STRATA] = {{0}};

@@ -144,20 +144,20 @@ OVS_INLINE void log_stage(double *ds, int ldd, const double *zs, double *ps, con
     }
 }
 
-/* One stage over the m scratch vectors, SOFTPLUS_GROUP at a time and the last m mod
- * SOFTPLUS_GROUP in a group of their own size (a lane's result does not depend on the
- * group: ovs_vsoftplus_n). */
-OVS_INLINE void softplus_stage(const int log, double *ds, int ldd, double *zs, const int S,
-                               int m)
+/* One stage over the m scratch vectors (second: the log stage, phi to ps), SOFTPLUS_GROUP at
+ * a time and the last m mod SOFTPLUS_GROUP in a group of their own size (a lane's result does
+ * not depend on the group: ovs_vsoftplus_n). */
+OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const double *zs,
+                               double *ps, const int S, int m)
 {
     int q0 = 0;
     for (; q0 + SOFTPLUS_GROUP <= m; q0 += SOFTPLUS_GROUP)
-        log ? log_stage(ds, ldd, zs, zs, S, q0, SOFTPLUS_GROUP)
-            : exp_stage(ds, ldd, zs, S, q0, SOFTPLUS_GROUP);
+        second ? log_stage(ds, ldd, zs, ps, S, q0, SOFTPLUS_GROUP)
+               : exp_stage(ds, ldd, zs, S, q0, SOFTPLUS_GROUP);
     switch (m - q0) {
-    case 3: log ? log_stage(ds, ldd, zs, zs, S, q0, 3) : exp_stage(ds, ldd, zs, S, q0, 3); break;
-    case 2: log ? log_stage(ds, ldd, zs, zs, S, q0, 2) : exp_stage(ds, ldd, zs, S, q0, 2); break;
-    case 1: log ? log_stage(ds, ldd, zs, zs, S, q0, 1) : exp_stage(ds, ldd, zs, S, q0, 1); break;
+    case 3: second ? log_stage(ds, ldd, zs, ps, S, q0, 3) : exp_stage(ds, ldd, zs, S, q0, 3); break;
+    case 2: second ? log_stage(ds, ldd, zs, ps, S, q0, 2) : exp_stage(ds, ldd, zs, S, q0, 2); break;
+    case 1: second ? log_stage(ds, ldd, zs, ps, S, q0, 1) : exp_stage(ds, ldd, zs, S, q0, 1); break;
     default: break;
     }
 }
@@ -172,8 +172,8 @@ OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, 
                                ovs_vd *f, ovs_fetch *next)
 {
     unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
-    softplus_stage(0, ds, ldd, zs, S, k * S);
-    softplus_stage(1, ds, ldd, zs, S, k * S);
+    softplus_stage(0, ds, ldd, zs, zs, S, k * S);
+    softplus_stage(1, ds, ldd, zs, zs, S, k * S);
     for (int j = 0; j < k; j++)
         for (int s = 0; s < S; s++)
             f[s] += v[j] * LOAD(zs + ((long)j * S + s) * OVS_NW);
@@ -311,22 +311,14 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
 
 /* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
  * exp stage over the chunk, e into dphi, then the log stage (softplus_stage's way, so that
- * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does); four
- * vectors at a time, then one at a time: each element's result is the same wherever it
- * sits. */
+ * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does): each
+ * element's result is the same wherever it sits. */
 void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
 {
     for (int c0 = 0; c0 < m; c0 += 64 * OVS_NW) {
-        const int c1 = m - c0 < 64 * OVS_NW ? m : c0 + 64 * OVS_NW;
-        for (int stage = 0; stage < 2; stage++) {
-            int i = c0;
-            for (; i + 4 * OVS_NW <= c1; i += 4 * OVS_NW)
-                stage ? log_stage(dphi + i, OVS_NW, z + i, phi + i, 1, 0, 4)
-                      : exp_stage(dphi + i, OVS_NW, z + i, 1, 0, 4);
-            for (; i < c1; i += OVS_NW)
-                stage ? log_stage(dphi + i, OVS_NW, z + i, phi + i, 1, 0, 1)
-                      : exp_stage(dphi + i, OVS_NW, z + i, 1, 0, 1);
-        }
+        const int nv = (m - c0 < 64 * OVS_NW ? m - c0 : 64 * OVS_NW) / OVS_NW;
+        softplus_stage(0, dphi + c0, OVS_NW, z + c0, phi + c0, 1, nv);
+        softplus_stage(1, dphi + c0, OVS_NW, z + c0, phi + c0, 1, nv);
     }
 }
 
