@@ -15,8 +15,12 @@
  * rates measured between the cells (grid()).
  * bench_scaling --modes SECONDS N K D: the peak and one cell's speed, taking turns (modes()).
  * bench_scaling --floor SECONDS N K D...: each cell's update against its floor, the floor's
- * rates read around each timed update (floor_turns()). */
+ * rates read around each timed update (floor_turns()).
+ * bench_scaling --memory SECONDS N K D...: where X streams from memory (the panel path), the
+ * update against the roofline max(compute floor, X's read time), and how much of that read
+ * the update hides (memory_turns()). */
 #include "activation.h"
+#include "fetch.h"
 #include "forward.h"
 #include "problem.h"
 #include "smallmm.h"
@@ -383,6 +387,186 @@ static int floor_turns(double seconds, int argc, char **argv)
     return 0;
 }
 
+/* ---- --memory: the panel path against its memory roofline ----
+ * Where X no longer fits in L2, train.c's step_by_panels reads each panel of X from memory
+ * once per update (8 np d bytes) and fetches the next panel while it computes this one
+ * (fetch.h). No FLOP floor sees that stream. */
+
+/* The bench's copy of step_by_panels's loop (the forward pass and the gradient of each panel,
+ * the next panel fetched where the workspace says so), without the norms and the weight
+ * update. held: every whole panel's two kernels read panel 0 instead (no fetch), which then
+ * stays in L2: the same operations on data that never leaves the cache, so the time of the
+ * update as if X cost nothing to read. Its values are wrong (a diagnostic of time only); r and
+ * the lane sums are the workspace's scratch, which the next run overwrites. */
+static void panel_step(const ovs_problem *p, const ovs_activation *act,
+                       ovs_train_workspace *ws, int held)
+{
+    const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
+    for (int p0 = 0; p0 < np; p0 += q) {
+        const int p1 = p0 + q < np ? p0 + q : np;
+        const int n0 = p1 < np ? p1 : 0, n1 = n0 + q < np ? n0 + q : np;
+        ovs_fetch next = {(const char *)(ws->xp + (size_t)n0 * d),
+                          (const char *)(ws->xp + (size_t)n1 * d)};
+        const int hold = held && p1 - p0 == q; /* a short last panel is read as it is */
+        const int i0 = hold ? 0 : p0, i1 = hold ? q : p1;
+        ovs_fetch *fetch = !held && ws->fetch_next ? &next : NULL;
+        ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
+                               ws->yp, ws->zt, q, ws->scratch, ws->r, i0, i1, fetch);
+        ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)i0 * d, i1 - i0, i1 - i0,
+                              ws->g, ws->phi, p0 == 0, p1 == np, fetch);
+    }
+}
+
+/* Seconds of one read of the m doubles at a (4 sums of 8-double vectors: as many loads in
+ * flight as the core allows); the sum goes to *sink so that no load can be dropped. */
+typedef double bench_v8d __attribute__((vector_size(64)));
+static double read_seconds(const double *a, size_t m, double *sink)
+{
+    bench_v8d s[4] = {{0}};
+    const double t0 = bench_seconds();
+    size_t i = 0;
+    for (; i + 32 <= m; i += 32)
+        for (int u = 0; u < 4; u++)
+            s[u] += *(const bench_v8d *)(a + i + 8 * u);
+    double tail = 0;
+    for (; i < m; i++)
+        tail += a[i];
+    const double t = bench_seconds() - t0;
+    const bench_v8d all = (s[0] + s[1]) + (s[2] + s[3]);
+    for (int l = 0; l < 8; l++)
+        tail += all[l];
+    *sink += tail;
+    return t;
+}
+
+/* Best of `reps` of each: the real steps, the held steps and X's read. */
+typedef struct {
+    double steps, held, read;
+} memory_times;
+
+static memory_times memory_times_best(const ovs_problem *p, const ovs_activation *act,
+                                      ovs_train_workspace *ws, int steps, int reps, double *sink)
+{
+    memory_times b = {1e30, 1e30, 1e30};
+    for (int rep = 0; rep < reps; rep++)
+        for (int h = 0; h < 2; h++) {
+            double t0 = bench_seconds();
+            for (int s = 0; s < steps; s++)
+                panel_step(p, act, ws, h);
+            const double t = (bench_seconds() - t0) / steps;
+            if (h)
+                b.held = t < b.held ? t : b.held;
+            else
+                b.steps = t < b.steps ? t : b.steps;
+        }
+    for (int rep = 0; rep < reps; rep++) {
+        const double t = read_seconds(ws->xp, (size_t)ws->np * (size_t)p->d, sink);
+        b.read = t < b.read ? t : b.read;
+    }
+    return b;
+}
+
+static double median_of(double *v, int m)
+{
+    qsort(v, (size_t)m, sizeof *v, compare_doubles);
+    return v[m / 2];
+}
+
+/* One cell and activation of --memory: if the update reads X in panels from memory, turns
+ * for `seconds` (3 at least) of: the peak and (softplus) the softplus kernel; the bench's
+ * steps, real and held, and X's read (memory_times_best, best of 3 each); the peak and the
+ * softplus kernel again. The steps are the trainer's update less its norms and weight update
+ * (O(n + k d) against O(n k d)); the trainer's own update (paired_update_seconds) is not used
+ * here, because at these sizes a run of 1 update includes X's copy into panels and the
+ * difference of the two runs read 0.4-1.5x the steps' time turn by turn (round 14). Per turn,
+ * with the floor F = 4 n k d / peak (+ n k softplus evaluations: --floor's) and R = the read:
+ *   x_floor = steps / F, x_roofline = steps / max(F, R) (1: the update at its roofline),
+ *   hidden = (held + R - steps) / R: 1 when the read costs the steps nothing (all of it
+ *   overlapped with the kernels), 0 when it adds in full.
+ * A line per turn, "turn n k d act peak_gflops softplus_ns read_gbs us_steps us_held us_read
+ * x_floor x_roofline hidden", then the cell's medians: "n k d act turns us_steps us_held
+ * us_read read_gbs x_floor x_roofline hidden". Where X does not stream (no panels on this CPU
+ * at this size) one line says so. BENCH_L2 (bytes) plans the panels for that L2 instead of
+ * this CPU's (tests: the same path on every machine). */
+static void memory_cell(int n, int k, int d, const char *act_name, double seconds)
+{
+    enum { MAX_TURNS = 1024, COLS = 7 };
+    const int sp = strcmp(act_name, "softplus") == 0;
+    const ovs_activation *act = ovs_activation_find(act_name);
+    ovs_problem p;
+    ovs_train_workspace ws;
+    setup_cell(n, k, d, &p, &ws);
+    const char *l2 = getenv("BENCH_L2"); /* the plan for an L2 of this many bytes (tests) */
+    if (l2) {
+        const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws.np, atol(l2));
+        ws.panel = plan.panel, ws.by_panels = plan.by_panels, ws.fetch_next = plan.fetch_next;
+    }
+    runs_for(&p, act_name, 1, &ws, WARM_SECONDS);
+    if (!ws.by_panels || !ws.xp) {
+        printf("%d %d %d %s no panels: X stays in cache at this size on this CPU\n", n, k, d,
+               act_name);
+        ovs_problem_free(&p);
+        ovs_train_workspace_free(&ws);
+        return;
+    }
+    const double probe = run(&p, act_name, OVS_KERNEL_SIMD, 3, &ws);
+    int steps = (int)(0.01 / probe); /* runs of about 10 ms */
+    steps = steps < 1 ? 1 : steps > 20000 ? 20000 : steps;
+    const double bytes = 8.0 * ws.np * d;
+    static double col[COLS][MAX_TURNS];
+    double sink = 0;
+    int turns = 0;
+    for (const double start = bench_seconds();
+         turns < MAX_TURNS && (turns < 3 || bench_seconds() - start < seconds); turns++) {
+        const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
+        for (int s = 0; s < steps; s++) /* after the peak loop: warm up again */
+            panel_step(&p, act, &ws, 0);
+        const memory_times m = memory_times_best(&p, act, &ws, steps, 3, &sink);
+        const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
+        const double fl = 4.0 * n * k * d / (0.5 * (p0 + p1) * 1e9) +
+                          (sp ? n * k * 0.5 * (s0 + s1) * 1e-9 : 0.0);
+        const double roof = fl > m.read ? fl : m.read;
+        const double row[COLS] = {m.steps * 1e6, m.held * 1e6, m.read * 1e6,
+                                  bytes / m.read * 1e-9, m.steps / fl, m.steps / roof,
+                                  (m.held + m.read - m.steps) / m.read};
+        for (int c = 0; c < COLS; c++)
+            col[c][turns] = row[c];
+        printf("turn %d %d %d %s %.2f %.3f %.2f %.3f %.3f %.3f %.4f %.4f %.4f\n", n, k, d,
+               act_name, 0.5 * (p0 + p1), 0.5 * (s0 + s1), row[3], row[0], row[1], row[2],
+               row[4], row[5], row[6]);
+    }
+    printf("%d %d %d %s %d", n, k, d, act_name, turns);
+    for (int c = 0; c < COLS; c++)
+        printf(" %.*f", c < 3 ? 3 : c == 3 ? 2 : 4, median_of(col[c], turns));
+    printf("\n");
+    fflush(stdout);
+    if (sink == 12345.0) /* never: keeps X's reads */
+        printf("\n");
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+/* --memory SECONDS N K D [N K D]...: memory_cell for each cell, ReLU then softplus. */
+static int memory_turns(double seconds, int argc, char **argv)
+{
+    if (!(seconds > 0) || argc < 3 || argc % 3 != 0) {
+        fprintf(stderr, "bench_scaling: --memory wants SECONDS > 0 and N K D triples\n");
+        return 2;
+    }
+    for (int c = 0; c + 2 < argc; c += 3)
+        if (atoi(argv[c]) < 1 || atoi(argv[c + 1]) < 1 || atoi(argv[c + 2]) < 1) {
+            fprintf(stderr, "bench_scaling: --memory: N K D must be >= 1 (cell %d)\n",
+                    c / 3 + 1);
+            return 2;
+        }
+    printf("n k d act turns us_steps us_held us_read read_gbs x_floor x_roofline hidden\n");
+    for (int c = 0; c + 2 < argc; c += 3)
+        for (int a = 0; a < 2; a++)
+            memory_cell(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]),
+                        a ? "softplus" : "relu", seconds);
+    return 0;
+}
+
 /* The host's state around each cell of the replay: the L1 store rate read before and after
  * it (the lower of the two, GB/s), the cell's stratum (group and bands of k and d) and its
  * core-seconds and floor. */
@@ -529,6 +713,8 @@ int main(int argc, char **argv)
         return modes(atof(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc >= 3 && strcmp(argv[1], "--floor") == 0)
         return floor_turns(atof(argv[2]), argc - 3, argv + 3);
+    if (argc >= 3 && strcmp(argv[1], "--memory") == 0)
+        return memory_turns(atof(argv[2]), argc - 3, argv + 3);
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
             parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
@@ -540,7 +726,8 @@ int main(int argc, char **argv)
                         "       bench_scaling --parts REPS N K D [N K D]...\n"
                         "       bench_scaling --grid CELLS [UPDATES]\n"
                         "       bench_scaling --modes SECONDS N K D\n"
-                        "       bench_scaling --floor SECONDS N K D [N K D]...\n");
+                        "       bench_scaling --floor SECONDS N K D [N K D]...\n"
+                        "       bench_scaling --memory SECONDS N K D [N K D]...\n");
         return 2;
     }
     double budget = atof(argv[1]);

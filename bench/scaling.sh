@@ -9,7 +9,8 @@
 # k = 1.5 d) that fits in 2 GiB, checked by running it.
 # Settings (environment): BENCH_SECONDS (per cell and activation, both kernels, default 2),
 # CELLS ("N K D N K D ...", default the ladder below), NUMPY=0 skips the yardstick, FLOOR=0
-# skips the paired floor ratios (bench_scaling --floor), MEM=0 skips the memory part, CSV
+# skips the paired floor ratios (bench_scaling --floor), ROOFLINE=0 the memory roofline of
+# the panel path (bench_scaling --memory), MEM=0 skips the memory part, CSV
 # (default build/scaling.csv; the memory table goes to build/scaling_memory.csv beside it).
 set -eu
 cd "$(dirname "$0")/.."
@@ -87,6 +88,14 @@ if [ "${FLOOR:-1}" = 1 ] && ./build/bench_scaling --floor 0.01 40 1 1 >/dev/null
         "x_floor_median_faster_state turns_faster"
     # shellcheck disable=SC2086
     ./build/bench_scaling --floor "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
+fi
+if [ "${ROOFLINE:-1}" = 1 ] && ./build/bench_scaling --memory 0.01 40 1 1 >/dev/null 2>&1; then
+    echo "where X streams from memory (the panel path), the update against its roofline" \
+        "max(floor, X's read) and the share of the read it hides (bench_scaling --memory," \
+        "$SECONDS_PER s per cell; medians of the turns):"
+    echo "  n k d act turns us_steps us_held us_read read_gbs x_floor x_roofline hidden"
+    # shellcheck disable=SC2086
+    ./build/bench_scaling --memory "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
 fi
 
 [ "${MEM:-1}" = 1 ] || exit 0

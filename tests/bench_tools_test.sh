@@ -2,9 +2,9 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
-# build/bench_scaling --grid (the replay), --modes and --floor, and build/bench_peak. Each
-# figure is checked against the same figure computed here from the file with h5py (--modes and
-# --floor: from their own lines); no timing is checked.
+# build/bench_scaling --grid (the replay), --modes, --floor and --memory, and build/bench_peak.
+# Each figure is checked against the same figure computed here from the file with h5py
+# (--modes, --floor and --memory: from their own lines); no timing is checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -140,6 +140,48 @@ limit "$BS" --floor 1 40 0 3 >/dev/null 2>floor.err
 rc=$?
 check "bench_scaling --floor with k = 0: exit 2, one message naming the cell" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <floor.err) -eq 1 ] && grep -q 'cell 1' floor.err"
+# --memory: the panel path on every machine (BENCH_L2 plans the panels for a 2 MiB L2). On
+# the machines of docs/BENCHMARKS.md X's read (2 MB) takes 2-6x the floor in (1600, 2, 160),
+# and the floor 3-5x the read (256 KB) in (1600, 32, 20): both sides of the roofline's max
+# (not asserted: that would be a timing).
+BENCH_L2=2097152 limit "$BS" --memory 0.2 1600 2 160 1600 32 20 >memory.txt 2>memory.err
+check "bench_scaling --memory: each turn's ratios from its own figures (x floor, x roofline = steps / max(floor, read), hidden = (held + read - steps) / read, X's bytes / read); the cell's medians over its turns" $PY -c "
+import re
+txt = open('memory.txt').read()
+for n, k, d in ((1600, 2, 160), (1600, 32, 20)):
+    cell = '%d %d %d ' % (n, k, d)
+    for a in ('relu', 'softplus'):
+        rows = re.findall(r'^turn ' + cell + a + r' ' + ' '.join([r'([-0-9.]+)'] * 9) + '$', txt, re.M)
+        assert len(rows) >= 3, (cell, a, txt)
+        cols = [[] for _ in range(7)]
+        for r in rows:
+            p, s, gbs, steps, held, read, xf, xr, hid = map(float, r)
+            fl = 4 * n * k * d / (p * 1e3) + (n * k * s * 1e-3 if a == 'softplus' else 0)
+            rel = 0.0005 / min(steps, held, read) + 0.005 / p + (0.0005 / s if s > 0 else 0)
+            assert (s > 0) == (a == 'softplus') and min(steps, held, read) > 0, r
+            assert abs(xf - steps / fl) <= 1.5 * rel * xf + 0.0001, ('x_floor', r, steps / fl)
+            assert abs(xr - steps / max(fl, read)) <= 1.5 * rel * xr + 0.0001, ('x_roofline', r)
+            assert abs(hid - (held + read - steps) / read) <= 3 * rel * (held + read + steps) / read + 0.0001, ('hidden', r)
+            assert abs(gbs - 8 * n * d / read * 1e-3) <= 0.006 + rel * gbs, ('read_gbs', r)
+            for c, v in enumerate((steps, held, read, gbs, xf, xr, hid)):
+                cols[c].append(v)
+        m = re.search(r'^' + cell + a + r' (\d+)' + r' ([-0-9.]+)' * 7 + '$', txt, re.M)
+        assert m and int(m[1]) == len(rows), (cell, a, txt)
+        for c in range(7):
+            med = sorted(cols[c])[len(rows) // 2]
+            assert abs(float(m[c + 2]) - med) <= 0.0006 + 0.006 * (c == 3), (cell, a, c, m[0], cols[c])
+"
+limit "$BS" --memory 0.05 200 20 12 >memory_small.txt 2>&1
+check "bench_scaling --memory where X stays in cache: a line says so per activation, no turns" \
+    sh -c "[ \$(grep -c '^200 20 12 [a-z]* no panels: X stays in cache' memory_small.txt) -eq 2 ] && ! grep -q '^turn' memory_small.txt"
+limit "$BS" --memory 1 1600 8 0 >/dev/null 2>memory.err
+rc=$?
+check "bench_scaling --memory with d = 0: exit 2, one message naming the cell" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <memory.err) -eq 1 ] && grep -q 'cell 1' memory.err"
+limit "$BS" --memory 0 1600 8 80 >/dev/null 2>memory.err
+rc=$?
+check "bench_scaling --memory 0 seconds: exit 2, one message" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <memory.err) -eq 1 ] && grep -q 'SECONDS > 0' memory.err"
 head -n 3 cells.txt >bad.txt
 echo "relu 40 two 3 100 2" >>bad.txt
 limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err
