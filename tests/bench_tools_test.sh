@@ -2,9 +2,10 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
-# build/bench_scaling --grid (the replay), --modes, --floor and --memory, and build/bench_peak.
-# Each figure is checked against the same figure computed here from the file with h5py
-# (--modes, --floor and --memory: from their own lines); no timing is checked.
+# build/bench_scaling --grid (the replay), --modes, --floor, --memory and --parts, and
+# build/bench_peak. Each figure is checked against the same figure computed here from the
+# file with h5py (--modes, --floor, --memory and --parts: from their own lines); no timing is
+# checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -140,6 +141,18 @@ limit "$BS" --floor 1 40 0 3 >/dev/null 2>floor.err
 rc=$?
 check "bench_scaling --floor with k = 0: exit 2, one message naming the cell" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <floor.err) -eq 1 ] && grep -q 'cell 1' floor.err"
+limit "$BS" --parts 5 40 3 3 200 8 5 >parts.txt 2>&1
+check "bench_scaling --parts: a line per cell, positive times, GFLOP/s that are 2 n k d over the printed time" $PY -c "
+import re
+rows = re.findall(r'^(\d+) (\d+) (\d+) forward_relu ([0-9.]+) ([0-9.]+) forward_softplus ([0-9.]+) gradient ([0-9.]+) ([0-9.]+)$', open('parts.txt').read(), re.M)
+assert [r[:3] for r in rows] == [('40', '3', '3'), ('200', '8', '5')], rows
+for r in rows:
+    n, k, d = map(int, r[:3])
+    fr, gfr, fs, gr, ggr = map(float, r[3:])
+    assert min(fr, fs, gr) > 0, r
+    for t, g in ((fr, gfr), (gr, ggr)):
+        assert abs(g - 2 * n * k * d / t * 1e-3) <= 0.0006 + g * 0.0005 / t + 0.001 * g, (r, t, g)
+"
 # --memory: the panel path on every machine (BENCH_L2 plans the panels for a 2 MiB L2). On
 # the machines of docs/BENCHMARKS.md X's read (2 MB) takes 2-6x the floor in (1600, 2, 160),
 # and the floor 3-5x the read (256 KB) in (1600, 32, 20): both sides of the roofline's max
