@@ -132,11 +132,21 @@ static double softplus_ns(int reps)
 /* --parts: the simd kernel's two halves apart, on a trial's workspace after 3 updates: for
  * each of the fused forward pass (ReLU, softplus) and the gradient product (with lanes as
  * train.c gives them), the best of `reps` batches of calls, us per call and GFLOP/s of its
- * 2 n k d flops. A batch holds enough calls for about 20 us (one call where a call is
- * longer): the thread CPU clock costs a system call, which single calls of the small cells
- * (1-3 us) counted in full until round 14. The best batch is what the code can do when
- * nothing else holds the core's caches. (Where X is in panels these are the whole passes,
- * not train.c's panel by panel step: --memory times that.) */
+ * 2 n k d flops; the three take turns for 3 rounds. A batch holds enough calls for about 20
+ * us (one call where a call is longer), timed by the wall clock (CLOCK_MONOTONIC). Until
+ * round 14 single calls were timed by the thread CPU clock: its system call (0.7 us on this
+ * VM) counted in full in the small cells' parts, and it read 0 over a whole batch of calls
+ * at times in the first 0.1 s of a process (a batch of 10 gradients at (100, 3, 3), one
+ * forward pass of 2.4 us at (200, 20, 12)). The best batch is what the code can do when
+ * nothing else holds the core. (Where X is in panels these are the whole passes, not
+ * train.c's panel by panel step: --memory times that.) */
+static double wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 typedef struct {
     int n, k, d, np;
     ovs_problem *p;
@@ -157,17 +167,17 @@ static void part_call(const parts_cell *c, int part)
 
 static double part_seconds(const parts_cell *c, int part, int reps)
 {
-    double t0 = bench_seconds();
+    double t0 = wall_seconds();
     part_call(c, part);
-    const double one = bench_seconds() - t0;
+    const double one = wall_seconds() - t0;
     long batch = one > 0 ? (long)(2e-5 / one) : 1000;
     batch = batch < 1 ? 1 : batch > 1000 ? 1000 : batch;
     double best = 1e30;
     for (int rep = 0; rep < reps; rep++) {
-        t0 = bench_seconds();
+        t0 = wall_seconds();
         for (long b = 0; b < batch; b++)
             part_call(c, part);
-        const double t = (bench_seconds() - t0) / (double)batch;
+        const double t = (wall_seconds() - t0) / (double)batch;
         best = t < best ? t : best;
     }
     return best;
