@@ -20,13 +20,21 @@
  * update against the roofline max(compute floor, X's read time), and how much of that read
  * the update hides (memory_turns()). */
 #include "activation.h"
-#include "fetch.h"
 #include "forward.h"
 #include "problem.h"
 #include "smallmm.h"
 #include "train.h"
 
 #include "peak_rates.h"
+
+/* --memory needs the panel step of round 12 (fetch.h); this file is also built against older
+ * trees (docs/BENCHMARKS.md: "a worktree given this round's bench_scaling.c"), which lack it. */
+#if defined(__has_include)
+#if __has_include("fetch.h")
+#include "fetch.h"
+#define BENCH_HAVE_FETCH 1
+#endif
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -428,6 +436,7 @@ static int floor_turns(double seconds, int argc, char **argv)
     return 0;
 }
 
+#ifdef BENCH_HAVE_FETCH
 /* ---- --memory: the panel path against its memory roofline ----
  * Where X no longer fits in L2, train.c's step_by_panels reads each panel of X from memory
  * once per update (8 np d bytes) and fetches the next panel while it computes this one
@@ -607,6 +616,7 @@ static int memory_turns(double seconds, int argc, char **argv)
                         a ? "softplus" : "relu", seconds);
     return 0;
 }
+#endif
 
 /* The host's state around each cell of the replay: the L1 store rate read before and after
  * it (the lower of the two, GB/s), the cell's stratum (group and bands of k and d) and its
@@ -754,8 +764,10 @@ int main(int argc, char **argv)
         return modes(atof(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc >= 3 && strcmp(argv[1], "--floor") == 0)
         return floor_turns(atof(argv[2]), argc - 3, argv + 3);
+#ifdef BENCH_HAVE_FETCH
     if (argc >= 3 && strcmp(argv[1], "--memory") == 0)
         return memory_turns(atof(argv[2]), argc - 3, argv + 3);
+#endif
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
             parts(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), atoi(argv[2]));
