@@ -415,25 +415,38 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
  * of bench/scaling.sh reads the peak once before all cells and the softplus kernel once
  * after them; on a host whose speed moves by 1.5x within minutes (docs/BENCHMARKS.md, rounds
  * 10 and 13) that puts the drift into the ratio, here it is paired turn by turn. */
-static int floor_turns(double seconds, int argc, char **argv)
+typedef void (*turns_cell_fn)(int n, int k, int d, const char *act, double seconds);
+
+/* The turns of --floor and --memory: SECONDS > 0 and whole N K D triples, each >= 1, or one
+ * message naming the mode (and the cell) and exit 2; else the header line, then cell_fn for
+ * each cell, ReLU then softplus. */
+static int turns_over_cells(const char *mode, const char *header, turns_cell_fn cell_fn,
+                            double seconds, int argc, char **argv)
 {
     if (!(seconds > 0) || argc < 3 || argc % 3 != 0) {
-        fprintf(stderr, "bench_scaling: --floor wants SECONDS > 0 and N K D triples\n");
+        fprintf(stderr, "bench_scaling: %s wants SECONDS > 0 and N K D triples\n", mode);
         return 2;
     }
     for (int c = 0; c + 2 < argc; c += 3)
         if (atoi(argv[c]) < 1 || atoi(argv[c + 1]) < 1 || atoi(argv[c + 2]) < 1) {
-            fprintf(stderr, "bench_scaling: --floor: N K D must be >= 1 (cell %d)\n",
+            fprintf(stderr, "bench_scaling: %s: N K D must be >= 1 (cell %d)\n", mode,
                     c / 3 + 1);
             return 2;
         }
-    printf("n k d act turns us_per_update x_floor_p10 x_floor_median x_floor_p90 "
-           "x_floor_median_faster turns_faster\n");
+    printf("%s\n", header);
     for (int c = 0; c + 2 < argc; c += 3)
         for (int a = 0; a < 2; a++)
-            floor_cell(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]),
-                       a ? "softplus" : "relu", seconds);
+            cell_fn(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]), a ? "softplus" : "relu",
+                    seconds);
     return 0;
+}
+
+static int floor_turns(double seconds, int argc, char **argv)
+{
+    return turns_over_cells("--floor",
+                            "n k d act turns us_per_update x_floor_p10 x_floor_median "
+                            "x_floor_p90 x_floor_median_faster turns_faster",
+                            floor_cell, seconds, argc, argv);
 }
 
 #ifdef BENCH_HAVE_FETCH
@@ -599,22 +612,10 @@ static void memory_cell(int n, int k, int d, const char *act_name, double second
 /* --memory SECONDS N K D [N K D]...: memory_cell for each cell, ReLU then softplus. */
 static int memory_turns(double seconds, int argc, char **argv)
 {
-    if (!(seconds > 0) || argc < 3 || argc % 3 != 0) {
-        fprintf(stderr, "bench_scaling: --memory wants SECONDS > 0 and N K D triples\n");
-        return 2;
-    }
-    for (int c = 0; c + 2 < argc; c += 3)
-        if (atoi(argv[c]) < 1 || atoi(argv[c + 1]) < 1 || atoi(argv[c + 2]) < 1) {
-            fprintf(stderr, "bench_scaling: --memory: N K D must be >= 1 (cell %d)\n",
-                    c / 3 + 1);
-            return 2;
-        }
-    printf("n k d act turns us_steps us_held us_read read_gbs x_floor x_roofline hidden\n");
-    for (int c = 0; c + 2 < argc; c += 3)
-        for (int a = 0; a < 2; a++)
-            memory_cell(atoi(argv[c]), atoi(argv[c + 1]), atoi(argv[c + 2]),
-                        a ? "softplus" : "relu", seconds);
-    return 0;
+    return turns_over_cells("--memory",
+                            "n k d act turns us_steps us_held us_read read_gbs x_floor "
+                            "x_roofline hidden",
+                            memory_cell, seconds, argc, argv);
 }
 #endif
 
