@@ -410,11 +410,6 @@ static void floor_cell(int n, int k, int d, const char *act, double seconds)
     ovs_train_workspace_free(&ws);
 }
 
-/* --floor SECONDS N K D [N K D]...: each cell's update against its floor, the floor's rates
- * read around every timed update (floor_cell), SECONDS per cell and activation. The ladder
- * of bench/scaling.sh reads the peak once before all cells and the softplus kernel once
- * after them; on a host whose speed moves by 1.5x within minutes (docs/BENCHMARKS.md, rounds
- * 10 and 13) that puts the drift into the ratio, here it is paired turn by turn. */
 typedef void (*turns_cell_fn)(int n, int k, int d, const char *act, double seconds);
 
 /* The turns of --floor and --memory: SECONDS > 0 and whole N K D triples, each >= 1, or one
@@ -441,6 +436,11 @@ static int turns_over_cells(const char *mode, const char *header, turns_cell_fn 
     return 0;
 }
 
+/* --floor SECONDS N K D [N K D]...: each cell's update against its floor, the floor's rates
+ * read around every timed update (floor_cell), SECONDS per cell and activation. The ladder
+ * of bench/scaling.sh reads the peak once before all cells and the softplus kernel once
+ * after them; on a host whose speed moves by 1.5x within minutes (docs/BENCHMARKS.md, rounds
+ * 10 and 13) that puts the drift into the ratio, here it is paired turn by turn. */
 static int floor_turns(double seconds, int argc, char **argv)
 {
     return turns_over_cells("--floor",
