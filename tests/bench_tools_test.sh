@@ -154,9 +154,9 @@ for r in rows:
         assert abs(g - 2 * n * k * d / t * 1e-3) <= 0.0006 + g * 0.0005 / t + 0.001 * g, (r, t, g)
 "
 # --memory: the panel path on every machine (BENCH_L2 plans the panels for a 2 MiB L2). On
-# the machines of docs/BENCHMARKS.md X's read (2 MB) takes 2-6x the floor in (1600, 2, 160),
-# and the floor 3-5x the read (256 KB) in (1600, 32, 20): both sides of the roofline's max
-# (not asserted: that would be a timing).
+# round 14's machine X's read (2 MB) took about 5x the floor in (1600, 2, 160), and the floor
+# about 4x the read (256 KB) in (1600, 32, 20): both sides of the roofline's max (not
+# asserted: that would be a timing).
 BENCH_L2=2097152 limit "$BS" --memory 0.2 1600 2 160 1600 32 20 >memory.txt 2>memory.err
 check "bench_scaling --memory: each turn's ratios from its own figures (x floor, x roofline = steps / max(floor, read), hidden = (held + read - steps) / read, X's bytes / read); the cell's medians over its turns" $PY -c "
 import re
