@@ -18,7 +18,9 @@
  * rates read around each timed update (floor_turns()).
  * bench_scaling --memory SECONDS N K D...: where X streams from memory (the panel path), the
  * update against the roofline max(compute floor, X's read time), and how much of that read
- * the update hides (memory_turns()). */
+ * the update hides (memory_turns()).
+ * bench_scaling --matched SECONDS N K D...: each update against a burst of FMAs of its own
+ * flops timed beside it, microseconds apart, so that the host's state cancels (matched_turns()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
@@ -480,6 +482,17 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
     }
 }
 
+/* BENCH_L2 (bytes) set: the workspace's panels planned for an L2 of that size instead of this
+ * CPU's (tests: the same path on every machine). */
+static void plan_for_bench_l2(ovs_train_workspace *ws)
+{
+    const char *l2 = getenv("BENCH_L2");
+    if (l2) {
+        const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(l2));
+        ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
+    }
+}
+
 /* Seconds of one read of the m doubles at a (4 sums of 8-double vectors: as many loads in
  * flight as the core allows); the sum goes to *sink so that no load can be dropped. */
 typedef double bench_v8d __attribute__((vector_size(64)));
@@ -559,11 +572,7 @@ static void memory_cell(int n, int k, int d, const char *act_name, double second
     ovs_problem p;
     ovs_train_workspace ws;
     setup_cell(n, k, d, &p, &ws);
-    const char *l2 = getenv("BENCH_L2"); /* the plan for an L2 of this many bytes (tests) */
-    if (l2) {
-        const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws.np, atol(l2));
-        ws.panel = plan.panel, ws.by_panels = plan.by_panels, ws.fetch_next = plan.fetch_next;
-    }
+    plan_for_bench_l2(&ws);
     runs_for(&p, act_name, 1, &ws, WARM_SECONDS);
     if (!ws.by_panels || !ws.xp) {
         printf("%d %d %d %s no panels: X stays in cache at this size on this CPU\n", n, k, d,
@@ -616,6 +625,157 @@ static int memory_turns(double seconds, int argc, char **argv)
                             "n k d act turns us_steps us_held us_read read_gbs x_floor "
                             "x_roofline hidden",
                             memory_cell, seconds, argc, argv);
+}
+
+/* ---- --matched: each update beside a burst of FMAs of its own flops ----
+ * On the shared host of docs/BENCHMARKS.md the same call's time moves by 1.3-1.5x from one
+ * microsecond to the next (round 15: a fixed loop of FMAs too), so a ratio of an update to a
+ * peak read milliseconds away carries the host's state. Here each turn times, back to back
+ * and in batches of about 20 us by the wall clock: a burst of as many vector FMAs as the
+ * update's two products (2 n k d / lanes, at the core's peak when nothing else holds it),
+ * for softplus the fused pass's softplus kernel on n k values in L1 (--floor's evaluations),
+ * and the update. The turn's floor is the burst's time (+ the evaluations'), measured at the
+ * same moment as the update. */
+
+/* One GD update as train.c's ovs_train_run makes it: the forward pass (by panels where the
+ * workspace reads X in panels), the norms of r and g, W -= eta g. Returns ||r|| + ||g||. */
+static double matched_update(const ovs_problem *p, const ovs_activation *act, double eta,
+                             ovs_train_workspace *ws)
+{
+    const int k = p->k, d = p->d, np = ws->np, kd = k * d;
+    if (ws->by_panels && ws->xp) {
+        panel_step(p, act, ws, 0);
+    } else {
+        ovs_forward_fused(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp ? ws->xp : ws->xt,
+                          ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt, ws->scratch, ws->r);
+        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g,
+                               (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
+    }
+    const double rnorm = sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+    const double gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, kd));
+    for (int i = 0; i < kd; i++)
+        ws->w[i] -= eta * ws->g[i];
+    return rnorm + gnorm;
+}
+
+/* Whether `updates` of matched_update from W_0 leave the bits of W that ovs_train_run leaves
+ * after as many: the bench times the trainer's update, not a copy that drifted from it. */
+static int matched_is_trainers(const ovs_problem *p, const char *act_name, double eta,
+                               ovs_train_workspace *ws, int updates)
+{
+    const int kd = p->k * p->d;
+    const double ladder[1] = {1e-300};
+    const ovs_gd_opts o = {.act = ovs_activation_find(act_name), .eta = eta,
+                           .kernel = OVS_KERNEL_SIMD};
+    const ovs_protocol proto = {.max_iter = updates, .tol = ladder[0], .ladder = ladder,
+                                .n_ladder = 1};
+    ovs_result r;
+    double *want = malloc(sizeof *want * (size_t)kd);
+    if (!want || ovs_train_run(p, &o, &proto, ws, &r) != 0 || r.iterations != updates) {
+        free(want);
+        return 0;
+    }
+    memcpy(want, ws->w, sizeof *want * (size_t)kd);
+    memcpy(ws->w, p->w0, sizeof *want * (size_t)kd);
+    for (int t = 0; t < updates; t++)
+        matched_update(p, o.act, eta, ws);
+    const int same = memcmp(want, ws->w, sizeof *want * (size_t)kd) == 0;
+    free(want);
+    return same;
+}
+
+/* The fused pass's softplus kernel on m values, 4096 at a time in L1 (softplus_ns's values). */
+static void softplus_values(long m)
+{
+    enum { M = 4096 };
+    static double z[M] __attribute__((aligned(64))), phi[M] __attribute__((aligned(64))),
+        dphi[M] __attribute__((aligned(64)));
+    if (z[1] == 0.0)
+        for (int i = 0; i < M; i++)
+            z[i] = -8.0 + 16.0 * (double)((i * 2654435761u) % M) / M;
+    for (long i = 0; i < m; i += M)
+        ovs_forward_softplus(z, phi, dphi, (int)(m - i < M ? m - i : M));
+}
+
+/* One cell and activation of --matched: after WARM_SECONDS of updates and the check that the
+ * bench's update is the trainer's, turns for `seconds` (20 at least) of: a batch of bursts, of
+ * softplus evaluations (softplus), of updates, each batch as many calls as make about 20 us
+ * of updates. The burst is 12 x 256 vector FMAs at least, its time scaled to 2 n k d. Per turn, with B the burst's time scaled to 2 n k d FMAs and S the evaluations':
+ *   x_floor = update / (B + S), frac_peak = (4 n k d / update) / peak, peak = 4 n k d / B.
+ * A line per turn, "turn n k d act batch peak_gflops us_update us_products us_softplus x_floor
+ * frac_peak" (us_products: B, us_softplus: S, 0 for ReLU), then the
+ * cell's: "n k d act same turns peak_gflops_median us_update_median x_floor_p10
+ * x_floor_median x_floor_p90 frac_peak_median", same = 1 where the bench's update is the
+ * trainer's (matched_is_trainers), else 0 and no turns. BENCH_L2 as in --memory. */
+static void matched_cell(int n, int k, int d, const char *act_name, double seconds)
+{
+    enum { MAX_TURNS = 1 << 16 };
+    const int sp = strcmp(act_name, "softplus") == 0;
+    const double eta = sp ? 0.15 : 0.1;
+    const ovs_activation *act = ovs_activation_find(act_name);
+    ovs_problem p;
+    ovs_train_workspace ws;
+    setup_cell(n, k, d, &p, &ws);
+    plan_for_bench_l2(&ws);
+    const int same = matched_is_trainers(&p, act_name, eta, &ws, 3);
+    if (!same) {
+        printf("%d %d %d %s 0 0\n", n, k, d, act_name);
+        ovs_problem_free(&p);
+        ovs_train_workspace_free(&ws);
+        return;
+    }
+    int lanes;
+    const fma_burst_fn burst = fma_burst_pick(&lanes);
+    const double fmas = 2.0 * n * k * d; /* the two products' FMAs */
+    /* at least 256 rounds (about 1.5 us): a shorter burst spends a visible share of its time
+     * filling and draining the chains, which would read as a lower peak */
+    long reps = (long)ceil(fmas / (12.0 * lanes));
+    reps = reps < 256 ? 256 : reps;
+    const double scale = fmas / (12.0 * lanes * (double)reps); /* burst time -> 2 n k d FMAs */
+    double sink = 0, t0 = wall_seconds();
+    long batch = 0;
+    for (; batch == 0 || wall_seconds() - t0 < WARM_SECONDS; batch++)
+        sink += matched_update(&p, act, eta, &ws);
+    batch = (long)(2e-5 / ((wall_seconds() - t0) / (double)batch));
+    batch = batch < 1 ? 1 : batch > 10000 ? 10000 : batch;
+    static double x[MAX_TURNS], peak[MAX_TURNS], us[MAX_TURNS], frac[MAX_TURNS];
+    int turns = 0;
+    for (const double start = wall_seconds();
+         turns < MAX_TURNS && (turns < 20 || wall_seconds() - start < seconds); turns++) {
+        const double a = wall_seconds();
+        for (long b = 0; b < batch; b++)
+            sink += burst(reps);
+        const double e = wall_seconds();
+        for (long b = 0; sp && b < batch; b++)
+            softplus_values((long)n * k);
+        const double f = sp ? wall_seconds() : e;
+        for (long b = 0; b < batch; b++)
+            sink += matched_update(&p, act, eta, &ws);
+        const double g = wall_seconds();
+        const double tb = (e - a) / batch * scale, ts = (f - e) / batch, tu = (g - f) / batch;
+        x[turns] = tu / (tb + ts), peak[turns] = 2.0 * fmas / tb * 1e-9, us[turns] = tu * 1e6;
+        frac[turns] = tb / tu;
+        printf("turn %d %d %d %s %ld %.2f %.4f %.4f %.4f %.4f %.4f\n", n, k, d, act_name, batch,
+               peak[turns], tu * 1e6, tb * 1e6, ts * 1e6, x[turns], frac[turns]);
+    }
+    const double pm = median_of(peak, turns), um = median_of(us, turns);
+    const double fm = median_of(frac, turns), xm = median_of(x, turns); /* x sorted last */
+    printf("%d %d %d %s 1 %d %.2f %.4f %.4f %.4f %.4f %.4f\n", n, k, d, act_name, turns, pm, um,
+           x[turns / 10], xm, x[turns * 9 / 10], fm);
+    fflush(stdout);
+    if (sink == 12345.0) /* never: keeps the bursts and updates */
+        printf("\n");
+    ovs_problem_free(&p);
+    ovs_train_workspace_free(&ws);
+}
+
+/* --matched SECONDS N K D [N K D]...: matched_cell for each cell, ReLU then softplus. */
+static int matched_turns(double seconds, int argc, char **argv)
+{
+    return turns_over_cells("--matched",
+                            "n k d act same turns peak_gflops_median us_update_median "
+                            "x_floor_p10 x_floor_median x_floor_p90 frac_peak_median",
+                            matched_cell, seconds, argc, argv);
 }
 #endif
 
@@ -768,6 +928,8 @@ int main(int argc, char **argv)
 #ifdef BENCH_HAVE_FETCH
     if (argc >= 3 && strcmp(argv[1], "--memory") == 0)
         return memory_turns(atof(argv[2]), argc - 3, argv + 3);
+    if (argc >= 3 && strcmp(argv[1], "--matched") == 0)
+        return matched_turns(atof(argv[2]), argc - 3, argv + 3);
 #endif
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
@@ -781,7 +943,8 @@ int main(int argc, char **argv)
                         "       bench_scaling --grid CELLS [UPDATES]\n"
                         "       bench_scaling --modes SECONDS N K D\n"
                         "       bench_scaling --floor SECONDS N K D [N K D]...\n"
-                        "       bench_scaling --memory SECONDS N K D [N K D]...\n");
+                        "       bench_scaling --memory SECONDS N K D [N K D]...\n"
+                        "       bench_scaling --matched SECONDS N K D [N K D]...\n");
         return 2;
     }
     double budget = atof(argv[1]);

@@ -140,4 +140,44 @@ static inline double peak_gflops(long reps, int tries)
     return best * 2e-9 * lanes;
 }
 
+/* `reps` rounds of twelve independent chains a = a m + c, as RATES, untimed: 12 reps vector
+ * FMAs at the core's peak, for a caller that times a burst of them beside other work
+ * (bench_scaling --matched). Returns a lane of the chains' sum, so that none can be dropped. */
+#define BURST(NAME, TARGET, V)                                                                 \
+    TARGET static inline double NAME(long reps)                                                \
+    {                                                                                          \
+        V m = (V){0} + 0.999999, c = (V){0} + 1e-7, a[12];                                     \
+        for (int u = 0; u < 12; u++)                                                           \
+            a[u] = (V){0} + (double)u;                                                         \
+        for (long it = 0; it < reps; it++)                                                     \
+            for (int u = 0; u < 12; u++)                                                       \
+                a[u] = a[u] * m + c;                                                           \
+        V s = a[0];                                                                            \
+        for (int u = 1; u < 12; u++)                                                           \
+            s += a[u];                                                                         \
+        return s[0];                                                                           \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+BURST(burst_avx512, __attribute__((target("avx512f,fma"))), v8d)
+BURST(burst_avx2, __attribute__((target("avx2,fma"))), v4d)
+#endif
+BURST(burst_base, , v2d)
+
+/* The burst of the vectors peak_pick picks, with their lane count. */
+typedef double (*fma_burst_fn)(long);
+static inline fma_burst_fn fma_burst_pick(int *lanes)
+{
+    const char *isa;
+    const peak_rates_fn rates = peak_pick(0, lanes, &isa);
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (rates == rates_avx512)
+        return burst_avx512;
+    if (rates == rates_avx2)
+        return burst_avx2;
+#endif
+    (void)rates;
+    return burst_base;
+}
+
 #endif
