@@ -2,10 +2,10 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
-# build/bench_scaling --grid (the replay), --modes, --floor, --memory and --parts, and
-# build/bench_peak. Each figure is checked against the same figure computed here from the
-# file with h5py (--modes, --floor, --memory and --parts: from their own lines); no timing is
-# checked.
+# build/bench_scaling --grid (the replay), --modes, --floor, --memory, --matched and --parts,
+# and build/bench_peak. Each figure is checked against the same figure computed here from the
+# file with h5py (--modes, --floor, --memory, --matched and --parts: from their own lines); no
+# timing is checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -195,6 +195,39 @@ limit "$BS" --memory 0 1600 8 80 >/dev/null 2>memory.err
 rc=$?
 check "bench_scaling --memory 0 seconds: exit 2, one message" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <memory.err) -eq 1 ] && grep -q 'SECONDS > 0' memory.err"
+# --matched: the panel path (BENCH_L2 as above) and a cell in cache; the bench's update must be
+# the trainer's, bit for bit (same = 1), and every ratio must come from its own turn's times.
+BENCH_L2=2097152 limit "$BS" --matched 0.05 1600 2 160 40 3 3 >matched.txt 2>matched.err
+check "bench_scaling --matched: the bench's update is ovs_train_run's (same = 1); each turn's x floor = update / (products + softplus), peak = 4 n k d / products, frac = products / update; the cell's percentiles and medians over its turns" $PY -c "
+import re
+txt = open('matched.txt').read()
+for n, k, d in ((1600, 2, 160), (40, 3, 3)):
+    cell = '%d %d %d ' % (n, k, d)
+    for a in ('relu', 'softplus'):
+        rows = re.findall(r'^turn ' + cell + a + r' (\d+)' + r' ([-0-9.]+)' * 6 + '$', txt, re.M)
+        assert len(rows) >= 20, (cell, a, txt[:2000])
+        cols = {'x': [], 'peak': [], 'us': [], 'frac': []}
+        for r in rows:
+            batch = int(r[0])
+            peak, up, prod, soft, x, frac = map(float, r[1:])
+            assert batch >= 1 and min(up, prod) > 0 and (soft > 0) == (a == 'softplus'), r
+            rel = 0.00005 / min(up, prod) + (0.00005 / soft if soft > 0 else 0)
+            assert abs(x - up / (prod + soft)) <= 1.5 * rel * x + 0.0001, ('x_floor', r)
+            assert abs(frac - prod / up) <= 1.5 * rel * frac + 0.0001, ('frac', r)
+            assert abs(peak - 4 * n * k * d / prod * 1e-3) <= 0.006 + rel * peak, ('peak', r)
+            for c, v in (('x', x), ('peak', peak), ('us', up), ('frac', frac)):
+                cols[c].append(v)
+        m = re.search(r'^' + cell + a + r' (\d) (\d+)' + r' ([-0-9.]+)' * 6 + '$', txt, re.M)
+        assert m and m[1] == '1' and int(m[2]) == len(rows), (cell, a, m and m[0])
+        xs, med = sorted(cols['x']), lambda c: sorted(cols[c])[len(rows) // 2]
+        want = (med('peak'), med('us'), xs[len(xs) // 10], xs[len(xs) // 2], xs[len(xs) * 9 // 10], med('frac'))
+        for i, w in enumerate(want):
+            assert abs(float(m[i + 3]) - w) <= 0.006 + 0.0001 * w, (cell, a, i, m[0], w)
+"
+limit "$BS" --matched 1 40 3 0 >/dev/null 2>matched.err
+rc=$?
+check "bench_scaling --matched with d = 0: exit 2, one message naming the cell" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <matched.err) -eq 1 ] && grep -q 'cell 1' matched.err"
 head -n 3 cells.txt >bad.txt
 echo "relu 40 two 3 100 2" >>bad.txt
 limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err
