@@ -10,7 +10,8 @@
 # Settings (environment): BENCH_SECONDS (per cell and activation, both kernels, default 2),
 # CELLS ("N K D N K D ...", default the ladder below), NUMPY=0 skips the yardstick, FLOOR=0
 # skips the paired floor ratios (bench_scaling --floor), ROOFLINE=0 the memory roofline of
-# the panel path (bench_scaling --memory), MEM=0 skips the memory part, CSV
+# the panel path (bench_scaling --memory), MATCHED=0 the ratios to a burst of FMAs timed beside
+# each update (bench_scaling --matched), MEM=0 skips the memory part, CSV
 # (default build/scaling.csv; the memory table goes to build/scaling_memory.csv beside it).
 set -eu
 cd "$(dirname "$0")/.."
@@ -96,6 +97,15 @@ if [ "${ROOFLINE:-1}" = 1 ] && ./build/bench_scaling --memory 0.01 40 1 1 >/dev/
     echo "  n k d act turns us_steps us_held us_read read_gbs x_floor x_roofline hidden"
     # shellcheck disable=SC2086
     ./build/bench_scaling --memory "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
+fi
+if [ "${MATCHED:-1}" = 1 ] && ./build/bench_scaling --matched 0.01 40 1 1 >/dev/null 2>&1; then
+    echo "the update against a burst of FMAs of its own flops timed beside it, microseconds" \
+        "apart, so that the host's state cancels (bench_scaling --matched, $SECONDS_PER s per" \
+        "cell; same = 1: the bench's update is the trainer's, bit for bit):"
+    echo "  n k d act same turns peak_gflops_median us_update_median x_floor_p10" \
+        "x_floor_median x_floor_p90 frac_peak_median"
+    # shellcheck disable=SC2086
+    ./build/bench_scaling --matched "$SECONDS_PER" $CELLS | grep -v '^turn \|^n k d' | sed 's/^/  /'
 fi
 
 [ "${MEM:-1}" = 1 ] || exit 0
