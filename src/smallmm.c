@@ -256,15 +256,15 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
         }
 }
 
-/* Units j..j+R-1, all inputs: blocks of GC, then the d mod GC left. */
+/* Units j..j+R-1, inputs c0..c1-1: blocks of GC, then the (c1 - c0) mod GC left. */
 INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
-                       double *g, double *lanes, int j, const int R, int first, int last,
-                       ovs_fetch *next)
+                       double *g, double *lanes, int j, const int R, int c0, int c1,
+                       int first, int last, ovs_fetch *next)
 {
-    int c = 0;
-    for (; c + GC <= d; c += GC)
+    int c = c0;
+    for (; c + GC <= c1; c += GC)
         grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last, next);
-    switch (d - c) {
+    switch (c1 - c) {
 #if GC > 3
     case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next); break;
 #endif
@@ -278,26 +278,49 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
     }
 }
 
-/* One chunk (smallmm.h's ovs_smallmm_grad_part): units in blocks of GR, then k mod GR.
- * Inlined into both entry points (a call more per update cost the small cells 3-7%). */
+/* Inputs per group: as many x rows of the chunk as fill GRAD_L1 bytes (a multiple of GC),
+ * where the chunk's x rows are 4 GRAD_L1 or more (wide rows: the study's d = n/20 and n/10);
+ * else all d, as where fewer than 2 GC would fill it (a group of GC inputs reads the factors
+ * from L2 once per group, as often as one group reads x once per block of units). Measured in
+ * docs/BENCHMARKS.md round 15. */
+#ifndef GRAD_L1
+#define GRAD_L1 (24 * 1024)
+#endif
+static inline int grad_group(int d, int count)
+{
+    if (GRAD_L1 <= 0 || 8L * d * count < 4L * GRAD_L1)
+        return d;
+    const int q = (int)(GRAD_L1 / (8L * count)) / GC * GC;
+    return q >= d || q < 2 * GC ? d : q;
+}
+
+/* One chunk (smallmm.h's ovs_smallmm_grad_part): the inputs in groups whose x rows stay in L1
+ * (grad_group) while every block of GR units, then the k mod GR left, passes over them; with
+ * all inputs in one group the x rows came from L2 once per block of units. Each element's
+ * sums are the same whichever group computes them. Inlined into both entry points (a call
+ * more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
                            ovs_fetch *next)
 {
-    int j = 0;
-    for (; j + GR <= k; j += GR)
-        grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, first, last, next);
-    switch (k - j) {
+    const int group = grad_group(d, count);
+    for (int c0 = 0; c0 < d; c0 += group) {
+        const int c1 = c0 + group < d ? c0 + group : d;
+        int j = 0;
+        for (; j + GR <= k; j += GR)
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, c0, c1, first, last, next);
+        switch (k - j) {
 #if GR > 3
-    case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, first, last, next); break;
+        case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next); break;
 #endif
 #if GR > 2
-    case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, first, last, next); break;
+        case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next); break;
 #endif
 #if GR > 1
-    case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, first, last, next); break;
+        case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next); break;
 #endif
-    default: break;
+        default: break;
+        }
     }
 }
 
