@@ -542,6 +542,17 @@ static memory_times memory_times_best(const ovs_problem *p, const ovs_activation
     return b;
 }
 
+/* The end of a --memory or --matched cell: its lines out, sink read (so that no timed read
+ * or burst can be dropped), the cell's memory freed. */
+static void cell_done(ovs_problem *p, ovs_train_workspace *ws, double sink)
+{
+    fflush(stdout);
+    if (sink == 12345.0) /* never */
+        printf("\n");
+    ovs_problem_free(p);
+    ovs_train_workspace_free(ws);
+}
+
 static double median_of(double *v, int m)
 {
     qsort(v, (size_t)m, sizeof *v, compare_doubles);
@@ -577,8 +588,7 @@ static void memory_cell(int n, int k, int d, const char *act_name, double second
     if (!ws.by_panels || !ws.xp) {
         printf("%d %d %d %s no panels: X stays in cache at this size on this CPU\n", n, k, d,
                act_name);
-        ovs_problem_free(&p);
-        ovs_train_workspace_free(&ws);
+        cell_done(&p, &ws, 0);
         return;
     }
     const double probe = run(&p, act_name, OVS_KERNEL_SIMD, 3, &ws);
@@ -611,11 +621,7 @@ static void memory_cell(int n, int k, int d, const char *act_name, double second
     for (int c = 0; c < COLS; c++)
         printf(" %.*f", c < 3 ? 3 : c == 3 ? 2 : 4, median_of(col[c], turns));
     printf("\n");
-    fflush(stdout);
-    if (sink == 12345.0) /* never: keeps X's reads */
-        printf("\n");
-    ovs_problem_free(&p);
-    ovs_train_workspace_free(&ws);
+    cell_done(&p, &ws, sink);
 }
 
 /* --memory SECONDS N K D [N K D]...: memory_cell for each cell, ReLU then softplus. */
@@ -720,8 +726,7 @@ static void matched_cell(int n, int k, int d, const char *act_name, double secon
     const int same = matched_is_trainers(&p, act_name, eta, &ws, 3);
     if (!same) {
         printf("%d %d %d %s 0 0\n", n, k, d, act_name);
-        ovs_problem_free(&p);
-        ovs_train_workspace_free(&ws);
+        cell_done(&p, &ws, 0);
         return;
     }
     int lanes;
@@ -762,11 +767,7 @@ static void matched_cell(int n, int k, int d, const char *act_name, double secon
     const double fm = median_of(frac, turns), xm = median_of(x, turns); /* x sorted last */
     printf("%d %d %d %s 1 %d %.2f %.4f %.4f %.4f %.4f %.4f\n", n, k, d, act_name, turns, pm, um,
            x[turns / 10], xm, x[turns * 9 / 10], fm);
-    fflush(stdout);
-    if (sink == 12345.0) /* never: keeps the bursts and updates */
-        printf("\n");
-    ovs_problem_free(&p);
-    ovs_train_workspace_free(&ws);
+    cell_done(&p, &ws, sink);
 }
 
 /* --matched SECONDS N K D [N K D]...: matched_cell for each cell, ReLU then softplus. */
