@@ -20,7 +20,8 @@
  * update against the roofline max(compute floor, X's read time), and how much of that read
  * the update hides (memory_turns()).
  * bench_scaling --matched SECONDS N K D...: each update against a burst of FMAs of its own
- * flops timed beside it, microseconds apart, so that the host's state cancels (matched_turns()). */
+ * flops timed beside it, microseconds apart: the clock of that moment in the floor
+ * (matched_turns()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
@@ -636,12 +637,14 @@ static int memory_turns(double seconds, int argc, char **argv)
 /* ---- --matched: each update beside a burst of FMAs of its own flops ----
  * On the shared host of docs/BENCHMARKS.md the same call's time moves by 1.3-1.5x from one
  * microsecond to the next (round 15: a fixed loop of FMAs too), so a ratio of an update to a
- * peak read milliseconds away carries the host's state. Here each turn times, back to back
+ * peak read milliseconds away carries that motion. Here each turn times, back to back
  * and in batches of about 20 us by the wall clock: a burst of as many vector FMAs as the
  * update's two products (2 n k d / lanes, at the core's peak when nothing else holds it),
  * for softplus the fused pass's softplus kernel on n k values in L1 (--floor's evaluations),
  * and the update. The turn's floor is the burst's time (+ the evaluations'), measured at the
- * same moment as the update. */
+ * same moment as the update: the core's clock of that moment is in it, the state of the caches
+ * and memory that the update shares with the host's other tenants is not (round 15: the
+ * matched ratio still moved with that state). */
 
 /* One GD update as train.c's ovs_train_run makes it: the forward pass (by panels where the
  * workspace reads X in panels), the norms of r and g, W -= eta g. Returns ||r|| + ||g||. */
@@ -706,13 +709,14 @@ static void softplus_values(long m)
 /* One cell and activation of --matched: after WARM_SECONDS of updates and the check that the
  * bench's update is the trainer's, turns for `seconds` (20 at least) of: a batch of bursts, of
  * softplus evaluations (softplus), of updates, each batch as many calls as make about 20 us
- * of updates. The burst is 12 x 256 vector FMAs at least, its time scaled to 2 n k d. Per turn, with B the burst's time scaled to 2 n k d FMAs and S the evaluations':
+ * of updates. The burst is 12 x 256 vector FMAs at least. Per turn, with B the burst's time
+ * scaled to 2 n k d FMAs and S the evaluations':
  *   x_floor = update / (B + S), frac_peak = (4 n k d / update) / peak, peak = 4 n k d / B.
  * A line per turn, "turn n k d act batch peak_gflops us_update us_products us_softplus x_floor
- * frac_peak" (us_products: B, us_softplus: S, 0 for ReLU), then the
- * cell's: "n k d act same turns peak_gflops_median us_update_median x_floor_p10
- * x_floor_median x_floor_p90 frac_peak_median", same = 1 where the bench's update is the
- * trainer's (matched_is_trainers), else 0 and no turns. BENCH_L2 as in --memory. */
+ * frac_peak" (us_products: B, us_softplus: S, 0 for ReLU), then the cell's: "n k d act same
+ * turns peak_gflops_median us_update_median x_floor_p10 x_floor_median x_floor_p90
+ * frac_peak_median", same = 1 where the bench's update is the trainer's
+ * (matched_is_trainers), else 0 and no turns. BENCH_L2 as in --memory. */
 static void matched_cell(int n, int k, int d, const char *act_name, double seconds)
 {
     enum { MAX_TURNS = 1 << 16 };

@@ -100,7 +100,7 @@ if [ "${ROOFLINE:-1}" = 1 ] && ./build/bench_scaling --memory 0.01 40 1 1 >/dev/
 fi
 if [ "${MATCHED:-1}" = 1 ] && ./build/bench_scaling --matched 0.01 40 1 1 >/dev/null 2>&1; then
     echo "the update against a burst of FMAs of its own flops timed beside it, microseconds" \
-        "apart, so that the host's state cancels (bench_scaling --matched, $SECONDS_PER s per" \
+        "apart, the clock of that moment in the floor (bench_scaling --matched, $SECONDS_PER s per" \
         "cell; same = 1: the bench's update is the trainer's, bit for bit):"
     echo "  n k d act same turns peak_gflops_median us_update_median x_floor_p10" \
         "x_floor_median x_floor_p90 frac_peak_median"

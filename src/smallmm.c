@@ -311,13 +311,19 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
             grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, c0, c1, first, last, next);
         switch (k - j) {
 #if GR > 3
-        case 3: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next); break;
+        case 3:
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next);
+            break;
 #endif
 #if GR > 2
-        case 2: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next); break;
+        case 2:
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next);
+            break;
 #endif
 #if GR > 1
-        case 1: grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next); break;
+        case 1:
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next);
+            break;
 #endif
         default: break;
         }
