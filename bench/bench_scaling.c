@@ -21,7 +21,9 @@
  * the update hides (memory_turns()).
  * bench_scaling --matched SECONDS N K D...: each update against a burst of FMAs of its own
  * flops timed beside it, microseconds apart: the clock of that moment in the floor
- * (matched_turns()). */
+ * (matched_turns()).
+ * bench_scaling --plans SECONDS A B N K D...: each cell's update with two panel plans side by
+ * side, each an L2 size in bytes (planned for it) or panel/by_panels/fetch (plans_turns()). */
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
@@ -782,6 +784,122 @@ static int matched_turns(double seconds, int argc, char **argv)
                             "x_floor_p10 x_floor_median x_floor_p90 frac_peak_median",
                             matched_cell, seconds, argc, argv);
 }
+
+/* ---- --plans: two panel plans of one size side by side ----
+ * ovs_train_panel_plan chooses from the CPU's L2 how the step reads X (train.h); its bounds
+ * were measured on a 2 MiB L2 (rounds 11-12) and only carried over to other sizes of L2. Here
+ * each turn times a batch of updates with plan A and one with plan B, each planned for an L2
+ * of a given size or given outright (two workspaces of one problem; the order of the two
+ * alternates turn by turn), so a bound can be checked on the CPU it governs. */
+
+/* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2), or a plan
+ * written panel/by_panels/fetch_next (given as is where X is read in panels at this size). */
+static void plan_for(ovs_train_workspace *ws, const char *spec)
+{
+    int q, by, fetch;
+    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3) {
+        if (ws->panel > 0)
+            ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
+        return;
+    }
+    const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(spec));
+    ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
+}
+
+/* Whether spec is an L2 size >= 1 or a plan q/by/fetch with q a positive multiple of 96 and
+ * by, fetch 0 or 1. */
+static int plan_spec_ok(const char *spec)
+{
+    int q, by, fetch;
+    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3)
+        return q > 0 && q % 96 == 0 && (by == 0 || by == 1) && (fetch == 0 || fetch == 1);
+    return atol(spec) >= 1;
+}
+
+/* Seconds per update of a batch of matched_update. */
+static double batch_seconds(const ovs_problem *p, const ovs_activation *act, double eta,
+                            ovs_train_workspace *ws, long batch, double *sink)
+{
+    const double t0 = wall_seconds();
+    for (long b = 0; b < batch; b++)
+        *sink += matched_update(p, act, eta, ws);
+    return (wall_seconds() - t0) / (double)batch;
+}
+
+/* One cell and activation of --plans (plans_spec: the two plans): after the check that
+ * both workspaces' updates are the trainer's, turns for `seconds` (20 at least) of a batch
+ * of updates of each plan (about 20 us of updates a batch). A line per turn, "turn n k d act
+ * batch us_a us_b b_over_a", then the cell's: "n k d act plan_a plan_b same turns us_a_median
+ * us_b_median b_over_a_p10 b_over_a_median b_over_a_p90", a plan written panel/by_panels/
+ * fetch_next (0/0/0: X whole, no panels); same = 1 where both updates are the trainer's, else
+ * 0, no turns and zeros. */
+static const char *plans_spec[2]; /* --plans's two plans (plan_for), set by plans_turns */
+
+static void plans_cell(int n, int k, int d, const char *act_name, double seconds)
+{
+    enum { MAX_TURNS = 1 << 16 };
+    const double eta = strcmp(act_name, "softplus") == 0 ? 0.15 : 0.1;
+    const ovs_activation *act = ovs_activation_find(act_name);
+    ovs_problem p;
+    ovs_train_workspace ws[2];
+    setup_cell(n, k, d, &p, &ws[0]);
+    if (ovs_train_workspace_alloc(&ws[1], n, k, d) != 0) {
+        fprintf(stderr, "bench_scaling: out of memory at (%d, %d, %d)\n", n, k, d);
+        exit(1);
+    }
+    int same = 1;
+    for (int s = 0; s < 2; s++) {
+        plan_for(&ws[s], plans_spec[s]);
+        same = same && matched_is_trainers(&p, act_name, eta, &ws[s], 3);
+    }
+    double sink = 0, ua = 0, ub = 0, rq[3] = {0};
+    int turns = 0;
+    if (same) {
+        long batch = 0;
+        const double t0 = wall_seconds();
+        for (; batch == 0 || wall_seconds() - t0 < WARM_SECONDS; batch++)
+            for (int s = 0; s < 2; s++)
+                sink += matched_update(&p, act, eta, &ws[s]);
+        batch = (long)(4e-5 / ((wall_seconds() - t0) / (double)batch)); /* 2 x 20 us */
+        batch = batch < 1 ? 1 : batch > 10000 ? 10000 : batch;
+        static double us[2][MAX_TURNS], ratio[MAX_TURNS];
+        for (const double start = wall_seconds();
+             turns < MAX_TURNS && (turns < 20 || wall_seconds() - start < seconds); turns++) {
+            double t[2];
+            for (int i = 0; i < 2; i++) {
+                const int s = (turns + i) % 2; /* A first in even turns, B first in odd */
+                t[s] = batch_seconds(&p, act, eta, &ws[s], batch, &sink);
+            }
+            us[0][turns] = t[0] * 1e6, us[1][turns] = t[1] * 1e6, ratio[turns] = t[1] / t[0];
+            printf("turn %d %d %d %s %ld %.4f %.4f %.4f\n", n, k, d, act_name, batch,
+                    us[0][turns], us[1][turns], ratio[turns]);
+        }
+        ua = median_of(us[0], turns), ub = median_of(us[1], turns);
+        rq[1] = median_of(ratio, turns); /* ratio sorted last */
+        rq[0] = ratio[turns / 10], rq[2] = ratio[turns * 9 / 10];
+    }
+    printf("%d %d %d %s %d/%d/%d %d/%d/%d %d %d %.4f %.4f %.4f %.4f %.4f\n", n, k, d, act_name,
+           ws[0].panel, ws[0].by_panels, ws[0].fetch_next, ws[1].panel, ws[1].by_panels,
+           ws[1].fetch_next, same, turns, ua, ub, rq[0], rq[1], rq[2]);
+    ovs_train_workspace_free(&ws[1]);
+    cell_done(&p, &ws[0], sink);
+}
+
+/* --plans SECONDS A B N K D [N K D]...: plans_cell for each cell, ReLU then softplus; A and B
+ * as plan_for reads them. */
+static int plans_turns(double seconds, int argc, char **argv)
+{
+    if (argc < 2 || !plan_spec_ok(argv[0]) || !plan_spec_ok(argv[1])) {
+        fprintf(stderr, "bench_scaling: --plans wants two plans, each an L2 size in bytes or "
+                        "PANEL/BY_PANELS/FETCH (PANEL a multiple of 96, the others 0 or 1)\n");
+        return 2;
+    }
+    plans_spec[0] = argv[0], plans_spec[1] = argv[1];
+    return turns_over_cells("--plans",
+                            "n k d act plan_a plan_b same turns us_a_median us_b_median "
+                            "b_over_a_p10 b_over_a_median b_over_a_p90",
+                            plans_cell, seconds, argc - 2, argv + 2);
+}
 #endif
 
 /* The host's state around each cell of the replay: the L1 store rate read before and after
@@ -935,6 +1053,8 @@ int main(int argc, char **argv)
         return memory_turns(atof(argv[2]), argc - 3, argv + 3);
     if (argc >= 3 && strcmp(argv[1], "--matched") == 0)
         return matched_turns(atof(argv[2]), argc - 3, argv + 3);
+    if (argc >= 3 && strcmp(argv[1], "--plans") == 0)
+        return plans_turns(atof(argv[2]), argc - 3, argv + 3);
 #endif
     if (argc >= 6 && strcmp(argv[1], "--parts") == 0) {
         for (int c = 3; c + 2 < argc; c += 3)
@@ -949,7 +1069,8 @@ int main(int argc, char **argv)
                         "       bench_scaling --modes SECONDS N K D\n"
                         "       bench_scaling --floor SECONDS N K D [N K D]...\n"
                         "       bench_scaling --memory SECONDS N K D [N K D]...\n"
-                        "       bench_scaling --matched SECONDS N K D [N K D]...\n");
+                        "       bench_scaling --matched SECONDS N K D [N K D]...\n"
+                        "       bench_scaling --plans SECONDS A B N K D [N K D]...\n");
         return 2;
     }
     double budget = atof(argv[1]);

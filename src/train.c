@@ -63,31 +63,38 @@ static double panel_bytes(int k, int d, int panel, int n_x)
 }
 
 /* How the step reads X at (k, d, np) with l2 bytes of L2 (train.h). All three choices give
- * the same bits; they differ in speed only (docs/BENCHMARKS.md, rounds 11 and 12, on a
- * 2 MiB L2; other CPUs get the same bounds on their own L2, not measured there).
- * - Panel by panel (step_by_panels) where X is read in panels (ovs_forward_panel_width),
- *   ws->phi can hold the lane sums (np >= 8 d), and the lane sums with a panel's factors and
- *   inputs take at most 1.5 L2: they are read and written at every panel. The step measured
- *   0.71-0.95 of the two passes' time from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120)
- *   (1.49 of L2).
+ * the same bits; they differ in speed only (docs/BENCHMARKS.md: rounds 11-12 on a 2 MiB L2,
+ * round 16 on a 512 KiB one).
+ * - Panel by panel (step_by_panels) wherever X is read in panels (ovs_forward_panel_width)
+ *   and ws->phi can hold the lane sums (np >= 8 d). The two passes move the lane sums between
+ *   chunks as well, and m_t out to L3 and back besides, so this never moves more: it measured
+ *   0.71-0.95 of their time on 2 MiB from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120)
+ *   (1.49 of L2), and 0.78-0.93 on 512 KiB up to (6400, 320, 80) (lane sums and a panel 4.2
+ *   times L2).
  * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
  *   OVS_FORWARD_PANEL samples, else of 96 (d over 341 at k = 10-20 on 2 MiB): 0.61-0.95 of
- *   the time at the large-n study's shapes, (1600, 20, 160) to (6400, 20, 640). At
- *   (6400, 40, 640), where nothing fit (2.6 MiB), fetching cost 2-21% more time and panels of
- *   96 more lane traffic: there the step stays as it was. */
+ *   the time at the large-n study's shapes, (1600, 20, 160) to (6400, 20, 640).
+ * - Where nothing fits, fetching in panels of 96 where the lane sums are no larger than the
+ *   two panels of X (64 k d <= 16 x 96 d: k <= 24), the stream of X then being the larger:
+ *   on 512 KiB, 0.84-0.93 of the time of not fetching at k = 10-20 and d = 320-640; at
+ *   k >= 40 fetching read 0.96-1.05 (512 KiB) and, at (6400, 40, 640) on 2 MiB (2.6 MiB),
+ *   1.02-1.21: there the step does not fetch. */
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
 {
     ovs_panel_plan plan = {.panel = ovs_forward_panel_width(k, d, np)};
-    if (plan.panel == 0 || np < 8 * d || l2 <= 0 ||
-        panel_bytes(k, d, plan.panel, 1) > 1.5 * (double)l2)
+    if (plan.panel == 0 || np < 8 * d || l2 <= 0)
         return plan;
     plan.by_panels = 1;
     for (int q = plan.panel; q >= 96; q -= 96)
         if (panel_bytes(k, d, q, 2) <= (double)l2) {
             plan.panel = q;
             plan.fetch_next = 1;
-            break;
+            return plan;
         }
+    if (4 * k <= 96) {
+        plan.panel = 96;
+        plan.fetch_next = 1;
+    }
     return plan;
 }
 

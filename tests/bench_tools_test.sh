@@ -228,6 +228,35 @@ limit "$BS" --matched 1 40 3 0 >/dev/null 2>matched.err
 rc=$?
 check "bench_scaling --matched with d = 0: exit 2, one message naming the cell" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <matched.err) -eq 1 ] && grep -q 'cell 1' matched.err"
+# --plans: an L2 size and a plan given outright, on the panel path and on a cell in cache (where
+# a given plan does not apply: X is never read in panels there); both updates are the
+# trainer's, each ratio is its turn's b / a.
+limit "$BS" --plans 0.05 2097152 96/1/0 1600 2 160 40 3 3 >plans.txt 2>plans.err
+check "bench_scaling --plans: the plans as planned for 2 MiB and as given (0/0/0 in cache), both updates the trainer's (same = 1), each turn's b_over_a = us_b / us_a, the cell's medians and percentiles over its turns" $PY -c "
+import re
+txt = open('plans.txt').read()
+for n, k, d, pa, pb in ((1600, 2, 160, '192/1/1', '96/1/0'), (40, 3, 3, '0/0/0', '0/0/0')):
+    cell = '%d %d %d ' % (n, k, d)
+    for a in ('relu', 'softplus'):
+        rows = re.findall(r'^turn ' + cell + a + r' (\d+)' + r' ([-0-9.]+)' * 3 + '$', txt, re.M)
+        assert len(rows) >= 20, (cell, a, txt[:2000])
+        ua, ub, rat = [], [], []
+        for r in rows:
+            x, y, q = map(float, r[1:])
+            assert int(r[0]) >= 1 and min(x, y) > 0, r
+            assert abs(q - y / x) <= 0.0001 + 0.0001 * (y + 1) / x * 1.5, ('ratio', r)
+            ua.append(x), ub.append(y), rat.append(q)
+        m = re.search(r'^' + cell + a + r' (\S+) (\S+) (\d) (\d+)' + r' ([-0-9.]+)' * 5 + '$', txt, re.M)
+        assert m and (m[1], m[2], m[3]) == (pa, pb, '1') and int(m[4]) == len(rows), (cell, a, m and m[0])
+        rs, med = sorted(rat), lambda v: sorted(v)[len(v) // 2]
+        want = (med(ua), med(ub), rs[len(rs) // 10], rs[len(rs) // 2], rs[len(rs) * 9 // 10])
+        for i, w in enumerate(want):
+            assert abs(float(m[i + 5]) - w) <= 0.0002 + 0.0001 * w, (cell, a, i, m[0], w)
+"
+limit "$BS" --plans 1 2097152 100/1/1 1600 2 160 >/dev/null 2>plans.err
+rc=$?
+check "bench_scaling --plans with a panel not a multiple of 96: exit 2, one message" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <plans.err) -eq 1 ] && grep -q 'multiple of 96' plans.err"
 head -n 3 cells.txt >bad.txt
 echo "relu 40 two 3 100 2" >>bad.txt
 limit "$BS" --grid bad.txt 5 >/dev/null 2>bad.err

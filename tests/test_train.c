@@ -599,14 +599,17 @@ static void test_by_panels_runs(void)
                     "96) and pass by pass differ");
 }
 
-/* ovs_train_panel_plan on a 2 MiB L2 (docs/BENCHMARKS.md's machine), known answers: the
- * Figure-2 grid never reads panels; the study's (6400, 20, 640) fetches in panels of 96, its
- * (6400, 40, 640) (lane sums 1.6 MiB) goes panel by panel without fetching, the ladder's
- * (6400, 120, 80) fetches in panels of 192; no panel by panel where the lane sums would not
- * fit ws->phi (np < 8 d), past 1.5 L2, or with L2 unknown. */
+/* ovs_train_panel_plan, known answers. On a 2 MiB L2 (the Intel machine of docs/BENCHMARKS.md):
+ * the Figure-2 grid never reads panels; the study's (6400, 20, 640) fetches in panels of 96,
+ * its (6400, 40, 640) (lane sums 1.6 MiB) goes panel by panel without fetching, the ladder's
+ * (6400, 120, 80) fetches in panels of 192; (51200, 480, 160), far past L2, goes panel by panel
+ * (k > 24: no fetch). On 512 KiB (the AMD machine of round 16), where nothing fits at the
+ * study's wide rows: panels of 96 with the fetch at k <= 24, panel by panel without it at
+ * k = 40-120; (3200, 96, 50) fits with panels of 96. No panel by panel where the lane sums
+ * would not fit ws->phi (np < 8 d) or with L2 unknown. */
 static void test_panel_plan(void)
 {
-    const long l2 = 2L << 20;
+    const long l2 = 2L << 20, amd = 512L << 10;
     const struct {
         int k, d, np;
         long l2;
@@ -615,8 +618,12 @@ static void test_panel_plan(void)
         {25, 25, 200, l2, {0, 0, 0}},        {20, 640, 6400, l2, {96, 1, 1}},
         {10, 640, 6400, l2, {96, 1, 1}},     {40, 640, 6400, l2, {192, 1, 0}},
         {20, 320, 3200, l2, {192, 1, 1}},    {120, 80, 6400, l2, {192, 1, 1}},
-        {20, 640, 4096, l2, {192, 0, 0}},    {480, 160, 51200, l2, {192, 0, 0}},
-        {20, 640, 6400, 0, {192, 0, 0}},
+        {20, 640, 4096, l2, {192, 0, 0}},    {480, 160, 51200, l2, {192, 1, 0}},
+        {20, 640, 6400, 0, {192, 0, 0}},     {120, 80, 6400, amd, {192, 1, 0}},
+        {20, 320, 3200, amd, {96, 1, 1}},    {10, 640, 6400, amd, {96, 1, 1}},
+        {24, 640, 6400, amd, {96, 1, 1}},    {25, 640, 6400, amd, {192, 1, 0}},
+        {40, 320, 6400, amd, {192, 1, 0}},   {96, 50, 3200, amd, {96, 1, 1}},
+        {48, 50, 1600, amd, {192, 1, 1}},    {25, 25, 200, amd, {0, 0, 0}},
     };
     int bad = -1;
     for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
