@@ -485,15 +485,27 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
     }
 }
 
+/* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2), or a plan
+ * written panel/by_panels/fetch_next (given as is where X is read in panels at this size). */
+static void plan_for(ovs_train_workspace *ws, const char *spec)
+{
+    int q, by, fetch;
+    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3) {
+        if (ws->panel > 0)
+            ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
+        return;
+    }
+    const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(spec));
+    ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
+}
+
 /* BENCH_L2 (bytes) set: the workspace's panels planned for an L2 of that size instead of this
  * CPU's (tests: the same path on every machine). */
 static void plan_for_bench_l2(ovs_train_workspace *ws)
 {
     const char *l2 = getenv("BENCH_L2");
-    if (l2) {
-        const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(l2));
-        ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
-    }
+    if (l2)
+        plan_for(ws, l2);
 }
 
 /* Seconds of one read of the m doubles at a (4 sums of 8-double vectors: as many loads in
@@ -791,20 +803,6 @@ static int matched_turns(double seconds, int argc, char **argv)
  * each turn times a batch of updates with plan A and one with plan B, each planned for an L2
  * of a given size or given outright (two workspaces of one problem; the order of the two
  * alternates turn by turn), so a bound can be checked on the CPU it governs. */
-
-/* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2), or a plan
- * written panel/by_panels/fetch_next (given as is where X is read in panels at this size). */
-static void plan_for(ovs_train_workspace *ws, const char *spec)
-{
-    int q, by, fetch;
-    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3) {
-        if (ws->panel > 0)
-            ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
-        return;
-    }
-    const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(spec));
-    ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
-}
 
 /* Whether spec is an L2 size >= 1 or a plan q/by/fetch with q a positive multiple of 96 and
  * by, fetch 0 or 1. */
