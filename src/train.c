@@ -56,10 +56,11 @@ static long l2_bytes(void)
     return l2;
 }
 
-/* The lane sums (64 k d bytes) with a panel's factors and n_x panels of X, in bytes. */
-static double panel_bytes(int k, int d, int panel, int n_x)
+/* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
+ * next, fetched meanwhile), in bytes. */
+static double fetch_bytes(int k, int d, int panel)
 {
-    return 64.0 * k * d + 8.0 * panel * ((double)k + (double)n_x * d);
+    return 64.0 * k * d + 8.0 * panel * ((double)k + 2.0 * d);
 }
 
 /* How the step reads X at (k, d, np) with l2 bytes of L2 (train.h). All three choices give
@@ -86,7 +87,7 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
         return plan;
     plan.by_panels = 1;
     for (int q = plan.panel; q >= 96; q -= 96)
-        if (panel_bytes(k, d, q, 2) <= (double)l2) {
+        if (fetch_bytes(k, d, q) <= (double)l2) {
             plan.panel = q;
             plan.fetch_next = 1;
             return plan;
