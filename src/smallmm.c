@@ -279,16 +279,23 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
 }
 
 /* Inputs per group: as many x rows of the chunk as fill GRAD_L1 bytes (a multiple of GC),
- * where the chunk's x rows are 4 GRAD_L1 or more (wide rows: the study's d = n/20 and n/10);
- * else all d, as where fewer than 2 GC would fill it (a group of GC inputs reads the factors
- * from L2 once per group, as often as one group reads x once per block of units). Measured in
- * docs/BENCHMARKS.md round 15. */
+ * where the rows are wide (d >= GRAD_GROUP_MIN_D: the study's d = n/20 and n/10 from
+ * n = 3200 on) and the chunk's x rows are 4 GRAD_L1 or more; else all d, as where fewer than
+ * 2 GC would fill it (a group of GC inputs reads the factors from L2 once per group, as often
+ * as one group reads x once per block of units). Groups won at d = 320-640 on both machines
+ * (round 15: up to 2x on the whole pass on Intel; round 17: 0.82-0.88 of the time of a held
+ * panel's gradient at (96, 10-40, 640) and (192, 40, 320) on AMD); at d = 80-256 they lost on
+ * AMD (1.03-1.10: the lane sums, read from L3 there, come in short pieces, one per group and
+ * unit) and were level on Intel (round 15's panel shapes). docs/BENCHMARKS.md rounds 15, 17. */
 #ifndef GRAD_L1
 #define GRAD_L1 (24 * 1024)
 #endif
+#ifndef GRAD_GROUP_MIN_D
+#define GRAD_GROUP_MIN_D 256
+#endif
 static inline int grad_group(int d, int count)
 {
-    if (GRAD_L1 <= 0 || 8L * d * count < 4L * GRAD_L1)
+    if (GRAD_L1 <= 0 || d < GRAD_GROUP_MIN_D || 8L * d * count < 4L * GRAD_L1)
         return d;
     const int q = (int)(GRAD_L1 / (8L * count)) / GC * GC;
     return q >= d || q < 2 * GC ? d : q;

@@ -123,15 +123,15 @@ static double sumsq_ref(const double *a, int m, int fused)
 
 /* The gradient on shapes that give every block form of every build (k mod 2, 3, 4; d mod 2,
  * 3, 4) and, with lanes, one chunk or several (d np 8 bytes above 256 KB: 1040 x 40, 3000 x
- * 11, 4096 x 64 and 1200 x 138), against the references; with and without lanes, the same
- * bits. 1200 x 138: chunks of 240 samples whose x rows (259 KB) run in groups of 12 inputs on
- * AVX-512 (smallmm.c's grad_group; the last group 6 wide). */
+ * 11, 4096 x 64 and 1200 x 270), against the references; with and without lanes, the same
+ * bits. 1200 x 270: chunks of 120 samples whose x rows (259 KB) run in groups of 24 inputs on
+ * AVX2 and AVX-512 (smallmm.c's grad_group; the last group 6 wide). */
 static void test_gradient(const build *b)
 {
     const int shapes[][3] = {{5, 1, 1},     {16, 3, 2},   {40, 7, 3},  {64, 8, 4},
                              {104, 9, 5},   {200, 25, 25}, {33, 12, 6}, {100, 6, 7},
                              {48, 17, 9},   {24, 14, 3},  {1040, 7, 40}, {3000, 5, 11},
-                             {4096, 10, 64}, {1200, 9, 138}};
+                             {4096, 10, 64}, {1200, 9, 270}};
     int ok = 3, chunked_same = 1;
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
         const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2], np = ovs_pad(n);
@@ -284,12 +284,13 @@ static void test_forward(const build *b)
  * panels of 96 and OVS_FORWARD_PANEL (last panels 8 to 176 wide, padding samples in the
  * last), both activations, with and without a fetch of the next panel (which moves
  * through that panel and no further); ranges that do not start on a multiple of 96, end past
- * np or end inside it off a multiple of 96 are refused. 400 x 138: each panel's x rows (104
- * or 212 KB) run in groups of 32 or 16 inputs on AVX-512 (smallmm.c's grad_group). */
+ * np or end inside it off a multiple of 96 are refused. 400 x 276: each whole panel's x rows
+ * (207 or 414 KB) run in groups of 32 or 16 inputs on AVX2 and AVX-512 (smallmm.c's
+ * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one. */
 static void test_parts(const build *b)
 {
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3},
-                             {400, 7, 138}};
+                             {400, 7, 276}};
     const int panels[2] = {96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, m_same = 1, refused = 1, fetched = 1;
