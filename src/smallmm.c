@@ -282,11 +282,11 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
  * where the rows are wide (d >= GRAD_GROUP_MIN_D: the study's d = n/20 and n/10 from
  * n = 3200 on) and the chunk's x rows are 4 GRAD_L1 or more; else all d, as where fewer than
  * 2 GC would fill it (a group of GC inputs reads the factors from L2 once per group, as often
- * as one group reads x once per block of units). Groups won at d = 320-640 on both machines
- * (round 15: up to 2x on the whole pass on Intel; round 17: 0.82-0.88 of the time of a held
- * panel's gradient at (96, 10-40, 640) and (192, 40, 320) on AMD); at d = 80-256 they lost on
- * AMD (1.03-1.10: the lane sums, read from L3 there, come in short pieces, one per group and
- * unit) and were level on Intel (round 15's panel shapes). docs/BENCHMARKS.md rounds 15, 17. */
+ * as one group reads x once per block of units). Groups won at d = 320-640 on the whole pass
+ * on Intel (up to 2x, round 15) and on AMD's panels at d = 640 and (192, 40, 320): 0.82-0.88
+ * of a held panel's gradient (round 17). At d = 80-256 they cost AMD 3-10% (there the lane
+ * sums are walked a group's width at a time, not row by row) and were level on Intel (round
+ * 15's panel shapes). docs/BENCHMARKS.md rounds 15 and 17. */
 #ifndef GRAD_L1
 #define GRAD_L1 (24 * 1024)
 #endif
