@@ -8,11 +8,16 @@
  * update is their difference over ITERS, so that the run's setup does not count (until
  * round 12 it did: at d = 640, ITERS = 5 read about twice the time per update), and the
  * side that runs first alternates. Also says whether the two runs ended bit-identical
- * (iterations, final error, distance from init). */
+ * (iterations, final error, distance from init).
+ * The ratio of the best runs reads the host's best moment of each side, which on a noisy
+ * host can be minutes apart in effect (round 17: 0.72-1.29 on unchanged code). So each round
+ * also gives a paired ratio, its two long runs (back to back, microseconds apart) less the
+ * best short runs; the median of those and their 10th and 90th percentiles follow. */
 #include "activation.h"
 #include "problem.h"
 #include "train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,20 @@ static ovs_gd_opts opts(const ovs_activation *act)
     return (ovs_gd_opts){act, strcmp(act->name, "softplus") == 0 ? 0.15 : 0.1, OVS_KERNEL_SIMD};
 }
 
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0 <= q <= 1) of the m values v (sorted in place): the nearest rank. */
+static double quantile(double *v, int m, double q)
+{
+    qsort(v, (size_t)m, sizeof *v, by_value);
+    int i = (int)lround(q * (m - 1));
+    return v[i];
+}
+
 static void cell(int n, int k, int d, const char *act, int iters, int rounds)
 {
     ovs_problem p;
@@ -57,6 +76,12 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
                                 .n_ladder = 1};
     const ovs_protocol one = {.max_iter = 1, .tol = ladder[0], .ladder = ladder, .n_ladder = 1};
     double once_a = 1e30, once_b = 1e30;
+    double *long_a = malloc(sizeof(double) * (size_t)rounds),
+           *long_b = malloc(sizeof(double) * (size_t)rounds);
+    if (!long_a || !long_b) {
+        fprintf(stderr, "ab_step: out of memory\n");
+        exit(1);
+    }
     /* the side that runs second in a round read 4-8% slower at (1600, 20-40, 80-160) in an
      * A/A run (docs/BENCHMARKS.md, round 12): the order alternates from round to round */
     for (int r = 0; r < rounds; r++)
@@ -71,6 +96,8 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
                     ovs_train_run(&p, &ob, pr, &ws, &rb);
                 const double t = seconds() - t0;
                 *best[side] = t < *best[side] ? t : *best[side];
+                if (turn == 1)
+                    (side == 0 ? long_a : long_b)[r] = t;
             }
         }
     /* the updates after the first: a run's setup (X transposed and in panels: 55 ms at
@@ -78,11 +105,17 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
     const int more = ra.iterations - 1 > 0 ? ra.iterations - 1 : 1;
     best_a = (best_a - once_a) / more;
     best_b = (best_b - once_b) / more;
+    for (int r = 0; r < rounds; r++) /* the paired ratios, in long_a */
+        long_a[r] = (long_b[r] - once_b) / (long_a[r] - once_a);
+    const double med = quantile(long_a, rounds, 0.5), p10 = quantile(long_a, rounds, 0.1),
+                 p90 = quantile(long_a, rounds, 0.9);
     int same = ra.iterations == rb.iterations &&
                memcmp(&ra.final_rel_err, &rb.final_rel_err, sizeof(double)) == 0 &&
                memcmp(&ra.dist_from_init, &rb.dist_from_init, sizeof(double)) == 0;
-    printf("%-9s %4d %3d %3d %10.3f %10.3f %8.3f  %s\n", act, n, k, d, best_a * 1e6,
-           best_b * 1e6, best_b / best_a, same ? "bit-identical" : "rounding differs");
+    printf("%-9s %4d %3d %3d %10.3f %10.3f %8.3f %8.3f %6.3f %6.3f  %s\n", act, n, k, d,
+           best_a * 1e6, best_b * 1e6, best_b / best_a, med, p10, p90,
+           same ? "bit-identical" : "rounding differs");
+    free(long_a), free(long_b);
     ovs_problem_free(&p);
     ovs_train_workspace_free(&ws);
     a_ovs_train_workspace_free(ws_a);
@@ -98,8 +131,12 @@ int main(int argc, char **argv)
                                        {100, 25, 4},  {200, 5, 5},   {100, 3, 20},
                                        {200, 12, 12}, {200, 25, 8},  {100, 7, 13}};
     int iters = atoi(argv[1]), rounds = atoi(argv[2]), ncell = (argc - 3) / 3;
-    printf("%-9s %4s %3s %3s %10s %10s %8s\n", "act", "n", "k", "d", "base us", "tree us",
-           "tree/base");
+    if (iters < 1 || rounds < 1) {
+        fprintf(stderr, "ab_step: ITERS and ROUNDS must be at least 1\n");
+        return 2;
+    }
+    printf("%-9s %4s %3s %3s %10s %10s %8s %8s %6s %6s\n", "act", "n", "k", "d", "base us",
+           "tree us", "tree/base", "paired", "p10", "p90");
     const char *acts[] = {"softplus", "relu"};
     for (int a = 0; a < 2; a++) {
         if (ncell == 0)

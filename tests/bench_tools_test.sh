@@ -3,9 +3,9 @@
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
 # build/bench_scaling --grid (the replay), --modes, --floor, --memory, --matched and --parts,
-# and build/bench_peak. Each figure is checked against the same figure computed here from the
-# file with h5py (--modes, --floor, --memory, --matched and --parts: from their own lines); no
-# timing is checked.
+# build/bench_peak, and bench/ab_step.sh (an A/A run's output). Each figure is checked
+# against the same figure computed here from the file with h5py (--modes, --floor, --memory,
+# --matched and --parts: from their own lines); no timing is checked.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 
@@ -267,6 +267,22 @@ limit "$BS" --grid missing.txt >/dev/null 2>miss.err
 rc=$?
 check "bench_scaling --grid: a missing file: exit 2, names it" \
     sh -c "[ $rc -eq 2 ] && grep -q 'missing.txt' miss.err"
+# bench/ab_step.sh on this tree against its own HEAD (an A/A run: builds HEAD's kernels apart,
+# about 40 s): per activation a line with both sides' best times and their ratio, then the
+# median of the rounds' paired ratios between its 10th and 90th percentiles, bit-identical.
+(cd "$ROOT" && limit sh bench/ab_step.sh HEAD 2 5 100 3 3) >ab.txt 2>ab.err
+rc=$?
+check "bench/ab_step.sh HEAD 2 5 (A/A): exit 0, both activations, paired median within p10..p90" \
+    $PY -c "
+import sys
+lines = [l.split() for l in open('ab.txt') if l.split()[:1] in (['softplus'], ['relu'])]
+assert $rc == 0 and [l[0] for l in lines] == ['softplus', 'relu'], (lines, open('ab.err').read())
+for l in lines:
+    assert l[1:4] == ['100', '3', '3'] and l[-1] == 'bit-identical', l
+    a, b, q, med, p10, p90 = map(float, l[4:10])
+    assert min(a, b) > 0 and abs(q - b / a) <= 0.002 * q + 0.001, l
+    assert 0 < p10 <= med <= p90, l
+"
 limit "$ROOT/build/bench_peak" >peak.txt
 check "bench_peak prints a positive peak" sh -c \
     "grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak' peak.txt"
