@@ -9,10 +9,10 @@
  * round 12 it did: at d = 640, ITERS = 5 read about twice the time per update), and the
  * side that runs first alternates. Also says whether the two runs ended bit-identical
  * (iterations, final error, distance from init).
- * The ratio of the best runs reads the host's best moment of each side, which on a noisy
- * host can be minutes apart in effect (round 17: 0.72-1.29 on unchanged code). So each round
- * also gives a paired ratio, its two long runs (back to back, microseconds apart) less the
- * best short runs; the median of those and their 10th and 90th percentiles follow. */
+ * The ratio of the best runs compares each side's luckiest moment of the host, which need
+ * not be alike (round 17: 0.67-1.22 in A/A runs). So each round also gives a paired ratio,
+ * its two long runs (back to back) less the best short runs; the median of those and their
+ * 10th and 90th percentiles follow. */
 #include "activation.h"
 #include "problem.h"
 #include "train.h"

@@ -285,7 +285,7 @@ static void test_forward(const build *b)
  * last), both activations, with and without a fetch of the next panel (which moves
  * through that panel and no further); ranges that do not start on a multiple of 96, end past
  * np or end inside it off a multiple of 96 are refused. 400 x 276: each whole panel's x rows
- * (207 or 414 KB) run in groups of 32 or 16 inputs on AVX2 and AVX-512 (smallmm.c's
+ * (212 or 424 KB) run in groups of 32 or 16 inputs on AVX2 and AVX-512 (smallmm.c's
  * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one. */
 static void test_parts(const build *b)
 {
