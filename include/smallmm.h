@@ -41,6 +41,12 @@ void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double
                            int count, double *g, double *lanes, int first, int last,
                            ovs_fetch *next);
 
+/* The inputs per group of one chunk of count samples at d inputs, in the build this CPU runs
+ * (d: all in one group): the gradient runs the blocks of units over one group's x rows, then
+ * the next, where the rows are wide (smallmm.c's grad_group). Which inputs share a group
+ * changes speed only, never the bits. For tests and benchmarks. */
+int ovs_smallmm_group_width(int d, int count);
+
 /* sum_i a_i^2 over m doubles in the lane order: lane q sums the a_i^2 with i = q mod 8 in
  * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
 double ovs_smallmm_sum_squares(const double *a, int m);
@@ -54,7 +60,8 @@ double ovs_smallmm_sum_squares(const double *a, int m);
     void ovs_smallmm_grad_part_##isa(int k, int d, const double *mt, int ldm, const double *x, \
                                      int ldx, int count, double *g, double *lanes, int first,  \
                                      int last, ovs_fetch *next);                               \
-    double ovs_smallmm_sum_squares_##isa(const double *a, int m);
+    double ovs_smallmm_sum_squares_##isa(const double *a, int m);                               \
+    int ovs_smallmm_group_width_##isa(int d, int count);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)
 OVS_SMALLMM_BUILD(v4)

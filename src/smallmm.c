@@ -301,6 +301,11 @@ static inline int grad_group(int d, int count)
     return q >= d || q < 2 * GC ? d : q;
 }
 
+int OVS_ISA(ovs_smallmm_group_width)(int d, int count)
+{
+    return grad_group(d, count);
+}
+
 /* One chunk (smallmm.h's ovs_smallmm_grad_part): the inputs in groups whose x rows stay in L1
  * (grad_group) while every block of GR units, then the k mod GR left, passes over them; with
  * all inputs in one group the x rows came from L2 once per block of units. Each element's
@@ -450,5 +455,10 @@ void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, 
 double ovs_smallmm_sum_squares(const double *a, int m)
 {
     return OVS_PICK(ovs_smallmm_sum_squares)(a, m);
+}
+
+int ovs_smallmm_group_width(int d, int count)
+{
+    return OVS_PICK(ovs_smallmm_group_width)(d, count);
 }
 #endif

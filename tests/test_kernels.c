@@ -39,21 +39,23 @@ typedef struct build {
                     ovs_fetch *);
     void (*grad_part)(int, int, const double *, int, const double *, int, int, double *,
                       double *, int, int, ovs_fetch *);
+    int (*group)(int, int);
+    int gc; /* the gradient's inputs per register block (smallmm.c's GC) */
 } build;
 
 static const build builds[] = {
     {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
      ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base,
-     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base},
+     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base, ovs_smallmm_group_width_base, 1},
 #ifdef OVS_HAVE_V3
     {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
      ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3,
-     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3},
+     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3, ovs_smallmm_group_width_v3, 2},
 #endif
 #ifdef OVS_HAVE_V4
     {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
      ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4,
-     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4},
+     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4, ovs_smallmm_group_width_v4, 4},
 #endif
 };
 enum { NBUILDS = sizeof builds / sizeof builds[0] };
@@ -152,6 +154,29 @@ static void test_gradient(const build *b)
     CHECK(chunked_same);
     CHECK(ok != 0);
     CHECK(b->isa == OVS_ISA_BASE || (ok & 1)); /* the FMA builds: the fused order */
+}
+
+/* The gradient's input groups (smallmm.c's grad_group), known answers: x rows of 24 KiB
+ * (a multiple of the build's GC) where d >= 256 and the chunk's x rows take 96 KiB or more;
+ * else one group of all d (round 17: groups cost 3-10% at d = 80-256 on a 512 KiB L2). The
+ * shapes of test_gradient and test_parts that run in groups are among them. */
+static void test_group_width(const build *b)
+{
+    const int cases[][3] = {/* d, count, inputs per group (0: 24 KiB of rows, rounded to GC) */
+                            {270, 120, 0},  {276, 96, 32},   {276, 192, 16}, {276, 16, 276},
+                            {255, 1000, 255}, {256, 192, 16}, {160, 192, 160}, {80, 192, 80},
+                            {640, 64, 48},  {640, 96, 32},   {2000, 4096, 2000}};
+    int ok = 1;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int d = cases[c][0], count = cases[c][1];
+        const int want = cases[c][2] ? cases[c][2] : 24 * 1024 / (8 * count) / b->gc * b->gc;
+        const int got = b->group(d, count);
+        if (got != want) {
+            printf("    group width at d = %d, %d samples: %d, want %d\n", d, count, got, want);
+            ok = 0;
+        }
+    }
+    CHECK(ok);
 }
 
 static void test_sum_squares(const build *b)
@@ -542,6 +567,7 @@ int main(void)
     for (int q = 0; q < nrun; q++) {
         printf("build %s\n", builds[q].name);
         test_gradient(&builds[q]);
+        test_group_width(&builds[q]);
         test_sum_squares(&builds[q]);
         test_forward(&builds[q]);
         test_relu_edges(&builds[q]);
