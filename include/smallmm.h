@@ -60,7 +60,7 @@ double ovs_smallmm_sum_squares(const double *a, int m);
     void ovs_smallmm_grad_part_##isa(int k, int d, const double *mt, int ldm, const double *x, \
                                      int ldx, int count, double *g, double *lanes, int first,  \
                                      int last, ovs_fetch *next);                               \
-    double ovs_smallmm_sum_squares_##isa(const double *a, int m);                               \
+    double ovs_smallmm_sum_squares_##isa(const double *a, int m);                              \
     int ovs_smallmm_group_width_##isa(int d, int count);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)
