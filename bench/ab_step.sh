@@ -14,6 +14,12 @@ rev=$1
 shift
 iters=${1:-300}
 rounds=${2:-40}
+# before the build (about 40 s): counts that are no positive integers are refused at once
+for v in "ITERS $iters" "ROUNDS $rounds"; do
+    n=${v#* }
+    case $n in '' | *[!0-9]*) n=0 ;; esac
+    [ "$n" -gt 0 ] || { echo "bench/ab_step.sh: ${v% *} must be a positive integer, not '${v#* }'" >&2; exit 2; }
+done
 [ $# -ge 2 ] && shift 2 || set --
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -288,6 +288,10 @@ for l in lines:
     assert min(a, b) > 0 and abs(q - b / a) <= 0.001 * (a + b) / a ** 2 + 0.001, l
     assert 0 < p10 <= med <= p90, l
 "
+(cd "$ROOT" && limit sh bench/ab_step.sh HEAD 5 0 100 3 3) >ab0.txt 2>ab0.err
+rc=$?
+check "bench/ab_step.sh with ROUNDS 0: exit 2 before building, one line naming ROUNDS" \
+    sh -c "[ $rc -eq 2 ] && [ \$(wc -l <ab0.err) -eq 1 ] && grep -q 'ROUNDS must be a positive integer' ab0.err && [ ! -s ab0.txt ]"
 limit "$ROOT/build/bench_peak" >peak.txt
 check "bench_peak prints a positive peak" sh -c \
     "grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak' peak.txt"
