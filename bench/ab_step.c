@@ -50,12 +50,10 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The q-quantile (0 <= q <= 1) of the m values v (sorted in place): the nearest rank. */
-static double quantile(double *v, int m, double q)
+/* The q-quantile (0 <= q <= 1) of the m sorted values v: the nearest rank. */
+static double quantile(const double *v, int m, double q)
 {
-    qsort(v, (size_t)m, sizeof *v, by_value);
-    int i = (int)lround(q * (m - 1));
-    return v[i];
+    return v[(int)lround(q * (m - 1))];
 }
 
 static void cell(int n, int k, int d, const char *act, int iters, int rounds)
@@ -107,6 +105,7 @@ static void cell(int n, int k, int d, const char *act, int iters, int rounds)
     best_b = (best_b - once_b) / more;
     for (int r = 0; r < rounds; r++) /* the paired ratios, in long_a */
         long_a[r] = (long_b[r] - once_b) / (long_a[r] - once_a);
+    qsort(long_a, (size_t)rounds, sizeof *long_a, by_value);
     const double med = quantile(long_a, rounds, 0.5), p10 = quantile(long_a, rounds, 0.1),
                  p90 = quantile(long_a, rounds, 0.9);
     int same = ra.iterations == rb.iterations &&
@@ -131,10 +130,6 @@ int main(int argc, char **argv)
                                        {100, 25, 4},  {200, 5, 5},   {100, 3, 20},
                                        {200, 12, 12}, {200, 25, 8},  {100, 7, 13}};
     int iters = atoi(argv[1]), rounds = atoi(argv[2]), ncell = (argc - 3) / 3;
-    if (iters < 1 || rounds < 1) {
-        fprintf(stderr, "ab_step: ITERS and ROUNDS must be at least 1\n");
-        return 2;
-    }
     printf("%-9s %4s %3s %3s %10s %10s %8s %8s %6s %6s\n", "act", "n", "k", "d", "base us",
            "tree us", "tree/base", "paired", "p10", "p90");
     const char *acts[] = {"softplus", "relu"};

@@ -5,8 +5,8 @@
 # files are built with the same flags and their ovs_ symbols renamed to a_ovs_. Run after
 # `make all` (the tree's objects come from build/). Columns: each side's best time per
 # update and their ratio, then the median of the rounds' paired ratios (each round's two runs
-# back to back) with its 10th and 90th percentiles: on a noisy host the paired median is
-# the steadier of the two (bench/ab_step.c).
+# back to back) with its 10th and 90th percentiles, which show how noisy the run was
+# (bench/ab_step.c). ITERS and ROUNDS are checked here, before the build.
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bench/ab_step.sh REV [ITERS ROUNDS [N K D]...]" >&2; exit 2; }
