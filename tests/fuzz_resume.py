@@ -14,6 +14,7 @@ import random
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import h5py
 import numpy as np
@@ -85,6 +86,33 @@ def reshape(path, rng):
         return f"retyped {g.name}/{name}"
 
 
+def mutate(i, rng):
+    """Copy part.h5 to mut<i>.h5 and apply mutation i: returns (path, what, digest)."""
+    path = f"mut{i}.h5"
+    shutil.copy("part.h5", path)
+    kind = i % 4
+    try:
+        what = (flip(path, rng, head=False) if kind == 0 else flip(path, rng, head=True)
+                if kind == 1 else edit_attr(path, rng) if kind == 2 else reshape(path, rng))
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        what = f"mutation itself failed ({exc.__class__.__name__}); resumed as is"
+    return path, what, digest(path)
+
+
+def judge(ovs, path, what, before):
+    """Resume the mutated file: identical to ref.h5, refused untouched, or other."""
+    rc, err = run(ovs, ["--trials", "3", "--resume", "-o", path])
+    if rc == 0 and subprocess.run(["sh", os.path.join(HERE, "h5same.sh"), "ref.h5", path],
+                                  capture_output=True).returncode == 0:
+        verdict = "identical"
+    elif rc == 2 and digest(path) == before:
+        verdict = "refused"
+    else:
+        verdict = "other"
+    os.remove(path)
+    return verdict, what, rc, err
+
+
 def main():
     ovs, work, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 20261201
@@ -96,27 +124,17 @@ def main():
     assert run(ovs, ["--trials", "3", "-o", "ref.h5"])[0] == 0
     assert run(ovs, ["--trials", "2", "-o", "part.h5"])[0] == 0
     rng = random.Random(seed)
+    # The mutations are made in order from one seeded stream; their resumes (each a
+    # one-process run, half of it MPI start-up) run side by side, one per core.
+    jobs = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = [pool.submit(judge, ovs, *mutate(i, rng)) for i in range(count)]
+        verdicts = [p.result() for p in pending]
     counts = {"identical": 0, "refused": 0, "other": 0}
-    for i in range(count):
-        path = f"mut{i}.h5"
-        shutil.copy("part.h5", path)
-        kind = i % 4
-        try:
-            what = (flip(path, rng, head=False) if kind == 0 else flip(path, rng, head=True)
-                    if kind == 1 else edit_attr(path, rng) if kind == 2 else reshape(path, rng))
-        except (OSError, KeyError, ValueError, TypeError) as exc:
-            what = f"mutation itself failed ({exc.__class__.__name__}); resumed as is"
-        before = digest(path)
-        rc, err = run(ovs, ["--trials", "3", "--resume", "-o", path])
-        if rc == 0 and subprocess.run(["sh", os.path.join(HERE, "h5same.sh"), "ref.h5", path],
-                                      capture_output=True).returncode == 0:
-            counts["identical"] += 1
-        elif rc == 2 and digest(path) == before:
-            counts["refused"] += 1
-        else:
-            counts["other"] += 1
+    for i, (verdict, what, rc, err) in enumerate(verdicts):
+        counts[verdict] += 1
+        if verdict == "other":
             print(f"OTHER #{i}: {what}: exit {rc} {err}")
-        os.remove(path)
     print(f"{counts['identical']} identical, {counts['refused']} refused, {counts['other']} other")
     sys.exit(1 if counts["other"] else 0)
 
