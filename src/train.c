@@ -63,6 +63,21 @@ static double fetch_bytes(int k, int d, int panel)
     return 64.0 * k * d + 8.0 * panel * ((double)k + 2.0 * d);
 }
 
+/* How far past L2 a panel's fetch may reach, as a factor of L2: 1.2 for panels of 192 at d
+ * below 256, else 1. On the AMD machine's 512 KiB L2 (docs/BENCHMARKS.md round 18, --plans),
+ * panels of 192 at 1.09-1.16 L2 took 0.936-0.972 of the time of panels of 96 that fit at
+ * (3200, 96, 50), (2400, 72, 60), (3200, 64, 70) and (4800, 100, 48), both activations;
+ * 0.986-0.996 at (3200, 57, 80) and (4800, 50, 80); 0.97-1.01 at 1.19-1.48 L2 with
+ * d = 100-160. So a gain at d = 50-70 and level above. Where the panel's d rows are most of
+ * the bytes, at d = 640 on the Intel machine's 2 MiB (1.34 L2), panels of 192 took 1.24-1.43
+ * of the time (round 12): there the fit stays strict. */
+#define PANEL_SLACK 1.2
+#define PANEL_SLACK_MAX_D 255
+static double panel_slack(int d, int q)
+{
+    return q == OVS_FORWARD_PANEL && d <= PANEL_SLACK_MAX_D ? PANEL_SLACK : 1.0;
+}
+
 /* How the step reads X at (k, d, np) with l2 bytes of L2 (train.h). All three choices give
  * the same bits; they differ in speed only (docs/BENCHMARKS.md: rounds 11-12 on a 2 MiB L2,
  * round 16 on a 512 KiB one).
@@ -87,7 +102,7 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
         return plan;
     plan.by_panels = 1;
     for (int q = plan.panel; q >= 96; q -= 96)
-        if (fetch_bytes(k, d, q) <= (double)l2) {
+        if (fetch_bytes(k, d, q) <= (double)l2 * panel_slack(d, q)) {
             plan.panel = q;
             plan.fetch_next = 1;
             return plan;

@@ -605,8 +605,10 @@ static void test_by_panels_runs(void)
  * (6400, 120, 80) fetches in panels of 192; (51200, 480, 160), far past L2, goes panel by panel
  * (k > 24: no fetch). On 512 KiB (the AMD machine of round 16), where nothing fits at the
  * study's wide rows: panels of 96 with the fetch at k <= 24, panel by panel without it at
- * k = 40-120; (3200, 96, 50) fits with panels of 96. No panel by panel where the lane sums
- * would not fit ws->phi (np < 8 d) or with L2 unknown. */
+ * k = 40-120; (3200, 96, 50) takes panels of 192 at 1.16 L2 (the slack of 1.2 below d = 256),
+ * (3200, 57, 80) at 1.20 L2 too, (3200, 58, 80) at 1.20+ panels of 96; on 2 MiB, d = 255 has
+ * the slack and d = 256 not. No panel by panel where the lane sums would not fit ws->phi
+ * (np < 8 d) or with L2 unknown. */
 static void test_panel_plan(void)
 {
     const long l2 = 2L << 20, amd = 512L << 10;
@@ -622,8 +624,10 @@ static void test_panel_plan(void)
         {20, 640, 6400, 0, {192, 0, 0}},     {120, 80, 6400, amd, {192, 1, 0}},
         {20, 320, 3200, amd, {96, 1, 1}},    {10, 640, 6400, amd, {96, 1, 1}},
         {24, 640, 6400, amd, {96, 1, 1}},    {25, 640, 6400, amd, {192, 1, 0}},
-        {40, 320, 6400, amd, {192, 1, 0}},   {96, 50, 3200, amd, {96, 1, 1}},
+        {40, 320, 6400, amd, {192, 1, 0}},   {96, 50, 3200, amd, {192, 1, 1}},
         {48, 50, 1600, amd, {192, 1, 1}},    {25, 25, 200, amd, {0, 0, 0}},
+        {57, 80, 3200, amd, {192, 1, 1}},    {58, 80, 3200, amd, {96, 1, 1}},
+        {80, 255, 6400, l2, {192, 1, 1}},    {80, 256, 6400, l2, {96, 1, 1}},
     };
     int bad = -1;
     for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
