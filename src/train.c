@@ -88,8 +88,9 @@ static double panel_slack(int d, int q)
  *   (1.49 of L2), and 0.78-0.93 on 512 KiB up to (6400, 320, 80) (lane sums and a panel 4.2
  *   times L2).
  * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
- *   OVS_FORWARD_PANEL samples, else of 96 (d over 341 at k = 10-20 on 2 MiB): 0.61-0.95 of
- *   the time at the large-n study's shapes, (1600, 20, 160) to (6400, 20, 640).
+ *   OVS_FORWARD_PANEL samples (up to 1.2 L2 at d < 256: panel_slack), else of 96 (d over 341
+ *   at k = 10-20 on 2 MiB): 0.61-0.95 of the time at the large-n study's shapes,
+ *   (1600, 20, 160) to (6400, 20, 640).
  * - Where nothing fits, fetching in panels of 96 where the lane sums are no larger than the
  *   two panels of X (64 k d <= 16 x 96 d: k <= 24), the stream of X then being the larger:
  *   on 512 KiB, 0.84-0.93 of the time of not fetching at k = 10-20 and d = 320-640; at

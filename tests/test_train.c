@@ -606,7 +606,7 @@ static void test_by_panels_runs(void)
  * (k > 24: no fetch). On 512 KiB (the AMD machine of round 16), where nothing fits at the
  * study's wide rows: panels of 96 with the fetch at k <= 24, panel by panel without it at
  * k = 40-120; (3200, 96, 50) takes panels of 192 at 1.16 L2 (the slack of 1.2 below d = 256),
- * (3200, 57, 80) at 1.20 L2 too, (3200, 58, 80) at 1.20+ panels of 96; on 2 MiB, d = 255 has
+ * (3200, 57, 80) at 1.19 L2 too, (3200, 58, 80) at 1.21 panels of 96; on 2 MiB, d = 255 has
  * the slack and d = 256 not. No panel by panel where the lane sums would not fit ws->phi
  * (np < 8 d) or with L2 unknown. */
 static void test_panel_plan(void)
