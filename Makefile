@@ -154,7 +154,7 @@ bench:
 
 bench-full:
 	@sh deps/install.sh
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_design $(BUILD)/bench_scaling
 	FULL=1 sh bench/run_bench.sh
 
 # The cost-growth curve from n = 100 to 6400 (bench/scaling.sh): CSV in build/scaling.csv.

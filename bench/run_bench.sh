@@ -3,7 +3,8 @@
 # next to the NumPy yardstick on the same cells,
 # one core each, then what a unit of sgd, rf and --diagnostics costs on the same kind of cells.
 # `make bench-full` (FULL=1) also times the
-# full default Figure-2 sweep with mpirun -np 2 and measures the checkpoint cost.
+# full default Figure-2 sweep with mpirun -np 2 against its floor (bench/grid_floor.sh: the peak
+# and softplus readings before and after) and measures the checkpoint cost.
 set -eu
 cd "$(dirname "$0")/.."
 . tests/mpienv.sh
@@ -34,8 +35,8 @@ echo "cost of the issue-7 methods and diagnostics (best of 3):"
 ./build/bench_methods "$((ITERS / 3))"
 if [ "${FULL:-0}" = 1 ]; then
     dir=$(mktemp -d)
-    echo "full default sweep, mpirun -np 2 (25000 trials):"
-    /usr/bin/time -f "  wall %e s" mpirun -np 2 bin/ovsweep --quiet -o "$dir/full.h5"
+    echo "full default sweep, mpirun -np 2 (25000 trials), against its floor (bench/grid_floor.sh):"
+    sh bench/grid_floor.sh "$dir/full.h5"
     echo "checkpoint cost on the full grid (complete file, resume = one checkpoint write):"
     /usr/bin/time -f "  %e s for start-up + one checkpoint + exit" mpirun -np 2 bin/ovsweep --quiet --resume -o "$dir/full.h5"
     rm -rf "$dir"

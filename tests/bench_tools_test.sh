@@ -292,6 +292,41 @@ for l in lines:
 rc=$?
 check "bench/ab_step.sh with ROUNDS 0: exit 2 before building, one line naming ROUNDS" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <ab0.err) -eq 1 ] && grep -q 'ROUNDS must be a positive integer' ab0.err && [ ! -s ab0.txt ]"
+# bench/grid_floor.sh on a small sweep (2 groups, 9 cells; about 2 s on 2 ranks): readings
+# before and after the run, and three floor lines whose figures are floor.py's own on the file
+# with the readings printed, whose trials are the file's wall seconds, and whose ratio is
+# trials over floor.
+GF="--n 100 --act softplus,relu --k 10:12 --d 10:12 --trials 2"
+(cd "$ROOT" && limit sh bench/grid_floor.sh "$WORK/gf.h5" $GF) >gf.txt 2>gf.err
+rc=$?
+check "bench/grid_floor.sh: readings before and after, three floors that are floor.py's own" $PY -c "
+import re, subprocess, h5py
+out = open('gf.txt').read()
+assert $rc == 0, (out, open('gf.err').read())
+found = re.findall(r'^(before|after): .*, peak ([0-9.]+) GFLOP/s, softplus ([0-9.]+) ns', out, re.M)
+assert [w for w, _, _ in found] == ['before', 'after'], out
+read = {w: (p, s) for w, p, s in found}
+lines = re.findall(r'^floor, .*\(peak ([0-9.]+), softplus ([0-9.]+)\): trials ([0-9.]+) core-s, floor ([0-9.]+): ([0-9.]+)x the floor$', out, re.M)
+want = [read['before'], (read['before'][0], read['after'][1]), read['after']]
+assert [l[:2] for l in lines] == want, (lines, want)
+f = h5py.File('gf.h5', 'r')
+wall = sum(f[g]['wall_seconds'][:].sum() for g in f)
+for peak, sp, trials, floor, x in lines:
+    tot = subprocess.run(['$PY', '$ROOT/bench/floor.py', 'gf.h5', '--peak', peak, '--softplus-ns', sp],
+                         capture_output=True, text=True).stdout.splitlines()[-1].split()
+    assert (tot[3], tot[6]) == (trials, floor), (tot, trials, floor)
+    assert abs(float(trials) - wall) <= 0.051 and float(floor) > 0, (trials, wall, floor)
+    assert abs(float(x) - float(trials) / float(floor)) <= 0.006, (x, trials, floor)
+"
+cp gf.h5 gf.before
+(cd "$ROOT" && limit sh bench/grid_floor.sh "$WORK/gf.h5" $GF) >gf2.txt 2>gf2.err
+rc=$?
+refused_existing() {
+    [ "$rc" -eq 2 ] && [ "$(wc -l <gf2.err)" -eq 1 ] && grep -q 'gf.h5 exists' gf2.err &&
+        [ ! -s gf2.txt ] && cmp -s gf.h5 gf.before
+}
+check "bench/grid_floor.sh refuses an existing output file (exit 2, one line), the file untouched" \
+    refused_existing
 limit "$ROOT/build/bench_peak" >peak.txt
 check "bench_peak prints a positive peak" sh -c \
     "grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak' peak.txt"

@@ -1,0 +1,49 @@
+#!/bin/sh
+# grid_floor.sh OUT.h5 [OVSWEEP ARGS...] - a sweep timed against its floor, as issue 16 and
+# docs/BENCHMARKS.md measure the Figure-2 grid: the peak (build/bench_peak) and the softplus
+# kernel (build/bench_scaling) read just before and just after the run, the run itself
+# (mpirun -np $NP, default 2, bin/ovsweep --quiet -o OUT.h5 ARGS; the default sweep without
+# ARGS), and bench/floor.py on the file with each pair of readings. The host's state can move
+# the softplus kernel by half between the two readings (round 18: 3.240 and 2.188 ns), and
+# with it the floor: both ratios are printed, so that neither is taken for the other.
+# The output file is never overwritten (ovsweep refuses an existing one). Expects `make all
+# build/bench_peak build/bench_scaling` (make bench-full builds them).
+set -eu
+[ $# -ge 1 ] || { echo "usage: bench/grid_floor.sh OUT.h5 [OVSWEEP ARGS...]" >&2; exit 2; }
+out=$1
+shift
+cd "$(dirname "$0")/.."
+. tests/mpienv.sh
+NP=${NP:-2}
+case $NP in '' | *[!0-9]* | 0) echo "grid_floor.sh: NP=$NP is not a positive integer" >&2; exit 2 ;; esac
+[ ! -e "$out" ] || { echo "grid_floor.sh: $out exists; name a new file" >&2; exit 2; }
+for b in bin/ovsweep build/bench_peak build/bench_scaling; do
+    [ -x "$b" ] || { echo "grid_floor.sh: $b is not built (make all $b)" >&2; exit 2; }
+done
+
+# readings WHEN: sets peak_WHEN (GFLOP/s) and softplus_WHEN (ns per element) and prints them
+readings() {
+    p=$(./build/bench_peak | sed -n 's/.* = \([0-9.]*\) GFLOP\/s peak.*/\1/p')
+    s=$(./build/bench_scaling 0.1 100 1 1 | sed -n 's/^softplus_ns_per_element //p')
+    [ -n "$p" ] && [ -n "$s" ] || { echo "grid_floor.sh: no reading from bench_peak or bench_scaling" >&2; exit 1; }
+    eval "peak_$1=$p softplus_$1=$s"
+    echo "$1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), peak $p GFLOP/s, softplus $s ns per element"
+}
+
+echo "grid_floor.sh: mpirun -np $NP bin/ovsweep --quiet -o $out $* ($(bin/ovsweep --version))"
+readings before
+t0=$(date +%s.%N)
+mpirun -np "$NP" bin/ovsweep --quiet -o "$out" "$@"
+t1=$(date +%s.%N)
+readings after
+awk -v a="$t0" -v b="$t1" -v np="$NP" 'BEGIN { printf "wall: %.1f s on %d ranks\n", b - a, np }'
+# floor LABEL PEAK SOFTPLUS: floor.py's total line, with the readings it used
+floor() {
+    line=$(/usr/bin/python3 bench/floor.py "$out" --peak "$2" --softplus-ns "$3" | tail -n 1)
+    echo "$line" | awk -v what="$1 (peak $2, softplus $3)" '$3 == "trials" && $6 == "floor" && $7 > 0 {
+        printf "%s: trials %s core-s, floor %s: %.2fx the floor\n", what, $4, $7, $4 / $7; ok = 1 }
+        END { exit !ok }' || { echo "grid_floor.sh: floor.py printed no total: $line" >&2; exit 1; }
+}
+floor "floor, readings before" "$peak_before" "$softplus_before"
+floor "floor, peak before, softplus after" "$peak_before" "$softplus_after"
+floor "floor, readings after" "$peak_after" "$softplus_after"
