@@ -21,21 +21,27 @@ for b in bin/ovsweep build/bench_peak build/bench_scaling; do
     [ -x "$b" ] || { echo "grid_floor.sh: $b is not built (make all $b)" >&2; exit 2; }
 done
 
-# readings WHEN: sets peak_WHEN (GFLOP/s) and softplus_WHEN (ns per element) and prints them
-readings() {
-    p=$(./build/bench_peak | sed -n 's/.* = \([0-9.]*\) GFLOP\/s peak.*/\1/p')
-    s=$(./build/bench_scaling 0.1 100 1 1 | sed -n 's/^softplus_ns_per_element //p')
-    [ -n "$p" ] && [ -n "$s" ] || { echo "grid_floor.sh: no reading from bench_peak or bench_scaling" >&2; exit 1; }
-    eval "peak_$1=$p softplus_$1=$s"
-    echo "$1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), peak $p GFLOP/s, softplus $s ns per element"
+read_peak() { ./build/bench_peak | sed -n 's/.* = \([0-9.]*\) GFLOP\/s peak.*/\1/p'; }
+read_softplus() { ./build/bench_scaling 0.1 100 1 1 | sed -n 's/^softplus_ns_per_element //p'; }
+# show WHEN PEAK SOFTPLUS: one line of readings (both must be there)
+show() {
+    if [ -z "$2" ] || [ -z "$3" ]; then
+        echo "grid_floor.sh: no reading from bench_peak or bench_scaling" >&2
+        exit 1
+    fi
+    echo "$1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), peak $2 GFLOP/s, softplus $3 ns per element"
 }
 
 echo "grid_floor.sh: mpirun -np $NP bin/ovsweep --quiet -o $out $* ($(bin/ovsweep --version))"
-readings before
+peak_before=$(read_peak)
+softplus_before=$(read_softplus)
+show before "$peak_before" "$softplus_before"
 t0=$(date +%s.%N)
 mpirun -np "$NP" bin/ovsweep --quiet -o "$out" "$@"
 t1=$(date +%s.%N)
-readings after
+peak_after=$(read_peak)
+softplus_after=$(read_softplus)
+show after "$peak_after" "$softplus_after"
 awk -v a="$t0" -v b="$t1" -v np="$NP" 'BEGIN { printf "wall: %.1f s on %d ranks\n", b - a, np }'
 # floor LABEL PEAK SOFTPLUS: floor.py's total line, with the readings it used
 floor() {
