@@ -12,6 +12,7 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: bench/grid_floor.sh OUT.h5 [OVSWEEP ARGS...]" >&2; exit 2; }
 out=$1
 shift
+case $out in /*) ;; *) out=$PWD/$out ;; esac # the caller's directory, not the repository's
 cd "$(dirname "$0")/.."
 . tests/mpienv.sh
 NP=${NP:-2}

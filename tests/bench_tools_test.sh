@@ -295,9 +295,9 @@ check "bench/ab_step.sh with ROUNDS 0: exit 2 before building, one line naming R
 # bench/grid_floor.sh on a small sweep (2 groups, 9 cells; about 2 s on 2 ranks): readings
 # before and after the run, and three floor lines whose figures are floor.py's own on the file
 # with the readings printed, whose trials are the file's wall seconds, and whose ratio is
-# trials over floor.
+# trials over floor. The output named relative to the caller's directory lands there.
 GF="--n 100 --act softplus,relu --k 10:12 --d 10:12 --trials 2"
-(cd "$ROOT" && limit sh bench/grid_floor.sh "$WORK/gf.h5" $GF) >gf.txt 2>gf.err
+limit sh "$ROOT/bench/grid_floor.sh" gf.h5 $GF >gf.txt 2>gf.err
 rc=$?
 check "bench/grid_floor.sh: readings before and after, three floors that are floor.py's own" $PY -c "
 import re, subprocess, h5py
