@@ -269,6 +269,38 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
+/* ReLU's pass without a fetch at d <= FWD_CONST_D (the Figure-2 grid's d = 1..25), with d a
+ * compile-time constant: a function of its own per d, so that the general pass compiles as
+ * before. The same operations in the same order, so the same bits; the whole update took
+ * 0.85-0.95 of the time at d = 1-25 on the AVX2 machine of docs/BENCHMARKS.md round 19
+ * (ab_step; level at d = 26 and 40, which take the general pass; softplus, whose
+ * evaluations dominate there, level at five cells and 1.15 at (200, 24, 8), so not it).
+ * Only the AVX2 build has them: the AVX-512 one is unmeasured. */
+#ifdef OVS_BUILD_V3
+#define FWD_CONST_D 25
+typedef void relu_pass(int n, int k, int np, const double *w, const double *x, int panel,
+                       const double *v, const double *y, double *m_t, int ldm, double *zs,
+                       double *r, int i0, int i1);
+#define RELU_D(D)                                                                          \
+    static __attribute__((noinline)) void relu_d##D(                                       \
+        int n, int k, int np, const double *w, const double *x, int panel, const double *v, \
+        const double *y, double *m_t, int ldm, double *zs, double *r, int i0, int i1)      \
+    {                                                                                      \
+        forward(OVS_ACT_RELU, n, k, D, np, w, x, panel, v, y, m_t, ldm, zs, r, i0, i1,     \
+                NULL);                                                                     \
+    }
+RELU_D(1) RELU_D(2) RELU_D(3) RELU_D(4) RELU_D(5) RELU_D(6) RELU_D(7) RELU_D(8) RELU_D(9)
+RELU_D(10) RELU_D(11) RELU_D(12) RELU_D(13) RELU_D(14) RELU_D(15) RELU_D(16) RELU_D(17)
+RELU_D(18) RELU_D(19) RELU_D(20) RELU_D(21) RELU_D(22) RELU_D(23) RELU_D(24) RELU_D(25)
+static relu_pass *const relu_by_d[] = {
+    NULL,      relu_d1,  relu_d2,  relu_d3,  relu_d4,  relu_d5,  relu_d6,  relu_d7,  relu_d8,
+    relu_d9,   relu_d10, relu_d11, relu_d12, relu_d13, relu_d14, relu_d15, relu_d16, relu_d17,
+    relu_d18,  relu_d19, relu_d20, relu_d21, relu_d22, relu_d23, relu_d24, relu_d25};
+_Static_assert(sizeof relu_by_d / sizeof *relu_by_d == FWD_CONST_D + 1, "one pass per d");
+#else
+#define FWD_CONST_D 0
+#endif
+
 /* Both entry points: the range checked, then the pass for kind. */
 OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
@@ -280,6 +312,12 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
         return -1;
     if (!ovs_forward_takes(kind))
         return -1;
+#if FWD_CONST_D > 0
+    if (kind == OVS_ACT_RELU && !next && d >= 1 && d <= FWD_CONST_D) {
+        relu_by_d[d](n, k, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
+        return 0;
+    }
+#endif
     if (kind == OVS_ACT_SOFTPLUS)
         forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
                 next);
