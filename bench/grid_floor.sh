@@ -1,7 +1,9 @@
 #!/bin/sh
 # grid_floor.sh OUT.h5 [OVSWEEP ARGS...] - a sweep timed against its floor, as issue 16 and
 # docs/BENCHMARKS.md measure the Figure-2 grid: the peak (build/bench_peak) and the softplus
-# kernel (build/bench_scaling) read just before and just after the run, the run itself
+# kernel (build/bench_scaling) read just before and just after the run (each the median of
+# READINGS readings, default 9, 0.2 s apart: this host's state flips within a second, and one
+# reading caught either state), the run itself
 # (mpirun -np $NP, default 2, bin/ovsweep --quiet -o OUT.h5 ARGS; the default sweep without
 # ARGS), and bench/floor.py on the file with each pair of readings. The host's state can move
 # the softplus kernel by half between the two readings (round 18: 3.240 and 2.188 ns), and
@@ -17,6 +19,8 @@ cd "$(dirname "$0")/.."
 . tests/mpienv.sh
 NP=${NP:-2}
 case $NP in '' | *[!0-9]* | 0) echo "grid_floor.sh: NP=$NP is not a positive integer" >&2; exit 2 ;; esac
+READINGS=${READINGS:-9}
+case $READINGS in '' | *[!0-9]* | 0) echo "grid_floor.sh: READINGS=$READINGS is not a positive integer" >&2; exit 2 ;; esac
 [ ! -e "$out" ] || { echo "grid_floor.sh: $out exists; name a new file" >&2; exit 2; }
 for b in bin/ovsweep build/bench_peak build/bench_scaling; do
     [ -x "$b" ] || { echo "grid_floor.sh: $b is not built (make all $b)" >&2; exit 2; }
@@ -24,25 +28,44 @@ done
 
 read_peak() { ./build/bench_peak | sed -n 's/.* = \([0-9.]*\) GFLOP\/s peak.*/\1/p'; }
 read_softplus() { ./build/bench_scaling 0.1 100 1 1 | sed -n 's/^softplus_ns_per_element //p'; }
-# show WHEN PEAK SOFTPLUS: one line of readings (both must be there)
-show() {
-    if [ -z "$2" ] || [ -z "$3" ]; then
+# readings WHEN: READINGS pairs of readings 0.2 s apart, then one line: their medians (the
+# floor's inputs) and the readings, sorted; sets $peak and $softplus to the medians
+readings() {
+    : >"$tmp.p"
+    : >"$tmp.s"
+    i=0
+    while [ $i -lt "$READINGS" ]; do
+        read_peak >>"$tmp.p"
+        read_softplus >>"$tmp.s"
+        i=$((i + 1))
+        if [ $i -lt "$READINGS" ]; then sleep 0.2; fi
+    done
+    # the median (the lower middle one of an even count), then the sorted readings; nothing
+    # if a reading failed
+    stats() { sort -n "$1" | awk -v n="$READINGS" '$1 != "" { v[++c] = $1 }
+        END { if (c == n) { printf "%s ", v[int((n + 1) / 2)]; for (i = 1; i <= n; i++)
+            printf "%s%s", v[i], i < n ? " " : "\n" } }'; }
+    p=$(stats "$tmp.p")
+    s=$(stats "$tmp.s")
+    if [ -z "$p" ] || [ -z "$s" ]; then
         echo "grid_floor.sh: no reading from bench_peak or bench_scaling" >&2
         exit 1
     fi
-    echo "$1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), peak $2 GFLOP/s, softplus $3 ns per element"
+    peak=${p%% *} softplus=${s%% *}
+    echo "$1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), peak $peak GFLOP/s, softplus $softplus ns" \
+        "per element (medians of $READINGS readings: peak ${p#* }; softplus ${s#* })"
 }
+tmp=$(mktemp)
+trap 'rm -f "$tmp" "$tmp.p" "$tmp.s"' EXIT
 
 echo "grid_floor.sh: mpirun -np $NP bin/ovsweep --quiet -o $out $* ($(bin/ovsweep --version))"
-peak_before=$(read_peak)
-softplus_before=$(read_softplus)
-show before "$peak_before" "$softplus_before"
+readings before
+peak_before=$peak softplus_before=$softplus
 t0=$(date +%s.%N)
 mpirun -np "$NP" bin/ovsweep --quiet -o "$out" "$@"
 t1=$(date +%s.%N)
-peak_after=$(read_peak)
-softplus_after=$(read_softplus)
-show after "$peak_after" "$softplus_after"
+readings after
+peak_after=$peak softplus_after=$softplus
 awk -v a="$t0" -v b="$t1" -v np="$NP" 'BEGIN { printf "wall: %.1f s on %d ranks\n", b - a, np }'
 # floor LABEL PEAK SOFTPLUS: floor.py's total line, with the readings it used
 floor() {

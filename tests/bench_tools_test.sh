@@ -297,7 +297,7 @@ check "bench/ab_step.sh with ROUNDS 0: exit 2 before building, one line naming R
 # with the readings printed, whose trials are the file's wall seconds, and whose ratio is
 # trials over floor. The output named relative to the caller's directory lands there.
 GF="--n 100 --act softplus,relu --k 10:12 --d 10:12 --trials 2"
-limit sh "$ROOT/bench/grid_floor.sh" gf.h5 $GF >gf.txt 2>gf.err
+READINGS=3 limit sh "$ROOT/bench/grid_floor.sh" gf.h5 $GF >gf.txt 2>gf.err
 rc=$?
 check "bench/grid_floor.sh: readings before and after, three floors that are floor.py's own" $PY -c "
 import re, subprocess, h5py
@@ -305,6 +305,12 @@ out = open('gf.txt').read()
 assert $rc == 0, (out, open('gf.err').read())
 found = re.findall(r'^(before|after): .*, peak ([0-9.]+) GFLOP/s, softplus ([0-9.]+) ns', out, re.M)
 assert [w for w, _, _ in found] == ['before', 'after'], out
+# each reading the median of the READINGS readings listed beside it, sorted
+lists = re.findall(r'\(medians of 3 readings: peak ([0-9. ]+); softplus ([0-9. ]+)\)$', out, re.M)
+assert len(lists) == 2, out
+for (_, p, s), (ps, ss) in zip(found, lists):
+    for med, vals in ((p, ps.split()), (s, ss.split())):
+        assert len(vals) == 3 and vals == sorted(vals, key=float) and med == vals[1], out
 read = {w: (p, s) for w, p, s in found}
 lines = re.findall(r'^floor, .*\(peak ([0-9.]+), softplus ([0-9.]+)\): trials ([0-9.]+) core-s, floor ([0-9.]+): ([0-9.]+)x the floor$', out, re.M)
 want = [read['before'], (read['before'][0], read['after'][1]), read['after']]
@@ -327,6 +333,10 @@ refused_existing() {
 }
 check "bench/grid_floor.sh refuses an existing output file (exit 2, one line), the file untouched" \
     refused_existing
+(cd "$ROOT" && READINGS=0 limit sh bench/grid_floor.sh "$WORK/gf3.h5" $GF) >gf3.txt 2>gf3.err
+rc=$?
+check "bench/grid_floor.sh refuses READINGS=0 (exit 2, one line), before any run" sh -c \
+    "[ $rc -eq 2 ] && [ \$(wc -l <gf3.err) -eq 1 ] && grep -q 'READINGS=0' gf3.err && [ ! -e gf3.h5 ]"
 limit "$ROOT/build/bench_peak" >peak.txt
 check "bench_peak prints a positive peak" sh -c \
     "grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak' peak.txt"
