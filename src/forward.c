@@ -270,12 +270,14 @@ _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole bl
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
 /* ReLU's pass without a fetch at d <= FWD_CONST_D (the Figure-2 grid's d = 1..25), with d a
- * compile-time constant: a function of its own per d, so that the general pass compiles as
- * before. The same operations in the same order, so the same bits; the whole update took
- * 0.85-0.95 of the time at d = 1-25 on the AVX2 machine of docs/BENCHMARKS.md round 19
- * (ab_step; level at d = 26 and 40, which take the general pass; softplus, whose
- * evaluations dominate there, level at five cells and 1.15 at (200, 24, 8), so not it).
- * Only the AVX2 build has them: the AVX-512 one is unmeasured. */
+ * compile-time constant, so that each unit block's loop over d is unrolled in full: a
+ * function of its own per d, so that the general pass compiles as before. The same
+ * operations in the same order, so the same bits; the whole update took 0.85-0.98 of the
+ * time at d = 1-25 on the AVX2 machine of docs/BENCHMARKS.md round 19 (ab_step; 0.98-0.99,
+ * an A/A control, at d = 26 and 40, which take the general pass). Softplus, whose
+ * evaluations dominate its pass, measured level at five cells and 1.15 at (200, 24, 8) this
+ * way, so it keeps the general pass. Only the AVX2 build has them: the AVX-512 one is
+ * unmeasured. */
 #ifdef OVS_BUILD_V3
 #define FWD_CONST_D 25
 typedef void relu_pass(int n, int k, int np, const double *w, const double *x, int panel,
