@@ -237,19 +237,23 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
 }
 
 /* The samples i0..i1-1 (i0 a multiple of the block, i1 of OVS_NW), sample i's factor of unit
- * j at m_t + j ldm + (i - i0): sample blocks of FWD_S
- * vectors, then the ((i1 - i0) mod FWD_S NW) / NW vectors left (in the last panel: the panel
- * width is a multiple of the block). */
+ * j at m_t + j ldm + (i - i0): sample blocks of FWD_S vectors, then the vectors left (in the
+ * last panel: the panel width is a multiple of the block). Only up to the native vector that
+ * holds sample n - 1: the vectors past it are padding only (n = 100: one of the 26 AVX2
+ * vectors of np = 104), whose r and m are zeros, set below; every sample's values are its
+ * own, so the same bits. */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
                         double *m_t, int ldm, double *zs, double *r, int i0, int i1,
                         ovs_fetch *next)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
+    const int live = (n + OVS_NW - 1) / OVS_NW * OVS_NW;
+    const int iend = i1 < live ? i1 : live;
     int i = i0;
-    for (; i + FWD_S * OVS_NW <= i1; i += FWD_S * OVS_NW)
+    for (; i + FWD_S * OVS_NW <= iend; i += FWD_S * OVS_NW)
         sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S, next);
-    switch ((i1 - i) / OVS_NW) {
+    switch (iend > i ? (iend - i) / OVS_NW : 0) {
 #if FWD_S > 3
     case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next); break;
 #endif
