@@ -273,17 +273,21 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
-/* ReLU's pass without a fetch at d <= FWD_CONST_D (the Figure-2 grid's d = 1..25), with d a
- * compile-time constant, so that each unit block's loop over d is unrolled in full: a
- * function of its own per d, so that the general pass compiles as before. The same
- * operations in the same order, so the same bits; the whole update took 0.85-0.98 of the
- * time at d = 1-25 on the AVX2 machine of docs/BENCHMARKS.md round 19 (ab_step; 0.98-0.99,
- * an A/A control, at d = 26 and 40, which take the general pass). Softplus, whose
+/* ReLU's pass without a fetch at d <= FWD_CONST_D (the Figure-2 grid's d = 1..25 and the
+ * large-n study's d up to 40), with d a compile-time constant: a function of its own per d,
+ * so that the general pass compiles as before. gcc then unrolls some of the loops over d in
+ * full (at d = 10 not the main block of 4 x 3: why it helps is not known, see
+ * docs/BENCHMARKS.md round 19). The same operations in the same order, so the same bits. The
+ * whole update took 0.85-0.98 of the time at d = 1-25 on the AVX2 machine of round 19, and
+ * 0.95-0.98 at d = 30-40 in round 20 (ab_step; level, an A/A control, at d = 44 and at
+ * (800, 60, 40), whose X is read in panels with a fetch: the general pass). Forcing the full
+ * unroll (#pragma GCC unroll 25) made the pass slower: 1.00-1.28 of its time at d = 4-25
+ * (bench_scaling --parts, round 20). Softplus, whose
  * evaluations dominate its pass, measured level at five cells and 1.15 at (200, 24, 8) this
- * way, so it keeps the general pass. Only the AVX2 build has them: the AVX-512 one is
- * unmeasured. */
+ * way, so it keeps the general pass. Only the AVX2 build has them (forward_v3.o: 389 KB of
+ * code, 294 KB with d up to 25); the AVX-512 one is unmeasured. */
 #ifdef OVS_BUILD_V3
-#define FWD_CONST_D 25
+#define FWD_CONST_D 40
 typedef void relu_pass(int n, int k, int np, const double *w, const double *x, int panel,
                        const double *v, const double *y, double *m_t, int ldm, double *zs,
                        double *r, int i0, int i1);
@@ -298,10 +302,14 @@ typedef void relu_pass(int n, int k, int np, const double *w, const double *x, i
 RELU_D(1) RELU_D(2) RELU_D(3) RELU_D(4) RELU_D(5) RELU_D(6) RELU_D(7) RELU_D(8) RELU_D(9)
 RELU_D(10) RELU_D(11) RELU_D(12) RELU_D(13) RELU_D(14) RELU_D(15) RELU_D(16) RELU_D(17)
 RELU_D(18) RELU_D(19) RELU_D(20) RELU_D(21) RELU_D(22) RELU_D(23) RELU_D(24) RELU_D(25)
+RELU_D(26) RELU_D(27) RELU_D(28) RELU_D(29) RELU_D(30) RELU_D(31) RELU_D(32) RELU_D(33)
+RELU_D(34) RELU_D(35) RELU_D(36) RELU_D(37) RELU_D(38) RELU_D(39) RELU_D(40)
 static relu_pass *const relu_by_d[] = {
     NULL,      relu_d1,  relu_d2,  relu_d3,  relu_d4,  relu_d5,  relu_d6,  relu_d7,  relu_d8,
     relu_d9,   relu_d10, relu_d11, relu_d12, relu_d13, relu_d14, relu_d15, relu_d16, relu_d17,
-    relu_d18,  relu_d19, relu_d20, relu_d21, relu_d22, relu_d23, relu_d24, relu_d25};
+    relu_d18,  relu_d19, relu_d20, relu_d21, relu_d22, relu_d23, relu_d24, relu_d25, relu_d26,
+    relu_d27,  relu_d28, relu_d29, relu_d30, relu_d31, relu_d32, relu_d33, relu_d34, relu_d35,
+    relu_d36,  relu_d37, relu_d38, relu_d39, relu_d40};
 _Static_assert(sizeof relu_by_d / sizeof *relu_by_d == FWD_CONST_D + 1, "one pass per d");
 #else
 #define FWD_CONST_D 0

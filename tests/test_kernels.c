@@ -245,13 +245,16 @@ static void forward_inputs(int n, int k, int d, int np, uint64_t seed, double *w
  * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
  * both signs; the fused pass with X in xt and in panels of 96 and OVS_FORWARD_PANEL samples
  * (last panels 8 to 184 wide, and none narrower than the rest), each against the same
- * reference. */
+ * reference. ReLU's pass without a fetch has a function per d up to 40 in the AVX2 build
+ * (forward.c's relu_by_d): d = 1-7, 9, 11, 17, 20, 25, 29, 32 and 40 take one, d = 44 the
+ * general pass. */
 static void test_forward(const build *b)
 {
     const int shapes[][3] = {{7, 1, 1},   {30, 3, 9},  {33, 4, 3},  {40, 5, 25}, {100, 25, 4},
                              {104, 6, 17}, {200, 25, 25}, {61, 2, 32}, {48, 7, 5}, {24, 9, 2},
                              {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20},
-                             {384, 5, 6},  {390, 9, 3}, {568, 6, 7}};
+                             {384, 5, 6},  {390, 9, 3}, {568, 6, 7}, {76, 10, 29},
+                             {130, 5, 44}};
     const int panels[3] = {0, 96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, refused = -1, accepted = -1; /* first shape that went wrong */
