@@ -162,21 +162,48 @@ OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const doub
     }
 }
 
+/* The log stage of units j..j+U-1 (U <= 2), their U S vectors in one group (a lane's result
+ * does not depend on its group), with f: phi' over e in ds, and f += v_j phi_j from the
+ * registers, units in order, so that phi is never stored and read back. */
+OVS_INLINE void log_stage_f(double *ds, int ldd, const double *zs, const int S, int j,
+                            const int U, const double *v, ovs_vd *f)
+{
+    ovs_vd z[2 * FWD_S], e[2 * FWD_S], phi[2 * FWD_S], dphi[2 * FWD_S];
+    for (int u = 0; u < U; u++)
+        for (int s = 0; s < S; s++) {
+            z[u * S + s] = LOAD(zs + ((long)(j + u) * S + s) * OVS_NW);
+            e[u * S + s] = LOAD(ds + (long)(j + u) * ldd + s * OVS_NW);
+        }
+    ovs_vsoftplus_log(z, e, phi, dphi, U * S);
+    for (int u = 0; u < U; u++) {
+        const double vj = v[j + u]; /* read once: the stores to ds may alias v */
+        for (int s = 0; s < S; s++) {
+            STORE(ds + (long)(j + u) * ldd + s * OVS_NW, dphi[u * S + s]);
+            f[s] += vj * phi[u * S + s];
+        }
+    }
+}
+_Static_assert(2 * FWD_S <= OVS_SOFTPLUS_MAX, "a group of two units' vectors");
+
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
- * L1 scratch zs, softplus runs over them stage by stage (softplus_stage: each stage's
- * dependence chain is half the whole kernel's, so that the core overlaps more groups: the
- * kernel alone 0.82-0.90 of the time of both stages group by group, docs/BENCHMARKS.md round
- * 13), then f += v_j phi_j, units in order. */
+ * L1 scratch zs, softplus runs over them stage by stage (each stage's dependence chain is
+ * half the whole kernel's, so that the core overlaps more groups: the kernel alone 0.82-0.90
+ * of the time of both stages group by group, docs/BENCHMARKS.md round 13): the exp stage over
+ * all k S vectors (softplus_stage), then the log stage two units at a time with f += v_j phi_j
+ * (log_stage_f; until round 20 phi went to zs and a loop of its own read it back for f: this
+ * way the update took 0.97-1.00 of the time at the grid's cells, docs/BENCHMARKS.md round
+ * 20). */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
                                ovs_vd *f, ovs_fetch *next)
 {
     unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
     softplus_stage(0, ds, ldd, zs, zs, S, k * S);
-    softplus_stage(1, ds, ldd, zs, zs, S, k * S);
-    for (int j = 0; j < k; j++)
-        for (int s = 0; s < S; s++)
-            f[s] += v[j] * LOAD(zs + ((long)j * S + s) * OVS_NW);
+    int j = 0;
+    for (; j + 2 <= k; j += 2)
+        log_stage_f(ds, ldd, zs, S, j, 2, v, f);
+    if (j < k)
+        log_stage_f(ds, ldd, zs, S, j, 1, v, f);
 }
 
 /* Where the sample block at i reads x, and the distance of its rows (*ldx): in xt (panel 0)
@@ -363,8 +390,10 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
 
 /* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
  * exp stage over the chunk, e into dphi, then the log stage (softplus_stage's way, so that
- * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does): each
- * element's result is the same wherever it sits. */
+ * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does; the fused
+ * pass's log stage takes two units' vectors per group, 6 on AVX2, and this kernel's log stage
+ * in groups of 6 read level with groups of 4: 2.066-2.078 ns against 2.072-2.092 per element,
+ * docs/BENCHMARKS.md round 20): each element's result is the same wherever it sits. */
 void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
 {
     for (int c0 = 0; c0 < m; c0 += 64 * OVS_NW) {
