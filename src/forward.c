@@ -162,11 +162,31 @@ OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const doub
     }
 }
 
-/* The log stage of units j..j+U-1 (U <= 2), their U S vectors in one group (a lane's result
- * does not depend on its group), with f: phi' over e in ds, and f += v_j phi_j from the
- * registers, units in order, so that phi is never stored and read back. */
-OVS_INLINE void log_stage_f(double *ds, int ldd, const double *zs, const int S, int j,
-                            const int U, const double *v, ovs_vd *f)
+/* Units per group of softplus's two stages in the fused pass: as many as fill 2 FWD_S
+ * vectors (AVX2: 2 units of a block of 3 sample vectors, 3 of 2, 6 of 1). Groups of whole
+ * units: the log stage then adds v_j phi_j to f from registers. */
+#define STAGE_UNITS(S) (2 * FWD_S / (S))
+_Static_assert(2 * FWD_S <= OVS_SOFTPLUS_MAX, "a stage's group: 2 FWD_S vectors at most");
+
+/* The exp stage of units j..j+U-1, their U S vectors in one group (a lane's result does not
+ * depend on its group): e = exp(-|z|) to ds, where phi' goes. */
+OVS_INLINE void exp_units(double *ds, int ldd, const double *zs, const int S, int j,
+                          const int U)
+{
+    ovs_vd z[2 * FWD_S], e[2 * FWD_S];
+    for (int q = 0; q < U * S; q++)
+        z[q] = LOAD(zs + ((long)j * S + q) * OVS_NW);
+    ovs_vsoftplus_exp(z, e, U * S);
+    for (int u = 0; u < U; u++)
+        for (int s = 0; s < S; s++)
+            STORE(ds + (long)(j + u) * ldd + s * OVS_NW, e[u * S + s]);
+}
+
+/* The log stage of units j..j+U-1 in one group, with f: phi' over e in ds, and
+ * f += v_j phi_j from the registers, units in order, so that phi is never stored and read
+ * back. */
+OVS_INLINE void log_units(double *ds, int ldd, const double *zs, const int S, int j,
+                          const int U, const double *v, ovs_vd *f)
 {
     ovs_vd z[2 * FWD_S], e[2 * FWD_S], phi[2 * FWD_S], dphi[2 * FWD_S];
     for (int u = 0; u < U; u++)
@@ -183,27 +203,30 @@ OVS_INLINE void log_stage_f(double *ds, int ldd, const double *zs, const int S, 
         }
     }
 }
-_Static_assert(2 * FWD_S <= OVS_SOFTPLUS_MAX, "a group of two units' vectors");
 
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
  * L1 scratch zs, softplus runs over them stage by stage (each stage's dependence chain is
  * half the whole kernel's, so that the core overlaps more groups: the kernel alone 0.82-0.90
- * of the time of both stages group by group, docs/BENCHMARKS.md round 13): the exp stage over
- * all k S vectors (softplus_stage), then the log stage two units at a time with f += v_j phi_j
- * (log_stage_f; until round 20 phi went to zs and a loop of its own read it back for f: this
- * way the update took 0.97-1.00 of the time at the grid's cells, docs/BENCHMARKS.md round
- * 20). */
+ * of the time of both stages group by group, docs/BENCHMARKS.md round 13), in groups of
+ * STAGE_UNITS(S) whole units (the last k mod STAGE_UNITS(S) units: the exp stage in groups of
+ * 4 vectors, the log stage one unit at a time), the log stage adding v_j phi_j to f, units in
+ * order. Until round 20 both stages ran in groups of 4 vectors over all k S, phi went to zs
+ * and a loop of its own read it back for f: this way the update took 0.95-1.00 of the time
+ * at the grid's cells (docs/BENCHMARKS.md round 20). */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
                                ovs_vd *f, ovs_fetch *next)
 {
     unit_blocks(OVS_ACT_SOFTPLUS, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
-    softplus_stage(0, ds, ldd, zs, zs, S, k * S);
-    int j = 0;
-    for (; j + 2 <= k; j += 2)
-        log_stage_f(ds, ldd, zs, S, j, 2, v, f);
-    if (j < k)
-        log_stage_f(ds, ldd, zs, S, j, 1, v, f);
+    const int G = STAGE_UNITS(S), whole = k / G * G;
+    for (int j = 0; j < whole; j += G)
+        exp_units(ds, ldd, zs, S, j, G);
+    softplus_stage(0, ds + (long)whole * ldd, ldd, zs + (long)whole * S * OVS_NW, zs, S,
+                   (k - whole) * S);
+    for (int j = 0; j < whole; j += G)
+        log_units(ds, ldd, zs, S, j, G, v, f);
+    for (int j = whole; j < k; j++)
+        log_units(ds, ldd, zs, S, j, 1, v, f);
 }
 
 /* Where the sample block at i reads x, and the distance of its rows (*ldx): in xt (panel 0)
