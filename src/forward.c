@@ -412,11 +412,13 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
 }
 
 /* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
- * exp stage over the chunk, e into dphi, then the log stage (softplus_stage's way, so that
- * this kernel alone, the floor of bench/scaling.sh, runs as the fused pass does; the fused
- * pass's log stage takes two units' vectors per group, 6 on AVX2, and this kernel's log stage
- * in groups of 6 read level with groups of 4: 2.066-2.078 ns against 2.072-2.092 per element,
- * docs/BENCHMARKS.md round 20): each element's result is the same wherever it sits. */
+ * exp stage over the chunk, e into dphi, then the log stage, in groups of 4 vectors
+ * (softplus_stage): this kernel alone is the floor of bench/scaling.sh and floor.py, so it
+ * is the fastest form measured alone. The fused pass groups whole units, 6 vectors on AVX2
+ * (STAGE_UNITS), faster there. Here, turn by turn (docs/BENCHMARKS.md round 20): the log
+ * stage alone in groups of 6 read 2.066-2.078 ns per element against 2.072-2.092, level;
+ * both stages in groups of 6, 2.092-2.118 against 2.072-2.089, slower. Each element's result
+ * is the same wherever it sits. */
 void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
 {
     for (int c0 = 0; c0 < m; c0 += 64 * OVS_NW) {
