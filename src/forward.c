@@ -211,8 +211,10 @@ OVS_INLINE void log_units(double *ds, int ldd, const double *zs, const int S, in
  * STAGE_UNITS(S) whole units (the last k mod STAGE_UNITS(S) units: the exp stage in groups of
  * 4 vectors, the log stage one unit at a time), the log stage adding v_j phi_j to f, units in
  * order. Until round 20 both stages ran in groups of 4 vectors over all k S, phi went to zs
- * and a loop of its own read it back for f: this way the update took 0.95-1.00 of the time
- * at the grid's cells (docs/BENCHMARKS.md round 20). */
+ * and a loop of its own read it back for f. The log stage by units with f from registers
+ * took 0.967-0.995 of the update's time at grid cells, then the exp stage by units 0.971-0.991
+ * of that (ab_step, docs/BENCHMARKS.md round 20). Groups of 3 units (9 vectors) were slower:
+ * 1.02-1.09. */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
                                ovs_vd *f, ovs_fetch *next)
