@@ -169,7 +169,10 @@ OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const doub
 _Static_assert(2 * FWD_S <= OVS_SOFTPLUS_MAX, "a stage's group: 2 FWD_S vectors at most");
 
 /* The exp stage of units j..j+U-1, their U S vectors in one group (a lane's result does not
- * depend on its group): e = exp(-|z|) to ds, where phi' goes. */
+ * depend on its group): e = exp(-|z|) to ds, where phi' goes. exp_stage over vectors j S to
+ * (j + U) S does the same, but finds each row by q / S and q mod S: through it the update
+ * took 1.008-1.015 of the time at six cells (ab_step, round 20), so whole units index rows
+ * directly. */
 OVS_INLINE void exp_units(double *ds, int ldd, const double *zs, const int S, int j,
                           const int U)
 {
