@@ -203,13 +203,34 @@ INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int 
 }
 #endif
 
+/* A block's 8 samples at i: each element's OVS_NH vectors of lanes, R + C loads per vector. */
+INLINE void grad_step(ovs_vd acc[GR][GC][OVS_NH], const double *const m[GR],
+                      const double *const x[GC], int i, const int R, const int C,
+                      const char **at, ovs_fetch *next)
+{
+    for (int h = 0; h < OVS_NH; h++) {
+        ovs_vd xv[GC];
+        if (next)
+            ovs_fetch_step(at, next->end, i / OVS_VL * OVS_NH + h);
+        for (int v = 0; v < C; v++)
+            xv[v] = LOAD(x[v] + i + h * OVS_NW);
+        for (int u = 0; u < R; u++) {
+            ovs_vd mv = LOAD(m[u] + i + h * OVS_NW);
+            IN_REGISTER(mv);
+            for (int v = 0; v < C; v++)
+                acc[u][v][h] += mv * xv[v];
+        }
+    }
+}
+
 /* Units j..j+R-1, inputs c..c+C-1, over the count samples (a multiple of 8) of a chunk: row j
  * of its factors at mt + j ldm, row l of its inputs at x + l ldx. The lane sums start at zero
  * (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per element
- * of g, at lanes + (j d + l) 8). */
+ * of g, at lanes + (j d + l) 8). Where count is a compile-time constant (unrolled: see
+ * GRAD_CONST_NP) the loop over the samples is unrolled in full. */
 INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
                        double *g, double *lanes, int j, int c, const int R, const int C,
-                       int first, int last, ovs_fetch *next)
+                       int first, int last, ovs_fetch *next, const int unrolled)
 {
     const double *m[GR], *x[GC];
     ovs_vd acc[GR][GC][OVS_NH];
@@ -223,20 +244,14 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
                 acc[u][v][h] = first ? (ovs_vd){0}
                                      : LOAD(lanes + ((long)(j + u) * d + c + v) * 8 + h * OVS_NW);
     const char *at = next ? next->at : NULL;
-    for (int i = 0; i < count; i += OVS_VL)
-        for (int h = 0; h < OVS_NH; h++) {
-            ovs_vd xv[GC];
-            if (next)
-                ovs_fetch_step(&at, next->end, i / OVS_VL * OVS_NH + h);
-            for (int v = 0; v < C; v++)
-                xv[v] = LOAD(x[v] + i + h * OVS_NW);
-            for (int u = 0; u < R; u++) {
-                ovs_vd mv = LOAD(m[u] + i + h * OVS_NW);
-                IN_REGISTER(mv);
-                for (int v = 0; v < C; v++)
-                    acc[u][v][h] += mv * xv[v];
-            }
-        }
+    if (unrolled) {
+#pragma GCC unroll 32
+        for (int i = 0; i < count; i += OVS_VL)
+            grad_step(acc, m, x, i, R, C, &at, next);
+    } else {
+        for (int i = 0; i < count; i += OVS_VL)
+            grad_step(acc, m, x, i, R, C, &at, next);
+    }
     if (next)
         next->at = at;
 #if OVS_NW == 4 || OVS_NW == 8
@@ -259,20 +274,24 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
 /* Units j..j+R-1, inputs c0..c1-1: blocks of GC, then the (c1 - c0) mod GC left. */
 INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
                        double *g, double *lanes, int j, const int R, int c0, int c1,
-                       int first, int last, ovs_fetch *next)
+                       int first, int last, ovs_fetch *next, const int unrolled)
 {
     int c = c0;
     for (; c + GC <= c1; c += GC)
-        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last, next);
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, GC, first, last, next,
+                   unrolled);
     switch (c1 - c) {
 #if GC > 3
-    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next); break;
+    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next,
+                   unrolled); break;
 #endif
 #if GC > 2
-    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last, next); break;
+    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last, next,
+                   unrolled); break;
 #endif
 #if GC > 1
-    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last, next); break;
+    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last, next,
+                   unrolled); break;
 #endif
     default: break;
     }
@@ -313,28 +332,32 @@ int OVS_ISA(ovs_smallmm_group_width)(int d, int count)
  * more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
-                           ovs_fetch *next)
+                           ovs_fetch *next, const int unrolled)
 {
     const int group = grad_group(d, count);
     for (int c0 = 0; c0 < d; c0 += group) {
         const int c1 = c0 + group < d ? c0 + group : d;
         int j = 0;
         for (; j + GR <= k; j += GR)
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, c0, c1, first, last, next);
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, c0, c1, first, last, next,
+                       unrolled);
         switch (k - j) {
 #if GR > 3
         case 3:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next);
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next,
+                       unrolled);
             break;
 #endif
 #if GR > 2
         case 2:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next);
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next,
+                       unrolled);
             break;
 #endif
 #if GR > 1
         case 1:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next);
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next,
+                       unrolled);
             break;
 #endif
         default: break;
@@ -348,9 +371,9 @@ void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, con
                                     int last, ovs_fetch *next)
 {
     if (next)
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next);
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0);
     else
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL);
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0);
 }
 
 /* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
@@ -367,14 +390,40 @@ static int grad_chunk(int d, int np, const double *lanes)
     return b < 64 ? 64 : b;
 }
 
+/* The Figure-2 grid's np (n = 100, 200) with np a compile-time constant: a function of its
+ * own per np, whose loops over the samples are unrolled in full (13 and 25 steps of 8). The
+ * same operations in the same order, so the same bits. */
+#ifdef OVS_BUILD_V3
+#define GRAD_CONST_NP 1
+#define GRAD_NP(NP)                                                                        \
+    static __attribute__((noinline)) void grad_np##NP(int k, int d, const double *mt,      \
+                                                      const double *xt, double *g)         \
+    {                                                                                      \
+        grad_chunk_all(k, d, mt, NP, xt, NP, NP, g, NULL, 1, 1, NULL, 1);                  \
+    }
+GRAD_NP(104) GRAD_NP(200)
+#else
+#define GRAD_CONST_NP 0
+#endif
+
 void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, const double *xt,
                                      double *g, double *lanes)
 {
     const int b = grad_chunk(d, np, lanes);
+#if GRAD_CONST_NP
+    if (b == np && np == 104) {
+        grad_np104(k, d, mt, xt, g);
+        return;
+    }
+    if (b == np && np == 200) {
+        grad_np200(k, d, mt, xt, g);
+        return;
+    }
+#endif
     for (int i0 = 0; i0 < np; i0 += b) {
         const int i1 = i0 + b < np ? i0 + b : np;
         grad_chunk_all(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes, i0 == 0, i1 == np,
-                       NULL);
+                       NULL, 0);
     }
 }
 
