@@ -66,9 +66,13 @@ $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
 # fuse a*b+c into one FMA where the CPU has it (the per-instruction-set builds of forward.c
 # and smallmm.c, and the target_clones for x86-64-v3/v4 of the others); plain x86-64 code
 # has no FMA, so nothing else changes.
+# Their loops start on 32-byte boundaries (-falign-loops=32): 0.97-1.00 of the time per update
+# at 24 grid and ladder cells on the AMD machine, the same bits (docs/BENCHMARKS.md round 21).
+# bench/ab_step.sh builds a revision's kernels with these flags too (make print-kernel-flags).
 KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
-$(KERNEL_OBJ): CFLAGS += -O3 -ffp-contract=fast
+KERNEL_CFLAGS := -O3 -ffp-contract=fast -falign-loops=32
+$(KERNEL_OBJ): CFLAGS += $(KERNEL_CFLAGS)
 # clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
 # resolver of a cloned static function is a global symbol, so two files' static clones
 # of the same name would clash; and a cloned global function f gets only f.ifunc, which calls
@@ -186,10 +190,14 @@ analysis/settings.json: $(BIN)/ovsweep
 print-pure:
 	@echo $(PURE)
 
+# The kernels' flags, for bench/ab_step.sh.
+print-kernel-flags:
+	@echo $(KERNEL_CFLAGS)
+
 $(BUILD) $(BIN) $(BUILD)/asan:
 	mkdir -p $@
 clean:
 	rm -rf $(BUILD) $(BIN)
 include mk/install.mk
-.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint mutation print-pure clean FORCE
+.PHONY: all deps test unit quickstart bench bench-full bench-scaling lint mutation print-pure print-kernel-flags clean FORCE
 -include $(wildcard $(BUILD)/*.d $(BUILD)/asan/*.d)

@@ -6,7 +6,9 @@
 # `make all` (the tree's objects come from build/). Columns: each side's best time per
 # update and their ratio, then the median of the rounds' paired ratios (each round's two runs
 # back to back) with its 10th and 90th percentiles, which show how noisy the run was
-# (bench/ab_step.c). ITERS and ROUNDS are checked here, before the build.
+# (bench/ab_step.c). ITERS and ROUNDS are checked here, before the build. REV's kernel files
+# get the tree's kernel flags (make print-kernel-flags), so that the two differ in code only;
+# REV_KERNEL_FLAGS="..." sets others (round 21 measured -falign-loops=32 that way).
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bench/ab_step.sh REV [ITERS ROUNDS [N K D]...]" >&2; exit 2; }
@@ -25,6 +27,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 git archive "$rev" src include | tar -x -C "$dir"
 CC=${CC:-cc}
+KFLAGS=${REV_KERNEL_FLAGS:-$(make -s --no-print-directory print-kernel-flags)}
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wno-psabi -I$dir/include $(pkg-config --cflags openblas)"
 objs=""
 # A revision whose forward.c has an AVX-512 build (round 4 on) gets it as the Makefile builds it.
@@ -32,7 +35,7 @@ avx512=""
 if grep -q OVS_FORWARD_AVX512_BUILD "$dir/src/forward.c" &&
     $CC -march=x86-64-v4 -dM -E -x c /dev/null 2>/dev/null | grep -q __AVX512DQ__; then
     avx512="-DOVS_FORWARD_AVX512"
-    $CC $FLAGS -O3 -ffp-contract=fast -march=x86-64-v4 -DOVS_FORWARD_AVX512_BUILD \
+    $CC $FLAGS $KFLAGS -march=x86-64-v4 -DOVS_FORWARD_AVX512_BUILD \
         -c "$dir/src/forward.c" -o "$dir/forward_avx512.o"
     objs="$dir/forward_avx512.o"
 fi
@@ -44,7 +47,7 @@ if grep -q OVS_ISA "$dir/include/simd.h"; then
         $CC -march=x86-64-v$v -dM -E -x c /dev/null >/dev/null 2>&1 || continue
         isa="$isa -DOVS_HAVE_V$v"
         for m in forward smallmm; do
-            $CC $FLAGS -O3 -ffp-contract=fast -march=x86-64-v$v -DOVS_BUILD_V$v \
+            $CC $FLAGS $KFLAGS -march=x86-64-v$v -DOVS_BUILD_V$v \
                 -c "$dir/src/$m.c" -o "$dir/${m}_v$v.o"
             objs="$objs $dir/${m}_v$v.o"
         done
@@ -52,8 +55,8 @@ if grep -q OVS_ISA "$dir/include/simd.h"; then
 fi
 for m in names protocol activation smallmm forward train linalg; do
     [ -f "$dir/src/$m.c" ] || continue
-    case $m in linalg) extra="" ;; forward) extra="-O3 -ffp-contract=fast $avx512 $isa" ;;
-        smallmm) extra="-O3 -ffp-contract=fast $isa" ;; *) extra="-O3 -ffp-contract=fast" ;; esac
+    case $m in linalg) extra="" ;; forward) extra="$KFLAGS $avx512 $isa" ;;
+        smallmm) extra="$KFLAGS $isa" ;; *) extra="$KFLAGS" ;; esac
     $CC $FLAGS $extra -c "$dir/src/$m.c" -o "$dir/$m.o"
     objs="$objs $dir/$m.o"
 done
