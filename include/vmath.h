@@ -153,6 +153,8 @@ OVS_INLINE void ovs_vsoftplus_exp(const ovs_vd *z, ovs_vd *e, const int nv)
          * is the second operand and stays. (vrangepd would do both steps in one, but it
          * returns -700 for a NaN z.) */
         x = (ovs_vd)_mm512_max_pd((__m512d)lo, (__m512d)x);
+#elif defined(OVS_VMATH_AVX)
+        x = (ovs_vd)_mm256_max_pd((__m256d)lo, (__m256d)x); /* the same, AVX2 */
 #else
         x = ovs_vselect(x < lo, lo, x);
 #endif
@@ -211,6 +213,15 @@ OVS_INLINE void ovs_vsoftplus_log(const ovs_vd *z, const ovs_vd *e, ovs_vd *phi,
         __mmask8 neg = _mm512_cmp_pd_mask((__m512d)z[u], _mm512_setzero_pd(), _CMP_NGE_UQ);
         dphi[u] = (ovs_vd)_mm512_mask_mul_pd((__m512d)inv[u], neg, (__m512d)e[u],
                                              (__m512d)inv[u]);
+#elif defined(OVS_VMATH_AVX)
+        /* max(z, 0) as on AVX-512; phi' = e inv where z's sign bit is set (vblendvpd needs no
+         * compare): z < 0 as below, and z = -0, where e = exp(-0) = 1 exactly and e inv = inv;
+         * a NaN z has a NaN inv and e inv. On the AMD machine gcc made each select of the
+         * portable code a vpblendvb, which takes an FMA pipe (docs/BENCHMARKS.md round 21). */
+        ovs_vd zpos = (ovs_vd)_mm256_max_pd((__m256d)z[u], _mm256_setzero_pd());
+        phi[u] = zpos + (s[u] * pw[u] + lg[u]);
+        dphi[u] = (ovs_vd)_mm256_blendv_pd((__m256d)inv[u], (__m256d)(e[u] * inv[u]),
+                                           (__m256d)z[u]);
 #else
         ovs_vi pos = z[u] >= 0;
         ovs_vd zpos = ovs_vselect(pos, z[u], (ovs_vd){0}); /* max(z, 0); a NaN z has a NaN s */
