@@ -66,12 +66,12 @@ $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
 # fuse a*b+c into one FMA where the CPU has it (the per-instruction-set builds of forward.c
 # and smallmm.c, and the target_clones for x86-64-v3/v4 of the others); plain x86-64 code
 # has no FMA, so nothing else changes.
-# Their loops start on 32-byte boundaries (-falign-loops=32): 0.97-1.00 of the time per update
-# at 24 grid and ladder cells on the AMD machine, the same bits (docs/BENCHMARKS.md round 21).
 # bench/ab_step.sh builds a revision's kernels with these flags too (make print-kernel-flags).
+# (-falign-loops=32 read 0.97-1.01 of the time per update at grid cells but 1.01-1.03 at
+# n = 4800-6400 on the AMD machine: not kept, docs/BENCHMARKS.md round 21.)
 KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
-KERNEL_CFLAGS := -O3 -ffp-contract=fast -falign-loops=32
+KERNEL_CFLAGS := -O3 -ffp-contract=fast
 $(KERNEL_OBJ): CFLAGS += $(KERNEL_CFLAGS)
 # clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
 # resolver of a cloned static function is a global symbol, so two files' static clones

@@ -8,7 +8,7 @@
 # back to back) with its 10th and 90th percentiles, which show how noisy the run was
 # (bench/ab_step.c). ITERS and ROUNDS are checked here, before the build. REV's kernel files
 # get the tree's kernel flags (make print-kernel-flags), so that the two differ in code only;
-# REV_KERNEL_FLAGS="..." sets others (round 21 measured -falign-loops=32 that way).
+# REV_KERNEL_FLAGS="..." sets others (how round 21 measured -falign-loops=32).
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bench/ab_step.sh REV [ITERS ROUNDS [N K D]...]" >&2; exit 2; }
