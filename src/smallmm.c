@@ -282,16 +282,19 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
                    unrolled);
     switch (c1 - c) {
 #if GC > 3
-    case 3: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next,
-                   unrolled); break;
+    case 3:
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 3, first, last, next, unrolled);
+        break;
 #endif
 #if GC > 2
-    case 2: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last, next,
-                   unrolled); break;
+    case 2:
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 2, first, last, next, unrolled);
+        break;
 #endif
 #if GC > 1
-    case 1: grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last, next,
-                   unrolled); break;
+    case 1:
+        grad_block(d, mt, ldm, xs, ldx, count, g, lanes, j, c, R, 1, first, last, next, unrolled);
+        break;
 #endif
     default: break;
     }
