@@ -9,7 +9,8 @@
  * Where the including file is compiled for AVX-512 (the x86-64-v4 build of forward.c: the
  * target_clones of the files built once cannot hold intrinsics), a few selects and the clamp
  * use instructions that give the same bits in fewer operations (OVS_VMATH_AVX512 below), and
- * the table lookups are two-table permutes. */
+ * the table lookups are two-table permutes; for AVX2 (OVS_VMATH_AVX) softplus's clamp and
+ * max(z, 0) are maxima and its phi' one blend on z's sign bit, likewise. */
 #ifndef OVS_VMATH_H
 #define OVS_VMATH_H
 
@@ -209,7 +210,6 @@ OVS_INLINE void ovs_vsoftplus_log(const ovs_vd *z, const ovs_vd *e, ovs_vd *phi,
         /* vmaxpd(z, 0) = z > 0 ? z : 0 differs from the select only at z = -0 (+0 instead of
          * -0), which the positive log1p term then absorbs; phi' by a masked multiply */
         ovs_vd zpos = (ovs_vd)_mm512_max_pd((__m512d)z[u], _mm512_setzero_pd());
-        phi[u] = zpos + (s[u] * pw[u] + lg[u]);
         __mmask8 neg = _mm512_cmp_pd_mask((__m512d)z[u], _mm512_setzero_pd(), _CMP_NGE_UQ);
         dphi[u] = (ovs_vd)_mm512_mask_mul_pd((__m512d)inv[u], neg, (__m512d)e[u],
                                              (__m512d)inv[u]);
@@ -219,15 +219,14 @@ OVS_INLINE void ovs_vsoftplus_log(const ovs_vd *z, const ovs_vd *e, ovs_vd *phi,
          * a NaN z has a NaN inv and e inv. On the AMD machine gcc made each select of the
          * portable code a vpblendvb, which takes an FMA pipe (docs/BENCHMARKS.md round 21). */
         ovs_vd zpos = (ovs_vd)_mm256_max_pd((__m256d)z[u], _mm256_setzero_pd());
-        phi[u] = zpos + (s[u] * pw[u] + lg[u]);
         dphi[u] = (ovs_vd)_mm256_blendv_pd((__m256d)inv[u], (__m256d)(e[u] * inv[u]),
                                            (__m256d)z[u]);
 #else
         ovs_vi pos = z[u] >= 0;
         ovs_vd zpos = ovs_vselect(pos, z[u], (ovs_vd){0}); /* max(z, 0); a NaN z has a NaN s */
-        phi[u] = zpos + (s[u] * pw[u] + lg[u]);
         dphi[u] = ovs_vselect(pos, inv[u], e[u] * inv[u]); /* a NaN z: NaN e, NaN out */
 #endif
+        phi[u] = zpos + (s[u] * pw[u] + lg[u]);
     }
 }
 
