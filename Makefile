@@ -18,9 +18,13 @@ VERSION  := 0.1.0
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-psabi
 OPT      ?= -O2 -g
-# User CPPFLAGS/CFLAGS/LDFLAGS come last, so they win.
-ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(CPPFLAGS)
-ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(CFLAGS)
+# User CPPFLAGS/CFLAGS/LDFLAGS come last, so they win. What some objects need besides (the
+# kernels' flags, which builds are linked) goes in OBJ_CPPFLAGS/OBJ_CFLAGS, set per target
+# below: a CFLAGS or CPPFLAGS given on make's command line replaces the makefile's own
+# assignments to it, target-specific ones included, and `make CPPFLAGS=-I...` had built a
+# binary without its AVX2 kernels and `make CFLAGS=-O2` kernels without FMA (other bits).
+ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(OBJ_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
 BLAS_LIBS   = $(shell pkg-config --libs openblas)
@@ -72,7 +76,7 @@ $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)
 KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
 KERNEL_CFLAGS := -O3 -ffp-contract=fast
-$(KERNEL_OBJ): CFLAGS += $(KERNEL_CFLAGS)
+$(KERNEL_OBJ): OBJ_CFLAGS += $(KERNEL_CFLAGS)
 # clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
 # resolver of a cloned static function is a global symbol, so two files' static clones
 # of the same name would clash; and a cloned global function f gets only f.ifunc, which calls
@@ -93,7 +97,7 @@ endif
 $(PURE_OBJ): $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
 	@$(CLANG_IFUNCS)
-$(ISA_FILES:%=$(BUILD)/%.o): CPPFLAGS += $(ISA_DEFS)
+$(ISA_FILES:%=$(BUILD)/%.o): OBJ_CPPFLAGS += $(ISA_DEFS)
 $(BUILD)/%_v3.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -DOVS_BUILD_V3 $(ALL_CFLAGS) -march=x86-64-v3 -c $< -o $@
 $(BUILD)/%_v4.o: src/%.c | $(BUILD)
@@ -117,7 +121,7 @@ $(BUILD)/asan/ovsweep: $(SAN_GLUE_OBJ) $(SAN_OBJ)
 WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
 $(BUILD)/test_train $(BUILD)/asan/test_train: LINK_EXTRA = $(WRAP)
 # test_kernels compares the builds of the kernel files: it is told which ones are linked.
-$(BUILD)/test_kernels: private CPPFLAGS += $(ISA_DEFS)
+$(BUILD)/test_kernels: private OBJ_CPPFLAGS += $(ISA_DEFS)
 $(BUILD)/test_%: tests/test_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LINK_EXTRA) $(BLAS_LIBS) -lm
 $(BUILD)/asan/test_%: tests/test_%.c $(SAN_OBJ) | $(BUILD)/asan
@@ -168,7 +172,7 @@ bench-scaling:
 	sh bench/scaling.sh
 
 # peak_rates.h's loops need a m + c fused into one FMA (bench_peak, bench_scaling's --grid)
-$(BUILD)/bench_peak $(BUILD)/bench_scaling: private CFLAGS += -O3 -ffp-contract=fast
+$(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_CFLAGS += -O3 -ffp-contract=fast
 $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
     $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm

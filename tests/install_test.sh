@@ -119,6 +119,34 @@ check "make unit builds with -Werror" sh -c "make -n -B unit | grep -- '-c src/n
 make -n test >"$WORK/make-test.txt" 2>&1
 check "make test builds with -Werror" grep -q 'WERROR=-Werror all unit' "$WORK/make-test.txt"
 
+# ---- a user's CFLAGS and CPPFLAGS add to the build's own flags ----
+
+# (On make's command line they replace the makefile's own assignments to them: until round 22
+# `make CPPFLAGS=-I...` built forward.o without its AVX2 and AVX-512 builds linked in, and
+# `make CFLAGS=...` the kernels without -O3 -ffp-contract=fast, so other bits.)
+# compile_line OBJ [MAKE ARGS]: the command that builds build/OBJ.o, from a dry run
+compile_line() {
+    obj=$1
+    shift
+    make -n -B "build/$obj.o" "$@" | grep -- " -o build/$obj.o"
+}
+# the -DOVS_ flags of forward.o's command with MAKE ARGS
+forward_defs() { compile_line forward "$@" | grep -o -- '-DOVS_[A-Z0-9_]*' | tr '\n' ' '; }
+PLAIN_DEFS=$(forward_defs)
+check "make CPPFLAGS=...: forward.o keeps its instruction-set builds ($PLAIN_DEFS)" \
+    test "$(forward_defs CPPFLAGS=-DOVS_USER_FLAG)" = "${PLAIN_DEFS}-DOVS_USER_FLAG "
+# kernel_flags_kept OBJ...: each one's command with a user's CFLAGS has the kernels' flags
+# (make print-kernel-flags), the user's flag after them
+kernel_flags_kept() {
+    kf=$(make -s --no-print-directory print-kernel-flags)
+    for obj in "$@"; do
+        compile_line "$obj" CFLAGS=-DOVS_USER_CFLAG | grep -q -- "$kf.*-DOVS_USER_CFLAG" ||
+            { echo "    build/$obj.o: $(compile_line "$obj" CFLAGS=-DOVS_USER_CFLAG)" && return 1; }
+    done
+}
+check "make CFLAGS=...: the kernels keep their flags, the user's after them" \
+    kernel_flags_kept forward forward_v3 smallmm smallmm_v3 activation train
+
 # ---- uninstall ----
 
 check "make uninstall removes every installed file" \
