@@ -8,6 +8,13 @@
 # hangs is stopped and counted as a failure with a message, never a stuck run. A suite that
 # cannot run here says SKIPPED and is counted as skipped, not as passed; one that exits 0
 # without a single check is counted as failed.
+#
+# Two lanes where the machine has two cores or more (TEST_JOBS=1: one after the other): the
+# analysis, report.html, SLURM and clang suites (lane B: the longest, and the two that may
+# install packages) run beside the rest (lane A) in a process group of their own; their
+# lines are printed after lane A's, as in one lane. On 2 vCPUs the suites had kept
+# 1.07 cores busy on average (tests/run_tests.sh one lane: 596 s, 640 core-seconds).
+# `run_tests.sh --lane A|B` runs one lane alone.
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=1
 SUITE_LIMIT=${SUITE_LIMIT:-900}
@@ -57,36 +64,80 @@ run_suite() { # NAME LIMIT COMMAND...
     add_counts "$name" "$rc" $(($(date +%s) - t0))
 }
 
-for t in build/test_* build/asan/test_*; do
-    case "$t" in *.d) continue ;; esac
-    case "$t" in build/asan/*) tag=" (ASan+UBSan)" ;; *) tag="" ;; esac
-    run_suite "unit $(basename "$t")$tag" 300 "$t"
-done
-run_suite "module boundaries" 120 sh tests/lint_test.sh
-run_suite "install, man page, completion" "$SUITE_LIMIT" sh tests/install_test.sh
-run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
-run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
-run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
-run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
-run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
-run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
-run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
-run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
-run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
-run_suite "grid floor tools (bench/)" "$SUITE_LIMIT" sh tests/bench_tools_test.sh
-run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
-if [ -d tests/python ]; then
-    # Two workers where pytest-xdist is installed (deps/debian.txt): 191 s became 107 s here.
-    par=""
-    /usr/bin/python3 -c "import xdist" 2>/dev/null && par="-n 2"
-    run_suite "analysis (pytest)" "$SUITE_LIMIT" /usr/bin/python3 -m pytest -q -p no:cacheprovider $par tests/python
-fi
-if [ -f tests/html_report_test.sh ]; then
-    run_suite "report.html in Chromium" "$SUITE_LIMIT" sh tests/html_report_test.sh
-fi
-if [ -f tests/slurm_test.sh ]; then
-    run_suite "SLURM jobs" 1800 sh tests/slurm_test.sh
-fi
+lane_a() {
+    for t in build/test_* build/asan/test_*; do
+        case "$t" in *.d) continue ;; esac
+        case "$t" in build/asan/*) tag=" (ASan+UBSan)" ;; *) tag="" ;; esac
+        run_suite "unit $(basename "$t")$tag" 300 "$t"
+    done
+    run_suite "module boundaries" 120 sh tests/lint_test.sh
+    run_suite "install, man page, completion" "$SUITE_LIMIT" sh tests/install_test.sh
+    run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
+    run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
+    run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
+    run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
+    run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
+    run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
+    run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
+    run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
+    run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
+    run_suite "grid floor tools (bench/)" "$SUITE_LIMIT" sh tests/bench_tools_test.sh
+}
+
+lane_b() {
+    if [ -d tests/python ]; then
+        # Two workers where pytest-xdist is installed (deps/debian.txt): 191 s became 107 s here.
+        par=""
+        /usr/bin/python3 -c "import xdist" 2>/dev/null && par="-n 2"
+        run_suite "analysis (pytest)" "$SUITE_LIMIT" /usr/bin/python3 -m pytest -q -p no:cacheprovider $par tests/python
+    fi
+    if [ -f tests/html_report_test.sh ]; then
+        run_suite "report.html in Chromium" "$SUITE_LIMIT" sh tests/html_report_test.sh
+    fi
+    if [ -f tests/slurm_test.sh ]; then
+        run_suite "SLURM jobs" 1800 sh tests/slurm_test.sh
+    fi
+    run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
+}
+
+# add_lane FILE: lane B's output (its suites' lines, then its total line) into the totals; a
+# lane that ended without its total line counts as one failure.
+add_lane() {
+    grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "lane B (analysis, report.html, SLURM, clang) ended without its total line: counted as a failure"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    total_pass=$((total_pass + $(count passed)))
+    total_fail=$((total_fail + $(count failed)))
+    total_skip=$((total_skip + $(count skipped)))
+}
+
+case "${1:-}" in
+    --lane)
+        case "${2:-}" in A) lane_a ;; B) lane_b ;; *) echo "usage: run_tests.sh [--lane A|B]" >&2 && exit 2 ;; esac ;;
+    "")
+        jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+        if [ "$jobs" -ge 2 ] && command -v setsid >/dev/null 2>&1; then
+            lane_log=$(mktemp /tmp/ovsweep-lane.XXXXXX)
+            setsid -w sh tests/run_tests.sh --lane B >"$lane_log" 2>&1 &
+            lane_pid=$!
+            # interrupted: stop lane B's whole session (timeout puts each suite in a process
+            # group of its own, so the lane's group alone would leave the suites running)
+            trap 'pkill -TERM -s "$lane_pid"; rm -f "$log" "$lane_log"; exit 130' INT TERM HUP
+            lane_a
+            wait "$lane_pid"
+            trap - INT TERM HUP
+            add_lane "$lane_log"
+            rm -f "$lane_log"
+        else
+            lane_a
+            lane_b
+        fi ;;
+    *) echo "usage: run_tests.sh [--lane A|B]" >&2 && exit 2 ;;
+esac
 rm -f "$log"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
