@@ -73,6 +73,7 @@ lane_a() {
     run_suite "module boundaries" 120 sh tests/lint_test.sh
     run_suite "install, man page, completion" "$SUITE_LIMIT" sh tests/install_test.sh
     run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
+    run_suite "make quickstart's script (MPI)" "$SUITE_LIMIT" sh tests/quickstart_test.sh
     run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
     run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
     run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
