@@ -71,6 +71,7 @@ lane_a() {
         run_suite "unit $(basename "$t")$tag" 300 "$t"
     done
     run_suite "module boundaries" 120 sh tests/lint_test.sh
+    run_suite "the test runner (lanes, counts)" 120 sh tests/runner_test.sh
     run_suite "install, man page, completion" "$SUITE_LIMIT" sh tests/install_test.sh
     run_suite "golden results (MPI)" "$SUITE_LIMIT" sh tests/golden_test.sh
     run_suite "make quickstart's script (MPI)" "$SUITE_LIMIT" sh tests/quickstart_test.sh
