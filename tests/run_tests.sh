@@ -11,7 +11,7 @@
 #
 # Two lanes where the machine has two cores or more (TEST_JOBS=1: one after the other): the
 # analysis, report.html, SLURM and clang suites (lane B: the longest, and the two that may
-# install packages) run beside the rest (lane A) in a process group of their own; their
+# install packages) run beside the rest (lane A) in a session of their own (setsid); their
 # lines are printed after lane A's, as in one lane. On 2 vCPUs the suites had kept
 # 1.07 cores busy on average (tests/run_tests.sh one lane: 596 s, 640 core-seconds).
 # `run_tests.sh --lane A|B` runs one lane alone.
