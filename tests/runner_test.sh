@@ -29,12 +29,13 @@ EOF
 }
 fake unit "$T/build/test_fake"
 fake asan "$T/build/asan/test_fake"
-for s in lint install golden quickstart file sanitize sweep resume reliability methods adaptive \
-    scaling bench_tools html_report slurm clang; do
+for f in "$ROOT"/tests/*_test.sh; do # every shell suite there is, this one included
+    s=$(basename "$f" _test.sh)
     fake "$s" "$T/tests/${s}_test.sh"
 done
 printf 'def test_one():\n    pass\n' >"$T/tests/python/test_fake.py"
-SUITES=19 # 2 unit + 13 shell suites in lane A; pytest, report.html, SLURM, clang in lane B
+# the suites the runner runs: the 2 fake unit tests, its shell suites, and pytest
+SUITES=$((2 + $(grep -c 'run_suite .* sh tests/[a-z_]*_test\.sh' "$ROOT/tests/run_tests.sh") + 1))
 
 # runner LOG [ENV...]: the stand-in tree's runner, exit status in $rc
 runner() {
