@@ -10,9 +10,9 @@
 # without a single check is counted as failed.
 #
 # Two lanes where the machine has two cores or more (TEST_JOBS=1: one after the other): the
-# analysis, report.html, SLURM and clang suites (lane B: the longest, and the two that may
-# install packages) run beside the rest (lane A) in a session of their own (setsid); their
-# lines are printed after lane A's, as in one lane. On 2 vCPUs the suites had kept
+# analysis, report.html, SLURM, clang, adaptive-design and eta-rule suites (lane B: among
+# them the longest, and the two that may install packages) run beside the rest (lane A) in a
+# session of their own (setsid); their lines are printed after lane A's, as in one lane. On 2 vCPUs the suites had kept
 # 1.07 cores busy on average (tests/run_tests.sh one lane: 596 s, 640 core-seconds).
 # `run_tests.sh --lane A|B` runs one lane alone.
 cd "$(dirname "$0")/.." || exit 1
@@ -81,8 +81,6 @@ lane_a() {
     run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
     run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
     run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
-    run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
-    run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
     run_suite "grid floor tools (bench/)" "$SUITE_LIMIT" sh tests/bench_tools_test.sh
 }
 
@@ -100,6 +98,8 @@ lane_b() {
         run_suite "SLURM jobs" 1800 sh tests/slurm_test.sh
     fi
     run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
+    run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
+    run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
 }
 
 # add_lane FILE: lane B's output (its suites' lines, then its total line) into the totals; a
@@ -108,7 +108,7 @@ add_lane() {
     grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "lane B (analysis, report.html, SLURM, clang) ended without its total line: counted as a failure"
+        echo "lane B (analysis, report.html, SLURM, clang, adaptive, eta rule) ended without its total line: counted as a failure"
         total_fail=$((total_fail + 1))
         return
     fi
