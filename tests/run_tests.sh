@@ -12,9 +12,9 @@
 # Two lanes where the machine has two cores or more (TEST_JOBS=1: one after the other): the
 # analysis, report.html, SLURM, clang, adaptive-design and eta-rule suites (lane B: among
 # them the longest, and the two that may install packages) run beside the rest (lane A) in a
-# session of their own (setsid); their lines are printed after lane A's, as in one lane. On 2 vCPUs the suites had kept
-# 1.07 cores busy on average (tests/run_tests.sh one lane: 596 s, 640 core-seconds).
-# `run_tests.sh --lane A|B` runs one lane alone.
+# session of their own (setsid); their lines are printed after lane A's, as in one lane. In
+# one lane the suites had kept 1.07 of 2 vCPUs busy on average (596 s, 640 core-seconds;
+# docs/TESTS.md). `run_tests.sh --lane A|B` runs one lane alone.
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=1
 SUITE_LIMIT=${SUITE_LIMIT:-900}
@@ -108,7 +108,7 @@ add_lane() {
     grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "lane B (analysis, report.html, SLURM, clang, adaptive, eta rule) ended without its total line: counted as a failure"
+        echo "lane B ended without its total line: counted as a failure"
         total_fail=$((total_fail + 1))
         return
     fi
@@ -117,9 +117,18 @@ add_lane() {
     total_skip=$((total_skip + $(count skipped)))
 }
 
+usage() {
+    rm -f "$log"
+    echo "usage: run_tests.sh [--lane A|B]" >&2
+    exit 2
+}
 case "${1:-}" in
     --lane)
-        case "${2:-}" in A) lane_a ;; B) lane_b ;; *) echo "usage: run_tests.sh [--lane A|B]" >&2 && exit 2 ;; esac ;;
+        case "${2:-}" in
+            A) lane_a ;;
+            B) lane_b ;;
+            *) usage ;;
+        esac ;;
     "")
         jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
         if [ "$jobs" -ge 2 ] && command -v setsid >/dev/null 2>&1; then
@@ -138,7 +147,7 @@ case "${1:-}" in
             lane_a
             lane_b
         fi ;;
-    *) echo "usage: run_tests.sh [--lane A|B]" >&2 && exit 2 ;;
+    *) usage ;;
 esac
 rm -f "$log"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
