@@ -55,14 +55,31 @@ add_counts() {
     }
 }
 
+# timeout runs each suite in a process group of its own, which a Ctrl-C at the terminal does
+# not reach: the suite runs in the background (suite_pid: that group) so that stop() can end it.
+suite_pid=""
 run_suite() { # NAME LIMIT COMMAND...
     name=$1 limit=$2
     shift 2
     t0=$(date +%s)
-    timeout -k 30 "$limit" "$@" >"$log" 2>&1
+    timeout -k 30 "$limit" "$@" >"$log" 2>&1 &
+    suite_pid=$!
+    wait "$suite_pid"
     rc=$?
+    suite_pid=""
     add_counts "$name" "$rc" $(($(date +%s) - t0))
 }
+
+# Interrupted (INT, TERM, HUP): stop the running suite and lane B's whole session, then exit.
+lane_pid=""
+lane_log=""
+stop() {
+    [ -n "$suite_pid" ] && pkill -TERM -g "$suite_pid"
+    [ -n "$lane_pid" ] && pkill -TERM -s "$lane_pid"
+    rm -f "$log" "$lane_log"
+    exit 130
+}
+trap stop INT TERM HUP
 
 lane_a() {
     for t in build/test_* build/asan/test_*; do
@@ -134,13 +151,10 @@ case "${1:-}" in
         if [ "$jobs" -ge 2 ] && command -v setsid >/dev/null 2>&1; then
             lane_log=$(mktemp /tmp/ovsweep-lane.XXXXXX)
             setsid -w sh tests/run_tests.sh --lane B >"$lane_log" 2>&1 &
-            lane_pid=$!
-            # interrupted: stop lane B's whole session (timeout puts each suite in a process
-            # group of its own, so the lane's group alone would leave the suites running)
-            trap 'pkill -TERM -s "$lane_pid"; rm -f "$log" "$lane_log"; exit 130' INT TERM HUP
+            lane_pid=$! # its session: stop() ends every suite in it, whatever their groups
             lane_a
             wait "$lane_pid"
-            trap - INT TERM HUP
+            lane_pid=""
             add_lane "$lane_log"
             rm -f "$lane_log"
         else

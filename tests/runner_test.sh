@@ -4,19 +4,21 @@
 # it in that tree runs the fakes): the total line adds up every suite's counts, in two lanes
 # and in one (TEST_JOBS=1); lane B's lines come after lane A's; a failing suite in lane B
 # fails the run and is shown; a lane B that dies without its total line counts as a failure.
-# A few seconds.
+# A TERM to the runner while a suite hangs stops it and leaves nothing running. About 10 s.
 . "$(dirname "$0")/lib.sh"
 T="$WORK/tree"
 mkdir -p "$T/tests/python" "$T/build/asan"
 cp "$ROOT/tests/run_tests.sh" "$T/tests/"
 # fake NAME PATH: a suite that passes 1 check, or as FAKE_FAIL (= its NAME) says: "fail"
 # fails 1 and exits 1, "die" kills lane B's shell mid-suite (its session leader, which the
-# runner starts with setsid; only if that is "run_tests.sh --lane B")
+# runner starts with setsid; only if that is "run_tests.sh --lane B"), "hang" leaves its PID
+# in $T/hang.NAME and sleeps
 fake() {
     cat >"$2" <<EOF
 #!/bin/sh
 case "\${FAKE_FAIL:-}" in
     $1:fail) echo "FAIL - $1's check"; echo "$1: 0 passed, 1 failed, 0 skipped"; exit 1 ;;
+    $1:hang) echo \$\$ >"$T/hang.$1"; exec sleep 60 ;;
     $1:die)
         sid=\$(ps -o sid= -p \$\$ | tr -d ' ')
         ps -o args= -p "\$sid" | grep -q -- '--lane B' && kill -9 "\$sid"
@@ -68,4 +70,34 @@ runner die.log TEST_JOBS=2 FAKE_FAIL=slurm:die
 check "lane B killed mid-run: exit 1, counted as a failure, said" \
     sh -c "test $rc -eq 1 && tail -n 1 '$WORK/die.log' | grep -q ' 1 failed' &&
         grep -q 'ended without its total line' '$WORK/die.log'"
+# Interrupted: a TERM to the runner while a suite of lane A hangs (lane B meanwhile in
+# pytest) stops that suite and leaves no process in the stand-in tree, in one lane and in two.
+# left_in_tree: the processes whose working directory is the stand-in tree, after 3 s at most
+left_in_tree() {
+    for _ in 1 2 3 4 5 6; do
+        left=$(for p in $(pgrep -f .); do
+            [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$T" ] && echo "$p"
+        done)
+        [ -z "$left" ] && return 0
+        sleep 0.5
+    done
+    echo "    (still running: $(echo $left | xargs ps -o args= -p 2>/dev/null | tr '\n' ';'))"
+    return 1
+}
+# interrupted JOBS: the runner in JOBS lanes, TERM once the hanging suite runs; exit 130?
+interrupted() {
+    rm -f "$T/hang.lint"
+    (cd "$T" && export TEST_JOBS="$1" FAKE_FAIL=lint:hang && exec sh tests/run_tests.sh) \
+        >"$WORK/int$1.log" 2>&1 &
+    runner_pid=$!
+    i=0
+    while [ ! -s "$T/hang.lint" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -TERM "$runner_pid"
+    wait "$runner_pid"
+    irc=$?
+    [ -s "$T/hang.lint" ] && left_in_tree && [ "$irc" -eq 130 ] ||
+        { echo "    (exit $irc)"; kill "$(cat "$T/hang.lint")" 2>/dev/null; return 1; }
+}
+check "TERM to the runner mid-suite, one lane: exit 130, the suite stopped" interrupted 1
+check "TERM to the runner mid-suite, two lanes: exit 130, both lanes stopped" interrupted 2
 summary
