@@ -111,6 +111,26 @@ check "man/ovsweep.1 is what tools/gen_man.py prints (make man)" \
 check "completion/ovsweep.bash is what tools/gen_completion.py prints (make man)" \
     sh -c "$PY tools/gen_completion.py '$OVS' | cmp -s - completion/ovsweep.bash"
 
+# ---- deps/install.sh off Debian ----
+
+# make quickstart, test and bench run deps/install.sh first. On a system without dpkg (a RHEL
+# or SUSE cluster, its libraries from modules) it must say so and leave the packages to the
+# user, not run apt-get: it had tried (sudo) apt-get and stopped the build, exit 127 or 1.
+# A PATH with everything but dpkg*/apt*, and a sudo that only logs.
+mkdir -p "$WORK/nodeb"
+for f in /usr/bin/* /bin/* /usr/sbin/* /sbin/*; do
+    b=${f##*/}
+    case $b in dpkg* | apt* | sudo) continue ;; esac
+    [ -e "$WORK/nodeb/$b" ] || ln -s "$f" "$WORK/nodeb/$b" 2>/dev/null
+done
+printf '#!/bin/sh\necho "sudo $*" >>"%s"\nexit 1\n' "$WORK/sudo.log" >"$WORK/nodeb/sudo"
+chmod +x "$WORK/nodeb/sudo"
+env PATH="$WORK/nodeb" sh deps/install.sh >"$WORK/deps.out" 2>&1
+rc=$?
+check "deps/install.sh without dpkg: exit 0 (exit $rc), says to provide the packages, runs no sudo/apt-get" \
+    sh -c "test $rc -eq 0 && grep -q 'not a Debian system' '$WORK/deps.out' && ! test -e '$WORK/sudo.log'"
+[ "$rc" -eq 0 ] || sed 's/^/    | /' "$WORK/deps.out"
+
 # ---- -Werror in tests and CI only ----
 
 # make -n -B: the commands of a rebuild, nothing run
