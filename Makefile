@@ -54,10 +54,14 @@ UNIT     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 all: $(BIN)/ovsweep
 
 # build/version.h carries the version and `git describe`; rewritten only when they change,
-# so that a new commit rebuilds the two files that print or store it.
+# so that a new commit rebuilds the two files that print or store it. Where git cannot say
+# (root's `make install` in a user's checkout: "dubious ownership"), the stamp already there
+# stays, so that make install installs the binary as built instead of relinking it.
 $(BUILD)/version.h: FORCE | $(BUILD)
 	@v='#define OVS_VERSION "$(VERSION)"'; \
-	 g="#define OVS_GIT \"$$(git describe --always --dirty 2>/dev/null || echo unknown)\""; \
+	 d=$$(git describe --always --dirty 2>/dev/null) || \
+	     d=$$(sed -n 's/^#define OVS_GIT "\(.*\)"$$/\1/p' $@ 2>/dev/null); \
+	 g="#define OVS_GIT \"$${d:-unknown}\""; \
 	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
 	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 $(BUILD)/main.o $(BUILD)/h5write.o: $(BUILD)/version.h
