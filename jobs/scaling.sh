@@ -40,8 +40,15 @@ runs=$(awk -v full="$FULL" -v only=",$ONLY," '
     ($1 == "reduced" || full == 1) && (only == ",," || index(only, "," $2 ",")) { $1 = ""; print }
 ' "$STUDY")
 [ -n "$runs" ] || { echo "scaling.sh: no run of $STUDY matches" >&2; exit 2; }
-files=""
-echo "$runs" | while read -r name opts; do
+# A signal to this script (kill, Ctrl-C, a hang-up) is passed on to the running mpirun as
+# SIGUSR1, "checkpoint now", and ends the study after that run. mpirun therefore runs in the
+# background: sh runs a trap only between commands or in `wait`. The loop runs in this shell,
+# not in a pipeline's subshell, which the signal would not reach.
+child="" sig=""
+trap 'sig=TERM; [ -z "$child" ] || kill -s USR1 "$child" 2>/dev/null' TERM
+trap 'sig=INT; [ -z "$child" ] || kill -s USR1 "$child" 2>/dev/null' INT
+trap 'sig=HUP; [ -z "$child" ] || kill -s USR1 "$child" 2>/dev/null' HUP
+while read -r name opts; do
     f="$OUT/$name.h5"
     # shellcheck disable=SC2086 # options are words
     if [ "$DRY" = 1 ]; then
@@ -57,14 +64,32 @@ echo "$runs" | while read -r name opts; do
     fi
     t0=$(date +%s)
     echo "scaling.sh: $name: $MPIRUN -np $NP $OVS $COMMON $opts $resume -o $f"
-    $MPIRUN -np "$NP" $OVS --quiet $COMMON $opts $resume -o "$f" </dev/null # not the run list
-    rc=$?
+    [ -z "$sig" ] || break
+    $MPIRUN -np "$NP" $OVS --quiet $COMMON $opts $resume -o "$f" </dev/null & # not the run list
+    child=$!
+    rc=0
+    while kill -0 "$child" 2>/dev/null; do
+        wait "$child"
+        rc=$?
+    done
+    # a trap may have cut the last wait short just as mpirun ended: ask again (127: the
+    # status is gone, keep the one we have)
+    wait "$child" 2>/dev/null
+    last=$?
+    [ "$last" -eq 127 ] || rc=$last
+    child=""
     if [ $rc -ne 0 ]; then
-        echo "scaling.sh: $name stopped with status $rc; run the script again to continue" >&2
+        echo "scaling.sh: $name stopped with status $rc${sig:+ (SIG$sig)}; run the script again to continue" >&2
         exit $rc
     fi
     echo "scaling.sh: $name done in $(($(date +%s) - t0)) s"
-done || exit $?
+done <<EOF
+$runs
+EOF
+if [ -n "$sig" ]; then
+    echo "scaling.sh: stopped by SIG$sig; run the script again to continue" >&2
+    exit 75
+fi
 [ "$DRY" = 1 ] && exit 0
 # shellcheck disable=SC2086 # file lists are words
 set -- $(for n in $(echo "$runs" | awk '{print $1}'); do [ -e "$OUT/$n.h5" ] && echo "$OUT/$n.h5"; done) ${EXTRA:-}

@@ -68,6 +68,32 @@ check "--dry-run states --max-trainings' cost bound of an adaptive run (and none
            '$OVS' --dry-run $AUTO --design adaptive -o dr.h5 | grep -q 'without --max-trainings' &&
            ! '$OVS' --dry-run $AUTO -o dr.h5 | grep -q 'adaptive design'"
 
+# jobs/scaling.sh "can be stopped (Ctrl-C, kill: the ranks checkpoint) and started again":
+# a SIGTERM to the script itself must reach the running mpirun (as SIGUSR1, "checkpoint now")
+# and end the study. The run loop had been a pipeline's subshell that the signal never
+# reached: mpirun ran on, the subshell went on to the next runs, and a restarted script found
+# the output locked. A stand-in mpirun records the signal it gets.
+cat >"$WORK/fake-mpirun" <<EOF
+#!/bin/sh
+echo \$\$ >"$WORK/fake.pid"
+trap 'echo USR1 >>"$WORK/fake.sig"; exit 75' USR1
+trap 'echo TERM >>"$WORK/fake.sig"; exit 143' TERM
+while :; do sleep 0.2; done
+EOF
+chmod +x "$WORK/fake-mpirun"
+MPIRUN="$WORK/fake-mpirun" NP=1 sh "$ROOT/jobs/scaling.sh" --only n100_auto_15k "$WORK/killed" \
+    >"$WORK/killed.log" 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do [ -s "$WORK/fake.pid" ] && break; sleep 0.1; done
+kill -TERM "$spid"
+wait "$spid"
+src=$?
+fpid=$(cat "$WORK/fake.pid" 2>/dev/null)
+for _ in $(seq 1 30); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+check "kill of jobs/scaling.sh: the running mpirun gets SIGUSR1 and ends, the script exits non-zero ($src)" \
+    sh -c "test -n '$fpid' && ! kill -0 '$fpid' 2>/dev/null && grep -qx USR1 '$WORK/fake.sig' && test $src -ne 0"
+[ -z "$fpid" ] || kill -9 "$fpid" 2>/dev/null
+
 # The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
 # the study's n = 100 run (jobs/scaling.study, through jobs/scaling.sh) gives its rows again.
 CSV="$ROOT/docs/results/boundary_vs_n.csv"
