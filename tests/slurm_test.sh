@@ -12,7 +12,9 @@
 #  (d) jobs/scaling.sbatch runs a study of two runs (each through fig2.sbatch) and the
 #      analysis over them.
 # Without SLURM (first, also when the rest is skipped): fig2.sbatch refuses an unwritable
-# output directory and a module list without a module command, each with one error line.
+# output directory and a module list without a module command, each with one error line; on a
+# complete OVSWEEP_OUTPUT it does nothing, extends it with a larger --trials, and stops on an
+# option that differs from the file's.
 # Needs root (slurmd runs the jobs) and the packages of deps/slurm.txt, which it installs when
 # missing; without them it says SKIPPED and is counted as skipped ("0 passed, 0 failed,
 # 1 skipped"), never as passed. 2-4 minutes.
@@ -37,6 +39,36 @@ check "fig2.sbatch refuses an unwritable OVSWEEP_OUTDIR in one line" \
     job_fails "output directory $WORK/a-file/out is not writable" OVSWEEP_OUTDIR="$WORK/a-file/out"
 check "fig2.sbatch refuses OVSWEEP_MODULES without a module command in one line" \
     job_fails "OVSWEEP_MODULES is set but there is no module command" OVSWEEP_MODULES=mpi/x
+
+# A complete OVSWEEP_OUTPUT (no SLURM needed, the launch is mpirun's): nothing to do with the
+# file's own options; a larger --trials extends it (it had said "nothing to do" and exited 0);
+# an option that differs from the file's stops the job naming it (it had exited 0 too).
+# job_on_done ARGS...: fig2.sbatch on $WORK/done.h5 in a bare environment; log in done.log
+job_on_done() {
+    env -i PATH=/usr/bin:/bin SLURM_JOB_ID=1 SLURM_SUBMIT_DIR="$ROOT" OVSWEEP_OUTPUT="$WORK/done.h5" \
+        bash "$ROOT/jobs/fig2.sbatch" "$@" >"$WORK/done.log" 2>&1
+}
+DONE_ARGS="--quiet --n 10 --k 1:3 --d 1:3 --trials 1 --max-iter 200"
+# shellcheck disable=SC2086 # options are words
+ovsweep $DONE_ARGS -o "$WORK/done.h5"
+cp "$WORK/done.h5" "$WORK/done0.h5"
+# shellcheck disable=SC2086
+job_on_done $DONE_ARGS
+rc=$?
+check "fig2.sbatch on a complete file, its own options: nothing to do, exit 0 ($rc), file untouched" \
+    sh -c "test $rc -eq 0 && grep -q 'is complete.*nothing to do' '$WORK/done.log' && cmp -s '$WORK/done.h5' '$WORK/done0.h5'"
+# shellcheck disable=SC2086
+job_on_done $DONE_ARGS --trials 2
+rc=$?
+n=$(h5attr "$WORK/done.h5" trials_done 2>&1)
+check "... with a larger --trials: extends it (exit $rc, trials_done 18 -> $n)" \
+    sh -c "test $rc -eq 0 && grep -q 'extending the complete' '$WORK/done.log' && test '$n' = 36"
+[ "$rc" -eq 0 ] || sed 's/^/    | /' "$WORK/done.log"
+# shellcheck disable=SC2086
+job_on_done $DONE_ARGS --trials 2 --n 11
+rc=$?
+check "... with an option that differs from the file's: stops naming it (exit $rc)" \
+    sh -c "test $rc -eq 1 && grep -q 'error: .*do not fit it: .*--n differs' '$WORK/done.log'"
 
 cannot_run() {
     skip "the SLURM suite" "$*"
