@@ -29,6 +29,8 @@ typedef struct ovs_outfile {
     char tmpdir[OVS_OUTFILE_DIR_MAX + 64]; /* private directory of the checkpoints ("" until made) */
     char tmp[OVS_OUTFILE_PATH_MAX];    /* the checkpoint being written, inside tmpdir */
     int lock_fd;                     /* -1 when not locked */
+    int no_lock;                     /* the errno of a file system without record locks
+                                        (ENOLCK, ...): no lock held, none could be */
 } ovs_outfile;
 
 /* The output path can be written: not a directory, in an existing directory where files can
@@ -36,8 +38,9 @@ typedef struct ovs_outfile {
 int ovs_outfile_check(const char *path, char *err, size_t errlen);
 
 /* Check the path, take the lock (refused with OVS_EBUSY and "FILE is being written by another
- * ovsweep (pid P on host H)" while another run holds it), remove what a killed earlier run
- * left (its checkpoint directory), and make this run's checkpoint directory. */
+ * ovsweep (pid P on host H)" while another run holds it; none, with no_lock set, where the
+ * file system gives no locks), remove what a killed earlier run left (its checkpoint
+ * directory), and make this run's checkpoint directory. */
 int ovs_outfile_open(const char *path, ovs_outfile *of, char *err, size_t errlen);
 
 /* Remove the checkpoint directory, then release and remove the lock. */

@@ -114,6 +114,17 @@ static int take_lock(ovs_outfile *of, char *holder, size_t hlen, char *err, size
         }
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         if (fcntl(fd, F_SETLK, &fl) != 0) {
+            if (errno != EACCES && errno != EAGAIN) {
+                /* Not "held by another" (POSIX: EACCES, EAGAIN) but a file system that gives
+                 * no record locks (NFS without lockd: ENOLCK; Lustre mounted noflock; some
+                 * FUSE): refusing would stop every run there, so go on without the lock, as
+                 * HDF5's best-effort locking does, and say so (no_lock) */
+                of->no_lock = errno;
+                close(fd);
+                unlink(of->lock);
+                holder[0] = '\0';
+                return OVS_OK;
+            }
             read_holder(fd, holder, hlen);
             close(fd);
             snprintf(err, errlen, "%s is being written by another ovsweep (%s)", of->path,
@@ -145,7 +156,7 @@ static void write_holder(const ovs_outfile *of)
     const char *t = strrchr(of->tmpdir, '/');
     int n = snprintf(line, sizeof line, "pid %ld on host %s tmp %s\n", (long)getpid(), host,
                      t ? t + 1 : "");
-    if (ftruncate(of->lock_fd, 0) == 0 && n > 0)
+    if (of->lock_fd >= 0 && ftruncate(of->lock_fd, 0) == 0 && n > 0)
         (void)!pwrite(of->lock_fd, line, (size_t)n, 0);
 }
 

@@ -216,6 +216,11 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
         free(loaded);
         return rc;
     }
+    if (rank == 0 && out->no_lock) /* even with --quiet: the one guard that is missing */
+        fprintf(stderr,
+                "ovsweep: warning: %s: its file system gives no locks (%s); nothing stops a "
+                "second ovsweep from writing the same file\n",
+                p->cfg->output, strerror(out->no_lock));
     share(comm, rank, size, &loaded, &nloaded, mine);
     w->done = nloaded;
     for (int64_t i = 0; i < nloaded; i++)
