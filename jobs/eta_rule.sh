@@ -19,7 +19,10 @@ run() { # FILE OPTIONS...: one sweep, skipped when its file exists
     f=$OUT/$1
     shift
     [ -f "$f" ] && return 0
-    mpirun -np "$NP" "$OVS" --quiet "$@" -o "$f.part" </dev/null && mv "$f.part" "$f" &&
+    # an interrupted sweep (its .part left) is continued, not refused as an existing file
+    r=""
+    [ -e "$f.part" ] && r=--resume
+    mpirun -np "$NP" "$OVS" --quiet "$@" $r -o "$f.part" </dev/null && mv "$f.part" "$f" &&
         echo "eta_rule.sh: $f"
 }
 for n in 100 200 400 800; do

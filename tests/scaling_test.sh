@@ -94,6 +94,18 @@ check "kill of jobs/scaling.sh: the running mpirun gets SIGUSR1 and ends, the sc
     sh -c "test -n '$fpid' && ! kill -0 '$fpid' 2>/dev/null && grep -qx USR1 '$WORK/fake.sig' && test $src -ne 0"
 [ -z "$fpid" ] || kill -9 "$fpid" 2>/dev/null
 
+# jobs/eta_rule.sh writes each sweep to FILE.part and renames it when done: an interrupted
+# one (its .part left) must be continued with --resume when the script is run again; it had
+# been started without, which ovsweep refuses (an existing file), so the script failed until
+# the .part files were deleted by hand. A stand-in mpirun records its arguments.
+mkdir -p "$WORK/fakebin" "$WORK/eta"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexit 1\n' "$WORK/eta.args" >"$WORK/fakebin/mpirun"
+chmod +x "$WORK/fakebin/mpirun"
+: >"$WORK/eta/csel_n100_stated.h5.part"
+PATH="$WORK/fakebin:$PATH" sh "$ROOT/jobs/eta_rule.sh" "$WORK/eta" >/dev/null 2>&1
+check "jobs/eta_rule.sh run again continues an interrupted sweep's .part with --resume" \
+    grep -q -- "--resume -o $WORK/eta/csel_n100_stated.h5.part" "$WORK/eta.args"
+
 # The study's CSV is made from the sweep files by the analysis, never typed: a fresh run of
 # the study's n = 100 run (jobs/scaling.study, through jobs/scaling.sh) gives its rows again.
 CSV="$ROOT/docs/results/boundary_vs_n.csv"
