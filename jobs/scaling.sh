@@ -62,9 +62,9 @@ while read -r name opts; do
         if [ "$done" = 1 ]; then echo "scaling.sh: $name complete, skipped"; continue; fi
         resume=--resume
     fi
+    [ -z "$sig" ] || break # stopped during the previous run: start no other
     t0=$(date +%s)
     echo "scaling.sh: $name: $MPIRUN -np $NP $OVS $COMMON $opts $resume -o $f"
-    [ -z "$sig" ] || break
     $MPIRUN -np "$NP" $OVS --quiet $COMMON $opts $resume -o "$f" </dev/null & # not the run list
     child=$!
     rc=0
