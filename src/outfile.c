@@ -40,6 +40,13 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "--output: '%s' is a directory", path);
         return OVS_EIO;
     }
+    /* A FIFO, device or socket: probing it for an ovsweep file would block on a FIFO until a
+     * writer came (SIGTERM does not end that wait), and the first checkpoint would rename a
+     * regular file over it (over /dev/null, as root). */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "--output: '%s' is not a regular file", path);
+        return OVS_EIO;
+    }
     if (split_path(path, dir, base, sizeof dir) != OVS_OK)
         return OVS_ENOMEM;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void read_args(void *path, ovs_bytes *out) { ovs_h5_settings_args(path, out); }
 
@@ -20,7 +21,11 @@ static void file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
     int rank;
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     int64_t len = 0;
-    if (rank == 0 && ovs_isolate(read_args, (void *)path, b) == 0)
+    /* Only a regular file is read: opening a FIFO would block until a writer came (the
+     * preflight then refuses anything else at the output with one line). */
+    struct stat st;
+    if (rank == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        ovs_isolate(read_args, (void *)path, b) == 0)
         len = (int64_t)b->len;
     OVS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm));
     if (rank != 0 && len > 0) {

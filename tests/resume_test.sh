@@ -188,4 +188,16 @@ check "--resume of a missing file: error" sh -c "grep -q 'does not exist' err.tx
 mkdir adir
 ovsweep $GRID --force -o adir 2>err.txt
 check "output is a directory: error" grep -q "is a directory" err.txt
+# An output that is a FIFO (or a device, or a socket): reading it to see whether it is an
+# ovsweep file would block until a writer came, and --force would rename a file over it. The
+# run is refused at once, with and without --force or --resume, and the FIFO stays.
+mkfifo pipe.h5
+for flags in "" "--force" "--resume" "--dry-run"; do
+    timeout -k 5 20 "$OVS" $GRID $flags -o pipe.h5 >/dev/null 2>err.txt </dev/null
+    rc=$?
+    : <>pipe.h5 # releases a reader blocked on the FIFO (the failure this checks), if any
+    check "output is a FIFO${flags:+ ($flags)}: exit 2 at once (got $rc)" test "$rc" -eq 2
+    check "... one line that says it is not a regular file, and the FIFO stays" \
+        sh -c "grep -q 'not a regular file' err.txt && test \"\$(grep -c . err.txt)\" = 1 && test -p pipe.h5"
+done
 summary
