@@ -53,6 +53,18 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "--output: directory '%s' does not exist", dir);
         return OVS_EIO;
     }
+    /* Names no file can have, refused here and not at the first checkpoint's rename (exit 1,
+     * after the start-up; --dry-run passed them): "NAME/" (after a regular file, or a name
+     * that does not exist), and a name the file system refuses (ENAMETOOLONG). */
+    size_t len = strlen(path);
+    if (len > 0 && path[len - 1] == '/') {
+        snprintf(err, errlen, "--output: '%s' ends in '/': name a file", path);
+        return OVS_EIO;
+    }
+    if (stat(path, &st) != 0 && errno != ENOENT) {
+        snprintf(err, errlen, "--output: '%s': %s", path, strerror(errno));
+        return OVS_EIO;
+    }
     /* A probe directory, made and removed at once: whether this user can create here. */
     char probe[OVS_OUTFILE_DIR_MAX + 32];
     snprintf(probe, sizeof probe, "%s/" TMPDIR_PREFIX "XXXXXX", dir);

@@ -200,4 +200,18 @@ for flags in "" "--force" "--resume" "--dry-run"; do
     check "... one line that says it is not a regular file, and the FIFO stays" \
         sh -c "grep -q 'not a regular file' err.txt && test \"\$(grep -c . err.txt)\" = 1 && test -p pipe.h5"
 done
+# Output paths that can never be a file name: a trailing '/' (after an existing file, or a
+# name that does not exist), a name longer than the file system allows. The preflight and
+# --dry-run refuse them (exit 2, one line), instead of the first checkpoint failing (exit 1).
+long=$(printf '%0300d' 0)
+for out in "text.before/" "newdir/" "$long.h5"; do
+    for flags in "" "--dry-run"; do
+        ovsweep $GRID $flags -o "$out" >/dev/null 2>err.txt
+        rc=$?
+        check "output '$(echo "$out" | cut -c1-16)'${flags:+ ($flags)}: exit 2 before any training (got $rc)" \
+            sh -c "test $rc -eq 2 && grep -q -- '--output' err.txt && test \"\$(grep -c . err.txt)\" = 1"
+    done
+done
+check "... nothing left behind, text.before untouched" \
+    sh -c "cmp -s text.before text.h5 && ! ls -A | grep -q -e '^\.text\.before\.' -e newdir -e '^\.ovsweep-lock-'"
 summary
