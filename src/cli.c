@@ -259,6 +259,11 @@ int ovs_cli_parse(int argc, char **argv, ovs_config *c, char *err, size_t errlen
         if (opt == '?') {
             if (optopt && optopt < 256)
                 return fail(err, errlen, "-%c: unknown option", optopt);
+            /* A known long flag with "=VALUE" that takes none: getopt_long reports the row
+             * in optopt (unknown and ambiguous names leave it 0). */
+            if (optopt >= 256 && row_of(optopt) >= 0)
+                return fail(err, errlen, "--%s: takes no value ('%s')",
+                            ovs_setting_at(row_of(optopt))->flag, argv[optind - 1]);
             return unknown_option(argv[optind - 1], err, errlen);
         }
         if (opt == ':')

@@ -172,6 +172,21 @@ static void test_parse_rules(void)
           c.n_count * c.act_count * c.method_count == 64 * 6 * 3);
 }
 
+/* A value given to a flag that takes none ("--resume=FILE") is said to be that, not "unknown
+ * option (did you mean <the same flag>?)". */
+static void test_no_value_flags(void)
+{
+    ovs_config c;
+    static const char *const no_value[] = {"--resume=run.h5", "--force=yes", "--help=1",
+                                           "--dry-run=no", "--res=run.h5"};
+    for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++) {
+        int rc = PARSE(&c, err, "ovsweep", no_value[i]);
+        CHECK_MSG(rc == OVS_EINVAL && strstr(err, "takes no value") && !strstr(err, "unknown"),
+                  "%s -> '%s'", no_value[i], err);
+    }
+    CHECK(PARSE(&c, err, "ovsweep", "--res=run.h5") == OVS_EINVAL && strstr(err, "--resume"));
+}
+
 /* Every value a setting prints (help defaults, file attributes, resume messages) parses back
  * to the same value. */
 static void test_format_round_trip(void)
@@ -286,6 +301,7 @@ int main(void)
     test_beyond_figure2();
     test_bad_values();
     test_parse_rules();
+    test_no_value_flags();
     test_format_round_trip();
     test_eta_auto();
     test_usage_lists_every_option();
