@@ -91,7 +91,10 @@ static int distance(const char *a, const char *b)
     return prev[lb];
 }
 
-/* "--bogus: unknown option", with the closest flag when it is close. */
+/* "--bogus: unknown option", with the closest flag when it is close; "--ma: ambiguous
+ * option (--max-iter, --max-trainings)" for a prefix of several flags (getopt_long takes
+ * a prefix of one flag as that flag, and refuses a prefix of several as it refuses a
+ * misspelling: the flags it could be are the useful answer, not the nearest spelling). */
 static int unknown_option(const char *arg, char *err, size_t errlen)
 {
     char name[64];
@@ -99,6 +102,20 @@ static int unknown_option(const char *arg, char *err, size_t errlen)
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
     snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), arg);
     const char *bare = name + strspn(name, "-");
+    if (strncmp(name, "--", 2) == 0 && bare[0]) {
+        ovs_strbuf fits = OVS_STRBUF_INIT;
+        int nfits = 0;
+        for (int i = 0; i < ovs_settings_count(); i++)
+            if (strncmp(ovs_setting_at(i)->flag, bare, strlen(bare)) == 0)
+                ovs_strbuf_printf(&fits, "%s--%s", nfits++ ? ", " : "", ovs_setting_at(i)->flag);
+        if (nfits > 1) {
+            const char *list = ovs_strbuf_str(&fits);
+            fail(err, errlen, "%s: ambiguous option (%s)", name, list ? list : "several flags");
+            ovs_strbuf_free(&fits);
+            return OVS_EINVAL;
+        }
+        ovs_strbuf_free(&fits);
+    }
     const ovs_setting *best = NULL;
     int best_d = 3; /* suggest only within two edits */
     for (int i = 0; i < ovs_settings_count(); i++) {

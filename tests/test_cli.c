@@ -187,6 +187,23 @@ static void test_no_value_flags(void)
     CHECK(PARSE(&c, err, "ovsweep", "--res=run.h5") == OVS_EINVAL && strstr(err, "--resume"));
 }
 
+/* A prefix of several flags lists them, rather than "unknown option" with an unrelated
+ * suggestion ("--ma: ... did you mean --n?"). */
+static void test_ambiguous_prefix(void)
+{
+    ovs_config c;
+    CHECK_MSG(PARSE(&c, err, "ovsweep", "--ma", "3") == OVS_EINVAL && strstr(err, "--ma:") &&
+                  strstr(err, "ambiguous") && strstr(err, "--max-iter") &&
+                  strstr(err, "--max-trainings") && !strstr(err, "did you mean"),
+              "--ma -> '%s'", err);
+    CHECK_MSG(PARSE(&c, err, "ovsweep", "--t", "3") == OVS_EINVAL && strstr(err, "ambiguous") &&
+                  strstr(err, "--trials") && strstr(err, "--tol") && strstr(err, "--target-ci"),
+              "--t -> '%s'", err);
+    /* A unique prefix is still the flag (getopt_long), and an exact name beats a prefix. */
+    CHECK(PARSE(&c, err, "ovsweep", "--tri", "3") == OVS_OK && c.trials == 3);
+    CHECK(PARSE(&c, err, "ovsweep", "--d", "3") == OVS_OK && c.d_count == 1);
+}
+
 /* Every value a setting prints (help defaults, file attributes, resume messages) parses back
  * to the same value. */
 static void test_format_round_trip(void)
@@ -302,6 +319,7 @@ int main(void)
     test_bad_values();
     test_parse_rules();
     test_no_value_flags();
+    test_ambiguous_prefix();
     test_format_round_trip();
     test_eta_auto();
     test_usage_lists_every_option();
