@@ -390,6 +390,39 @@ static int eta_item(const ovs_setting *s, const char *item, const char *whole, o
     return OVS_OK;
 }
 
+/* Each activation is set once in an --eta value, as --n and --act refuse a repeated value:
+ * an ACT=VAL given twice, two bare VALs, or a bare VAL after an ACT=VAL (which it would
+ * silently replace) is refused. A bare VAL first, then the exceptions, is the intended form.
+ * Called once the items have parsed, so every ACT named is a known activation. */
+static int eta_once(const ovs_setting *s, const char *arg, char *err, size_t errlen)
+{
+    char *copy = malloc(strlen(arg) + 1);
+    if (!copy)
+        return fail(s, err, errlen, "out of memory");
+    strcpy(copy, arg);
+    unsigned char seen[64] = {0};
+    int rc = OVS_OK, bare = 0, keyed = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); rc == OVS_OK && tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            if (bare || keyed)
+                rc = fail(s, err, errlen, "'%s' sets %s twice (a bare VAL sets all: give it "
+                          "first, then ACT=VAL)", arg, keyed ? "an activation" : "every activation");
+            bare = 1;
+            continue;
+        }
+        *eq = '\0';
+        int act = ovs_names_find(&ovs_activation_names, tok);
+        if (act >= 0 && act < (int)sizeof seen && seen[act]++)
+            rc = fail(s, err, errlen, "'%s' sets %s twice", arg, tok);
+        keyed = 1;
+    }
+    free(copy);
+    return rc;
+}
+
 /* "LO:HI" with 0 <= LO <= HI; HI may be "inf". */
 static int parse_band(const ovs_setting *s, const char *arg, double band[2], char *err,
                       size_t errlen)
@@ -473,8 +506,10 @@ int ovs_setting_parse(const ovs_setting *s, const char *arg, ovs_config *c, char
         return OVS_OK;
     case OVS_SET_BAND:
         return parse_band(s, arg, field_of(s, c), err, errlen);
-    case OVS_SET_ETA:
-        return each_item(s, arg, c, eta_item, err, errlen);
+    case OVS_SET_ETA: {
+        int rc = each_item(s, arg, c, eta_item, err, errlen);
+        return rc == OVS_OK ? eta_once(s, arg, err, errlen) : rc;
+    }
     case OVS_SET_FLAG:
     case OVS_SET_ACTION:
         *(int *)field_of(s, c) = 1;

@@ -204,6 +204,23 @@ static void test_ambiguous_prefix(void)
     CHECK(PARSE(&c, err, "ovsweep", "--d", "3") == OVS_OK && c.d_count == 1);
 }
 
+/* An --eta value that sets one activation twice is refused, as a repeated --n or --act value
+ * is, not silently reduced to its last item. */
+static void test_eta_once(void)
+{
+    ovs_config c;
+    static const char *const twice[] = {"relu=0.1,relu=0.2", "0.1,0.2", "relu=0.2,0.1",
+                                        "softplus=auto,relu=0.1,softplus=0.2"};
+    for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
+        int rc = PARSE(&c, err, "ovsweep", "--eta", twice[i]);
+        CHECK_MSG(rc == OVS_EINVAL && strstr(err, "--eta") && strstr(err, "twice"),
+                  "--eta %s -> rc %d '%s'", twice[i], rc, err);
+    }
+    /* A bare value first, then the exceptions: every activation set once. */
+    CHECK(PARSE(&c, err, "ovsweep", "--eta", "0.3,relu=0.2") == OVS_OK && c.eta[0] == 0.3 &&
+          c.eta[1] == 0.2);
+}
+
 /* Every value a setting prints (help defaults, file attributes, resume messages) parses back
  * to the same value. */
 static void test_format_round_trip(void)
@@ -320,6 +337,7 @@ int main(void)
     test_parse_rules();
     test_no_value_flags();
     test_ambiguous_prefix();
+    test_eta_once();
     test_format_round_trip();
     test_eta_auto();
     test_usage_lists_every_option();
