@@ -36,14 +36,15 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     char dir[OVS_OUTFILE_DIR_MAX], base[OVS_OUTFILE_DIR_MAX];
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    const int exists = stat(path, &st) == 0, stat_errno = errno;
+    if (exists && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "--output: '%s' is a directory", path);
         return OVS_EIO;
     }
     /* A FIFO, device or socket: probing it for an ovsweep file would block on a FIFO until a
      * writer came (SIGTERM does not end that wait), and the first checkpoint would rename a
      * regular file over it (over /dev/null, as root). */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (exists && !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "--output: '%s' is not a regular file", path);
         return OVS_EIO;
     }
@@ -61,8 +62,8 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "--output: '%s' ends in '/': name a file", path);
         return OVS_EIO;
     }
-    if (stat(path, &st) != 0 && errno != ENOENT) {
-        snprintf(err, errlen, "--output: '%s': %s", path, strerror(errno));
+    if (!exists && stat_errno != ENOENT) {
+        snprintf(err, errlen, "--output: '%s': %s", path, strerror(stat_errno));
         return OVS_EIO;
     }
     /* A probe directory, made and removed at once: whether this user can create here. */
