@@ -503,6 +503,12 @@ def _apply_style(args) -> None:
                                     cmap=figstyle.check_cmap(args.cmap)))
 
 
+def _os_error_text(exc: OSError) -> str:
+    """'PATH: reason' on one line (h5py and pandas put more lines, or no path, in theirs)."""
+    reason = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -510,6 +516,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return COMMANDS[args.command](args)
     except AnalysisError as exc:
         print(f"analysis: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        # An output the system refuses (-o naming a file, a directory that does not exist or
+        # cannot be written, a full disk): a user's error, so one line, not a traceback.
+        print(f"analysis: error: {_os_error_text(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return 0

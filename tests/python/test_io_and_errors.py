@@ -120,3 +120,24 @@ def test_load_never_modifies_the_file(tiny_file):
     before = hashlib.sha256(open(tiny_file, "rb").read()).hexdigest()
     load_sweep(tiny_file)
     assert hashlib.sha256(open(tiny_file, "rb").read()).hexdigest() == before
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("heatmap", "{f}", "-o", "{file}"), "File exists"),
+    (("report", "{f}", "-o", "{file}", "--bootstrap", "0"), "File exists"),
+    (("budget", "{f}", "-o", "{file}"), "File exists"),
+    (("export", "{f}", "--csv", "{nodir}/x.csv"), "nodir"),
+    (("export", "{f}", "--netcdf", "{nodir}/x.nc"), "nodir"),
+    (("export", "{f}", "--csv", "{dir}"), "Is a directory"),
+    (("scaling", "{f}", "--bootstrap", "0", "--figure", "{nodir}/x.png"), "nodir"),
+], ids=["heatmap", "report", "budget", "csv", "netcdf", "csv-dir", "scaling-figure"])
+def test_unwritable_output_gives_one_line_error(run_cli, tiny_file, tmp_path, args, needle):
+    """An output the system refuses is the user's error: one line and exit 1, no traceback."""
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    names = dict(f=tiny_file, file=str(afile), nodir=str(tmp_path / "nodir"), dir=str(tmp_path))
+    rc, _, err = run_cli(*[a.format(**names) for a in args])
+    lines = err.strip().splitlines()
+    assert rc == 1
+    assert len(lines) == 1 and lines[0].startswith("analysis: error:") and needle in lines[0]
+    assert afile.read_text() == "x"
