@@ -333,11 +333,24 @@ def cmd_budget(args) -> int:
     return 0
 
 
+def _refuse_inputs_as_outputs(outputs, inputs) -> None:
+    """An output path that is one of the input sweep files would replace the sweep (hours of
+    trainings) with a table or a figure: refuse it before anything is read or written."""
+    for out in outputs:
+        if not out or out == "-" or not os.path.exists(out):
+            continue
+        for path in inputs:
+            if os.path.exists(path) and os.path.samefile(out, path):
+                raise AnalysisError(f"{out}: is the input file {path}; name another output "
+                                    "(analysis never writes its input)")
+
+
 def cmd_export(args) -> int:
     from . import dataset
     from .io import load_sweep
     if not args.csv and not args.netcdf:
         raise AnalysisError("export: name an output with --csv OUT and/or --netcdf OUT")
+    _refuse_inputs_as_outputs([args.csv, args.netcdf], [args.file])
     sweep = load_sweep(args.file)
     if args.csv == "-":
         dataset.export_csv(sweep, sys.stdout, args.all_trials)
@@ -472,7 +485,10 @@ def cmd_convergence(args) -> int:
 def cmd_scaling(args) -> int:
     from . import scaling
     from .boundary import to_json
+    from .figstyle import siblings
     from .io import load_sweep
+    _refuse_inputs_as_outputs([args.csv] + (siblings(args.figure) if args.figure else []),
+                              args.files)
     sweeps = [load_sweep(f) for f in args.files]
     rows = scaling.study_rows(sweeps, args.link)
     trends = scaling.fit_trends(rows, args.link, args.bootstrap, args.seed)

@@ -141,3 +141,28 @@ def test_unwritable_output_gives_one_line_error(run_cli, tiny_file, tmp_path, ar
     assert rc == 1
     assert len(lines) == 1 and lines[0].startswith("analysis: error:") and needle in lines[0]
     assert afile.read_text() == "x"
+
+
+@pytest.mark.parametrize("args", [
+    ("export", "{f}", "--csv", "{f}"),
+    ("export", "{f}", "--netcdf", "{f}"),
+    ("export", "{f}", "--csv", "-", "--netcdf", "{link}"),
+    ("scaling", "{g}", "{f}", "--bootstrap", "0", "--csv", "{f}"),
+], ids=["csv", "netcdf", "netcdf-via-link", "scaling-csv"])
+def test_output_naming_an_input_is_refused_and_the_sweep_kept(run_cli, tiny_file, tmp_path,
+                                                              args):
+    """The analysis only reads sweeps: an output path that is an input file (by any name) must
+    not replace the sweep with a CSV, a netCDF copy or a figure."""
+    import hashlib
+    import shutil
+    f, g = tmp_path / "sweep.h5", tmp_path / "other.h5"
+    shutil.copy(tiny_file, f)
+    shutil.copy(tiny_file, g)
+    (tmp_path / "link.h5").symlink_to(f)
+    names = dict(f=str(f), g=str(g), link=str(tmp_path / "link.h5"))
+    before = hashlib.sha256(f.read_bytes()).hexdigest()
+    rc, out, err = run_cli(*[a.format(**names) for a in args])
+    lines = err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1 and "is the input file" in lines[0]
+    assert hashlib.sha256(f.read_bytes()).hexdigest() == before
+    assert out == ""
