@@ -282,8 +282,19 @@ def _read(group, name: str, path: str, required: bool = True):
             raise AnalysisError(f"{path}: group {group.name} lacks dataset '{name}' "
                                 "(not a valid ovsweep file)")
         return None
+    # An edited file may hold a broken link, a group or strings under a dataset's name; every
+    # caller computes with numbers, so anything else is one error line, not a traceback.
     try:
-        return group[name][()]
+        obj = group[name]
+    except (KeyError, OSError) as exc:
+        raise AnalysisError(f"{path}: {group.name}/{name} cannot be opened (a broken link?): "
+                            f"{str(exc).splitlines()[0]}") from None
+    if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "biuf":
+        what = f"of type {obj.dtype}" if isinstance(obj, h5py.Dataset) else "not a dataset"
+        raise AnalysisError(f"{path}: {group.name}/{name} is {what}, not numbers (not a valid "
+                            "ovsweep file)")
+    try:
+        return obj[()]
     except OSError as exc:  # a checksum mismatch (Fletcher32) or unreadable storage
         raise AnalysisError(f"{path}: dataset {group.name}/{name} is damaged and cannot be read "
                             f"({str(exc).splitlines()[0]})") from None
@@ -297,15 +308,47 @@ def _group_names(root_attrs: Dict[str, object], f: "h5py.File", path: str) -> Li
         if missing:
             raise AnalysisError(f"{path}: root attribute 'groups' names missing group(s) "
                                 f"{', '.join(missing)}")
+        for nm in names:
+            if not isinstance(f.get(nm), h5py.Group):
+                raise AnalysisError(f"{path}: /{nm} is not a group (not a valid ovsweep file)")
         return names
     # Fallback: every top-level group that carries n and activation attributes.
     return [nm for nm in f.keys()
-            if isinstance(f[nm], h5py.Group) and "n" in f[nm].attrs
+            if isinstance(f.get(nm), h5py.Group) and "n" in f[nm].attrs
             and "activation" in f[nm].attrs]
+
+
+# Attributes the analysis computes with (numbers) or compares as text (strings). Settings rows
+# give the root ones; the rest are progress, format and the groups' own attributes.
+_TEXT_KINDS = ("name", "names", "path")
+NUMERIC_ROOT_ATTRS = tuple(r["attribute"] for r in SETTINGS if r["attribute"] and
+                           r["stored_in"] == "root" and r["kind"] not in _TEXT_KINDS) + (
+    "tol_ladder", "complete", "trials_done", "trials_total", "format_version",
+    "protocol_version", "n_ranks")
+TEXT_ROOT_ATTRS = tuple(r["attribute"] for r in SETTINGS if r["attribute"] and
+                        r["stored_in"] == "root" and r["kind"] in _TEXT_KINDS) + ("groups",)
+NUMERIC_GROUP_ATTRS = ("n", "eta", "eta_auto", "max_iter", "tol", "design_rounds")
+TEXT_GROUP_ATTRS = ("activation", "method", "iteration_unit")
+
+
+def _check_attr_types(attrs: Dict[str, object], numeric, text, where: str, path: str) -> None:
+    """Raise AnalysisError (one line) for an attribute of the wrong kind: an edited file with,
+    say, n = 'abc' would otherwise end in a ValueError deep inside a command."""
+    for key in numeric:
+        if key in attrs:
+            kind = np.asarray(attrs[key]).dtype.kind
+            if kind not in "biuf" or np.asarray(attrs[key]).size == 0:
+                raise AnalysisError(f"{path}: {where} attribute '{key}' is not a number "
+                                    f"({attrs[key]!r:.60})")
+    for key in text:
+        if key in attrs and not isinstance(attrs[key], str):
+            raise AnalysisError(f"{path}: {where} attribute '{key}' is not a string "
+                                f"({attrs[key]!r:.60})")
 
 
 def _load_group(g: "h5py.Group", name: str, root: Dict[str, object], path: str) -> Group:
     ga = _attrs(g)
+    _check_attr_types(ga, NUMERIC_GROUP_ATTRS, TEXT_GROUP_ATTRS, f"group {name}", path)
     k = np.asarray(_read(g, "k", path)).astype(np.int64)
     d = np.asarray(_read(g, "d", path)).astype(np.int64)
     cells = {nm: np.asarray(_read(g, nm, path)) for nm in CELL_DATASETS}
@@ -431,6 +474,7 @@ def load_sweep(path: str) -> Sweep:
             shown = "missing" if tag is None else repr(tag)
             raise AnalysisError(f"{path}: not an ovsweep file (root attribute ovsweep_format is "
                                 f"{shown}, expected '{FORMAT_TAG}')")
+        _check_attr_types(root, NUMERIC_ROOT_ATTRS, TEXT_ROOT_ATTRS, "root", path)
         version = root.get("format_version")
         if version is not None and int(version) not in SUPPORTED_FORMAT_VERSIONS:
             raise AnalysisError(f"{path}: unsupported ovsweep format_version {version} "
@@ -438,8 +482,5 @@ def load_sweep(path: str) -> Sweep:
         names = _group_names(root, f, path)
         if not names:
             raise AnalysisError(f"{path}: ovsweep file has no (n, activation) groups")
-        for key in ("data", "labels"):
-            if key in root and not isinstance(root[key], str):
-                raise AnalysisError(f"{path}: root attribute '{key}' is not a string")
         groups = [_load_group(f[nm], nm, root, path) for nm in names]
     return Sweep(path=path, attrs=root, groups=groups)
