@@ -70,6 +70,13 @@ hid_t ovs_writer_dataset(ovs_writer *w, hid_t loc, const char *name, hid_t type,
                             const hsize_t *dims, const void *fill, int checksum)
 {
     hid_t d = -1, space = -1, dcpl = -1;
+    /* A float dataset whose "not run" marker is NaN (its _FillValue attribute, written by
+     * ovs_writer_describe) records NaN as its fill-value property too: HDF5 and netCDF readers
+     * take one or the other, and 0 there would read as a result (success_prob 0). */
+    const ovs_dataset_doc *doc = ovs_schema_doc(name);
+    const double nan = NAN;
+    if (!fill && doc && doc->has_fill && H5Tget_class(type) == H5T_FLOAT)
+        fill = &nan;
     H5(w, space = H5Screate_simple(rank, dims, NULL));
     H5(w, dcpl = H5Pcreate(H5P_DATASET_CREATE));
     H5(w, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));

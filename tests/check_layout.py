@@ -68,6 +68,13 @@ def check_cf(f, groups):
         # not run: -1, so that xarray's mean over trials counts finished trials only
         assert g["success"].attrs["_FillValue"] == -1
         assert g["success"].attrs["_FillValue"].dtype == np.int8, "netCDF: the dataset's type"
+        # the _FillValue attribute and the dataset's HDF5 fill-value property are one marker:
+        # netCDF and HDF5 readers take one or the other (success_prob's property was 0, not NaN)
+        for ds in g:
+            if isinstance(g[ds], h5py.Dataset) and "_FillValue" in g[ds].attrs:
+                a, p = g[ds].attrs["_FillValue"], g[ds].fillvalue
+                assert (np.isnan(a) and np.isnan(p)) if np.issubdtype(type(p), np.floating) \
+                    else a == p, f"{name}/{ds}: _FillValue {a} but fill-value property {p}"
 
 
 def main(path, use_xarray):
