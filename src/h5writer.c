@@ -75,7 +75,8 @@ hid_t ovs_writer_dataset(ovs_writer *w, hid_t loc, const char *name, hid_t type,
      * take one or the other, and 0 there would read as a result (success_prob 0). */
     const ovs_dataset_doc *doc = ovs_schema_doc(name);
     const double nan = NAN;
-    if (!fill && doc && doc->has_fill && H5Tget_class(type) == H5T_FLOAT)
+    if (!fill && doc && doc->has_fill && H5Tget_class(type) == H5T_FLOAT &&
+        H5Tget_size(type) == sizeof nan)
         fill = &nan;
     H5(w, space = H5Screate_simple(rank, dims, NULL));
     H5(w, dcpl = H5Pcreate(H5P_DATASET_CREATE));
