@@ -48,6 +48,16 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "--output: '%s' is not a regular file", path);
         return OVS_EIO;
     }
+    /* A file made read-only (chmod a-w, to keep it as it is): each checkpoint is a rename
+     * over the output, which the directory's permissions allow, so only this check keeps
+     * --force and --resume from replacing it. The mode bits too: root may write anything. */
+    if (exists && ((st.st_mode & 0222) == 0 || access(path, W_OK) != 0)) {
+        snprintf(err, errlen,
+                 "--output: '%s' is write-protected (mode %04o): make it writable (chmod u+w) "
+                 "to continue or replace it",
+                 path, (unsigned)(st.st_mode & 07777));
+        return OVS_EIO;
+    }
     if (split_path(path, dir, base, sizeof dir) != OVS_OK)
         return OVS_ENOMEM;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -226,6 +236,12 @@ void ovs_outfile_close(ovs_outfile *of)
 int ovs_outfile_commit(ovs_outfile *of, char *err, size_t errlen)
 {
     int fd = open(of->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* The output's permission bits carry over to the checkpoint that replaces it: a chmod
+     * (g+r for a group's readers, say) was lost at the next checkpoint, whose new file has
+     * 0666 less the umask. Read at each commit, so a chmod during the run holds too. */
+    struct stat st;
+    if (fd >= 0 && stat(of->path, &st) == 0 && S_ISREG(st.st_mode))
+        (void)!fchmod(fd, st.st_mode & 0777);
     if (fd < 0 || fsync(fd) != 0) {
         snprintf(err, errlen, "%s: cannot sync the new checkpoint (%s)", of->path,
                  strerror(errno));

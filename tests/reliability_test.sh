@@ -193,6 +193,31 @@ else
     check "the fcntl stand-in (nolock.so) builds" sh -c "cat cc.txt >&2; false"
 fi
 
+# ---- 5b. the output's permissions ----
+# A write-protected output (chmod a-w) is kept: --resume and --force are refused before any
+# work, the file untouched (each checkpoint is a rename over the output, which the directory
+# allows, so nothing else stopped them). And a writable output's mode carries over to the
+# checkpoints that replace it (a chmod 640 had become 0644 at the next checkpoint).
+mkdir perm && cd perm || exit 1
+$TO "$OVS" $SW --trials 1 -o ro.h5 >/dev/null 2>&1
+cp -p ro.h5 ro.before
+chmod 444 ro.h5
+for how in "--resume --trials 2" "--force"; do
+    # shellcheck disable=SC2086 # options are words
+    $TO "$OVS" $SW $how -o ro.h5 >/dev/null 2>err.txt
+    rc=$?
+    check "a write-protected output with $how: refused (exit $rc) in one line, the file kept" \
+        sh -c "test $rc -eq 2 && test \"\$(wc -l <err.txt)\" = 1 &&
+               grep -q \"'ro.h5' is write-protected (mode 0444)\" err.txt && cmp -s ro.h5 ro.before"
+done
+$TO "$OVS" $SW --trials 1 -o rw.h5 >/dev/null 2>&1
+chmod 640 rw.h5
+$TO "$OVS" $SW --resume --trials 2 -o rw.h5 >/dev/null 2>&1
+mode=$(stat -c %a rw.h5) trials=$(h5attr rw.h5 trials 2>&1)
+check "a chmod 640 output extended by --resume: still mode 640 ($mode), 2 trials per cell ($trials)" \
+    sh -c "test '$mode' = 640 && test '$trials' = 2"
+cd "$WORK" || exit 1
+
 # ---- 6. a signal early in the run: stopped cleanly, exit 75 ----
 # (While the ranks' MPI_Init runs. Signals caught from before main: docs/RELIABILITY.md says
 # what remains, the first milliseconds of a rank and mpirun's own start.)
