@@ -31,6 +31,16 @@ def _nonneg_int(text: str) -> int:
     return v
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0: {text}")
+    return v
+
+
 def _pos_float(text: str) -> float:
     try:
         v = float(text)
@@ -183,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--ranks", default="64,256,1024", metavar="LIST",
                     help="comma-separated rank counts (default 64,256,1024)")
     sp.add_argument("--checkpoint-every", type=_pos_float, default=60.0, metavar="SEC")
-    sp.add_argument("--checkpoint-seconds", type=float, default=0.2, metavar="SEC",
+    sp.add_argument("--checkpoint-seconds", type=_nonneg_float, default=0.2, metavar="SEC",
                     help="cost of one checkpoint write (default 0.2, measured on the full grid)")
 
     sp = sub.add_parser("theory", help="compare the runs with the paper's theory (PNGs + "

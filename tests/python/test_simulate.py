@@ -62,3 +62,14 @@ def test_cli_on_a_finished_and_a_partial_file(make_sweep, run_cli):
     assert "efficiency" in out and "\n     4 " in out
     with pytest.raises(AnalysisError):
         simulate.simulate(np.ones(2), np.ones(2), 0)
+
+
+@pytest.mark.parametrize("bad", ["-1", "nan", "inf"])
+def test_cli_refuses_a_checkpoint_cost_that_is_no_cost(make_sweep, run_cli, bad):
+    # a negative cost had been taken as given: makespans shorter than the work
+    from ovsynth import logistic_prob
+    done = make_sweep("sim_bad", prob=logistic_prob(), k=range(1, 4), d=range(1, 4), trials=2)
+    with pytest.raises(SystemExit) as exc:
+        run_cli("simulate", done, "--checkpoint-seconds", bad)
+    assert exc.value.code == 2
+
