@@ -59,7 +59,8 @@ extern const ovs_names ovs_row_status_names; /* "active", "converged", ... */
 
 /* What a row says now. A row without a transition inside --k (all fail / all succeed) has no
  * midpoint or width (NaN) and a one-sided interval: [largest kd/n of the row, inf] when all
- * fail, [0, smallest kd/n] when all succeed. */
+ * fail, [0, smallest kd/n] when all succeed. A row with no training in its posterior yet has
+ * none of them (all NaN): the prior alone says nothing about the boundary. */
 typedef struct ovs_row_summary {
     double midpoint, ci_low, ci_high; /* in kd/n */
     double width;                     /* 10-90% width, in kd/n */

@@ -111,6 +111,17 @@ static double mass(const row *r, const double *m, double a, double b)
     return c;
 }
 
+/* Whether any training of the row is in its posterior. Until one is, the posterior is the
+ * prior (mu uniform over the row's range and margin), whose median and quantiles say where the
+ * k range is, not where the boundary is: such a row reports no midpoint, interval or width. */
+static int observed(const row *r)
+{
+    for (int c = 0; c < r->ncell; c++)
+        if (r->seen_n[c] > 0)
+            return 1;
+    return 0;
+}
+
 /* ---- construction ---- */
 
 static int row_init(ovs_design *d, row *r, int g, int di)
@@ -406,8 +417,8 @@ int ovs_design_close_round(ovs_design *d, const int32_t *succ, const int32_t *do
         if (r->status == OVS_ROW_ACTIVE && p->cfg->max_trainings > 0 &&
             d->group_trainings[r->g] >= p->cfg->max_trainings)
             r->status = OVS_ROW_BUDGET;
-        double lo = r->ncell ? exp(quantile(r, m, 0.025)) : NAN;
-        double hi = r->ncell ? exp(quantile(r, m, 0.975)) : NAN;
+        double lo = observed(r) ? exp(quantile(r, m, 0.025)) : NAN;
+        double hi = observed(r) ? exp(quantile(r, m, 0.975)) : NAN;
         one_sided(r, &lo, &hi);
         d->hist_lo[(size_t)d->round * d->nrows + i] = lo;
         d->hist_hi[(size_t)d->round * d->nrows + i] = hi;
@@ -498,7 +509,7 @@ void ovs_design_row(const ovs_design *d, int g, int di, ovs_row_summary *out)
     const row *r = &d->rows[g * d->p->D + di];
     *out = (ovs_row_summary){NAN, NAN, NAN, NAN, r->trainings, r->status};
     double *w = malloc(sizeof *w * NG), *m = malloc(sizeof *m * OVS_DESIGN_MU);
-    if (w && m && r->ncell) {
+    if (w && m && observed(r)) {
         weights(r, w, m);
         out->midpoint = exp(quantile(r, m, 0.5));
         out->ci_low = exp(quantile(r, m, 0.025));

@@ -31,6 +31,13 @@ EOF
 }
 check "d = 4 all fail (one-sided interval), d = 6 located" verdicts a1.h5
 
+# A group budget spent by its first row: the other rows never train and report no midpoint
+# or interval (the prior's median is the middle of the k range, not a result).
+untrained_rows() {
+    quiet ovsweep $AD --max-trainings 2 -o budget.h5 && $PY "$ROOT/tests/check_layout.py" budget.h5
+}
+check "--max-trainings 2: the untrained row has no midpoint (layout)" untrained_rows
+
 # Rank invariance: rank 0 hands out the same proposals; any rank count writes the same file.
 for np in 2 3 7; do
     check "mpirun -np $np: exit 0" quiet $MPIRUN -np $np "$OVS" $AD -o a$np.h5

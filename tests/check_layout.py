@@ -30,8 +30,12 @@ def check_design(name, g, done, planned, D):
     meanings = g["row_status"].attrs["flag_meanings"].split()
     assert meanings[0] == "active" and len(meanings) == len(g["row_status"].attrs["flag_values"])
     R = int(g.attrs["design_rounds"])
-    assert g["history_trainings"].shape == (R,) and g["history_ci_low"].shape == (R, D)
-    hist = g["history_trainings"][:]
+    if R == 0:   # no round closed (every row stopped before the first: the writer keeps none)
+        assert "history_trainings" not in g, f"{name}: history without rounds"
+        hist = np.zeros(0, np.int32)
+    else:
+        assert g["history_trainings"].shape == (R,) and g["history_ci_low"].shape == (R, D)
+        hist = g["history_trainings"][:]
     assert (np.diff(hist) > 0).all(), f"{name}: history_trainings not increasing"
     td = done.sum(axis=2)
     # the t-th training of a cell is its trial t: the done trials are a prefix of each cell
@@ -42,7 +46,11 @@ def check_design(name, g, done, planned, D):
     nodata = np.isin(status, [meanings.index("all_fail"), meanings.index("all_succeed")])
     mid, lo, hi = g["row_midpoint"][:], g["row_ci_low"][:], g["row_ci_high"][:]
     assert np.isnan(mid[nodata]).all(), f"{name}: a row without a transition has a midpoint"
-    fin = ~nodata & (status != 0)
+    # a row never trained has only the prior: no midpoint, no interval
+    untrained = g["row_trainings"][:] == 0
+    assert (np.isnan(mid[untrained]) & np.isnan(lo[untrained]) & np.isnan(hi[untrained])).all(), \
+        f"{name}: a row without trainings has a midpoint or interval"
+    fin = ~nodata & (status != 0) & ~untrained
     assert ((lo[fin] <= mid[fin]) & (mid[fin] <= hi[fin])).all(), f"{name}: midpoint outside its interval"
     trainings = int(g["row_trainings"][:].sum())
     assert trainings == (hist[-1] if R else 0), f"{name}: row_trainings != history"

@@ -237,8 +237,53 @@ static void test_budget_and_cap(void)
     unmake(&s);
 }
 
+/* A row that never got a training (its group's budget spent by the rows before it; a
+ * --kd-band that leaves it one cell) has nothing but the prior in its posterior: it reports no
+ * midpoint, interval or width, now or in the history, rather than the middle of its k range. */
+static void test_untrained_rows(void)
+{
+    const char *argv[] = {"ovsweep", "--design", "adaptive", "--n", "100", "--act", "relu",
+                          "--k", "1:40", "--d", "8,9", "--batch", "4", "--max-trainings", "2"};
+    setup s;
+    CHECK(make(&s, 15, argv));
+    const size_t cells = (size_t)s.p.n_groups * s.p.K * s.p.D;
+    int32_t *succ = calloc(cells, sizeof *succ), *done = calloc(cells, sizeof *done);
+    oracle o = {.mu = log(1.5), .s = 0.05};
+    const int64_t coords[] = {4};
+    ovs_rng_for_tuple(&o.rng, 5, 7, coords, 1);
+    ovs_design *d = ovs_design_new(&s.p);
+    drive(d, &s.p, &o, succ, done, NULL, NULL);
+    ovs_row_summary a, b;
+    ovs_design_row(d, 0, 0, &a);
+    ovs_design_row(d, 0, 1, &b);
+    double lo, hi;
+    ovs_design_history_ci(d, 0, 0, 1, &lo, &hi);
+    CHECK(ovs_design_finished(d) && a.trainings == 2 && isfinite(a.midpoint));
+    CHECK(b.trainings == 0 && isnan(b.midpoint) && isnan(b.ci_low) && isnan(b.ci_high) &&
+          isnan(b.width) && isnan(lo) && isnan(hi));
+    ovs_design_free(d);
+    unmake(&s);
+    /* kd/n in [3.9, 4.1] at n = 16: one cell in the d = 4 row (k = 16), none at d = 6 */
+    const char *band[] = {"ovsweep", "--design", "adaptive", "--n", "16", "--act", "relu",
+                          "--k", "2:16", "--d", "4,6", "--kd-band", "3.9:4.1"};
+    CHECK(make(&s, 13, band));
+    d = ovs_design_new(&s.p);
+    memset(succ, 0, cells * sizeof *succ);
+    memset(done, 0, cells * sizeof *done);
+    drive(d, &s.p, &o, succ, done, NULL, NULL);
+    ovs_design_row(d, 0, 0, &a);
+    ovs_design_row(d, 0, 1, &b);
+    CHECK(ovs_design_finished(d) && a.trainings == 0 && isnan(a.midpoint) &&
+          isnan(a.ci_low) && isnan(a.ci_high) && isnan(a.width) && isnan(b.midpoint));
+    ovs_design_free(d);
+    free(succ);
+    free(done);
+    unmake(&s);
+}
+
 int main(void)
 {
+    test_untrained_rows();
     test_no_transition();
     test_replay();
     test_small_row_all_fail();
