@@ -130,8 +130,12 @@ def grid_interval(row: Dict) -> List[float]:
 
 def row_verdict(mid: float, lo: float, hi: float, glo: float, ghi: float) -> Dict:
     """agree: the adaptive midpoint lies in the grid interval (one-sided row: the intervals
-    overlap); narrower: adaptive interval width <= grid's (None for a one-sided row)."""
+    overlap); narrower: adaptive interval width <= grid's (None for a one-sided row). None
+    where either side has no interval at all (a row the design never trained says nothing, so
+    it neither agrees nor disagrees)."""
     if not (np.isfinite(glo) or np.isfinite(ghi)) or np.isnan(glo) or np.isnan(ghi):
+        return {"agree": None, "narrower": None}
+    if not np.isfinite(mid) and (np.isnan(lo) or np.isnan(hi)):
         return {"agree": None, "narrower": None}
     if np.isfinite(mid):
         return {"agree": bool(glo <= mid <= ghi), "narrower": bool(hi - lo <= ghi - glo)}

@@ -410,10 +410,14 @@ def design_rows(group: Group) -> Optional[List[Dict]]:
 
 
 def row_text(row: Dict) -> str:
-    """'1.67 [1.44, 2.2]', or the one-sided interval of a row without a transition."""
+    """'1.67 [1.44, 2.2]', the one-sided interval of a row without a transition, or '-' for a
+    row with no interval at all (no training: a --kd-band that leaves it at most one cell, a
+    group budget spent by the rows before it)."""
     lo, hi = row["ci"]
     if math.isfinite(row["midpoint"]):
         return f"{fmt(row['midpoint'])} [{fmt(lo, 3)}, {fmt(hi, 3)}]"
+    if math.isnan(lo) or math.isnan(hi):
+        return "-"
     if math.isinf(hi):
         return f"> {fmt(lo, 3)}"
     return f"< {fmt(hi, 3)}"

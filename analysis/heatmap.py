@@ -219,6 +219,10 @@ def draw_design_rows(ax, group: Group, ylim: Tuple[float, float]):
             if not handles:
                 handles.append(mk)
             continue
+        if np.isnan(lo) or np.isnan(hi):   # no training: no side to point an arrow to
+            notes.append(f"d={int(d)}: no 50% point ({des.status[j]}, "
+                         f"{int(des.trainings[j])} trainings)")
+            continue
         above = np.isinf(hi)
         y = ylim[1] if above else ylim[0]
         ar, = ax.plot([d], [y], marker="^" if above else "v", ms=8, ls="none", mfc="white",

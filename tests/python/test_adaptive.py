@@ -227,3 +227,37 @@ def test_report_answers_with_row_midpoints_first(grid_file, tmp_path):
     assert answer.index("| n20_softplus | 2 | 1.5 [1.45, 1.55] |") < answer.index("Pooled")
     assert "| n20_relu | 1 | > 1 |" in answer
     assert "## Adaptive design: convergence" in md and (out / "convergence.png").exists()
+
+
+# ----------------------------------------------------------------------------- untrained rows
+
+def test_row_without_training_has_no_answer_anywhere(grid_file, tmp_path):
+    """A row the design never trained (the engine writes NaN midpoint and interval: a --kd-band
+    that leaves it at most one cell, a group budget spent by the rows before it) says nothing:
+    boundary prints '-', not '< -'; the heatmap draws no arrow ('below kd/n = nan'); compare
+    neither agrees nor disagrees with the grid."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from analysis import heatmap
+    from analysis.io import load_sweep
+    from analysis.outcomes import outcomes
+    nan = np.nan
+    rows = dict(ROWS, midpoint=[nan, 1.5, 1.5, nan], ci_low=[1.0, 1.45, 1.45, nan],
+                ci_high=[np.inf, 1.55, 1.55, nan], width=[nan, 0.3, 0.3, nan],
+                status=["all_fail", "converged", "converged", "budget"])
+    path = _adaptive(grid_file, tmp_path, name="untrained.h5", rows=rows)
+    text = run_module("boundary", path, "--bootstrap", "0").stdout
+    line = [ln for ln in text.splitlines() if ln.startswith("n20_softplus  5 ")]
+    assert line and "budget" in line[0] and "< -" not in line[0], text
+    g = load_sweep(path).groups[0]
+    fig, ax = plt.subplots()
+    dr = heatmap.draw(ax, g, outcomes(g).prob, "t")
+    arrows = [ln for ln in ax.lines if ln.get_label() == heatmap.ONE_SIDED_LABEL]
+    assert len(arrows) == 1                      # d = 1's, none for d = 5
+    assert not any("nan" in nt for nt in dr.notes), dr.notes
+    assert any(nt.startswith("d=5: no 50% point") for nt in dr.notes), dr.notes
+    plt.close(fig)
+    res = json.loads(run_module("compare", path, grid_file, "--json").stdout)
+    verdict = {r["d"]: (r["agree"], r["narrower"]) for r in res["groups"][0]["rows"]}
+    assert verdict[5] == (None, None)
