@@ -143,13 +143,22 @@ def row_verdict(mid: float, lo: float, hi: float, glo: float, ghi: float) -> Dic
 
 
 def compare_rows(ad: Group, grid: Group, link: str = "logit") -> List[Dict]:
+    from .boundary import step_ci
     from .robust import per_d_fits
-    fits = {r["d"]: r for r in per_d_fits(grid, outcomes(grid), stats.Link(link), False)}
+    oc = outcomes(grid)
+    fits = {r["d"]: r for r in per_d_fits(grid, oc, stats.Link(link), False)}
     rows = []
     des = ad.design
     for j, d in enumerate(ad.d):
         g = fits[int(d)]
         glo, ghi = grid_interval(g)
+        if g["status"] == "separated" and glo == ghi:
+            # a step (one mixed cell between all failures and all successes): its bounds are
+            # the point [c, c], which no adaptive midpoint would ever lie in; the profile
+            # likelihood still gives an interval around c
+            jg = int(np.nonzero(grid.d == d)[0][0])
+            glo, ghi = step_ci(np.log(grid.kd[:, jg] / grid.n), oc.success_count[:, jg],
+                               oc.trials_done[:, jg], stats.Link(link), float(np.log(glo)))
         mid, lo, hi = float(des.midpoint[j]), float(des.ci_low[j]), float(des.ci_high[j])
         row = {"d": int(d), "midpoint": mid, "ci": [lo, hi], "status": des.status[j],
                "trainings": int(des.trainings[j]), "grid_status": g["status"],

@@ -217,6 +217,35 @@ def fit_midpoint(count, s, t, n: int, link: stats.Link, var: str = "kd",
     return res
 
 
+def step_ci(x, s, t, link: stats.Link, c: float) -> List[float]:
+    """95% profile-likelihood interval (in count/n) of the 50% point of quasi-separated data
+    along x = log(count/n): every trial below c failed, every one above succeeded, the cell at c
+    holds both. The MLE is the limit b -> inf at m = c, so the fit gives no interval; but the
+    profile over b at any m != c is finite (the mixed cell forbids an infinite slope), and its
+    likelihood-ratio set is a proper interval around c (unbounded on a side where the data
+    cannot exclude it), not the point [c, c]."""
+    x, s, t = (np.asarray(v, float) for v in (x, s, t))
+    keep = t > 0
+    x, s, t = x[keep], s[keep], t[keep]
+    at = np.isclose(x, c)
+    p = s[at].sum() / t[at].sum()
+    ll_sup = float(s[at].sum() * np.log(p) + (t[at].sum() - s[at].sum()) * np.log1p(-p))
+
+    def prof(mm: float) -> float:
+        # at m = c itself any finite slope gives the mixed cell P = 1/2, not its rate: the
+        # supremum is only approached from one side of c, so c is given its value
+        if mm == c:
+            return ll_sup
+        return stats.fit_glm((x - mm)[:, None], s, t, link).loglik
+
+    gaps = np.diff(np.unique(x))
+    step = 0.1 * float(gaps.min()) if len(gaps) else 0.05
+    lo, hi = stats.profile_interval(prof, c, ll_sup, step, x.min() - M_SEARCH_LIMIT,
+                                    x.max() + M_SEARCH_LIMIT)
+    return [float(np.exp(lo)) if lo is not None else 0.0,
+            float(np.exp(hi)) if hi is not None else float("inf")]
+
+
 def _width_ci(x, s, t, link: stats.Link, a: float, b: float, ll_hat: float, w_hat: float,
                   q: float, lo_x: float, hi_x: float) -> List[float]:
     """95% profile-likelihood CI of w = x90 - x10 (a distance in count/n). For a symmetric link,

@@ -261,3 +261,29 @@ def test_row_without_training_has_no_answer_anywhere(grid_file, tmp_path):
     res = json.loads(run_module("compare", path, grid_file, "--json").stdout)
     verdict = {r["d"]: (r["agree"], r["narrower"]) for r in res["groups"][0]["rows"]}
     assert verdict[5] == (None, None)
+
+
+def test_compare_step_column_has_an_interval(make_sweep, tmp_path):
+    """A grid column that is a step (all failures below one cell, all successes above it, both
+    in it: quasi-complete separation) has the point [c, c] as its bounds; compare must judge an
+    adaptive midpoint against the column's profile-likelihood interval around c, not against
+    that point, which no midpoint but c itself would lie in."""
+    c = 2.25                                   # k = 9 at d = 5, n = 20
+    grid = make_sweep("adstep", groups=((N, "relu"),), k=K, d=(5,), trials=10, new_layout=True,
+                      prob=ovsynth.logistic_prob(midpoint=c * np.exp(0.002), slope=200.0),
+                      seed=4)
+    with h5py.File(grid, "r") as f:
+        sc = f["n20_relu/success_count"][:, 0]
+    assert sc[7] == 0 and 0 < sc[8] < 10 and sc[9] == 10, sc       # the step this test needs
+    vis = np.zeros((len(K), 1), int)
+    vis[6:11] = 10
+    rows = {"midpoint": [2.28], "ci_low": [2.2], "ci_high": [2.34], "width": [0.05],
+            "status": ["bracketed"]}
+    path = adsynth.write_adaptive(grid, str(tmp_path / "adstep.h5"), {"n20_relu": vis},
+                                  rows={"n20_relu": rows})
+    res = json.loads(run_module("compare", path, grid, "--json").stdout)
+    r = res["groups"][0]["rows"][0]
+    assert r["grid_status"] == "separated"
+    lo, hi = r["grid_ci"]
+    assert lo < c < hi and lo > 2.0 and hi < 2.5, r      # between the neighbouring cells
+    assert r["agree"] is True
