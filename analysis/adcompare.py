@@ -190,6 +190,8 @@ def compare(ad: Sweep, grid: Sweep, link: str = "logit", list_max: int = 20) -> 
         rows = compare_rows(ga, gg, link)
         groups.append({"group": ga.name, "adaptive": _cost(ga), "grid": _cost(gg),
                        "rows": rows, "rows_agreeing": sum(1 for r in rows if r["agree"]),
+                       # rows with a verdict: one never trained neither agrees nor disagrees
+                       "rows_judged": sum(1 for r in rows if r["agree"] is not None),
                        "rows_narrower": sum(1 for r in rows if r["narrower"]),
                        "rows_two_sided": sum(1 for r in rows if np.isfinite(r["midpoint"])),
                        "identity": trial_identity(ga, gg, list_max)})
@@ -225,7 +227,7 @@ def format_text(res: Dict) -> str:
         table.append([g["group"], str(b["trainings"]), str(a["trainings"]),
                       _ratio(a["trainings"], b["trainings"]), fmt(b["core_seconds"]),
                       fmt(a["core_seconds"]), _ratio(a["core_seconds"], b["core_seconds"]),
-                      f"{g['rows_agreeing']}/{len(g['rows'])}",
+                      f"{g['rows_agreeing']}/{g['rows_judged']}",
                       f"{g['rows_narrower']}/{g['rows_two_sided']}"])
     out.append(_table(heads, table))
     heads = ["d", "adaptive kd/n [95%]", "status", "trainings", "grid per-d fit [95%]",

@@ -261,6 +261,11 @@ def test_row_without_training_has_no_answer_anywhere(grid_file, tmp_path):
     res = json.loads(run_module("compare", path, grid_file, "--json").stdout)
     verdict = {r["d"]: (r["agree"], r["narrower"]) for r in res["groups"][0]["rows"]}
     assert verdict[5] == (None, None)
+    # ... and the summary's "rows agreeing" counts it neither way (it had read x/4)
+    g0 = res["groups"][0]
+    assert g0["rows_judged"] == len(g0["rows"]) - 1, g0
+    text = run_module("compare", path, grid_file).stdout
+    assert f" {g0['rows_agreeing']}/{g0['rows_judged']} " in text, text
 
 
 def test_compare_step_column_has_an_interval(make_sweep, tmp_path):
