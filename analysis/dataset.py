@@ -46,6 +46,12 @@ DESCRIPTIONS = {
     "dist_from_init": "||W_T - W_0||_F, NaN if not run",
     "path_length": "sum_t ||W_{t+1} - W_t||_F, NaN if not run",
     "wall_seconds": "wall time of the trial in seconds, NaN if not run",
+    # --diagnostics (docs/HDF5_LAYOUT.md)
+    "x_norm": "||X||, spectral norm of the n x d data matrix, NaN if not run",
+    "kr_sigma_min": "sigma_min(X * X) of the Khatri-Rao product, NaN if not run",
+    "nn_lambda": "lambda(X) of Definition 6.1, NaN if not run",
+    "jac_sigma_min": "n-th singular value of the Jacobian at W0, NaN if not run",
+    "initial_rel_err": "||f(W0) - y|| / ||y||, NaN if not run",
     "ladder_hit_iter": "first update with relative error < rung; NaN if never or not run",
     "planned": "cell inside the sweep's kd band (False: deliberately not run)",
     "trials_done": "finished trials per cell",

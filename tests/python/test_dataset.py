@@ -107,3 +107,23 @@ def test_export_csv_and_netcdf(run_cli, partial_file, tmp_path, capsys):
     assert rc == 0 and len(list(csv.reader(io.StringIO(text)))) == len(df) + 1
     rc, text, err = run_cli("export", partial_file)
     assert rc == 1 and "--csv" in err and len(err.strip().splitlines()) == 1
+
+
+def test_diagnostics_load_and_export(make_sweep, run_cli, tmp_path):
+    """A file with --diagnostics: the five theory quantities are Dataset variables (masked like
+    the rest), and export --netcdf writes them."""
+    path = make_sweep("ds_diag", diagnostics=True, **NEW)
+    ds = analysis.load(path)
+    sw = load_sweep(path)
+    g = sw.groups[0]
+    for nm in ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err"):
+        assert nm in ds and ds[nm].dims[-1] == "trial" and ds[nm].attrs["description"]
+        sel = ds[nm].sel(n=g.n, activation=g.activation, training=g.method).values
+        assert np.isnan(sel[~g.done]).all() and not np.isnan(sel[g.done]).all()
+    rc, text, err = run_cli("export", path, "--netcdf", tmp_path / "d.nc")
+    assert rc == 0, err
+    back = xr.open_dataset(tmp_path / "d.nc", engine="h5netcdf")
+    try:
+        assert "x_norm" in back and "jac_sigma_min" in back
+    finally:
+        back.close()
