@@ -1,6 +1,6 @@
 #!/bin/sh
 # beyond_fig2.sh - the issue-7 capabilities, one reduced sweep each, on $NP ranks, with the
-# analysis that draws them. Produces the README's "Beyond Figure 2" figures in $OUT:
+# analysis that draws them. Produces docs/FINDINGS.md's "Beyond Figure 2" figures in $OUT:
 #   methods/   gd vs sgd (eq. 2.9), n = 100, with --diagnostics -> heatmaps + theory plots
 #   rf/        random features (Theorem 3.2), k up to 4n: the k ~ n boundary, whatever d
 #   acts/      tanh, quadratic, leaky_relu, gelu under the Figure-2 protocol
