@@ -146,10 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("budget", help="the 50%% point against the update budget: has the "
                         "boundary settled?",
-                        description="Fits the 50%% point at fractions of each group's budget "
+                        description="Fits the 50% point at fractions of each group's budget "
                                     "(from ladder_hit_iter, no re-training) and warns when it "
                                     "still moves, over the last third of the budget, by more "
-                                    "than its 95%% interval.")
+                                    "than its 95% interval.")
     sp.add_argument("file", metavar="FILE", help="ovsweep HDF5 sweep file")
     sp.add_argument("--tol", type=_pos_float, metavar="X",
                     help="success threshold: a rung of the tol_ladder (default: the file's tol)")
@@ -192,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="FILE", help="finished ovsweep HDF5 sweep file")
     sp.add_argument("--ranks", default="64,256,1024", metavar="LIST",
                     help="comma-separated rank counts (default 64,256,1024)")
-    sp.add_argument("--checkpoint-every", type=_pos_float, default=60.0, metavar="SEC")
+    sp.add_argument("--checkpoint-every", type=_pos_float, default=60.0, metavar="SEC",
+                    help="seconds between checkpoints, as ovsweep's --checkpoint-every "
+                         "(default 60)")
     sp.add_argument("--checkpoint-seconds", type=_nonneg_float, default=0.2, metavar="SEC",
                     help="cost of one checkpoint write (default 0.2, measured on the full grid)")
 
@@ -232,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="link of the grid's per-d fits (adaptive against grid; default logit)")
 
     sp = sub.add_parser("convergence", help="adaptive file: row interval half-width against "
-                        "trainings", description="Per group, the half-width of each row's 95%% "
-                        "interval of the 50%% point (kd/n, from the per-round history) against "
+                        "trainings", description="Per group, the half-width of each row's 95% "
+                        "interval of the 50% point (kd/n, from the per-round history) against "
                         "the group's trainings, with the design's target_ci; writes "
                         "DIR/convergence.png and prints the first and last half-width per row.")
     sp.add_argument("file", metavar="FILE", help="adaptive ovsweep HDF5 file")
@@ -243,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("scaling", help="the 50%% point against n over many files (the large-n "
                         "study)", description="One row per (n, activation, reading, budget, "
-                        "eta rule, d) of all FILEs: the per-row 50%% point in kd/n with its 95%% "
-                        "interval, the 10-90%% width, trainings and core-seconds, under the "
+                        "eta rule, d) of all FILEs: the per-row 50% point in kd/n with its 95% "
+                        "interval, the 10-90% width, trainings and core-seconds, under the "
                         "stated and the squared reading of the criterion (from the tolerance "
                         "ladder), at the run's budget and at 15000 where a run went further. "
                         "Then mu(n) = mu_inf + a n^-b per series with three or more n, with a "
@@ -260,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("report", help="the answer, all figures and tables: report.md and a "
                         "self-contained report.html",
-                        description="Opens with one line per group (the 50%% point in kd/n, "
+                        description="Opens with one line per group (the 50% point in kd/n, "
                                     "its interval, its move under the squared reading, whether "
                                     "it settled within the budget); then heatmaps, Figure 2 "
                                     "under both readings, the boundary against budget and "

@@ -32,6 +32,7 @@ class Ovsweep(MakefilePackage):
     depends_on("py-matplotlib", type="run")
     depends_on("py-pandas", type="run")
     depends_on("py-xarray", type="run")
+    depends_on("py-h5netcdf", type="run")  # analysis export --netcdf
 
     def edit(self, spec, prefix):
         # The Makefile takes compilers and flags from variables (see make_args): nothing to edit.

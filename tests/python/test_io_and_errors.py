@@ -166,3 +166,15 @@ def test_output_naming_an_input_is_refused_and_the_sweep_kept(run_cli, tiny_file
     assert rc == 1 and len(lines) == 1 and "is the input file" in lines[0]
     assert hashlib.sha256(f.read_bytes()).hexdigest() == before
     assert out == ""
+
+
+def test_help_texts_print_no_doubled_percent():
+    """argparse %-formats help= and usage but prints description= as written: a '50%%' there
+    had reached the screen doubled (budget, convergence, scaling)."""
+    from analysis.cli import build_parser
+    parser = build_parser()
+    subs = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
+    texts = {name: sp.format_help() for name, sp in subs.choices.items()}
+    texts["(top)"] = parser.format_help()
+    doubled = [name for name, t in texts.items() if "%%" in t]
+    assert not doubled, doubled
