@@ -13,7 +13,8 @@ The fitted curve is drawn only when it is supported by the data: a fit whose 95%
 a checkpoint of a running sweep the fit can otherwise land where there is no data at all), and the
 reason is returned as a note. With theory=True the paper's sufficient conditions are overlaid with
 constant C = 1 (shape only): sqrt(kd) = n (Corollary 2.2, smooth activations, i.e. kd = n^2),
-sqrt(kd) = n^2/d (Corollary 2.4, ReLU), and k = n for rf groups (Theorem 3.2). A curve that lies
+sqrt(kd) = n^2/d (Corollary 2.4, ReLU), none for quadratic and leaky_relu (outside both), and
+k = n for rf groups (Theorem 3.2). A curve that lies
 outside the plotted k range is not drawn and gets no legend entry; a note says where it lies.
 """
 
@@ -54,6 +55,12 @@ class Drawn:
     fit_text: str = ""
 
 
+# Theorem 2.1 (whose shape Corollary 2.2 states for softplus) needs |phi'| and |phi''| bounded:
+# softplus, tanh and gelu. quadratic's phi' = z is unbounded, leaky_relu has a kink and
+# Corollary 2.4 is proved for ReLU only: no curve for those two.
+SMOOTH_ACTIVATIONS = ("softplus", "tanh", "gelu")
+
+
 def theory_curves(group: Group, dd: np.ndarray) -> List[Tuple[str, np.ndarray, str, str]]:
     """Sufficient-condition curves k(d) of the paper with C = 1 for this group:
     (label, k values, colour, linestyle)."""
@@ -62,7 +69,7 @@ def theory_curves(group: Group, dd: np.ndarray) -> List[Tuple[str, np.ndarray, s
     if group.activation == "relu":
         out.append((r"Cor. 2.4 (ReLU): $\sqrt{kd} = n^2/d$, C=1 (shape only)",
                     n ** 4 / dd ** 3, THEORY_COLOR, "-."))
-    else:
+    elif group.activation in SMOOTH_ACTIVATIONS:
         out.append((r"Cor. 2.2 (smooth): $\sqrt{kd} = n$, C=1 (shape only)", n * n / dd,
                     THEORY_COLOR, "-."))
     if group.method == "rf":

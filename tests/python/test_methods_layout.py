@@ -180,6 +180,12 @@ def test_theory_curves_follow_the_corollaries():
     np.testing.assert_allclose(np.sqrt(k * dd), 50.0 ** 2 / dd)       # sqrt(kd) = n^2/d
     curves = heatmap.theory_curves(sw_groups["rf"], dd)
     assert len(curves) == 2 and np.all(curves[1][1] == 50.0)           # k = n
+    # outside both corollaries: quadratic (phi' unbounded), leaky_relu (a kink, not ReLU)
+    for act in ("quadratic", "leaky_relu"):
+        g = type("G", (), {"n": 50, "activation": act, "method": "gd"})()
+        assert heatmap.theory_curves(g, dd) == [], act
+    g = type("G", (), {"n": 50, "activation": "tanh", "method": "gd"})()
+    assert "Cor. 2.2" in heatmap.theory_curves(g, dd)[0][0]
 
 
 # ----------------------------------------------------------------------------- width
