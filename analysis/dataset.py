@@ -181,7 +181,8 @@ def to_dataset(sweep: Sweep):
               "tol_ladder": np.asarray(g0.tol_ladder, float)}
     ds = xr.Dataset(variables, coords=coords, attrs=_root_attrs(sweep))
     ds = ds.assign_coords(kd=(("k", "d"), np.outer(g0.k, g0.d).astype(np.int64)))
-    return ds.assign_coords(kd_over_n=ds.kd / ds.n)
+    # [n, k, d] as documented (kd / n alone broadcasts to [k, d, n])
+    return ds.assign_coords(kd_over_n=(ds.kd / ds.n).transpose("n", "k", "d"))
 
 
 def load(path: str):

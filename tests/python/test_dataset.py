@@ -37,6 +37,10 @@ def test_load_has_every_group_on_named_dimensions(paper_file):
     np.testing.assert_allclose(sel.success_prob.values, stored)
     assert ds.kd_over_n.sel(n=100, k=10, d=10).item() == pytest.approx(1.0)
     assert ds.attrs["ovsweep_format"] == "ovsweep-sweep"
+    # docs/ANALYSIS.md: coordinates kd [k, d] and kd_over_n [n, k, d], so that .values indexes
+    # like every other array of the Dataset (n first)
+    assert ds.kd.dims == ("k", "d") and ds.kd_over_n.dims == ("n", "k", "d")
+    np.testing.assert_allclose(ds.kd_over_n.values[1, 9, 4], 10 * 5 / 200)
 
 
 def test_reductions_on_a_partial_file_skip_trials_not_run(partial_file):
