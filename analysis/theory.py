@@ -273,10 +273,13 @@ def jac_success_bins(g: Group, nbins: int = 6) -> Dict:
     jac = g.trial_data["jac_sigma_min"]
     m = g.done & np.isfinite(jac)
     j, s = jac[m], _successes(g)[m]
-    out = {"zero": None, "bins": []}
+    out = {"zero": None, "zero_kd_below_n": 0, "bins": []}
     zero = j <= 0
     if zero.any():
+        # every kd < n trial has J(W0) = 0, but so has a kd >= n trial whose J(W0) is
+        # rank-deficient: the zeros are not "the kd < n trials"
         out["zero"] = (int(s[zero].sum()), int(zero.sum()))
+        out["zero_kd_below_n"] = int((zero & (_kd_over_n(g)[m] < 1.0)).sum())
     pos_j, pos_s = j[~zero], s[~zero]
     if pos_j.size:
         edges = np.unique(np.quantile(np.log(pos_j), np.linspace(0, 1, nbins + 1)))
@@ -301,7 +304,7 @@ def plot_jac(groups: List[Group], bins: Dict[str, Dict], path: str) -> str:
         lab = g.label
         if b["zero"] is not None:
             s0, t0 = b["zero"]
-            lab += f"; jac = 0 (kd < n): {s0}/{t0} succeeded"
+            lab += (f"; jac = 0: {s0}/{t0} succeeded ({b['zero_kd_below_n']} with kd < n)")
         if b["bins"]:
             x = np.array([r[0] for r in b["bins"]])
             s = np.array([r[1] for r in b["bins"]], float)
@@ -526,7 +529,8 @@ def write_theory(sweep: Sweep, outdir: str, link: str = "logit") -> Dict:
             ratio = float(np.median(xn[m] / pred[m])) if m.any() else math.nan
             lam = g.trial_data["nn_lambda"]
             lm = g.done & np.isfinite(lam)
-            entry = {"jac_zero": zero, "jac_positive": (s_pos, t_pos), "kr_zero_check": kz,
+            entry = {"jac_zero": zero, "jac_zero_kd_below_n": b["zero_kd_below_n"],
+                     "jac_positive": (s_pos, t_pos), "kr_zero_check": kz,
                      "x_norm_over_prediction_median": ratio,
                      "nn_lambda_median": float(np.median(lam[lm])) if lm.any() else math.nan,
                      "jac_bins": b["bins"]}

@@ -153,3 +153,28 @@ def test_report_includes_theory_only_when_diagnostics_are_present(run_cli, diag_
     assert rc == 0, err
     assert "Comparison with the theory" not in (tmp_path / "without" / "report.md").read_text()
     assert not (tmp_path / "without" / "theory.md").exists()
+
+
+def test_jacobian_zero_legend_does_not_equate_zero_with_kd_below_n(diag_file, tmp_path,
+                                                                    monkeypatch):
+    """sigma_min(J(W0)) = 0 for every kd < n, but also at kd >= n where J(W0) is rank-deficient
+    (real runs: ReLU, n = 16, 102 of 262 zeros at kd >= n, and its 3 successes with J = 0 are
+    all there). The legend and theory.json must not label the zeros 'kd < n'."""
+    g = load_sweep(diag_file).groups[0]
+    jac = g.trial_data["jac_sigma_min"]
+    kd = np.broadcast_to((g.kd)[:, :, None], jac.shape)
+    at = np.argwhere(g.done & (kd > g.n) & (jac > 0))[:3]
+    for i, j, t in at:                       # rank-deficient J at kd > n
+        jac[i, j, t] = 0.0
+    below = int((g.done & (kd < g.n)).sum())
+    zeros = int((g.done & (jac <= 0)).sum())
+    assert zeros > below
+    labels = []
+    monkeypatch.setattr(theory, "save", lambda fig, path: (labels.extend(
+        t.get_text() for ax in fig.axes for t in (ax.get_legend().get_texts()
+                                                  if ax.get_legend() else [])), path)[1])
+    bins = theory.jac_success_bins(g)
+    assert bins["zero"][1] == zeros and bins["zero_kd_below_n"] == below
+    theory.plot_jac([g], {g.name: bins}, str(tmp_path / "j.png"))
+    lab = next(s for s in labels if "jac = 0" in s)
+    assert "(kd < n):" not in lab and f"{below} with kd < n" in lab, lab
