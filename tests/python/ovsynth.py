@@ -181,7 +181,7 @@ def write_sweep(path, *, groups=((100, "softplus"),), k=range(1, 26), d=range(1,
                             hits[ki, di, t, :] = hit
                             iterations[ki, di, t] = hit[-1]
                             final[ki, di, t] = tol * (0.5 + 0.5 * rng.random())
-                            if rate_c is not None and method != "rf":
+                            if rate_c is not None and hit_last is None and method != "rf":
                                 final[ki, di, t] = e0 * math.exp(-r * hit[-1])
                         elif method == "rf":
                             hits[ki, di, t, :reached] = 0
