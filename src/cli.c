@@ -259,6 +259,24 @@ static int row_of(int opt)
     return -1;
 }
 
+/* -h/--help, -V/--version or --print-settings anywhere on the line (spelt in full, before a
+ * "--"): it is answered whatever else the line holds, as a user who adds --help to a command
+ * that failed wants the help, not the same error again. The first one given wins. */
+static int info_request(int argc, char **argv, ovs_config *c)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        int *flag = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")       ? &c->help
+                    : !strcmp(argv[i], "-V") || !strcmp(argv[i], "--version") ? &c->version
+                    : !strcmp(argv[i], "--print-settings")                    ? &c->print_settings
+                                                                              : NULL;
+        if (flag) {
+            *flag = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int ovs_cli_parse(int argc, char **argv, ovs_config *c, char *err, size_t errlen)
 {
     struct option longopts[MAX_ROWS];
@@ -267,6 +285,10 @@ int ovs_cli_parse(int argc, char **argv, ovs_config *c, char *err, size_t errlen
     err[0] = '\0';
     if (option_table(longopts, shortopts, sizeof shortopts) != OVS_OK)
         return fail(err, errlen, "internal error: too many settings");
+    if (info_request(argc, argv, c)) {
+        c->command_line = join_argv(argc, argv);
+        return c->command_line ? OVS_OK : fail(err, errlen, "out of memory");
+    }
     int given[MAX_ROWS] = {0};
     const char *eta_arg = NULL;
     optind = 1; /* allow repeated calls (tests) */

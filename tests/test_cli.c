@@ -187,6 +187,19 @@ static void test_no_value_flags(void)
     CHECK(PARSE(&c, err, "ovsweep", "--res=run.h5") == OVS_EINVAL && strstr(err, "--resume"));
 }
 
+/* --help, --version and --print-settings answer whatever else the line holds, before or
+ * after them (a bad value, a rule broken, a stray argument): they had given that error. */
+static void test_info_wins(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep", "--help", "--k", "0") == OVS_OK && c.help && !c.version);
+    CHECK(PARSE(&c, err, "ovsweep", "--batch", "3", "stray", "-h") == OVS_OK && c.help);
+    CHECK(PARSE(&c, err, "ovsweep", "--bogus", "--version") == OVS_OK && c.version && !c.help);
+    CHECK(PARSE(&c, err, "ovsweep", "--tol", "2", "--print-settings") == OVS_OK &&
+          c.print_settings);
+    CHECK(PARSE(&c, err, "ovsweep", "--k", "0", "--", "--help") == OVS_EINVAL && !c.help);
+}
+
 /* A prefix of several flags lists them, rather than "unknown option" with an unrelated
  * suggestion ("--ma: ... did you mean --n?"). */
 static void test_ambiguous_prefix(void)
@@ -336,6 +349,7 @@ int main(void)
     test_bad_values();
     test_parse_rules();
     test_no_value_flags();
+    test_info_wins();
     test_ambiguous_prefix();
     test_eta_once();
     test_format_round_trip();
