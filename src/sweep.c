@@ -39,6 +39,16 @@ enum { REQ_HEAD = 3, REQ_LEN = REQ_HEAD + 3 * CHUNK_MAX };
 #define CHUNK_COST 1.6e10
 #define PROGRESS_EVERY 10.0
 
+/* Seconds between progress lines: PROGRESS_EVERY, or the testing hook
+ * OVSWEEP_TEST_PROGRESS_EVERY (0: at every chance), so a suite sees lines without a long run. */
+static double progress_every(void)
+{
+    const char *v = getenv("OVSWEEP_TEST_PROGRESS_EVERY");
+    char *end;
+    const double x = v ? strtod(v, &end) : -1;
+    return v && end != v && *end == '\0' && x >= 0 ? x : PROGRESS_EVERY;
+}
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -76,6 +86,7 @@ typedef struct sweep {
     double *chunk_cost; /* per worker: cost of the chunk it holds */
     int64_t *chunk_items; /* per worker: the CHUNK_MAX items of the chunk it holds */
     ovs_timeleft *eta;    /* rank 0: the time-left model, fed every finished trial */
+    double progress_every; /* rank 0: seconds between progress lines */
     double cost_left;
     int draining, parked, want_stop;
     int64_t done_total, success_total;
@@ -137,12 +148,15 @@ typedef struct poll_ctx {
 } poll_ctx;
 
 static void serve_requests(sweep *s);
+static void progress(sweep *s, int force);
 
 static int poll_hook(void *ctx)
 {
     poll_ctx *pc = ctx;
-    if (pc->serve)
-        serve_requests(pc->s);
+    if (pc->serve && pc->s->size > 1)
+        serve_requests(pc->s); /* prints the progress line when due */
+    else if (pc->serve)
+        progress(pc->s, 0); /* alone, rank 0 has no requests to serve, yet owes the lines */
     return stop_signal != 0;
 }
 
@@ -150,7 +164,7 @@ static int poll_hook(void *ctx)
  * abandoned it. */
 static int run_item(sweep *s, int64_t item, ovs_record *out)
 {
-    poll_ctx pc = {s, s->rank == 0 && s->size > 1};
+    poll_ctx pc = {s, s->rank == 0};
     ovs_record rec;
     int aborted = 0;
     struct timespec t0, t1;
@@ -196,7 +210,7 @@ static void design_progress(const sweep *s, char *out, size_t len)
 static void progress(sweep *s, int force)
 {
     double t = now();
-    if (s->cfg->quiet || (!force && t - s->t_last_progress < PROGRESS_EVERY))
+    if (s->cfg->quiet || (!force && t - s->t_last_progress < s->progress_every))
         return;
     s->t_last_progress = t;
     double el = t - s->t_start;
@@ -317,6 +331,8 @@ static int run_root(sweep *s)
     for (;;) {
         if (s->size > 1)
             serve_requests(s);
+        else
+            progress(s, 0); /* between trials too: a trial may end before the hook runs */
         if (stop_signal)
             s->want_stop = 1;
         if (s->want_stop || s->qpos == s->work.qlen || crash_due(s) ||
@@ -445,6 +461,7 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
         s.chunk_items = calloc((size_t)s.size * CHUNK_MAX, sizeof(int64_t));
         s.eta = s.rank == 0 ? ovs_timeleft_new(&s.plan) : NULL;
+        s.progress_every = progress_every();
         s.diag = ovs_diag_cache_new();
         if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
             OVS_DIE("out of memory for the adaptive design");

@@ -95,6 +95,7 @@ lane_a() {
     run_suite "file vs in-process, crashes (MPI)" "$SUITE_LIMIT" sh tests/file_test.sh
     run_suite "whole program, ASan+UBSan (MPI)" "$SUITE_LIMIT" sh tests/sanitize_test.sh
     run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
+    run_suite "progress lines, --quiet (MPI)" "$SUITE_LIMIT" sh tests/progress_test.sh
     run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
     run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
     run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
