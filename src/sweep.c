@@ -186,15 +186,16 @@ static int run_item(sweep *s, int64_t item, ovs_record *out)
 
 /* ---- rank 0: dispatch ---- */
 
-/* ", round R, rows stopped: n100_softplus 3/25, n100_relu 10/25" (per group up to four
- * groups, else the total). */
+/* " for round R, rows stopped: n100_softplus 3/25, n100_relu 10/25" (per group up to four
+ * groups, else the total). It follows the ETA, which covers only the round under way (the
+ * rounds after it are not proposed yet): without "for round R" it read as the sweep's. */
 static void design_progress(const sweep *s, char *out, size_t len)
 {
     const int G = s->plan.n_groups, D = s->plan.D;
     const int r = ovs_design_round(s->design);
     size_t at = ovs_design_finished(s->design)
                     ? (size_t)snprintf(out, len, ", %d rounds, rows stopped:", r)
-                    : (size_t)snprintf(out, len, ", round %d, rows stopped:", r + 1);
+                    : (size_t)snprintf(out, len, " for round %d, rows stopped:", r + 1);
     int stopped = 0;
     for (int g = 0; g < G; g++)
         stopped += D - ovs_design_rows_active(s->design, g);
@@ -216,7 +217,7 @@ static void progress(sweep *s, int force)
     double el = t - s->t_start;
     double eta = ovs_timeleft_seconds(s->eta, s->work.queue, s->work.qlen, el);
     char extra[320] = "";
-    if (s->design) /* the ETA is the round's; the rows left say the rest */
+    if (s->design) /* the ETA is the round's, and says so; the rows left say the rest */
         design_progress(s, extra, sizeof extra);
     ovs_report_progress(stderr, s->done_total, planned_so_far(s), s->success_total, el, eta,
                         extra);

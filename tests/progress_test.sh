@@ -49,6 +49,16 @@ $MPIRUN -np 5 "$OVS" --n 20 --act relu --k 2:3 --d 2 --trials 1 --max-iter 200 -
 check "more ranks than trials: one final line, 2/2" lines_ok few.err 2
 check "more ranks than trials: one 'complete' line" test "$(grep -c '^ovsweep: complete' few.out)" -eq 1
 
+# --design adaptive: the ETA covers the round under way only (later rounds are not proposed
+# yet), and its line says so; the last line gives the rounds run.
+OVSWEEP_TEST_PROGRESS_EVERY=0 $MPIRUN -np 2 "$OVS" --design adaptive --batch 8 --n 20 \
+    --act relu --k 1:8 --d 2:3 --max-iter 400 -o ad.h5 >ad.out 2>ad.err
+grep '^ovsweep: [0-9]*/[0-9]* trials' ad.err >ad.lines
+check "adaptive: lines while it runs say the ETA is the round's" \
+    sh -c "head -n -1 ad.lines | grep -v -q 'ETA [-0-9.:s ]* for round [0-9][0-9]*, rows stopped: ' && exit 1; head -n -1 ad.lines | grep -q ."
+check "adaptive: the last line gives the rounds run" \
+    sh -c "tail -n 1 ad.lines | grep -q 'ETA 0.0 s, [0-9][0-9]* rounds, rows stopped: n20_relu 2/2\$'"
+
 # --quiet: no progress and no summary; errors stay.
 OVSWEEP_TEST_PROGRESS_EVERY=0 ovsweep --quiet $GRID -o q.h5 >q.out 2>q.err
 check "--quiet: nothing on stdout or stderr" sh -c '! test -s q.out && ! test -s q.err'
