@@ -113,7 +113,13 @@ int main(int argc, char **argv)
             ovs_timeleft_add(e, queue[q], x->success, x->iterations, x->seconds, 1);
         }
         const double now = finish[order_of_finish[m - 1]], truth = end - now;
-        const double cal = ovs_timeleft_seconds(e, queue, n, now),
+        double in_flight = 0; /* the other ranks' trials under way, as sweep.c counts them */
+        for (int64_t j = m; j < n; j++) {
+            const int64_t q = order_of_finish[j];
+            const double since = now - (finish[q] - t[queue[q]].seconds);
+            in_flight += since > 0 ? since : 0;
+        }
+        const double cal = ovs_timeleft_seconds(e, queue, n, now, in_flight),
                      st = ovs_timeleft_static(e, queue, n, now);
         bad |= fabs(cal / truth - 1) > 0.25;
         printf("  %d0%%  %8.1f  %9.1f  %9.1f (%.2f)    %9.1f (%.2f)\n", dec, now, truth, cal,

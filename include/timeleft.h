@@ -10,7 +10,8 @@
  * nearest one seen, or, below the smallest kd/n seen, counts as failing; before any failure,
  * a failure's rate is the successes' seconds per update times the full budget. The time left
  * is the sum over the trials left, divided by the core-seconds of training per second of this
- * run (how many cores train, in effect).
+ * run (how many cores train, in effect: the finished trials' seconds and those of the trials
+ * under way).
  *
  * Pure, no MPI: fed the finished trials by rank 0 (sweep.c); bench/timeleft_replay.c replays a
  * finished file through it (bench/results/timeleft_replay.txt). */
@@ -33,10 +34,13 @@ void ovs_timeleft_free(ovs_timeleft *eta);
 void ovs_timeleft_add(ovs_timeleft *eta, int64_t item, int success, int iterations,
                       double seconds, int this_run);
 
-/* Seconds left to run the items of queue[0..n) not yet added, elapsed seconds into this run;
- * -1 before any trial of this run has finished. */
+/* Seconds left to run the items of queue[0..n) not yet added, elapsed seconds into this run,
+ * in_flight the seconds the ranks have spent so far on trials not yet added (running, or
+ * finished in a chunk not yet reported): without them the pace counts only finished trials and
+ * the time left came out 2-4x long while long trials ran; -1 before any trial of this run has
+ * finished. */
 double ovs_timeleft_seconds(const ovs_timeleft *eta, const int64_t *queue, int64_t n,
-                            double elapsed);
+                            double elapsed, double in_flight);
 
 /* The plan's own estimate, for comparison: elapsed * cost left / cost done (this run's
  * trials); -1 before any has finished. */

@@ -84,6 +84,8 @@ typedef struct sweep {
     int64_t qpos;
     ovs_design *design; /* --design adaptive: the same on every rank; NULL for a grid */
     double *chunk_cost; /* per worker: cost of the chunk it holds */
+    double *chunk_since; /* per worker: when it was handed the chunk it holds */
+    double root_since;   /* rank 0: when its trial under way began; < 0 while it trains none */
     int64_t *chunk_items; /* per worker: the CHUNK_MAX items of the chunk it holds */
     ovs_timeleft *eta;    /* rank 0: the time-left model, fed every finished trial */
     double progress_every; /* rank 0: seconds between progress lines */
@@ -215,7 +217,12 @@ static void progress(sweep *s, int force)
         return;
     s->t_last_progress = t;
     double el = t - s->t_start;
-    double eta = ovs_timeleft_seconds(s->eta, s->work.queue, s->work.qlen, el);
+    /* the seconds spent on trials the model has not seen yet: a worker reports its chunk only
+     * when the chunk is over, and rank 0 its trial */
+    double in_flight = s->root_since >= 0 ? t - s->root_since : 0;
+    for (int w = 1; w < s->size; w++)
+        in_flight += s->chunk_cost[w] > 0 ? t - s->chunk_since[w] : 0;
+    double eta = ovs_timeleft_seconds(s->eta, s->work.queue, s->work.qlen, el, in_flight);
     char extra[320] = "";
     if (s->design) /* the ETA is the round's, and says so; the rows left say the rest */
         design_progress(s, extra, sizeof extra);
@@ -276,6 +283,7 @@ static void serve_requests(sweep *s)
         int m = 0;
         if (!s->draining)
             m = take_chunk(s, reply + 1, &s->chunk_cost[w]);
+        s->chunk_since[w] = now();
         reply[0] = m > 0 ? m : REPLY_SYNC;
         memcpy(s->chunk_items + (size_t)w * CHUNK_MAX, reply + 1, sizeof(int64_t) * (size_t)m);
         s->parked += m == 0;
@@ -343,7 +351,10 @@ static int run_root(sweep *s)
             int64_t item = s->work.queue[s->qpos++];
             double c = ovs_plan_cost(&s->plan, item);
             ovs_record r;
-            if (run_item(s, item, &r)) {
+            s->root_since = now();
+            const int finished = run_item(s, item, &r);
+            s->root_since = -1;
+            if (finished) {
                 account(s, 1, r.success, c);
                 ovs_timeleft_add(s->eta, item, r.success, r.iterations, r.wall_seconds, 1);
             } else
@@ -460,13 +471,15 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
         status = ovs_dry_run(comm, &s.plan);
     } else {
         s.chunk_cost = calloc((size_t)s.size, sizeof(double));
+        s.chunk_since = calloc((size_t)s.size, sizeof(double));
+        s.root_since = -1;
         s.chunk_items = calloc((size_t)s.size * CHUNK_MAX, sizeof(int64_t));
         s.eta = s.rank == 0 ? ovs_timeleft_new(&s.plan) : NULL;
         s.progress_every = progress_every();
         s.diag = ovs_diag_cache_new();
         if (cfg->design == OVS_DESIGN_ADAPTIVE && !(s.design = ovs_design_new(&s.plan)))
             OVS_DIE("out of memory for the adaptive design");
-        if (!s.chunk_cost || !s.chunk_items || (s.rank == 0 && !s.eta) || !s.diag)
+        if (!s.chunk_cost || !s.chunk_since || !s.chunk_items || (s.rank == 0 && !s.eta) || !s.diag)
             OVS_DIE("out of memory");
         status = run(&s, unclean);
     }
@@ -475,6 +488,7 @@ int ovs_sweep_run(MPI_Comm comm, const ovs_config *cfg, int *unclean)
     ovs_design_free(s.design);
     ovs_work_free(&s.work);
     free(s.chunk_cost);
+    free(s.chunk_since);
     free(s.chunk_items);
     ovs_timeleft_free(s.eta);
     ovs_plan_free(&s.plan);

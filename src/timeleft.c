@@ -164,7 +164,7 @@ static void fill_fractions(const ovs_timeleft *e, int c, double *frac)
 }
 
 double ovs_timeleft_seconds(const ovs_timeleft *e, const int64_t *queue, int64_t n,
-                            double elapsed)
+                            double elapsed, double in_flight)
 {
     if (!(e->run_seconds > 0) || !(elapsed > 0))
         return -1;
@@ -199,7 +199,8 @@ double ovs_timeleft_seconds(const ovs_timeleft *e, const int64_t *queue, int64_t
     }
     free(rs);
     free(frac);
-    return left * elapsed / e->run_seconds; /* core-seconds at this run's pace */
+    /* core-seconds at this run's pace: the ranks' seconds of training so far per second */
+    return left * elapsed / (e->run_seconds + (in_flight > 0 ? in_flight : 0));
 }
 
 double ovs_timeleft_static(const ovs_timeleft *e, const int64_t *queue, int64_t n,
