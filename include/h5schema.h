@@ -73,4 +73,13 @@ typedef struct ovs_dataset_doc {
 /* The doc of the dataset called name, or NULL (scales and others carry none). */
 const ovs_dataset_doc *ovs_schema_doc(const char *name);
 
+/* Rank 0 writes a per-trial dataset [K][D][T][per] (elem bytes a value: the fill values and
+ * its own records) in blocks of consecutive (k, d) cells, each one hyperslab: whole rows of k
+ * where a row fits in budget bytes, else part of one row, at least one cell (T * per values).
+ * Returns the cells of a block: a multiple of D (rows) or fewer than D (part of a row). A
+ * block then holds at most max(budget, one cell's bytes): with T <= OVS_MAX_TRIALS and
+ * per <= OVS_LADDER_MAX, 6.4 MB, where a whole row at the caps would be 6.1 GiB. */
+size_t ovs_schema_block_cells(size_t K, size_t D, size_t T, size_t per, size_t elem,
+                              size_t budget);
+
 #endif

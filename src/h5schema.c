@@ -13,6 +13,17 @@ size_t ovs_elem_size(ovs_elem t)
     return t == OVS_ELEM_I8 ? 1 : t == OVS_ELEM_I32 ? 4 : 8;
 }
 
+size_t ovs_schema_block_cells(size_t K, size_t D, size_t T, size_t per, size_t elem,
+                              size_t budget)
+{
+    const size_t cell = T * per * elem;
+    const size_t fit = cell > 0 && budget / cell > 0 ? budget / cell : 1;
+    if (fit < D)
+        return fit;
+    const size_t rows = fit / D < K ? fit / D : K;
+    return (rows > 0 ? rows : 1) * D;
+}
+
 #define REC(field) offsetof(ovs_record, field)
 
 static const ovs_field trial_fields[] = {

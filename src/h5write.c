@@ -233,35 +233,45 @@ static void value_of(const trial_set *ts, const ovs_record *r, int j, unsigned c
         *(int8_t *)out = 1; /* done */
 }
 
-/* Rank 0 writes the whole dataset, fill values and its own records, in blocks of rows of k
- * (bounded memory); the other ranks join each collective write with nothing selected.
- * Writing every value ourselves, instead of HDF5's fill at creation, keeps an I/O error on
- * one rank from leaving another waiting in HDF5's barrier after its fill (HDF5 1.10). */
+/* Rank 0 writes the whole dataset, fill values and its own records, in blocks of at most
+ * about 4 MiB (h5schema.h: whole rows of k, or part of one row where a row is larger: at
+ * --d 1024 --trials 100000 a row of the ladder is 6.1 GiB); the other ranks join each
+ * collective write with nothing selected. Writing every value ourselves, instead of HDF5's
+ * fill at creation, keeps an I/O error on one rank from leaving another waiting in HDF5's
+ * barrier after its fill (HDF5 1.10). */
 static void write_root_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
                             size_t m)
 {
     const ovs_plan *p = w->plan;
-    const size_t size = ovs_elem_size(ts->type), row = (size_t)p->D * p->T * ts->per;
-    const size_t rows = (size_t)p->K, per_block = row * size > (4u << 20) ? 1 : (4u << 20) / (row * size);
+    const size_t size = ovs_elem_size(ts->type), D = (size_t)p->D;
+    const size_t cell = (size_t)p->T * (size_t)ts->per, cells = (size_t)p->K * D;
+    const size_t per_block = ovs_schema_block_cells((size_t)p->K, D, (size_t)p->T,
+                                                    (size_t)ts->per, size, 4u << 20);
     const hid_t type = ovs_h5_type(ts->type);
-    unsigned char *buf = w->rank == 0 ? malloc(per_block * row * size) : NULL;
+    unsigned char *buf = w->rank == 0 ? malloc(per_block * cell * size) : NULL;
     if (w->rank == 0 && !buf)
         OVS_WRITER_NO_MEMORY(w);
-    size_t r = 0; /* next record of rank 0 */
-    for (size_t k0 = 0; k0 < rows; k0 += per_block) {
-        const size_t k1 = k0 + per_block < rows ? k0 + per_block : rows;
+    size_t r = 0, c1 = 0; /* next record of rank 0; end of the block */
+    for (size_t c0 = 0; c0 < cells; c0 = c1) {
+        /* cells [c0, c1): whole rows, or part of the row of c0 */
+        const size_t row_end = (c0 / D + 1) * D;
+        c1 = per_block >= D ? (c0 + per_block < cells ? c0 + per_block : cells)
+                                         : (c0 + per_block < row_end ? c0 + per_block : row_end);
+        const size_t n_cells = c1 - c0;
         hid_t fspace = -1, mspace = -1;
-        hsize_t start[4] = {k0, 0, 0, 0}, count[4] = {k1 - k0, (hsize_t)p->D, (hsize_t)p->T,
-                                                      (hsize_t)ts->per};
-        hsize_t mdim = (k1 - k0) * row;
+        hsize_t start[4] = {c0 / D, c0 % D, 0, 0};
+        hsize_t count[4] = {n_cells >= D ? n_cells / D : 1, n_cells >= D ? D : n_cells,
+                            (hsize_t)p->T, (hsize_t)ts->per};
+        hsize_t mdim = n_cells * cell;
         for (size_t i = 0; buf && !w->failed && i < mdim; i++)
             memcpy(buf + i * size, ts->fill, size);
         for (; buf && r < m; r++) {
             ovs_item it;
             ovs_plan_item(p, recs[r].item, &it);
-            if ((size_t)it.ki >= k1)
+            const size_t c = (size_t)it.ki * D + (size_t)it.di;
+            if (c >= c1)
                 break;
-            size_t at = (((size_t)it.ki - k0) * p->D + it.di) * p->T + it.t;
+            size_t at = (c - c0) * (size_t)p->T + (size_t)it.t;
             for (int j = 0; j < ts->per; j++)
                 value_of(ts, &recs[r], j, buf + (at * ts->per + j) * size);
         }
