@@ -88,6 +88,31 @@ static void test_run_item_matches_coordinates(void)
     free_plan(&c2, &p2);
 }
 
+/* Every finished trial passes the checks a file's records get (resume, and the read-back of
+ * each checkpoint), also one whose W barely moves: there W_T - W_0 cancels, and its stored
+ * distance exceeded its path length by 1.25e-12 of itself (n = 4 relu, k = 2, d = 1, trial
+ * 14442 of --max-iter 3), which refused the checkpoint and ended a 1.2M-trial sweep. A path
+ * really shorter than the distance is still refused. */
+static void test_record_check_rounding(void)
+{
+    ovs_config c;
+    ovs_plan p;
+    const char *a[] = {"ovsweep", "--n", "4", "--act", "relu", "--k", "2", "--d", "1",
+                       "--trials", "14443", "--max-iter", "3"};
+    make_plan(&c, &p, 13, a);
+    ovs_record r;
+    int aborted = 0;
+    char why[256] = "";
+    CHECK(ovs_trial_run(&p, 14442, NULL, NULL, NULL, &r, &aborted) == OVS_OK && !aborted);
+    CHECK_MSG(r.dist_from_init > 0 && r.path_length < r.dist_from_init * (1.0 - 1e-12),
+              "the case no longer shows the rounding: dist %.17g, path %.17g", r.dist_from_init,
+              r.path_length);
+    CHECK_MSG(ovs_record_check(&p, &r, why, sizeof why) == OVS_OK, "refused: %s", why);
+    r.path_length = 0.999 * r.dist_from_init;
+    CHECK(ovs_record_check(&p, &r, why, sizeof why) == OVS_EFORMAT);
+    free_plan(&c, &p);
+}
+
 /* Methods are a group coordinate; the kd band removes cells from the run but not from the
  * numbering; gd's records are the same with or without other methods beside it. */
 static void test_methods_and_band(void)
@@ -211,6 +236,7 @@ int main(void)
     test_items();
     test_run_item_matches_coordinates();
     test_heatmap_text();
+    test_record_check_rounding();
     ovs_diag_cache_free(cache);
     TEST_DONE();
 }
