@@ -13,6 +13,7 @@ every gd trial of an engine output file with this reference and prints the agree
 """
 
 import math
+import os
 import sys
 
 import numpy as np
@@ -166,6 +167,41 @@ def _norm_overflowing(a):
     return math.sqrt(float(np.sum(a * a)))
 
 
+def stops(res, hits, rungs, rel, t, tol, max_iter):
+    """The stop rules at one evaluation of the error, in docs/PROTOCOL.md's order: a
+    non-finite error diverges; else the ladder's first hits, then success below tol, then the
+    budget's end. True when the trial stops here."""
+    if not math.isfinite(rel):
+        res["diverged"] = 1
+        return True
+    for j, rung in enumerate(rungs):
+        if hits[j] < 0 and rel < rung:
+            hits[j] = t
+    if rel < tol:
+        res["success"] = 1
+        return True
+    return t == max_iter
+
+
+def run_engine_sweeps(engine, sweeps, base):
+    """bin/ovsweep (one process, one BLAS thread) on each named sweep, into base/NAME.h5:
+    {name: path}. Skips the calling test module where the engine is not built."""
+    import subprocess
+    import pytest
+    if not (os.path.isfile(engine) and os.access(engine, os.X_OK)):
+        pytest.skip("bin/ovsweep is not built (run `make` at the repository root): "
+                    "NumPy reference comparison skipped")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = {}
+    for name, args in sweeps.items():
+        path = os.path.join(str(base), f"{name}.h5")
+        res = subprocess.run([engine, "--quiet", *args, "-o", path], cwd=os.path.dirname(
+            os.path.dirname(engine)), env=env, capture_output=True, text=True, timeout=300)
+        assert res.returncode == 0, f"bin/ovsweep exited {res.returncode}: {res.stderr[-2000:]}"
+        out[name] = path
+    return out
+
+
 def train(X, y, v, W0, act, eta, max_iter=15000, tol=2.5e-3):
     """Full-batch GD under the iteration convention of docs/PROTOCOL.md. Returns a dict."""
     phi, dphi = ACTS[act]
@@ -179,18 +215,8 @@ def train(X, y, v, W0, act, eta, max_iter=15000, tol=2.5e-3):
         while True:
             Z = X @ W.T                     # n x k pre-activations
             r = phi(Z) @ v - y              # residual
-            rnorm = _norm_overflowing(r)
-            rel = rnorm / y_norm
-            if not math.isfinite(rnorm):
-                res["diverged"] = 1
-                break
-            for j, rung in enumerate(rungs):
-                if hits[j] < 0 and rel < rung:
-                    hits[j] = t
-            if rel < tol:
-                res["success"] = 1
-                break
-            if t == max_iter:
+            rel = _norm_overflowing(r) / y_norm
+            if stops(res, hits, rungs, rel, t, tol, max_iter):
                 break
             grad = ((dphi(Z) * r[:, None]) * v).T @ X      # k x d
             gnorm = _norm_overflowing(grad)

@@ -83,16 +83,7 @@ def train_sgd(X, y, v, W0, act, eta, idx_stream, max_iter=300, tol=2.5e-3):
     with np.errstate(all="ignore"):
         while True:
             rel = rel_err(W)
-            if not math.isfinite(rel):
-                res["diverged"] = 1
-                break
-            for j, rung in enumerate(rungs):
-                if hits[j] < 0 and rel < rung:
-                    hits[j] = t
-            if rel < tol:
-                res["success"] = 1
-                break
-            if t == max_iter:
+            if npref.stops(res, hits, rungs, rel, t, tol, max_iter):
                 break
             stopped = False
             for _ in range(n + EPOCH_STEPS_OFFSET):

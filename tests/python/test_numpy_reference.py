@@ -17,7 +17,6 @@ Skipped when bin/ovsweep has not been built; `make` builds it.
 
 import os
 import shlex
-import subprocess
 
 import pytest
 
@@ -39,19 +38,7 @@ SWEEPS = {
 
 @pytest.fixture(scope="module")
 def engine_files(tmp_path_factory):
-    if not (os.path.isfile(ENGINE) and os.access(ENGINE, os.X_OK)):
-        pytest.skip("bin/ovsweep is not built (run `make` at the repository root): "
-                    "NumPy reference comparison skipped")
-    base = tmp_path_factory.mktemp("npref")
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    out = {}
-    for name, args in SWEEPS.items():
-        path = base / f"{name}.h5"
-        res = subprocess.run([ENGINE, "--quiet", *args, "-o", str(path)], cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=300)
-        assert res.returncode == 0, f"bin/ovsweep exited {res.returncode}: {res.stderr[-2000:]}"
-        out[name] = str(path)
-    return out
+    return npref.run_engine_sweeps(ENGINE, SWEEPS, tmp_path_factory.mktemp("npref"))
 
 
 @pytest.fixture(scope="module")
