@@ -292,27 +292,47 @@ static void write_root_part(ovs_writer *w, hid_t ds, const trial_set *ts, const 
     free(buf);
 }
 
-/* The other ranks write their records' values at their coordinates (rank 0: nothing). */
+/* Points per collective write of the other ranks' records. HDF5 keeps a node for each point
+ * of a selection and MPI-IO a flattened list of offsets: a worker holding 400k records took
+ * 0.6 GB in one write of the ladder (1.2M trials on 3 ranks, --max-iter 3), which grows with
+ * the records a rank holds (about 3M a rank at the 2e8-trial cap on 64 ranks). In batches of
+ * this many points the memory is bounded; the values and places written are the same. */
+#ifndef POINTS_PER_WRITE
+#define POINTS_PER_WRITE 65536
+#endif
+
+/* The other ranks write their records' values at their coordinates (rank 0: nothing), in
+ * collective writes of at most POINTS_PER_WRITE points, as many on every rank (the rank with
+ * the most batches sets the count; the others join with nothing selected). Called only while
+ * every rank is fine (write_trial_set), so the count's reduction reaches every rank. */
 static void write_rank_part(ovs_writer *w, hid_t ds, const trial_set *ts, const ovs_record *recs,
                             size_t m)
 {
     const ovs_plan *p = w->plan;
     const size_t size = ovs_elem_size(ts->type), n = w->rank == 0 ? 0 : m * (size_t)ts->per;
+    const size_t batch = n < POINTS_PER_WRITE ? n : POINTS_PER_WRITE;
     const int dims = ts->per > 1 ? 4 : 3;
-    hsize_t *coords = malloc(sizeof(hsize_t) * (size_t)dims * (n + 1));
-    unsigned char *buf = malloc(size * (n + 1));
+    unsigned long long mine = (n + POINTS_PER_WRITE - 1) / POINTS_PER_WRITE, most = mine;
+    if (MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, w->comm) != MPI_SUCCESS)
+        most = mine; /* the writes below then disagree and fail: MPI reports it there */
+    hsize_t *coords = malloc(sizeof(hsize_t) * (size_t)dims * (batch + 1));
+    unsigned char *buf = malloc(size * (batch + 1));
     if (!coords || !buf)
         OVS_WRITER_NO_MEMORY(w);
-    for (size_t i = 0; !w->failed && i < n; i++) {
-        const ovs_record *r = &recs[i / (size_t)ts->per];
-        const int j = (int)(i % (size_t)ts->per);
-        ovs_item it;
-        ovs_plan_item(p, r->item, &it);
-        const hsize_t c[4] = {(hsize_t)it.ki, (hsize_t)it.di, (hsize_t)it.t, (hsize_t)j};
-        memcpy(coords + i * (size_t)dims, c, sizeof(hsize_t) * (size_t)dims);
-        value_of(ts, r, j, buf + i * size);
+    for (unsigned long long b = 0; b < most; b++) {
+        const size_t lo = (size_t)b * POINTS_PER_WRITE, hi = lo + batch < n ? lo + batch : n;
+        const size_t count = lo < n ? hi - lo : 0;
+        for (size_t i = 0; !w->failed && i < count; i++) {
+            const ovs_record *r = &recs[(lo + i) / (size_t)ts->per];
+            const int j = (int)((lo + i) % (size_t)ts->per);
+            ovs_item it;
+            ovs_plan_item(p, r->item, &it);
+            const hsize_t c[4] = {(hsize_t)it.ki, (hsize_t)it.di, (hsize_t)it.t, (hsize_t)j};
+            memcpy(coords + i * (size_t)dims, c, sizeof(hsize_t) * (size_t)dims);
+            value_of(ts, r, j, buf + i * size);
+        }
+        ovs_writer_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : count);
     }
-    ovs_writer_points(w, ds, ovs_h5_type(ts->type), buf, coords, w->failed ? 0 : n);
     free(coords);
     free(buf);
 }

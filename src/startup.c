@@ -158,36 +158,45 @@ static void build_queue(const ovs_plan *p, const ovs_record *loaded, int64_t nlo
     free(done);
 }
 
-/* Every rank gets rank 0's loaded records; keeps its share. */
-static void share(MPI_Comm comm, int rank, int size, ovs_record **loaded, int64_t *nloaded,
-                  ovs_records *mine)
+/* Every rank gets rank 0's loaded records a block at a time, so that no rank but rank 0
+ * (whose queue needs them all) holds them all: 168 bytes a trial, 33.6 GB per rank for a
+ * resume at the 2e8-trial cap. Each keeps its share in mine, counts the successes, and, for
+ * the adaptive design's replay, marks each item done and successful (2 bytes an item). */
+enum { SHARE_BLOCK = 100000 }; /* records per message: bounded message sizes */
+static void share(MPI_Comm comm, int rank, int size, ovs_record *loaded, int64_t nloaded,
+                  ovs_records *mine, ovs_work *w, uint8_t *done, uint8_t *success)
 {
-    OVS_MPI_CHECK(MPI_Bcast(nloaded, 1, MPI_INT64_T, 0, comm));
-    if (rank != 0 && *nloaded > 0 && !(*loaded = malloc(sizeof **loaded * (size_t)*nloaded)))
-        OVS_DIE("out of memory for %lld loaded trials", (long long)*nloaded);
-    for (int64_t off = 0; off < *nloaded; off += 100000) { /* bounded message sizes */
-        int64_t m = *nloaded - off < 100000 ? *nloaded - off : 100000;
-        OVS_MPI_CHECK(MPI_Bcast(*loaded + off, (int)(m * (int64_t)sizeof **loaded), MPI_BYTE, 0,
-                                comm));
+    ovs_record *buf = NULL;
+    if (rank != 0 && nloaded > 0 &&
+        !(buf = malloc(sizeof *buf * (size_t)(nloaded < SHARE_BLOCK ? nloaded : SHARE_BLOCK))))
+        OVS_DIE("out of memory for a block of the loaded trials");
+    for (int64_t off = 0; off < nloaded; off += SHARE_BLOCK) {
+        const int64_t m = nloaded - off < SHARE_BLOCK ? nloaded - off : SHARE_BLOCK;
+        ovs_record *b = rank == 0 ? loaded + off : buf;
+        OVS_MPI_CHECK(MPI_Bcast(b, (int)(m * (int64_t)sizeof *b), MPI_BYTE, 0, comm));
+        for (int64_t i = 0; i < m; i++) {
+            w->successes += b[i].success;
+            if (done) {
+                done[b[i].item] = 1;
+                success[b[i].item] = (uint8_t)b[i].success;
+            }
+            if (b[i].item % size == rank && ovs_records_add(mine, &b[i]) != OVS_OK)
+                OVS_DIE("out of memory for the loaded trials");
+        }
     }
-    for (int64_t i = 0; i < *nloaded; i++)
-        if ((*loaded)[i].item % size == rank && ovs_records_add(mine, &(*loaded)[i]) != OVS_OK)
-            OVS_DIE("out of memory for the loaded trials");
+    free(buf);
+    w->done = nloaded;
 }
 
-/* Every rank: replay the adaptive design over the loaded trials; the current round's undone
- * trainings are the queue (rank 0 keeps it, longest first). */
-static void replay(const ovs_plan *p, ovs_design *design, const ovs_record *loaded,
-                   int64_t nloaded, int rank, ovs_work *w)
+/* Every rank: replay the adaptive design over the loaded trials (their done and success
+ * flags, per item); the current round's undone trainings are the queue (rank 0 keeps it,
+ * longest first). */
+static void replay(const ovs_plan *p, ovs_design *design, const uint8_t *done,
+                   const uint8_t *success, int rank, ovs_work *w)
 {
-    uint8_t *done = calloc((size_t)p->n_items, 1), *success = calloc((size_t)p->n_items, 1);
     w->queue = malloc(sizeof(int64_t) * (size_t)(p->n_items + 1));
-    if (!done || !success || !w->queue)
+    if (!w->queue)
         OVS_DIE("out of memory replaying the adaptive design");
-    for (int64_t i = 0; i < nloaded; i++) {
-        done[loaded[i].item] = 1;
-        success[loaded[i].item] = (uint8_t)loaded[i].success;
-    }
     w->qlen = ovs_design_replay(design, done, success, w->queue);
     if (w->qlen < 0)
         OVS_DIE("the file's trials do not replay the adaptive design");
@@ -195,8 +204,6 @@ static void replay(const ovs_plan *p, ovs_design *design, const ovs_record *load
         OVS_DIE("out of memory");
     for (int64_t i = 0; rank == 0 && i < w->qlen; i++)
         w->cost_left += ovs_plan_cost(p, w->queue[i]);
-    free(done);
-    free(success);
 }
 
 int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records *mine,
@@ -221,12 +228,16 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
                 "ovsweep: warning: %s: its file system gives no locks (%s); nothing stops a "
                 "second ovsweep from writing the same file\n",
                 p->cfg->output, strerror(out->no_lock));
-    share(comm, rank, size, &loaded, &nloaded, mine);
-    w->done = nloaded;
-    for (int64_t i = 0; i < nloaded; i++)
-        w->successes += loaded[i].success;
+    OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, comm));
+    uint8_t *done = NULL, *success = NULL;
+    if (design && (!(done = calloc((size_t)p->n_items, 1)) ||
+                   !(success = calloc((size_t)p->n_items, 1))))
+        OVS_DIE("out of memory replaying the adaptive design");
+    share(comm, rank, size, loaded, nloaded, mine, w, done, success);
     if (design)
-        replay(p, design, loaded, nloaded, rank, w);
+        replay(p, design, done, success, rank, w);
+    free(done);
+    free(success);
     if (rank == 0) {
         if (!design)
             build_queue(p, loaded, nloaded, w);

@@ -41,6 +41,24 @@ for case in "1 5 2" "2 12 3" "3 30 1"; do
     check "crash after $n saved trials (np $np): resumed = uninterrupted (h5diff)" same ref.h5 $f
 done
 
+# Many trials, each a few updates: a resume shares more than one block of loaded records
+# (startup.c: 100000 a message, no rank but rank 0 holding them all) and the workers write
+# their records in more than one batch of points (h5write.c: 65536 a write; the ladder's 7
+# values a trial make 84k points a worker here). Ends identical to a singleton's run.
+BIG="--quiet --n 4 --act relu --k 1:2 --d 1:30 --trials 4000 --max-iter 3"
+ovsweep $BIG -o big_ref.h5
+$MPIRUN -np 2 "$OVS" $BIG --crash-after-saved 110000 -o big.h5 >/dev/null 2>&1
+wait_gone big.h5
+check "240000 short trials: crashed after 110000 saved, valid incomplete file" \
+    saved_between big.h5 110000 240000
+$MPIRUN -np 3 "$OVS" $BIG --resume -o big.h5
+rc=$?
+check "... resumed at np 3 (exit $rc; shared in blocks, written in batches) = the singleton's run" \
+    sh -c "test $rc -eq 0 && sh '$ROOT/tests/h5same.sh' big_ref.h5 big.h5"
+$MPIRUN -np 3 "$OVS" $BIG -o big3.h5
+check "... and a fresh run at np 3 (workers' records in batches of points) = the singleton's" \
+    same big_ref.h5 big3.h5
+
 # A kill -9 of mpirun from outside, once the file holds trials (mid-run, maybe mid-write).
 f=kill.h5
 $MPIRUN_BG -np 2 "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
