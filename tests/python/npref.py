@@ -328,6 +328,17 @@ def self_spread(row):
     return worst
 
 
+def exact_problems(r, where):
+    """The fields that must agree exactly: the decisions, the iterations, the ladder."""
+    problems = []
+    for nm in ("success", "diverged", "iterations", "ladder_hit_iter"):
+        e = r["eng"][nm]
+        e = list(map(int, e)) if nm == "ladder_hit_iter" else int(e)
+        if e != r["ref"][nm]:
+            problems.append(f"{where}: {nm} engine {e} reference {r['ref'][nm]}")
+    return problems
+
+
 def check_rows(rows):
     """Problems (strings) of a comparison: decisions, iterations and ladder must be equal;
     floats within FLOAT_RTOL, except in trials whose own results move by more than
@@ -336,11 +347,7 @@ def check_rows(rows):
     problems, chaotic = [], []
     for r in rows:
         where = f"{r['group']} k={r['k']} d={r['d']} trial={r['trial']}"
-        for nm in ("success", "diverged", "iterations", "ladder_hit_iter"):
-            e = r["eng"][nm]
-            e = list(map(int, e)) if nm == "ladder_hit_iter" else int(e)
-            if e != r["ref"][nm]:
-                problems.append(f"{where}: {nm} engine {e} reference {r['ref'][nm]}")
+        problems += exact_problems(r, where)
         gap = max(r["rd_" + nm] for nm in FLOATS)
         if gap > FLOAT_RTOL:
             spread = self_spread(r)

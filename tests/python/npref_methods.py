@@ -338,11 +338,7 @@ def check_rf_rows(rows):
     problems = []
     for r in rows:
         where = f"{r['group']} k={r['k']} d={r['d']} trial={r['trial']}"
-        for nm in ("success", "diverged", "iterations", "ladder_hit_iter"):
-            e = r["eng"][nm]
-            e = list(map(int, e)) if nm == "ladder_hit_iter" else int(e)
-            if e != r["ref"][nm]:
-                problems.append(f"{where}: {nm} engine {e} reference {r['ref'][nm]}")
+        problems += npref.exact_problems(r, where)
         e, f = r["eng"]["final_rel_err"], r["ref"]["final_rel_err"]
         if not abs(e - f) <= RF_ROUNDING * r["ref"]["rounding_scale"]:
             problems.append(f"{where}: final_rel_err engine {e!r} reference {f!r} (rounding "
