@@ -185,7 +185,6 @@ static void share(MPI_Comm comm, int rank, int size, ovs_record *loaded, int64_t
         }
     }
     free(buf);
-    w->done = nloaded;
 }
 
 /* Every rank: replay the adaptive design over the loaded trials (their done and success
@@ -233,6 +232,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     if (design && (!(done = calloc((size_t)p->n_items, 1)) ||
                    !(success = calloc((size_t)p->n_items, 1))))
         OVS_DIE("out of memory replaying the adaptive design");
+    w->done = nloaded;
     share(comm, rank, size, loaded, nloaded, mine, w, done, success);
     if (design)
         replay(p, design, done, success, rank, w);
