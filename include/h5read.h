@@ -26,10 +26,10 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen);
 
 /* Check that the ovsweep file at path was written with the settings of plan's configuration
  * (each stored setting compared under its resume rule; the first difference is named in
- * err), then return its finished trials as records numbered in plan (malloc'd, caller
- * frees). */
-int ovs_h5_load(const char *path, const ovs_plan *plan, ovs_record **recs, int64_t *nrecs,
-                char *err, size_t errlen);
+ * err), then pass its finished trials, as records numbered in plan, to sink a block at a time
+ * (NULL: check and count only); *nrecs: how many. */
+int ovs_h5_load(const char *path, const ovs_plan *plan, ovs_record_sink sink, void *ctx,
+                int64_t *nrecs, char *err, size_t errlen);
 
 /* The settings stored in the ovsweep file at path as command-line arguments ("--seed", "7",
  * ...: NUL-terminated strings appended to out), those under a resume rule and not at their

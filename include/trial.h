@@ -10,6 +10,7 @@
 #ifndef OVS_TRIAL_H
 #define OVS_TRIAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plan.h"
@@ -26,6 +27,11 @@ typedef struct ovs_record {
     /* the step size used, and lambda_max(J(W0) J(W0)^T) under --eta ACT=auto (else NaN) */
     double eta, lambda_max;
 } ovs_record;
+
+/* Where a reader of stored records puts them: called with a block of them, in item order;
+ * returns OVS_OK, or OVS_ENOMEM to stop the reading. A reading that fails may have passed
+ * some blocks already. */
+typedef int (*ovs_record_sink)(void *ctx, const ovs_record *recs, size_t n);
 
 /* Whether rec can be the record of a finished trial of plan (used on records read back from
  * a file): its cell is planned; flags are 0 or 1; 0 <= iterations <= max_iter (0 for rf);

@@ -274,17 +274,16 @@ static int check_config(hid_t f, const char *path, const ovs_plan *p, char *err,
     return OVS_OK;
 }
 
-int ovs_h5_load(const char *path, const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
-                char *err, size_t errlen)
+int ovs_h5_load(const char *path, const ovs_plan *p, ovs_record_sink sink, void *ctx,
+                int64_t *nrecs, char *err, size_t errlen)
 {
-    *recs = NULL;
     *nrecs = 0;
     hid_t f = open_serial(path);
     if (f < 0)
         return set_err(err, errlen, "%s: not an HDF5 file (or truncated)", path);
     int rc = check_config(f, path, p, err, errlen);
     if (rc == OVS_OK)
-        rc = ovs_h5_load_records(f, path, p, recs, nrecs, err, errlen);
+        rc = ovs_h5_load_each(f, path, p, sink, ctx, nrecs, err, errlen);
     H5Fclose(f);
     return rc;
 }

@@ -28,9 +28,15 @@ static int check_space(const ovs_plan *p, const ovs_h5_info *info, char *err, si
     return OVS_EIO;
 }
 
+/* The sink of a resume's records: the bytes the child sends back. */
+static int append_records(void *out, const ovs_record *recs, size_t n)
+{
+    return ovs_bytes_add(out, recs, sizeof *recs * n) == 0 ? OVS_OK : OVS_ENOMEM;
+}
+
 /* What is at the output, against the command: nothing, a file to replace (--force) or to
  * continue (--resume, then loaded), or a refusal. */
-static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_record **recs,
+static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_bytes *recs,
                    int64_t *nrecs, char *err, size_t errlen)
 {
     const ovs_config *c = p->cfg;
@@ -67,32 +73,33 @@ static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_record **recs
                  c->output);
         return OVS_EFORMAT;
     }
-    return ovs_h5_load(c->output, p, recs, nrecs, err, errlen);
+    return ovs_h5_load(c->output, p, append_records, recs, nrecs, err, errlen);
 }
 
-/* What the child reading the output sends back, followed by nrecs records. */
+/* What the child reading the output sends back, after the nrecs records. */
 typedef struct read_head {
     int rc;
     int64_t nrecs;
     char err[OVS_ERR_MAX];
 } read_head;
 
-/* In the child: probe the output, check the room for it, and check and load a resumed file. */
+/* In the child: probe the output, check the room for it, and check and load a resumed file.
+ * The records go straight into out, the head after them: the parent takes the bytes it
+ * receives as its array of records, without a copy. */
 static void read_output(void *arg, ovs_bytes *out)
 {
     const ovs_plan *p = arg;
     read_head h = {.rc = OVS_OK};
-    ovs_record *recs = NULL;
     ovs_h5_info info;
     h.rc = ovs_h5_probe(p->cfg->output, &info, h.err, sizeof h.err);
     if (h.rc == OVS_OK)
         h.rc = check_space(p, &info, h.err, sizeof h.err);
     if (h.rc == OVS_OK)
-        h.rc = examine(p, &info, &recs, &h.nrecs, h.err, sizeof h.err);
-    if (ovs_bytes_add(out, &h, sizeof h) != 0 ||
-        ovs_bytes_add(out, recs, sizeof *recs * (size_t)h.nrecs) != 0)
+        h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
+    if (h.rc != OVS_OK)
+        out->len = 0; /* a failed load's records are not sent */
+    if (ovs_bytes_add(out, &h, sizeof h) != 0)
         out->len = 0; /* out of memory: the parent sees nothing and says so */
-    free(recs);
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
@@ -112,14 +119,17 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, c
         snprintf(err, errlen, "%s: could not be read (out of memory?)", p->cfg->output);
         rc = OVS_ENOMEM;
     } else {
-        memcpy(&h, b.data, sizeof h);
+        b.len -= sizeof h;
+        memcpy(&h, b.data + b.len, sizeof h);
         rc = h.rc;
         snprintf(err, errlen, "%s", h.err);
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
-        if (*nrecs > 0 && b.len == sizeof h + sizeof **recs * (size_t)*nrecs &&
-            (*recs = malloc(sizeof **recs * (size_t)*nrecs)))
-            memcpy(*recs, b.data + sizeof h, sizeof **recs * (size_t)*nrecs);
-        else if (*nrecs > 0) {
+        if (*nrecs > 0 && b.len == sizeof **recs * (size_t)*nrecs) {
+            /* malloc'd, so aligned for records; shrunk to its length */
+            unsigned char *fit = realloc(b.data, b.len);
+            *recs = (ovs_record *)(fit ? fit : b.data);
+            b = (ovs_bytes){0};
+        } else if (*nrecs > 0) {
             snprintf(err, errlen, "%s: its records could not be taken in", p->cfg->output);
             rc = OVS_ENOMEM;
         }
