@@ -151,6 +151,18 @@ static void gram_rows(const double *x, int n, int d, double *g)
         }
 }
 
+/* The correlation of u = w.x_i and v = w.x_j, w ~ N(0, I): g_ij / (|x_i| |x_j|), clamped to
+ * [-1, 1] against rounding. On the diagonal u = v and it is exactly 1: computed, g_ii /
+ * (sqrt(g_ii) sqrt(g_ii)) rounds to 1 - 1 or 2 ulp, and Sheppard's acos has infinite slope
+ * at 1 (acos(1 - 2 eps) = 3e-8), which made ReLU's Sigma_ii low by up to 4.7e-9 g_ii. Off the
+ * diagonal the rounded rho is kept: its error moves acos by ~eps / sqrt(1 - rho^2), below
+ * 1e-13 unless two samples are within an angle of ~1e-3 (not so for random data; an exact
+ * duplicate of a row gives g_ij = g_ii, so the same 1-ulp error, and the eigenvalue is ~0). */
+static double correlation(double gij, double a, double b, int diagonal)
+{
+    return diagonal ? 1.0 : fmin(1.0, fmax(-1.0, gij / (a * b)));
+}
+
 /* Sigma(X) from the Gram matrix g = X X^T (Definition 6.1). */
 static void covariance_from_gram(const double *g, int n, const ovs_activation *act,
                                  double *sigma)
@@ -161,7 +173,7 @@ static void covariance_from_gram(const double *g, int n, const ovs_activation *a
             double a = sqrt(g[(size_t)i * n + i]), b = sqrt(g[(size_t)j * n + j]);
             double gij = g[(size_t)i * n + j], e = 0.0;
             if (a > 0 && b > 0) /* a zero row: <x_i, x_j> = 0 for every j */
-                e = pair_expectation(act, kind, a, b, fmin(1.0, fmax(-1.0, gij / (a * b))));
+                e = pair_expectation(act, kind, a, b, correlation(gij, a, b, i == j));
             sigma[(size_t)i * n + j] = sigma[(size_t)j * n + i] = e * gij;
         }
 }
