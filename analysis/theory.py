@@ -35,6 +35,19 @@ from .outcomes import outcomes
 
 RATE_MODEL = "rate = c * d/n (least squares through the origin; eq. 2.4: -log(1 - c1 d/n) ~ c1 d/n)"
 KR_ZERO = 1e-8      # sigma_min(X*X) below this counts as 0
+# sigma_min(J(W0)) is the square root of the smallest eigenvalue of M = J J^T, formed as
+# (D V^2 D^T) o (X X^T) (k- and d-term sums) and given to a symmetric eigensolver
+# (src/diagnostics.c). Forming M errs by up to ~(k + d) eps sqrt(M_ii M_jj) an entry (Cauchy-
+# Schwarz), so ||dM|| <= (k + d) eps trace(M) <= (k + d) n eps lambda_max; the solver adds
+# ~n eps lambda_max. An eigenvalue below n (n + k + d) eps lambda_max cannot be told from 0: a
+# rank-deficient J(W0) at kd >= n comes out as such a rounding residue (measured, n = 20, kd >=
+# n: sigma_min^2 / lambda_max = 3e-21 .. 7e-15 for tanh and gelu at d = 2 and ReLU with dead
+# units, against 5e-11 and up where J(W0) has full rank), or as exactly 0 when the residue is
+# negative (clamped). lambda_max is stored with --eta auto; otherwise ||X||^2 stands in for it:
+# lambda_max(M) <= max_i sum_l v_l^2 phi'(w_l.x_i)^2 ||X||^2 (Schur) and sum_l v_l^2 = ||y||^2 / n
+# ~ 1 (Theorem 2.1's init), |phi'| <~ 1; measured lambda_max / ||X||^2 = 0.14 .. 3.5 over relu,
+# leaky_relu, gelu, softplus, tanh and quadratic, an order of magnitude the threshold allows.
+JAC_ZERO_EPS = float(np.finfo(float).eps)
 
 
 def _successes(g: Group) -> np.ndarray:
@@ -269,17 +282,31 @@ def plot_rate(groups: List[Group], rates: Dict[str, Dict], fits: Dict[str, Dict]
 
 # ----------------------------------------------------------------------------- (c) diagnostics
 
+def jac_zero_tolerance(g: Group) -> np.ndarray:
+    """Per trial: sigma_min(J(W0))^2 at or below this is 0 within rounding (JAC_ZERO_EPS)."""
+    lam = g.trial_data.get("lambda_max")
+    xn = g.trial_data.get("x_norm")
+    scale = np.full(g.done.shape, np.nan) if xn is None else xn * xn
+    if lam is not None:
+        scale = np.where(np.isfinite(lam) & (lam > 0), lam, scale)
+    k = _broadcast(g.k, g, "k")
+    d = _broadcast(g.d, g, "d")
+    return np.nan_to_num(g.n * (g.n + k + d) * JAC_ZERO_EPS * scale, nan=0.0)
+
+
 def jac_success_bins(g: Group, nbins: int = 6) -> Dict:
     jac = g.trial_data["jac_sigma_min"]
     m = g.done & np.isfinite(jac)
     j, s = jac[m], _successes(g)[m]
-    out = {"zero": None, "zero_kd_below_n": 0, "bins": []}
-    zero = j <= 0
+    out = {"zero": None, "zero_kd_below_n": 0, "zero_rounding": 0, "bins": []}
+    rounding = (j > 0) & (j * j <= jac_zero_tolerance(g)[m])
+    zero = (j <= 0) | rounding
     if zero.any():
         # every kd < n trial has J(W0) = 0, but so has a kd >= n trial whose J(W0) is
         # rank-deficient: the zeros are not "the kd < n trials"
         out["zero"] = (int(s[zero].sum()), int(zero.sum()))
         out["zero_kd_below_n"] = int((zero & (_kd_over_n(g)[m] < 1.0)).sum())
+        out["zero_rounding"] = int(rounding.sum())
     pos_j, pos_s = j[~zero], s[~zero]
     if pos_j.size:
         edges = np.unique(np.quantile(np.log(pos_j), np.linspace(0, 1, nbins + 1)))
@@ -304,7 +331,9 @@ def plot_jac(groups: List[Group], bins: Dict[str, Dict], path: str) -> str:
         lab = g.label
         if b["zero"] is not None:
             s0, t0 = b["zero"]
-            lab += (f"; jac = 0: {s0}/{t0} succeeded ({b['zero_kd_below_n']} with kd < n)")
+            lab += (f"; jac = 0: {s0}/{t0} succeeded ({b['zero_kd_below_n']} with kd < n"
+                    + (f", {b['zero_rounding']} zero within rounding" if b["zero_rounding"]
+                       else "") + ")")
         if b["bins"]:
             x = np.array([r[0] for r in b["bins"]])
             s = np.array([r[1] for r in b["bins"]], float)
@@ -530,6 +559,7 @@ def write_theory(sweep: Sweep, outdir: str, link: str = "logit") -> Dict:
             lam = g.trial_data["nn_lambda"]
             lm = g.done & np.isfinite(lam)
             entry = {"jac_zero": zero, "jac_zero_kd_below_n": b["zero_kd_below_n"],
+                     "jac_zero_rounding": b["zero_rounding"],
                      "jac_positive": (s_pos, t_pos), "kr_zero_check": kz,
                      "x_norm_over_prediction_median": ratio,
                      "nn_lambda_median": float(np.median(lam[lm])) if lm.any() else math.nan,

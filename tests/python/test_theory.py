@@ -178,3 +178,28 @@ def test_jacobian_zero_legend_does_not_equate_zero_with_kd_below_n(diag_file, tm
     theory.plot_jac([g], {g.name: bins}, str(tmp_path / "j.png"))
     lab = next(s for s in labels if "jac = 0" in s)
     assert "(kd < n):" not in lab and f"{below} with kd < n" in lab, lab
+
+
+def test_jacobian_zero_within_rounding_counts_as_zero(diag_file):
+    """A rank-deficient J(W0) at kd >= n comes out of the engine's eigensolver as a rounding
+    residue rather than 0 (measured, n = 20, tanh/gelu at d = 2, ReLU with dead units:
+    sigma_min^2 / lambda_max from 3e-21 to 7e-15). Such trials belong with the zeros; a small
+    but resolvable sigma_min (here sigma_min^2 = 1e-10 ||X||^2, far above n (n + k + d) eps
+    ||X||^2) stays in the positive bins. Without lambda_max (fixed eta) ||X||^2 is the scale;
+    with it, lambda_max is."""
+    g = load_sweep(diag_file).groups[0]
+    jac, xn = g.trial_data["jac_sigma_min"], g.trial_data["x_norm"]
+    kd = np.broadcast_to((g.kd)[:, :, None], jac.shape)
+    at = np.argwhere(g.done & (kd > g.n) & (jac > 0))
+    assert len(at) >= 5
+    exact = int((g.done & (jac <= 0)).sum())
+    for i, j, t in at[:3]:
+        jac[i, j, t] = 1e-9 * xn[i, j, t]      # residue: sigma^2 = 1e-18 ||X||^2
+    i, j, t = at[3]
+    jac[i, j, t] = 1e-5 * xn[i, j, t]          # small but resolvable
+    b = theory.jac_success_bins(g)
+    assert b["zero"][1] == exact + 3 and b["zero_rounding"] == 3
+    assert sum(r[2] for r in b["bins"]) == int((g.done & np.isfinite(jac)).sum()) - exact - 3
+    # lambda_max, where stored, is the scale: 1e-9 ||X|| is resolvable against a tiny one
+    g.trial_data["lambda_max"] = np.where(g.done, 1e-12 * xn * xn, np.nan)
+    assert theory.jac_success_bins(g)["zero"][1] == exact
