@@ -43,7 +43,8 @@ int ovs_outfile_check(const char *path, char *err, size_t errlen);
  * directory), and make this run's checkpoint directory. */
 int ovs_outfile_open(const char *path, ovs_outfile *of, char *err, size_t errlen);
 
-/* Remove the checkpoint directory, then release and remove the lock. */
+/* Remove the checkpoint directory, then release and remove the lock. Async-signal-safe
+ * (unlink, rmdir, close): the checkpoint watchdog's handler calls it. */
 void ovs_outfile_close(ovs_outfile *of);
 
 /* Make the checkpoint written at of->tmp durable (fsync), rename it over the output and sync

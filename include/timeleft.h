@@ -47,4 +47,11 @@ double ovs_timeleft_seconds(const ovs_timeleft *eta, const int64_t *queue, int64
 double ovs_timeleft_static(const ovs_timeleft *eta, const int64_t *queue, int64_t n,
                            double elapsed);
 
+/* How long one checkpoint write may take before the watchdog calls it stuck (a rank failed
+ * inside a collective): 20x the longest write so far, at least floor_seconds, and at least
+ * the file's bytes at 4 MB/s (a slow network file system), since the first checkpoint has no
+ * history and a resumed file of many trials is large from the first one: at 13 GB the
+ * old fixed first limit, 120 s, needed 110 MB/s. */
+double ovs_checkpoint_limit_seconds(double bytes, double longest_seconds, double floor_seconds);
+
 #endif

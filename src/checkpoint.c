@@ -8,7 +8,9 @@
 #include "outfile.h"
 #include "status.h"
 #include "strbuf.h"
+#include "timeleft.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,13 +169,13 @@ static void stamp(ovs_checkpointer *ck)
 
 /* What the SIGALRM handler needs, set before each write (async-signal-safe use only). */
 static char watchdog_msg[256];
-static char watchdog_tmp[OVS_OUTFILE_PATH_MAX];
+static ovs_outfile *watchdog_out; /* rank 0's output: its checkpoint, their directory, the lock */
 
 static void watchdog_fired(int sig)
 {
     (void)sig;
-    if (watchdog_tmp[0])
-        unlink(watchdog_tmp);
+    if (watchdog_out) /* unlink, rmdir and close only: safe in a handler */
+        ovs_outfile_close(watchdog_out);
     (void)!write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
     _exit(OVS_EXIT_FAILURE);
 }
@@ -189,13 +191,36 @@ static void watchdog(const ovs_checkpointer *ck, unsigned seconds)
              "ovsweep: rank %d: a checkpoint did not finish in %u s (a rank failed inside a "
              "collective write); the previous checkpoint of the output is intact\n",
              ck->rank, seconds);
-    snprintf(watchdog_tmp, sizeof watchdog_tmp, "%s", ck->rank == 0 ? ck->tmp : "");
+    watchdog_out = ck->rank == 0 ? ck->out : NULL;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = watchdog_fired;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, NULL);
     alarm(seconds);
+}
+
+/* The limit on this checkpoint's write (timeleft.h). Testing hook: OVSWEEP_TEST_WATCHDOG_FLOOR
+ * sets the floor (120 s) so that a suite sees the watchdog fire in seconds. */
+static unsigned watchdog_seconds(const ovs_checkpointer *ck)
+{
+    const char *v = getenv("OVSWEEP_TEST_WATCHDOG_FLOOR");
+    const double floor = v && atof(v) > 0 ? atof(v) : 120.0;
+    const double limit = ovs_checkpoint_limit_seconds(ck->bytes, ck->max_seconds, floor);
+    return limit < 4e9 ? (unsigned)ceil(limit) : 4000000000u;
+}
+
+/* Testing hook: OVSWEEP_TEST_STALL_CHECKPOINT=N stops the last rank for good before the
+ * collective write of the run's N-th checkpoint (a rank stuck inside a collective), so
+ * that the watchdog of the others ends the run (tests/reliability_test.sh). */
+static void stall_for_test(const ovs_checkpointer *ck)
+{
+    const char *v = getenv("OVSWEEP_TEST_STALL_CHECKPOINT");
+    if (v && ck->size > 1 && ck->rank == ck->size - 1 && atoi(v) == ck->n_written + 1) {
+        alarm(0);
+        for (;;)
+            pause();
+    }
 }
 
 /* Rank 0: whether the file system has room for the new checkpoint (the old file stays until
@@ -275,8 +300,8 @@ int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
                                 design};
     double t0 = MPI_Wtime();
     if (rc == OVS_OK) {
-        const double limit = 20.0 * ck->max_seconds;
-        watchdog(ck, limit > 120.0 ? (unsigned)limit : 120u);
+        watchdog(ck, watchdog_seconds(ck));
+        stall_for_test(ck);
         rc = ovs_h5_write(ck->comm, ck->tmp, p, &ck->prov, &sum, mine->recs, mine->n, err,
                           sizeof err);
         watchdog(ck, 0);

@@ -214,3 +214,14 @@ double ovs_timeleft_static(const ovs_timeleft *e, const int64_t *queue, int64_t 
             left += ovs_plan_cost(e->p, queue[i]);
     return elapsed * left / e->run_cost;
 }
+
+double ovs_checkpoint_limit_seconds(double bytes, double longest_seconds, double floor_seconds)
+{
+    const double slow_fs = 4e6; /* bytes a second */
+    double limit = floor_seconds;
+    if (20.0 * longest_seconds > limit)
+        limit = 20.0 * longest_seconds;
+    if (bytes / slow_fs > limit)
+        limit = bytes / slow_fs;
+    return limit;
+}

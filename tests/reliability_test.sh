@@ -65,6 +65,23 @@ else
     echo "SKIPPED: full-disk cases (cannot mount a tmpfs: not root?)"
 fi
 
+# ---- 1b. a rank stuck inside a checkpoint's collective write: the watchdog ends the run ----
+# (OVSWEEP_TEST_STALL_CHECKPOINT=2 stops the last rank for good before the second checkpoint's
+# write; OVSWEEP_TEST_WATCHDOG_FLOOR=3 lowers the limit's floor from 120 s: the limit is the
+# largest of the floor, 20x the longest write so far and the file's size at 4 MB/s)
+mkdir stuck
+$MPIRUN -np 3 -x OVSWEEP_TEST_STALL_CHECKPOINT=2 -x OVSWEEP_TEST_WATCHDOG_FLOOR=3 "$OVS" \
+    $SW --checkpoint-every 0.3 -o stuck/s.h5 >out.txt 2>err.txt </dev/null
+rc=$?
+wait_gone stuck/s.h5
+stuck_saved() { valid stuck/s.h5 && [ "$(h5attr stuck/s.h5 complete)" = 0 ]; }
+check "a rank stuck in a checkpoint write: the run ends, exit non-zero, no hang (got $rc)" \
+    test "$rc" -ne 0 -a "$rc" -ne 124 -a "$rc" -ne 137
+check "... with the watchdog's line" grep -q "a checkpoint did not finish in [0-9]* s" err.txt
+check "... the first checkpoint intact, incomplete" stuck_saved
+check "... no checkpoint directory or lock left behind" test "$(ls -A stuck | grep -c ovsweep)" = 0
+check "... and it resumes to the end" ovsweep $SW --resume -o stuck/s.h5
+
 # ---- 2, 3. a resume trusts nothing in the file ----
 $TO "$OVS" $SW -o ref.h5
 $TO "$OVS" $SW --trials 2 -o part.h5

@@ -137,9 +137,21 @@ static void test_in_flight(void)
     ovs_cli_free(&c);
 }
 
+/* The watchdog's limit on a checkpoint write: the floor, 20x the longest write, or the file
+ * at 4 MB/s, whichever is largest. A 13 GB file's first checkpoint had 120 s (110 MB/s). */
+static void test_checkpoint_limit(void)
+{
+    CHECK_NEAR(ovs_checkpoint_limit_seconds(27e6, 0.0, 120.0), 120.0, 1e-9);
+    CHECK_NEAR(ovs_checkpoint_limit_seconds(27e6, 10.0, 120.0), 200.0, 1e-9);
+    CHECK_NEAR(ovs_checkpoint_limit_seconds(13e9, 0.0, 120.0), 3250.0, 1e-9);
+    CHECK_NEAR(ovs_checkpoint_limit_seconds(13e9, 200.0, 120.0), 4000.0, 1e-9);
+    CHECK_NEAR(ovs_checkpoint_limit_seconds(1e3, 0.0, 3.0), 3.0, 1e-9);
+}
+
 int main(void)
 {
     test_replay();
     test_in_flight();
+    test_checkpoint_limit();
     TEST_DONE();
 }
