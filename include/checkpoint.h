@@ -41,6 +41,7 @@ typedef struct ovs_checkpointer {
     ovs_provenance prov;
     int32_t *success_count, *trials_done; /* [groups][K][D] as of the last checkpoint */
     int64_t total_done;                   /* trials done as of the last checkpoint */
+    int64_t saved; /* trials in the output as of the last checkpoint that replaced it; -1: none */
     int complete; /* the last checkpoint held every planned trial (adaptive: the design ended) */
     int n_written;                        /* checkpoints written, and their wall time */
     double seconds, max_seconds;
@@ -61,7 +62,8 @@ void ovs_checkpoint_count(ovs_checkpointer *ck, ovs_records *mine);
  * and the adaptive design's rows and history when design is not NULL: every rank holds the same
  * design) in the private checkpoint directory and rename it over the output. Returns OVS_OK, or an error on
  * every rank with its message printed by rank 0; the previous file is then untouched and the
- * new one removed. Refuses to start a write the file system has no room for ("full"); a write
+ * new one removed (OVS_ESTOPPED: a stop signal abandoned rank 0's read-back, stop.h).
+ * Refuses to start a write the file system has no room for ("full"); a write
  * that does not end within a generous limit (a rank stuck in a collective that another rank
  * left) ends the process with a message (watchdog). */
 int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,

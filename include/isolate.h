@@ -3,7 +3,12 @@
  * strings live, carries no checksum) ends the child, not the sweep. The child's result comes
  * back as bytes through a pipe.
  *
- * Pure POSIX (fork, pipe, waitpid); the child calls no MPI function and leaves with _exit. */
+ * The caller's predicate can abandon the child (ovsweep's: a stop signal left waiting): a
+ * child reading a file system that never answers must not keep a run from stopping
+ * (docs/RELIABILITY.md).
+ *
+ * Pure POSIX (fork, pipe, poll, kill, waitpid); the child calls no MPI function and leaves
+ * with _exit. */
 #ifndef OVS_ISOLATE_H
 #define OVS_ISOLATE_H
 
@@ -19,9 +24,16 @@ typedef struct ovs_bytes {
 int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n);
 void ovs_bytes_free(ovs_bytes *b);
 
+enum { OVS_ISOLATE_STOPPED = -2 };
+
 /* Run fn(arg, out) in a child process and collect what it appended to out into result.
- * Returns 0 when the child ran to the end, the number of the signal that ended it otherwise,
- * or -1 when no child could be made (fn then runs here). */
-int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result);
+ * abandon(ctx) (abandon NULL: never) is asked every 100 ms while the child runs; once it
+ * returns nonzero the child is abandoned: killed (SIGKILL), reaped if it goes within 0.2 s and
+ * otherwise left (a child in uninterruptible sleep in a stuck file system cannot be reaped
+ * until its I/O returns), result then partial. Returns 0 when the child ran to the end, the
+ * number of the signal that ended it, OVS_ISOLATE_STOPPED, or -1 when no child could be made
+ * (fn then runs here, abandon unheeded). */
+int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result,
+                int (*abandon)(void *ctx), void *ctx);
 
 #endif

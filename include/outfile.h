@@ -22,6 +22,11 @@
 #define OVS_OUTFILE_DIR_MAX 4096
 #define OVS_OUTFILE_PATH_MAX (OVS_OUTFILE_DIR_MAX + 128)
 
+/* The slowest file system the time limits on the output's writes and reads allow for (bytes a
+ * second; a slow network file system): the checkpoint watchdog's (timeleft.h) and a stop's
+ * grace for a read-back (stop.h). */
+#define OVS_OUTFILE_SLOW_RATE 4e6
+
 typedef struct ovs_outfile {
     char path[OVS_OUTFILE_DIR_MAX];    /* the output */
     char dir[OVS_OUTFILE_DIR_MAX];     /* its directory */

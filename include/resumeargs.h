@@ -16,7 +16,8 @@
 /* Collective on comm. cfg was parsed from argv and has resume set: parse it again with the
  * file's settings first. The command line kept for the file stays argv's. When the file
  * cannot be read, or its settings and the command's do not parse together, cfg is the
- * command's alone (the resume check then names the difference). OVS_OK, or a parse error. */
+ * command's alone (the resume check then names the difference). OVS_OK, a parse error, or
+ * OVS_ESTOPPED (on every rank) when a stop signal abandoned rank 0's read (stop.h). */
 int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
                     size_t errlen);
 

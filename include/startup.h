@@ -26,15 +26,17 @@ typedef struct ovs_work {
  * loaded records in mine (item % size == rank), rank 0 the queue in work. With an adaptive
  * design (NULL for a grid; every rank passes its own, new), every rank replays it over the
  * loaded trials, and the queue is the current round's undone trainings. Otherwise the error
- * (printed by rank 0) on every rank, nothing touched. */
+ * (printed by rank 0) on every rank, nothing touched: OVS_ESTOPPED when a stop signal
+ * abandoned rank 0's read of the output. */
 int ovs_startup(MPI_Comm comm, const ovs_plan *plan, ovs_outfile *out, ovs_records *mine,
                 ovs_work *work, ovs_design *design);
 void ovs_work_free(ovs_work *work);
 
 /* Collective. --dry-run: rank 0 checks the output path as a run would (and, with --resume,
  * reads the file), then prints the plan, the work left and its estimated time, the file's
- * size and the free space, and rank 0's memory. Returns the exit status (OVS_EXIT_OK, or
- * OVS_EXIT_USAGE when the run would be refused). */
+ * size and the free space, and rank 0's memory. Returns the exit status (OVS_EXIT_OK,
+ * OVS_EXIT_USAGE when the run would be refused, OVS_EXIT_INTERRUPTED when a stop signal
+ * abandoned the read). */
 int ovs_dry_run(MPI_Comm comm, const ovs_plan *plan);
 
 #endif

@@ -10,7 +10,8 @@ enum {
     OVS_ENOMEM = 2, /* allocation failed */
     OVS_EIO = 3,    /* file or I/O error */
     OVS_EFORMAT = 4, /* a file that is not (this kind of) ovsweep file, or a damaged one */
-    OVS_EBUSY = 5    /* the output is being written by another ovsweep */
+    OVS_EBUSY = 5,   /* the output is being written by another ovsweep */
+    OVS_ESTOPPED = 6 /* a stop signal abandoned a read of the output (isolate.h) */
 };
 
 /* Process exit statuses (sysexits-style where one fits). */

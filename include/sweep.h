@@ -11,11 +11,6 @@
 
 #include "config.h"
 
-/* Catch SIGUSR1, SIGTERM and SIGINT from here on: a signal asks every rank to stop, write a
- * checkpoint and exit with OVS_EXIT_INTERRUPTED. Call first thing in main, before MPI_Init,
- * so that a signal that arrives early interrupts cleanly instead of killing the rank. */
-void ovs_sweep_catch_signals(void);
-
 /* Run the sweep of cfg (already parsed and identical on every rank). Prints progress and
  * the final heatmaps on rank 0 (unless cfg->quiet) and errors on rank 0.
  * Returns the process exit status: OVS_EXIT_OK (complete), OVS_EXIT_INTERRUPTED (a signal

@@ -7,6 +7,7 @@
 #include "linalg.h"
 #include "outfile.h"
 #include "status.h"
+#include "stop.h"
 #include "strbuf.h"
 #include "timeleft.h"
 
@@ -82,6 +83,7 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
                         ovs_outfile *out)
 {
     memset(ck, 0, sizeof *ck);
+    ck->saved = -1;
     ck->comm = comm;
     ck->plan = plan;
     ck->out = out;
@@ -271,8 +273,16 @@ static int verify(const ovs_checkpointer *ck, char *err, size_t errlen)
     verify_job job = {ck->tmp, ck->plan};
     ovs_bytes b = {0};
     verdict v;
-    int sig = ovs_isolate(read_back, &job, &b), rc = OVS_EIO;
-    if (sig > 0)
+    /* a stop that asked for this checkpoint does not abandon it; one that comes meanwhile and
+     * is left waiting does (a file system that stopped answering, stop.h) */
+    ovs_stop_watch watch = ovs_stop_watch_start(1, ovs_stop_grace_readback(ck->bytes));
+    int sig = ovs_isolate(read_back, &job, &b, ovs_stop_waited, &watch), rc = OVS_EIO;
+    if (sig == OVS_ISOLATE_STOPPED) {
+        snprintf(err, errlen, "interrupted by a signal while the new checkpoint was read back (a "
+                 "file system that does not answer?); it is discarded, %s is as before it",
+                 ck->plan->cfg->output);
+        rc = OVS_ESTOPPED;
+    } else if (sig > 0)
         snprintf(err, errlen, "the new checkpoint crashed HDF5 when read back (signal %d)", sig);
     else if (b.len != sizeof v)
         snprintf(err, errlen, "the new checkpoint could not be read back");
@@ -314,6 +324,8 @@ int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
         if (rc != OVS_OK && ck->rank == 0)
             ovs_outfile_discard(ck->out);
         OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, ck->comm));
+        if (rc == OVS_OK)
+            ck->saved = ck->total_done;
     }
     double dt = MPI_Wtime() - t0;
     ck->n_written++;
@@ -321,7 +333,8 @@ int ovs_checkpoint_write(ovs_checkpointer *ck, const ovs_records *mine,
     ck->max_seconds = dt > ck->max_seconds ? dt : ck->max_seconds;
     if (rc != OVS_OK && ck->rank == 0) {
         char full[OVS_ERR_MAX] = "";
-        if (!strstr(err, "file system is full") && room_for(ck, full, sizeof full) != OVS_OK)
+        if (rc != OVS_ESTOPPED && !strstr(err, "file system is full") &&
+            room_for(ck, full, sizeof full) != OVS_OK)
             fprintf(stderr, "ovsweep: %s (%s)\n", full, err); /* why it failed, first */
         else
             fprintf(stderr, "ovsweep: %s\n", err);

@@ -2,11 +2,17 @@
 #include "isolate.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How often the parent asks whether to abandon a silent child. (The stop signals' handler
+ * restarts read(), so the wait is a poll with a timeout, which no signal restarts.) */
+enum { POLL_MS = 100 };
 
 int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n)
 {
@@ -51,7 +57,29 @@ static void child(void (*fn)(void *, ovs_bytes *), void *arg, int fd)
     _exit(0);
 }
 
-int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result)
+/* The parent: read the child's result to its end; 0, or OVS_ISOLATE_STOPPED when abandon
+ * said so first. */
+static int collect(int fd, ovs_bytes *result, int (*abandon)(void *), void *ctx)
+{
+    unsigned char buf[65536];
+    for (;;) {
+        if (abandon && abandon(ctx))
+            return OVS_ISOLATE_STOPPED;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        const int ready = poll(&pfd, 1, abandon ? POLL_MS : -1);
+        if (ready == 0 || (ready < 0 && errno == EINTR))
+            continue;
+        /* (a failed poll falls through to read, which then says what is wrong) */
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || ovs_bytes_add(result, buf, (size_t)n) != 0)
+            return 0;
+    }
+}
+
+int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result,
+                int (*abandon)(void *ctx), void *ctx)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -70,16 +98,20 @@ int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *res
         child(fn, arg, fds[1]);
     }
     close(fds[1]);
-    unsigned char buf[65536];
-    for (;;) { /* read to the end before waiting: the child blocks on a full pipe */
-        ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 || ovs_bytes_add(result, buf, (size_t)n) != 0)
-            break;
-    }
+    /* read to the end before waiting: the child blocks on a full pipe */
+    const int stopped = collect(fds[0], result, abandon, ctx);
     close(fds[0]);
     int status = 0;
+    if (stopped) {
+        /* A child stuck in the file system (an NFS hard mount, a FUSE server that never
+         * answers) sleeps uninterruptibly: SIGKILL ends it only when the I/O returns, and a
+         * blocking waitpid would hang the stop it was killed for. Reap it if it goes at once;
+         * otherwise leave it (init reaps it after this process ends). */
+        kill(pid, SIGKILL);
+        for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        return OVS_ISOLATE_STOPPED;
+    }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (WIFSIGNALED(status))

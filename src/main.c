@@ -7,6 +7,7 @@
 #include "resumeargs.h"
 #include "settings_text.h"
 #include "status.h"
+#include "stop.h"
 #include "version.h"
 #include "sweep.h"
 
@@ -18,7 +19,7 @@
  * while its shared libraries still load, and MPI_Init itself takes seconds at 64 ranks. */
 __attribute__((constructor)) static void catch_signals_early(void)
 {
-    ovs_sweep_catch_signals();
+    ovs_stop_catch_signals();
 }
 
 int main(int argc, char **argv)
@@ -35,7 +36,11 @@ int main(int argc, char **argv)
     int rc = ovs_cli_parse(argc, argv, &cfg, err, sizeof err);
     if (rc == OVS_OK && cfg.resume && !cfg.help && !cfg.version && !cfg.print_settings)
         rc = ovs_resume_args(MPI_COMM_WORLD, argc, argv, &cfg, err, sizeof err);
-    if (rc != OVS_OK) {
+    if (rc == OVS_ESTOPPED) { /* a stop while --resume read the file's settings */
+        if (rank == 0)
+            fprintf(stderr, "ovsweep: %s\n", err);
+        status = OVS_EXIT_INTERRUPTED;
+    } else if (rc != OVS_OK) {
         if (rank == 0)
             fprintf(stderr, "ovsweep: %s (see --help)\n", err);
         status = OVS_EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include "h5read.h"
 #include "isolate.h"
 #include "status.h"
+#include "stop.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +16,9 @@
 
 static void read_args(void *path, ovs_bytes *out) { ovs_h5_settings_args(path, out); }
 
-/* Every rank: rank 0's bytes of the file's arguments (none when its read crashed). */
-static void file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
+/* Every rank: rank 0's bytes of the file's arguments (none when its read crashed); OVS_OK, or
+ * OVS_ESTOPPED when a stop signal abandoned the read (stop.h). */
+static int file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
 {
     int rank;
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
@@ -24,10 +26,16 @@ static void file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
     /* Only a regular file is read: opening a FIFO would block until a writer came (the
      * preflight then refuses anything else at the output with one line). */
     struct stat st;
-    if (rank == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-        ovs_isolate(read_args, (void *)path, b) == 0)
-        len = (int64_t)b->len;
+    if (rank == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
+        const int sig = ovs_isolate(read_args, (void *)path, b, ovs_stop_waited, &watch);
+        len = sig == OVS_ISOLATE_STOPPED ? -1 : sig == 0 ? (int64_t)b->len : 0;
+    }
     OVS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm));
+    if (len < 0) {
+        ovs_bytes_free(b);
+        return OVS_ESTOPPED;
+    }
     if (rank != 0 && len > 0) {
         b->data = malloc((size_t)len);
         b->len = b->cap = (size_t)len;
@@ -37,12 +45,17 @@ static void file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
     b->len = (size_t)len; /* rank 0: nothing when its read crashed */
     if (len > 0)
         OVS_MPI_CHECK(MPI_Bcast(b->data, (int)len, MPI_BYTE, 0, comm));
+    return OVS_OK;
 }
 
 int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err, size_t errlen)
 {
     ovs_bytes b = {0};
-    file_args(comm, cfg->output, &b);
+    if (file_args(comm, cfg->output, &b) != OVS_OK) {
+        snprintf(err, errlen, "start-up interrupted by a signal while %s was read (a file "
+                 "system that does not answer?); the file is untouched", cfg->output);
+        return OVS_ESTOPPED;
+    }
     int n = 0;
     for (size_t i = 0; i < b.len; i++)
         n += b.data[i] == '\0';

@@ -9,6 +9,7 @@
 #include "method.h"
 #include "report.h"
 #include "status.h"
+#include "stop.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -103,15 +104,21 @@ static void read_output(void *arg, ovs_bytes *out)
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
- * and take back the verdict and the loaded records. */
+ * and take back the verdict and the loaded records. A stop, also one during MPI_Init, abandons
+ * a read that does not end soon after it (stop.h): the file system may never answer it. */
 static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *err,
                          size_t errlen)
 {
     ovs_bytes b = {0};
-    const int sig = ovs_isolate(read_output, (void *)p, &b);
+    ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
+    const int sig = ovs_isolate(read_output, (void *)p, &b, ovs_stop_waited, &watch);
     read_head h;
     int rc;
-    if (sig > 0) {
+    if (sig == OVS_ISOLATE_STOPPED) {
+        snprintf(err, errlen, "start-up interrupted by a signal while %s was read (a file "
+                 "system that does not answer?); the file is untouched", p->cfg->output);
+        rc = OVS_ESTOPPED;
+    } else if (sig > 0) {
         snprintf(err, errlen, "%s: reading it crashed the HDF5 library (signal %d): the file is "
                  "damaged; left untouched", p->cfg->output, sig);
         rc = OVS_EFORMAT;
@@ -333,12 +340,13 @@ int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
     ovs_record *recs = NULL;
     int rc = rank == 0 ? dry_check(p, &recs, &loaded, err, sizeof err) : OVS_OK;
     OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+    const int refused = rc == OVS_ESTOPPED ? OVS_EXIT_INTERRUPTED : OVS_EXIT_USAGE;
     if (rank != 0)
-        return rc == OVS_OK ? OVS_EXIT_OK : OVS_EXIT_USAGE;
+        return rc == OVS_OK ? OVS_EXIT_OK : refused;
     if (rc != OVS_OK) {
         fprintf(stderr, "ovsweep: %s\n", err);
         free(recs);
-        return OVS_EXIT_USAGE;
+        return refused;
     }
     ovs_work w = {0};
     build_queue(p, recs, loaded, &w); /* what a resumed run would still do */

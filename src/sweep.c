@@ -18,6 +18,7 @@
 #include "report.h"
 #include "startup.h"
 #include "status.h"
+#include "stop.h"
 #include "trial.h"
 
 #include <math.h>
@@ -47,26 +48,6 @@ static double progress_every(void)
     char *end;
     const double x = v ? strtod(v, &end) : -1;
     return v && end != v && *end == '\0' && x >= 0 ? x : PROGRESS_EVERY;
-}
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_signal = 1;
-}
-
-void ovs_sweep_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
 }
 
 typedef struct sweep {
@@ -159,7 +140,7 @@ static int poll_hook(void *ctx)
         serve_requests(pc->s); /* prints the progress line when due */
     else if (pc->serve)
         progress(pc->s, 0); /* alone, rank 0 has no requests to serve, yet owes the lines */
-    return stop_signal != 0;
+    return ovs_stop_requested();
 }
 
 /* Train item; returns 1 if it finished (record kept, and copied to rec), 0 if a stop
@@ -296,15 +277,16 @@ static void serve_requests(sweep *s)
  * agree on continue (0), finished (1) or stopped (2). */
 static int sync_point(sweep *s, int *status)
 {
-    int local[2] = {stop_signal != 0 || s->want_stop, s->rank == 0 && s->qpos == s->work.qlen};
+    int local[2] = {ovs_stop_requested() || s->want_stop, s->rank == 0 && s->qpos == s->work.qlen};
     int global[2];
     OVS_MPI_CHECK(MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, s->comm));
     ovs_checkpoint_count(&s->ck, &s->mine);
     s->done_total = s->ck.total_done;
     if (s->design && global[1] && !global[0]) /* a stopped round is closed on resume */
         next_round(s);
-    if (ovs_checkpoint_write(&s->ck, &s->mine, s->design) != OVS_OK) {
-        *status = OVS_EXIT_FAILURE;
+    const int rc = ovs_checkpoint_write(&s->ck, &s->mine, s->design);
+    if (rc != OVS_OK) {
+        *status = rc == OVS_ESTOPPED ? OVS_EXIT_INTERRUPTED : OVS_EXIT_FAILURE;
         return 1;
     }
     if (s->cfg->crash_after_saved > 0 && s->ck.total_done >= s->cfg->crash_after_saved)
@@ -325,7 +307,7 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_FAILURE;
         return 1;
     }
-    int stop = stop_signal != 0 || s->want_stop;
+    int stop = ovs_stop_requested() || s->want_stop;
     OVS_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, s->comm));
     if (stop) {
         *status = OVS_EXIT_INTERRUPTED;
@@ -342,7 +324,7 @@ static int run_root(sweep *s)
             serve_requests(s);
         else
             progress(s, 0); /* between trials too: a trial may end before the hook runs */
-        if (stop_signal)
+        if (ovs_stop_requested())
             s->want_stop = 1;
         if (s->want_stop || s->qpos == s->work.qlen || crash_due(s) ||
             now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
@@ -394,7 +376,7 @@ static int run_worker(sweep *s)
         }
         for (int64_t i = 0; i < reply[0]; i++) {
             ovs_record r;
-            if (stop_signal || !run_item(s, reply[1 + i], &r)) {
+            if (ovs_stop_requested() || !run_item(s, reply[1 + i], &r)) {
                 report[2] = 1; /* interrupted: the rest of the chunk reruns on resume */
                 break;
             }
@@ -419,17 +401,22 @@ static void final_report(const sweep *s, int status)
            s->ck.max_seconds);
     if (status == OVS_EXIT_OK)
         printf("ovsweep: complete: %s\n", s->cfg->output);
-    else if (status == OVS_EXIT_INTERRUPTED)
+    else if (status == OVS_EXIT_INTERRUPTED && s->ck.saved < 0 && !s->cfg->resume)
+        printf("ovsweep: interrupted before the first checkpoint; %s is as it was\n",
+               s->cfg->output);
+    else if (status == OVS_EXIT_INTERRUPTED) /* the last checkpoint may have been abandoned */
         printf("ovsweep: interrupted; %lld/%lld trials saved in %s; continue with --resume\n",
-               (long long)s->done_total, (long long)planned_so_far(s), s->cfg->output);
+               (long long)(s->ck.saved >= 0 ? s->ck.saved : s->work.done),
+               (long long)planned_so_far(s), s->cfg->output);
     fflush(stdout);
 }
 
 /* Train and checkpoint until done, interrupted or failed: the exit status. */
 static int run(sweep *s, int *unclean)
 {
-    if (ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design) != OVS_OK)
-        return OVS_EXIT_USAGE;
+    const int rc = ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design);
+    if (rc != OVS_OK)
+        return rc == OVS_ESTOPPED ? OVS_EXIT_INTERRUPTED : OVS_EXIT_USAGE;
     s->done_total = s->work.done;
     s->success_total = s->work.successes;
     s->cost_left = s->work.cost_left;
@@ -441,9 +428,9 @@ static int run(sweep *s, int *unclean)
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
     /* A first checkpoint before any training: proves the output path works and leaves an
      * openable file (complete = 0) from the first second on. */
-    int status;
-    if (checkpoint(s) != OVS_OK)
-        status = OVS_EXIT_FAILURE;
+    int status, ck_rc = checkpoint(s);
+    if (ck_rc != OVS_OK)
+        status = ck_rc == OVS_ESTOPPED ? OVS_EXIT_INTERRUPTED : OVS_EXIT_FAILURE;
     else
         status = s->rank == 0 ? run_root(s) : run_worker(s);
     final_report(s, status);

@@ -1,6 +1,8 @@
 /* timeleft.c - the time left of a sweep, calibrated from the finished trials; see timeleft.h. */
 #include "timeleft.h"
 
+#include "outfile.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -217,7 +219,7 @@ double ovs_timeleft_static(const ovs_timeleft *e, const int64_t *queue, int64_t 
 
 double ovs_checkpoint_limit_seconds(double bytes, double longest_seconds, double floor_seconds)
 {
-    const double slow_fs = 4e6; /* bytes a second */
+    const double slow_fs = OVS_OUTFILE_SLOW_RATE;
     double limit = floor_seconds;
     if (20.0 * longest_seconds > limit)
         limit = 20.0 * longest_seconds;

@@ -4,7 +4,9 @@
 # clear line and exit 1, the previous checkpoint intact; a resume checks every dataset's shape
 # and type and every record before trusting them, and refuses damaged files (checksums);
 # nothing beside the output follows a planted link; a second writer is refused; a signal that
-# arrives early still means "stopped cleanly, exit 75"; and a seeded fuzz of a real checkpoint.
+# arrives early still means "stopped cleanly, exit 75", and so does one while rank 0's child
+# process reads the output from a file system that never answers; and a seeded fuzz of a real
+# checkpoint.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
 SW="--quiet --n 30 --k 1:8 --d 1:8 --trials 3 --max-iter 2000"
@@ -69,18 +71,18 @@ fi
 # (OVSWEEP_TEST_STALL_CHECKPOINT=2 stops the last rank for good before the second checkpoint's
 # write; OVSWEEP_TEST_WATCHDOG_FLOOR=3 lowers the limit's floor from 120 s: the limit is the
 # largest of the floor, 20x the longest write so far and the file's size at 4 MB/s)
-mkdir stuck
+mkdir watchdog
 $MPIRUN -np 3 -x OVSWEEP_TEST_STALL_CHECKPOINT=2 -x OVSWEEP_TEST_WATCHDOG_FLOOR=3 "$OVS" \
-    $SW --checkpoint-every 0.3 -o stuck/s.h5 >out.txt 2>err.txt </dev/null
+    $SW --checkpoint-every 0.3 -o watchdog/s.h5 >out.txt 2>err.txt </dev/null
 rc=$?
-wait_gone stuck/s.h5
-stuck_saved() { valid stuck/s.h5 && [ "$(h5attr stuck/s.h5 complete)" = 0 ]; }
+wait_gone watchdog/s.h5
+stuck_saved() { valid watchdog/s.h5 && [ "$(h5attr watchdog/s.h5 complete)" = 0 ]; }
 check "a rank stuck in a checkpoint write: the run ends, exit non-zero, no hang (got $rc)" \
     test "$rc" -ne 0 -a "$rc" -ne 124 -a "$rc" -ne 137
 check "... with the watchdog's line" grep -q "a checkpoint did not finish in [0-9]* s" err.txt
 check "... the first checkpoint intact, incomplete" stuck_saved
-check "... no checkpoint directory or lock left behind" test "$(ls -A stuck | grep -c ovsweep)" = 0
-check "... and it resumes to the end" ovsweep $SW --resume -o stuck/s.h5
+check "... no checkpoint directory or lock left behind" test "$(ls -A watchdog | grep -c ovsweep)" = 0
+check "... and it resumes to the end" ovsweep $SW --resume -o watchdog/s.h5
 
 # ---- 2, 3. a resume trusts nothing in the file ----
 $TO "$OVS" $SW -o ref.h5
@@ -281,6 +283,127 @@ wait $mp
 rc=$?
 unwatch
 check "SIGUSR1 during the start-up of 8 ranks: exit 75 (got $rc)" test "$rc" -eq 75
+
+# ---- 6b. a stop while the output is read in a child process that never returns ----
+# Rank 0 reads the output (the settings of a --resume, the start-up's check and load, each new
+# checkpoint's read-back) in a child process. A file system that never answers (an NFS hard
+# mount, a FUSE server that hangs) keeps that child in uninterruptible sleep: SIGKILL ends it
+# only when its I/O returns. Made here by a preloaded open() that, in a child only, parks it
+# with every signal blocked (it writes stalled.PID first: a state to wait for, not a delay),
+# and a preloaded waitpid that reports a parked child as never ending. A stop must still end
+# the run within seconds: exit 75, one line saying what was interrupted, the file as it was.
+# It had hung: the parent read the child's pipe forever, and SLURM's SIGKILL ended the job.
+cat >stall.c <<'EOF2'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static pid_t parent;
+__attribute__((constructor)) static void init(void) { parent = getpid(); }
+static void marker(char *f, size_t n, long pid) { snprintf(f, n, "%s/stalled.%ld", getenv("STALL_DIR"), pid); }
+static void park(const char *path)
+{
+    const char *s = getenv("STALL_OPEN");
+    if (getpid() == parent || !s || !path || !strstr(path, s))
+        return;
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    char f[4096];
+    marker(f, sizeof f, (long)getpid());
+    fclose(fopen(f, "w"));
+    for (;;)
+        sleep(1000);
+}
+#define OPEN(name) int name(const char *path, int flags, ...) { \
+    va_list ap; va_start(ap, flags); int mode = va_arg(ap, int); va_end(ap); park(path); \
+    int (*next)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \
+    return next(path, flags, mode); }
+OPEN(open)
+OPEN(open64)
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    char f[4096];
+    marker(f, sizeof f, (long)pid);
+    if (pid > 0 && access(f, F_OK) == 0) {
+        if (options & WNOHANG)
+            return 0;
+        for (;;)
+            sleep(1000);
+    }
+    pid_t (*next)(pid_t, int *, int) = (pid_t (*)(pid_t, int *, int))dlsym(RTLD_NEXT, "waitpid");
+    return next(pid, status, options);
+}
+EOF2
+# stuck NAME OPENED SIGNAL NP ARGS...: run with the child's open of a path containing OPENED
+# parked, send SIGNAL to the run (ovsweep, or mpirun for NP > 1) once the child is parked;
+# checks exit 75 within 10 s, the line, the file as it was, nothing left beside it, the child
+# killed. The runs happen in stuck/, on st.h5 (1 trial of $SW, kept in st.before).
+stuck() {
+    name=$1 opened=$2 sig=$3 np=$4
+    shift 4
+    rm -f stalled.*
+    if [ "$np" = 1 ]; then
+        STALL_OPEN=$opened STALL_DIR=$PWD LD_PRELOAD="$WORK/stall.so" \
+            "$OVS" "$@" -o st.h5 >out.txt 2>err.txt </dev/null &
+    else
+        $MPIRUN_BG -np "$np" -x LD_PRELOAD="$WORK/stall.so" -x STALL_OPEN="$opened" \
+            -x STALL_DIR="$PWD" "$OVS" "$@" -o st.h5 >out.txt 2>err.txt </dev/null &
+    fi
+    run=$!
+    for _ in $(seq 1 600); do
+        ls stalled.* >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    child=$(ls stalled.* 2>/dev/null | sed 's/^stalled\.//')
+    kill -"$sig" $run
+    for _ in $(seq 1 100); do
+        kill -0 $run 2>/dev/null || break
+        sleep 0.1
+    done
+    hung=0
+    if kill -0 $run 2>/dev/null; then
+        hung=1
+        for p in $(pgrep -P $run); do kill -9 "$p"; done
+        kill -9 $run
+    fi
+    wait $run
+    rc=$?
+    st=""
+    if [ -n "$child" ]; then
+        st=$(ps -o stat= -p "$child" 2>/dev/null)
+        kill -9 "$child" 2>/dev/null # the old code left it parked
+    fi
+    check "$name: the child read parked (pid ${child:-none})" test -n "$child"
+    check "... SIG$sig ends the run within 10 s, exit 75 (got $rc$([ $hung = 1 ] && echo ', still running: killed'))" \
+        sh -c "test $hung = 0 && test $rc -eq 75"
+    check "... with one line saying so" sh -c "test \"\$(grep -c '^ovsweep' err.txt)\" = 1 &&
+        grep -qE '^ovsweep: (start-up interrupted by a signal while st.h5 was read|interrupted by a signal while the new checkpoint was read back)' err.txt"
+    check "... the file as it was, nothing left beside it" sh -c "cmp -s st.h5 st.before &&
+        test \"\$(ls -A | grep -c 'ovsweep-')\" = 0"
+    check "... the child killed (SIGKILL), not waited for (state '${st# }')" \
+        sh -c "case '$st' in Z*|'') true ;; *) false ;; esac"
+}
+if cc -shared -fPIC -o stall.so stall.c -ldl 2>cc.txt; then
+    mkdir stuck && cd stuck || exit 1
+    $TO "$OVS" $SW --trials 1 -o st.h5 >/dev/null 2>&1
+    cp st.h5 st.before
+    stuck "the start-up's read of the output stuck (--force)" st.h5 TERM 1 $SW --force
+    stuck "a --resume's read of the settings stuck" st.h5 TERM 1 $SW --resume
+    stuck "a new checkpoint's read-back stuck" checkpoint.h5 TERM 1 $SW --resume
+    stuck "the start-up's read stuck at 2 ranks, SIGUSR1 to mpirun" st.h5 USR1 2 $SW --force
+    stuck "a checkpoint's read-back stuck at 2 ranks, SIGUSR1 to mpirun" checkpoint.h5 USR1 2 \
+        $SW --resume
+    cd "$WORK" || exit 1
+else
+    check "the open stand-in (stall.so) builds" sh -c "cat cc.txt >&2; false"
+fi
 
 # ---- a seeded fuzz of a real checkpoint ----
 $PY "$ROOT/tests/fuzz_resume.py" "$OVS" "$WORK/fuzz" 200 >fuzz.txt 2>&1
