@@ -65,10 +65,11 @@ static int trap_nodes(double center, double scale, double *g, double *w)
 
 /* ---- E[phi'(u) phi'(v)] for (u, v) centred normal, sd a and b, correlation rho ---- */
 /* phi' = s + (1 - s) 1(z > 0), s = phi'(-1) the negative slope (0 for relu, the table's slope
- * for leaky_relu). P(u > 0, v > 0) = (pi - arccos rho) / (2 pi) (Sheppard), P(u > 0) = 1/2. */
-static double step_pair(const ovs_activation *act, double rho)
+ * for leaky_relu). P(u > 0, v > 0) = (pi - theta) / (2 pi) (Sheppard), theta = arccos rho the
+ * angle between x_i and x_j (row_angle), P(u > 0) = 1/2. */
+static double step_pair(const ovs_activation *act, double theta)
 {
-    double s = act->dphi(-1.0), both = (PI - acos(rho)) / (2.0 * PI);
+    double s = act->dphi(-1.0), both = (PI - theta) / (2.0 * PI);
     return s * s + s * (1.0 - s) + (1.0 - s) * (1.0 - s) * both;
 }
 
@@ -128,12 +129,11 @@ static double quadrature_pair(const ovs_activation *act, double a, double b, dou
     return sum;
 }
 
-/* E[phi'(u) phi'(v)] with Var u = a^2, Var v = b^2, Cov(u, v) = a b rho; a, b > 0. */
+/* E[phi'(u) phi'(v)] with Var u = a^2, Var v = b^2, Cov(u, v) = a b rho; a, b > 0; for
+ * the activations other than the step ones (those take the angle: step_pair). */
 static double pair_expectation(const ovs_activation *act, int kind, double a, double b,
                                double rho)
 {
-    if (kind == OVS_SIGMA_STEP)
-        return step_pair(act, rho);
     if (kind == OVS_SIGMA_IDENTITY)
         return a * b * rho; /* phi' = identity: E[u v] */
     return quadrature_pair(act, a, b, rho);
@@ -152,20 +152,50 @@ static void gram_rows(const double *x, int n, int d, double *g)
 }
 
 /* The correlation of u = w.x_i and v = w.x_j, w ~ N(0, I): g_ij / (|x_i| |x_j|), clamped to
- * [-1, 1] against rounding. On the diagonal u = v and it is exactly 1: computed, g_ii /
- * (sqrt(g_ii) sqrt(g_ii)) rounds to 1 - 1 or 2 ulp, and Sheppard's acos has infinite slope
- * at 1 (acos(1 - 2 eps) = 3e-8), which made ReLU's Sigma_ii low by up to 4.7e-9 g_ii. Off the
- * diagonal the rounded rho is kept: its error moves acos by ~eps / sqrt(1 - rho^2), below
- * 1e-13 unless two samples are within an angle of ~1e-3 (not so for random data; an exact
- * duplicate of a row gives g_ij = g_ii, so the same 1-ulp error, and the eigenvalue is ~0). */
+ * [-1, 1] against rounding; exactly 1 on the diagonal (u = v), where g_ii / (sqrt(g_ii)
+ * sqrt(g_ii)) rounds to 1 - 1 or 2 ulp. The step activations do not use it (row_angle): their
+ * expectation has infinite slope in rho at 1. The others' is smooth in rho, its derivative
+ * a b E[phi''(u) phi''(v)] bounded, so rho's error of a few eps moves Sigma_ij by a few eps
+ * relative, at any angle (the quadrature's sqrt(1 - rho^2) then errs by ~eps / theta, but
+ * E[phi'(m + sd g)] is even in sd, its slope in sd ~ sd: again ~eps; measured: rho moved by up
+ * to 4 ulp at angles 1e-3..1e-7 from 0 or pi moves softplus', tanh's and gelu's expectation by
+ * at most 3.3e-16); the quadratic's a b rho is g_ij to 2 ulp. */
 static double correlation(double gij, double a, double b, int diagonal)
 {
     return diagonal ? 1.0 : fmin(1.0, fmax(-1.0, gij / (a * b)));
 }
 
-/* Sigma(X) from the Gram matrix g = X X^T (Definition 6.1). */
-static void covariance_from_gram(const double *g, int n, const ovs_activation *act,
-                                 double *sigma)
+/* u (n x d): the unit rows x_i / |x_i| (a is sqrt(g_ii)); a zero row stays zero. */
+static void unit_rows(const double *x, const double *g, int n, int d, double *u)
+{
+    for (int i = 0; i < n; i++) {
+        double a = sqrt(g[(size_t)i * n + i]);
+        for (int l = 0; l < d; l++)
+            u[(size_t)i * d + l] = a > 0 ? x[(size_t)i * d + l] / a : 0.0;
+    }
+}
+
+/* The angle between unit rows p and q by Kahan's formula 2 atan2(|p - q|, |p + q|): good to
+ * a few eps absolute at every angle, 0 exactly for duplicates (and on the diagonal).
+ * acos(rho) is not: rho's rounding error of ~eps moves it by ~eps / theta, and Sheppard's
+ * formula passes that on to Sigma_ij, whose near-duplicate pair's eigenvalue is itself only
+ * ~theta / (2 pi) |x|^2: nn_lambda was off by ~eps / theta^2 relative (--data worst, n = 20,
+ * d = 2, 5, 8: 1.6e-6 at --delta 1e-5, 2.9e-4 at 1e-6, 3.4e-2 at 1e-7; 1.3e-13 at the default
+ * 0.1; sphere data, d = 2, n = 30: 1.1e-11, rows within 4e-3 rad of each other). */
+static double row_angle(const double *p, const double *q, int d)
+{
+    double dif = 0.0, sum = 0.0;
+    for (int l = 0; l < d; l++) {
+        dif += (p[l] - q[l]) * (p[l] - q[l]);
+        sum += (p[l] + q[l]) * (p[l] + q[l]);
+    }
+    return 2.0 * atan2(sqrt(dif), sqrt(sum));
+}
+
+/* Sigma(X) from the Gram matrix g = X X^T (Definition 6.1) and, for the step activations,
+ * the unit rows u (unit_rows; NULL for the others). */
+static void covariance_from_gram(const double *g, const double *u, int n, int d,
+                                 const ovs_activation *act, double *sigma)
 {
     int kind = act->sigma_kind;
     for (int i = 0; i < n; i++)
@@ -173,9 +203,27 @@ static void covariance_from_gram(const double *g, int n, const ovs_activation *a
             double a = sqrt(g[(size_t)i * n + i]), b = sqrt(g[(size_t)j * n + j]);
             double gij = g[(size_t)i * n + j], e = 0.0;
             if (a > 0 && b > 0) /* a zero row: <x_i, x_j> = 0 for every j */
-                e = pair_expectation(act, kind, a, b, correlation(gij, a, b, i == j));
+                e = kind == OVS_SIGMA_STEP
+                        ? step_pair(act, row_angle(u + (size_t)i * d, u + (size_t)j * d, d))
+                        : pair_expectation(act, kind, a, b, correlation(gij, a, b, i == j));
             sigma[(size_t)i * n + j] = sigma[(size_t)j * n + i] = e * gij;
         }
+}
+
+/* Sigma(X) (covariance_from_gram) with its unit rows where the activation needs them. */
+static int covariance(const double *x, const double *g, int n, int d, const ovs_activation *act,
+                      double *sigma)
+{
+    double *u = NULL;
+    if (act->sigma_kind == OVS_SIGMA_STEP) {
+        u = malloc(sizeof(double) * (size_t)n * d);
+        if (!u)
+            return OVS_ENOMEM;
+        unit_rows(x, g, n, d, u);
+    }
+    covariance_from_gram(g, u, n, d, act, sigma);
+    free(u);
+    return OVS_OK;
 }
 
 int ovs_diagnostics_nn_covariance(const double *x, int n, int d, const ovs_activation *act,
@@ -189,9 +237,9 @@ int ovs_diagnostics_nn_covariance(const double *x, int n, int d, const ovs_activ
     if (!g)
         return OVS_ENOMEM;
     gram_rows(x, n, d, g);
-    covariance_from_gram(g, n, act, sigma);
+    int rc = covariance(x, g, n, d, act, sigma);
     free(g);
-    return OVS_OK;
+    return rc;
 }
 
 /* ---- the diagnostics ---- */
@@ -320,8 +368,10 @@ static int relative_error(const ovs_problem *p, const double *fw, double *out)
 static int nn_eigenvalue(const ovs_problem *p, const ovs_activation *act, const double *g,
                          double *sigma, double *tmp, double *eig, double *out)
 {
-    covariance_from_gram(g, p->n, act, sigma);
-    int rc = extreme_eig(sigma, p->n, tmp, eig, 0, out);
+    int rc = covariance(p->x, g, p->n, p->d, act, sigma);
+    if (rc != OVS_OK)
+        return rc;
+    rc = extreme_eig(sigma, p->n, tmp, eig, 0, out);
     *out = fmax(0.0, *out);
     if (act->sigma_kind == OVS_SIGMA_IDENTITY && 2L * p->n > (long)p->d * (p->d + 1))
         *out = 0.0;

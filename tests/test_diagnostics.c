@@ -356,6 +356,37 @@ static void test_step_known_answers(void)
     CHECK_NEAR(sg[0], (1 + s * s) / 2 * 2.25, 1e-15);
 }
 
+/* Near-duplicate rows: Sheppard's P(u > 0, v > 0) = (pi - theta) / (2 pi) needs the angle
+ * theta between the rows to a few eps absolute; acos(<x_i, x_j> / (|x_i| |x_j|)) errs by
+ * ~eps / theta (Sigma_ij by ~1e-10 g_ij at theta = 1e-7). x1 on an axis, so that the true
+ * angles of the stored rows come from atan2 of one row's components: x2 at theta = 1e-7 from
+ * it (another norm), x3 = -1.1 x2 at pi - theta; x5 an exact duplicate of x4 (a row with
+ * g / (sqrt(g) sqrt(g)) = 1 - 1 ulp): Sigma_45 = Sigma_44 exactly, as for u = v. */
+static void test_step_near_duplicates(void)
+{
+    const double th = 1e-7, two_pi = 2 * 3.14159265358979323846;
+    double x[5 * 2] = {1.3, 0.0, 0.8 * cos(th), 0.8 * sin(th), 0, 0, 1.3, 0.2, 1.3, 0.2};
+    double sg[25];
+    x[4] = -1.1 * x[2];
+    x[5] = -1.1 * x[3];
+    const double t2 = atan2(x[3], x[2]), t3 = atan2(-x[5], -x[4]); /* x3: pi - t3 from x1 */
+    const double g12 = 1.3 * x[2], g13 = 1.3 * x[4];
+    const char *names[] = {"relu", "leaky_relu"};
+    for (int a = 0; a < 2; a++) {
+        const ovs_activation *act = ovs_activation_find(names[a]);
+        double s = act->dphi(-1.0), base = s * s + s * (1 - s), w = (1 - s) * (1 - s);
+        CHECK(ovs_diagnostics_nn_covariance(x, 5, 2, act, sg) == OVS_OK);
+        CHECK_MSG(fabs(sg[1] - (base + w * (0.5 - t2 / two_pi)) * g12) <= 1e-15 * fabs(g12),
+                  "%s: Sigma_12 %.17g, want %.17g", names[a], sg[1],
+                  (base + w * (0.5 - t2 / two_pi)) * g12);
+        CHECK_MSG(fabs(sg[2] - (base + w * t3 / two_pi) * g13) <= 1e-15 * fabs(g13),
+                  "%s: Sigma_13 %.17g, want %.17g", names[a], sg[2],
+                  (base + w * t3 / two_pi) * g13);
+        CHECK_MSG(sg[3 * 5 + 4] == sg[3 * 5 + 3], "%s: duplicate rows: Sigma_45 %.17g, "
+                  "Sigma_44 %.17g", names[a], sg[3 * 5 + 4], sg[3 * 5 + 3]);
+    }
+}
+
 /* ---- the quadrature path, with activations that have closed-form answers ---- */
 
 static double dphi_square(double z) { return z * z; }
@@ -586,6 +617,7 @@ int main(void)
     test_khatri_rao();
     test_sigma_vs_monte_carlo();
     test_step_known_answers();
+    test_step_near_duplicates();
     test_quadrature_closed_forms();
     test_jacobian_expectation();
     test_jacobian_sigma_min();

@@ -99,25 +99,54 @@ def _seq_sum_squares(vals):
     return s
 
 
-def draw_problem(n, k, d, trial, seed=2019, data="sphere", labels="gaussian"):
+def _sphere_row(st, d):
+    while True:
+        row = [st.normal() for _ in range(d)]
+        nrm2 = _seq_sum_squares(row)
+        if nrm2 != 0.0:
+            break
+    inv = 1.0 / math.sqrt(nrm2)  # [code] multiplied by 1/||g||, not divided by ||g||
+    return [a * inv for a in row]
+
+
+def _twin_row(st, x, delta):
+    """`--data worst`'s twin of the unit row x at chord distance delta [code: problem.c's
+    draw_twin, every operation in its order, so that the rows are bit-identical]: d normals,
+    their component along x removed (dot and squared norm summed left to right), then
+    cos(t) x + (sin(t) / |u|) u with t = 2 asin(delta / 2); at d = 1 the twin is x itself."""
+    d = len(x)
+    while True:
+        u = [st.normal() for _ in range(d)]
+        dot = 0.0
+        for a, b in zip(u, x):
+            dot += a * b
+        u = [a - dot * b for a, b in zip(u, x)]
+        u2 = _seq_sum_squares(u)
+        if not (d > 1 and u2 < 1e-20):
+            break
+    if d == 1:
+        return list(x)
+    t = 2.0 * math.asin(delta / 2.0)
+    c, s = math.cos(t), math.sin(t) / math.sqrt(u2)
+    return [c * a + s * b for a, b in zip(x, u)]
+
+
+def draw_problem(n, k, d, trial, seed=2019, data="sphere", labels="gaussian", delta=0.1):
     """X (n x d), y (n), v (k), W0 (k x d), ||y|| of one trial (trial numbered from 0 [code]).
 
     Data stream (seed, n, d, trial): X row by row, then y, one generator (a spare normal left
-    by the last row of X is y's first value [code]). Init stream (seed, n, k, d, trial): W0
-    row-major [code]."""
+    by the last row of X is y's first value [code]). `--data worst`: rows 2i on the sphere,
+    rows 2i + 1 their twins at distance delta (_twin_row). Init stream (seed, n, k, d, trial):
+    W0 row-major [code]."""
     st = Stream(seed, STREAM_DATA, (n, d, trial))
     X = np.empty((n, d))
     for i in range(n):
         if data == "gaussian":
             X[i] = [(1.0 / math.sqrt(d)) * st.normal() for _ in range(d)]
-            continue
-        while True:
-            row = [st.normal() for _ in range(d)]
-            nrm2 = _seq_sum_squares(row)
-            if nrm2 != 0.0:
-                break
-        inv = 1.0 / math.sqrt(nrm2)  # [code] multiplied by 1/||g||, not divided by ||g||
-        X[i] = [a * inv for a in row]
+        elif data == "worst" and i % 2 == 1:
+            X[i] = _twin_row(st, [float(a) for a in X[i - 1]], delta)
+        else:
+            X[i] = _sphere_row(st, d)
     if labels == "sign":
         y = np.array([-1.0 if st.uniform() < 0.5 else 1.0 for _ in range(n)])
     else:
@@ -150,7 +179,19 @@ def relu_deriv(z):
     return (z >= 0).astype(float)  # phi'(0) = 1, as the paper defines it
 
 
-ACTS = {"softplus": (softplus, softplus_deriv), "relu": (relu, relu_deriv)}
+LEAKY_SLOPE = 0.01  # [code: activation.c's LEAK; the docs do not give it]
+
+
+def leaky_relu(z):
+    return np.where(z < 0, LEAKY_SLOPE * z, z)
+
+
+def leaky_relu_deriv(z):
+    return np.where(z >= 0, 1.0, np.where(z < 0, LEAKY_SLOPE, z))  # NaN propagates [code]
+
+
+ACTS = {"softplus": (softplus, softplus_deriv), "relu": (relu, relu_deriv),
+        "leaky_relu": (leaky_relu, leaky_relu_deriv)}
 ETA = {"softplus": 0.15, "relu": 0.1}
 LADDER_FIXED = (1e-1, 5e-2, 3e-2, 2e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 5e-4, 2.5e-4, 1e-4, 5e-5,
                 1e-5, 1e-6)

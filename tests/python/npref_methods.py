@@ -14,8 +14,9 @@ RF (eq. 3.1): v* = argmin ||phi(X W0^T) v - y|| (minimum norm), here through an 
   projection of y on the numerically significant left singular vectors of Phi.
 lambda(X) (Definition 6.1): Sigma_ij = E_w[phi'(x_i.w) phi'(x_j.w)] <x_i, x_j>, w ~ N(0, I_d);
   softplus by a 2-D Gauss-Hermite product rule (many nodes; sigmoid is analytic in a strip of
-  half-width pi), ReLU by Sheppard's orthant probability; both checked against Monte Carlo
-  and scipy quadrature in the tests.
+  half-width pi), ReLU and leaky ReLU by Sheppard's orthant probability (pi - theta) / (2 pi)
+  from the rows' angles theta in long double (row_angles: chords and asin, not acos); checked
+  against Monte Carlo and scipy quadrature, the angles against decimal arithmetic, in the tests.
 sigma_min(X * X): the n-th singular value of the explicit n x d^2 matrix with rows
   x_i (x) x_i (Sec. 1.3), 0 when d^2 < n.
 
@@ -31,7 +32,8 @@ Measured (tests/python/test_numpy_reference_methods.py's sweeps): sgd 72 of 72 t
 in decisions, epochs and ladder, floats within 1.3e-13 (2.7e-11 in diverged trials near
 1e153); rf 324 of 324 decisions and ladders equal; sigma_min(X * X) and lambda(X) within
 3e-16 of lambda_max (ReLU on rows not of unit norm only since the engine takes the diagonal's
-correlation as exactly 1: see LAM_TOL below).
+correlation as exactly 1: see LAM_TOL below; on --data worst's near-duplicate pairs only since
+it takes the rows' angle by Kahan's formula, not acos: see the test module's WORST sweeps).
 """
 
 import math
@@ -184,23 +186,54 @@ def pair_expectation_softplus(a, b, rho, nodes=80):
     return np.einsum("...pq,p,q->...", vals, w, w)
 
 
-def pair_expectation_relu(rho):
-    """P(u >= 0, v >= 0) for centred normals of correlation rho: 1/4 + arcsin(rho) / (2 pi)
-    (Sheppard's orthant formula; the scales do not matter)."""
-    return 0.25 + np.arcsin(np.clip(rho, -1.0, 1.0)) / (2.0 * math.pi)
+LEAKY_SLOPE = npref.LEAKY_SLOPE
+PI_LD = 2 * np.arcsin(np.longdouble(1))  # pi to long double (np.pi is only a double)
+
+
+def pair_expectation_relu(theta):
+    """P(u >= 0, v >= 0) for centred normals at angle theta (correlation cos theta):
+    (pi - theta) / (2 pi) (Sheppard's orthant formula; the scales do not matter)."""
+    return (PI_LD - theta) / (2 * PI_LD)
+
+
+def pair_expectation_leaky(theta, s=LEAKY_SLOPE):
+    """E[phi'(u) phi'(v)] with phi' = s + (1 - s) 1(z >= 0): s^2 + s (1 - s) (P(u >= 0) +
+    P(v >= 0)) + (1 - s)^2 P(u >= 0, v >= 0), both one-sided probabilities 1/2."""
+    return s * s + s * (1 - s) + (1 - s) ** 2 * pair_expectation_relu(theta)
+
+
+def row_angles(X):
+    """The angles theta_ij between the rows of X, in long double, from the chords of the unit
+    rows u_i: 2 asin(|u_i - u_j| / 2) where theta <= pi/2 (that chord <= the other one), else
+    pi - 2 asin(|u_i + u_j| / 2). asin's argument stays <= 1/sqrt(2), where it is well
+    conditioned, so theta is good to a few ulp of long double (1e-19) even for near-duplicate
+    rows, where acos(<x_i, x_j> / (|x_i| |x_j|)) loses eps / theta (test_the_row_angles_...
+    checks it against 40-digit decimal arithmetic). 0 where a row is zero (its G entries
+    are 0)."""
+    L = np.asarray(X, np.longdouble)
+    nrm = np.sqrt((L * L).sum(axis=1))
+    U = L / np.where(nrm > 0, nrm, 1)[:, None]
+    dif = np.sqrt(((U[:, None, :] - U[None, :, :]) ** 2).sum(axis=-1))
+    add = np.sqrt(((U[:, None, :] + U[None, :, :]) ** 2).sum(axis=-1))
+    half_dif, half_add = np.minimum(dif / 2, 1), np.minimum(add / 2, 1)  # <= 1 + ulp
+    return np.where(dif <= add, 2 * np.arcsin(half_dif), PI_LD - 2 * np.arcsin(half_add))
 
 
 def nn_covariance(X, act, nodes=80):
-    """Sigma(X) of Definition 6.1: E_w[(phi'(X w) phi'(X w)^T) o (X X^T)], w ~ N(0, I_d)."""
+    """Sigma(X) of Definition 6.1: E_w[(phi'(X w) phi'(X w)^T) o (X X^T)], w ~ N(0, I_d).
+    The step activations from the rows' angles, in long double (G too), then rounded."""
+    if act in ("relu", "leaky_relu"):
+        L = np.asarray(X, np.longdouble)
+        th = row_angles(X)
+        E = pair_expectation_relu(th) if act == "relu" else pair_expectation_leaky(th)
+        return (E * (L @ L.T)).astype(float)
     G = X @ X.T
     nrm = np.sqrt(np.diag(G))
     with np.errstate(all="ignore"):
         rho = np.clip(G / np.outer(nrm, nrm), -1.0, 1.0)
     rho = np.where(np.outer(nrm, nrm) > 0, rho, 0.0)
     np.fill_diagonal(rho, 1.0)  # u = v exactly on the diagonal (not G_ii / sqrt(G_ii)^2)
-    if act == "relu":
-        E = pair_expectation_relu(rho)
-    elif act == "softplus":
+    if act == "softplus":
         a = np.broadcast_to(nrm[:, None], G.shape)
         b = np.broadcast_to(nrm[None, :], G.shape)
         E = pair_expectation_softplus(a, b, rho, nodes)
@@ -235,7 +268,8 @@ def _draw(path, n, k, d, t, seed):
     import h5py
     with h5py.File(path, "r") as f:
         data, labels = npref._s(f.attrs["data"]), npref._s(f.attrs["labels"])
-    return npref.draw_problem(n, k, d, t, seed, data, labels)
+        delta = float(f.attrs["data_delta"]) if data == "worst" else None
+    return npref.draw_problem(n, k, d, t, seed, data, labels, delta)
 
 
 def _groups(f, method):

@@ -14,7 +14,8 @@ references (tests/python/npref_methods.py, which reuses npref.py's draws of X, y
   module); k < n (no interpolation) and k >= n both covered.
 - --diagnostics: sigma_min(X * X) from the explicit n x d^2 Khatri-Rao matrix (paper
   Sec. 1.3), lambda(X) from Definition 6.1 (Gauss-Hermite for softplus, Sheppard's orthant
-  probability for ReLU), the reference itself checked against Monte Carlo and scipy.
+  probability for ReLU and leaky ReLU from the rows' angles), the reference itself checked
+  against Monte Carlo and scipy; also on --data worst's near-duplicate rows (delta 1e-5, 1e-6).
 
 Every comparison is shown to fail on a deliberately wrong reference (bottom of the file).
 Skipped when bin/ovsweep has not been built; `make` builds it.
@@ -49,6 +50,17 @@ SWEEPS = {
     "rf_gauss": ["--n", "10", "--act", "softplus,relu", "--method", "rf", "--k", "5,10,20",
                  "--d", "3,4,5", "--trials", "2", "--data", "gaussian", "--diagnostics"],
 }
+# Near-duplicate pairs (--data worst, rows 2i and 2i + 1 at distance delta): lambda(X) of a
+# step activation is ~delta / (2 pi), and Sheppard's formula needs the pair's angle to a few eps
+# absolute. The engine once took it as acos(rho) (error ~eps / delta): ReLU's nn_lambda was off
+# by up to 1.4e-12 lambda_max at 1e-5 (4 of the 36 relu/leaky_relu rows beyond LAM_TOL),
+# 1.7e-11 at 1e-6 (36 of 36); with Kahan's angle formula 1.8e-16. d = 8: sigma_min(X * X) > 0,
+# which (with rf's residuals) checks the reference's draw of the twins.
+for _delta in ("1e-5", "1e-6"):
+    SWEEPS["rf_worst_" + _delta] = [
+        "--n", "20", "--act", "relu,leaky_relu,softplus", "--method", "rf", "--k", "5,30",
+        "--d", "2,5,8", "--trials", "3", "--data", "worst", "--delta", _delta, "--diagnostics"]
+WORST = [name for name in SWEEPS if name.startswith("rf_worst_")]
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +75,13 @@ def sgd_rows(engine_files):
 
 @pytest.fixture(scope="module")
 def rf_rows(engine_files):
-    return {name: M.compare_rf_file(engine_files[name]) for name in ("rf", "rf_gauss")}
+    return {name: M.compare_rf_file(engine_files[name]) for name in ["rf", "rf_gauss"] + WORST}
 
 
 @pytest.fixture(scope="module")
 def diag_rows(engine_files):
-    return {name: M.compare_diagnostics_file(engine_files[name]) for name in ("rf", "rf_gauss")}
+    return {name: M.compare_diagnostics_file(engine_files[name])
+            for name in ["rf", "rf_gauss"] + WORST}
 
 
 # --- sgd --------------------------------------------------------------------------------------
@@ -136,9 +149,61 @@ def test_diagnostics_agree_with_the_paper_definitions(diag_rows):
     assert any(r["kr"] > 0 for r in rows) and any(2 * r["n"] > r["d"] * (r["d"] + 1)
                                                    for r in rows)
     assert any(r["eng_lam"] > 1e-3 for r in rows if r["act"] == "softplus")
+    for name in WORST:  # the near-duplicate pair sets lambda: ~delta / (2 pi), 1e-7 lambda_max
+        delta = float(name.rsplit("_", 1)[1])
+        steps = [r for r in diag_rows[name] if r["act"] != "softplus"]
+        assert len(steps) == 36 and all(abs(r["lam"] * 2 * math.pi / delta - 1) < 0.05 and
+                                        r["lam"] < 1e-5 * r["lam_max"] for r in steps), name
 
 
-@pytest.mark.parametrize("act", ["softplus", "relu"])
+def test_the_worst_data_twins_are_at_distance_delta():
+    for delta in (0.1, 1e-6):
+        X = npref.draw_problem(9, 1, 5, 0, data="worst", delta=delta)[0]
+        assert np.allclose(np.linalg.norm(X, axis=1), 1.0, rtol=0, atol=4e-16)
+        gaps = np.linalg.norm(X[0:8:2] - X[1:8:2], axis=1)
+        assert np.allclose(gaps, delta, rtol=1e-9, atol=0), gaps
+
+
+def _decimal_angle(x, y, digits=40):
+    """The angle between x and y (floats, exactly as given) in `digits`-digit decimal
+    arithmetic: unit vectors, then 2 asin(chord / 2) by its Taylor series (chord < 0.1 here)."""
+    import decimal
+    with decimal.localcontext() as ctx:
+        ctx.prec = digits + 10
+        D = decimal.Decimal
+        xs, ys = [D(float(a)) for a in x], [D(float(a)) for a in y]
+        nx, ny = sum(a * a for a in xs).sqrt(), sum(a * a for a in ys).sqrt()
+        h = sum((a / nx - b / ny) ** 2 for a, b in zip(xs, ys)).sqrt() / 2
+        assert h < D("0.05")
+        term, total, k = h, h, 0  # asin h = sum (2k)! / (4^k (k!)^2 (2k + 1)) h^(2k + 1)
+        while abs(term) > D(10) ** -(digits + 5):
+            k += 1
+            term *= h * h * (2 * k - 1) * (2 * k - 1) / ((2 * k) * (2 * k + 1))
+            total += term
+        return 2 * total
+
+
+def test_the_row_angles_against_decimal_arithmetic():
+    """The reference's long double angles of near-duplicate pairs within 1e-18 of 40-digit
+    decimal ones; acos of the float64 correlation (the engine's old way) off by ~eps / theta."""
+    from decimal import Decimal
+    worst_acos = {}
+    for delta in (1e-3, 1e-6, 1e-7):
+        X = npref.draw_problem(8, 1, 5, 1, data="worst", delta=delta)[0]
+        th = M.row_angles(X)
+        G = X @ X.T
+        for i in (0, 2, 4):
+            exact = _decimal_angle(X[i], X[i + 1])
+            mine = Decimal(np.format_float_scientific(th[i, i + 1], unique=True))
+            assert abs(mine - exact) < Decimal("1e-18"), (delta, i, mine, exact)
+            rho = min(1.0, G[i, i + 1] / (math.sqrt(G[i, i]) * math.sqrt(G[i + 1, i + 1])))
+            worst_acos[delta] = max(worst_acos.get(delta, 0.0),
+                                    abs(math.acos(rho) - float(exact)))
+        assert np.all(np.diag(th) == 0)
+    assert worst_acos[1e-7] > 1e-10, worst_acos   # eps / theta: 2e-9 at theta = 1e-7
+
+
+@pytest.mark.parametrize("act", ["softplus", "relu", "leaky_relu"])
 def test_the_lambda_reference_is_definition_6_1(act):
     """The quadrature/closed form against Monte Carlo of E_w[(phi'(Xw) phi'(Xw)^T) o XX^T]
     (within 5 standard errors, entry by entry), on Gaussian inputs (rows of unequal norm)."""
@@ -154,7 +219,7 @@ def test_the_relu_orthant_formula_and_softplus_quadrature_against_scipy():
         c = math.sqrt(1 - rho * rho)
         q = integrate.quad(lambda g: stats.norm.pdf(g) * stats.norm.cdf(rho * g / c), 0,
                            np.inf, epsabs=1e-14)[0]
-        assert abs(float(M.pair_expectation_relu(rho)) - q) < 1e-12, rho
+        assert abs(float(M.pair_expectation_relu(math.acos(rho))) - q) < 1e-12, rho
     s = npref.softplus_deriv
     for a, b, rho in ((1.0, 1.0, 0.3), (1.0, 1.0, -0.95), (0.3, 2.5, 0.5)):
         c = math.sqrt(1 - rho * rho)
@@ -246,6 +311,22 @@ def test_lambda_without_the_gram_factor_is_caught(engine_files, monkeypatch):
 
     monkeypatch.setattr(M, "nn_covariance", no_gram)
     rows = M.compare_diagnostics_file(engine_files["rf_gauss"])
+    bad = [p for p in M.check_diagnostics_rows(rows) if "nn_lambda" in p]
+    assert len(bad) >= len(rows) // 2, bad
+
+
+def test_lambda_with_the_angle_from_acos_of_the_correlation_is_caught(engine_files, monkeypatch):
+    """The angle as acos(<x_i, x_j> / (|x_i| |x_j|)) in float64 (the engine's old way)."""
+    def acos_angles(X):
+        G = X @ X.T
+        nrm = np.sqrt(np.diag(G))
+        th = np.arccos(np.clip(G / np.outer(nrm, nrm), -1.0, 1.0))
+        np.fill_diagonal(th, 0.0)
+        return th.astype(np.longdouble)
+
+    monkeypatch.setattr(M, "row_angles", acos_angles)
+    rows = [r for r in M.compare_diagnostics_file(engine_files["rf_worst_1e-6"])
+            if r["act"] != "softplus"]
     bad = [p for p in M.check_diagnostics_rows(rows) if "nn_lambda" in p]
     assert len(bad) >= len(rows) // 2, bad
 
