@@ -14,10 +14,14 @@
 
 #include <stddef.h>
 
-/* A growable byte buffer. */
+/* A growable byte buffer. In the isolated child (ovs_isolate) it sends what it holds down
+ * the pipe once it passes 1 MiB, so that a child's result takes no more of its memory than
+ * that, whatever its size: what is sent cannot be taken back (a result that ends in an error
+ * must say so at its end). */
 typedef struct ovs_bytes {
     unsigned char *data;
     size_t len, cap;
+    int drain; /* the child's pipe + 1; 0: keep everything */
 } ovs_bytes;
 
 /* Append n bytes; 0, or -1 when out of memory. */

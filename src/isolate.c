@@ -14,10 +14,34 @@
  * restarts read(), so the wait is a poll with a timeout, which no signal restarts.) */
 enum { POLL_MS = 100 };
 
+/* The child's buffer is sent once it would pass this. */
+enum { DRAIN_BYTES = 1 << 20 };
+
+/* Write all n bytes of p to fd; 0, or -1 (the parent gone). */
+static int send_all(int fd, const void *p, size_t n)
+{
+    for (size_t sent = 0; sent < n;) {
+        ssize_t m = write(fd, (const unsigned char *)p + sent, n - sent);
+        if (m < 0 && errno == EINTR)
+            continue;
+        if (m <= 0)
+            return -1;
+        sent += (size_t)m;
+    }
+    return 0;
+}
+
 int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n)
 {
     if (n == 0) /* p may be NULL then, and memcpy's arguments must not be */
         return 0;
+    if (b->drain && b->len + n > DRAIN_BYTES) {
+        if (send_all(b->drain - 1, b->data, b->len) != 0)
+            return -1;
+        b->len = 0;
+        if (n > DRAIN_BYTES)
+            return send_all(b->drain - 1, p, n);
+    }
     if (b->len + n > b->cap) {
         size_t cap = 2 * (b->len + n) + 256;
         unsigned char *d = realloc(b->data, cap);
@@ -44,17 +68,9 @@ static void child(void (*fn)(void *, ovs_bytes *), void *arg, int fd)
     const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], SIG_DFL);
-    ovs_bytes out = {0};
+    ovs_bytes out = {.drain = fd + 1};
     fn(arg, &out);
-    for (size_t sent = 0; sent < out.len;) {
-        ssize_t n = write(fd, out.data + sent, out.len - sent);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(3);
-        sent += (size_t)n;
-    }
-    _exit(0);
+    _exit(send_all(fd, out.data, out.len) == 0 ? 0 : 3);
 }
 
 /* The parent: read the child's result to its end; 0, or OVS_ISOLATE_STOPPED when abandon

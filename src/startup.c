@@ -77,8 +77,13 @@ static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_bytes *recs,
     return ovs_h5_load(c->output, p, append_records, recs, nrecs, err, errlen);
 }
 
-/* What the child reading the output sends back, after the nrecs records. */
+/* What the child reading the output sends back, after the nrecs records: their count and the
+ * verdict, marked (the records go down the pipe as they are read, so a child that fails or
+ * runs out of memory leaves records without a head: the parent must not take the last bytes
+ * of a record for one). */
+#define READ_HEAD_MAGIC 0x6f7673776565706bULL
 typedef struct read_head {
+    uint64_t magic;
     int rc;
     int64_t nrecs;
     char err[OVS_ERR_MAX];
@@ -90,7 +95,7 @@ typedef struct read_head {
 static void read_output(void *arg, ovs_bytes *out)
 {
     const ovs_plan *p = arg;
-    read_head h = {.rc = OVS_OK};
+    read_head h = {.magic = READ_HEAD_MAGIC, .rc = OVS_OK};
     ovs_h5_info info;
     h.rc = ovs_h5_probe(p->cfg->output, &info, h.err, sizeof h.err);
     if (h.rc == OVS_OK)
@@ -98,9 +103,9 @@ static void read_output(void *arg, ovs_bytes *out)
     if (h.rc == OVS_OK)
         h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
     if (h.rc != OVS_OK)
-        out->len = 0; /* a failed load's records are not sent */
+        out->len = 0; /* a failed load's records: what is not sent yet is not */
     if (ovs_bytes_add(out, &h, sizeof h) != 0)
-        out->len = 0; /* out of memory: the parent sees nothing and says so */
+        out->len = 0; /* out of memory: the parent finds no head and says so */
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
@@ -122,12 +127,12 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, c
         snprintf(err, errlen, "%s: reading it crashed the HDF5 library (signal %d): the file is "
                  "damaged; left untouched", p->cfg->output, sig);
         rc = OVS_EFORMAT;
-    } else if (b.len < sizeof h) {
+    } else if (b.len < sizeof h ||
+               (memcpy(&h, b.data + b.len - sizeof h, sizeof h), h.magic != READ_HEAD_MAGIC)) {
         snprintf(err, errlen, "%s: could not be read (out of memory?)", p->cfg->output);
         rc = OVS_ENOMEM;
     } else {
         b.len -= sizeof h;
-        memcpy(&h, b.data + b.len, sizeof h);
         rc = h.rc;
         snprintf(err, errlen, "%s", h.err);
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
