@@ -60,6 +60,11 @@ int ovs_writer_agree(ovs_writer *w);
 hid_t ovs_writer_dataset(ovs_writer *w, hid_t loc, const char *name, hid_t type, int rank,
                          const hsize_t *dims, const void *fill, int checksum);
 
+/* The chunk dimensions ovs_writer_dataset gives a checksummed dataset of these dims and
+ * element size (whole rows of dimension 0, at most 1 MiB a chunk); also for the file-size
+ * estimate (h5write.c). Not collective. */
+void ovs_writer_chunk_dims(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk);
+
 /* Collective write in which only rank 0 contributes (the whole dataset). */
 void ovs_writer_by_root(ovs_writer *w, hid_t dset, hid_t type, const void *buf);
 

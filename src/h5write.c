@@ -28,23 +28,97 @@ const char *ovs_h5_library_version(void)
     return buf;
 }
 
+/* ---- the size estimate ---- */
+
+/* What the file takes beyond its values, measured with h5stat on files of every shape (1 to
+ * 12 groups, 18 to 28 datasets a group, T = 2 to 5000; HDF5 1.10):
+ * - EST_FILE: the superblock, the root group and its attributes (the settings, their JSON,
+ *   the provenance): 8.2-11.8 KiB;
+ * - EST_DATASET: a dataset's object header (its attributes: long_name, units, flags, the
+ *   dimension scales' references), its entry in the group's symbol table and heap, and its
+ *   share of the global heap (DIMENSION_LIST): 670-1010 bytes, the group's own header and
+ *   symbol table included. */
+enum { EST_FILE = 12 * 1024, EST_DATASET = 1024 };
+
+/* A version-1 B-tree node of the chunk index of a rank-r dataset (the 1.8 format; the
+ * default K = 32 of H5Pset_istore_k, so 64 children): a 24-byte header, 2K + 1 keys (chunk
+ * size, filter mask, r + 1 offsets) and 2K child addresses. 3136 bytes at rank 3, whatever
+ * the chunk count up to 64 (h5stat's "Chunked datasets: Index" matches it to the byte). */
+static double btree_node_bytes(int rank)
+{
+    const double key = 4.0 + 4.0 + 8.0 * (rank + 1);
+    return 24.0 + 65.0 * key + 64.0 * 8.0;
+}
+
+/* One dataset as ovs_writer_dataset stores it: contiguous (the scales), or chunked with
+ * Fletcher32 (everything else), where every chunk is stored whole, edge chunks included,
+ * with its 4-byte checksum, and the chunk index takes one B-tree node up to 64 chunks (more
+ * chunks: leaves at least half full, and the nodes above them). */
+static double dataset_bytes(int rank, const hsize_t *dims, ovs_elem type, int chunked)
+{
+    const size_t elem = ovs_elem_size(type);
+    double values = (double)elem;
+    for (int i = 0; i < rank; i++)
+        values *= (double)dims[i];
+    if (!chunked)
+        return EST_DATASET + values;
+    hsize_t chunk[4];
+    ovs_writer_chunk_dims(rank, dims, elem, chunk);
+    double chunks = 1.0, per = (double)elem;
+    for (int i = 0; i < rank; i++) {
+        chunks *= ceil((double)dims[i] / (double)chunk[i]);
+        per *= (double)chunk[i];
+    }
+    const double nodes = chunks <= 64.0 ? 1.0 : ceil(chunks / 32.0) + ceil(chunks / 1024.0);
+    return EST_DATASET + chunks * (per + 4.0) + nodes * btree_node_bytes(rank);
+}
+
+/* Rounds the adaptive design's history is counted at: as many as its trainings fill at
+ * --batch a round (a design that stops early writes fewer; one whose last rounds are not
+ * full, a few more). */
+static double history_rounds(const ovs_plan *p)
+{
+    const ovs_config *c = p->cfg;
+    double trainings = (double)p->n_planned;
+    if (c->max_trainings > 0 && (double)c->max_trainings * p->n_groups < trainings)
+        trainings = (double)c->max_trainings * p->n_groups;
+    return ceil(trainings / (c->batch > 0 ? c->batch : 1));
+}
+
+/* The adaptive design's datasets in a group: six per row [D], and the history's round
+ * scale [R], trainings [R] and intervals [R][D]. */
+static double design_bytes(const ovs_plan *p)
+{
+    const hsize_t D = (hsize_t)p->D, R = (hsize_t)history_rounds(p), RD[2] = {R, D};
+    return 4 * dataset_bytes(1, &D, OVS_ELEM_F64, 1) + dataset_bytes(1, &D, OVS_ELEM_I32, 1) +
+           dataset_bytes(1, &D, OVS_ELEM_I8, 1) + dataset_bytes(1, &R, OVS_ELEM_I32, 0) +
+           dataset_bytes(1, &R, OVS_ELEM_I32, 1) + 2 * dataset_bytes(2, RD, OVS_ELEM_F64, 1);
+}
+
+/* The file's size, counted dataset by dataset as write_group lays each group out: measured
+ * within a few percent from 3 x 3 x 2 trials to the Figure-2 grid and 400k trials
+ * (tests/estimate_test.sh checks it against real runs). */
 double ovs_h5_estimate_bytes(const ovs_plan *p)
 {
+    const hsize_t K = (hsize_t)p->K, D = (hsize_t)p->D, T = (hsize_t)p->T;
+    const hsize_t L = (hsize_t)p->n_ladder, kd[2] = {K, D}, kdt[4] = {K, D, T, L};
+    /* the scales k, d, trial, tol_ladder (contiguous) */
+    double group = dataset_bytes(1, &K, OVS_ELEM_I32, 0) + dataset_bytes(1, &D, OVS_ELEM_I32, 0) +
+                   dataset_bytes(1, &T, OVS_ELEM_I32, 0) + dataset_bytes(1, &L, OVS_ELEM_F64, 0);
+    const ovs_cell_field *cells;
+    const int nc = ovs_schema_cell_fields(&cells);
+    for (int i = 0; i < nc; i++)
+        group += dataset_bytes(2, kd, cells[i].type, 1);
     const ovs_field *fields;
     const int nf = ovs_schema_trial_fields(&fields);
-    double per_trial = 1.0 + 4.0 * p->n_ladder; /* done, ladder_hit_iter */
-    int datasets = 6 + 4 + 2;                     /* cells, scales, done and ladder */
+    group += dataset_bytes(3, kdt, OVS_ELEM_I8, 1); /* done */
     for (int f = 0; f < nf; f++)
-        if (ovs_schema_field_stored(&fields[f], p->cfg)) {
-            per_trial += (double)ovs_elem_size(fields[f].type);
-            datasets++;
-        }
-    const double cells = (double)p->K * p->D;
-    const double group = cells * (17.0 + per_trial * p->T) + 4.0 * (p->K + p->D + p->T) +
-                         8.0 * p->n_ladder + 1024.0 * datasets;
-    /* metadata measured: 20-40 KiB per file and about 500 bytes per dataset (Figure 2:
-     * 1.80 MB actual, 1.86 MB estimated; 2 groups of 12 x 12 x 8: 198 KB, 235 KB) */
-    return 32768.0 + p->n_groups * group;
+        if (ovs_schema_field_stored(&fields[f], p->cfg))
+            group += dataset_bytes(3, kdt, fields[f].type, 1);
+    group += dataset_bytes(4, kdt, OVS_ELEM_I32, 1); /* the ladder's first hits */
+    if (p->cfg->design == OVS_DESIGN_ADAPTIVE)
+        group += design_bytes(p);
+    return EST_FILE + p->n_groups * group;
 }
 
 /* ---- root attributes ---- */

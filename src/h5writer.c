@@ -39,7 +39,7 @@ int ovs_writer_agree(ovs_writer *w)
 
 /* Chunk dimensions of a checksummed dataset: whole rows of the first dimension, cut down
  * (largest dimension first) until a chunk holds at most 1 MiB. */
-static void chunk_dims(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
+void ovs_writer_chunk_dims(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
 {
     for (int i = 0; i < rank; i++)
         chunk[i] = dims[i] > 0 ? dims[i] : 1;
@@ -83,7 +83,7 @@ hid_t ovs_writer_dataset(ovs_writer *w, hid_t loc, const char *name, hid_t type,
     H5(w, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
     if (checksum) {
         hsize_t chunk[4];
-        chunk_dims(rank, dims, H5Tget_size(type), chunk);
+        ovs_writer_chunk_dims(rank, dims, H5Tget_size(type), chunk);
         H5(w, H5Pset_chunk(dcpl, rank, chunk));
         H5(w, H5Pset_fletcher32(dcpl));
     }

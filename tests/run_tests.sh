@@ -117,6 +117,7 @@ lane_b() {
     fi
     run_suite "clang build, bit-identical to gcc" "$SUITE_LIMIT" sh tests/clang_test.sh
     run_suite "adaptive design (MPI)" "$SUITE_LIMIT" sh tests/adaptive_test.sh
+    run_suite "dry-run estimates against real runs (MPI)" "$SUITE_LIMIT" sh tests/estimate_test.sh
     run_suite "eta rule, large-n study (MPI)" "$SUITE_LIMIT" sh tests/scaling_test.sh
 }
 
