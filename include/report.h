@@ -37,6 +37,15 @@ void ovs_report_adaptive_bound(FILE *out, const ovs_plan *plan, double capped_co
 void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
                         int64_t loaded);
 
+/* Rank 0's peak memory, about (bytes): the process itself, the queue, its share of the
+ * records (ranks share the work), a resumed file's records while they are loaded and shared
+ * (loaded > 0), one trial, and the checkpoint's read-back on top (ovs_report_readback_bytes).
+ * docs/RUNNING.md gives the measured band. */
+double ovs_report_rank0_bytes(const ovs_plan *plan, int64_t loaded, int ranks);
+
+/* What rank 0's read-back of a checkpoint adds to its memory (bytes): see report.c. */
+double ovs_report_readback_bytes(const ovs_plan *plan);
+
 /* "HH:MM:SS", or "12.3 s" below a minute */
 void ovs_report_hms(double seconds, char *buf, size_t len);
 

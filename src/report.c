@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "method.h"
+#include "trial.h"
 
 #include <math.h>
 
@@ -142,7 +143,57 @@ void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double 
     }
     fprintf(out, "\n  rank 0 memory: about ");
     print_bytes(out, rank0_bytes);
+    fprintf(out, " at its peak, the checkpoint's read-back included");
     if (loaded > 0)
         fprintf(out, " (with the %lld finished trials it loads to resume)", (long long)loaded);
     fprintf(out, "\n");
+}
+
+/* ---- rank 0's memory ---- */
+
+/* A tiny run's peak (libraries, MPI, HDF5, OpenBLAS: /usr/bin/time -f %M of --k 1:2 --d 1:2
+ * --trials 1, 24.7-28.6 MiB as a singleton and at 1-3 ranks). */
+#define BASELINE_BYTES (28.0 * 1024 * 1024)
+
+/* The checkpoint's read-back: rank 0 re-reads every new checkpoint in a forked child
+ * (checkpoint.c's verify, through h5load.c). The child shares rank 0's pages and adds its
+ * own: a job's memory limit (a cgroup) counts both; /usr/bin/time's %M, the larger of the
+ * two processes, reads up to the libraries' pages lower. As the loader stands: a record
+ * (sizeof(ovs_record)) for every trial the file holds (n_planned at the end; the array is
+ * allocated for n_items, but only the loaded records are touched), and for one group at a
+ * time its done flags (1 byte a trial) and one dataset's values (8 bytes a trial for the
+ * doubles, 4 per rung for the ladder: the larger), and about 1 MiB of HDF5's chunk
+ * buffers. The one place to change when the loader reads in blocks. */
+double ovs_report_readback_bytes(const ovs_plan *p)
+{
+    const double group = (double)p->K * p->D * p->T;
+    const double values = 4.0 * p->n_ladder > 8.0 ? 4.0 * p->n_ladder : 8.0;
+    return (double)sizeof(ovs_record) * (double)p->n_planned + group * (1.0 + values) +
+           1024.0 * 1024.0;
+}
+
+double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
+{
+    const ovs_config *c = p->cfg;
+    /* One trial at the largest shape: X three times (the problem's, train.c's transposed
+     * copy and its panels), two n x k arrays, W and its kin, vectors of n. */
+    double trial = 0;
+    for (int a = 0; a < c->n_count; a++) {
+        double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
+        double b = 8.0 * (2 * n * k + 3 * n * d + 4 * k * d + 2 * n) +
+                   (c->diagnostics ? 32.0 * n * n : 0);
+        trial = b > trial ? b : trial;
+    }
+    const double rec = (double)sizeof(ovs_record), cells = (double)p->n_groups * p->K * p->D;
+    /* the checkpoint's block of values (h5write.c: at most 4 MiB, a group's ladder at most) */
+    const double ladder = 4.0 * p->n_ladder * p->K * p->D * p->T;
+    const double block = ladder < 4.0 * 1024 * 1024 ? ladder : 4.0 * 1024 * 1024;
+    /* The two peaks come at different times: a resume's load at the start (the records read,
+     * as the loader stands: 88 MiB estimated, 71 MiB measured resuming 160k of 200k trials at
+     * 2 ranks), the read-back of a checkpoint (the last holds every trial) while rank 0 holds
+     * its share of them. */
+    const double load = loaded > 0 ? rec * ((double)p->n_items + (double)loaded) : 0;
+    const double run = rec * (double)p->n_planned / ranks + block + trial +
+                       ovs_report_readback_bytes(p);
+    return BASELINE_BYTES + 9.0 * (double)p->n_items + 16.0 * cells + (load > run ? load : run);
 }

@@ -308,23 +308,6 @@ static double measure_rate(const ovs_config *cfg)
     return rate;
 }
 
-/* Rank 0's memory, roughly: the queue and its flags, its share of the records, a resumed
- * file's records while they are loaded and shared, checkpoint buffers and one trial. */
-static double rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
-{
-    const ovs_config *c = p->cfg;
-    double trial = 0;
-    for (int a = 0; a < c->n_count; a++) {
-        double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
-        double b = 8.0 * (2 * n * k + n * d + 4 * k * d + 2 * n) + (c->diagnostics ? 32.0 * n * n : 0);
-        trial = b > trial ? b : trial;
-    }
-    const double rec = (double)sizeof(ovs_record), cells = (double)p->n_groups * p->K * p->D;
-    return 9.0 * (double)p->n_items + rec * (double)p->n_planned / ranks +
-           (loaded > 0 ? rec * ((double)p->n_items + (double)loaded) : 0) + 16.0 * cells +
-           (4 << 20) + trial;
-}
-
 /* Rank 0: the run's checks on the output, without the lock; with --resume, the file read. */
 static int dry_check(const ovs_plan *p, ovs_record **recs, int64_t *loaded, char *err,
                      size_t errlen)
@@ -363,7 +346,7 @@ int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
                                                  : -1.0, rate, size);
     ovs_report_storage(stdout, ovs_h5_estimate_bytes(p),
                        (double)ovs_outfile_free_bytes(p->cfg->output),
-                       rank0_bytes(p, loaded, size), loaded);
+                       ovs_report_rank0_bytes(p, loaded, size), loaded);
     ovs_work_free(&w);
     return OVS_EXIT_OK;
 }
