@@ -50,8 +50,13 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
         char a[32], b[32];
         ovs_report_hms(todo_cost / rate, a, sizeof a);
         ovs_report_hms(todo_cost / rate / ranks, b, sizeof b);
-        fprintf(out, "  cost estimate (every trial running its whole budget, an upper bound): "
-                     "%s on one rank, %s on %d rank(s)\n", a, b, ranks);
+        /* Every trial at its whole budget is usually well above a run's time, but the pace
+         * is that of one short trial timed now: a loaded machine, more ranks than free
+         * cores, or shapes slower per cost unit than the timed one run longer (2 ranks at a
+         * load of 5 on 2 cores: 1.9x it). An estimate, then, and the line says so. */
+        fprintf(out, "  cost estimate (every trial running its whole budget, at the pace timed "
+                     "now; not a bound: a busier machine runs slower): %s on one rank, %s on "
+                     "%d rank(s)\n", a, b, ranks);
     }
 }
 
@@ -61,8 +66,8 @@ void ovs_report_adaptive_bound(FILE *out, const ovs_plan *p, double capped_cost,
     if (p->cfg->design != OVS_DESIGN_ADAPTIVE || !(rate > 0))
         return;
     if (p->cfg->max_trainings <= 0) {
-        fprintf(out, "  adaptive design without --max-trainings: it stops when every row does; "
-                     "the estimate above bounds it\n");
+        fprintf(out, "  adaptive design without --max-trainings: it stops when every row does, "
+                     "after at most the trials above\n");
         return;
     }
     if (capped_cost < 0)
