@@ -1,6 +1,7 @@
 /* report.c - plan, progress and heatmap text; see report.h. */
 #include "report.h"
 
+#include "h5schema.h"
 #include "method.h"
 #include "trial.h"
 
@@ -161,20 +162,24 @@ void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double 
 #define BASELINE_BYTES (28.0 * 1024 * 1024)
 
 /* The checkpoint's read-back: rank 0 re-reads every new checkpoint in a forked child
- * (checkpoint.c's verify, through h5load.c). The child shares rank 0's pages and adds its
- * own: a job's memory limit (a cgroup) counts both; /usr/bin/time's %M, the larger of the
- * two processes, reads up to the libraries' pages lower. As the loader stands: a record
- * (sizeof(ovs_record)) for every trial the file holds (n_planned at the end; the array is
- * allocated for n_items, but only the loaded records are touched), and for one group at a
- * time its done flags (1 byte a trial) and one dataset's values (8 bytes a trial for the
- * doubles, 4 per rung for the ladder: the larger), and about 1 MiB of HDF5's chunk
- * buffers. The one place to change when the loader reads in blocks. */
+ * (checkpoint.c's verify, through h5load.c), which shares rank 0's pages and adds its own: a
+ * job's memory limit (a cgroup) counts both; /usr/bin/time's %M, the larger of the two
+ * processes, reads up to the libraries' pages lower. The loader reads a block of cells at a
+ * time (h5load.c: at most max(16 MiB, one cell) of records) and keeps no records: the block's
+ * records, its done flags (1 byte a trial) and one dataset's values (8 bytes a trial for the
+ * doubles, 4 a rung for the ladder: the larger), two counts a cell, and HDF5's chunk caches
+ * (at most 1 MiB for each of the ~20 datasets a group has open, and no more than they hold). */
 double ovs_report_readback_bytes(const ovs_plan *p)
 {
-    const double group = (double)p->K * p->D * p->T;
+    const double rec = (double)sizeof(ovs_record);
+    const size_t cells = ovs_schema_block_cells((size_t)p->K, (size_t)p->D, (size_t)p->T, 1,
+                                                sizeof(ovs_record), 16u << 20);
+    const double items = (double)cells * p->T;
     const double values = 4.0 * p->n_ladder > 8.0 ? 4.0 * p->n_ladder : 8.0;
-    return (double)sizeof(ovs_record) * (double)p->n_planned + group * (1.0 + values) +
-           1024.0 * 1024.0;
+    /* the caches hold at most a group's stored values: about 40 bytes a trial and its rungs */
+    const double group = (double)p->K * p->D * p->T * (40.0 + 4.0 * p->n_ladder);
+    const double caches = group < 20.0 * 1024 * 1024 ? group : 20.0 * 1024 * 1024;
+    return items * (rec + 1.0 + values) + 8.0 * p->K * p->D + caches;
 }
 
 double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
@@ -193,11 +198,10 @@ double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
     /* the checkpoint's block of values (h5write.c: at most 4 MiB, a group's ladder at most) */
     const double ladder = 4.0 * p->n_ladder * p->K * p->D * p->T;
     const double block = ladder < 4.0 * 1024 * 1024 ? ladder : 4.0 * 1024 * 1024;
-    /* The two peaks come at different times: a resume's load at the start (the records read,
-     * as the loader stands: 88 MiB estimated, 71 MiB measured resuming 160k of 200k trials at
-     * 2 ranks), the read-back of a checkpoint (the last holds every trial) while rank 0 holds
-     * its share of them. */
-    const double load = loaded > 0 ? rec * ((double)p->n_items + (double)loaded) : 0;
+    /* The two peaks come at different times: a resume's load at the start (the records, taken
+     * in from the reading child, which reads and sends them a block at a time), the read-back
+     * of a checkpoint while rank 0 holds its share of the records. */
+    const double load = loaded > 0 ? rec * (double)loaded + ovs_report_readback_bytes(p) : 0;
     const double run = rec * (double)p->n_planned / ranks + block + trial +
                        ovs_report_readback_bytes(p);
     return BASELINE_BYTES + 9.0 * (double)p->n_items + 16.0 * cells + (load > run ? load : run);

@@ -45,8 +45,10 @@ file_size odd_chunks ovsweep --n 4 --act relu --k 1:3 --d 1:700 --trials 150 --m
 
 # Rank 0's peak, /usr/bin/time's %M of each rank (OMPI_COMM_WORLD_RANK names its file). The
 # estimate counts the checkpoint's read-back child on top of rank 0 (as a memory limit does);
-# %M is the larger of the two, which shares the libraries' pages: measured 0.69-1.01 of the
-# estimate. Before the process itself and the read-back were counted: 4.0 MiB estimated,
+# %M is the larger of the two, which shares the libraries' pages: measured 0.62-0.97 of the
+# estimate since the loader reads a block at a time (the 400k trials' read-back 17 MiB of
+# records in its block where it held all 67 MiB: the estimate counts HDF5's chunk caches at
+# their most). Before the process itself and the read-back were counted: 4.0 MiB estimated,
 # 25 MiB measured (tiny); 39.5 MiB, 132-145 MiB (400k trials); X counted once: 58 MiB,
 # 105 MiB (wide rows).
 peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimate
@@ -62,8 +64,8 @@ peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimat
     est=$(dry_bytes "$name.dry" "rank 0 memory")
     got=$(($(tail -n 1 "$name.mem.0") * 1024))
     r=$(awk -v e="$est" -v g="$got" 'BEGIN { printf "%.3f", g / e }')
-    check "rank 0's memory, $name: estimate $est B, peak $got B (ratio $r, 0.6-1.1)" \
-        in_band "$r" 0.6 1.1
+    check "rank 0's memory, $name: estimate $est B, peak $got B (ratio $r, 0.5-1.1)" \
+        in_band "$r" 0.5 1.1
 }
 if [ -x /usr/bin/time ]; then
     peak tiny_mem --n 4 --act relu --k 1:2 --d 1:2 --trials 1 --max-iter 3
