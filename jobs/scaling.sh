@@ -5,7 +5,7 @@
 #
 #   jobs/scaling.sh [--dry-run] [--full] [--only NAME[,NAME...]] [OUTDIR]     (default: scaling)
 #
-# --dry-run prints each run's command and `ovsweep --dry-run` plan, with the cost bound of
+# --dry-run prints each run's command and `ovsweep --dry-run` plan, with the cost estimate of
 # its --max-trainings, and runs nothing. A run whose file is complete is skipped, one whose file
 # exists is continued with --resume (same results as uninterrupted), so the script can be
 # stopped (Ctrl-C, kill: the ranks checkpoint) and started again. Environment: NP ranks
