@@ -341,4 +341,19 @@ limit "$ROOT/build/bench_peak" >peak.txt
 check "bench_peak prints a positive peak" sh -c \
     "grep -qE '= [0-9]*[1-9][0-9]*\.[0-9] GFLOP/s peak' peak.txt"
 
+# bench/tree_rss.py: a parent that forks a child holding 80 MB reads at least that in the
+# tree and the children's peak, the parent alone (small) not
+limit $PY "$ROOT/bench/tree_rss.py" $PY -c "
+import os, time
+pid = os.fork()
+if pid == 0:
+    b = bytearray(80 << 20)
+    time.sleep(0.5)
+    os._exit(0)
+os.waitpid(pid, 0)" >tree.txt
+check "bench/tree_rss.py counts a forked child's memory with its parent's" $PY -c "
+import re
+t, k, rc = map(int, re.findall(r'\d+', open('tree.txt').read()))
+assert rc == 0 and k >= 80 * 1024 and t >= k, (t, k, rc)"
+
 summary
