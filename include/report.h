@@ -32,16 +32,20 @@ void ovs_report_heatmap(FILE *out, const ovs_plan *plan, int g, const int32_t *s
 void ovs_report_adaptive_bound(FILE *out, const ovs_plan *plan, double capped_cost, double rate,
                                int ranks);
 
-/* The storage a run needs: the file (and the free space where it goes; < 0: unknown) and
- * rank 0's memory (loaded: finished trials read from a resumed file). */
+/* The storage a run needs: the file (and the free space where it goes; < 0: unknown), rank
+ * 0's memory (loaded: finished trials read from a resumed file) and the other ranks' (worker
+ * bytes, at the given ranks: 1 means a singleton, then said for 2). */
 void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
-                        int64_t loaded);
+                        int64_t loaded, double worker_bytes, int ranks);
 
 /* Rank 0's peak memory, about (bytes): the process itself, the queue, its share of the
  * records (ranks share the work), a resumed file's records while they are loaded and shared
  * (loaded > 0), one trial, and the checkpoint's read-back on top (ovs_report_readback_bytes).
  * docs/RUNNING.md gives the measured band. */
 double ovs_report_rank0_bytes(const ovs_plan *plan, int64_t loaded, int ranks);
+
+/* The peak memory of a rank but rank 0 (bytes) on ranks ranks (1: as on 2): see report.c. */
+double ovs_report_worker_bytes(const ovs_plan *plan, int ranks);
 
 /* What rank 0's read-back of a checkpoint adds to its memory (bytes): see report.c. */
 double ovs_report_readback_bytes(const ovs_plan *plan);

@@ -137,7 +137,7 @@ static void print_bytes(FILE *out, double b)
 }
 
 void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double rank0_bytes,
-                        int64_t loaded)
+                        int64_t loaded, double worker_bytes, int ranks)
 {
     fprintf(out, "  output file: about ");
     print_bytes(out, file_bytes);
@@ -152,7 +152,12 @@ void ovs_report_storage(FILE *out, double file_bytes, double free_bytes, double 
     fprintf(out, " at its peak, the checkpoint's read-back included");
     if (loaded > 0)
         fprintf(out, " (with the %lld finished trials it loads to resume)", (long long)loaded);
-    fprintf(out, "\n");
+    fprintf(out, "\n  each other rank: about ");
+    print_bytes(out, worker_bytes);
+    if (ranks > 1)
+        fprintf(out, " at its peak (its share of the trials on %d ranks)\n", ranks);
+    else
+        fprintf(out, " at its peak on 2 ranks, less on more (its share of the trials)\n");
 }
 
 /* ---- rank 0's memory ---- */
@@ -182,11 +187,11 @@ double ovs_report_readback_bytes(const ovs_plan *p)
     return items * (rec + 1.0 + values) + 8.0 * p->K * p->D + caches;
 }
 
-double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
+/* One trial at the largest shape: X three times (the problem's, train.c's transposed copy and
+ * its panels), two n x k arrays, W and its kin, vectors of n. */
+static double trial_bytes(const ovs_plan *p)
 {
     const ovs_config *c = p->cfg;
-    /* One trial at the largest shape: X three times (the problem's, train.c's transposed
-     * copy and its panels), two n x k arrays, W and its kin, vectors of n. */
     double trial = 0;
     for (int a = 0; a < c->n_count; a++) {
         double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
@@ -194,6 +199,12 @@ double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
                    (c->diagnostics ? 32.0 * n * n : 0);
         trial = b > trial ? b : trial;
     }
+    return trial;
+}
+
+double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
+{
+    const double trial = trial_bytes(p);
     const double rec = (double)sizeof(ovs_record), cells = (double)p->n_groups * p->K * p->D;
     /* the checkpoint's block of values (h5write.c: at most 4 MiB, a group's ladder at most) */
     const double ladder = 4.0 * p->n_ladder * p->K * p->D * p->T;
@@ -205,4 +216,18 @@ double ovs_report_rank0_bytes(const ovs_plan *p, int64_t loaded, int ranks)
     const double run = rec * (double)p->n_planned / ranks + block + trial +
                        ovs_report_readback_bytes(p);
     return BASELINE_BYTES + 9.0 * (double)p->n_items + 16.0 * cells + (load > run ? load : run);
+}
+
+/* A rank but rank 0: its share of the records (the array grows by doubling, and is sorted
+ * and gathered at each checkpoint: 1.7 times the records, fitted), the collective writes of
+ * its points (h5write.c: batches of at most 65536 points a dataset, about 290 bytes a point
+ * inside HDF5 and MPI-IO, fitted), one trial. Measured at 3 ranks, --n 4 --act relu --k 1:2
+ * --d 1:40 --max-iter 3, T = 1, 500, 2000, 5000, 10000 trials a cell (/usr/bin/time %M): 28,
+ * 50, 60, 81, 120 MiB; this gives 28, 50, 61, 82, 119. */
+double ovs_report_worker_bytes(const ovs_plan *p, int ranks)
+{
+    const double share = (double)p->n_planned / (ranks > 1 ? ranks : 2);
+    const double points = share * p->n_ladder, batch = points < 65536.0 ? points : 65536.0;
+    return BASELINE_BYTES + 1.7 * (double)sizeof(ovs_record) * share + 290.0 * batch +
+           trial_bytes(p);
 }

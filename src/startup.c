@@ -346,7 +346,8 @@ int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
                                                  : -1.0, rate, size);
     ovs_report_storage(stdout, ovs_h5_estimate_bytes(p),
                        (double)ovs_outfile_free_bytes(p->cfg->output),
-                       ovs_report_rank0_bytes(p, loaded, size), loaded);
+                       ovs_report_rank0_bytes(p, loaded, size), loaded,
+                       ovs_report_worker_bytes(p, size), size);
     ovs_work_free(&w);
     return OVS_EXIT_OK;
 }
