@@ -230,10 +230,11 @@ static int reader_open(const loader *l, hid_t grp, int g, group_reader *r)
     r->vals = malloc(items * per);
     r->recs = malloc(sizeof(ovs_record) * items);
     r->count = calloc(2 * r->cells, sizeof(int32_t));
+    /* none open before any buffer can fail: reader_close closes what is not -1 */
+    for (int i = 0; r->field && i < nf; i++)
+        r->field[i] = -1;
     if (!r->field || !r->done_buf || !r->vals || !r->recs || !r->count)
         return fail(l, "out of memory");
-    for (int i = 0; i < nf; i++)
-        r->field[i] = -1;
     const hsize_t dims[4] = {r->K, r->D, T0, r->L};
     int rc = open_checked(l, grp, g, OVS_DONE_NAME, OVS_ELEM_I8, 3, dims, &r->done, NULL);
     for (int i = 0; rc == OVS_OK && i < nf; i++) {

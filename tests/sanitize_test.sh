@@ -34,4 +34,20 @@ check "extending it with --resume runs clean (exit $rc)" \
 # kernels run the baseline x86-64 code, whose multiply-adds round twice; see simd.h.)
 check "... to a valid file" valid small.h5
 check "... that is complete" test "$(h5attr small.h5 complete)" = 1
+# A resume whose loader cannot get its block's buffers (h5load.c; here a cell of 100000
+# trials, 16.8 MB of records, over an allocation cap of 16 MB): one line, "out of memory",
+# exit 2. The dataset handles must be marked unopened before the first allocation can fail:
+# they were left as malloc's garbage, and closing them printed 15 HDF5 error stacks
+# (malloc_fill_byte=1 makes that garbage a positive id, as a recycled heap block can be).
+ovsweep --quiet --n 4 --act relu --k 1 --d 1 --trials 100000 --max-iter 3 \
+    --crash-after-saved 10 -o oom.h5 >/dev/null 2>&1
+(
+    export ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:max_allocation_size_mb=16:malloc_fill_byte=1"
+    limit "$ASAN" --quiet --n 4 --act relu --k 1 --d 1 --trials 100000 --max-iter 3 --resume \
+        --dry-run -o oom.h5 >oom.out 2>oom.err
+)
+rc=$?
+check "a resume's loader out of memory: exit 2 (got $rc), one line saying so, no HDF5 error stack" \
+    sh -c "test $rc -eq 2 && test \"\$(grep -v 'WARNING: AddressSanitizer failed to allocate' oom.err)\" = 'ovsweep: oom.h5: out of memory'"
+grep -m 3 -A 2 'HDF5-DIAG' oom.err | sed 's/^/    /'
 summary
