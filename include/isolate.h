@@ -28,15 +28,16 @@ typedef struct ovs_bytes {
 int ovs_bytes_add(ovs_bytes *b, const void *p, size_t n);
 void ovs_bytes_free(ovs_bytes *b);
 
-enum { OVS_ISOLATE_STOPPED = -2 };
+enum { OVS_ISOLATE_STOPPED = -2, OVS_ISOLATE_NOMEM = -3 };
 
 /* Run fn(arg, out) in a child process and collect what it appended to out into result.
  * abandon(ctx) (abandon NULL: never) is asked every 100 ms while the child runs; once it
  * returns nonzero the child is abandoned: killed (SIGKILL), reaped if it goes within 0.2 s and
  * otherwise left (a child in uninterruptible sleep in a stuck file system cannot be reaped
  * until its I/O returns), result then partial. Returns 0 when the child ran to the end, the
- * number of the signal that ended it, OVS_ISOLATE_STOPPED, or -1 when no child could be made
- * (fn then runs here, abandon unheeded). */
+ * number of the signal that ended it, OVS_ISOLATE_STOPPED, OVS_ISOLATE_NOMEM when result
+ * could not grow to hold what the child sent (the child killed, result->len 0), or -1 when
+ * no child could be made (fn then runs here, abandon unheeded). */
 int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result,
                 int (*abandon)(void *ctx), void *ctx);
 

@@ -73,8 +73,8 @@ static void child(void (*fn)(void *, ovs_bytes *), void *arg, int fd)
     _exit(send_all(fd, out.data, out.len) == 0 ? 0 : 3);
 }
 
-/* The parent: read the child's result to its end; 0, or OVS_ISOLATE_STOPPED when abandon
- * said so first. */
+/* The parent: read the child's result to its end; 0, OVS_ISOLATE_STOPPED when abandon said
+ * so first, or OVS_ISOLATE_NOMEM when the result found no room here. */
 static int collect(int fd, ovs_bytes *result, int (*abandon)(void *), void *ctx)
 {
     unsigned char buf[65536];
@@ -89,8 +89,10 @@ static int collect(int fd, ovs_bytes *result, int (*abandon)(void *), void *ctx)
         ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0 || ovs_bytes_add(result, buf, (size_t)n) != 0)
+        if (n <= 0)
             return 0;
+        if (ovs_bytes_add(result, buf, (size_t)n) != 0)
+            return OVS_ISOLATE_NOMEM;
     }
 }
 
@@ -118,6 +120,15 @@ int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *res
     const int stopped = collect(fds[0], result, abandon, ctx);
     close(fds[0]);
     int status = 0;
+    if (stopped == OVS_ISOLATE_NOMEM) {
+        /* The child, still sending, would die of SIGPIPE, which reads as a crash: a damaged
+         * file, where this process ran out of memory. Its partial result is of no use. */
+        result->len = 0;
+        kill(pid, SIGKILL);
+        for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        return OVS_ISOLATE_NOMEM;
+    }
     if (stopped) {
         /* A child stuck in the file system (an NFS hard mount, a FUSE server that never
          * answers) sleeps uninterruptibly: SIGKILL ends it only when the I/O returns, and a

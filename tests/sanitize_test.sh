@@ -50,4 +50,20 @@ rc=$?
 check "a resume's loader out of memory: exit 2 (got $rc), one line saying so, no HDF5 error stack" \
     sh -c "test $rc -eq 2 && test \"\$(grep -v 'WARNING: AddressSanitizer failed to allocate' oom.err)\" = 'ovsweep: oom.h5: out of memory'"
 grep -m 3 -A 2 'HDF5-DIAG' oom.err | sed 's/^/    /'
+# The same, where the child reads fine and rank 0 cannot hold what it sends (16.8 MB of
+# records for 100000 trials: the buffer's next size, 33 MB, over a cap of 20 MB, which the
+# child's block of 8.4 MB is not): "could not be read (out of memory?)", exit 2. The
+# child, killed by SIGPIPE as rank 0 stopped reading, had been taken for a crash of HDF5:
+# "the file is damaged".
+ovsweep --quiet --n 4 --act relu --k 1 --d 1:2 --trials 50000 --max-iter 3 -o oom2.h5
+(
+    export ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:max_allocation_size_mb=20"
+    limit "$ASAN" --quiet --n 4 --act relu --k 1 --d 1:2 --trials 50000 --max-iter 3 --resume \
+        --dry-run -o oom2.h5 >oom2.out 2>oom2.err
+)
+rc=$?
+check "rank 0 out of memory for a resume's records: exit 2 (got $rc), not 'damaged'" \
+    sh -c "test $rc -eq 2 && grep -q '^ovsweep: oom2.h5: could not be read (out of memory' oom2.err &&
+        ! grep -q damaged oom2.err"
+grep '^ovsweep' oom2.err | sed 's/^/    /'
 summary
