@@ -91,7 +91,8 @@ static int has_checksum(hid_t d)
 
 /* Open dataset name of group g, which must have the given shape and schema type, into *d.
  * OVS_OK; OVS_EFORMAT naming the dataset and what is wrong; *absent (when not NULL) set and
- * OVS_OK, *d = -1, for a missing dataset the caller can do without. */
+ * OVS_OK, *d = -1, for a dataset the caller can do without that is not there at all (older
+ * files): a name that is there but no dataset (a dangling link, a group) is refused. */
 static int open_checked(const loader *l, hid_t grp, int g, const char *name, ovs_elem type,
                         int rank, const hsize_t *dims, hid_t *d, int *absent)
 {
@@ -101,9 +102,10 @@ static int open_checked(const loader *l, hid_t grp, int g, const char *name, ovs
     *d = -1;
     H5E_BEGIN_TRY
     {
-        if (H5Lexists(grp, name, H5P_DEFAULT) > 0)
+        const htri_t there = H5Lexists(grp, name, H5P_DEFAULT);
+        if (there > 0)
             *d = H5Dopen2(grp, name, H5P_DEFAULT);
-        if (*d < 0 && absent)
+        if (*d < 0 && absent && there == 0)
             *absent = 1;
         else if (*d < 0)
             rc = fail(l, "dataset %s/%s is missing or unreadable", gname, name);

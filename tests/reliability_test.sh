@@ -110,6 +110,8 @@ del g['final_rel_err']; g.create_dataset('final_rel_err', data=a[:, :, :1])"
 tamper "a dataset of another type" "path_length is not of type float64" "g = f['n30_relu']
 a = g['path_length'][:].astype('f4'); del g['path_length']; g.create_dataset('path_length', data=a)"
 tamper "a dataset deleted" "ladder_hit_iter is missing" "del f['n30_softplus/ladder_hit_iter']"
+tamper "an optional dataset that is a dangling link" "early_stopped is missing or unreadable" \
+    "g = f['n30_relu']; del g['early_stopped']; g['early_stopped'] = h5py.SoftLink('/nowhere')"
 tamper "done = 1 on a trial never run (iterations -1)" "iteration count outside" "g = f['n30_relu']
 it = g['iterations'][:]; it[2, 3, 1] = -1; g['iterations'][...] = it"
 tamper "a success without its ladder" "success that disagrees" "g = f['n30_relu']
