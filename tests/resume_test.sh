@@ -45,25 +45,35 @@ done
 # (startup.c: 100000 a message, no rank but rank 0 holding them all) and the workers write
 # their records in more than one batch of points (h5write.c: 65536 a write; the ladder's 7
 # values a trial make 84k points a worker here). Ends identical to a singleton's run.
-BIG="--quiet --n 4 --act relu --k 1:2 --d 1:30 --trials 4000 --max-iter 3"
+BIG_SHAPE="--quiet --n 4 --act relu --k 1:2 --d 1:30 --max-iter 3"
+BIG="$BIG_SHAPE --trials 4000"
 # Rank 0's memory (the peak resident set of its process and the child that reads a file
 # back, ru_maxrss): the records of the file (R = 168 B a trial, 39 MiB here) once, and the
 # reading itself a block at a time. Reading the whole file into a second array, as the
 # loader did until round 25, took the start-up of a resume and each checkpoint's read-back
 # to 1.85-2.0 R above a 2-trial run's peak; now 1.24-1.3 R.
-# peak_kb CMD...: CMD's peak resident KB (a huge number when CMD fails)
+# peak_kb CMD...: CMD's peak resident KB, CMD under the suite's time limit; nothing when CMD
+# fails (a number there, huge or 0, would pass one of the comparisons below)
 peak_kb() { $PY -c 'import resource, subprocess, sys
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 0 else 1 << 40)' "$@"; }
-base=$(peak_kb "$OVS" $(echo "$BIG" | sed 's/--trials 4000/--trials 2/') -o big_tiny.h5)
+r = subprocess.run(["timeout", "-k", "10"] + sys.argv[1:], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+if r.returncode == 0:
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$LIMIT" "$@"; }
+# grew_under KB BASE MAX: both measured (digits) and KB - BASE < MAX
+grew_under() {
+    case "$1" in '' | *[!0-9]*) return 1 ;; esac
+    case "$2" in '' | *[!0-9]*) return 1 ;; esac
+    [ $(($1 - $2)) -lt "$3" ]
+}
+base=$(peak_kb "$OVS" $BIG_SHAPE --trials 2 -o big_tiny.h5)
 R=$((240000 * 168 / 1024))
 fresh=$(peak_kb "$OVS" $BIG -o big_ref.h5)
 dry=$(peak_kb "$OVS" $BIG --resume --dry-run -o big_ref.h5)
-base=${base:-0} fresh=${fresh:-1099511627776} dry=${dry:-1099511627776}
-echo "    (peak KB: 2 trials $base; 240000 trials $fresh, a resume's read $dry; records $R)"
+echo "    (peak KB: 2 trials ${base:-failed}; 240000 trials ${fresh:-failed}, a resume's read" \
+    "${dry:-failed}; records $R)"
 check "240000 trials: a run's peak memory is under 1.5x its records above a tiny run's" \
-    test $((fresh - base)) -lt $((R * 3 / 2))
-check "... and a resume's read of the file too" test $((dry - base)) -lt $((R * 3 / 2))
+    grew_under "$fresh" "$base" $((R * 3 / 2))
+check "... and a resume's read of the file too" grew_under "$dry" "$base" $((R * 3 / 2))
 $MPIRUN -np 2 "$OVS" $BIG --crash-after-saved 110000 -o big.h5 >/dev/null 2>&1
 wait_gone big.h5
 check "240000 short trials: crashed after 110000 saved, valid incomplete file" \
@@ -81,10 +91,14 @@ check "... and a fresh run at np 3 (workers' records in batches of points) = the
 ROWS="--quiet --n 4 --act relu --k 1:25 --d 1:4 --trials 1100 --max-iter 3"
 $MPIRUN -np 2 "$OVS" $ROWS -o rows_ref.h5
 $MPIRUN -np 2 "$OVS" $ROWS --crash-after-saved 50000 -o rows.h5 >/dev/null 2>&1
+rc=$?
 wait_gone rows.h5
+# (without these the resume of a run that never crashed, a complete file, passed the check)
+check "110000 trials in blocks of rows: the run died (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "... valid incomplete file with 50000..50065 trials" saved_between rows.h5 50000 50065
 ovsweep $ROWS --resume -o rows.h5
 rc=$?
-check "110000 trials in blocks of rows: crashed, resumed singleton (exit $rc) = uninterrupted" \
+check "... resumed singleton (exit $rc) = uninterrupted" \
     sh -c "test $rc -eq 0 && sh '$ROOT/tests/h5same.sh' rows_ref.h5 rows.h5"
 
 # A kill -9 of mpirun from outside, once the file holds trials (mid-run, maybe mid-write).
