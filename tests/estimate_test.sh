@@ -51,6 +51,10 @@ file_size odd_chunks ovsweep --n 4 --act relu --k 1:3 --d 1:700 --trials 150 --m
 # their most). Before the process itself and the read-back were counted: 4.0 MiB estimated,
 # 25 MiB measured (tiny); 39.5 MiB, 132-145 MiB (400k trials); X counted once: 58 MiB,
 # 105 MiB (wide rows).
+# peak_bytes FILE: the %M (KB) that /usr/bin/time wrote last in FILE, in bytes; nothing when
+# FILE is missing or ends otherwise (the check then fails by name: $(( ... )) on an empty
+# value stopped the whole suite with a syntax error)
+peak_bytes() { tail -n 1 "$1" 2>/dev/null | awk '/^[0-9]+$/ { printf "%.0f\n", $1 * 1024 }'; }
 peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimate
     name=$1 sweep=$1
     shift
@@ -62,7 +66,7 @@ peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimat
         return
     }
     est=$(dry_bytes "$name.dry" "rank 0 memory")
-    got=$(($(tail -n 1 "$name.mem.0") * 1024))
+    got=$(peak_bytes "$name.mem.0")
     r=$(awk -v e="$est" -v g="$got" 'BEGIN { printf "%.3f", g / e }')
     check "rank 0's memory, $name: estimate $est B, peak $got B (ratio $r, 0.5-1.1)" \
         in_band "$r" 0.5 1.1
@@ -70,7 +74,7 @@ peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimat
     # is the plan's over the ranks, but rank 0 trains too, between its answers, and at 2 ranks
     # of 3-update trials did 40% of them (rank 1: 0.70-0.76 of its estimate)
     est=$(dry_bytes "$sweep.dry" "each other rank")
-    got=$(($(tail -n 1 "$sweep.mem.1") * 1024))
+    got=$(peak_bytes "$sweep.mem.1")
     r=$(awk -v e="$est" -v g="$got" 'BEGIN { printf "%.3f", g / e }')
     check "rank 1's memory, $sweep: estimate $est B, peak $got B (ratio $r, 0.6-1.3)" \
         in_band "$r" 0.6 1.3
