@@ -96,6 +96,20 @@ static int collect(int fd, ovs_bytes *result, int (*abandon)(void *), void *ctx)
     }
 }
 
+/* End a child the parent no longer reads: SIGKILL, reaped if it goes within 0.2 s. A child
+ * stuck in the file system (an NFS hard mount, a FUSE server that never answers) sleeps
+ * uninterruptibly: SIGKILL ends it only when the I/O returns, and a blocking waitpid would hang
+ * the stop it was killed for; it is left (init reaps it after this process ends). A child
+ * still sending when this process ran out of memory would otherwise die of SIGPIPE, which
+ * reads as a crash: a damaged file. */
+static void give_up(pid_t pid)
+{
+    int status;
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+}
+
 int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *result,
                 int (*abandon)(void *ctx), void *ctx)
 {
@@ -120,24 +134,11 @@ int ovs_isolate(void (*fn)(void *arg, ovs_bytes *out), void *arg, ovs_bytes *res
     const int stopped = collect(fds[0], result, abandon, ctx);
     close(fds[0]);
     int status = 0;
-    if (stopped == OVS_ISOLATE_NOMEM) {
-        /* The child, still sending, would die of SIGPIPE, which reads as a crash: a damaged
-         * file, where this process ran out of memory. Its partial result is of no use. */
-        result->len = 0;
-        kill(pid, SIGKILL);
-        for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
-            nanosleep(&(struct timespec){0, 10000000}, NULL);
-        return OVS_ISOLATE_NOMEM;
-    }
+    if (stopped == OVS_ISOLATE_NOMEM)
+        result->len = 0; /* a partial result is of no use */
     if (stopped) {
-        /* A child stuck in the file system (an NFS hard mount, a FUSE server that never
-         * answers) sleeps uninterruptibly: SIGKILL ends it only when the I/O returns, and a
-         * blocking waitpid would hang the stop it was killed for. Reap it if it goes at once;
-         * otherwise leave it (init reaps it after this process ends). */
-        kill(pid, SIGKILL);
-        for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
-            nanosleep(&(struct timespec){0, 10000000}, NULL);
-        return OVS_ISOLATE_STOPPED;
+        give_up(pid);
+        return stopped;
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
