@@ -366,4 +366,54 @@ import re
 t, k, rc = map(int, re.findall(r'\d+', open('tree.txt').read()))
 assert rc == 0 and 80 * 1024 <= k < 120 * 1024 <= t, (t, k, rc)"
 
+# bench/grid_digest.py: a digest of t.h5 checks against itself; a copy with one wall time
+# changed still does (timing is left out, as h5same leaves it out); a copy with one residual
+# moved by one ulp, or one group setting changed, does not, and the line it names is that
+# dataset's or that group's; h5same agrees on each copy
+limit $PY "$ROOT/bench/grid_digest.py" t.h5 >digest.txt
+check "grid_digest.py: a line per dataset and group, and one over all" $PY -c "
+import h5py
+f = h5py.File('t.h5', 'r')
+want = []
+f.visititems(lambda n, o: want.append(n) if n.rsplit('/', 1)[-1] != 'wall_seconds' else None)
+got = [l.split()[0].rstrip('/') for l in open('digest.txt')]
+assert sorted(got[:-1]) == sorted(want) and got[-1] == 'all', (got, want)"
+check "... the file against its own digest: exit 0" \
+    limit $PY "$ROOT/bench/grid_digest.py" t.h5 --check digest.txt
+for c in wall err attr; do cp t.h5 "dg_$c.h5"; done
+$PY -c "
+import h5py, numpy as np
+with h5py.File('dg_wall.h5', 'r+') as f:
+    g = f[sorted(f)[0]]
+    g['wall_seconds'][0, 0, 0] = g['wall_seconds'][0, 0, 0] + 1.0
+with h5py.File('dg_err.h5', 'r+') as f:
+    g = f[sorted(f)[1]]
+    g['final_rel_err'][1, 0, 1] = np.nextafter(g['final_rel_err'][1, 0, 1], 1.0)
+with h5py.File('dg_attr.h5', 'r+') as f:
+    f[sorted(f)[0]].attrs['eta'] = f[sorted(f)[0]].attrs['eta'] * 2
+"
+check "... a copy with a wall time changed: same results (exit 0), as h5same says" sh -c \
+    "$PY '$ROOT/bench/grid_digest.py' dg_wall.h5 --check digest.txt >/dev/null &&
+     sh '$ROOT/tests/h5same.sh' t.h5 dg_wall.h5 >/dev/null"
+limit $PY "$ROOT/bench/grid_digest.py" dg_err.h5 --check digest.txt >dg_err.txt
+check "... a residual moved by one ulp: exit 1, the one line that differs is that dataset's and 'all'" sh -c "
+    test \$(grep -c '^differs' dg_err.txt) = 2 &&
+    grep -q '^differs: $($PY -c "import h5py; print(sorted(h5py.File('t.h5', 'r'))[1])")/final_rel_err ' dg_err.txt &&
+    grep -q '^differs: all ' dg_err.txt && grep -q '2 of .* lines differ' dg_err.txt &&
+    ! $PY '$ROOT/bench/grid_digest.py' dg_err.h5 --check digest.txt >/dev/null &&
+    ! sh '$ROOT/tests/h5same.sh' t.h5 dg_err.h5 >/dev/null"
+limit $PY "$ROOT/bench/grid_digest.py" dg_attr.h5 --check digest.txt >dg_attr.txt
+check "... a group's eta changed: that group's attributes line differs, exit 1, as h5same says" sh -c "
+    grep -q '^differs: $($PY -c "import h5py; print(sorted(h5py.File('t.h5', 'r'))[0])")/ attrs' dg_attr.txt &&
+    ! $PY '$ROOT/bench/grid_digest.py' dg_attr.h5 --check digest.txt >/dev/null &&
+    ! sh '$ROOT/tests/h5same.sh' t.h5 dg_attr.h5 >/dev/null"
+check "... a digest that lacks a line: exit 1, names it missing" sh -c "
+    grep -v 'final_rel_err' digest.txt >short.txt
+    ! $PY '$ROOT/bench/grid_digest.py' t.h5 --check short.txt >short_out.txt &&
+    grep -q '^not in short.txt: .*final_rel_err' short_out.txt"
+check "... an unreadable file: exit 2, one message naming it" sh -c "
+    echo junk >junk.h5
+    $PY '$ROOT/bench/grid_digest.py' junk.h5 2>err.txt; test \$? = 2 &&
+    test \$(wc -l <err.txt) = 1 && grep -q 'cannot read junk.h5' err.txt"
+
 summary
