@@ -103,7 +103,8 @@ def main():
             continue
         bad += 1
     print("%s: %s" % (args.file, "same results as %s" % args.check if not bad
-                      else "%d of %d lines differ from %s" % (bad, len(want_by), args.check)))
+                      else "%d lines differ from %s (%d lines here, %d there)"
+                      % (bad, args.check, len(got_by), len(want_by))))
     return 1 if bad else 0
 
 

@@ -10,11 +10,17 @@
 # with it the floor: both ratios are printed, so that neither is taken for the other.
 # The output file is never overwritten (ovsweep refuses an existing one). Expects `make all
 # build/bench_peak build/bench_scaling` (make bench-full builds them).
+# DIGEST=FILE (optional): a digest of an earlier run's results (bench/grid_digest.py, such as
+# bench/results/grid_digest_round26.txt for the default sweep); after the floors the run's
+# file is checked against it, its verdict printed last, and the script exits 1 where the
+# results differ: a change of results is a finding, not a side effect of a speed-up.
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/grid_floor.sh OUT.h5 [OVSWEEP ARGS...]" >&2; exit 2; }
 out=$1
 shift
 case $out in /*) ;; *) out=$PWD/$out ;; esac # the caller's directory, not the repository's
+DIGEST=${DIGEST:-}
+case $DIGEST in '' | /*) ;; *) DIGEST=$PWD/$DIGEST ;; esac # the caller's directory, as $out
 cd "$(dirname "$0")/.."
 . tests/mpienv.sh
 NP=${NP:-2}
@@ -22,6 +28,8 @@ case $NP in '' | *[!0-9]* | 0) echo "grid_floor.sh: NP=$NP is not a positive int
 READINGS=${READINGS:-9}
 case $READINGS in '' | *[!0-9]* | 0) echo "grid_floor.sh: READINGS=$READINGS is not a positive integer" >&2; exit 2 ;; esac
 [ ! -e "$out" ] || { echo "grid_floor.sh: $out exists; name a new file" >&2; exit 2; }
+[ -z "$DIGEST" ] || [ -r "$DIGEST" ] ||
+    { echo "grid_floor.sh: DIGEST=$DIGEST cannot be read (a bench/grid_digest.py output)" >&2; exit 2; }
 for b in bin/ovsweep build/bench_peak build/bench_scaling; do
     [ -x "$b" ] || { echo "grid_floor.sh: $b is not built (make all $b)" >&2; exit 2; }
 done
@@ -56,7 +64,7 @@ readings() {
         "per element (medians of $READINGS readings: peak ${p#* }; softplus ${s#* })"
 }
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.p" "$tmp.s"' EXIT
+trap 'rm -f "$tmp" "$tmp.p" "$tmp.s" "$tmp.d"' EXIT
 
 echo "grid_floor.sh: mpirun -np $NP bin/ovsweep --quiet -o $out $* ($(bin/ovsweep --version))"
 readings before
@@ -77,3 +85,10 @@ floor() {
 floor "floor, readings before" "$peak_before" "$softplus_before"
 floor "floor, peak before, softplus after" "$peak_before" "$softplus_after"
 floor "floor, readings after" "$peak_after" "$softplus_after"
+if [ -n "$DIGEST" ]; then
+    rc=0
+    /usr/bin/python3 bench/grid_digest.py "$out" --check "$DIGEST" >"$tmp.d" || rc=$?
+    grep -v '^differs: all ' "$tmp.d" | grep '^differs\|^missing\|^not in' | head -n 5
+    tail -n 1 "$tmp.d"
+    [ "$rc" -eq 0 ] || exit 1
+fi

@@ -378,8 +378,9 @@ want = []
 f.visititems(lambda n, o: want.append(n) if n.rsplit('/', 1)[-1] != 'wall_seconds' else None)
 got = [l.split()[0].rstrip('/') for l in open('digest.txt')]
 assert sorted(got[:-1]) == sorted(want) and got[-1] == 'all', (got, want)"
-check "... the file against its own digest: exit 0" \
-    limit $PY "$ROOT/bench/grid_digest.py" t.h5 --check digest.txt
+check "... the file against its own digest: exit 0, same results" sh -c \
+    "$PY '$ROOT/bench/grid_digest.py' t.h5 --check digest.txt >self.txt &&
+     grep -qx 't.h5: same results as digest.txt' self.txt"
 for c in wall err attr; do cp t.h5 "dg_$c.h5"; done
 $PY -c "
 import h5py, numpy as np
@@ -399,7 +400,7 @@ limit $PY "$ROOT/bench/grid_digest.py" dg_err.h5 --check digest.txt >dg_err.txt
 check "... a residual moved by one ulp: exit 1, the one line that differs is that dataset's and 'all'" sh -c "
     test \$(grep -c '^differs' dg_err.txt) = 2 &&
     grep -q '^differs: $($PY -c "import h5py; print(sorted(h5py.File('t.h5', 'r'))[1])")/final_rel_err ' dg_err.txt &&
-    grep -q '^differs: all ' dg_err.txt && grep -q '2 of .* lines differ' dg_err.txt &&
+    grep -q '^differs: all ' dg_err.txt && grep -q '^dg_err.h5: 2 lines differ from digest.txt' dg_err.txt &&
     ! $PY '$ROOT/bench/grid_digest.py' dg_err.h5 --check digest.txt >/dev/null &&
     ! sh '$ROOT/tests/h5same.sh' t.h5 dg_err.h5 >/dev/null"
 limit $PY "$ROOT/bench/grid_digest.py" dg_attr.h5 --check digest.txt >dg_attr.txt
@@ -415,5 +416,24 @@ check "... an unreadable file: exit 2, one message naming it" sh -c "
     echo junk >junk.h5
     $PY '$ROOT/bench/grid_digest.py' junk.h5 2>err.txt; test \$? = 2 &&
     test \$(wc -l <err.txt) = 1 && grep -q 'cannot read junk.h5' err.txt"
+
+# bench/grid_floor.sh with DIGEST: the run checked against an earlier run's digest, the
+# verdict last; results that differ exit 1; a DIGEST that cannot be read is refused before
+# any run (exit 2, one line)
+limit $PY "$ROOT/bench/grid_digest.py" gf.h5 >gf.dg
+DIGEST=gf.dg READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf4.h5 $GF >gf4.txt 2>gf4.err
+rc=$?
+check "bench/grid_floor.sh DIGEST=the same sweep's digest: exit 0, the last line says same results" sh -c \
+    "[ $rc -eq 0 ] && tail -n 1 gf4.txt | grep -q 'gf4.h5: same results as .*/gf.dg\$'"
+DIGEST=digest.txt READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf5.h5 $GF >gf5.txt 2>gf5.err
+rc=$?
+check "... another sweep's digest: exit 1, the floors printed, the last line counts the lines that differ" sh -c \
+    "[ $rc -eq 1 ] && grep -q '^floor, readings after' gf5.txt &&
+     tail -n 1 gf5.txt | grep -q 'gf5.h5: [0-9]* lines differ from .*/digest.txt'"
+DIGEST=nothing.dg READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf6.h5 $GF >gf6.txt 2>gf6.err
+rc=$?
+check "... a DIGEST that cannot be read: exit 2, one line naming it, no run" sh -c \
+    "[ $rc -eq 2 ] && [ \$(wc -l <gf6.err) -eq 1 ] && grep -q 'DIGEST=.*nothing.dg cannot be read' gf6.err &&
+     [ ! -s gf6.txt ] && [ ! -e gf6.h5 ]"
 
 summary
