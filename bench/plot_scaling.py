@@ -1,7 +1,8 @@
-"""plot_scaling.py BEFORE.csv AFTER.csv OUT.png - the cost-growth curve of `make bench-scaling`
-(bench/scaling.sh's CSV) before and after a change: fraction of one core's FMA peak (each
-run against its own measured peak) against n k d, simd and blas kernels, ReLU and softplus
-side by side. Read-only; numpy and matplotlib only."""
+"""plot_scaling.py BEFORE.csv AFTER.csv OUT.png [--labels A,B] - the cost-growth curve of
+`make bench-scaling` (bench/scaling.sh's CSV) before and after a change: fraction of one core's
+FMA peak (each run against its own measured peak) against n k d, simd and blas kernels, ReLU
+and softplus side by side. --labels names the two runs in the legend (default before,after:
+two machines, say, each against its own peak). Read-only; numpy and matplotlib only."""
 import sys
 
 import matplotlib
@@ -23,15 +24,19 @@ def series(rows, act, kernel):
 
 
 def main(argv):
+    labels = ("before", "after")
+    if len(argv) == 5 and argv[3] == "--labels" and len(argv[4].split(",")) == 2:
+        labels = tuple(argv[4].split(","))
+        argv = argv[:3]
     if len(argv) != 3:
-        print(__doc__.splitlines()[0], file=sys.stderr)
+        print("usage: " + __doc__.splitlines()[0].split(" - ")[0], file=sys.stderr)
         return 2
     before, after = load(argv[0]), load(argv[1])
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     styles = {"simd": ("C0", "o"), "blas": ("C1", "s"), "numpy": ("C2", "^")}
     for ax, act in zip(axes, ("relu", "softplus")):
         for kernel, (color, marker) in styles.items():
-            for rows, ls, label in ((before, "--", "before"), (after, "-", "after")):
+            for rows, ls, label in ((before, "--", labels[0]), (after, "-", labels[1])):
                 x, y, n = series(rows, act, kernel)
                 if len(x):
                     ax.plot(x, y, ls, color=color, marker=marker, ms=4,

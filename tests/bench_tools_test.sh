@@ -436,4 +436,15 @@ check "... a DIGEST that cannot be read: exit 2, one line naming it, no run" sh 
     "[ $rc -eq 2 ] && [ \$(wc -l <gf6.err) -eq 1 ] && grep -q 'DIGEST=.*nothing.dg cannot be read' gf6.err &&
      [ ! -s gf6.txt ] && [ ! -e gf6.h5 ]"
 
+# bench/plot_scaling.py on two kept ladders (bench/results): a PNG with the labels given;
+# wrong arguments: exit 2, the usage line
+check "plot_scaling.py: two ladders to a PNG, labels given" sh -c \
+    "$PY '$ROOT/bench/plot_scaling.py' '$ROOT/bench/results/scaling_round22.csv' \
+        '$ROOT/bench/results/scaling_round26.csv' sc.png --labels 'A run,B run' &&
+     [ \"\$(head -c 8 sc.png | od -An -tx1 | tr -d ' \n')\" = 89504e470d0a1a0a ] && [ \$(wc -c <sc.png) -gt 20000 ]"
+$PY "$ROOT/bench/plot_scaling.py" only.csv two.csv >psc.txt 2>psc.err
+rc=$?
+check "plot_scaling.py with two arguments: exit 2, one usage line, no output" sh -c \
+    "[ $rc -eq 2 ] && [ \$(wc -l <psc.err) -eq 1 ] && grep -q '^usage: plot_scaling.py' psc.err && [ ! -s psc.txt ]"
+
 summary
