@@ -4,7 +4,11 @@
 # one core each, then what a unit of sgd, rf and --diagnostics costs on the same kind of cells.
 # `make bench-full` (FULL=1) also times the
 # full default Figure-2 sweep with mpirun -np 2 against its floor (bench/grid_floor.sh: the peak
-# and softplus readings before and after) and measures the checkpoint cost.
+# and softplus readings before and after) and measures the checkpoint cost. The sweep's results
+# are checked against GRID_DIGEST (default bench/results/grid_digest_round26.txt, a digest of
+# the default sweep by bench/grid_digest.py; GRID_DIGEST= skips the check): where they differ,
+# the lines that differ are printed and the script exits 1 after the checkpoint's cost. A
+# deliberate change of results makes a new digest (bench/grid_digest.py FILE).
 set -eu
 cd "$(dirname "$0")/.."
 . tests/mpienv.sh
@@ -36,8 +40,14 @@ echo "cost of the issue-7 methods and diagnostics (best of 3):"
 if [ "${FULL:-0}" = 1 ]; then
     dir=$(mktemp -d)
     echo "full default sweep, mpirun -np 2 (25000 trials), against its floor (bench/grid_floor.sh):"
-    sh bench/grid_floor.sh "$dir/full.h5"
+    digest=${GRID_DIGEST-bench/results/grid_digest_round26.txt}
+    rc=0
+    DIGEST=$digest sh bench/grid_floor.sh "$dir/full.h5" || rc=$?
     echo "checkpoint cost on the full grid (complete file, resume = one checkpoint write):"
     /usr/bin/time -f "  %e s for start-up + one checkpoint + exit" mpirun -np 2 bin/ovsweep --quiet --resume -o "$dir/full.h5"
     rm -rf "$dir"
+    if [ "$rc" -ne 0 ]; then
+        echo "run_bench.sh: the full sweep failed its check (grid_floor.sh exit $rc; results against ${digest:-no digest}, above)" >&2
+        exit 1
+    fi
 fi
