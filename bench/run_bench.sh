@@ -7,7 +7,7 @@
 # and softplus readings before and after) and measures the checkpoint cost. The sweep's results
 # are checked against GRID_DIGEST (default bench/results/grid_digest_round26.txt, a digest of
 # the default sweep by bench/grid_digest.py; GRID_DIGEST= skips the check): where they differ,
-# the lines that differ are printed and the script exits 1 after the checkpoint's cost. A
+# the lines that differ are printed and the script exits 1, without the checkpoint's cost. A
 # deliberate change of results makes a new digest (bench/grid_digest.py FILE).
 set -eu
 cd "$(dirname "$0")/.."
@@ -43,11 +43,12 @@ if [ "${FULL:-0}" = 1 ]; then
     digest=${GRID_DIGEST-bench/results/grid_digest_round26.txt}
     rc=0
     DIGEST=$digest sh bench/grid_floor.sh "$dir/full.h5" || rc=$?
-    echo "checkpoint cost on the full grid (complete file, resume = one checkpoint write):"
-    /usr/bin/time -f "  %e s for start-up + one checkpoint + exit" mpirun -np 2 bin/ovsweep --quiet --resume -o "$dir/full.h5"
-    rm -rf "$dir"
     if [ "$rc" -ne 0 ]; then
+        rm -rf "$dir"
         echo "run_bench.sh: the full sweep failed its check (grid_floor.sh exit $rc; results against ${digest:-no digest}, above)" >&2
         exit 1
     fi
+    echo "checkpoint cost on the full grid (complete file, resume = one checkpoint write):"
+    /usr/bin/time -f "  %e s for start-up + one checkpoint + exit" mpirun -np 2 bin/ovsweep --quiet --resume -o "$dir/full.h5"
+    rm -rf "$dir"
 fi
