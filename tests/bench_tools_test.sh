@@ -371,18 +371,18 @@ assert rc == 0 and 80 * 1024 <= k < 120 * 1024 <= t, (t, k, rc)"
 # moved by one ulp, or one group setting changed, does not, and the line it names is that
 # dataset's or that group's; h5same agrees on each copy
 limit $PY "$ROOT/bench/grid_digest.py" t.h5 >digest.txt
-check "grid_digest.py: a line per dataset and group, and one over all" $PY -c "
+check "grid_digest.py: a line per dataset and group, and one over all" limit $PY -c "
 import h5py
 f = h5py.File('t.h5', 'r')
 want = []
 f.visititems(lambda n, o: want.append(n) if n.rsplit('/', 1)[-1] != 'wall_seconds' else None)
 got = [l.split()[0].rstrip('/') for l in open('digest.txt')]
 assert sorted(got[:-1]) == sorted(want) and got[-1] == 'all', (got, want)"
-check "... the file against its own digest: exit 0, same results" sh -c \
+check "... the file against its own digest: exit 0, same results" limit sh -c \
     "$PY '$ROOT/bench/grid_digest.py' t.h5 --check digest.txt >self.txt &&
      grep -qx 't.h5: same results as digest.txt' self.txt"
 for c in wall err attr; do cp t.h5 "dg_$c.h5"; done
-$PY -c "
+limit $PY -c "
 import h5py, numpy as np
 with h5py.File('dg_wall.h5', 'r+') as f:
     g = f[sorted(f)[0]]
@@ -393,26 +393,26 @@ with h5py.File('dg_err.h5', 'r+') as f:
 with h5py.File('dg_attr.h5', 'r+') as f:
     f[sorted(f)[0]].attrs['eta'] = f[sorted(f)[0]].attrs['eta'] * 2
 "
-check "... a copy with a wall time changed: same results (exit 0), as h5same says" sh -c \
+check "... a copy with a wall time changed: same results (exit 0), as h5same says" limit sh -c \
     "$PY '$ROOT/bench/grid_digest.py' dg_wall.h5 --check digest.txt >/dev/null &&
      sh '$ROOT/tests/h5same.sh' t.h5 dg_wall.h5 >/dev/null"
 limit $PY "$ROOT/bench/grid_digest.py" dg_err.h5 --check digest.txt >dg_err.txt
-check "... a residual moved by one ulp: exit 1, the one line that differs is that dataset's and 'all'" sh -c "
+check "... a residual moved by one ulp: exit 1, the one line that differs is that dataset's and 'all'" limit sh -c "
     test \$(grep -c '^differs' dg_err.txt) = 2 &&
     grep -q '^differs: $($PY -c "import h5py; print(sorted(h5py.File('t.h5', 'r'))[1])")/final_rel_err ' dg_err.txt &&
     grep -q '^differs: all ' dg_err.txt && grep -q '^dg_err.h5: 2 lines differ from digest.txt' dg_err.txt &&
     ! $PY '$ROOT/bench/grid_digest.py' dg_err.h5 --check digest.txt >/dev/null &&
     ! sh '$ROOT/tests/h5same.sh' t.h5 dg_err.h5 >/dev/null"
 limit $PY "$ROOT/bench/grid_digest.py" dg_attr.h5 --check digest.txt >dg_attr.txt
-check "... a group's eta changed: that group's attributes line differs, exit 1, as h5same says" sh -c "
+check "... a group's eta changed: that group's attributes line differs, exit 1, as h5same says" limit sh -c "
     grep -q '^differs: $($PY -c "import h5py; print(sorted(h5py.File('t.h5', 'r'))[0])")/ attrs' dg_attr.txt &&
     ! $PY '$ROOT/bench/grid_digest.py' dg_attr.h5 --check digest.txt >/dev/null &&
     ! sh '$ROOT/tests/h5same.sh' t.h5 dg_attr.h5 >/dev/null"
-check "... a digest that lacks a line: exit 1, names it missing" sh -c "
+check "... a digest that lacks a line: exit 1, names it missing" limit sh -c "
     grep -v 'final_rel_err' digest.txt >short.txt
     ! $PY '$ROOT/bench/grid_digest.py' t.h5 --check short.txt >short_out.txt &&
     grep -q '^not in short.txt: .*final_rel_err' short_out.txt"
-check "... an unreadable file: exit 2, one message naming it" sh -c "
+check "... an unreadable file: exit 2, one message naming it" limit sh -c "
     echo junk >junk.h5
     $PY '$ROOT/bench/grid_digest.py' junk.h5 2>err.txt; test \$? = 2 &&
     test \$(wc -l <err.txt) = 1 && grep -q 'cannot read junk.h5' err.txt"
@@ -423,28 +423,28 @@ check "... an unreadable file: exit 2, one message naming it" sh -c "
 limit $PY "$ROOT/bench/grid_digest.py" gf.h5 >gf.dg
 DIGEST=gf.dg READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf4.h5 $GF >gf4.txt 2>gf4.err
 rc=$?
-check "bench/grid_floor.sh DIGEST=the same sweep's digest: exit 0, the last line says same results" sh -c \
+check "bench/grid_floor.sh DIGEST=the same sweep's digest: exit 0, the last line says same results" limit sh -c \
     "[ $rc -eq 0 ] && tail -n 1 gf4.txt | grep -q 'gf4.h5: same results as .*/gf.dg\$'"
 DIGEST=digest.txt READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf5.h5 $GF >gf5.txt 2>gf5.err
 rc=$?
-check "... another sweep's digest: exit 1, the floors printed, the last line counts the lines that differ" sh -c \
+check "... another sweep's digest: exit 1, the floors printed, the last line counts the lines that differ" limit sh -c \
     "[ $rc -eq 1 ] && grep -q '^floor, readings after' gf5.txt &&
      tail -n 1 gf5.txt | grep -q 'gf5.h5: [0-9]* lines differ from .*/digest.txt'"
 DIGEST=nothing.dg READINGS=1 limit sh "$ROOT/bench/grid_floor.sh" gf6.h5 $GF >gf6.txt 2>gf6.err
 rc=$?
-check "... a DIGEST that cannot be read: exit 2, one line naming it, no run" sh -c \
+check "... a DIGEST that cannot be read: exit 2, one line naming it, no run" limit sh -c \
     "[ $rc -eq 2 ] && [ \$(wc -l <gf6.err) -eq 1 ] && grep -q 'DIGEST=.*nothing.dg cannot be read' gf6.err &&
      [ ! -s gf6.txt ] && [ ! -e gf6.h5 ]"
 
 # bench/plot_scaling.py on two kept ladders (bench/results): a PNG with the labels given;
 # wrong arguments: exit 2, the usage line
-check "plot_scaling.py: two ladders to a PNG, labels given" sh -c \
+check "plot_scaling.py: two ladders to a PNG, labels given" limit sh -c \
     "$PY '$ROOT/bench/plot_scaling.py' '$ROOT/bench/results/scaling_round22.csv' \
         '$ROOT/bench/results/scaling_round26.csv' sc.png --labels 'A run,B run' &&
      [ \"\$(head -c 8 sc.png | od -An -tx1 | tr -d ' \n')\" = 89504e470d0a1a0a ] && [ \$(wc -c <sc.png) -gt 20000 ]"
-$PY "$ROOT/bench/plot_scaling.py" only.csv two.csv >psc.txt 2>psc.err
+limit $PY "$ROOT/bench/plot_scaling.py" only.csv two.csv >psc.txt 2>psc.err
 rc=$?
-check "plot_scaling.py with two arguments: exit 2, one usage line, no output" sh -c \
+check "plot_scaling.py with two arguments: exit 2, one usage line, no output" limit sh -c \
     "[ $rc -eq 2 ] && [ \$(wc -l <psc.err) -eq 1 ] && grep -q '^usage: plot_scaling.py' psc.err && [ ! -s psc.txt ]"
 
 summary
