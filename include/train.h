@@ -47,6 +47,9 @@ typedef struct ovs_train_workspace {
                       bits either way (tests set it both ways) */
     int fetch_next; /* 1: step_by_panels fetches the next panel into L2 (fetch.h) while it
                        computes one (ovs_train_panel_plan); the same bits either way */
+    int grad_chunk; /* samples per chunk of the simd gradient where it runs on its own (not
+                       by panels): > 0 as ovs_train_grad_chunk chose for this CPU's L1, 0 the
+                       kernel's own chunks (smallmm.h); the same bits either way */
 } ovs_train_workspace;
 
 /* How the step reads X at one size on one CPU: the workspace's panel, by_panels and
@@ -56,6 +59,11 @@ typedef struct {
     int panel, by_panels, fetch_next;
 } ovs_panel_plan;
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2);
+
+/* The workspace's grad_chunk at (d, np) with l1 bytes of L1 data cache (0: unknown): samples
+ * per chunk of the gradient such that a chunk's d rows of X stay in L1, or 0 where the
+ * kernel's own chunks (sized for L2) are kept (train.c says where each pays). */
+int ovs_train_grad_chunk(int d, int np, long l1);
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);
 void ovs_train_workspace_free(ovs_train_workspace *ws);

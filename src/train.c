@@ -56,6 +56,16 @@ static long l2_bytes(void)
     return l2;
 }
 
+/* This CPU's L1 data cache in bytes, 0 where unknown. */
+static long l1_bytes(void)
+{
+    long l1 = 0;
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+    l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+#endif
+    return l1 > 0 ? l1 : 0;
+}
+
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
  * next, fetched meanwhile), in bytes. */
 static double fetch_bytes(int k, int d, int panel)
@@ -115,6 +125,28 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
     return plan;
 }
 
+/* Where the gradient runs on its own over X (not by panels), its kernel sums all samples at
+ * once while X's d rows fit in 256 KiB, else in chunks of that size (smallmm.c's grad_chunk),
+ * each block of units reading the rows from L2. On a 48 KiB L1 (the Zen 5 machine of
+ * docs/BENCHMARKS.md round 27) chunks whose rows fill 2/3 of L1 took 0.86-0.97 of the time
+ * per update (paired medians, ab_step) where X's rows are over 160 KiB and a chunk holds 96
+ * samples or more (d <= 42): (800, 30, 40), (800, 40, 30), (1000, 12, 30), (1000, 30, 30),
+ * (1200, 20, 30), (1600, 16, 24), both activations; 1.00-1.10 with fewer samples per chunk
+ * (d = 50-60; the lane sums then move once per 80 samples or fewer) and 0.99-1.03 at
+ * 64-144 KiB of rows. Unmeasured on smaller L1s (32 KiB: Zen 3 and 4, Intel before Ice
+ * Lake): there the kernel's chunks stay. The same sums in the same order either way. */
+#define GRAD_L1_MIN (48L * 1024)
+#define GRAD_L1_ROWS_MIN (160L * 1024)
+#define GRAD_L1_CHUNK_MIN 96
+int ovs_train_grad_chunk(int d, int np, long l1)
+{
+    const long row = 8L * d, fill = l1 / 3 * 2;
+    if (l1 < GRAD_L1_MIN || row * np <= GRAD_L1_ROWS_MIN || fill / row < GRAD_L1_CHUNK_MIN)
+        return 0;
+    const int chunk = (int)(fill / row) / OVS_VL * OVS_VL;
+    return chunk < np ? chunk : 0;
+}
+
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
 {
     *ws = (ovs_train_workspace){.n = n, .k = k, .d = d, .np = ovs_pad(n)};
@@ -133,6 +165,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
     ws->fetch_next = plan.fetch_next;
+    ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, l1_bytes());
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
@@ -267,12 +300,18 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
  * stay in cache (smallmm.h; the same bits). */
 static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
 {
-    const int k = p->k, d = p->d, np = ws->np;
+    const int k = p->k, d = p->d, np = ws->np, b = ws->grad_chunk;
+    double *lanes = (size_t)np >= 8 * (size_t)d ? ws->phi : NULL;
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_grad(k, d, np, ws->zt, ws->xt, ws->g);
+    else if (b > 0 && lanes)
+        for (int i0 = 0; i0 < np; i0 += b) { /* chunks in L1 (ovs_train_grad_chunk) */
+            const int i1 = i0 + b < np ? i0 + b : np;
+            ovs_smallmm_grad_part(k, d, ws->zt + i0, np, ws->xt + i0, np, i1 - i0, ws->g,
+                                  lanes, i0 == 0, i1 == np, NULL);
+        }
     else
-        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g,
-                               (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
+        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
     return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
 }
 

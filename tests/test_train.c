@@ -640,6 +640,70 @@ static void test_panel_plan(void)
     CHECK_MSG(bad < 0, "ovs_train_panel_plan: case %d differs from its known answer", bad);
 }
 
+/* The gradient in chunks whose rows of X stay in L1 (ws->grad_chunk, train.c's gradient)
+ * gives the same trainings, bit for bit, as the kernel's own chunks: chunks of 96 (a short
+ * last one), 8 and 400 samples against 0, at sizes that do not read X in panels (so that
+ * gradient() runs), one with padding samples, with ReLU and softplus (fused forward pass)
+ * and tanh (the forward pass in steps). */
+static void test_grad_chunk_runs(void)
+{
+    const int shapes[2][3] = {{800, 30, 40}, {1001, 12, 30}};
+    const char *acts[3] = {"relu", "softplus", "tanh"};
+    const int chunks[4] = {0, 96, 8, 400};
+    int same = 1, whole = 1;
+    for (int c = 0; c < 2; c++)
+        for (int a = 0; a < 3; a++) {
+            const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
+            ovs_problem p;
+            ovs_train_workspace ws;
+            CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK &&
+                  ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+            ovs_problem_draw(&p, 17, c);
+            topts o = paper_opts(acts[a], 40);
+            whole &= ws.panel == 0 && !ws.by_panels;
+            ovs_result r[4];
+            for (int b = 0; b < 4; b++) {
+                ws.grad_chunk = chunks[b];
+                CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
+            }
+            for (int b = 1; b < 4; b++)
+                same &= r[0].iterations == 40 && r[b].iterations == 40 &&
+                        memcmp(&r[0].final_rel_err, &r[b].final_rel_err, sizeof(double)) == 0 &&
+                        memcmp(&r[0].dist_from_init, &r[b].dist_from_init, sizeof(double)) == 0 &&
+                        memcmp(&r[0].path_length, &r[b].path_length, sizeof(double)) == 0;
+            ovs_train_workspace_free(&ws);
+            ovs_problem_free(&p);
+        }
+    CHECK_MSG(whole, "a shape of test_grad_chunk_runs reads X in panels");
+    CHECK_MSG(same, "trainings with the gradient in L1 chunks of 96, 8 or 400 samples and in "
+                    "the kernel's own chunks differ");
+}
+
+/* ovs_train_grad_chunk, known answers. On a 48 KiB L1 (2/3 of it, 32 KiB, for a chunk's
+ * rows): the ladder's (800, 30, 40) in chunks of 96 (102 samples fit, rounded down to 8),
+ * d = 42 still 96 and d = 43 none (95 samples fit: fewer than 96); (1600, 24) 168, (4000, 8)
+ * 512; X's rows at or under 160 KiB (600 x 30: 144 000 bytes; 163 840 bytes exactly) and
+ * the Figure-2 grid: none; a 32 KiB L1, an unknown one (0) or one that holds all samples
+ * (2 MiB): none. */
+static void test_grad_chunk_plan(void)
+{
+    const long l1 = 48L << 10;
+    const struct {
+        int d, np;
+        long l1;
+        int want;
+    } cases[] = {
+        {40, 800, l1, 96},   {42, 800, l1, 96},      {43, 800, l1, 0},   {50, 800, l1, 0},
+        {24, 1600, l1, 168}, {8, 4000, l1, 512},     {30, 600, l1, 0},   {40, 512, l1, 0},
+        {25, 200, l1, 0},    {40, 800, 32L << 10, 0}, {40, 800, 0, 0},   {40, 800, 2L << 20, 0},
+    };
+    int bad = -1;
+    for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++)
+        if (ovs_train_grad_chunk(cases[c].d, cases[c].np, cases[c].l1) != cases[c].want)
+            bad = bad < 0 ? c : bad;
+    CHECK_MSG(bad < 0, "ovs_train_grad_chunk: case %d differs from its known answer", bad);
+}
+
 /* --early-fail is opt-in: off by default; on, it stops a hopeless trial early and leaves a
  * quickly converging one untouched. */
 static void test_early_fail(void)
@@ -706,6 +770,8 @@ int main(void)
     test_panel_copy();
     test_by_panels_runs();
     test_panel_plan();
+    test_grad_chunk_runs();
+    test_grad_chunk_plan();
     test_early_fail();
     test_ladder();
     test_bad_args();
