@@ -54,9 +54,11 @@ typedef struct ovs_train_workspace {
 
 /* How the step reads X at one size on one CPU: the workspace's panel, by_panels and
  * fetch_next, chosen from (k, d, np) and the CPU's L2 in bytes (0: unknown) by
- * ovs_train_panel_plan (train.c says where each pays). */
+ * ovs_train_panel_plan (train.c says where each pays); fits: the lane sums, a panel's
+ * factors and two panels of X fit in L2 (fetch_next is then dropped on CPUs whose own
+ * prefetchers keep up, train.c). */
 typedef struct {
-    int panel, by_panels, fetch_next;
+    int panel, by_panels, fetch_next, fits;
 } ovs_panel_plan;
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2);
 

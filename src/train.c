@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -54,6 +57,30 @@ static long l2_bytes(void)
     l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
 #endif
     return l2;
+}
+
+/* Whether this CPU's own prefetchers bring the next panel into L2 in time where it fits
+ * there (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family
+ * 1Ah (Zen 5). On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
+ * 0.89-0.97 of the time per update (paired medians, ab_step) at the study's wide rows with
+ * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10, 320), and 0.99-1.01 at the
+ * ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96, k <= 24)
+ * fetching still paid at (6400, 20, 640) (not fetching 1.10-1.13). On Intel (rounds 11-12)
+ * and Zen 3 (round 16-18) the fetch paid where it fits; other CPUs are unmeasured and
+ * fetch. */
+static int cpu_streams_panels(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d) || b != 0x68747541u) /* "Auth"enticAMD */
+        return 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return 0;
+    const unsigned base = (a >> 8) & 0xf, family = base == 0xf ? base + ((a >> 20) & 0xff) : base;
+    return family >= 0x1a;
+#else
+    return 0;
+#endif
 }
 
 /* This CPU's L1 data cache in bytes, 0 where unknown. */
@@ -116,6 +143,7 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
         if (fetch_bytes(k, d, q) <= (double)l2 * panel_slack(d, q)) {
             plan.panel = q;
             plan.fetch_next = 1;
+            plan.fits = 1;
             return plan;
         }
     if (4 * k <= 96) {
@@ -164,7 +192,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, l2_bytes());
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
-    ws->fetch_next = plan.fetch_next;
+    ws->fetch_next = plan.fetch_next && !(plan.fits && cpu_streams_panels());
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, l1_bytes());
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
