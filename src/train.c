@@ -62,13 +62,13 @@ static long l2_bytes(void)
 /* Whether this CPU's own prefetchers bring the next panel into L2 in time where it fits
  * there (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family
  * 1Ah (Zen 5). On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
- * 0.89-0.97 of the time per update (paired medians, ab_step) at the study's wide rows with
+ * 0.90-0.98 of the time per update (paired medians, ab_step) at the study's wide rows with
  * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10, 320), and 0.99-1.01 at the
  * ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96, k <= 24)
  * fetching still paid at (6400, 20, 640) (not fetching 1.10-1.13). On Intel (rounds 11-12)
- * and Zen 3 (round 16-18) the fetch paid where it fits; other CPUs are unmeasured and
+ * and Zen 3 (rounds 16-18) the fetch paid where it fits; other CPUs are unmeasured and
  * fetch. */
-static int cpu_streams_panels(void)
+static int amd_family_1ah_or_later(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     unsigned a, b, c, d;
@@ -81,6 +81,14 @@ static int cpu_streams_panels(void)
 #else
     return 0;
 #endif
+}
+
+static int cpu_streams_panels(void)
+{
+    static int streams = -1; /* cpuid once: in a VM each one traps to the host */
+    if (streams < 0)
+        streams = amd_family_1ah_or_later();
+    return streams;
 }
 
 /* This CPU's L1 data cache in bytes, 0 where unknown. */
@@ -156,10 +164,11 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
 /* Where the gradient runs on its own over X (not by panels), its kernel sums all samples at
  * once while X's d rows fit in 256 KiB, else in chunks of that size (smallmm.c's grad_chunk),
  * each block of units reading the rows from L2. On a 48 KiB L1 (the Zen 5 machine of
- * docs/BENCHMARKS.md round 27) chunks whose rows fill 2/3 of L1 took 0.86-0.97 of the time
+ * docs/BENCHMARKS.md round 27) chunks whose rows fill 2/3 of L1 took 0.85-0.97 of the time
  * per update (paired medians, ab_step) where X's rows are over 160 KiB and a chunk holds 96
  * samples or more (d <= 42): (800, 30, 40), (800, 40, 30), (1000, 12, 30), (1000, 30, 30),
- * (1200, 20, 30), (1600, 16, 24), both activations; 1.00-1.10 with fewer samples per chunk
+ * (1200, 20, 30), both activations ((1600, 16, 24) and (1600, 20, 20): 0.90-1.02 over
+ * three runs, level to a gain); 1.00-1.10 with fewer samples per chunk
  * (d = 50-60; the lane sums then move once per 80 samples or fewer) and 0.99-1.03 at
  * 64-144 KiB of rows. Unmeasured on smaller L1s (32 KiB: Zen 3 and 4, Intel before Ice
  * Lake): there the kernel's chunks stay. The same sums in the same order either way. */
