@@ -63,9 +63,10 @@ static long l2_bytes(void)
  * there (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family
  * 1Ah (Zen 5). On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
  * 0.90-0.98 of the time per update (paired medians, ab_step) at the study's wide rows with
- * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10, 320), and 0.99-1.01 at the
- * ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96, k <= 24)
- * fetching still paid at (6400, 20, 640) (not fetching 1.10-1.13). On Intel (rounds 11-12)
+ * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10-20, 320), and 0.96-1.02 at
+ * the ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96,
+ * k <= 24) fetching still paid at (6400, 20, 640) (not fetching 1.07-1.08; 0.95-0.98 at
+ * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12)
  * and Zen 3 (rounds 16-18) the fetch paid where it fits; other CPUs are unmeasured and
  * fetch. */
 static int amd_family_1ah_or_later(void)
