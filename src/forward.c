@@ -306,8 +306,27 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
     const int live = (n + OVS_NW - 1) / OVS_NW * OVS_NW;
     const int iend = i1 < live ? i1 : live;
     int i = i0;
-    for (; i + FWD_S * OVS_NW <= iend; i += FWD_S * OVS_NW)
+    int end4 = iend; /* blocks of FWD_S vectors up to here, then the rest */
+#if FWD_S == 4
+    /* Without panels, 4 q + 1 vectors as blocks of 4 and three of 3, 4 q + 2 as blocks of 4
+     * and two of 3 (the grid's np = 104 and 200: 13 and 25 vectors): a block of one vector
+     * has 4 accumulator chains (half the FMA pipes' rate) and one of two more loads per FMA.
+     * Each sample's values are its own, so the same bits. Softplus updates took 0.96-0.99 of
+     * the time at ten grid cells, ReLU 0.97-1.03 (paired medians, ab_step; level at
+     * n = 400-1000), on the Zen 5 machine of docs/BENCHMARKS.md round 27. (With panels a
+     * block of 3 could straddle two.) */
+    const int nvec = iend > i0 ? (iend - i0) / OVS_NW : 0;
+    if (!panel && nvec % 4 == 1 && nvec >= 9)
+        end4 = iend - 9 * OVS_NW;
+    else if (!panel && nvec % 4 == 2 && nvec >= 6)
+        end4 = iend - 6 * OVS_NW;
+#endif
+    for (; i + FWD_S * OVS_NW <= end4; i += FWD_S * OVS_NW)
         sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S, next);
+#if FWD_S == 4
+    for (; i + 3 * OVS_NW <= iend && end4 < iend; i += 3 * OVS_NW)
+        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next);
+#endif
     switch (iend > i ? (iend - i) / OVS_NW : 0) {
 #if FWD_S > 3
     case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next); break;
