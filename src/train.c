@@ -49,14 +49,16 @@ static double *alloc_aligned(size_t count)
     return p;
 }
 
-/* This CPU's L2 in bytes, 0 where unknown. */
-static long l2_bytes(void)
+/* This CPU's L1 data cache (level 1) or L2 (level 2) in bytes, 0 where unknown. */
+static long cache_bytes(int level)
 {
-    long l2 = 0;
-#ifdef _SC_LEVEL2_CACHE_SIZE
-    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    long bytes = 0;
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+    bytes = sysconf(level == 1 ? _SC_LEVEL1_DCACHE_SIZE : _SC_LEVEL2_CACHE_SIZE);
+#else
+    (void)level;
 #endif
-    return l2;
+    return bytes > 0 ? bytes : 0;
 }
 
 /* Whether this CPU's own prefetchers bring the next panel into L2 in time where it fits
@@ -90,16 +92,6 @@ static int cpu_streams_panels(void)
     if (streams < 0)
         streams = amd_family_1ah_or_later();
     return streams;
-}
-
-/* This CPU's L1 data cache in bytes, 0 where unknown. */
-static long l1_bytes(void)
-{
-    long l1 = 0;
-#ifdef _SC_LEVEL1_DCACHE_SIZE
-    l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
-#endif
-    return l1 > 0 ? l1 : 0;
 }
 
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
@@ -199,11 +191,11 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
-    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, l2_bytes());
+    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, cache_bytes(2));
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
     ws->fetch_next = plan.fetch_next && !(plan.fits && cpu_streams_panels());
-    ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, l1_bytes());
+    ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);

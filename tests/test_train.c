@@ -557,6 +557,16 @@ static void test_panel_copy(void)
     ovs_problem_free(&p);
 }
 
+/* Both trainings ran all iters updates and ended with the same bits: final error, distance
+ * from init and path length. */
+static int same_run(const ovs_result *a, const ovs_result *b, int iters)
+{
+    return a->iterations == iters && b->iterations == iters &&
+           memcmp(&a->final_rel_err, &b->final_rel_err, sizeof(double)) == 0 &&
+           memcmp(&a->dist_from_init, &b->dist_from_init, sizeof(double)) == 0 &&
+           memcmp(&a->path_length, &b->path_length, sizeof(double)) == 0;
+}
+
 /* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels),
  * with and without the fetch of the next panel, in panels of 192 and 96, and one after the
  * other give the same bits: iterations, final error, distance from init and path length,
@@ -589,10 +599,7 @@ static void test_by_panels_runs(void)
                 panels &= ws.xp != NULL;
             }
             for (int b = 1; b < 4; b++)
-                same &= r[0].iterations == 60 && r[b].iterations == 60 &&
-                        memcmp(&r[0].final_rel_err, &r[b].final_rel_err, sizeof(double)) == 0 &&
-                        memcmp(&r[0].dist_from_init, &r[b].dist_from_init, sizeof(double)) == 0 &&
-                        memcmp(&r[0].path_length, &r[b].path_length, sizeof(double)) == 0;
+                same &= same_run(&r[0], &r[b], 60);
             ovs_train_workspace_free(&ws);
             ovs_problem_free(&p);
         }
@@ -672,10 +679,7 @@ static void test_grad_chunk_runs(void)
                 CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
             }
             for (int b = 1; b < 4; b++)
-                same &= r[0].iterations == 40 && r[b].iterations == 40 &&
-                        memcmp(&r[0].final_rel_err, &r[b].final_rel_err, sizeof(double)) == 0 &&
-                        memcmp(&r[0].dist_from_init, &r[b].dist_from_init, sizeof(double)) == 0 &&
-                        memcmp(&r[0].path_length, &r[b].path_length, sizeof(double)) == 0;
+                same &= same_run(&r[0], &r[b], 40);
             ovs_train_workspace_free(&ws);
             ovs_problem_free(&p);
         }
