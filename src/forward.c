@@ -312,7 +312,7 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
      * and two of 3 (the grid's np = 104 and 200: 13 and 25 vectors): a block of one vector
      * has 4 accumulator chains (half the FMA pipes' rate) and one of two more loads per FMA.
      * Each sample's values are its own, so the same bits. Softplus updates took 0.96-0.99 of
-     * the time at ten grid cells, ReLU 0.97-1.03 (paired medians, ab_step; level at
+     * the time at ten grid cells, ReLU 0.96-1.03 (paired medians, ab_step; level at
      * n = 400-1000), on the Zen 5 machine of docs/BENCHMARKS.md round 27. (With panels a
      * block of 3 could straddle two.) */
     const int nvec = iend > i0 ? (iend - i0) / OVS_NW : 0;
