@@ -189,10 +189,14 @@ static void watchdog(const ovs_checkpointer *ck, unsigned seconds)
         alarm(0);
         return;
     }
+    /* Before the run's first checkpoint a new run's output is as it was: absent, or the file
+     * that --force would have replaced. */
+    const int nothing_saved = ck->saved < 0 && !ck->plan->cfg->resume;
     snprintf(watchdog_msg, sizeof watchdog_msg,
              "ovsweep: rank %d: a checkpoint did not finish in %u s (a rank failed inside a "
-             "collective write); the previous checkpoint of the output is intact\n",
-             ck->rank, seconds);
+             "collective write); %s\n", ck->rank, seconds,
+             nothing_saved ? "no checkpoint was saved; the output is as it was"
+                           : "the previous checkpoint of the output is intact");
     watchdog_out = ck->rank == 0 ? ck->out : NULL;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -202,13 +206,24 @@ static void watchdog(const ovs_checkpointer *ck, unsigned seconds)
     alarm(seconds);
 }
 
-/* The limit on this checkpoint's write (timeleft.h). Testing hook: OVSWEEP_TEST_WATCHDOG_FLOOR
- * sets the floor (120 s) so that a suite sees the watchdog fire in seconds. */
+/* Testing hook: the N of OVSWEEP_TEST_STALL_CHECKPOINT=N (0: unset). */
+static int stall_at(void)
+{
+    const char *v = getenv("OVSWEEP_TEST_STALL_CHECKPOINT");
+    return v ? atoi(v) : 0;
+}
+
+/* The limit on this checkpoint's write (timeleft.h). Testing hook: OVSWEEP_TEST_WATCHDOG_LIMIT
+ * sets the limit of the checkpoint that OVSWEEP_TEST_STALL_CHECKPOINT stalls, so that a suite
+ * sees the watchdog fire in seconds; the checkpoints before it keep the real limit (on a
+ * loaded machine they may take longer than a test's few seconds, and 20x their time would
+ * then set the stalled one's limit). */
 static unsigned watchdog_seconds(const ovs_checkpointer *ck)
 {
-    const char *v = getenv("OVSWEEP_TEST_WATCHDOG_FLOOR");
-    const double floor = v && atof(v) > 0 ? atof(v) : 120.0;
-    const double limit = ovs_checkpoint_limit_seconds(ck->bytes, ck->max_seconds, floor);
+    const char *v = getenv("OVSWEEP_TEST_WATCHDOG_LIMIT");
+    if (v && atoi(v) > 0 && stall_at() == ck->n_written + 1)
+        return (unsigned)atoi(v);
+    const double limit = ovs_checkpoint_limit_seconds(ck->bytes, ck->max_seconds, 120.0);
     return limit < 4e9 ? (unsigned)ceil(limit) : 4000000000u;
 }
 
@@ -217,8 +232,7 @@ static unsigned watchdog_seconds(const ovs_checkpointer *ck)
  * that the watchdog of the others ends the run (tests/reliability_test.sh). */
 static void stall_for_test(const ovs_checkpointer *ck)
 {
-    const char *v = getenv("OVSWEEP_TEST_STALL_CHECKPOINT");
-    if (v && ck->size > 1 && ck->rank == ck->size - 1 && atoi(v) == ck->n_written + 1) {
+    if (ck->size > 1 && ck->rank == ck->size - 1 && stall_at() == ck->n_written + 1) {
         alarm(0);
         for (;;)
             pause();

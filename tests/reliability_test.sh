@@ -69,10 +69,12 @@ fi
 
 # ---- 1b. a rank stuck inside a checkpoint's collective write: the watchdog ends the run ----
 # (OVSWEEP_TEST_STALL_CHECKPOINT=2 stops the last rank for good before the second checkpoint's
-# write; OVSWEEP_TEST_WATCHDOG_FLOOR=3 lowers the limit's floor from 120 s: the limit is the
-# largest of the floor, 20x the longest write so far and the file's size at 4 MB/s)
+# write; OVSWEEP_TEST_WATCHDOG_LIMIT=3 sets that checkpoint's limit to 3 s. The checkpoints
+# before it keep the real limit, the largest of 120 s, 20x the longest write so far and the
+# file's size at 4 MB/s: on a loaded machine a first write of over 3 s was cut short when the
+# test set the floor of every checkpoint)
 mkdir watchdog
-$MPIRUN -np 3 -x OVSWEEP_TEST_STALL_CHECKPOINT=2 -x OVSWEEP_TEST_WATCHDOG_FLOOR=3 "$OVS" \
+$MPIRUN -np 3 -x OVSWEEP_TEST_STALL_CHECKPOINT=2 -x OVSWEEP_TEST_WATCHDOG_LIMIT=3 "$OVS" \
     $SW --checkpoint-every 0.3 -o watchdog/s.h5 >out.txt 2>err.txt </dev/null
 rc=$?
 stuck_saved() { valid watchdog/s.h5 && [ "$(h5attr watchdog/s.h5 complete)" = 0 ]; }
@@ -83,6 +85,24 @@ check "... with the watchdog's line" grep -q "a checkpoint did not finish in [0-
 check "... the first checkpoint intact, incomplete" stuck_saved
 check "... no checkpoint directory or lock left behind" test "$(ls -A watchdog | grep -c ovsweep)" = 0
 check "... and it resumes to the end" ovsweep $SW --resume -o watchdog/s.h5
+# the run's first checkpoint stuck: there was none before it, and the message must not claim one
+for how in new force; do
+    [ $how = force ] && cp watchdog/s.h5 watchdog/f.before && cp watchdog/s.h5 watchdog/f.h5
+    $MPIRUN -np 3 -x OVSWEEP_TEST_STALL_CHECKPOINT=1 -x OVSWEEP_TEST_WATCHDOG_LIMIT=3 "$OVS" \
+        $SW --checkpoint-every 0.3 --force -o watchdog/f.h5 >out.txt 2>err.txt </dev/null
+    rc=$?
+    check "the first checkpoint stuck ($how output): exit non-zero, no hang (got $rc)" \
+        test "$rc" -ne 0 -a "$rc" -ne 124 -a "$rc" -ne 137
+    check "... no rank left running" wait_gone watchdog/f.h5
+    check "... the line says no checkpoint was saved, the output as it was" \
+        grep -q "did not finish in 3 s .*; no checkpoint was saved; the output is as it was" err.txt
+    if [ $how = new ]; then
+        check "... and no output file" test ! -e watchdog/f.h5
+    else
+        check "... and the file --force would replace unchanged" cmp -s watchdog/f.h5 watchdog/f.before
+    fi
+    check "... nothing left beside it" test "$(ls -A watchdog | grep -c ovsweep)" = 0
+done
 
 # ---- 2, 3. a resume trusts nothing in the file ----
 $TO "$OVS" $SW -o ref.h5
