@@ -24,7 +24,8 @@ OPT      ?= -O2 -g
 # assignments to it, target-specific ones included, and `make CPPFLAGS=-I...` had built a
 # binary without its AVX2 kernels and `make CFLAGS=-O2` kernels without FMA (other bits).
 ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(OBJ_CPPFLAGS) $(CPPFLAGS)
-ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS)
+# OBJ_LAST_CFLAGS: the few a user's flags must not undo (the kernels' -O3, KERNEL_OPT below).
+ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(OBJ_LAST_CFLAGS)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
 BLAS_LIBS   = $(shell pkg-config --libs openblas)
@@ -81,6 +82,13 @@ KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
 KERNEL_CFLAGS := -O3 -ffp-contract=fast
 $(KERNEL_OBJ): OBJ_CFLAGS += $(KERNEL_CFLAGS)
+# The kernels' optimisation level comes after a user's CFLAGS as well: distribution and site
+# builds pass -O2 (dpkg-buildflags' "-g -O2 ...", EasyBuild's "-O2 -ftree-vectorize
+# -march=native"), and gcc takes the last -O: `make CFLAGS="-g -O2"` had built kernels that
+# took 2.4-3.8x as long per sweep (the same bits; docs/BENCHMARKS.md round 28). Their block
+# shapes are constants that need -O3's inlining and unrolling. KERNEL_OPT=-O0 for a debugger.
+KERNEL_OPT ?= -O3
+$(KERNEL_OBJ): OBJ_LAST_CFLAGS += $(KERNEL_OPT)
 # clang 14's target_clones (OVS_CLONES, include/simd.h) needs two repairs at link time: the
 # resolver of a cloned static function is a global symbol, so two files' static clones
 # of the same name would clash; and a cloned global function f gets only f.ifunc, which calls
@@ -177,6 +185,7 @@ bench-scaling:
 
 # peak_rates.h's loops need a m + c fused into one FMA (bench_peak, bench_scaling's --grid)
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_CFLAGS += -O3 -ffp-contract=fast
+$(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_LAST_CFLAGS += $(KERNEL_OPT)
 $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
     $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
