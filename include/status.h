@@ -4,6 +4,8 @@
 #ifndef OVS_STATUS_H
 #define OVS_STATUS_H
 
+#include "ieee.h" /* every module includes this header: the build's arithmetic is checked once */
+
 enum {
     OVS_OK = 0,
     OVS_EINVAL = 1, /* invalid argument or configuration */

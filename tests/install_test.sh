@@ -199,6 +199,19 @@ check "... the other objects take the user's -O2 (names.o: $(last_opt names CFLA
     test "$(last_opt names CFLAGS='-g -O2')" = -O2
 check "make KERNEL_OPT=-O0 CFLAGS='-g -O2': the kernels end in -O0 (for a debugger)" \
     kernels_last_opt -O0 KERNEL_OPT=-O0 CFLAGS="-g -O2"
+# -ffast-math and its kin make isfinite() true and reorder sums: the build stops (include/ieee.h)
+for fm in -ffast-math -Ofast -ffinite-math-only; do
+    rm -rf "$WORK/fm"
+    make -s --no-print-directory BUILD="$WORK/fm" "$WORK/fm/protocol.o" CFLAGS="-g -O2 $fm" \
+        >"$WORK/fm.log" 2>&1
+    rc=$?
+    check "make CFLAGS='-g -O2 $fm': refused (exit $rc), the error names the flags" \
+        sh -c "test $rc -ne 0 && grep -q 'needs IEEE arithmetic: build without -ffast-math' '$WORK/fm.log'"
+done
+rm -rf "$WORK/fm"
+make -s --no-print-directory BUILD="$WORK/fm" "$WORK/fm/protocol.o" \
+    CFLAGS="-O2 -ftree-vectorize -march=native -fno-math-errno" >"$WORK/fm.log" 2>&1
+check "... while EasyBuild's default CFLAGS build (protocol.o)" test -s "$WORK/fm/protocol.o"
 
 # ---- uninstall ----
 
