@@ -62,6 +62,15 @@ typedef struct {
 } ovs_panel_plan;
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2);
 
+/* Whether a CPU's own prefetchers keep up with the next panel where the panels fit in L2,
+ * from its cpuid: leaf 0's EBX (the vendor's first four letters) and leaf 1's EAX (the
+ * family): 1 for AMD family 1Ah (Zen 5) and later (train.c says what was measured). */
+int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax);
+
+/* The workspace's fetch_next: the plan's, dropped where the panels fit and the CPU's own
+ * prefetchers keep up (cpu_streams: ovs_train_cpu_streams of this CPU). */
+int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams);
+
 /* The workspace's grad_chunk at (d, np) with l1 bytes of L1 data cache (0: unknown): samples
  * per chunk of the gradient such that a chunk's d rows of X stay in L1, or 0 where the
  * kernel's own chunks (sized for L2) are kept (train.c says where each pays). */

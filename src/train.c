@@ -61,36 +61,43 @@ static long cache_bytes(int level)
     return bytes > 0 ? bytes : 0;
 }
 
-/* Whether this CPU's own prefetchers bring the next panel into L2 in time where it fits
- * there (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family
- * 1Ah (Zen 5). On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
+/* Whether a CPU's own prefetchers bring the next panel into L2 in time where it fits there
+ * (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family 1Ah
+ * (Zen 5) and later. On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
  * 0.90-0.98 of the time per update (paired medians, ab_step) at the study's wide rows with
  * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10-20, 320), and 0.96-1.02 at
  * the ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96,
  * k <= 24) fetching still paid at (6400, 20, 640) (not fetching 1.07-1.08; 0.95-0.98 at
- * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12)
- * and Zen 3 (rounds 16-18) the fetch paid where it fits; other CPUs are unmeasured and
- * fetch. */
-static int amd_family_1ah_or_later(void)
+ * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12) and Zen 3 (rounds 16-18) the
+ * fetch paid where it fits; other CPUs are unmeasured and fetch. The family is the base
+ * family (EAX bits 8-11) plus, where that is 0xF, the extended family (bits 20-27). */
+int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    unsigned a, b, c, d;
-    if (!__get_cpuid(0, &a, &b, &c, &d) || b != 0x68747541u) /* "Auth"enticAMD */
+    if (vendor_ebx != 0x68747541u) /* "Auth"enticAMD */
         return 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return 0;
-    const unsigned base = (a >> 8) & 0xf, family = base == 0xf ? base + ((a >> 20) & 0xff) : base;
+    const unsigned base = (leaf1_eax >> 8) & 0xf;
+    const unsigned family = base == 0xf ? base + ((leaf1_eax >> 20) & 0xff) : base;
     return family >= 0x1a;
-#else
-    return 0;
-#endif
 }
 
+int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
+{
+    return plan.fetch_next && !(plan.fits && cpu_streams);
+}
+
+/* ovs_train_cpu_streams for this CPU, read once per process (in a VM each cpuid traps to the
+ * host); 0 where cpuid is not there. */
 static int cpu_streams_panels(void)
 {
-    static int streams = -1; /* cpuid once: in a VM each one traps to the host */
-    if (streams < 0)
-        streams = amd_family_1ah_or_later();
+    static int streams = -1;
+    if (streams < 0) {
+        streams = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+        unsigned a, b, c, d, eax1;
+        if (__get_cpuid(0, &a, &b, &c, &d) && __get_cpuid(1, &eax1, &a, &c, &d))
+            streams = ovs_train_cpu_streams(b, eax1);
+#endif
+    }
     return streams;
 }
 
@@ -194,7 +201,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, cache_bytes(2));
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
-    ws->fetch_next = plan.fetch_next && !(plan.fits && cpu_streams_panels());
+    ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
     if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {

@@ -652,6 +652,42 @@ static void test_panel_plan(void)
     CHECK_MSG(bad < 0, "ovs_train_panel_plan: case %d differs from its known answer", bad);
 }
 
+/* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams), from cpuid's
+ * vendor (leaf 0 EBX) and family (leaf 1 EAX): known answers for the machines of
+ * docs/BENCHMARKS.md (the Zen 5 of rounds 26-28 reads EAX 0x00B00F21) and their neighbours,
+ * and the rule that combines it with the plan (ovs_train_fetch_next). A family decoded
+ * without the extended bits (0xF for every AMD since K8) would call Zen 5 "no"; one that
+ * added them to every base family would call Intel's 6 "yes" were it AMD. */
+static void test_fetch_rule(void)
+{
+    const unsigned amd = 0x68747541u, intel = 0x756e6547u; /* "Auth", "Genu" */
+    const struct {
+        unsigned ebx, eax;
+        int want;
+    } cpus[] = {
+        {amd, 0x00B00F21u, 1},   /* family 1Ah model 2 (Zen 5 EPYC, rounds 26-28) */
+        {amd, 0x00B40F40u, 1},   /* family 1Ah model 44h (Zen 5 desktop) */
+        {amd, 0x00C00F00u, 1},   /* family 1Bh (a later AMD) */
+        {amd, 0x00A10F11u, 0},   /* family 19h model 11h (Zen 4 EPYC) */
+        {amd, 0x00A00F11u, 0},   /* family 19h model 1 (Zen 3 EPYC, rounds 16-18) */
+        {amd, 0x00830F10u, 0},   /* family 17h (Zen 2) */
+        {amd, 0x00000600u, 0},   /* a base family 6 with the extended bits clear */
+        {amd, 0x0FB00600u, 0},   /* base family 6: the extended bits do not count */
+        {intel, 0x000806F8u, 0}, /* Sapphire Rapids (family 6) */
+        {intel, 0x00B00F21u, 0}, /* Zen 5's EAX under another vendor */
+        {0, 0, 0},
+    };
+    int bad = -1;
+    for (int c = 0; c < (int)(sizeof cpus / sizeof cpus[0]); c++)
+        if (ovs_train_cpu_streams(cpus[c].ebx, cpus[c].eax) != cpus[c].want)
+            bad = bad < 0 ? c : bad;
+    CHECK_MSG(bad < 0, "ovs_train_cpu_streams: cpu %d differs from its known answer", bad);
+    const ovs_panel_plan fits = {192, 1, 1, 1}, not_fits = {96, 1, 1, 0}, none = {192, 1, 0, 0};
+    CHECK(ovs_train_fetch_next(fits, 1) == 0 && ovs_train_fetch_next(fits, 0) == 1);
+    CHECK(ovs_train_fetch_next(not_fits, 1) == 1 && ovs_train_fetch_next(not_fits, 0) == 1);
+    CHECK(ovs_train_fetch_next(none, 1) == 0 && ovs_train_fetch_next(none, 0) == 0);
+}
+
 /* The gradient in chunks whose rows of X stay in L1 (ws->grad_chunk, train.c's gradient)
  * gives the same trainings, bit for bit, as the kernel's own chunks: chunks of 96 (a short
  * last one), 8 and 400 samples against 0, at sizes that do not read X in panels (so that
@@ -779,6 +815,7 @@ int main(void)
     test_panel_copy();
     test_by_panels_runs();
     test_panel_plan();
+    test_fetch_rule();
     test_grad_chunk_runs();
     test_grad_chunk_plan();
     test_early_fail();
