@@ -57,6 +57,45 @@ m = re.search(r'all groups\s+trials\s+([0-9.]+) core-s\s+floor\s+([0-9.]+)', out
 assert m and abs(float(m[2]) - tot_floor) <= 0.051 and abs(float(m[1]) - tot_wall) <= 0.051, out
 "
 
+# --cell-quantile: each cell's trials capped at that cell's median seconds per update (every
+# trial of this file has 300 updates or fewer, so --min-updates 1 takes them all; at the
+# default 1000 none is capped)
+limit $PY "$ROOT/bench/floor.py" t.h5 --peak 0.0001 --softplus-ns 20000 --cell-quantile 50 \
+    --min-updates 1 >floorq.txt
+limit $PY "$ROOT/bench/floor.py" t.h5 --peak 0.0001 --softplus-ns 20000 --cell-quantile 50 >floorq0.txt
+check "floor.py --cell-quantile 50: each trial at most its cell's median speed, per group and in all" $PY -c "
+import h5py, re
+f = h5py.File('t.h5', 'r')
+out = open('floorq.txt').read()
+total = 0.0
+for name in f:
+    g = f[name]
+    capped, slower, trials = 0.0, 0, 0
+    for a in range(len(g['k'])):
+        for b in range(len(g['d'])):
+            it = [float(x) for x in g['iterations'][a, b, :]]
+            wall = [float(x) for x in g['wall_seconds'][a, b, :]]
+            per = sorted(w / i for w, i in zip(wall, it))
+            med = (per[0] + per[1]) / 2  # two trials per cell
+            capped += sum(min(w, i * med) for w, i in zip(wall, it))
+            slower += sum(w > i * med for w, i in zip(wall, it))
+            trials += len(it)
+    m = re.search(name + r'.*\n(?:.*\n)*?  at each cell.s p50 speed: trials ([0-9.e-]+) core-s '
+                  r'\(x floor [0-9.]+; (\d+) of (\d+) trials were slower\)', out)
+    assert m and abs(float(m[1]) - capped) <= 1e-5 * capped, (name, m and m[1], capped)
+    assert (int(m[2]), int(m[3])) == (slower, trials) and 0 < slower < trials, (m.groups(), slower)
+    total += capped
+m = re.search(r'all groups at each cell.s p50 speed: trials ([0-9.e-]+) core-s', out)
+assert m and abs(float(m[1]) - total) <= 1e-5 * total, (m and m[1], total)
+plain = sum(float(f[n]['wall_seconds'][:].sum()) for n in f)
+q0 = open('floorq0.txt').read()
+m0 = re.search(r'all groups at each cell.s p50 speed: trials ([0-9.e-]+)', q0)
+assert m0 and abs(float(m0[1]) - plain) <= 1e-5 * plain, (m0 and m0[1], plain)
+assert len(re.findall(r'; 0 of \d+ trials were slower', q0)) == 2, q0  # < 1000 updates: none capped
+"
+check "floor.py --cell-quantile 101: refused with one line, exit 2" sh -c \
+    "$PY '$ROOT/bench/floor.py' t.h5 --cell-quantile 101 2>q.err; [ \$? -eq 2 ] && grep -q 'cell-quantile must be in 0..100' q.err"
+
 BS="$ROOT/build/bench_scaling"
 limit "$BS" --grid cells.txt 5 >replay.txt 2>replay.err
 check "bench_scaling --grid: replays the 8 cells of both groups, exit 0" sh -c \
