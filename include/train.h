@@ -36,7 +36,7 @@ typedef struct ovs_train_workspace {
     double *zt;  /* k x np, pre-activations W x_i, then phi'(.) v_j r_i */
     double *phi; /* k x np, phi(W x_i) */
     double *r;   /* np, residuals f(x_i) - y_i (0 in the padding) */
-    double *g;   /* k x d, gradient */
+    double *g;   /* k x d, gradient; its padding up to ovs_pad(k d) stays 0 (never written) */
     double *yp;  /* np, y padded with zeros */
     double *scratch; /* the fused forward pass's (forward.h) */
     double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), allocated

@@ -310,7 +310,12 @@ static void scale_factors(int n, int k, int np, const double *restrict v,
  * M_ji = phi'(w_j . x_i) v_j r_i (padding columns zero). Returns ||r||.
  * The simd kernel with softplus or ReLU fuses it all into one pass (forward.h), with the
  * same arithmetic as the three steps below: products, activation, residual and factors; its
- * norm is sum_squares's, bit for bit, on the native vectors of the CPU (smallmm.h). */
+ * norm is sum_squares's, bit for bit, on the native vectors of the CPU (smallmm.h).
+ * The norms of r and g run over their zero padding too (np; ovs_pad(k d)): the same sums,
+ * since a padding lane adds 0 x 0 = +0 where sum_squares's tail adds the same zero lanes,
+ * without that tail's copy through memory (6 ns a call on the Zen 5 machine; ReLU's updates
+ * at (100-200, 2-5, 5-20) 0.93-0.97 of their time, level from k d = 100 on: docs/BENCHMARKS.md
+ * round 29). */
 static double forward(const ovs_problem *p, const ovs_activation *act, int kernel,
                       ovs_train_workspace *ws)
 {
@@ -319,7 +324,7 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
         ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w,
                           ws->xp ? ws->xp : ws->xt, ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt,
                           ws->scratch, ws->r) == 0)
-        return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+        return sqrt(ovs_smallmm_sum_squares(ws->r, np));
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_preact(k, p->d, np, ws->w, ws->xt, ws->zt);
     else
@@ -349,7 +354,7 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
         }
     else
         ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
-    return sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
+    return sqrt(ovs_smallmm_sum_squares(ws->g, ovs_pad(k * d)));
 }
 
 /* Whether this update runs panel by panel: ws allows it, and the fused pass runs and reads
@@ -389,8 +394,8 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
                               p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch);
     }
-    *gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, k * d));
-    return sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+    *gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, ovs_pad(k * d)));
+    return sqrt(ovs_smallmm_sum_squares(ws->r, np));
 }
 
 static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,

@@ -608,6 +608,42 @@ static void test_by_panels_runs(void)
                     "96) and pass by pass differ");
 }
 
+/* train.c takes ||r|| and ||g|| over their padding (np; ovs_pad(k d)), which is only right
+ * while the padding is zero: after trainings on every path (fused, panel by panel, unfused,
+ * BLAS) at shapes with n and k d no multiples of 8, r and g are zero past n and k d. */
+static void test_norm_padding(void)
+{
+    const int shapes[3][3] = {{100, 5, 5}, {37, 3, 7}, {1001, 30, 41}};
+    const char *acts[3] = {"relu", "softplus", "tanh"};
+    int zero = 1, runs = 0, panels = 0;
+    for (int c = 0; c < 3; c++)
+        for (int a = 0; a < 3; a++)
+            for (int kernel = 0; kernel < 2; kernel++) {
+                const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
+                ovs_problem p;
+                ovs_train_workspace ws;
+                CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK &&
+                      ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
+                ovs_problem_draw(&p, 5, c);
+                topts o = paper_opts(strcmp(acts[a], "tanh") ? acts[a] : "softplus", 30);
+                o.act = ovs_activation_find(acts[a]);
+                o.kernel = kernel ? OVS_KERNEL_BLAS : OVS_KERNEL_SIMD;
+                ovs_result r;
+                CHECK(run_gd(&p, &o, &ws, &r) == OVS_OK && r.iterations == 30);
+                panels += ws.xp != NULL && ws.by_panels;
+                for (int q = k * d; q < ovs_pad(k * d); q++)
+                    zero &= ws.g[q] == 0.0;
+                for (int i = n; i < ws.np; i++)
+                    zero &= ws.r[i] == 0.0;
+                runs++;
+                ovs_train_workspace_free(&ws);
+                ovs_problem_free(&p);
+            }
+    CHECK_MSG(runs == 18 && panels >= 2, "test_norm_padding ran %d trainings, %d by panels",
+              runs, panels);
+    CHECK_MSG(zero, "a training left r or g non-zero past n or k d");
+}
+
 /* ovs_train_panel_plan, known answers. On a 2 MiB L2 (the Intel machine of docs/BENCHMARKS.md):
  * the Figure-2 grid never reads panels; the study's (6400, 20, 640) fetches in panels of 96,
  * its (6400, 40, 640) (lane sums 1.6 MiB) goes panel by panel without fetching, the ladder's
@@ -814,6 +850,7 @@ int main(void)
     test_poll_and_allocation();
     test_panel_copy();
     test_by_panels_runs();
+    test_norm_padding();
     test_panel_plan();
     test_fetch_rule();
     test_grad_chunk_runs();
