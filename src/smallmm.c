@@ -86,8 +86,8 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
  * of i, then the 8 lanes are added in ovs_hsum's fixed tree (ovs_tree8). Every element of g
  * is summed in this one order, whichever block, chunk or build computes it. A block is
  * R units x C inputs, each element's 8 lanes in OVS_NH native vectors: GR x GC x OVS_NH
- * accumulators in registers (AVX-512 4 x 4 x 1, AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C
- * loads per native sample vector. Blocks run units outer, inputs inner: a block's R rows of
+ * accumulators in registers (AVX-512 4 x 4 x 1, 6 x 4 x 1 in the chunks from k = 40 on:
+ * GR_PART; AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C loads per native sample vector. Blocks run units outer, inputs inner: a block's R rows of
  * mt stay in L1 while the inputs pass, and the lanes (below) are read and written in order.
  *
  * At large n, xt (d x np) no longer fits in L2 and every block of units would read it from
@@ -99,6 +99,7 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 #if OVS_NW == 8
 #define GR 4
 #define GC 4
+#define GR_PART 6
 #elif OVS_NW == 4
 #define GR 3
 #define GC 2
@@ -106,6 +107,23 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 #define GR 2
 #define GC 1
 #endif
+/* GR_PART: the block height of ovs_smallmm_grad_part (the chunks and panels of the sizes
+ * past the grid) from k = GR_PART_MIN_K units on. On AVX-512, 6 units x 4 inputs (24
+ * accumulators, 29 of the 32 registers): 10 loads per 24 FMAs instead of 8 per 16, and a
+ * chunk's x rows read k / 6 times instead of k / 4. On the Zen 5 machine of docs/BENCHMARKS.md
+ * round 29 the update took 0.95-0.985 of its time at (1600, 48, 50) to (6400, 120, 80) and
+ * (6400, 40, 160) (ab_step, paired medians of three runs; round 26: 0.961-0.985), but
+ * 1.03-1.05 at k = 20 ((1200, 20, 30), (3200, 20, 320)) and level at (800, 30, 40): below 40
+ * units the blocks of 4 stay. The grid's whole-sample product (ovs_smallmm_grad_lanes) keeps
+ * 4 (1.02 at (200, 20, 20), round 26). Each element's sums are the same whichever block
+ * computes it. */
+#ifndef GR_PART
+#define GR_PART GR
+#endif
+#ifndef GR_PART_MIN_K
+#define GR_PART_MIN_K 40
+#endif
+#define GR_MAX (GR_PART > GR ? GR_PART : GR)
 
 #if OVS_NW == 4
 /* ovs_tree8 of four elements' lanes at once (AVX2: each element's 8 lanes in 2 vectors):
@@ -127,7 +145,7 @@ INLINE ovs_vd tree8_four(const ovs_vd *a, const ovs_vd *b, const ovs_vd *c, cons
 
 /* The last chunk's sums of a block into g, four elements at a time: rows in pairs where
  * C = 2, the units' column where C = 1. */
-INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int R,
+INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const int R,
                         const int C)
 {
     if (C == 2) {
@@ -174,7 +192,7 @@ typedef double ovs_v4u __attribute__((vector_size(32), aligned(8), may_alias));
 /* The last chunk's sums of a block into g, eight elements at a time: two rows of four where
  * C = 4 (a row alone at the end of an odd R, its lanes doubled), else the R C elements in
  * row order, their results stored one by one from a copy in memory. */
-INLINE void tree8_block(ovs_vd acc[GR][GC][OVS_NH], double *g, int d, const int R,
+INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const int R,
                         const int C)
 {
     if (C == 4) {
@@ -231,8 +249,8 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
                        double *g, double *lanes, int j, int c, const int R, const int C,
                        int first, int last, ovs_fetch *next, const int unrolled)
 {
-    const double *m[GR], *x[GC];
-    ovs_vd acc[GR][GC][OVS_NH];
+    const double *m[GR_MAX], *x[GC];
+    ovs_vd acc[GR_MAX][GC][OVS_NH];
     for (int u = 0; u < R; u++)
         m[u] = mt + (long)(j + u) * ldm;
     for (int v = 0; v < C; v++)
@@ -334,29 +352,54 @@ int OVS_ISA(ovs_smallmm_group_width)(int d, int count)
  * more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
-                           ovs_fetch *next, const int unrolled)
+                           ovs_fetch *next, const int unrolled, const int RB)
 {
     const int group = grad_group(d, count);
     for (int c0 = 0; c0 < d; c0 += group) {
         const int c1 = c0 + group < d ? c0 + group : d;
+        /* blocks of RB; where RB > 4 leaves 1 or 2 units, the last RB + 1 or RB + 2 as 4 and
+         * the rest, so that no block of 1-2 units (8 or fewer chains, more loads per FMA)
+         * remains where there are more units to share it */
+        int full = k / RB, rest = k - full * RB;
+        if (RB > 4 && full > 0 && rest > 0 && rest < 3)
+            full--, rest += RB;
         int j = 0;
-        for (; j + GR <= k; j += GR)
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, GR, c0, c1, first, last, next,
+        for (; j < full * RB; j += RB)
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, RB, c0, c1, first, last, next,
                        unrolled);
+#if GR_MAX > 4
+        if (rest > 5) {
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 4, c0, c1, first, last, next,
+                       unrolled);
+            j += 4;
+        }
+#endif
         switch (k - j) {
-#if GR > 3
+#if GR_MAX > 5
+        case 5:
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 5, c0, c1, first, last, next,
+                       unrolled);
+            break;
+#endif
+#if GR_MAX > 4
+        case 4:
+            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 4, c0, c1, first, last, next,
+                       unrolled);
+            break;
+#endif
+#if GR_MAX > 3
         case 3:
             grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next,
                        unrolled);
             break;
 #endif
-#if GR > 2
+#if GR_MAX > 2
         case 2:
             grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next,
                        unrolled);
             break;
 #endif
-#if GR > 1
+#if GR_MAX > 1
         case 1:
             grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next,
                        unrolled);
@@ -372,10 +415,16 @@ void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, con
                                     int ldx, int count, double *g, double *lanes, int first,
                                     int last, ovs_fetch *next)
 {
-    if (next)
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0);
-    else
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0);
+    if (GR_PART > GR && k >= GR_PART_MIN_K) {
+        if (next)
+            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR_PART);
+        else
+            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR_PART);
+    } else if (next) {
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR);
+    } else {
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR);
+    }
 }
 
 /* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
@@ -406,7 +455,7 @@ static int grad_chunk(int d, int np, const double *lanes)
     static __attribute__((noinline)) void grad_np##NP(int k, int d, const double *mt,      \
                                                       const double *xt, double *g)         \
     {                                                                                      \
-        grad_chunk_all(k, d, mt, NP, xt, NP, NP, g, NULL, 1, 1, NULL, 1);                  \
+        grad_chunk_all(k, d, mt, NP, xt, NP, NP, g, NULL, 1, 1, NULL, 1, GR);              \
     }
 GRAD_NP(104) GRAD_NP(200)
 #else
@@ -430,7 +479,7 @@ void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, con
     for (int i0 = 0; i0 < np; i0 += b) {
         const int i1 = i0 + b < np ? i0 + b : np;
         grad_chunk_all(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes, i0 == 0, i1 == np,
-                       NULL, 0);
+                       NULL, 0, GR);
     }
 }
 

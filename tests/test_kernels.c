@@ -317,11 +317,15 @@ static void test_forward(const build *b)
  * through that panel and no further); ranges that do not start on a multiple of 96, end past
  * np or end inside it off a multiple of 96 are refused. 400 x 276: each whole panel's x rows
  * (212 or 424 KB) run in groups of 32 or 16 inputs on AVX2 and AVX-512 (smallmm.c's
- * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one. */
+ * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one.
+ * The AVX-512 build runs these chunks in blocks of 6 units from k = 40 on (smallmm.c's
+ * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
+ * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units. */
 static void test_parts(const build *b)
 {
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3},
-                             {400, 7, 276}};
+                             {400, 7, 276}, {200, 40, 3}, {200, 43, 6}, {392, 44, 3},
+                             {296, 45, 2},  {200, 47, 5}, {104, 48, 2}};
     const int panels[2] = {96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, m_same = 1, refused = 1, fetched = 1;
