@@ -111,8 +111,8 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
  * past the grid) from k = GR_PART_MIN_K units on. On AVX-512, 6 units x 4 inputs (24
  * accumulators, 29 of the 32 registers): 10 loads per 24 FMAs instead of 8 per 16, and a
  * chunk's x rows read k / 6 times instead of k / 4. On the Zen 5 machine of docs/BENCHMARKS.md
- * round 29 the update took 0.95-0.985 of its time at (1600, 48, 50) to (6400, 120, 80) and
- * (6400, 40, 160) (ab_step, paired medians of three runs; round 26: 0.961-0.985), but
+ * round 29 the update took 0.95-1.00 of its time at (1600, 48, 50) to (6400, 120, 80) and
+ * (6400, 40, 160) (ab_step, paired medians of up to four runs; round 26: 0.961-0.985), but
  * 1.03-1.05 at k = 20 ((1200, 20, 30), (3200, 20, 320)) and level at (800, 30, 40): below 40
  * units the blocks of 4 stay. The grid's whole-sample product (ovs_smallmm_grad_lanes) keeps
  * 4 (1.02 at (200, 20, 20), round 26). Each element's sums are the same whichever block
