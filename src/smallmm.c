@@ -364,47 +364,33 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
         if (RB > 4 && full > 0 && rest > 0 && rest < 3)
             full--, rest += RB;
         int j = 0;
+#define UNITS(R)                                                                                   \
+    grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, R, c0, c1, first, last, next, unrolled)
         for (; j < full * RB; j += RB)
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, RB, c0, c1, first, last, next,
-                       unrolled);
+            UNITS(RB);
 #if GR_MAX > 4
         if (rest > 5) {
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 4, c0, c1, first, last, next,
-                       unrolled);
+            UNITS(4);
             j += 4;
         }
 #endif
         switch (k - j) {
 #if GR_MAX > 5
-        case 5:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 5, c0, c1, first, last, next,
-                       unrolled);
-            break;
+        case 5: UNITS(5); break;
 #endif
 #if GR_MAX > 4
-        case 4:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 4, c0, c1, first, last, next,
-                       unrolled);
-            break;
+        case 4: UNITS(4); break;
 #endif
 #if GR_MAX > 3
-        case 3:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 3, c0, c1, first, last, next,
-                       unrolled);
-            break;
+        case 3: UNITS(3); break;
 #endif
 #if GR_MAX > 2
-        case 2:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 2, c0, c1, first, last, next,
-                       unrolled);
-            break;
+        case 2: UNITS(2); break;
 #endif
 #if GR_MAX > 1
-        case 1:
-            grad_units(d, mt, ldm, x, ldx, count, g, lanes, j, 1, c0, c1, first, last, next,
-                       unrolled);
-            break;
+        case 1: UNITS(1); break;
 #endif
+#undef UNITS
         default: break;
         }
     }
