@@ -96,6 +96,28 @@ assert len(re.findall(r'; 0 of \d+ trials were slower', q0)) == 2, q0  # < 1000 
 check "floor.py --cell-quantile 101: refused with one line, exit 2" sh -c \
     "$PY '$ROOT/bench/floor.py' t.h5 --cell-quantile 101 2>q.err; [ \$? -eq 2 ] && grep -q 'cell-quantile must be in 0..100' q.err"
 
+# An adaptive design's file holds trials it never ran (iterations -1, wall time NaN): floor.py
+# counts the finished ones only, as it would an interrupted sweep's.
+check "an adaptive sweep to measure (trials left unrun)" ovsweep --quiet --design adaptive \
+    --n 40 --act relu --k 2:8 --d 2:8 --trials 4 --batch 8 --max-iter 300 -o ad.h5
+limit $PY "$ROOT/bench/floor.py" ad.h5 --peak 0.0001 --cell-quantile 50 --min-updates 1 >floorad.txt
+check "floor.py on it: trials and floor over the finished trials only, no NaN" $PY -c "
+import h5py, re
+g = h5py.File('ad.h5', 'r')['n40_relu']
+it, wall, done = g['iterations'][:], g['wall_seconds'][:], g['done'][:]
+assert (done == 0).any() and (done == 1).any(), 'the design ran every trial or none'
+fl = sum(4.0 * 40 * k * d / 0.1e6 * float(it[a, b, t])
+         for a, k in enumerate(g['k'][:]) for b, d in enumerate(g['d'][:])
+         for t in range(it.shape[2]) if done[a, b, t])
+w = float(wall[done == 1].sum())
+out = open('floorad.txt').read()
+assert 'nan' not in out.split('k  1- 4')[0] and 'nan core-s' not in out, out
+m = re.search(r'all groups\s+trials\s+([0-9.]+) core-s\s+floor\s+([0-9.]+)', out)
+assert m and abs(float(m[1]) - w) <= 0.051 and abs(float(m[2]) - fl) <= 0.051 and fl > 1, (m and m.groups(), w, fl)
+m = re.search(r'p50 speed: trials [0-9.e-]+ core-s \(x floor [0-9.]+; \d+ of (\d+) trials', out)
+assert m and int(m[1]) == int((done == 1).sum()), (m and m[1], int((done == 1).sum()))
+"
+
 BS="$ROOT/build/bench_scaling"
 limit "$BS" --grid cells.txt 5 >replay.txt 2>replay.err
 check "bench_scaling --grid: replays the 8 cells of both groups, exit 0" sh -c \
