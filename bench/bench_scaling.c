@@ -151,8 +151,9 @@ static double softplus_ns(int reps)
  * VM) counted in full in the small cells' parts, and it read 0 over a whole batch of calls
  * at times in the first 0.1 s of a process (a batch of 10 gradients at (100, 3, 3), one
  * forward pass of 2.4 us at (200, 20, 12)). The best batch is what the code can do when
- * nothing else holds the core. (Where X is in panels these are the whole passes, not
- * train.c's panel by panel step: --memory times that.) */
+ * nothing else holds the core. (Where X is in panels the forward pass is the whole pass and
+ * the gradient the panels' products one after the other, not train.c's step that
+ * interleaves them: --memory times that.) */
 static double wall_seconds(void)
 {
     struct timespec t;
@@ -166,6 +167,39 @@ typedef struct {
     ovs_train_workspace *ws;
 } parts_cell;
 
+/* The gradient product as the trainer runs it at this size (train.c): panel by panel from a
+ * k x q buffer of factors (the step's own layout; without the fetch of the next panel, which
+ * the step overlaps with both kernels), in L1-sized chunks, or whole (the kernel's own
+ * chunks). Until round 29 --parts timed the whole product at every size, whose blocks of 4
+ * units the chunks no longer use from k = 40 on (smallmm.c's GR_PART). */
+static void gradient_as_trained(const parts_cell *c)
+{
+    ovs_train_workspace *ws = c->ws;
+    const int k = c->k, d = c->d, np = c->np;
+    double *lanes = (size_t)np >= 8 * (size_t)d ? ws->phi : NULL;
+#ifdef BENCH_HAVE_FETCH
+    if (ws->by_panels && ws->xp && lanes) {
+        for (int p0 = 0, q = ws->panel; p0 < np; p0 += q) {
+            const int p1 = p0 + q < np ? p0 + q : np;
+            ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * d, p1 - p0, p1 - p0,
+                                  ws->g, lanes, p0 == 0, p1 == np, NULL);
+        }
+        return;
+    }
+#endif
+#ifdef OVS_TRAIN_GRAD_CHUNK
+    if (ws->grad_chunk > 0 && lanes) {
+        for (int i0 = 0, b = ws->grad_chunk; i0 < np; i0 += b) {
+            const int i1 = i0 + b < np ? i0 + b : np;
+            ovs_smallmm_grad_part(k, d, ws->zt + i0, np, ws->xt + i0, np, i1 - i0, ws->g, lanes,
+                                  i0 == 0, i1 == np, NULL);
+        }
+        return;
+    }
+#endif
+    ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
+}
+
 static void part_call(const parts_cell *c, int part)
 {
     ovs_train_workspace *ws = c->ws;
@@ -174,8 +208,7 @@ static void part_call(const parts_cell *c, int part)
                           ws->xp ? ws->xp : ws->xt, ws->xp ? ws->panel : 0, c->p->v, ws->yp,
                           ws->zt, ws->scratch, ws->r);
     else
-        ovs_smallmm_grad_lanes(c->k, c->d, c->np, ws->zt, ws->xt, ws->g,
-                               (size_t)c->np >= 8 * (size_t)c->d ? ws->phi : NULL);
+        gradient_as_trained(c);
 }
 
 static double part_seconds(const parts_cell *c, int part, int reps)

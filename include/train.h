@@ -75,6 +75,7 @@ int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams);
  * per chunk of the gradient such that a chunk's d rows of X stay in L1, or 0 where the
  * kernel's own chunks (sized for L2) are kept (train.c says where each pays). */
 int ovs_train_grad_chunk(int d, int np, long l1);
+#define OVS_TRAIN_GRAD_CHUNK 1 /* for benchmarks that also build older trees */
 
 int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d);
 void ovs_train_workspace_free(ovs_train_workspace *ws);
