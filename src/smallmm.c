@@ -87,8 +87,9 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
  * is summed in this one order, whichever block, chunk or build computes it. A block is
  * R units x C inputs, each element's 8 lanes in OVS_NH native vectors: GR x GC x OVS_NH
  * accumulators in registers (AVX-512 4 x 4 x 1, 6 x 4 x 1 in the chunks from k = 40 on:
- * GR_PART; AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C loads per native sample vector. Blocks run units outer, inputs inner: a block's R rows of
- * mt stay in L1 while the inputs pass, and the lanes (below) are read and written in order.
+ * GR_PART; AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C loads per native sample vector. Blocks run
+ * units outer, inputs inner: a block's R rows of mt stay in L1 while the inputs pass, and the
+ * lanes (below) are read and written in order.
  *
  * At large n, xt (d x np) no longer fits in L2 and every block of units would read it from
  * L3 or memory again (k / GR times per update: 160 MB at n = 6400, d = 80, k = 120). There

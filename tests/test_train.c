@@ -625,6 +625,7 @@ static void test_norm_padding(void)
                 CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK &&
                       ovs_train_workspace_alloc(&ws, n, k, d) == OVS_OK);
                 ovs_problem_draw(&p, 5, c);
+                ws.by_panels = ws.panel > 0; /* (1001, 30, 41): panel by panel on every L2 */
                 topts o = paper_opts(strcmp(acts[a], "tanh") ? acts[a] : "softplus", 30);
                 o.act = ovs_activation_find(acts[a]);
                 o.kernel = kernel ? OVS_KERNEL_BLAS : OVS_KERNEL_SIMD;
