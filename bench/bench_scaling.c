@@ -27,6 +27,7 @@
 #include "activation.h"
 #include "forward.h"
 #include "problem.h"
+#include "simd.h"
 #include "smallmm.h"
 #include "train.h"
 
@@ -694,7 +695,8 @@ static int memory_turns(double seconds, int argc, char **argv)
  * matched ratio still moved with that state). */
 
 /* One GD update as train.c's ovs_train_run makes it: the forward pass (by panels where the
- * workspace reads X in panels), the norms of r and g, W -= eta g. Returns ||r|| + ||g||. */
+ * workspace reads X in panels), the norms of r and g, W -= eta g (with ||g||, into w_next, as
+ * the trainer does from round 30 on). Returns ||r|| + ||g||. */
 static double matched_update(const ovs_problem *p, const ovs_activation *act, double eta,
                              ovs_train_workspace *ws)
 {
@@ -708,9 +710,16 @@ static double matched_update(const ovs_problem *p, const ovs_activation *act, do
                                (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
     }
     const double rnorm = sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+#ifdef OVS_SMALLMM_DESCEND /* round 30 on: the step and ||g|| in one pass, w and w_next swapped */
+    const double gnorm = sqrt(ovs_smallmm_descend(ws->w_next, ws->w, ws->g, eta, ovs_pad(kd)));
+    double *w = ws->w;
+    ws->w = ws->w_next;
+    ws->w_next = w;
+#else
     const double gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, kd));
     for (int i = 0; i < kd; i++)
         ws->w[i] -= eta * ws->g[i];
+#endif
     return rnorm + gnorm;
 }
 

@@ -51,6 +51,13 @@ int ovs_smallmm_group_width(int d, int count);
  * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
 double ovs_smallmm_sum_squares(const double *a, int m);
 
+/* One GD step's weights and the gradient's norm, in one pass over m doubles (train.c):
+ * w_next_i = w_i - eta g_i, with eta g_i rounded before the difference in every build (never
+ * one FMA), and the return value sum_i g_i^2 as ovs_smallmm_sum_squares(g, m) gives it, bit
+ * for bit. w_next, w and g 64-byte aligned; w_next may be w. */
+double ovs_smallmm_descend(double *w_next, const double *w, const double *g, double eta, int m);
+#define OVS_SMALLMM_DESCEND 1 /* for benchmarks built against older trees too */
+
 /* The builds' own entry points (simd.h's OVS_ISA), called by the functions above. */
 #define OVS_SMALLMM_BUILD(isa)                                                                 \
     void ovs_smallmm_preact_##isa(int k, int d, int np, const double *w, const double *xt,     \
@@ -61,6 +68,8 @@ double ovs_smallmm_sum_squares(const double *a, int m);
                                      int ldx, int count, double *g, double *lanes, int first,  \
                                      int last, ovs_fetch *next);                               \
     double ovs_smallmm_sum_squares_##isa(const double *a, int m);                              \
+    double ovs_smallmm_descend_##isa(double *w_next, const double *w, const double *g,         \
+                                     double eta, int m);                                       \
     int ovs_smallmm_group_width_##isa(int d, int count);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)

@@ -33,6 +33,7 @@ typedef struct ovs_train_workspace {
     int n, k, d, np;
     double *xt;  /* d x np, X transposed */
     double *w;   /* k x d, current weights */
+    double *w_next; /* k x d, the next update's (ovs_train_run swaps it with w) */
     double *zt;  /* k x np, pre-activations W x_i, then phi'(.) v_j r_i */
     double *phi; /* k x np, phi(W x_i) */
     double *r;   /* np, residuals f(x_i) - y_i (0 in the padding) */

@@ -494,6 +494,47 @@ double OVS_ISA(ovs_smallmm_sum_squares)(const double *a, int m)
     return ovs_tree8(acc);
 }
 
+/* ---- the GD step's weights and the gradient's norm in one pass ---- */
+
+/* eta g_i rounded on its own before the difference, as the plain loop w_i -= eta g_i rounds it
+ * where the compiler has no FMA (train.c before round 30): the empty asm keeps
+ * -ffp-contract=fast from fusing the product into the difference, so that every build gives
+ * the weights of the baseline build. */
+#define ROUNDED(x) __asm__("" : "+x"(x))
+
+double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const double *g,
+                                    double eta, int m)
+{
+    ovs_vd acc[OVS_NH];
+    for (int h = 0; h < OVS_NH; h++)
+        acc[h] = (ovs_vd){0};
+    const ovs_vd e = (ovs_vd){0} + eta;
+    int i = 0;
+    for (; i + OVS_VL <= m; i += OVS_VL)
+        for (int h = 0; h < OVS_NH; h++) { /* acc as in sum_squares: the same bits */
+            const ovs_vd x = LOAD(g + i + h * OVS_NW);
+            acc[h] += x * x;
+            ovs_vd step = e * x;
+            ROUNDED(step);
+            STORE(w_next + i + h * OVS_NW, LOAD(w + i + h * OVS_NW) - step);
+        }
+    for (int l = i; l < m; l++) {
+        double step = eta * g[l];
+        ROUNDED(step);
+        w_next[l] = w[l] - step;
+    }
+    if (i < m) { /* the squares of the last partial 8 as sum_squares adds them */
+        double t[OVS_VL] __attribute__((aligned(64))) = {0};
+        for (int l = 0; i + l < m; l++)
+            t[l] = g[i + l];
+        for (int h = 0; h < OVS_NH; h++) {
+            const ovs_vd x = LOAD(t + h * OVS_NW);
+            acc[h] += x * x;
+        }
+    }
+    return ovs_tree8(acc);
+}
+
 #if !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)
 /* ---- the baseline build: which build runs, and the public entry points ---- */
 int ovs_simd_isa(void)
@@ -547,6 +588,11 @@ void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, 
 double ovs_smallmm_sum_squares(const double *a, int m)
 {
     return OVS_PICK(ovs_smallmm_sum_squares)(a, m);
+}
+
+double ovs_smallmm_descend(double *w_next, const double *w, const double *g, double eta, int m)
+{
+    return OVS_PICK(ovs_smallmm_descend)(w_next, w, g, eta, m);
 }
 
 int ovs_smallmm_group_width(int d, int count)

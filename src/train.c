@@ -192,6 +192,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     size_t np = (size_t)ws->np, kd = (size_t)k * (size_t)d;
     ws->xt = alloc_aligned((size_t)d * np);
     ws->w = alloc_aligned(kd);
+    ws->w_next = alloc_aligned(kd);
     ws->zt = alloc_aligned((size_t)k * np);
     ws->phi = alloc_aligned((size_t)k * np);
     ws->r = alloc_aligned(np);
@@ -203,7 +204,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->by_panels = plan.by_panels;
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
-    if (!ws->xt || !ws->w || !ws->zt || !ws->phi || !ws->r || !ws->g ||
+    if (!ws->xt || !ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
@@ -215,6 +216,7 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
 {
     free(ws->xt);
     free(ws->w);
+    free(ws->w_next);
     free(ws->zt);
     free(ws->phi);
     free(ws->r);
@@ -222,7 +224,7 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     free(ws->scratch);
     free(ws->yp);
     free(ws->xp);
-    ws->xt = ws->w = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = ws->xp = NULL;
+    ws->xt = ws->w = ws->w_next = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = ws->xp = NULL;
 }
 
 /* The fused pass of kernel and act reads X in panels at this size: allocate xp if not yet
@@ -339,8 +341,8 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
  * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. ws->phi is free once
  * forward() has made the factors: where it can hold OVS_SMALLMM_LANES(k, d) doubles
  * (np >= 8 d) the simd product keeps its lane sums there between chunks of samples that
- * stay in cache (smallmm.h; the same bits). */
-static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
+ * stay in cache (smallmm.h; the same bits). Its norm comes with the step (descend()). */
+static void gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, b = ws->grad_chunk;
     double *lanes = (size_t)np >= 8 * (size_t)d ? ws->phi : NULL;
@@ -354,7 +356,6 @@ static double gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws
         }
     else
         ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
-    return sqrt(ovs_smallmm_sum_squares(ws->g, ovs_pad(k * d)));
 }
 
 /* Whether this update runs panel by panel: ws allows it, and the fused pass runs and reads
@@ -379,10 +380,9 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
  * two kernels fetch the next panel where ws->fetch_next (the first one during the last: the
  * next update's). The same operations on the same values in the same order (a sample's
  * forward values depend on that sample only; the lane sums run over the samples in order:
- * forward.h, smallmm.h), so the same bits as forward() then gradient(). Returns ||r||, and
- * ||g|| in *gnorm. */
+ * forward.h, smallmm.h), so the same bits as forward() then gradient(). Returns ||r||. */
 static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
-                             ovs_train_workspace *ws, double *gnorm)
+                             ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
     for (int p0 = 0; p0 < np; p0 += q) {
@@ -394,8 +394,17 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
                               p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch);
     }
-    *gnorm = sqrt(ovs_smallmm_sum_squares(ws->g, ovs_pad(k * d)));
     return sqrt(ovs_smallmm_sum_squares(ws->r, np));
+}
+
+/* The GD step W - eta grad (Sec. 4) into ws->w_next, and ||g||_F, in one pass over g
+ * (smallmm.h: the same bits as the loop w_i -= eta g_i after the norm of g, which read g twice
+ * and, in the baseline build, two doubles at a time: 4-8% of the time per update at grid cells
+ * (docs/BENCHMARKS.md round 30). The caller swaps w and w_next unless it stops: a diverged
+ * trial keeps the weights it had. */
+static double descend(double eta, int kd, ovs_train_workspace *ws)
+{
+    return sqrt(ovs_smallmm_descend(ws->w_next, ws->w, ws->g, eta, ovs_pad(kd)));
 }
 
 static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
@@ -429,17 +438,17 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
     /* by panels the gradient is made before the stop test: on the last update, unused */
     const int panels = by_panels(o->act, o->kernel, ws);
     for (;;) {
-        double gnorm = 0.0;
-        double rnorm = panels ? step_by_panels(p, o->act, ws, &gnorm)
-                              : forward(p, o->act, o->kernel, ws);
+        double rnorm = panels ? step_by_panels(p, o->act, ws) : forward(p, o->act, o->kernel, ws);
         if (ovs_protocol_stops(proto, rnorm, p->y_norm, t, res, &ef, &rel))
             break;
         if (!panels)
-            gnorm = gradient(p, o->kernel, ws);
+            gradient(p, o->kernel, ws);
+        const double gnorm = descend(o->eta, kd, ws);
         if (ovs_protocol_gradient_stops(proto, gnorm, &t, res))
-            break;
-        for (int i = 0; i < kd; i++)
-            ws->w[i] -= o->eta * ws->g[i];
+            break; /* W as it was: the step went to w_next */
+        double *w = ws->w;
+        ws->w = ws->w_next;
+        ws->w_next = w;
         res->path_length += o->eta * gnorm;
         t++;
         if (ovs_protocol_polled_stop(proto, t, res))
@@ -467,8 +476,7 @@ int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int ker
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
     load_inputs(p, ws);
     const int panels = grad && by_panels(act, kernel, ws);
-    double gnorm;
-    double rnorm = panels ? step_by_panels(p, act, ws, &gnorm) : forward(p, act, kernel, ws);
+    double rnorm = panels ? step_by_panels(p, act, ws) : forward(p, act, kernel, ws);
     *loss = 0.5 * rnorm * rnorm;
     if (grad) {
         if (!panels)

@@ -34,6 +34,7 @@ typedef struct build {
     void (*preact)(int, int, int, const double *, const double *, double *);
     void (*grad)(int, int, int, const double *, const double *, double *, double *);
     double (*sumsq)(const double *, int);
+    double (*descend)(double *, const double *, const double *, double, int);
     int (*fwd_part)(int, int, int, int, int, const double *, const double *, int,
                     const double *, const double *, double *, int, double *, double *, int, int,
                     ovs_fetch *);
@@ -46,16 +47,16 @@ typedef struct build {
 static const build builds[] = {
     {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
      ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base,
-     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base, ovs_smallmm_group_width_base, 1},
+     ovs_smallmm_descend_base,     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base, ovs_smallmm_group_width_base, 1},
 #ifdef OVS_HAVE_V3
     {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
      ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3,
-     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3, ovs_smallmm_group_width_v3, 2},
+     ovs_smallmm_descend_v3,     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3, ovs_smallmm_group_width_v3, 2},
 #endif
 #ifdef OVS_HAVE_V4
     {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
      ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4,
-     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4, ovs_smallmm_group_width_v4, 4},
+     ovs_smallmm_descend_v4,     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4, ovs_smallmm_group_width_v4, 4},
 #endif
 };
 enum { NBUILDS = sizeof builds / sizeof builds[0] };
@@ -196,6 +197,39 @@ static void test_sum_squares(const build *b)
     }
     CHECK(ok != 0);
     CHECK(b->isa == OVS_ISA_BASE || (ok & 1));
+}
+
+/* The GD step's weights and the gradient's norm in one pass (train.c's descend), against w_i -
+ * (eta g_i) with the product rounded on its own (the loop the trainer ran until round 30, as
+ * the baseline build compiles it) and the build's own sum of squares, bit for bit, in place
+ * too; one FMA per weight gives other bits at some of these sizes (checked, so that a build
+ * that fused them would fail here). */
+static void test_descend(const build *b)
+{
+    const int sizes[] = {1, 7, 8, 9, 15, 100, 625, 1001, 6400};
+    const double eta = 0.15;
+    int ok = 1, fma_differs = 0;
+    for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+        const int m = sizes[c];
+        double *w = dalloc((size_t)m), *g = dalloc((size_t)m), *next = dalloc((size_t)m);
+        double *want = dalloc((size_t)m), *inplace = dalloc((size_t)m);
+        fill(w, 1, m, m, 90 + c, 1.0);
+        fill(g, 1, m, m, 120 + c, 3.0);
+        for (int i = 0; i < m; i++) {
+            volatile double step = eta * g[i]; /* rounded here: no FMA across the store */
+            want[i] = w[i] - step;
+            const double fused = fma(-eta, g[i], w[i]);
+            fma_differs |= memcmp(&fused, &want[i], sizeof fused) != 0;
+        }
+        memcpy(inplace, w, sizeof(double) * (size_t)m);
+        const double s = b->descend(next, w, g, eta, m), want_s = b->sumsq(g, m);
+        const double s2 = b->descend(inplace, inplace, g, eta, m);
+        ok &= same(next, want, (size_t)m) && same(inplace, want, (size_t)m);
+        ok &= memcmp(&s, &want_s, sizeof s) == 0 && memcmp(&s2, &want_s, sizeof s) == 0;
+        free(w), free(g), free(next), free(want), free(inplace);
+    }
+    CHECK(ok);
+    CHECK(fma_differs);
 }
 
 /* The forward pass's reference at (n, k, d): z by preact's order, phi and phi' of softplus
@@ -579,6 +613,7 @@ int main(void)
         test_gradient(&builds[q]);
         test_group_width(&builds[q]);
         test_sum_squares(&builds[q]);
+        test_descend(&builds[q]);
         test_forward(&builds[q]);
         test_relu_edges(&builds[q]);
         test_parts(&builds[q]);
