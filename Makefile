@@ -24,8 +24,18 @@ OPT      ?= -O2 -g
 # assignments to it, target-specific ones included, and `make CPPFLAGS=-I...` had built a
 # binary without its AVX2 kernels and `make CFLAGS=-O2` kernels without FMA (other bits).
 ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(OBJ_CPPFLAGS) $(CPPFLAGS)
-# OBJ_LAST_CFLAGS: the few a user's flags must not undo (the kernels' -O3, KERNEL_OPT below).
-ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(OBJ_LAST_CFLAGS)
+# OBJ_LAST_CFLAGS: the few a user's flags must not undo (the kernels' -O3, KERNEL_OPT below;
+# BASE_ARCH).
+ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(BASE_ARCH) $(OBJ_LAST_CFLAGS)
+# On x86-64 every object is built for the baseline instruction set after a user's CFLAGS: the
+# kernels pick the best build the CPU runs at run time (the per-instruction-set builds of
+# forward.c and smallmm.c put their -march after this one; OVS_CLONES add theirs per clone).
+# A site's -march=native (EasyBuild's default CFLAGS) had stopped the build on AVX-512 CPUs
+# (vmath.h's AVX-512 code in the x86-64-v3 clones of activation.c), and with FMA in every
+# object the compiler may fuse products into sums outside the kernels: other bits than the
+# default build's (round 30; tests/install_test.sh builds and compares the two). gcc and clang
+# take the last -march, also after -march=native. A -mavx2 or -mfma given on its own stays.
+BASE_ARCH := $(if $(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -q __x86_64__ && echo yes),-march=x86-64)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)
 BLAS_LIBS   = $(shell pkg-config --libs openblas)
