@@ -224,7 +224,8 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     free(ws->scratch);
     free(ws->yp);
     free(ws->xp);
-    ws->xt = ws->w = ws->w_next = ws->zt = ws->phi = ws->r = ws->g = ws->scratch = ws->yp = ws->xp = NULL;
+    ws->xt = ws->w = ws->w_next = ws->zt = ws->phi = ws->r = ws->g = NULL;
+    ws->scratch = ws->yp = ws->xp = NULL;
 }
 
 /* The fused pass of kernel and act reads X in panels at this size: allocate xp if not yet
@@ -338,7 +339,7 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
 }
 
 /* Gradient after forward(): grad = diag(v) phi'(W X^T) diag(r) X (Sec. 4 / eq. 2.1),
- * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i. Returns ||g||_F. ws->phi is free once
+ * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i, into ws->g. ws->phi is free once
  * forward() has made the factors: where it can hold OVS_SMALLMM_LANES(k, d) doubles
  * (np >= 8 d) the simd product keeps its lane sums there between chunks of samples that
  * stay in cache (smallmm.h; the same bits). Its norm comes with the step (descend()). */
@@ -397,10 +398,11 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
     return sqrt(ovs_smallmm_sum_squares(ws->r, np));
 }
 
-/* The GD step W - eta grad (Sec. 4) into ws->w_next, and ||g||_F, in one pass over g
- * (smallmm.h: the same bits as the loop w_i -= eta g_i after the norm of g, which read g twice
- * and, in the baseline build, two doubles at a time: 4-8% of the time per update at grid cells
- * (docs/BENCHMARKS.md round 30). The caller swaps w and w_next unless it stops: a diverged
+/* The GD step W_{t+1} = W_t - eta grad L(W_t) (Theorem 2.1) into ws->w_next, and ||g||_F, in
+ * one pass over g (smallmm.h): the same bits as the norm of g and then the loop
+ * w_i -= eta g_i, which read g twice, the second time two doubles at a time in this
+ * baseline-built file; 0.95-0.98 of the time per ReLU update at grid cells (ab_step;
+ * docs/BENCHMARKS.md round 30). The caller swaps w and w_next unless it stops: a diverged
  * trial keeps the weights it had. */
 static double descend(double eta, int kd, ovs_train_workspace *ws)
 {

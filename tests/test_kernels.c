@@ -47,16 +47,19 @@ typedef struct build {
 static const build builds[] = {
     {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
      ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base,
-     ovs_smallmm_descend_base,     ovs_forward_fused_part_base, ovs_smallmm_grad_part_base, ovs_smallmm_group_width_base, 1},
+     ovs_smallmm_descend_base, ovs_forward_fused_part_base, ovs_smallmm_grad_part_base,
+     ovs_smallmm_group_width_base, 1},
 #ifdef OVS_HAVE_V3
     {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
      ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3,
-     ovs_smallmm_descend_v3,     ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3, ovs_smallmm_group_width_v3, 2},
+     ovs_smallmm_descend_v3, ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3,
+     ovs_smallmm_group_width_v3, 2},
 #endif
 #ifdef OVS_HAVE_V4
     {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
      ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4,
-     ovs_smallmm_descend_v4,     ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4, ovs_smallmm_group_width_v4, 4},
+     ovs_smallmm_descend_v4, ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4,
+     ovs_smallmm_group_width_v4, 4},
 #endif
 };
 enum { NBUILDS = sizeof builds / sizeof builds[0] };
