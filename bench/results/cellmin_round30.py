@@ -1,5 +1,9 @@
+"""cellmin_round30.py BASE.h5[,BASE2.h5...] NEW.h5[,NEW2.h5...] - round 30's grid comparison
+(docs/BENCHMARKS.md): for each cell, the fastest trial's seconds per update (trials of 1000
+updates or more) over the files of each side, and per group the distribution of new/base over
+the cells (median, 10th and 90th percentiles) and its mean weighted by the base's updates.
+Each cell's fastest trial is the one the host's slow spells missed."""
 import sys, h5py, numpy as np
-# per-cell fastest trial's us/update (trials with >= 1000 updates), new/base ratio distribution
 def load(fn):
     f=h5py.File(fn,'r'); out={}
     for name in f:
