@@ -496,10 +496,9 @@ double OVS_ISA(ovs_smallmm_sum_squares)(const double *a, int m)
 
 /* ---- the GD step's weights and the gradient's norm in one pass ---- */
 
-/* eta g_i rounded on its own before the difference, as the plain loop w_i -= eta g_i rounds it
- * where the compiler has no FMA (train.c before round 30): the empty asm keeps
- * -ffp-contract=fast from fusing the product into the difference, so that every build gives
- * the weights of the baseline build. */
+/* eta g_i rounded before the difference, as train.c's loop w_i -= eta g_i did in the baseline
+ * build (no FMA) until round 30: the empty asm keeps -ffp-contract=fast from fusing the two,
+ * so that every build gives the baseline's weights. */
 #define ROUNDED(x) __asm__("" : "+x"(x))
 
 double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const double *g,
@@ -518,15 +517,14 @@ double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const doubl
             ROUNDED(step);
             STORE(w_next + i + h * OVS_NW, LOAD(w + i + h * OVS_NW) - step);
         }
-    for (int l = i; l < m; l++) {
-        double step = eta * g[l];
-        ROUNDED(step);
-        w_next[l] = w[l] - step;
-    }
-    if (i < m) { /* the squares of the last partial 8 as sum_squares adds them */
+    if (i < m) { /* the last partial 8 one by one, its squares as sum_squares adds them */
         double t[OVS_VL] __attribute__((aligned(64))) = {0};
-        for (int l = 0; i + l < m; l++)
+        for (int l = 0; i + l < m; l++) {
+            double step = eta * g[i + l];
+            ROUNDED(step);
+            w_next[i + l] = w[i + l] - step;
             t[l] = g[i + l];
+        }
         for (int h = 0; h < OVS_NH; h++) {
             const ovs_vd x = LOAD(t + h * OVS_NW);
             acc[h] += x * x;
