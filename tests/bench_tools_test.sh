@@ -2,6 +2,7 @@
 # bench_tools_test.sh - the grid's floor tools, which docs/BENCHMARKS.md quotes and `make
 # test` built nowhere else: bench/grid_cells.py (a sweep file's cells and iterations),
 # bench/floor.py (core-seconds against the floor 4 n k d / peak + softplus n k ns per update),
+# bench/grid_versus.py (two builds' runs of one sweep, each cell's fastest trial),
 # build/bench_scaling --grid (the replay), --modes, --floor, --memory, --matched and --parts,
 # build/bench_peak, and bench/ab_step.sh (an A/A run's output). Each figure is checked
 # against the same figure computed here from the file with h5py (--modes, --floor, --memory,
@@ -117,6 +118,44 @@ assert m and abs(float(m[1]) - w) <= 0.051 and abs(float(m[2]) - fl) <= 0.051 an
 m = re.search(r'p50 speed: trials [0-9.e-]+ core-s \(x floor [0-9.]+; \d+ of (\d+) trials', out)
 assert m and int(m[1]) == int((done == 1).sum()), (m and m[1], int((done == 1).sum()))
 "
+
+# bench/grid_versus.py: each cell's fastest trial per update, new/base. A copy of t.h5 with
+# every wall time x 0.9 reads 0.900 everywhere, also against a base side of two files whose
+# first takes twice as long (the best of a side's files counts); one whose trials other than
+# each cell's fastest take twice as long reads 1.000 (only the fastest counts); t.h5 against
+# the adaptive file's other sweep is refused.
+limit $PY -c "
+import h5py, numpy as np, shutil
+for copy, factor in (('vs_fast.h5', 0.9), ('vs_double.h5', 2.0)):
+    shutil.copy('t.h5', copy)
+    with h5py.File(copy, 'r+') as f:
+        for name in f:
+            f[name]['wall_seconds'][...] = f[name]['wall_seconds'][...] * factor
+shutil.copy('t.h5', 'vs_slow.h5')
+with h5py.File('vs_slow.h5', 'r+') as f:
+    for name in f:
+        g = f[name]
+        w, it = g['wall_seconds'][...], g['iterations'][...].astype(float)
+        per = w / np.maximum(it, 1)
+        first = per.argmin(axis=2)[..., None] == np.arange(per.shape[2])
+        g['wall_seconds'][...] = np.where(first, w, 2 * w)
+"
+limit $PY "$ROOT/bench/grid_versus.py" t.h5 vs_fast.h5 --min-updates 1 >vs1.txt
+limit $PY "$ROOT/bench/grid_versus.py" vs_double.h5,t.h5 vs_fast.h5 --min-updates 1 >vs2.txt
+limit $PY "$ROOT/bench/grid_versus.py" t.h5 vs_slow.h5 --min-updates 1 >vs3.txt
+check "grid_versus.py: every wall time x 0.9 reads 0.900 in each group and in all (one base file, two)" $PY -c "
+import re
+for name in ('vs1.txt', 'vs2.txt'):
+    t = open(name).read()
+    rows = re.findall(r'cells +(\d+) .*median ([0-9.]+) +p10 ([0-9.]+) +p90 ([0-9.]+) +update-weighted ([0-9.]+)', t)
+    assert len(rows) == 2 and all(int(r[0]) == 4 and set(r[1:]) == {'0.900'} for r in rows), t
+    assert re.search(r'^all groups +update-weighted new/base 0.900$', t, re.M), t
+"
+check "... trials other than each cell's fastest slowed: 1.000 (only the fastest counts)" \
+    grep -q '^all groups  *update-weighted new/base 1.000$' vs3.txt
+check "... another sweep (the adaptive file) against t.h5: refused with one line" sh -c \
+    "! $PY '$ROOT/bench/grid_versus.py' t.h5 ad.h5 --min-updates 1 >/dev/null 2>vs.err &&
+     test \$(wc -l <vs.err) = 1 && grep -q 'hold different sweeps' vs.err"
 
 BS="$ROOT/build/bench_scaling"
 limit "$BS" --grid cells.txt 5 >replay.txt 2>replay.err
