@@ -213,7 +213,7 @@ done
 # default build's results bit for bit. (Until round 30 the build stopped on AVX-512 CPUs, and
 # with -march=haswell it built but path_length took other bits: FMA outside the kernels.)
 rm -rf "$WORK/fm"
-make -s --no-print-directory -j"$(nproc)" BUILD="$WORK/fm" BIN="$WORK/fm" "$WORK/fm/ovsweep" \
+limit make -s --no-print-directory -j"$(nproc)" BUILD="$WORK/fm" BIN="$WORK/fm" "$WORK/fm/ovsweep" \
     CFLAGS="-O2 -ftree-vectorize -march=native -fno-math-errno" >"$WORK/fm.log" 2>&1
 check "... while EasyBuild's default CFLAGS (-march=native) build ovsweep" test -x "$WORK/fm/ovsweep"
 [ -x "$WORK/fm/ovsweep" ] || grep -m 3 error "$WORK/fm.log" | sed 's/^/    | /'
