@@ -201,13 +201,22 @@ static void gradient_as_trained(const parts_cell *c)
     ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
 }
 
+/* The fused pass's last argument from round 31 on: the lanes of ||r||^2 (forward.h). */
+#ifdef OVS_FORWARD_R2
+#define WITH_R2(r2) , r2
+#else
+#define WITH_R2(r2)
+#endif
+
 static void part_call(const parts_cell *c, int part)
 {
+    double r2[8] __attribute__((aligned(64)));
+    (void)r2;
     ovs_train_workspace *ws = c->ws;
     if (part < 2)
         ovs_forward_fused(part ? OVS_ACT_SOFTPLUS : OVS_ACT_RELU, c->n, c->k, c->d, c->np, ws->w,
                           ws->xp ? ws->xp : ws->xt, ws->xp ? ws->panel : 0, c->p->v, ws->yp,
-                          ws->zt, ws->scratch, ws->r);
+                          ws->zt, ws->scratch, ws->r WITH_R2(r2));
     else
         gradient_as_trained(c);
 }
@@ -501,9 +510,11 @@ static int floor_turns(double seconds, int argc, char **argv)
  * update as if X cost nothing to read. Its values are wrong (a diagnostic of time only); r and
  * the lane sums are the workspace's scratch, which the next run overwrites. */
 static void panel_step(const ovs_problem *p, const ovs_activation *act,
-                       ovs_train_workspace *ws, int held)
+                       ovs_train_workspace *ws, int held, double *r2)
 {
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
+    for (int l = 0; l < 8; l++) /* as train.c's step_by_panels */
+        r2[l] = 0.0;
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
         const int n0 = p1 < np ? p1 : 0, n1 = n0 + q < np ? n0 + q : np;
@@ -513,7 +524,8 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
         const int i0 = hold ? 0 : p0, i1 = hold ? q : p1;
         ovs_fetch *fetch = !held && ws->fetch_next ? &next : NULL;
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
-                               ws->yp, ws->zt, q, ws->scratch, ws->r, i0, i1, fetch);
+                               ws->yp, ws->zt, q, ws->scratch, ws->r WITH_R2(r2), i0, i1,
+                               fetch);
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)i0 * d, i1 - i0, i1 - i0,
                               ws->g, ws->phi, p0 == 0, p1 == np, fetch);
     }
@@ -573,11 +585,12 @@ static memory_times memory_times_best(const ovs_problem *p, const ovs_activation
                                       ovs_train_workspace *ws, int steps, int reps, double *sink)
 {
     memory_times b = {1e30, 1e30, 1e30};
+    double r2[8] __attribute__((aligned(64))); /* ||r||^2's lanes: unused here */
     for (int rep = 0; rep < reps; rep++)
         for (int h = 0; h < 2; h++) {
             double t0 = bench_seconds();
             for (int s = 0; s < steps; s++)
-                panel_step(p, act, ws, h);
+                panel_step(p, act, ws, h, r2);
             const double t = (bench_seconds() - t0) / steps;
             if (h)
                 b.held = t < b.held ? t : b.held;
@@ -645,13 +658,13 @@ static void memory_cell(int n, int k, int d, const char *act_name, double second
     steps = steps < 1 ? 1 : steps > 20000 ? 20000 : steps;
     const double bytes = 8.0 * ws.np * d;
     static double col[COLS][MAX_TURNS];
-    double sink = 0;
+    double sink = 0, r2[8] __attribute__((aligned(64)));
     int turns = 0;
     for (const double start = bench_seconds();
          turns < MAX_TURNS && (turns < 3 || bench_seconds() - start < seconds); turns++) {
         const double p0 = peak_gflops(500000, 3), s0 = sp ? softplus_ns(5) : 0;
         for (int s = 0; s < steps; s++) /* after the peak loop: warm up again */
-            panel_step(&p, act, &ws, 0);
+            panel_step(&p, act, &ws, 0, r2);
         const memory_times m = memory_times_best(&p, act, &ws, steps, 3, &sink);
         const double p1 = peak_gflops(500000, 3), s1 = sp ? softplus_ns(5) : 0;
         const double fl = 4.0 * n * k * d / (0.5 * (p0 + p1) * 1e9) +
@@ -701,15 +714,21 @@ static double matched_update(const ovs_problem *p, const ovs_activation *act, do
                              ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, kd = k * d;
+    double r2[8] __attribute__((aligned(64))) = {0};
     if (ws->by_panels && ws->xp) {
-        panel_step(p, act, ws, 0);
+        panel_step(p, act, ws, 0, r2);
     } else {
         ovs_forward_fused(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp ? ws->xp : ws->xt,
-                          ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt, ws->scratch, ws->r);
+                          ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt, ws->scratch,
+                          ws->r WITH_R2(r2));
         ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g,
                                (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
     }
+#ifdef OVS_FORWARD_R2 /* round 31 on: the pass's lanes, not a second pass over r */
+    const double rnorm = sqrt(ovs_hsum(r2));
+#else
     const double rnorm = sqrt(ovs_smallmm_sum_squares(ws->r, p->n));
+#endif
 #ifdef OVS_SMALLMM_DESCEND /* round 30 on: the step and ||g|| in one pass, w and w_next swapped */
     const double gnorm = sqrt(ovs_smallmm_descend(ws->w_next, ws->w, ws->g, eta, ovs_pad(kd)));
     double *w = ws->w;

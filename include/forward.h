@@ -55,24 +55,29 @@ int ovs_forward_takes(int kind);
  * i < n (both zero in the padding up to np), for kind OVS_ACT_SOFTPLUS or OVS_ACT_RELU
  * (activation.h). x: xt (d x np) where panel is 0, else X in the panel layout of that width
  * (a positive multiple of 96). y: np values (padding zero); scratch:
- * OVS_FORWARD_SCRATCH(k) doubles, 64-byte aligned. Returns 0, or -1 (nothing written) for a
- * kind without an inline kernel or a panel width that is not a multiple of 96. */
+ * OVS_FORWARD_SCRATCH(k) doubles, 64-byte aligned. r2: OVS_VL (8) doubles, 64-byte
+ * aligned, set to the lanes of ||r||^2 as ovs_smallmm_sum_squares(r, np) adds them (lane l:
+ * the r_i^2 with i = l mod 8, in order of i), so that ovs_hsum(r2) (simd.h) is that sum bit
+ * for bit without a second pass over r (docs/BENCHMARKS.md round 31). Returns 0, or -1
+ * (nothing written) for a kind without an inline kernel or a panel width that is not a
+ * multiple of 96. */
 int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *x,
                       int panel, const double *v, const double *y, double *m_t,
-                      double *scratch, double *r);
+                      double *scratch, double *r, double *r2);
 
 /* The same for the samples i0..i1-1 only: r_i for those i, and their factors in m_t with
  * rows ldm apart from sample i0 on (unit j, sample i at m_t[j ldm + i - i0]; ldm = np and
- * i0 = 0 is ovs_forward_fused's layout); nothing else is touched. i0 a multiple of 96, i1
- * one too or np. Runs over consecutive ranges give
+ * i0 = 0 is ovs_forward_fused's layout), their squares added to the lanes r2 (which the
+ * caller zeroes before the first range); nothing else is touched. i0 a multiple of 96, i1
+ * one too or np. Runs over consecutive ranges in order give
  * ovs_forward_fused's results bit for bit (each sample's values depend on that sample only):
  * train.c computes the gradient of each panel while its factors are in cache. next: memory to
  * fetch into L2 meanwhile (fetch.h; advanced), or NULL. Returns 0, or -1 (nothing written)
  * as ovs_forward_fused, or for a range that is not one of these. */
 int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
-                           ovs_fetch *next);
+                           double *m_t, int ldm, double *scratch, double *r, double *r2, int i0,
+                           int i1, ovs_fetch *next);
 
 /* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned and
  * apart: dphi holds exp(-|z|) between the two stages), by the kernel of the fused pass: the
@@ -80,16 +85,17 @@ int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *
  * bench/bench_scaling.c). */
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
 #define OVS_FORWARD_SOFTPLUS 1 /* for benchmarks that also build older trees */
+#define OVS_FORWARD_R2 1       /* round 31 on: the fused pass gives ||r||^2's lanes (r2) */
 
 /* The builds' own entry points (simd.h's OVS_ISA), called by the two above. */
 #define OVS_FORWARD_BUILD(isa)                                                                 \
     int ovs_forward_fused_##isa(int kind, int n, int k, int d, int np, const double *w,        \
                                 const double *x, int panel, const double *v, const double *y,  \
-                                double *m_t, double *scratch, double *r);                      \
+                                double *m_t, double *scratch, double *r, double *r2);          \
     int ovs_forward_fused_part_##isa(int kind, int n, int k, int d, int np, const double *w,   \
                                      const double *x, int panel, const double *v,              \
                                      const double *y, double *m_t, int ldm, double *scratch,   \
-                                     double *r, int i0, int i1, ovs_fetch *next);              \
+                                     double *r, double *r2, int i0, int i1, ovs_fetch *next);  \
     void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
 OVS_FORWARD_BUILD(base)
 OVS_FORWARD_BUILD(v3)

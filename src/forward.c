@@ -247,12 +247,44 @@ OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, 
     return x + (long)p0 * d + (i - p0);
 }
 
+/* v with its lanes from `live` on set to +0 (the samples past n in the vector that holds
+ * sample n - 1). */
+OVS_INLINE ovs_vd lanes_below(ovs_vd v, int live)
+{
+    ovs_vi lane;
+    for (int l = 0; l < OVS_NW; l++)
+        lane[l] = l;
+    return (ovs_vd)((ovs_vi)v & (lane < live));
+}
+
+/* r2 += the squares of the block's residuals, lane l of the 8 (forward.h) taking the
+ * samples i = l mod 8: ovs_smallmm_sum_squares's acc[h] += x x, vector for vector in the
+ * order of i (an FMA where the build contracts one, in both files), so the same bits. */
+OVS_INLINE void add_squares(double *r2, const ovs_vd *f, int i, const int S)
+{
+#if OVS_NH == 1
+    (void)i; /* every vector holds all 8 lanes */
+    ovs_vd acc = LOAD(r2);
+    for (int s = 0; s < S; s++)
+        acc += f[s] * f[s];
+    STORE(r2, acc);
+#else
+    for (int s = 0; s < S; s++) {
+        ovs_vd *acc = (ovs_vd *)(r2 + (i + s * OVS_NW) % OVS_VL);
+        *acc += f[s] * f[s];
+    }
+#endif
+}
+
 /* The S sample vectors at i: f, then r = f - y and m_ji = phi'_ji (v_j r_i) while the
- * block's phi' is still in L1 (the same products as train.c's scale_factors). */
-OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double *w,
+ * block's phi' is still in L1 (the same products as train.c's scale_factors), and the
+ * squares of r into the lanes r2. In the vector that holds sample n - 1 the lanes past it
+ * (padding: x = 0, y = 0, but softplus's f(0) is not 0) get r = 0 and m = +0 here, so that
+ * their squares add nothing and no loop over them follows. */
+OVS_INLINE void sample_block(const int kind, int n, int k, int d, int np, const double *w,
                              const double *x, int panel, const double *v, const double *y,
                              double *m_t, int ldm, int m0, double *zs, int big, double *r,
-                             int i, const int S, ovs_fetch *next)
+                             double *r2, int i, const int S, ovs_fetch *next)
 {
     ovs_vd f[FWD_S] = {{0}};
     int ldx;
@@ -272,10 +304,15 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
         unit_blocks(OVS_ACT_RELU, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
     else
         softplus_block(k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next);
+    /* the block's vector past which all lanes are padding: S when none is */
+    const int cut = n - i < S * OVS_NW ? (n - i) / OVS_NW : S;
     for (int s = 0; s < S; s++) {
         f[s] -= LOAD(y + i + s * OVS_NW);
+        if (s == cut)
+            f[s] = lanes_below(f[s], n - i - s * OVS_NW);
         STORE(r + i + s * OVS_NW, f[s]);
     }
+    add_squares(r2, f, i, S);
     for (int j = 0; j < k; j++) {
         const double vj = v[j]; /* read once: the stores to m_t may alias v */
         for (int s = 0; s < S; s++) {
@@ -283,10 +320,14 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
             double *mj = m_t + (long)j * ldm + (i - m0) + s * OVS_NW;
             if (big && s == 0)
                 PREFETCH(mj + 2 * FWD_S * OVS_NW, 1);
+            ovs_vd m;
             if (kind == OVS_ACT_RELU)
-                STORE(mj, ovs_vrelu_scale_key(dj, vj * f[s]));
+                m = ovs_vrelu_scale_key(dj, vj * f[s]);
             else
-                STORE(mj, dj * (vj * f[s]));
+                m = dj * (vj * f[s]);
+            if (s == cut)
+                m = lanes_below(m, n - i - s * OVS_NW);
+            STORE(mj, m);
         }
     }
 }
@@ -299,8 +340,8 @@ OVS_INLINE void sample_block(const int kind, int k, int d, int np, const double 
  * own, so the same bits. */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
-                        double *m_t, int ldm, double *zs, double *r, int i0, int i1,
-                        ovs_fetch *next)
+                        double *m_t, int ldm, double *zs, double *r, double *r2, int i0,
+                        int i1, ovs_fetch *next)
 {
     const int big = 8L * np * (k + d) > BIG_BYTES;
     const int live = (n + OVS_NW - 1) / OVS_NW * OVS_NW;
@@ -322,26 +363,27 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
         end4 = iend - 6 * OVS_NW;
 #endif
     for (; i + FWD_S * OVS_NW <= end4; i += FWD_S * OVS_NW)
-        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, FWD_S, next);
+        sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, FWD_S, next);
 #if FWD_S == 4
     for (; i + 3 * OVS_NW <= iend && end4 < iend; i += 3 * OVS_NW)
-        sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next);
+        sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 3, next);
 #endif
     switch (iend > i ? (iend - i) / OVS_NW : 0) {
 #if FWD_S > 3
-    case 3: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 3, next); break;
+    case 3: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 3, next); break;
 #endif
-    case 2: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 2, next); break;
-    case 1: sample_block(kind, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, i, 1, next); break;
+    case 2: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 2, next); break;
+    case 1: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 1, next); break;
     default: break;
     }
-    /* The padding samples (x = 0, y = 0) are no samples: r and m zero there. */
-    const int p0 = n > i0 ? n : i0;
-    for (i = p0; i < i1; i++)
-        r[i] = 0.0;
+    /* The padding samples (x = 0, y = 0) are no samples: r and m zero there, in the vector
+     * of sample n - 1 by sample_block, in the whole vectors past it (AVX2, SSE2) here. */
+    const int p0 = iend > i0 ? iend : i0;
+    for (i = p0; i < i1; i += OVS_NW)
+        STORE(r + i, (ovs_vd){0});
     for (int j = 0; j < k; j++)
-        for (i = p0; i < i1; i++)
-            m_t[(long)j * ldm + (i - i0)] = 0.0;
+        for (i = p0; i < i1; i += OVS_NW)
+            STORE(m_t + (long)j * ldm + (i - i0), (ovs_vd){0});
 }
 
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
@@ -364,13 +406,14 @@ _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 
 #define FWD_CONST_D 40
 typedef void relu_pass(int n, int k, int np, const double *w, const double *x, int panel,
                        const double *v, const double *y, double *m_t, int ldm, double *zs,
-                       double *r, int i0, int i1);
+                       double *r, double *r2, int i0, int i1);
 #define RELU_D(D)                                                                          \
     static __attribute__((noinline)) void relu_d##D(                                       \
         int n, int k, int np, const double *w, const double *x, int panel, const double *v, \
-        const double *y, double *m_t, int ldm, double *zs, double *r, int i0, int i1)      \
+        const double *y, double *m_t, int ldm, double *zs, double *r, double *r2, int i0,  \
+        int i1)                                                                            \
     {                                                                                      \
-        forward(OVS_ACT_RELU, n, k, D, np, w, x, panel, v, y, m_t, ldm, zs, r, i0, i1,     \
+        forward(OVS_ACT_RELU, n, k, D, np, w, x, panel, v, y, m_t, ldm, zs, r, r2, i0, i1, \
                 NULL);                                                                     \
     }
 RELU_D(1) RELU_D(2) RELU_D(3) RELU_D(4) RELU_D(5) RELU_D(6) RELU_D(7) RELU_D(8) RELU_D(9)
@@ -392,8 +435,8 @@ _Static_assert(sizeof relu_by_d / sizeof *relu_by_d == FWD_CONST_D + 1, "one pas
 /* Both entry points: the range checked, then the pass for kind. */
 OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
-                           ovs_fetch *next)
+                           double *m_t, int ldm, double *scratch, double *r, double *r2,
+                           int i0, int i1, ovs_fetch *next)
 {
     if (panel < 0 || panel % 96 != 0 || i0 < 0 || i0 % 96 != 0 || i1 > np || i1 < i0 ||
         (i1 < np && i1 % 96 != 0))
@@ -402,15 +445,15 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
         return -1;
 #if FWD_CONST_D > 0
     if (kind == OVS_ACT_RELU && !next && d >= 1 && d <= FWD_CONST_D) {
-        relu_by_d[d](n, k, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1);
+        relu_by_d[d](n, k, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0, i1);
         return 0;
     }
 #endif
     if (kind == OVS_ACT_SOFTPLUS)
-        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
-                next);
+        forward(OVS_ACT_SOFTPLUS, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0,
+                i1, next);
     else
-        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+        forward(OVS_ACT_RELU, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0, i1,
                 next);
     return 0;
 }
@@ -419,20 +462,23 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
 int OVS_ISA(ovs_forward_fused_part)(int kind, int n, int k, int d, int np, const double *w,
                                     const double *x, int panel, const double *v,
                                     const double *y, double *m_t, int ldm, double *scratch,
-                                    double *r, int i0, int i1, ovs_fetch *next)
+                                    double *r, double *r2, int i0, int i1, ovs_fetch *next)
 {
     if (next)
-        return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
-                           next);
-    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, i0, i1,
+        return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0,
+                           i1, next);
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0, i1,
                        NULL);
 }
 
 int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const double *w,
                                const double *x, int panel, const double *v, const double *y,
-                               double *m_t, double *scratch, double *r)
+                               double *m_t, double *scratch, double *r, double *r2)
 {
-    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, 0, np, NULL);
+    for (int l = 0; l < OVS_VL; l++)
+        r2[l] = 0.0;
+    return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, r2, 0, np,
+                       NULL);
 }
 
 /* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
@@ -456,18 +502,19 @@ void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, i
 /* The public entry points, in the baseline build: the best build this CPU runs (simd.h). */
 int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *x,
                       int panel, const double *v, const double *y, double *m_t,
-                      double *scratch, double *r)
+                      double *scratch, double *r, double *r2)
 {
-    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r);
+    return OVS_PICK(ovs_forward_fused)(kind, n, k, d, np, w, x, panel, v, y, m_t, scratch, r,
+                                       r2);
 }
 
 int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
-                           double *m_t, int ldm, double *scratch, double *r, int i0, int i1,
-                           ovs_fetch *next)
+                           double *m_t, int ldm, double *scratch, double *r, double *r2, int i0,
+                           int i1, ovs_fetch *next)
 {
     return OVS_PICK(ovs_forward_fused_part)(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm,
-                                            scratch, r, i0, i1, next);
+                                            scratch, r, r2, i0, i1, next);
 }
 
 int ovs_forward_takes(int kind)

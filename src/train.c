@@ -313,7 +313,9 @@ static void scale_factors(int n, int k, int np, const double *restrict v,
  * M_ji = phi'(w_j . x_i) v_j r_i (padding columns zero). Returns ||r||.
  * The simd kernel with softplus or ReLU fuses it all into one pass (forward.h), with the
  * same arithmetic as the three steps below: products, activation, residual and factors; its
- * norm is sum_squares's, bit for bit, on the native vectors of the CPU (smallmm.h).
+ * norm is ovs_smallmm_sum_squares(r, np)'s lanes, bit for bit, added up as the pass makes r
+ * (forward.h; a second pass over r took 2-5% of an update at the grid's small cells,
+ * docs/BENCHMARKS.md round 31).
  * The norms of r and g run over their zero padding too (np; ovs_pad(k d)): the same sums,
  * since a padding lane adds 0 x 0 = +0 where sum_squares's tail adds the same zero lanes,
  * without that tail's copy through memory (6 ns a call on the Zen 5 machine; ReLU's updates
@@ -323,11 +325,12 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
                       ovs_train_workspace *ws)
 {
     const int k = p->k, np = ws->np;
+    double lanes[OVS_VL] __attribute__((aligned(64)));
     if (kernel == OVS_KERNEL_SIMD &&
         ovs_forward_fused(act->vector_kernel, p->n, k, p->d, np, ws->w,
                           ws->xp ? ws->xp : ws->xt, ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt,
-                          ws->scratch, ws->r) == 0)
-        return sqrt(ovs_smallmm_sum_squares(ws->r, np));
+                          ws->scratch, ws->r, lanes) == 0)
+        return sqrt(ovs_hsum(lanes));
     if (kernel == OVS_KERNEL_BLAS)
         ovs_linalg_preact(k, p->d, np, ws->w, ws->xt, ws->zt);
     else
@@ -386,16 +389,17 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
                              ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
+    double r2[OVS_VL] __attribute__((aligned(64))) = {0};
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
         ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);
         ovs_fetch *fetch = ws->fetch_next ? &next : NULL;
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
-                               ws->yp, ws->zt, q, ws->scratch, ws->r, p0, p1, fetch);
+                               ws->yp, ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
                               p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch);
     }
-    return sqrt(ovs_smallmm_sum_squares(ws->r, np));
+    return sqrt(ovs_hsum(r2));
 }
 
 /* The GD step W_{t+1} = W_t - eta grad L(W_t) (Theorem 2.1) into ws->w_next, and ||g||_F, in
