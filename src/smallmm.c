@@ -433,10 +433,10 @@ static int grad_chunk(int d, int np, const double *lanes)
  * same operations in the same order, so the same bits. A block's loop is that short there,
  * and its exit and set-up weigh: the gradient alone took 0.89-0.97 of its time at ten grid
  * cells (0.97-1.00 with the constant np but the loop kept), the update 0.97-1.00 at n = 100
- * but 1.03 at (100, 5, 5) (docs/BENCHMARKS.md round 21). Unrolling by 2 or 4 at every np made
- * gcc spill (1.3-2x). Only the AVX2 build has them (smallmm_v3.o: 39 KB of code, 17 KB
- * without). */
-#ifdef OVS_BUILD_V3
+ * but 1.03 at (100, 5, 5) (AVX2, round 21). Unrolling by 2 or 4 at every np made gcc spill
+ * (1.3-2x). AVX-512 (round 31, Zen 5): the grid's ReLU cells 0.93-0.97, softplus's 0.98-0.99
+ * (bench/grid_versus.py; text 173 to 274 KB). docs/BENCHMARKS.md rounds 21 and 31. */
+#if defined(OVS_BUILD_V3) || defined(OVS_BUILD_V4)
 #define GRAD_CONST_NP 1
 #define GRAD_NP(NP)                                                                        \
     static __attribute__((noinline)) void grad_np##NP(int k, int d, const double *mt,      \

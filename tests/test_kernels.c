@@ -136,8 +136,9 @@ static double sumsq_ref(const double *a, int m, int fused)
 }
 
 /* The gradient on shapes that give every block form of every build (k mod 2, 3, 4; d mod 2,
- * 3, 4), also at the Figure-2 grid's np = 104 and 200, whose AVX2 loops are unrolled in full
- * (smallmm.c's GRAD_CONST_NP: k mod 3 = 0, 1, 2 there), and, with lanes, one chunk or several
+ * 3, 4), also at the Figure-2 grid's np = 104 and 200, whose AVX2 and AVX-512 loops are
+ * unrolled in full (smallmm.c's GRAD_CONST_NP: k mod 3 = 0-2 and k mod 4 = 0-3, d mod 4 = 0-3
+ * there), and, with lanes, one chunk or several
  * (d np 8 bytes above 256 KB: 1040 x 40, 3000 x 11, 4096 x 64 and 1200 x 270), against the
  * references; with and without lanes, the same bits. 1200 x 270: chunks of 120 samples whose
  * x rows (259 KB) run in groups of 24 inputs on AVX2 and AVX-512 (smallmm.c's grad_group; the
