@@ -9,7 +9,9 @@ whose setup is negligible) in the files of each side (several runs per side: the
 them), and per group the distribution of new/base over the cells that have such a trial on
 both sides (median, 10th and 90th percentiles) and its mean weighted by each cell's updates
 in the first base file; then the weighted mean over all groups. Runs taking turns (base, new,
-base, new) and a base-against-base line show the host's own spread. The files must hold the
+base, new) and a base-against-base line show the host's own spread. Give both sides as many
+runs: the fastest of more runs is faster by chance alone (round 31: 977a249's two runs
+against three of a build read 0.963, against two of them 0.977), which a first line notes. The files must hold the
 same sweep (groups and k, d axes); results are not compared here (bench/grid_digest.py does
 that). Read-only; numpy and h5py only."""
 import argparse
@@ -64,6 +66,10 @@ def main(argv):
     new, _, new_shape = side(a.new.split(","), a.min_updates, "new")
     if new_shape != shape:
         raise SystemExit(f"grid_versus.py: {a.new} and {a.base} hold different sweeps")
+    runs = (len(a.base.split(",")), len(a.new.split(",")))
+    if runs[0] != runs[1]:
+        print(f"note: {runs[0]} base run(s) against {runs[1]} new: the side with more runs "
+              f"reads faster by chance alone; give both as many")
     num = den = 0.0
     for g in sorted(shape):
         b, n, w = base[g], new[g], updates[g]

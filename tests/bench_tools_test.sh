@@ -122,8 +122,8 @@ assert m and int(m[1]) == int((done == 1).sum()), (m and m[1], int((done == 1).s
 # bench/grid_versus.py: each cell's fastest trial per update, new/base. A copy of t.h5 with
 # every wall time x 0.9 reads 0.900 everywhere, also against a base side of two files whose
 # first takes twice as long (the best of a side's files counts); one whose trials other than
-# each cell's fastest take twice as long reads 1.000 (only the fastest counts); t.h5 against
-# the adaptive file's other sweep is refused.
+# each cell's fastest take twice as long reads 1.000 (only the fastest counts); unequal run
+# counts are noted; t.h5 against the adaptive file's other sweep is refused.
 limit $PY -c "
 import h5py, numpy as np, shutil
 for copy, factor in (('vs_fast.h5', 0.9), ('vs_double.h5', 2.0)):
@@ -151,6 +151,8 @@ for name in ('vs1.txt', 'vs2.txt'):
     assert len(rows) == 2 and all(int(r[0]) == 4 and set(r[1:]) == {'0.900'} for r in rows), t
     assert re.search(r'^all groups +update-weighted new/base 0.900$', t, re.M), t
 "
+check "... two base runs against one new: a first line notes the unequal counts; one against one: none" \
+    sh -c "head -n 1 vs2.txt | grep -q '^note: 2 base run(s) against 1 new' && ! grep -q '^note' vs1.txt"
 check "... trials other than each cell's fastest slowed: 1.000 (only the fastest counts)" \
     grep -q '^all groups  *update-weighted new/base 1.000$' vs3.txt
 check "... another sweep (the adaptive file) against t.h5: refused with one line" sh -c \
