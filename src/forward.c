@@ -362,20 +362,23 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
     else if (!panel && nvec % 4 == 2 && nvec >= 6)
         end4 = iend - 6 * OVS_NW;
 #endif
+#define BLOCK(S)                                                                           \
+    sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, S, next)
     for (; i + FWD_S * OVS_NW <= end4; i += FWD_S * OVS_NW)
-        sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, FWD_S, next);
+        BLOCK(FWD_S);
 #if FWD_S == 4
     for (; i + 3 * OVS_NW <= iend && end4 < iend; i += 3 * OVS_NW)
-        sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 3, next);
+        BLOCK(3);
 #endif
     switch (iend > i ? (iend - i) / OVS_NW : 0) {
 #if FWD_S > 3
-    case 3: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 3, next); break;
+    case 3: BLOCK(3); break;
 #endif
-    case 2: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 2, next); break;
-    case 1: sample_block(kind, n, k, d, np, w, x, panel, v, y, m_t, ldm, i0, zs, big, r, r2, i, 1, next); break;
+    case 2: BLOCK(2); break;
+    case 1: BLOCK(1); break;
     default: break;
     }
+#undef BLOCK
     /* The padding samples (x = 0, y = 0) are no samples: r and m zero there, in the vector
      * of sample n - 1 by sample_block, in the whole vectors past it (AVX2, SSE2) here. */
     const int p0 = iend > i0 ? iend : i0;
