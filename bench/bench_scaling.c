@@ -512,9 +512,8 @@ static int floor_turns(double seconds, int argc, char **argv)
 static void panel_step(const ovs_problem *p, const ovs_activation *act,
                        ovs_train_workspace *ws, int held, double *r2)
 {
+    (void)r2; /* a tree before round 31: no lanes */
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
-    for (int l = 0; l < 8; l++) /* as train.c's step_by_panels */
-        r2[l] = 0.0;
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
         const int n0 = p1 < np ? p1 : 0, n1 = n0 + q < np ? n0 + q : np;
@@ -714,7 +713,7 @@ static double matched_update(const ovs_problem *p, const ovs_activation *act, do
                              ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, kd = k * d;
-    double r2[8] __attribute__((aligned(64))) = {0};
+    double r2[8] __attribute__((aligned(64))); /* set by the (first) pass */
     if (ws->by_panels && ws->xp) {
         panel_step(p, act, ws, 0, r2);
     } else {

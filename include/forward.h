@@ -67,8 +67,8 @@ int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, co
 
 /* The same for the samples i0..i1-1 only: r_i for those i, and their factors in m_t with
  * rows ldm apart from sample i0 on (unit j, sample i at m_t[j ldm + i - i0]; ldm = np and
- * i0 = 0 is ovs_forward_fused's layout), their squares added to the lanes r2 (which the
- * caller zeroes before the first range); nothing else is touched. i0 a multiple of 96, i1
+ * i0 = 0 is ovs_forward_fused's layout), their squares added to the lanes r2 (set to zero
+ * first by the range that starts at sample 0); nothing else is touched. i0 a multiple of 96, i1
  * one too or np. Runs over consecutive ranges in order give
  * ovs_forward_fused's results bit for bit (each sample's values depend on that sample only):
  * train.c computes the gradient of each panel while its factors are in cache. next: memory to

@@ -435,7 +435,8 @@ _Static_assert(sizeof relu_by_d / sizeof *relu_by_d == FWD_CONST_D + 1, "one pas
 #define FWD_CONST_D 0
 #endif
 
-/* Both entry points: the range checked, then the pass for kind. */
+/* Both entry points: the range checked, r2 zeroed by the range from sample 0, then the pass
+ * for kind. */
 OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
                            double *m_t, int ldm, double *scratch, double *r, double *r2,
@@ -446,6 +447,9 @@ OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *
         return -1;
     if (!ovs_forward_takes(kind))
         return -1;
+    if (i0 == 0)
+        for (int l = 0; l < OVS_VL; l++)
+            r2[l] = 0.0;
 #if FWD_CONST_D > 0
     if (kind == OVS_ACT_RELU && !next && d >= 1 && d <= FWD_CONST_D) {
         relu_by_d[d](n, k, np, w, x, panel, v, y, m_t, ldm, scratch, r, r2, i0, i1);
@@ -478,8 +482,6 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
                                const double *x, int panel, const double *v, const double *y,
                                double *m_t, double *scratch, double *r, double *r2)
 {
-    for (int l = 0; l < OVS_VL; l++)
-        r2[l] = 0.0;
     return fused_range(kind, n, k, d, np, w, x, panel, v, y, m_t, np, scratch, r, r2, 0, np,
                        NULL);
 }

@@ -389,7 +389,7 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
                              ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
-    double r2[OVS_VL] __attribute__((aligned(64))) = {0};
+    double r2[OVS_VL] __attribute__((aligned(64))); /* zeroed by the first panel's pass */
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
         ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);

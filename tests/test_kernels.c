@@ -374,7 +374,8 @@ static void test_forward(const build *b)
  * The AVX-512 build runs these chunks in blocks of 6 units from k = 40 on (smallmm.c's
  * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
  * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units. The lanes of ||r||^2,
- * added up over the panels in order, against the reference's r (1001: padding samples). */
+ * zeroed by the first range and added up over the panels in order, against the reference's
+ * r (1001: padding samples). */
 static void test_parts(const build *b)
 {
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3},
@@ -407,7 +408,7 @@ static void test_parts(const build *b)
                 ovs_forward_panels_fill(d, np, panel, xt, xp);
                 memset(r, 0x55, sizeof(double) * (size_t)np);
                 memset(g, 0x55, sizeof(double) * (size_t)k * d);
-                memset(r2, 0, sizeof r2); /* the caller's, as train.c's step_by_panels */
+                memset(r2, 0x55, sizeof r2); /* the range from sample 0 zeroes them */
                 for (int p0 = 0; p0 < np; p0 += panel) {
                     const int p1 = p0 + panel < np ? p0 + panel : np, width = p1 - p0;
                     memset(buf, 0x55, sizeof(double) * (size_t)k * panel);
