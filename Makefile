@@ -34,7 +34,9 @@ ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(BASE_AR
 # (vmath.h's AVX-512 code in the x86-64-v3 clones of activation.c), and with FMA in every
 # object the compiler may fuse products into sums outside the kernels: other bits than the
 # default build's (round 30; tests/install_test.sh builds and compares the two). gcc and clang
-# take the last -march, also after -march=native. A -mavx2 or -mfma given on its own stays.
+# take the last -march, also after -march=native. A -mavx2 or -mfma given on its own stays:
+# the few sums outside the kernels that FMA could fuse round their products first
+# (simd.h's OVS_ROUNDED; round 32), so that build gives the default build's bits too.
 BASE_ARCH := $(if $(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -q __x86_64__ && echo yes),-march=x86-64)
 # Recursively expanded: pkg-config runs only when a recipe needs it (after make deps).
 BLAS_CFLAGS = $(shell pkg-config --cflags openblas)

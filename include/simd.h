@@ -26,6 +26,18 @@
 #include <stdint.h>
 
 #define OVS_VL 8
+
+/* x (a double or a native vector) rounded where it stands: the compiler cannot see through
+ * the empty asm, so -ffp-contract=fast cannot fuse the product held in x into the add that
+ * follows. For a*b+c that the default build (baseline x86-64, no FMA) rounds twice in code
+ * outside the instruction-set builds and clones: there a user's -mfma (say CFLAGS="-O3
+ * -mavx2 -mfma"; a -march is undone by the Makefile's BASE_ARCH) would otherwise fuse it, and
+ * that binary's results would differ in the last bits (tests/install_test.sh compares). */
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+#define OVS_ROUNDED(x) __asm__("" : "+x"(x))
+#else
+#define OVS_ROUNDED(x) __asm__("" : "+m"(x))
+#endif
 typedef double ovs_v8d __attribute__((vector_size(64), aligned(8), may_alias));
 typedef int64_t ovs_v8i __attribute__((vector_size(64), aligned(8), may_alias));
 

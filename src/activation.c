@@ -97,11 +97,13 @@ static void relu_eval(const double *restrict z, double *restrict phi_out, double
 }
 
 /* More of the world (beyond Figure 2): tanh; the quadratic z^2/2 of the paper's reduction
- * (Lemma 6.4); leaky ReLU with slope 0.01; GELU z Phi(z) in its exact erf form. */
+ * (Lemma 6.4); leaky ReLU with slope 0.01; GELU z Phi(z) in its exact erf form. Not cloned:
+ * their products are rounded before the sums (OVS_ROUNDED), as the default build rounds them. */
 static double tanh_deriv(double z)
 {
-    double t = tanh(z);
-    return 1.0 - t * t;
+    double t = tanh(z), t2 = t * t;
+    OVS_ROUNDED(t2);
+    return 1.0 - t2;
 }
 
 static double quadratic(double z)
@@ -134,7 +136,10 @@ static double gelu(double z)
 
 static double gelu_deriv(double z)
 {
-    return 0.5 * erfc(-z * INV_SQRT2) + z * exp(-0.5 * z * z) * INV_SQRT2PI;
+    double cdf = 0.5 * erfc(-z * INV_SQRT2), pdf = z * exp(-0.5 * z * z) * INV_SQRT2PI;
+    OVS_ROUNDED(cdf);
+    OVS_ROUNDED(pdf);
+    return cdf + pdf;
 }
 
 /* An array kernel from a scalar pair, for activations without a vectorised one. */

@@ -497,9 +497,8 @@ double OVS_ISA(ovs_smallmm_sum_squares)(const double *a, int m)
 /* ---- the GD step's weights and the gradient's norm in one pass ---- */
 
 /* eta g_i rounded before the difference, as train.c's loop w_i -= eta g_i did in the baseline
- * build (no FMA) until round 30: the empty asm keeps -ffp-contract=fast from fusing the two,
- * so that every build gives the baseline's weights. */
-#define ROUNDED(x) __asm__("" : "+x"(x))
+ * build (no FMA) until round 30 (OVS_ROUNDED), so that every build gives the baseline's
+ * weights. */
 
 double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const double *g,
                                     double eta, int m)
@@ -514,14 +513,14 @@ double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const doubl
             const ovs_vd x = LOAD(g + i + h * OVS_NW);
             acc[h] += x * x;
             ovs_vd step = e * x;
-            ROUNDED(step);
+            OVS_ROUNDED(step);
             STORE(w_next + i + h * OVS_NW, LOAD(w + i + h * OVS_NW) - step);
         }
     if (i < m) { /* the last partial 8 one by one, its squares as sum_squares adds them */
         double t[OVS_VL] __attribute__((aligned(64))) = {0};
         for (int l = 0; i + l < m; l++) {
             double step = eta * g[i + l];
-            ROUNDED(step);
+            OVS_ROUNDED(step);
             w_next[i + l] = w[i + l] - step;
             t[l] = g[i + l];
         }

@@ -455,7 +455,9 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
         double *w = ws->w;
         ws->w = ws->w_next;
         ws->w_next = w;
-        res->path_length += o->eta * gnorm;
+        double step = o->eta * gnorm;
+        OVS_ROUNDED(step); /* as the default build rounds it, whatever a user's -mfma */
+        res->path_length += step;
         t++;
         if (ovs_protocol_polled_stop(proto, t, res))
             break;
@@ -464,8 +466,9 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
     res->final_rel_err = rel;
     double dist2 = 0.0;
     for (int i = 0; i < kd; i++) {
-        double delta = ws->w[i] - p->w0[i];
-        dist2 += delta * delta;
+        double delta = ws->w[i] - p->w0[i], sq = delta * delta;
+        OVS_ROUNDED(sq);
+        dist2 += sq;
     }
     res->dist_from_init = sqrt(dist2);
     return OVS_OK;

@@ -11,8 +11,8 @@
 #  - both generated files are what tools/gen_*.py print now (they cannot drift from the table);
 #  - -Werror: not in a user's build, in make unit/test's;
 #  - packaging/spack/package.py compiles and has the class, dependencies and install step.
-#  - a site's -march=native builds, with the default build's results.
-# Expects `make all`. About 10 s, and a build of ovsweep (40 s on two cores).
+#  - a site's -march=native and a user's -mavx2 -mfma build, with the default build's results.
+# Expects `make all`. About 20 s, and two builds of ovsweep (50 s each on two cores).
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 1
 [ -x "$OVS" ] || { not_ok "bin/ovsweep is built (run make)"; summary; exit 1; }
@@ -209,21 +209,32 @@ for fm in -ffast-math -Ofast -ffinite-math-only; do
     check "make CFLAGS='-g -O2 $fm': refused (exit $rc), the error names the flags" \
         sh -c "test $rc -ne 0 && grep -q 'needs IEEE arithmetic: build without -ffast-math' '$WORK/fm.log'"
 done
-# EasyBuild's default CFLAGS (-march=native): the whole binary builds, and its sweep gives the
-# default build's results bit for bit. (Until round 30 the build stopped on AVX-512 CPUs, and
-# with -march=haswell it built but path_length took other bits: FMA outside the kernels.)
-rm -rf "$WORK/fm"
-limit make -s --no-print-directory -j"$(nproc)" BUILD="$WORK/fm" BIN="$WORK/fm" "$WORK/fm/ovsweep" \
-    CFLAGS="-O2 -ftree-vectorize -march=native -fno-math-errno" >"$WORK/fm.log" 2>&1
-check "... while EasyBuild's default CFLAGS (-march=native) build ovsweep" test -x "$WORK/fm/ovsweep"
-[ -x "$WORK/fm/ovsweep" ] || grep -m 3 error "$WORK/fm.log" | sed 's/^/    | /'
-sweep="--quiet --n 40 --k 1:6 --d 1:6 --trials 2 --max-iter 2000 --act relu,softplus"
+# A site's or a user's CFLAGS give the default build's results bit for bit: EasyBuild's default
+# (-march=native; until round 30 the build stopped on AVX-512 CPUs, and with -march=haswell
+# it built but path_length took other bits: FMA outside the kernels), and an explicit
+# -mavx2 -mfma (until round 32 it fused path_length's, tanh's and GELU's multiply-adds
+# outside the kernels: simd.h's OVS_ROUNDED). Every activation, both kernels.
+sweep="--quiet --n 40 --k 1:6 --d 1:6 --trials 2 --max-iter 2000 --act relu,softplus,tanh,quadratic,leaky_relu,gelu"
+same_both() { same "$WORK/default.h5" "$1" && same "$WORK/default_blas.h5" "$2"; }
 # shellcheck disable=SC2086 # $sweep: the options, one word each
 ovsweep $sweep -o "$WORK/default.h5" >/dev/null 2>&1
 # shellcheck disable=SC2086
-[ -x "$WORK/fm/ovsweep" ] && limit "$WORK/fm/ovsweep" $sweep -o "$WORK/native.h5" >/dev/null 2>&1
-check "... and its sweep's results are the default build's (tests/h5same.sh)" \
-    same "$WORK/default.h5" "$WORK/native.h5"
+ovsweep $sweep --kernel blas -o "$WORK/default_blas.h5" >/dev/null 2>&1
+for flags in "-O2 -ftree-vectorize -march=native -fno-math-errno" "-O3 -mavx2 -mfma"; do
+    rm -rf "$WORK/fm"
+    limit make -s --no-print-directory -j"$(nproc)" BUILD="$WORK/fm" BIN="$WORK/fm" "$WORK/fm/ovsweep" \
+        CFLAGS="$flags" >"$WORK/fm.log" 2>&1
+    check "make CFLAGS='$flags' builds ovsweep" test -x "$WORK/fm/ovsweep"
+    [ -x "$WORK/fm/ovsweep" ] || grep -m 3 error "$WORK/fm.log" | sed 's/^/    | /'
+    rm -f "$WORK/flags.h5" "$WORK/flags_blas.h5"
+    # shellcheck disable=SC2086
+    [ -x "$WORK/fm/ovsweep" ] && limit "$WORK/fm/ovsweep" $sweep -o "$WORK/flags.h5" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    [ -x "$WORK/fm/ovsweep" ] && limit "$WORK/fm/ovsweep" $sweep --kernel blas \
+        -o "$WORK/flags_blas.h5" >/dev/null 2>&1
+    check "... and its sweeps' results are the default build's, both kernels (tests/h5same.sh)" \
+        same_both "$WORK/flags.h5" "$WORK/flags_blas.h5"
+done
 rm -rf "$WORK/fm"
 
 # ---- uninstall ----
