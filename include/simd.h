@@ -57,14 +57,24 @@ typedef int64_t ovs_v8i __attribute__((vector_size(64), aligned(8), may_alias));
 #endif
 #if defined(__x86_64__) && defined(__clang__) && !defined(OVS_ASAN)
 #define OVS_CLONES __attribute__((target_clones("fma", "default")))
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(OVS_ASAN) && defined(__AVX512F__)
+/* a user's -mavx512f...: the binary runs on AVX-512 CPUs only, and gcc 12 stopped with an
+ * internal error in the x86-64-v3 clone of activation.c's softplus_eval under -mavx512vl */
+#define OVS_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
 #elif defined(__x86_64__) && defined(__GNUC__) && !defined(OVS_ASAN)
 #define OVS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define OVS_CLONES
 #endif
 
-/* ---- the native vector of this build (forward.c, smallmm.c) ---- */
-#if defined(__AVX512F__)
+/* ---- the native vector of this build (forward.c, smallmm.c) ----
+ * On x86-64 the objects other than the per-instruction-set builds are baseline code whose
+ * target_clones must compile for x86-64-v3 as well: their width stays 2 even where a user's
+ * -mavx512f or -mavx2 defines the macros below (with -mavx512f vmath.h's AVX-512 intrinsics
+ * had stopped the build in the v3 clones, as -march=native did before round 30). */
+#if defined(__x86_64__) && !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)
+#define OVS_NW 2
+#elif defined(__AVX512F__)
 #define OVS_NW 8
 #elif defined(__AVX__)
 #define OVS_NW 4
