@@ -26,7 +26,13 @@ OPT      ?= -O2 -g
 ALL_CPPFLAGS = -Iinclude -I$(BUILD) -MMD -MP $(OBJ_CPPFLAGS) $(CPPFLAGS)
 # OBJ_LAST_CFLAGS: the few a user's flags must not undo (the kernels' -O3, KERNEL_OPT below;
 # BASE_ARCH).
-ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(BASE_ARCH) $(OBJ_LAST_CFLAGS)
+ALL_CFLAGS   = $(STD) $(WARN) $(WERROR) $(OPT) $(OBJ_CFLAGS) $(CFLAGS) $(BASE_ARCH) $(CONTRACT) \
+               $(OBJ_LAST_CFLAGS)
+# Products fused into sums (FMA) only in the kernels (KERNEL_OBJ below sets fast): gcc's
+# default in ISO C mode is off, clang's is on (within an expression), which with a user's
+# -mfma had fused sums all over the program under clang (other results than the default
+# build's; tests/install_test.sh compares). A user's -ffp-contract is undone the same way.
+CONTRACT = -ffp-contract=off
 # On x86-64 every object is built for the baseline instruction set after a user's CFLAGS: the
 # kernels pick the best build the CPU runs at run time (the per-instruction-set builds of
 # forward.c and smallmm.c put their -march after this one; OVS_CLONES add theirs per clone).
@@ -94,6 +100,7 @@ KERNELS := activation smallmm forward train
 KERNEL_OBJ := $(KERNELS:%=$(BUILD)/%.o) $(KERNELS:%=$(BUILD)/asan/%.o) $(ISA_OBJ)
 KERNEL_CFLAGS := -O3 -ffp-contract=fast
 $(KERNEL_OBJ): OBJ_CFLAGS += $(KERNEL_CFLAGS)
+$(KERNEL_OBJ): CONTRACT = -ffp-contract=fast
 # The kernels' optimisation level comes after a user's CFLAGS as well: distribution and site
 # builds pass -O2 (dpkg-buildflags' "-g -O2 ...", EasyBuild's "-O2 -ftree-vectorize
 # -march=native"), and gcc takes the last -O: `make CFLAGS="-g -O2"` had built kernels that
@@ -198,6 +205,7 @@ bench-scaling:
 # peak_rates.h's loops need a m + c fused into one FMA (bench_peak, bench_scaling's --grid)
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_CFLAGS += -O3 -ffp-contract=fast
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_LAST_CFLAGS += $(KERNEL_OPT)
+$(BUILD)/bench_peak $(BUILD)/bench_scaling: private CONTRACT = -ffp-contract=fast
 $(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
     $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
