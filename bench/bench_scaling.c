@@ -531,12 +531,14 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
 }
 
 /* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2), or a plan
- * written panel/by_panels/fetch_next (given as is where X is read in panels at this size). */
+ * written panel/by_panels/fetch_next, given as is where X is read in panels at this size, or
+ * where it is read whole but a panel is no wider than X and ws->phi holds the step's lane sums
+ * (np >= 8 d, train.c), so that panels can be timed at the grid's sizes too (round 32). */
 static void plan_for(ovs_train_workspace *ws, const char *spec)
 {
     int q, by, fetch;
     if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3) {
-        if (ws->panel > 0)
+        if (ws->panel > 0 || (q <= ws->np && ws->np >= 8 * ws->d))
             ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
         return;
     }

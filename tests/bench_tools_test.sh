@@ -332,14 +332,15 @@ limit "$BS" --matched 1 40 3 0 >/dev/null 2>matched.err
 rc=$?
 check "bench_scaling --matched with d = 0: exit 2, one message naming the cell" \
     sh -c "[ $rc -eq 2 ] && [ \$(wc -l <matched.err) -eq 1 ] && grep -q 'cell 1' matched.err"
-# --plans: an L2 size and a plan given outright, on the panel path and on a cell in cache (where
-# a given plan does not apply: X is never read in panels there); both updates are the
-# trainer's, each ratio is its turn's b / a.
-limit "$BS" --plans 0.05 2097152 96/1/0 1600 2 160 40 3 3 >plans.txt 2>plans.err
-check "bench_scaling --plans: the plans as planned for 2 MiB and as given (0/0/0 in cache), both updates the trainer's (same = 1), each turn's b_over_a = us_b / us_a, the cell's medians and percentiles over its turns" $PY -c "
+# --plans: an L2 size and a plan given outright, on the panel path, on a grid-sized cell read
+# whole (the given panels apply: round 32) and on one narrower than a panel (they do not);
+# both updates are the trainer's, each ratio is its turn's b / a.
+limit "$BS" --plans 0.05 2097152 96/1/0 1600 2 160 200 3 3 40 3 3 >plans.txt 2>plans.err
+check "bench_scaling --plans: the plans as planned for 2 MiB and as given (at n = 200 too; 0/0/0 where n < 96), both updates the trainer's (same = 1), each turn's b_over_a = us_b / us_a, the cell's medians and percentiles over its turns" $PY -c "
 import re
 txt = open('plans.txt').read()
-for n, k, d, pa, pb in ((1600, 2, 160, '192/1/1', '96/1/0'), (40, 3, 3, '0/0/0', '0/0/0')):
+for n, k, d, pa, pb in ((1600, 2, 160, '192/1/1', '96/1/0'), (200, 3, 3, '0/0/0', '96/1/0'),
+                        (40, 3, 3, '0/0/0', '0/0/0')):
     cell = '%d %d %d ' % (n, k, d)
     for a in ('relu', 'softplus'):
         rows = re.findall(r'^turn ' + cell + a + r' (\d+)' + r' ([-0-9.]+)' * 3 + '$', txt, re.M)
