@@ -91,8 +91,41 @@ def _outcome(o) -> str:
     return text
 
 
+# The builds of the hand-written kernels that give the same bits (include/simd.h): the two
+# with FMA; the baseline (CPUs without FMA, sanitizer builds) rounds multiply-adds twice.
+_FMA_BUILDS = {"x86-64-v3", "x86-64-v4"}
+
+
+def _rounding(s: Sweep):
+    """(kernel, rounding class of its builds, text) of a file, or None where the file does not
+    record its builds (written before round 32)."""
+    builds = s.attr("kernel_builds")
+    if builds is None:
+        return None
+    kernel = str(s.attr("kernel") or "simd")
+    names = [b for b in str(builds).split(",") if b]
+    cls = "fma" if names and set(names) <= _FMA_BUILDS else ",".join(sorted(names))
+    compiler = s.attr("compiler")
+    text = f"{kernel} kernels, builds {builds or 'none'}" + (f" ({compiler})" if compiler else "")
+    return (kernel, cls, text)
+
+
+def engine_note(a: Sweep, b: Sweep):
+    """One line where the two files' arithmetic differs by construction (another kernel, or
+    the baseline build against an FMA build), so that trial values may differ in the last
+    bits; None where both record the same rounding or one records none."""
+    ra, rb = _rounding(a), _rounding(b)
+    if ra is None or rb is None or ra[:2] == rb[:2]:
+        return None
+    return (f"note: other arithmetic by construction (A {ra[2]}; B {rb[2]}): values may differ "
+            f"in the last bits, decisions rarely")
+
+
 def format_table(a: Sweep, b: Sweep, rows, list_max: int) -> str:
     lines = [f"A = {a.path}: {a.status_line()}", f"B = {b.path}: {b.status_line()}"]
+    note = engine_note(a, b)
+    if note:
+        lines.append(note)
     total = differ = 0
     for r in rows:
         extra = ""

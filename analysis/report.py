@@ -33,8 +33,8 @@ PAPER_TOL = 2.5e-3
 
 PROVENANCE_KEYS = ("ovsweep_version", "git_commit", "command_line", "format_version",
                    "protocol_version", "seed", "method", "n_ranks", "hosts", "start_time_utc",
-                   "checkpoint_time_utc", "finish_time_utc", "mpi_library", "hdf5_version",
-                   "openblas_config")
+                   "checkpoint_time_utc", "finish_time_utc", "kernel_builds", "compiler",
+                   "mpi_library", "hdf5_version", "openblas_config")
 
 
 def _attr_text(value) -> str:

@@ -23,6 +23,8 @@ typedef struct ovs_provenance {
     char checkpoint_time[32]; /* ISO 8601 UTC of this write */
     char finish_time[32];     /* empty until complete */
     char *hosts;              /* comma-separated distinct host names (owned by the caller) */
+    char *kernel_builds;      /* the ranks' distinct builds of the kernels (simd.h; owned) */
+    char compiler[128];       /* the compiler that built ovsweep */
     int n_ranks;
     char mpi_library[512];
     char openblas_config[256];

@@ -103,6 +103,13 @@ enum { OVS_ISA_BASE = 0, OVS_ISA_V3 = 1, OVS_ISA_V4 = 2 };
  * OVS_ISA_BASE; asked once (smallmm.c). */
 int ovs_simd_isa(void);
 
+/* The name of a build (ovs_simd_isa), for provenance: the two FMA builds give the same bits,
+ * the baseline (CPUs without FMA) other bits in the last places. */
+static inline const char *ovs_simd_isa_name(int isa)
+{
+    return isa == OVS_ISA_V4 ? "x86-64-v4" : isa == OVS_ISA_V3 ? "x86-64-v3" : "baseline";
+}
+
 /* OVS_PICK(f): the build of f that this CPU runs (f_v4, f_v3 or f_base), for the entry points
  * in the baseline builds. */
 #ifdef OVS_HAVE_V4

@@ -6,6 +6,7 @@
 #include "isolate.h"
 #include "linalg.h"
 #include "outfile.h"
+#include "simd.h"
 #include "status.h"
 #include "stop.h"
 #include "strbuf.h"
@@ -47,27 +48,27 @@ static void utc_now(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Comma-separated distinct host names of the ranks, in rank order (caller frees). */
-static char *gather_hosts(MPI_Comm comm, int size)
+/* Comma-separated distinct values of the ranks' `mine` (at most width - 1 characters each), in
+ * rank order (caller frees); NULL without memory on some rank. Collective. */
+static char *gather_distinct(MPI_Comm comm, int size, const char *mine, int width)
 {
-    char name[MPI_MAX_PROCESSOR_NAME] = "";
-    int len = 0;
-    OVS_MPI_CHECK(MPI_Get_processor_name(name, &len));
-    char *all = malloc((size_t)MPI_MAX_PROCESSOR_NAME * (size_t)size);
-    int ok = all != NULL, all_ok;
+    char *own = calloc((size_t)width, 1), *all = malloc((size_t)width * (size_t)size);
+    int ok = own && all, all_ok;
     OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
     if (!all_ok) {
+        free(own);
         free(all);
         return NULL;
     }
-    OVS_MPI_CHECK(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all,
-                                MPI_MAX_PROCESSOR_NAME, MPI_CHAR, comm));
+    snprintf(own, (size_t)width, "%s", mine);
+    OVS_MPI_CHECK(MPI_Allgather(own, width, MPI_CHAR, all, width, MPI_CHAR, comm));
+    free(own);
     ovs_strbuf b = OVS_STRBUF_INIT;
     for (int r = 0; r < size; r++) {
-        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
+        const char *h = all + (size_t)r * (size_t)width;
         int seen = 0;
         for (int q = 0; q < r; q++)
-            seen |= strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
+            seen |= strcmp(h, all + (size_t)q * (size_t)width) == 0;
         if (!seen)
             ovs_strbuf_printf(&b, "%s%s", b.len ? "," : "", h);
     }
@@ -78,6 +79,25 @@ static char *gather_hosts(MPI_Comm comm, int size)
     }
     return b.s ? b.s : calloc(1, 1);
 }
+
+/* The host names of the ranks, distinct, in rank order (caller frees). */
+static char *gather_hosts(MPI_Comm comm, int size)
+{
+    char name[MPI_MAX_PROCESSOR_NAME] = "";
+    int len = 0;
+    OVS_MPI_CHECK(MPI_Get_processor_name(name, &len));
+    return gather_distinct(comm, size, name, MPI_MAX_PROCESSOR_NAME);
+}
+
+/* The compiler of this file, as its predefined macros name it (clang's __VERSION__ names
+ * itself; gcc's is the version only). */
+#if defined(__clang__)
+#define OVS_COMPILER __VERSION__
+#elif defined(__GNUC__)
+#define OVS_COMPILER "gcc " __VERSION__
+#else
+#define OVS_COMPILER "unknown"
+#endif
 
 int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
                         ovs_outfile *out)
@@ -106,9 +126,11 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
     snprintf(p->openblas_config, sizeof p->openblas_config, "%s", ovs_linalg_config());
     const size_t cells = (size_t)plan->n_groups * (size_t)plan->K * (size_t)plan->D;
     p->hosts = gather_hosts(comm, ck->size);
+    p->kernel_builds = gather_distinct(comm, ck->size, ovs_simd_isa_name(ovs_simd_isa()), 16);
+    snprintf(p->compiler, sizeof p->compiler, "%s", OVS_COMPILER);
     ck->success_count = calloc(cells, sizeof(int32_t));
     ck->trials_done = calloc(cells, sizeof(int32_t));
-    int ok = p->hosts && ck->success_count && ck->trials_done, all_ok;
+    int ok = p->hosts && p->kernel_builds && ck->success_count && ck->trials_done, all_ok;
     OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
     return all_ok ? OVS_OK : OVS_ENOMEM;
 }
@@ -116,9 +138,10 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
 void ovs_checkpoint_free(ovs_checkpointer *ck)
 {
     free(ck->prov.hosts);
+    free(ck->prov.kernel_builds);
     free(ck->success_count);
     free(ck->trials_done);
-    ck->prov.hosts = NULL;
+    ck->prov.hosts = ck->prov.kernel_builds = NULL;
     ck->success_count = ck->trials_done = NULL;
 }
 

@@ -217,6 +217,8 @@ static void write_root_attrs(ovs_writer *w, const ovs_provenance *prov, const ov
     write_str(w, "checkpoint_time_utc", prov->checkpoint_time);
     write_str(w, "finish_time_utc", prov->finish_time);
     write_str(w, "hosts", prov->hosts ? prov->hosts : "");
+    write_str(w, "kernel_builds", prov->kernel_builds ? prov->kernel_builds : "");
+    write_str(w, "compiler", prov->compiler);
     write_str(w, "mpi_library", prov->mpi_library);
     write_str(w, "hdf5_version", ovs_h5_library_version());
     write_str(w, "openblas_config", prov->openblas_config);

@@ -34,6 +34,7 @@ check "extending it with --resume runs clean (exit $rc)" \
 # kernels run the baseline x86-64 code, whose multiply-adds round twice; see simd.h.)
 check "... to a valid file" valid small.h5
 check "... that is complete" test "$(h5attr small.h5 complete)" = 1
+check "... whose kernel_builds says so: baseline" test "$(h5attr small.h5 kernel_builds)" = baseline
 # A resume whose loader cannot get its block's buffers (h5load.c; here a cell of 100000
 # trials, 16.8 MB of records, over an allocation cap of 16 MB): one line, "out of memory",
 # exit 2. The dataset handles must be marked unopened before the first allocation can fail:

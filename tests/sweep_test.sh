@@ -49,6 +49,19 @@ check "h5same on a missing file: exit 2 (trouble), not 1 (different)" test $? -e
 ovsweep --quiet --n 20,30 --k 1:5 --d 1:6 --trials 3 --max-iter 1499 -o other.h5
 check "h5same detects other results (max-iter 1499)" sh -c "! sh '$ROOT/tests/h5same.sh' np0.h5 other.h5 >/dev/null 2>&1"
 check "n_ranks attribute records the rank count" test "$(h5attr np7.h5 n_ranks)" = 7
+# The kernels' build the CPU runs (simd.h: x86-64-v4 with AVX-512 F/BW/CD/DQ/VL, x86-64-v3
+# with AVX2, FMA, BMI1 and BMI2, else baseline) and the compiler, as provenance.
+cpu_has() { for f in "$@"; do grep -qw "$f" /proc/cpuinfo 2>/dev/null || return 1; done; }
+want=baseline
+cpu_has avx2 fma bmi1 bmi2 && want=x86-64-v3
+[ $want = x86-64-v3 ] && cpu_has avx512f avx512bw avx512cd avx512dq avx512vl && want=x86-64-v4
+[ "$(uname -m)" = x86_64 ] || want=baseline
+check "kernel_builds records the build this CPU runs ($want), once for its 7 ranks" \
+    test "$(h5attr np7.h5 kernel_builds)" = "$want"
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+cc_version=$(cc -dumpfullversion 2>/dev/null)
+check "compiler names the compiler and its version ($(h5attr np7.h5 compiler); cc: $cc_version)" \
+    contains "$(h5attr np7.h5 compiler)" "${cc_version:-no cc}"
 check "complete = 1 after a finished sweep" test "$(h5attr np2.h5 complete)" = 1
 
 # The two kernels (hand-written and CBLAS) differ only in rounding: on a grid with both

@@ -65,3 +65,40 @@ def test_a_bad_file_on_either_side_gives_one_line_error(run_cli, tiny_file, tmp_
                          (tiny_file, text, "not an HDF5 file")]:
         rc, out, err = run_cli("compare", a, b)
         assert rc == 1 and out == "" and err.count("\n") == 1 and needle in err
+
+
+def _set_builds(path, builds, kernel="simd"):
+    with h5py.File(path, "r+") as f:
+        f.attrs["kernel_builds"] = builds
+        f.attrs["compiler"] = "gcc 12.2.0"
+        f.attrs["kernel"] = kernel
+
+
+def test_a_baseline_build_against_an_fma_build_is_noted(run_cli, tiny_file, tmp_path):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    shutil.copy(tiny_file, a)
+    shutil.copy(tiny_file, b)
+    _set_builds(a, "x86-64-v4")
+    _set_builds(b, "x86-64-v3,x86-64-v4")
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert rc == 0, err
+    assert "note:" not in out          # both FMA builds: the same bits
+    _set_builds(b, "baseline")
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert rc == 0, err
+    assert out.count("\n") >= 3 and out.splitlines()[2] == (
+        "note: other arithmetic by construction (A simd kernels, builds x86-64-v4 (gcc 12.2.0); "
+        "B simd kernels, builds baseline (gcc 12.2.0)): values may differ in the last bits, "
+        "decisions rarely")
+    _set_builds(b, "x86-64-v4", kernel="blas")
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert "note: other arithmetic by construction (A simd kernels" in out and "B blas kernels" in out
+
+
+def test_files_without_recorded_builds_get_no_note(run_cli, tiny_file, tmp_path):
+    b = tmp_path / "b.h5"
+    shutil.copy(tiny_file, b)
+    _set_builds(b, "baseline")
+    rc, out, err = run_cli("compare", tiny_file, str(b))
+    assert rc == 0, err
+    assert "note:" not in out
