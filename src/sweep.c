@@ -19,6 +19,7 @@
 #include "startup.h"
 #include "status.h"
 #include "stop.h"
+#include "train.h"
 #include "trial.h"
 
 #include <math.h>
@@ -412,6 +413,19 @@ static void final_report(const sweep *s, int status)
 }
 
 /* Train and checkpoint until done, interrupted or failed: the exit status. */
+/* Rank 0: a warning where some ranks run the baseline kernels (a CPU without FMA, or a
+ * sanitizer build) and others an FMA build (simd.h): their multiply-adds round differently, so
+ * a trial's last bits (and, rarely, its decision) would depend on the rank that ran it. */
+static void warn_mixed_builds(const sweep *s)
+{
+    const char *b = s->ck.prov.kernel_builds;
+    if (s->rank == 0 && b && s->cfg->kernel == OVS_KERNEL_SIMD && strstr(b, "baseline") &&
+        strstr(b, "x86-64-v"))
+        fprintf(stderr, "ovsweep: warning: the ranks run kernels that round differently (%s): "
+                        "a trial's results then depend on the rank that runs it; use nodes of one "
+                        "kind (with FMA, or all without)\n", b);
+}
+
 static int run(sweep *s, int *unclean)
 {
     const int rc = ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design);
@@ -425,6 +439,7 @@ static int run(sweep *s, int *unclean)
                          s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
     if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
+    warn_mixed_builds(s);
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
     /* A first checkpoint before any training: proves the output path works and leaves an
      * openable file (complete = 0) from the first second on. */

@@ -35,6 +35,25 @@ check "extending it with --resume runs clean (exit $rc)" \
 check "... to a valid file" valid small.h5
 check "... that is complete" test "$(h5attr small.h5 complete)" = 1
 check "... whose kernel_builds says so: baseline" test "$(h5attr small.h5 kernel_builds)" = baseline
+# One job of two builds (MPMD): the plain binary, whose kernels use FMA on such a CPU, and this
+# baseline one. The file records both, and rank 0 warns once that results would then depend on
+# the rank (sweep.c); a uniform job says nothing.
+if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
+    MIX="--quiet --n 20 --k 1:3 --d 1:3 --trials 2 --max-iter 200 -o mixed.h5"
+    # shellcheck disable=SC2086
+    $MPIRUN -x ASAN_OPTIONS -x UBSAN_OPTIONS -np 1 "$OVS" $MIX : -np 1 "$ASAN" $MIX \
+        >mixed.out 2>&1 </dev/null
+    rc=$?
+    mixed_builds() { case "$(h5attr mixed.h5 kernel_builds)" in x86-64-v?,baseline) return 0 ;; esac; return 1; }
+    check "a job of the FMA and the baseline build: exit 0 (got $rc)" test "$rc" -eq 0
+    check "... both in kernel_builds, in rank order ($(h5attr mixed.h5 kernel_builds))" mixed_builds
+    check "... and one warning line naming them" \
+        test "$(grep -c '^ovsweep: warning: the ranks run kernels that round differently (x86-64-v.,baseline)' mixed.out)" = 1
+    $MPIRUN -np 2 "$OVS" $MIX --force >uniform.out 2>&1 </dev/null
+    check "a job of one build: no such warning" sh -c "! grep -q 'round differently' uniform.out"
+else
+    skip "a job of the FMA and the baseline build" "no AVX2, FMA and BMI2 here"
+fi
 # A resume whose loader cannot get its block's buffers (h5load.c; here a cell of 100000
 # trials, 16.8 MB of records, over an allocation cap of 16 MB): one line, "out of memory",
 # exit 2. The dataset handles must be marked unopened before the first allocation can fail:
