@@ -52,6 +52,10 @@ typedef struct ovs_checkpointer {
  * OVS_OK or OVS_ENOMEM (on every rank). */
 int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
                         ovs_outfile *out);
+/* The file's kernel_builds become prior's builds (a resumed file's, "" for none), then this
+ * run's not among them: the builds that computed the file's trials, across resumes. Call on
+ * every rank with the same prior (the root attributes are written collectively). */
+int ovs_checkpoint_merge_builds(ovs_checkpointer *ck, const char *prior);
 void ovs_checkpoint_free(ovs_checkpointer *ck);
 
 /* Collective. The global per-cell counts (success_count, trials_done, total_done) of every

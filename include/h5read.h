@@ -13,11 +13,16 @@
 #include "plan.h"
 #include "trial.h"
 
+/* Room for a file's kernel_builds (h5write.h's provenance): a comma list of at most the three
+ * build names of simd.h, 29 characters. */
+#define OVS_BUILDS_MAX 64
+
 typedef struct ovs_h5_info {
     int exists, is_hdf5, is_ovsweep, complete;
     int damaged; /* HDF5, but its root attributes cannot be read */
     int64_t trials_done, trials_total;
     double bytes; /* the file's size (0 when absent) */
+    char kernel_builds[OVS_BUILDS_MAX]; /* its kernel_builds ("" where absent: before round 32) */
 } ovs_h5_info;
 
 /* What is at path: nothing, a non-HDF5 file, a foreign HDF5 file, an ovsweep file (and then

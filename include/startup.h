@@ -12,6 +12,7 @@
 
 #include "checkpoint.h"
 #include "design.h"
+#include "h5read.h"
 #include "outfile.h"
 #include "plan.h"
 
@@ -20,6 +21,8 @@ typedef struct ovs_work {
     int64_t *queue, qlen; /* rank 0: the trials to run, longest expected first */
     double cost_left;     /* rank 0: their estimated cost */
     int64_t done, successes; /* trials (and successes) already finished (loaded) */
+    char prior_builds[OVS_BUILDS_MAX]; /* a resumed file's kernel_builds, on every rank ("" for
+                                          a new file or one written before round 32) */
 } ovs_work;
 
 /* Collective. On OVS_OK rank 0 holds the output (locked) in out, every rank its share of the

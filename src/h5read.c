@@ -69,6 +69,12 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
             ovs_h5_attr_read(f, "trials_done", H5T_NATIVE_INT64, &info->trials_done, 1) &&
             ovs_h5_attr_read(f, "trials_total", H5T_NATIVE_INT64, &info->trials_total, 1);
         info->complete = complete;
+        ovs_strbuf builds = OVS_STRBUF_INIT;
+        if (ovs_h5_attr_count(f, "kernel_builds") == 1 &&
+            ovs_h5_attr_read_str(f, "kernel_builds", &builds) && ovs_strbuf_str(&builds))
+            snprintf(info->kernel_builds, sizeof info->kernel_builds, "%s",
+                     ovs_strbuf_str(&builds));
+        ovs_strbuf_free(&builds);
     }
     ovs_strbuf_free(&fmt);
     H5Fclose(f);

@@ -87,6 +87,7 @@ typedef struct read_head {
     int rc;
     int64_t nrecs;
     char err[OVS_ERR_MAX];
+    char builds[OVS_BUILDS_MAX]; /* a resumed file's kernel_builds */
 } read_head;
 
 /* In the child: probe the output, check the room for it, and check and load a resumed file.
@@ -102,6 +103,8 @@ static void read_output(void *arg, ovs_bytes *out)
         h.rc = check_space(p, &info, h.err, sizeof h.err);
     if (h.rc == OVS_OK)
         h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
+    if (h.rc == OVS_OK && p->cfg->resume)
+        snprintf(h.builds, sizeof h.builds, "%s", info.kernel_builds);
     if (h.rc != OVS_OK)
         out->len = 0; /* a failed load's records: what is not sent yet is not */
     if (ovs_bytes_add(out, &h, sizeof h) != 0)
@@ -109,10 +112,11 @@ static void read_output(void *arg, ovs_bytes *out)
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
- * and take back the verdict and the loaded records. A stop, also one during MPI_Init, abandons
- * a read that does not end soon after it (stop.h): the file system may never answer it. */
-static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *err,
-                         size_t errlen)
+ * and take back the verdict, the loaded records and (builds: OVS_BUILDS_MAX bytes, or NULL)
+ * a resumed file's kernel_builds. A stop, also one during MPI_Init, abandons a read that does
+ * not end soon after it (stop.h): the file system may never answer it. */
+static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, char *builds,
+                         char *err, size_t errlen)
 {
     ovs_bytes b = {0};
     ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
@@ -135,6 +139,8 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, c
         b.len -= sizeof h;
         rc = h.rc;
         snprintf(err, errlen, "%s", h.err);
+        if (builds)
+            snprintf(builds, OVS_BUILDS_MAX, "%s", h.builds);
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
         if (*nrecs > 0 && b.len == sizeof **recs * (size_t)*nrecs) {
             /* malloc'd, so aligned for records; shrunk to its length */
@@ -152,11 +158,11 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, c
 
 /* Rank 0: lock the output, then check and load what is there. */
 static int preflight(const ovs_plan *p, ovs_outfile *out, ovs_record **recs, int64_t *nrecs,
-                     char *err, size_t errlen)
+                     char *builds, char *err, size_t errlen)
 {
     int rc = ovs_outfile_open(p->cfg->output, out, err, errlen);
     if (rc == OVS_OK)
-        rc = read_isolated(p, recs, nrecs, err, errlen);
+        rc = read_isolated(p, recs, nrecs, builds, err, errlen);
     if (rc != OVS_OK)
         ovs_outfile_close(out);
     return rc;
@@ -236,7 +242,8 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     char err[OVS_ERR_MAX] = "";
     ovs_record *loaded = NULL;
     int64_t nloaded = 0;
-    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, err, sizeof err) : OVS_OK;
+    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, w->prior_builds, err, sizeof err)
+                       : OVS_OK;
     OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
     if (rc != OVS_OK) {
         if (rank == 0)
@@ -250,6 +257,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
                 "second ovsweep from writing the same file\n",
                 p->cfg->output, strerror(out->no_lock));
     OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, comm));
+    OVS_MPI_CHECK(MPI_Bcast(w->prior_builds, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
     uint8_t *done = NULL, *success = NULL;
     if (design && (!(done = calloc((size_t)p->n_items, 1)) ||
                    !(success = calloc((size_t)p->n_items, 1))))
@@ -314,7 +322,7 @@ static int dry_check(const ovs_plan *p, ovs_record **recs, int64_t *loaded, char
 {
     int rc = ovs_outfile_check(p->cfg->output, err, errlen);
     if (rc == OVS_OK)
-        rc = read_isolated(p, recs, loaded, err, errlen);
+        rc = read_isolated(p, recs, loaded, NULL, err, errlen);
     return rc;
 }
 

@@ -413,17 +413,19 @@ static void final_report(const sweep *s, int status)
 }
 
 /* Train and checkpoint until done, interrupted or failed: the exit status. */
-/* Rank 0: a warning where some ranks run the baseline kernels (a CPU without FMA, or a
- * sanitizer build) and others an FMA build (simd.h): their multiply-adds round differently, so
- * a trial's last bits (and, rarely, its decision) would depend on the rank that ran it. */
+/* Rank 0: a warning where the baseline kernels (a CPU without FMA, or a sanitizer build) and
+ * an FMA build (simd.h) compute the file's trials, on this run's ranks or with the runs before
+ * a resume: their multiply-adds round differently, so a trial's last bits (and, rarely, its
+ * decision) would depend on the rank and the run that trained it. */
 static void warn_mixed_builds(const sweep *s)
 {
     const char *b = s->ck.prov.kernel_builds;
     if (s->rank == 0 && b && s->cfg->kernel == OVS_KERNEL_SIMD && strstr(b, "baseline") &&
         strstr(b, "x86-64-v"))
-        fprintf(stderr, "ovsweep: warning: the ranks run kernels that round differently (%s): "
-                        "a trial's results then depend on the rank that runs it; use nodes of one "
-                        "kind (with FMA, or all without)\n", b);
+        fprintf(stderr, "ovsweep: warning: kernels that round differently compute this file's "
+                        "trials (%s; a resumed file's earlier runs included): a trial's results "
+                        "then depend on the rank and run that train it; use nodes of one kind "
+                        "(with FMA, or all without)\n", b);
 }
 
 static int run(sweep *s, int *unclean)
@@ -437,7 +439,8 @@ static int run(sweep *s, int *unclean)
     for (int64_t i = 0; s->rank == 0 && i < s->mine.n; i++) /* a resumed file's trials calibrate */
         ovs_timeleft_add(s->eta, s->mine.recs[i].item, s->mine.recs[i].success,
                          s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
-    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
+    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK ||
+        ovs_checkpoint_merge_builds(&s->ck, s->work.prior_builds) != OVS_OK)
         OVS_DIE("out of memory");
     warn_mixed_builds(s);
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();

@@ -37,7 +37,8 @@ check "... that is complete" test "$(h5attr small.h5 complete)" = 1
 check "... whose kernel_builds says so: baseline" test "$(h5attr small.h5 kernel_builds)" = baseline
 # One job of two builds (MPMD): the plain binary, whose kernels use FMA on such a CPU, and this
 # baseline one. The file records both, and rank 0 warns once that results would then depend on
-# the rank (sweep.c); a uniform job says nothing.
+# the rank (sweep.c); a uniform job says nothing. Across a resume the same: a file begun by this
+# build and extended by the plain one records both, in that order, and the resume warns.
 if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
     MIX="--quiet --n 20 --k 1:3 --d 1:3 --trials 2 --max-iter 200 -o mixed.h5"
     # shellcheck disable=SC2086
@@ -48,9 +49,21 @@ if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && grep -qw bmi2 /p
     check "a job of the FMA and the baseline build: exit 0 (got $rc)" test "$rc" -eq 0
     check "... both in kernel_builds, in rank order ($(h5attr mixed.h5 kernel_builds))" mixed_builds
     check "... and one warning line naming them" \
-        test "$(grep -c '^ovsweep: warning: the ranks run kernels that round differently (x86-64-v.,baseline)' mixed.out)" = 1
+        test "$(grep -c '^ovsweep: warning: kernels that round differently compute this file.s trials (x86-64-v.,baseline' mixed.out)" = 1
     $MPIRUN -np 2 "$OVS" $MIX --force >uniform.out 2>&1 </dev/null
     check "a job of one build: no such warning" sh -c "! grep -q 'round differently' uniform.out"
+    resumed_builds() { case "$(h5attr resumed.h5 kernel_builds)" in baseline,x86-64-v?) return 0 ;; esac; return 1; }
+    RES="--quiet --n 20 --k 1:3 --d 1:3 --max-iter 200 -o resumed.h5"
+    # shellcheck disable=SC2086
+    limit "$ASAN" $RES --trials 1 >resumed1.out 2>&1 </dev/null
+    # shellcheck disable=SC2086
+    ovsweep $RES --trials 2 --resume >resumed2.out 2>&1 </dev/null
+    rc=$?
+    resumed_ok() { [ "$rc" -eq 0 ] && resumed_builds; }
+    check "a file begun by the baseline build, resumed by the plain one: exit $rc, both recorded ($(h5attr resumed.h5 kernel_builds))" \
+        resumed_ok
+    check "... one warning from the resume, none from the first run" sh -c \
+        "test \$(grep -c 'round differently' resumed2.out) = 1 && ! grep -q 'round differently' resumed1.out"
 else
     skip "a job of the FMA and the baseline build" "no AVX2, FMA and BMI2 here"
 fi
