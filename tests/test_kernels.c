@@ -496,8 +496,13 @@ static void test_relu_edges(const build *b)
     CHECK(mf[zero[0]] != 0.0 && mf[zero[1]] != 0.0); /* the case a mask z > 0 would get wrong */
     double r2[8] __attribute__((aligned(64)));
     CHECK(b->fwd(OVS_ACT_RELU, n, k, d, np, w, xt, 0, v, y, m, scratch, r, r2) == 0);
-    CHECK_MSG(same_or_nan(r, rf, np), "%s: ReLU residuals at z = +0, inf, NaN", b->name);
-    CHECK_MSG(same_or_nan(m, mf, (size_t)k * np), "%s: ReLU factors at z = +0, inf, NaN", b->name);
+    int r_ok = same_or_nan(r, rf, np), m_ok = same_or_nan(m, mf, (size_t)k * np);
+    if (b->isa == OVS_ISA_BASE && !(r_ok && m_ok)) { /* fused where a user's -mfma gave it FMA */
+        forward_ref(b, OVS_ACT_RELU, n, k, d, np, w, xt, v, y, mf, rf, z, 1);
+        r_ok = same_or_nan(r, rf, np), m_ok = same_or_nan(m, mf, (size_t)k * np);
+    }
+    CHECK_MSG(r_ok, "%s: ReLU residuals at z = +0, inf, NaN", b->name);
+    CHECK_MSG(m_ok, "%s: ReLU factors at z = +0, inf, NaN", b->name);
     free(w), free(xt), free(v), free(y), free(m), free(r), free(z), free(mf), free(rf);
     free(scratch);
 }
