@@ -23,7 +23,7 @@ echo "$(clang --version | head -n 1)"
 # until round 32 fused products into sums all over the program under -mfma (the Makefile's
 # CONTRACT); the sweeps below then check that too.
 CLANG_CFLAGS=""
-grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && CLANG_CFLAGS="-O2 -mavx2 -mfma"
+cpu_has avx2 fma && CLANG_CFLAGS="-O2 -mavx2 -mfma"
 check "make CC=clang ${CLANG_CFLAGS:+CFLAGS='$CLANG_CFLAGS' }builds ovsweep and test_kernels (own BUILD/BIN)" sh -c "cd '$ROOT' &&
     OMPI_CC=clang timeout 900 make -s -j2 CC=clang BUILD='$B' BIN='$BB' '$BB/ovsweep' \
     '$B/test_kernels' ${CLANG_CFLAGS:+CFLAGS='$CLANG_CFLAGS'} >'$WORK/make.log' 2>&1 || { tail -n 20 '$WORK/make.log'; exit 1; }"

@@ -218,7 +218,6 @@ done
 # multiply-adds outside the kernels, simd.h's OVS_ROUNDED; the former stopped the build:
 # AVX-512 intrinsics, and with -mavx512vl a gcc 12 internal error, in the x86-64-v3 clones).
 # Every activation, both kernels.
-cpu_has() { for f in "$@"; do grep -qw "$f" /proc/cpuinfo 2>/dev/null || return 1; done; }
 avx512="-mavx512f -mavx512dq -mavx512vl -mavx512bw -mavx512cd"
 flags="-O2 -ftree-vectorize -march=native -fno-math-errno"
 if cpu_has avx512f avx512dq avx512vl avx512bw avx512cd fma; then

@@ -47,6 +47,8 @@ summary() {
 same() { sh "$ROOT/tests/h5same.sh" "$1" "$2" >/dev/null 2>&1; }
 # h5attr FILE NAME: print a root attribute
 h5attr() { $PY -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs[sys.argv[2]])" "$1" "$2"; }
+# cpu_has FLAG...: this CPU lists every FLAG in /proc/cpuinfo (the builds a test may run)
+cpu_has() { for f in "$@"; do grep -qw "$f" /proc/cpuinfo 2>/dev/null || return 1; done; }
 # valid FILE: opens with h5py and has the ovsweep layout
 valid() { $PY "$ROOT/tests/check_layout.py" "$1" >/dev/null 2>&1; }
 # wait_gone FILE: until no process of this suite (working directory $WORK) still writes FILE:

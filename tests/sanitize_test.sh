@@ -39,7 +39,7 @@ check "... whose kernel_builds says so: baseline" test "$(h5attr small.h5 kernel
 # baseline one. The file records both, and rank 0 warns once that results would then depend on
 # the rank (sweep.c); a uniform job says nothing. Across a resume the same: a file begun by this
 # build and extended by the plain one records both, in that order, and the resume warns.
-if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
+if cpu_has fma avx2 bmi2; then
     MIX="--quiet --n 20 --k 1:3 --d 1:3 --trials 2 --max-iter 200 -o mixed.h5"
     # shellcheck disable=SC2086
     $MPIRUN -x ASAN_OPTIONS -x UBSAN_OPTIONS -np 1 "$OVS" $MIX : -np 1 "$ASAN" $MIX \

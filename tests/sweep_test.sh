@@ -51,7 +51,6 @@ check "h5same detects other results (max-iter 1499)" sh -c "! sh '$ROOT/tests/h5
 check "n_ranks attribute records the rank count" test "$(h5attr np7.h5 n_ranks)" = 7
 # The kernels' build the CPU runs (simd.h: x86-64-v4 with AVX-512 F/BW/CD/DQ/VL, x86-64-v3
 # with AVX2, FMA, BMI1 and BMI2, else baseline) and the compiler, as provenance.
-cpu_has() { for f in "$@"; do grep -qw "$f" /proc/cpuinfo 2>/dev/null || return 1; done; }
 want=baseline
 cpu_has avx2 fma bmi1 bmi2 && want=x86-64-v3
 [ $want = x86-64-v3 ] && cpu_has avx512f avx512bw avx512cd avx512dq avx512vl && want=x86-64-v4
