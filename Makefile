@@ -53,7 +53,8 @@ HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
 PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train sgd rf diagnostics \
-        method trial settings settings_text cli plan design report outfile isolate stop h5schema timeleft
+        method trial settings settings_text cli plan design report outfile isolate stop h5schema timeleft \
+        history
 GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep resumeargs
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
 # The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
@@ -83,7 +84,7 @@ $(BUILD)/version.h: FORCE | $(BUILD)
 	 g="#define OVS_GIT \"$${d:-unknown}\""; \
 	 printf '%s\n%s\n' "$$v" "$$g" >$@.new; \
 	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
-$(BUILD)/main.o $(BUILD)/h5write.o: $(BUILD)/version.h
+$(BUILD)/main.o $(BUILD)/h5write.o $(BUILD)/checkpoint.o: $(BUILD)/version.h
 FORCE:
 
 $(BIN)/ovsweep: $(BUILD)/main.o $(GLUE_OBJ) $(LIB_OBJ) | $(BIN)

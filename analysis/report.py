@@ -412,3 +412,9 @@ def _configuration(doc: Doc, sweep: Sweep) -> None:
                  f"{np.__version__}, scipy {scipy.__version__}, h5py {h5py.__version__}, "
                  f"matplotlib {matplotlib.__version__}"])
     doc.table(["attribute", "value"], prov)
+    history = str(a.get("history", "")).strip()
+    if history:
+        doc.para("The runs that wrote the file, oldest first (root attribute `history`: one "
+                 "line per run and resume, its ranks, hosts, builds and command; the "
+                 "attributes above describe the last run):")
+        doc.code(history)

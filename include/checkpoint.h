@@ -56,6 +56,11 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
  * run's not among them: the builds that computed the file's trials, across resumes. Call on
  * every rank with the same prior (the root attributes are written collectively). */
 int ovs_checkpoint_merge_builds(ovs_checkpointer *ck, const char *prior);
+/* The file's history (history.h) becomes prior's lines (rank 0's: a resumed file's, "" for
+ * none) and this run's line (resumed: a --resume of a file holding done trials; the builds
+ * are this run's, so call before ovs_checkpoint_merge_builds), on every rank. */
+void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int resumed,
+                                int64_t done, const char *command_line);
 void ovs_checkpoint_free(ovs_checkpointer *ck);
 
 /* Collective. The global per-cell counts (success_count, trials_done, total_done) of every

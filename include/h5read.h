@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "history.h"
 #include "isolate.h"
 #include "plan.h"
 #include "trial.h"
@@ -23,6 +24,7 @@ typedef struct ovs_h5_info {
     int64_t trials_done, trials_total;
     double bytes; /* the file's size (0 when absent) */
     char kernel_builds[OVS_BUILDS_MAX]; /* its kernel_builds ("" where absent: before round 32) */
+    char history[OVS_HISTORY_MAX]; /* its history, trimmed to fit (history.h; "" where absent) */
 } ovs_h5_info;
 
 /* What is at path: nothing, a non-HDF5 file, a foreign HDF5 file, an ovsweep file (and then

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "design.h"
+#include "history.h"
 #include "plan.h"
 #include "trial.h"
 
@@ -28,6 +29,7 @@ typedef struct ovs_provenance {
     int n_ranks;
     char mpi_library[512];
     char openblas_config[256];
+    char history[OVS_HISTORY_MAX]; /* the runs that wrote the file, this one last (history.h) */
 } ovs_provenance;
 
 /* Everything a checkpoint writes that is not per-rank. */

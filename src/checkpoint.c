@@ -3,6 +3,7 @@
 
 #include "fatal.h"
 #include "h5read.h"
+#include "history.h"
 #include "isolate.h"
 #include "linalg.h"
 #include "outfile.h"
@@ -11,6 +12,7 @@
 #include "stop.h"
 #include "strbuf.h"
 #include "timeleft.h"
+#include "version.h"
 
 #include <math.h>
 #include <signal.h>
@@ -165,6 +167,23 @@ int ovs_checkpoint_merge_builds(ovs_checkpointer *ck, const char *prior)
     free(ck->prov.kernel_builds);
     ck->prov.kernel_builds = b.s ? b.s : calloc(1, 1);
     return ck->prov.kernel_builds ? OVS_OK : OVS_ENOMEM;
+}
+
+void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int resumed,
+                                int64_t done, const char *command_line)
+{
+    ovs_provenance *p = &ck->prov;
+    if (ck->rank == 0) { /* rank 0's environment names the SLURM job */
+        const ovs_history_run run = {
+            .start_time = p->start_time, .version = OVS_VERSION, .git = OVS_GIT,
+            .compiler = p->compiler, .kernel_builds = p->kernel_builds, .n_ranks = ck->size,
+            .hosts = p->hosts, .slurm_job = getenv("SLURM_JOB_ID"), .resumed = resumed,
+            .done = done, .command_line = command_line};
+        char line[OVS_HISTORY_LINE_MAX];
+        ovs_history_line(&run, line, sizeof line);
+        ovs_history_append(prior, line, p->history, sizeof p->history);
+    }
+    OVS_MPI_CHECK(MPI_Bcast(p->history, sizeof p->history, MPI_CHAR, 0, ck->comm));
 }
 
 void ovs_checkpoint_free(ovs_checkpointer *ck)

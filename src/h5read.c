@@ -75,6 +75,11 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
             snprintf(info->kernel_builds, sizeof info->kernel_builds, "%s",
                      ovs_strbuf_str(&builds));
         ovs_strbuf_free(&builds);
+        ovs_strbuf hist = OVS_STRBUF_INIT;
+        if (ovs_h5_attr_count(f, "history") == 1 && ovs_h5_attr_read_str(f, "history", &hist) &&
+            ovs_strbuf_str(&hist))
+            ovs_history_append(ovs_strbuf_str(&hist), "", info->history, sizeof info->history);
+        ovs_strbuf_free(&hist);
     }
     ovs_strbuf_free(&fmt);
     H5Fclose(f);

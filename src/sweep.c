@@ -439,8 +439,11 @@ static int run(sweep *s, int *unclean)
     for (int64_t i = 0; s->rank == 0 && i < s->mine.n; i++) /* a resumed file's trials calibrate */
         ovs_timeleft_add(s->eta, s->mine.recs[i].item, s->mine.recs[i].success,
                          s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
-    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK ||
-        ovs_checkpoint_merge_builds(&s->ck, s->work.prior_builds) != OVS_OK)
+    if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
+        OVS_DIE("out of memory");
+    ovs_checkpoint_add_history(&s->ck, s->work.prior_history, s->cfg->resume, s->work.done,
+                               s->cfg->command_line);
+    if (ovs_checkpoint_merge_builds(&s->ck, s->work.prior_builds) != OVS_OK)
         OVS_DIE("out of memory");
     warn_mixed_builds(s);
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();

@@ -14,7 +14,8 @@ SETTINGS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)
 ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_version",
               "git_commit", "command_line", "config", "tol_ladder", "groups", "n_ranks",
               "start_time_utc", "checkpoint_time_utc", "finish_time_utc", "hosts",
-              "kernel_builds", "compiler", "mpi_library", "hdf5_version", "openblas_config", "complete", "trials_done",
+              "kernel_builds", "compiler", "mpi_library", "hdf5_version", "openblas_config", "history",
+              "complete", "trials_done",
               "trials_total"] + [row["attribute"] for row in SETTINGS
                                  if row["attribute"] and row["stored_in"] == "root"]
 DIAGNOSTICS = ["x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err"]
@@ -89,6 +90,13 @@ def main(path, use_xarray):
     f = h5py.File(path, "r")
     for a in ROOT_ATTRS:
         assert a in f.attrs, f"root attribute {a} missing"
+    # the history's last line is the run that wrote the file: its start, ranks and command
+    last = str(f.attrs["history"]).split("\n")[-1]
+    n_ranks = int(f.attrs["n_ranks"])
+    assert last.startswith(str(f.attrs["start_time_utc"]) + " ovsweep ") and \
+        f" on {n_ranks} rank{'s' if n_ranks != 1 else ''} of " in last and \
+        (last.endswith(": " + str(f.attrs["command_line"])) or
+         (len(last.encode()) == 2047 and last.endswith("..."))), f"history's last line: {last}"
     config = json.loads(f.attrs["config"])
     for row in SETTINGS:
         if row["attribute"]:

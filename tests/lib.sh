@@ -47,6 +47,8 @@ summary() {
 same() { sh "$ROOT/tests/h5same.sh" "$1" "$2" >/dev/null 2>&1; }
 # h5attr FILE NAME: print a root attribute
 h5attr() { $PY -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs[sys.argv[2]])" "$1" "$2"; }
+# contains TEXT PART: TEXT holds PART
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 # cpu_has FLAG...: this CPU lists every FLAG in /proc/cpuinfo (the builds a test may run)
 cpu_has() { for f in "$@"; do grep -qw "$f" /proc/cpuinfo 2>/dev/null || return 1; done; }
 # valid FILE: opens with h5py and has the ovsweep layout

@@ -212,12 +212,57 @@ check "... the file keeps the command that resumed it ($line)" test "$line" = "$
 ovsweep $(echo "$S" | sed 's/--trials 2/--trials 3/') -o alone_ref3.h5
 check "--resume -o FILE --trials 3 alone extends it" ovsweep --quiet --resume -o alone.h5 --trials 3
 check "... identical to a 3-trial run" same alone_ref3.h5 alone.h5
+# The file's history (CF's audit trail, history.h): one line per run that wrote it, oldest
+# first, with its ranks and the trials the file held; the dry runs and refusals above wrote
+# nothing and add none.
+check "history: the three runs that wrote alone.h5, each with its ranks and command" \
+    $PY - alone.h5 $((196 - left)) "$OVS" <<'PYEOF'
+import h5py, sys
+h = h5py.File(sys.argv[1], "r").attrs["history"].split("\n")
+saved, ovs = sys.argv[2], sys.argv[3]
+assert len(h) == 3, h
+assert " on 1 rank of " in h[0] and h[0].endswith(", a new file: " + ovs + " " + " ".join(
+    "--quiet --n 30,40 --act relu --k 1:7 --d 1:7 --trials 2 --max-iter 3000 --seed 7 --eta "
+    "relu=0.2 --tol 1e-3 --crash-after-saved 20 -o alone.h5".split())), h[0]
+assert " on 2 ranks of " in h[1] and h[1].endswith(
+    f", resuming with {saved} trials done: {ovs} --quiet --resume -o alone.h5"), h[1]
+assert " on 1 rank of " in h[2] and h[2].endswith(
+    f", resuming with 196 trials done: {ovs} --quiet --resume -o alone.h5 --trials 3"), h[2]
+times = [line.split(" ")[0] for line in h]
+assert times == sorted(times) and all(len(t) == 20 and t.endswith("Z") for t in times), times
+PYEOF
 
 # Extending a finished sweep with more trials runs only the new ones.
 ovsweep --quiet --n 30,40 --k 1:7 --d 1:7 --trials 2 --max-iter $MAXIT -o ext.h5
 check "extend trials 2 -> 3 with --resume" $MPIRUN -np 2 "$OVS" $GRID --resume -o ext.h5
 check "extended file identical to a 3-trial run" same ref.h5 ext.h5
 check "complete sweep + --resume with same trials: exit 0" ovsweep $GRID --resume -o ext.h5
+# A history too long to keep (a hostile file's, or one of very many runs: 100000 lines, 1.6 MB)
+# is trimmed when the file is resumed: its first run, a count of the runs left out, the
+# newest and this one, within 64 KiB. A file written before the attribute existed gets this
+# run's line; --force starts a new history.
+cp ext.h5 hist.h5
+$PY -c "import h5py; f = h5py.File('hist.h5', 'r+'); f.attrs['history'] = '\n'.join('run %06d of a long history' % i for i in range(100000))"
+check "a file with a 100000-line history: --resume at np 2 exits 0" $MPIRUN -np 2 "$OVS" $GRID --resume -o hist.h5
+check "... its history: the first run, 'N earlier runs not kept', the newest, this one; < 64 KiB" \
+    $PY - hist.h5 <<'PYEOF'
+import h5py, sys
+text = h5py.File(sys.argv[1], "r").attrs["history"]
+h = text.split("\n")
+assert len(text.encode()) < 65536 and len(h) > 100, (len(text), len(h))
+assert h[0] == "run 000000 of a long history" and h[-2] == "run 099999 of a long history", h[:2]
+kept = [int(line.split()[1]) for line in h[2:-1]]
+assert kept == list(range(100000 - len(kept), 100000)), kept[:3]
+assert h[1] == f"({99999 - len(kept)} earlier runs not kept)", h[1]
+assert " on 2 ranks of " in h[-1] and ", resuming with 588 trials done: " in h[-1], h[-1]
+PYEOF
+$PY -c "import h5py; f = h5py.File('hist.h5', 'r+'); del f.attrs['history']"
+check "a file without a history (older versions): resume exits 0" ovsweep $GRID --resume -o hist.h5
+# one_line FILE TEXT: FILE's history is one line, holding TEXT
+one_line() { _h=$(h5attr "$1" history) && [ "$(printf '%s\n' "$_h" | grep -c .)" = 1 ] && contains "$_h" "$2"; }
+check "... its history is this run's line" one_line hist.h5 ", resuming with 588 trials done: "
+check "--force over it: exit 0" ovsweep --quiet --n 20 --k 1:2 --d 1:2 --trials 1 --max-iter 20 --force -o hist.h5
+check "... a new history, one line" one_line hist.h5 ", a new file: $OVS --quiet --n 20 --k 1:2 --d 1:2 --trials 1 --max-iter 20 --force -o hist.h5"
 
 # Bad files and paths: one clear line, non-zero exit, nothing touched, before any training.
 echo "not hdf5" >text.h5

@@ -245,6 +245,15 @@ check "... one output file for all runs" test "$(ls "$WORK/c"/*.h5 | wc -l)" = 1
 check "... file complete" complete "$f"
 check "... file valid (check_layout.py)" valid "$f"
 check "... identical to the uninterrupted direct run" same "$WORK/fig2-direct.h5" "$f"
+check "... its history: a line per run ($((${restarts:-0} + 1))), each naming job $j, run 1 resuming from ${done1:-?} trials" \
+    $PY - "$f" "$j" "${restarts:-0}" "${done1:-0}" <<'PYEOF'
+import h5py, sys
+h = h5py.File(sys.argv[1], "r").attrs["history"].split("\n")
+job, restarts, done1 = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+assert len(h) == restarts + 1, h
+assert all(f" on 2 ranks of " in line and f", SLURM job {job}, " in line for line in h), h
+assert ", a new file: " in h[0] and f", resuming with {done1} trials done: " in h[1], h[:2]
+PYEOF
 
 # ---- down ----
 

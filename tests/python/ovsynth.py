@@ -24,6 +24,11 @@ import h5py
 import numpy as np
 
 LADDER = (1e-1, 5e-2, 1e-2, 5e-3, 2.5e-3)
+# The root attribute `history` of a synthetic file: two runs, as the engine writes them.
+SYNTH_HISTORY = ("2025-01-01T00:00:00Z ovsweep 0.1.0 (git synth; gcc 12.2.0; kernels x86-64-v3) "
+                 "on 2 ranks of synth0,synth1, a new file: ovsynth.write_sweep\n"
+                 "2025-01-01T00:30:00Z ovsweep 0.1.0 (git synth; gcc 12.2.0; kernels x86-64-v3) "
+                 "on 2 ranks of synth0,synth1, resuming with 10 trials done: ovsynth.write_sweep")
 
 
 def logistic_prob(midpoint=1.2, slope=6.0, effective=False):
@@ -122,6 +127,7 @@ def write_sweep(path, *, groups=((100, "softplus"),), k=range(1, 26), d=range(1,
         a["start_time_utc"] = _string("2025-01-01T00:00:00Z", string_kind)
         a["checkpoint_time_utc"] = _string("2025-01-01T01:00:00Z", string_kind)
         a["hosts"] = _string("synth0,synth1", string_kind)
+        a["history"] = _string(SYNTH_HISTORY, string_kind)
         a["mpi_library"] = _string("none", string_kind)
         a["hdf5_version"] = _string(h5py.version.hdf5_version, string_kind)
         a["openblas_config"] = _string("none", string_kind)

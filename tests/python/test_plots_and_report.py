@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import ovsynth
 from anahelp import TINY, png_stats, run_module
 from analysis import heatmap
 from analysis.io import load_sweep
@@ -76,6 +77,8 @@ def test_report_writes_markdown_with_all_figures_and_both_readings(paper_file, t
     assert "||f-y||^2/||y||^2 < 2.5e-3" in md
     assert "fig2_readings.png" in images
     assert "## Provenance" in md and "ovsweep_version" in md and "`ovsynth.write_sweep`" in md
+    runs = md[md.index("root attribute `history`"):].split("```")[1].strip().splitlines()
+    assert runs == ovsynth.SYNTH_HISTORY.splitlines(), runs
     assert "## Boundary fit" in md and "profile likelihood" in md
     assert "OK (exact)" in md           # stored vs recomputed success_count
     for nm in ("heatmap_all.png", "fig2_readings.png", "heatmap_n200_softplus.png"):
