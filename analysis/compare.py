@@ -107,12 +107,16 @@ def _rounding(s: Sweep):
     cls = "fma" if names and set(names) <= _FMA_BUILDS else ",".join(sorted(names))
     compiler = s.attr("compiler")
     text = f"{kernel} kernels, builds {builds or 'none'}" + (f" ({compiler})" if compiler else "")
+    cores = s.attr("openblas_cores")
+    if kernel == "blas" and cores is not None:   # OpenBLAS's kernels round each their own way
+        cls += "; openblas " + ",".join(sorted(c for c in str(cores).split(",") if c))
+        text += f", OpenBLAS {cores or 'none'}"
     return (kernel, cls, text)
 
 
 def engine_note(a: Sweep, b: Sweep):
-    """One line where the two files' arithmetic differs by construction (another kernel, or
-    the baseline build against an FMA build), so that trial values may differ in the last
+    """One line where the two files' arithmetic differs by construction (another kernel, the
+    baseline build against an FMA build, or with --kernel blas other OpenBLAS kernels), so that trial values may differ in the last
     bits; None where both record the same rounding or one records none."""
     ra, rb = _rounding(a), _rounding(b)
     if ra is None or rb is None or ra[:2] == rb[:2]:

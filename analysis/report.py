@@ -34,7 +34,7 @@ PAPER_TOL = 2.5e-3
 PROVENANCE_KEYS = ("ovsweep_version", "git_commit", "command_line", "format_version",
                    "protocol_version", "seed", "method", "n_ranks", "hosts", "start_time_utc",
                    "checkpoint_time_utc", "finish_time_utc", "kernel_builds", "compiler",
-                   "mpi_library", "hdf5_version", "openblas_config")
+                   "mpi_library", "hdf5_version", "openblas_config", "openblas_cores")
 
 
 def _attr_text(value) -> str:

@@ -14,9 +14,10 @@
 #include "plan.h"
 #include "trial.h"
 
-/* Room for a file's kernel_builds (h5write.h's provenance): a comma list of at most the three
- * build names of simd.h, 29 characters. */
-#define OVS_BUILDS_MAX 64
+/* Room for a file's kernel_builds and openblas_cores (h5write.h's provenance): comma lists of
+ * at most the three build names of simd.h (29 characters), and of the few OpenBLAS kernels the
+ * nodes of a job pick (a longer, hostile list is cut here). */
+#define OVS_BUILDS_MAX 128
 
 typedef struct ovs_h5_info {
     int exists, is_hdf5, is_ovsweep, complete;
@@ -24,6 +25,7 @@ typedef struct ovs_h5_info {
     int64_t trials_done, trials_total;
     double bytes; /* the file's size (0 when absent) */
     char kernel_builds[OVS_BUILDS_MAX]; /* its kernel_builds ("" where absent: before round 32) */
+    char openblas_cores[OVS_BUILDS_MAX]; /* its openblas_cores ("" where absent) */
     char history[OVS_HISTORY_MAX]; /* its history, trimmed to fit (history.h; "" where absent) */
 } ovs_h5_info;
 

@@ -25,6 +25,7 @@ typedef struct ovs_provenance {
     char finish_time[32];     /* empty until complete */
     char *hosts;              /* comma-separated distinct host names (owned by the caller) */
     char *kernel_builds;      /* the ranks' distinct builds of the kernels (simd.h; owned) */
+    char *blas_cores;         /* the ranks' distinct OpenBLAS kernels (linalg.h; owned) */
     char compiler[128];       /* the compiler that built ovsweep */
     int n_ranks;
     char mpi_library[512];

@@ -18,6 +18,9 @@ void ovs_linalg_single_thread(void);
 
 /* OpenBLAS's configuration string (version, kernel), for provenance. */
 const char *ovs_linalg_config(void);
+/* The CPU kernels OpenBLAS picked at run time ("Haswell", "SkylakeX", "Zen": a DYNAMIC_ARCH
+ * build picks per CPU, and each kernel sums its products in its own order). */
+const char *ovs_linalg_core(void);
 
 /* Minimum-norm least squares through LAPACK dgelsd (SVD by divide and conquer):
  * x (n) = the minimiser of ||A x - b|| of least ||x||, A m x n row-major, b (m). A and b are

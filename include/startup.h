@@ -23,6 +23,7 @@ typedef struct ovs_work {
     int64_t done, successes; /* trials (and successes) already finished (loaded) */
     char prior_builds[OVS_BUILDS_MAX]; /* a resumed file's kernel_builds, on every rank ("" for
                                           a new file or one written before round 32) */
+    char prior_cores[OVS_BUILDS_MAX];  /* its openblas_cores, on every rank ("" likewise) */
     char prior_history[OVS_HISTORY_MAX]; /* rank 0: a resumed file's history ("" likewise) */
 } ovs_work;
 

@@ -129,10 +129,12 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
     const size_t cells = (size_t)plan->n_groups * (size_t)plan->K * (size_t)plan->D;
     p->hosts = gather_hosts(comm, ck->size);
     p->kernel_builds = gather_distinct(comm, ck->size, ovs_simd_isa_name(ovs_simd_isa()), 16);
+    p->blas_cores = gather_distinct(comm, ck->size, ovs_linalg_core(), 64);
     snprintf(p->compiler, sizeof p->compiler, "%s", OVS_COMPILER);
     ck->success_count = calloc(cells, sizeof(int32_t));
     ck->trials_done = calloc(cells, sizeof(int32_t));
-    int ok = p->hosts && p->kernel_builds && ck->success_count && ck->trials_done, all_ok;
+    int ok = p->hosts && p->kernel_builds && p->blas_cores && ck->success_count &&
+             ck->trials_done, all_ok;
     OVS_MPI_CHECK(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm));
     return all_ok ? OVS_OK : OVS_ENOMEM;
 }
@@ -149,9 +151,10 @@ static int listed(const char *list, const char *name, size_t len)
     return 0;
 }
 
-int ovs_checkpoint_merge_builds(ovs_checkpointer *ck, const char *prior)
+/* *list becomes prior's names, then those of *list not among them. */
+static int merge_list(char **list, const char *prior)
 {
-    const char *mine = ck->prov.kernel_builds ? ck->prov.kernel_builds : "";
+    const char *mine = *list ? *list : "";
     ovs_strbuf b = OVS_STRBUF_INIT;
     ovs_strbuf_printf(&b, "%s", prior);
     for (const char *p = mine; *p;) {
@@ -164,9 +167,16 @@ int ovs_checkpoint_merge_builds(ovs_checkpointer *ck, const char *prior)
         ovs_strbuf_free(&b);
         return OVS_ENOMEM;
     }
-    free(ck->prov.kernel_builds);
-    ck->prov.kernel_builds = b.s ? b.s : calloc(1, 1);
-    return ck->prov.kernel_builds ? OVS_OK : OVS_ENOMEM;
+    free(*list);
+    *list = b.s ? b.s : calloc(1, 1);
+    return *list ? OVS_OK : OVS_ENOMEM;
+}
+
+int ovs_checkpoint_merge_prior(ovs_checkpointer *ck, const char *prior_builds,
+                               const char *prior_cores)
+{
+    const int rc = merge_list(&ck->prov.kernel_builds, prior_builds);
+    return rc != OVS_OK ? rc : merge_list(&ck->prov.blas_cores, prior_cores);
 }
 
 void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int resumed,
@@ -190,9 +200,10 @@ void ovs_checkpoint_free(ovs_checkpointer *ck)
 {
     free(ck->prov.hosts);
     free(ck->prov.kernel_builds);
+    free(ck->prov.blas_cores);
     free(ck->success_count);
     free(ck->trials_done);
-    ck->prov.hosts = ck->prov.kernel_builds = NULL;
+    ck->prov.hosts = ck->prov.kernel_builds = ck->prov.blas_cores = NULL;
     ck->success_count = ck->trials_done = NULL;
 }
 

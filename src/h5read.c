@@ -37,6 +37,15 @@ static hid_t open_serial(const char *path)
     return f;
 }
 
+/* String attribute name of f into out (len bytes; left as it is where absent or unreadable). */
+static void read_short(hid_t f, const char *name, char *out, size_t len)
+{
+    ovs_strbuf b = OVS_STRBUF_INIT;
+    if (ovs_h5_attr_count(f, name) == 1 && ovs_h5_attr_read_str(f, name, &b) && ovs_strbuf_str(&b))
+        snprintf(out, len, "%s", ovs_strbuf_str(&b));
+    ovs_strbuf_free(&b);
+}
+
 int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
 {
     memset(info, 0, sizeof *info);
@@ -69,12 +78,8 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
             ovs_h5_attr_read(f, "trials_done", H5T_NATIVE_INT64, &info->trials_done, 1) &&
             ovs_h5_attr_read(f, "trials_total", H5T_NATIVE_INT64, &info->trials_total, 1);
         info->complete = complete;
-        ovs_strbuf builds = OVS_STRBUF_INIT;
-        if (ovs_h5_attr_count(f, "kernel_builds") == 1 &&
-            ovs_h5_attr_read_str(f, "kernel_builds", &builds) && ovs_strbuf_str(&builds))
-            snprintf(info->kernel_builds, sizeof info->kernel_builds, "%s",
-                     ovs_strbuf_str(&builds));
-        ovs_strbuf_free(&builds);
+        read_short(f, "kernel_builds", info->kernel_builds, sizeof info->kernel_builds);
+        read_short(f, "openblas_cores", info->openblas_cores, sizeof info->openblas_cores);
         ovs_strbuf hist = OVS_STRBUF_INIT;
         if (ovs_h5_attr_count(f, "history") == 1 && ovs_h5_attr_read_str(f, "history", &hist) &&
             ovs_strbuf_str(&hist))

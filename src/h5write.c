@@ -222,6 +222,7 @@ static void write_root_attrs(ovs_writer *w, const ovs_provenance *prov, const ov
     write_str(w, "mpi_library", prov->mpi_library);
     write_str(w, "hdf5_version", ovs_h5_library_version());
     write_str(w, "openblas_config", prov->openblas_config);
+    write_str(w, "openblas_cores", prov->blas_cores ? prov->blas_cores : "");
     write_str(w, "history", prov->history);
     write_i32(w, "complete", s->complete);
     write_i64(w, "trials_done", s->total_done);

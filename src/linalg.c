@@ -35,6 +35,11 @@ const char *ovs_linalg_config(void)
     return openblas_get_config();
 }
 
+const char *ovs_linalg_core(void)
+{
+    return openblas_get_corename();
+}
+
 /* ---- minimum-norm least squares (LAPACK dgelsd) ----
  * OpenBLAS exports the Fortran LAPACK symbols but Debian ships no lapacke.h, so the Fortran
  * prototype is declared here: every argument by reference, matrices column-major, LP64

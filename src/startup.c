@@ -88,6 +88,7 @@ typedef struct read_head {
     int64_t nrecs;
     char err[OVS_ERR_MAX];
     char builds[OVS_BUILDS_MAX];     /* a resumed file's kernel_builds */
+    char cores[OVS_BUILDS_MAX];      /* its openblas_cores */
     char history[OVS_HISTORY_MAX];   /* and its history */
 } read_head;
 
@@ -106,6 +107,7 @@ static void read_output(void *arg, ovs_bytes *out)
         h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
     if (h.rc == OVS_OK && p->cfg->resume) {
         snprintf(h.builds, sizeof h.builds, "%s", info.kernel_builds);
+        snprintf(h.cores, sizeof h.cores, "%s", info.openblas_cores);
         snprintf(h.history, sizeof h.history, "%s", info.history);
     }
     if (h.rc != OVS_OK)
@@ -144,6 +146,7 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
         snprintf(err, errlen, "%s", h.err);
         if (prior) {
             snprintf(prior->prior_builds, sizeof prior->prior_builds, "%s", h.builds);
+            snprintf(prior->prior_cores, sizeof prior->prior_cores, "%s", h.cores);
             snprintf(prior->prior_history, sizeof prior->prior_history, "%s", h.history);
         }
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
@@ -263,6 +266,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
                 p->cfg->output, strerror(out->no_lock));
     OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, comm));
     OVS_MPI_CHECK(MPI_Bcast(w->prior_builds, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
+    OVS_MPI_CHECK(MPI_Bcast(w->prior_cores, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
     uint8_t *done = NULL, *success = NULL;
     if (design && (!(done = calloc((size_t)p->n_items, 1)) ||
                    !(success = calloc((size_t)p->n_items, 1))))

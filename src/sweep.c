@@ -428,6 +428,33 @@ static void warn_mixed_builds(const sweep *s)
                         "(with FMA, or all without)\n", b);
 }
 
+/* Whether OpenBLAS computes any part of a trial's results: the products with --kernel blas,
+ * random features' least squares, the diagnostics' eigenvalues, the automatic step size's
+ * lambda_max. */
+static int results_use_openblas(const ovs_config *c)
+{
+    int uses = c->kernel == OVS_KERNEL_BLAS || c->diagnostics;
+    for (int m = 0; m < c->method_count; m++)
+        uses |= c->methods[m] == OVS_METHOD_RF;
+    for (int a = 0; a < c->act_count; a++)
+        uses |= c->eta_auto[a] > 0;
+    return uses;
+}
+
+/* Rank 0: the same warning where OpenBLAS picked different kernels (a DYNAMIC_ARCH build on
+ * CPUs of different kinds), on this run's ranks or the runs before a resume, and it computes
+ * part of the results. */
+static void warn_mixed_blas(const sweep *s)
+{
+    const char *c = s->ck.prov.blas_cores;
+    if (s->rank == 0 && c && strchr(c, ',') && results_use_openblas(s->cfg))
+        fprintf(stderr, "ovsweep: warning: OpenBLAS runs different kernels for this file's "
+                        "trials (%s; a resumed file's earlier runs included), and this sweep's "
+                        "results use it (--kernel blas, --method rf, --diagnostics or --eta "
+                        "auto): a trial's results then depend on the rank and run that train "
+                        "it; use nodes of one kind\n", c);
+}
+
 static int run(sweep *s, int *unclean)
 {
     const int rc = ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design);
@@ -443,9 +470,10 @@ static int run(sweep *s, int *unclean)
         OVS_DIE("out of memory");
     ovs_checkpoint_add_history(&s->ck, s->work.prior_history, s->cfg->resume, s->work.done,
                                s->cfg->command_line);
-    if (ovs_checkpoint_merge_builds(&s->ck, s->work.prior_builds) != OVS_OK)
+    if (ovs_checkpoint_merge_prior(&s->ck, s->work.prior_builds, s->work.prior_cores) != OVS_OK)
         OVS_DIE("out of memory");
     warn_mixed_builds(s);
+    warn_mixed_blas(s);
     s->t_start = s->t_last_ckpt = s->t_last_progress = now();
     /* A first checkpoint before any training: proves the output path works and leaves an
      * openable file (complete = 0) from the first second on. */

@@ -14,7 +14,8 @@ SETTINGS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)
 ROOT_ATTRS = ["ovsweep_format", "format_version", "protocol_version", "ovsweep_version",
               "git_commit", "command_line", "config", "tol_ladder", "groups", "n_ranks",
               "start_time_utc", "checkpoint_time_utc", "finish_time_utc", "hosts",
-              "kernel_builds", "compiler", "mpi_library", "hdf5_version", "openblas_config", "history",
+              "kernel_builds", "compiler", "mpi_library", "hdf5_version", "openblas_config", "openblas_cores",
+              "history",
               "complete", "trials_done",
               "trials_total"] + [row["attribute"] for row in SETTINGS
                                  if row["attribute"] and row["stored_in"] == "root"]

@@ -78,6 +78,26 @@ for g in a.attrs['groups'].split(','):
     ea, eb = a[g]['final_rel_err'][:], b[g]['final_rel_err'][:]
     assert np.allclose(ea, eb, rtol=1e-9, atol=0), g
 "
+# The kernels OpenBLAS picked (openblas_get_corename of the library the binary loads, asked
+# through ctypes: a DYNAMIC_ARCH build picks per CPU, and each kernel rounds its own way). A
+# file whose earlier runs had other ones (set here) gets both on resume, and a warning where
+# its results use OpenBLAS (--kernel blas), none where they do not (--kernel simd, gd).
+blas_lib=$(ldd "$OVS" | awk '/libopenblas/ {print $3; exit}')
+core=$($PY -c "import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())" "$blas_lib")
+check "openblas_cores records OpenBLAS's kernels here (${core:-none found in $blas_lib}), once for 7 ranks" \
+    test -n "$core" -a "$(h5attr np7.h5 openblas_cores)" = "$core"
+other=Prescott
+[ "$core" = Prescott ] && other=Haswell
+for k in blas simd; do
+    cp k$k.h5 mixed_$k.h5
+    $PY -c "import h5py, sys; h5py.File(sys.argv[1], 'r+').attrs['openblas_cores'] = sys.argv[2]" mixed_$k.h5 $other
+    ovsweep $KGRID --kernel $k --resume -o mixed_$k.h5 2>err_$k.txt
+    eval "rc_$k=$?"
+done
+check "a file begun with OpenBLAS's $other kernels, resumed with --kernel blas: exit $rc_blas, both recorded ($(h5attr mixed_blas.h5 openblas_cores)), one warning" \
+    sh -c "test $rc_blas -eq 0 && test '$(h5attr mixed_blas.h5 openblas_cores)' = '$other,$core' && test \$(grep -c 'warning: OpenBLAS runs different kernels' err_blas.txt) = 1"
+check "... resumed with --kernel simd: exit $rc_simd, both recorded, no warning" \
+    sh -c "test $rc_simd -eq 0 && test '$(h5attr mixed_simd.h5 openblas_cores)' = '$other,$core' && ! grep -q warning err_simd.txt"
 
 # Layout: h5dump, h5py (documented names, counts agree with records), xarray dims.
 check "h5dump reads the file" sh -c "h5dump -H np2.h5 >/dev/null"

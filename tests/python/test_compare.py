@@ -95,6 +95,29 @@ def test_a_baseline_build_against_an_fma_build_is_noted(run_cli, tiny_file, tmp_
     assert "note: other arithmetic by construction (A simd kernels" in out and "B blas kernels" in out
 
 
+def test_blas_files_of_other_openblas_kernels_are_noted(run_cli, tiny_file, tmp_path):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    for path, cores in ((a, "Haswell"), (b, "Haswell")):
+        shutil.copy(tiny_file, path)
+        _set_builds(path, "x86-64-v4", kernel="blas")
+        with h5py.File(path, "r+") as f:
+            f.attrs["openblas_cores"] = cores
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert rc == 0 and "note:" not in out, (err, out)   # the same OpenBLAS kernels
+    with h5py.File(b, "r+") as f:
+        f.attrs["openblas_cores"] = "SkylakeX,Haswell"
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert rc == 0, err
+    assert out.splitlines()[2] == (
+        "note: other arithmetic by construction (A blas kernels, builds x86-64-v4 (gcc 12.2.0), "
+        "OpenBLAS Haswell; B blas kernels, builds x86-64-v4 (gcc 12.2.0), OpenBLAS "
+        "SkylakeX,Haswell): values may differ in the last bits, decisions rarely")
+    for path in (a, b):   # simd kernels: OpenBLAS's kernels do not enter the products
+        _set_builds(path, "x86-64-v4", kernel="simd")
+    rc, out, err = run_cli("compare", str(a), str(b))
+    assert rc == 0 and "note:" not in out, out
+
+
 def test_files_without_recorded_builds_get_no_note(run_cli, tiny_file, tmp_path):
     b = tmp_path / "b.h5"
     shutil.copy(tiny_file, b)
