@@ -2,7 +2,8 @@
 # lint_test.sh - the module boundaries the build relies on: only the h5* modules include
 # hdf5.h, only linalg.c includes cblas.h, no pure (math-kernel) module includes mpi.h or hdf5.h
 # or a header of the MPI layer, only the modules whose headers say so communicate, the
-# include graph of src/ and include/ has no cycle, and no source file passes 600 lines.
+# include graph of src/ and include/ has no cycle, no source file passes 600 lines, and every
+# mutant of `make mutation` still applies.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 1
 # every file that includes hdf5.h is an h5 module (h5*.c / h5*.h), and there is at least one
@@ -44,6 +45,10 @@ def visit(m, stack):
 for m in sorted(edges):
     visit(m, [])
 PY
+# The mutants of `make mutation` still point at code: a `from` text that moved would make the
+# mutant an error there, testing nothing.
+check "every mutant of tests/mutation/mutants.txt applies ($($PY tests/mutation/run.py --check | head -1))" \
+    $PY tests/mutation/run.py --check
 long=$(wc -l src/*.c | awk '$2 != "total" && $1 > 600 {print $2 " (" $1 ")"}')
 check "no source file over 600 lines${long:+: $long}" test -z "$long"
 summary

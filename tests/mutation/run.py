@@ -1,4 +1,5 @@
-"""run.py [--only NAME,...] [--keep]: the mutation score of the fast test suites (`make mutation`).
+"""run.py [--only NAME,...] [--keep] | --check: the mutation score of the fast test suites
+(`make mutation`); --check only checks that every mutant still applies (tests/lint_test.sh).
 
 Copies the working tree (tracked and untracked, not ignored, files, and the plain build) to a
 scratch directory, checks that the fast suites pass there, then applies each mutant of
@@ -70,6 +71,17 @@ def read_mutants(path):
         if missing:
             sys.exit(f"run.py: mutant {m['name']} lacks {', '.join(sorted(missing))}")
     return mutants
+
+
+def stale(mutants):
+    """The mutants whose `from` text does not occur exactly once in their file."""
+    bad = []
+    for m in mutants:
+        path = os.path.join(ROOT, m["file"])
+        n = open(path).read().count(m["from"]) if os.path.isfile(path) else 0
+        if n != 1:
+            bad.append(f"{m['name']} ({m['file']}: {n} matches)")
+    return bad
 
 
 def copy_tree(dst):
@@ -177,6 +189,10 @@ def main(argv):
     if "--only" in argv:
         only = set(argv[argv.index("--only") + 1].split(","))
     mutants = read_mutants(os.path.join(ROOT, "tests", "mutation", "mutants.txt"))
+    if "--check" in argv:
+        bad = stale(mutants)
+        print(f"{len(mutants)} mutants, {len(bad)} stale" + "".join(f"\n  {b}" for b in bad))
+        return 1 if bad else 0
     if only:
         mutants = [m for m in mutants if m["name"] in only]
     scratch = tempfile.mkdtemp(prefix="ovsweep-mutation.")
