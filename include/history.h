@@ -32,7 +32,8 @@ typedef struct ovs_history_run {
 } ovs_history_run;
 
 /* The run's line into line (len bytes): control characters become spaces (one run, one line),
- * and a line longer than len - 1 ends in "...". */
+ * a list of hosts past 400 bytes is cut at a comma and counted ("node001,...,node044,...
+ * (1000 hosts)"), and a line longer than len - 1 ends in "...". */
 void ovs_history_line(const ovs_history_run *run, char *line, size_t len);
 
 /* prior's lines (a file's history; "" for none), then line unless it is "" (lines end at

@@ -11,11 +11,31 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
+/* The hosts of a run, a long list (a job of many nodes) cut at a comma after HOSTS_SHOWN
+ * bytes and counted, so that the command after it stays on the line. */
+enum { HOSTS_SHOWN = 400 };
+static void hosts_text(const char *hosts, char *out, size_t len)
+{
+    const size_t n = strlen(hosts);
+    if (n <= HOSTS_SHOWN) {
+        snprintf(out, len, "%s", hosts);
+        return;
+    }
+    long count = 1;
+    for (const char *c = hosts; *c; c++)
+        count += *c == ',';
+    size_t cut = HOSTS_SHOWN;
+    while (cut > 0 && hosts[cut] != ',')
+        cut--;
+    snprintf(out, len, "%.*s,... (%ld hosts)", (int)cut, hosts, count);
+}
+
 void ovs_history_line(const ovs_history_run *r, char *line, size_t len)
 {
     if (len == 0)
         return;
-    char job[96] = "", resumed[64] = "";
+    char job[96] = "", resumed[64] = "", hosts[HOSTS_SHOWN + 40];
+    hosts_text(or_empty(r->hosts), hosts, sizeof hosts);
     if (r->slurm_job && r->slurm_job[0])
         snprintf(job, sizeof job, ", SLURM job %.64s", r->slurm_job);
     if (r->resumed)
@@ -23,7 +43,7 @@ void ovs_history_line(const ovs_history_run *r, char *line, size_t len)
     const int n = snprintf(line, len, "%s ovsweep %s (git %s; %s; kernels %s) on %d rank%s of %s%s%s: %s",
                            or_empty(r->start_time), or_empty(r->version), or_empty(r->git),
                            or_empty(r->compiler), or_empty(r->kernel_builds), r->n_ranks,
-                           r->n_ranks == 1 ? "" : "s", or_empty(r->hosts), job,
+                           r->n_ranks == 1 ? "" : "s", hosts, job,
                            r->resumed ? resumed : ", a new file", or_empty(r->command_line));
     if (n >= 0 && (size_t)n >= len && len > 3)
         memcpy(line + len - 4, "...", 4);

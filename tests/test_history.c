@@ -31,6 +31,16 @@ static void test_line(void)
     want = "2026-12-06T13:05:00Z ovsweep 1.2.3 (git abc1234; gcc 12.2.0; kernels x86-64-v4) on "
            "1 rank of node01,node02, resuming with 1234 trials done: ovsweep --resume -o x.h5";
     CHECK_MSG(strcmp(line, want) == 0, "resume, no SLURM, a newline and a tab: '%s'", line);
+    char hosts[9000] = "";
+    for (int h = 0; h < 1000; h++)
+        sprintf(hosts + strlen(hosts), "%snode%04d", h ? "," : "", h);
+    r.hosts = hosts;
+    r.command_line = "ovsweep -o big.h5";
+    ovs_history_line(&r, line, sizeof line);
+    CHECK_MSG(strstr(line, " of node0000,node0001,") && strstr(line, "node0043,... (1000 hosts), "
+              "resuming with 1234 trials done: ovsweep -o big.h5") && !strstr(line, "node0044"),
+              "1000 hosts: '%s'", line);
+    r.hosts = "node01,node02";
     char big[5000];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
