@@ -1,6 +1,7 @@
 /* checkpoint.c - counts, provenance, collective write and commit; see checkpoint.h. */
 #include "checkpoint.h"
 
+#include "compiler.h"
 #include "fatal.h"
 #include "h5read.h"
 #include "history.h"
@@ -90,16 +91,6 @@ static char *gather_hosts(MPI_Comm comm, int size)
     OVS_MPI_CHECK(MPI_Get_processor_name(name, &len));
     return gather_distinct(comm, size, name, MPI_MAX_PROCESSOR_NAME);
 }
-
-/* The compiler of this file, as its predefined macros name it (clang's __VERSION__ names
- * itself; gcc's is the version only). */
-#if defined(__clang__)
-#define OVS_COMPILER __VERSION__
-#elif defined(__GNUC__)
-#define OVS_COMPILER "gcc " __VERSION__
-#else
-#define OVS_COMPILER "unknown"
-#endif
 
 int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
                         ovs_outfile *out)

@@ -3,9 +3,12 @@
  * Usage errors: every rank parses the same argv and reaches the same verdict, so rank 0
  * prints one line and all ranks finalise and exit 2 without touching any file. */
 #include "cli.h"
+#include "compiler.h"
+#include "h5write.h"
 #include "linalg.h"
 #include "resumeargs.h"
 #include "settings_text.h"
+#include "simd.h"
 #include "status.h"
 #include "stop.h"
 #include "version.h"
@@ -13,6 +16,7 @@
 
 #include <mpi.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Signals are caught from before main: a rank that mpirun has just started may be signalled
@@ -20,6 +24,24 @@
 __attribute__((constructor)) static void catch_signals_early(void)
 {
     ovs_stop_catch_signals();
+}
+
+/* --version: the program, and what it was built with and runs on here (run it on each kind
+ * of node: the file records the same for the ranks of a run). */
+static void print_version(void)
+{
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpi, &len);
+    mpi[strcspn(mpi, "\n")] = '\0';
+    printf("ovsweep %s (git %s)\n"
+           "compiler: %s\n"
+           "kernels: %s (the build this CPU runs)\n"
+           "OpenBLAS: %s; kernels %s\n"
+           "HDF5: %s\n"
+           "MPI: %s\n",
+           OVS_VERSION, OVS_GIT, OVS_COMPILER, ovs_simd_isa_name(ovs_simd_isa()),
+           ovs_linalg_config(), ovs_linalg_core(), ovs_h5_library_version(), mpi);
 }
 
 int main(int argc, char **argv)
@@ -50,7 +72,7 @@ int main(int argc, char **argv)
         else if (rank == 0 && cfg.print_settings)
             ovs_settings_print_table(stdout);
         else if (rank == 0)
-            printf("ovsweep %s (git %s)\n", OVS_VERSION, OVS_GIT);
+            print_version();
         status = OVS_EXIT_OK;
     } else {
         int unclean = 0;

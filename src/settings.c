@@ -134,7 +134,7 @@ static const ovs_setting rows[] = {
     {.flag = "help", .short_flag = 'h', .kind = OVS_SET_ACTION, .field = F(help),
      .help = "this help"},
     {.flag = "version", .short_flag = 'V', .kind = OVS_SET_ACTION, .field = F(version),
-     .help = "version and git commit"},
+     .help = "version, commit, compiler, the kernels' build this CPU runs, the libraries"},
 };
 #define N_ROWS ((int)(sizeof rows / sizeof rows[0]))
 

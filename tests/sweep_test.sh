@@ -126,7 +126,10 @@ help_matches_readme() {
     [ -s readme_help.txt ] && cmp -s help.txt readme_help.txt
 }
 check "README's command-line reference equals --help" help_matches_readme
-check "--version prints version and commit" sh -c "timeout $LIMIT '$OVS' --version | grep -q 'ovsweep .* (git '"
+ovsweep --version >version.txt 2>&1
+check "--version prints version and commit" grep -q '^ovsweep .* (git ' version.txt
+check "... the compiler ($cc_version), the kernels' build ($want) and OpenBLAS's kernels ($core)" \
+    sh -c "grep -q '^compiler: .*$cc_version' version.txt && grep -qx 'kernels: $want (the build this CPU runs)' version.txt && grep -q '^OpenBLAS: .*; kernels $core\$' version.txt"
 
 # No-clobber and --force.
 cp np2.h5 keep.h5
