@@ -9,6 +9,7 @@ exits 3 if the stored success_count disagrees with the one recomputed from ladde
 
 import argparse
 import os
+import shlex
 import sys
 from typing import List, Optional
 
@@ -370,7 +371,12 @@ def cmd_export(args) -> int:
         rows = dataset.export_csv(sweep, args.csv, args.all_trials)
         print(f"wrote {args.csv}: {rows} trials ({sweep.status_line()})")
     if args.netcdf:
-        dataset.export_netcdf(sweep, args.netcdf)
+        command = " ".join(shlex.quote(str(a)) for a in
+                           ["python3", "-m", "analysis", "export", args.file]
+                           + (["--csv", args.csv] if args.csv else [])
+                           + ["--netcdf", args.netcdf]
+                           + (["--all-trials"] if args.all_trials else []))
+        dataset.export_netcdf(sweep, args.netcdf, command)
         if args.csv != "-":
             print(f"wrote {args.netcdf}")
     return 0

@@ -20,6 +20,7 @@ where it never did or was not run (`done` tells the two apart). `done` and `plan
 booleans and `trials_done`/`success_count` integers, all without NaN.
 """
 
+import datetime
 from typing import Dict, List
 
 import numpy as np
@@ -252,8 +253,13 @@ def export_csv(sweep: Sweep, out, all_trials: bool = False) -> int:
     return len(df)
 
 
-def export_netcdf(sweep: Sweep, path: str) -> None:
-    """Write the Dataset as netCDF-4 (HDF5) with h5netcdf."""
+def export_netcdf(sweep: Sweep, path: str, command: str = "analysis.dataset.export_netcdf") -> None:
+    """Write the Dataset as netCDF-4 (HDF5) with h5netcdf. Its `history` is the sweep's (one
+    line per run of ovsweep) and a line for this export, as CF asks of every program that
+    writes a file from another: the time (UTC) and the command."""
     _need("h5netcdf")
     ds = to_dataset(sweep)
+    prior = str(ds.attrs.get("history", "")).rstrip("\n")
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ds.attrs["history"] = (prior + "\n" if prior else "") + f"{when} {command}"
     ds.to_netcdf(path, engine="h5netcdf")

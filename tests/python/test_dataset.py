@@ -2,12 +2,14 @@
 
 import csv
 import io
+import re
 
 import h5py
 import numpy as np
 import pytest
 
 import analysis
+import ovsynth
 from anahelp import TINY
 from analysis.io import load_sweep
 
@@ -105,6 +107,12 @@ def test_export_csv_and_netcdf(run_cli, partial_file, tmp_path, capsys):
     try:
         np.testing.assert_allclose(ds.success.mean("trial").values,
                                    analysis.load(partial_file).success.mean("trial").values)
+        # CF's history: the sweep's runs, then this export's time and command
+        runs = ds.attrs["history"].split("\n")
+        assert runs[:-1] == ovsynth.SYNTH_HISTORY.split("\n"), runs
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ python3 -m analysis export "
+                            + re.escape(f"{partial_file} --csv {out} --netcdf {tmp_path / 't.nc'}"),
+                            runs[-1]), runs[-1]
     finally:
         ds.close()
     rc, text, err = run_cli("export", partial_file, "--csv", "-")
