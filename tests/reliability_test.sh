@@ -153,6 +153,28 @@ check "done = 1 in a cell outside --kd-band: refused" sh -c "test $? -eq 2 && gr
 check "untampered: the same resume gives the uninterrupted result" \
     sh -c "$TO '$OVS' $SW --resume -o part.h5 && sh '$ROOT/tests/h5same.sh' ref.h5 part.h5 >/dev/null"
 $TO "$OVS" $SW --trials 2 -o part.h5 --force
+# Provenance that a resume carries on (history, kernel_builds, openblas_cores) of the wrong
+# type or size: the resume goes on (results never depend on them), gives the uninterrupted
+# result, and writes them afresh, bounded.
+cp part.h5 prov.h5
+$PY -c "import h5py, numpy as np
+f = h5py.File('prov.h5', 'r+')
+f.attrs['history'] = np.arange(5); f.attrs['kernel_builds'] = 7.5
+f.attrs['openblas_cores'] = 'x' * 100000"
+$TO "$OVS" $SW --resume -o prov.h5 >/dev/null 2>err.txt
+rc=$?
+check "history an array, kernel_builds a number, openblas_cores 100 kB: the resume exits $rc, the uninterrupted result" \
+    sh -c "test $rc -eq 0 && sh '$ROOT/tests/h5same.sh' ref.h5 prov.h5 >/dev/null"
+check "... written afresh: history this run's line, kernel_builds this run's, openblas_cores cut short" \
+    $PY - prov.h5 <<'PYEOF'
+import h5py, sys
+a = h5py.File(sys.argv[1], "r").attrs
+h = a["history"].split("\n")
+assert len(h) == 1 and ", resuming with " in h[0], h
+assert a["kernel_builds"] in ("x86-64-v4", "x86-64-v3", "baseline"), a["kernel_builds"]
+cores = a["openblas_cores"]
+assert cores.startswith("xxx") and "," in cores and len(cores) < 200, len(cores)
+PYEOF
 
 # ---- 4. no planted link is followed ----
 echo precious >v.txt
