@@ -412,7 +412,6 @@ static void final_report(const sweep *s, int status)
     fflush(stdout);
 }
 
-/* Train and checkpoint until done, interrupted or failed: the exit status. */
 /* Rank 0: a warning where the baseline kernels (a CPU without FMA, or a sanitizer build) and
  * an FMA build (simd.h) compute the file's trials, on this run's ranks or with the runs before
  * a resume: their multiply-adds round differently, so a trial's last bits (and, rarely, its
@@ -455,6 +454,7 @@ static void warn_mixed_blas(const sweep *s)
                         "it; use nodes of one kind\n", c);
 }
 
+/* Train and checkpoint until done, interrupted or failed: the exit status. */
 static int run(sweep *s, int *unclean)
 {
     const int rc = ovs_startup(s->comm, &s->plan, &s->out, &s->mine, &s->work, s->design);
