@@ -19,14 +19,19 @@
  * nodes of a job pick (a longer, hostile list is cut here). */
 #define OVS_BUILDS_MAX 128
 
+/* What a file says of the runs that computed it, carried on by a resume ("" where absent). */
+typedef struct ovs_h5_runs {
+    char kernel_builds[OVS_BUILDS_MAX];  /* its kernel_builds (absent before round 32) */
+    char openblas_cores[OVS_BUILDS_MAX]; /* its openblas_cores */
+    char history[OVS_HISTORY_MAX];       /* its history, trimmed to fit (history.h) */
+} ovs_h5_runs;
+
 typedef struct ovs_h5_info {
     int exists, is_hdf5, is_ovsweep, complete;
     int damaged; /* HDF5, but its root attributes cannot be read */
     int64_t trials_done, trials_total;
     double bytes; /* the file's size (0 when absent) */
-    char kernel_builds[OVS_BUILDS_MAX]; /* its kernel_builds ("" where absent: before round 32) */
-    char openblas_cores[OVS_BUILDS_MAX]; /* its openblas_cores ("" where absent) */
-    char history[OVS_HISTORY_MAX]; /* its history, trimmed to fit (history.h; "" where absent) */
+    ovs_h5_runs runs;
 } ovs_h5_info;
 
 /* What is at path: nothing, a non-HDF5 file, a foreign HDF5 file, an ovsweep file (and then

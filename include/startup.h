@@ -21,10 +21,8 @@ typedef struct ovs_work {
     int64_t *queue, qlen; /* rank 0: the trials to run, longest expected first */
     double cost_left;     /* rank 0: their estimated cost */
     int64_t done, successes; /* trials (and successes) already finished (loaded) */
-    char prior_builds[OVS_BUILDS_MAX]; /* a resumed file's kernel_builds, on every rank ("" for
-                                          a new file or one written before round 32) */
-    char prior_cores[OVS_BUILDS_MAX];  /* its openblas_cores, on every rank ("" likewise) */
-    char prior_history[OVS_HISTORY_MAX]; /* rank 0: a resumed file's history ("" likewise) */
+    ovs_h5_runs prior; /* what a resumed file says of its runs ("" for a new file): its
+                          kernel_builds and openblas_cores on every rank, its history on rank 0 */
 } ovs_work;
 
 /* Collective. On OVS_OK rank 0 holds the output (locked) in out, every rank its share of the

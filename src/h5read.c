@@ -37,13 +37,26 @@ static hid_t open_serial(const char *path)
     return f;
 }
 
-/* String attribute name of f into out (len bytes; left as it is where absent or unreadable). */
-static void read_short(hid_t f, const char *name, char *out, size_t len)
+/* String attribute name of f, held by b (NULL where absent, of another kind or unreadable). */
+static const char *read_text(hid_t f, const char *name, ovs_strbuf *b)
 {
-    ovs_strbuf b = OVS_STRBUF_INIT;
-    if (ovs_h5_attr_count(f, name) == 1 && ovs_h5_attr_read_str(f, name, &b) && ovs_strbuf_str(&b))
-        snprintf(out, len, "%s", ovs_strbuf_str(&b));
-    ovs_strbuf_free(&b);
+    return ovs_h5_attr_count(f, name) == 1 && ovs_h5_attr_read_str(f, name, b) ? ovs_strbuf_str(b)
+                                                                              : NULL;
+}
+
+/* The provenance a resume carries on: the lists cut to their room, the history trimmed to fit
+ * ("" where absent or not a string). */
+static void read_runs(hid_t f, ovs_h5_runs *runs)
+{
+    ovs_strbuf b[3] = {OVS_STRBUF_INIT, OVS_STRBUF_INIT, OVS_STRBUF_INIT};
+    const char *builds = read_text(f, "kernel_builds", &b[0]);
+    const char *cores = read_text(f, "openblas_cores", &b[1]);
+    const char *history = read_text(f, "history", &b[2]);
+    snprintf(runs->kernel_builds, sizeof runs->kernel_builds, "%s", builds ? builds : "");
+    snprintf(runs->openblas_cores, sizeof runs->openblas_cores, "%s", cores ? cores : "");
+    ovs_history_append(history ? history : "", "", runs->history, sizeof runs->history);
+    for (int i = 0; i < 3; i++)
+        ovs_strbuf_free(&b[i]);
 }
 
 int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
@@ -78,13 +91,7 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
             ovs_h5_attr_read(f, "trials_done", H5T_NATIVE_INT64, &info->trials_done, 1) &&
             ovs_h5_attr_read(f, "trials_total", H5T_NATIVE_INT64, &info->trials_total, 1);
         info->complete = complete;
-        read_short(f, "kernel_builds", info->kernel_builds, sizeof info->kernel_builds);
-        read_short(f, "openblas_cores", info->openblas_cores, sizeof info->openblas_cores);
-        ovs_strbuf hist = OVS_STRBUF_INIT;
-        if (ovs_h5_attr_count(f, "history") == 1 && ovs_h5_attr_read_str(f, "history", &hist) &&
-            ovs_strbuf_str(&hist))
-            ovs_history_append(ovs_strbuf_str(&hist), "", info->history, sizeof info->history);
-        ovs_strbuf_free(&hist);
+        read_runs(f, &info->runs);
     }
     ovs_strbuf_free(&fmt);
     H5Fclose(f);

@@ -87,9 +87,7 @@ typedef struct read_head {
     int rc;
     int64_t nrecs;
     char err[OVS_ERR_MAX];
-    char builds[OVS_BUILDS_MAX];     /* a resumed file's kernel_builds */
-    char cores[OVS_BUILDS_MAX];      /* its openblas_cores */
-    char history[OVS_HISTORY_MAX];   /* and its history */
+    ovs_h5_runs prior; /* what a resumed file says of its runs */
 } read_head;
 
 /* In the child: probe the output, check the room for it, and check and load a resumed file.
@@ -105,11 +103,8 @@ static void read_output(void *arg, ovs_bytes *out)
         h.rc = check_space(p, &info, h.err, sizeof h.err);
     if (h.rc == OVS_OK)
         h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
-    if (h.rc == OVS_OK && p->cfg->resume) {
-        snprintf(h.builds, sizeof h.builds, "%s", info.kernel_builds);
-        snprintf(h.cores, sizeof h.cores, "%s", info.openblas_cores);
-        snprintf(h.history, sizeof h.history, "%s", info.history);
-    }
+    if (h.rc == OVS_OK && p->cfg->resume)
+        h.prior = info.runs;
     if (h.rc != OVS_OK)
         out->len = 0; /* a failed load's records: what is not sent yet is not */
     if (ovs_bytes_add(out, &h, sizeof h) != 0)
@@ -117,11 +112,11 @@ static void read_output(void *arg, ovs_bytes *out)
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
- * and take back the verdict, the loaded records and (into prior's prior_builds and
- * prior_history, unless prior is NULL) what a resumed file says of its earlier runs. A stop, also one during MPI_Init, abandons a read that does
- * not end soon after it (stop.h): the file system may never answer it. */
+ * and take back the verdict, the loaded records and (into prior, unless NULL) what a resumed
+ * file says of its runs. A stop, also one during MPI_Init, abandons a read that does not end
+ * soon after it (stop.h): the file system may never answer it. */
 static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
-                         ovs_work *prior, char *err, size_t errlen)
+                         ovs_h5_runs *prior, char *err, size_t errlen)
 {
     ovs_bytes b = {0};
     ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
@@ -144,11 +139,8 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
         b.len -= sizeof h;
         rc = h.rc;
         snprintf(err, errlen, "%s", h.err);
-        if (prior) {
-            snprintf(prior->prior_builds, sizeof prior->prior_builds, "%s", h.builds);
-            snprintf(prior->prior_cores, sizeof prior->prior_cores, "%s", h.cores);
-            snprintf(prior->prior_history, sizeof prior->prior_history, "%s", h.history);
-        }
+        if (prior)
+            *prior = h.prior;
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
         if (*nrecs > 0 && b.len == sizeof **recs * (size_t)*nrecs) {
             /* malloc'd, so aligned for records; shrunk to its length */
@@ -166,7 +158,7 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
 
 /* Rank 0: lock the output, then check and load what is there. */
 static int preflight(const ovs_plan *p, ovs_outfile *out, ovs_record **recs, int64_t *nrecs,
-                     ovs_work *prior, char *err, size_t errlen)
+                     ovs_h5_runs *prior, char *err, size_t errlen)
 {
     int rc = ovs_outfile_open(p->cfg->output, out, err, errlen);
     if (rc == OVS_OK)
@@ -250,7 +242,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     char err[OVS_ERR_MAX] = "";
     ovs_record *loaded = NULL;
     int64_t nloaded = 0;
-    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, w, err, sizeof err)
+    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, &w->prior, err, sizeof err)
                        : OVS_OK;
     OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
     if (rc != OVS_OK) {
@@ -265,8 +257,8 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
                 "second ovsweep from writing the same file\n",
                 p->cfg->output, strerror(out->no_lock));
     OVS_MPI_CHECK(MPI_Bcast(&nloaded, 1, MPI_INT64_T, 0, comm));
-    OVS_MPI_CHECK(MPI_Bcast(w->prior_builds, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
-    OVS_MPI_CHECK(MPI_Bcast(w->prior_cores, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
+    OVS_MPI_CHECK(MPI_Bcast(w->prior.kernel_builds, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
+    OVS_MPI_CHECK(MPI_Bcast(w->prior.openblas_cores, OVS_BUILDS_MAX, MPI_CHAR, 0, comm));
     uint8_t *done = NULL, *success = NULL;
     if (design && (!(done = calloc((size_t)p->n_items, 1)) ||
                    !(success = calloc((size_t)p->n_items, 1))))

@@ -468,9 +468,10 @@ static int run(sweep *s, int *unclean)
                          s->mine.recs[i].iterations, s->mine.recs[i].wall_seconds, 0);
     if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
-    ovs_checkpoint_add_history(&s->ck, s->work.prior_history, s->cfg->resume, s->work.done,
+    const ovs_h5_runs *prior = &s->work.prior;
+    ovs_checkpoint_add_history(&s->ck, prior->history, s->cfg->resume, s->work.done,
                                s->cfg->command_line);
-    if (ovs_checkpoint_merge_prior(&s->ck, s->work.prior_builds, s->work.prior_cores) != OVS_OK)
+    if (ovs_checkpoint_merge_prior(&s->ck, prior->kernel_builds, prior->openblas_cores) != OVS_OK)
         OVS_DIE("out of memory");
     warn_mixed_builds(s);
     warn_mixed_blas(s);
