@@ -55,7 +55,7 @@ HDF5_HL     = -lhdf5_hl
 PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train sgd rf diagnostics \
         method trial settings settings_text cli plan design report outfile isolate stop h5schema timeleft \
         history
-GLUE := fatal h5attr h5writer h5design h5write h5read h5load checkpoint startup sweep resumeargs
+GLUE := fatal h5attr h5writer h5design h5write h5read h5load merge checkpoint startup sweep resumeargs
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
 # The kernel files (forward.c, smallmm.c) are built once more for each instruction set the
 # compiler can target, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), with vectors of its

@@ -53,16 +53,17 @@ typedef struct ovs_checkpointer {
 int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *plan,
                         ovs_outfile *out);
 /* The file's kernel_builds become prior_builds (a resumed file's, "" for none), then this
- * run's builds not among them: the builds that computed the file's trials, across resumes;
- * likewise its openblas_cores with prior_cores. Call on every rank with the same priors (the
- * root attributes are written collectively). */
+ * run's builds not among them (none when the run trains nothing: a merge): the builds that
+ * computed the file's trials, across resumes; likewise its openblas_cores with prior_cores.
+ * Call on every rank with the same priors (the root attributes are written collectively). */
 int ovs_checkpoint_merge_prior(ovs_checkpointer *ck, const char *prior_builds,
-                               const char *prior_cores);
-/* The file's history (history.h) becomes prior's lines (rank 0's: a resumed file's, "" for
- * none) and this run's line (resumed: a --resume of a file holding done trials; the builds
- * are this run's, so call before ovs_checkpoint_merge_prior), on every rank. */
+                               const char *prior_cores, int trains);
+/* The file's history (history.h) becomes prior's lines (rank 0's: a resumed file's or the
+ * merged files', "" for none) and this run's line (resumed: a --resume of a file holding done
+ * trials; merged: a --merge of that many files holding them; the builds are this run's, so
+ * call before ovs_checkpoint_merge_prior), on every rank. */
 void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int resumed,
-                                int64_t done, const char *command_line);
+                                int merged, int64_t done, const char *command_line);
 void ovs_checkpoint_free(ovs_checkpointer *ck);
 
 /* Collective. The global per-cell counts (success_count, trials_done, total_done) of every

@@ -41,6 +41,7 @@ typedef struct ovs_config {
     ovs_data_model data; /* --data, --delta (NaN unless --data worst), --labels */
     int diagnostics;     /* store theory diagnostics per trial (diagnostics.h) */
     double kd_band[2];   /* run only cells with kd_band[0] <= kd/n <= kd_band[1] */
+    int shard[2];        /* --shard I/N: run only the I-th of N parts of the cells (1/1: all) */
     int trials;
     uint64_t seed;
     int max_iter;
@@ -54,6 +55,7 @@ typedef struct ovs_config {
     long max_trainings; /* adaptive: trainings per group at most; 0 = no cap */
     double checkpoint_every; /* seconds between checkpoints */
     int resume, force, dry_run, quiet, help, version, print_settings;
+    char merge[OVS_PATH_MAX]; /* --merge: the files (comma list of glob patterns); "" = none */
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */
     long crash_after_saved; /* testing hook: every rank dies after the first checkpoint that
                              * holds >= N trials, leaving that file; 0 = off */

@@ -47,8 +47,9 @@ int ovs_h5_load(const char *path, const ovs_plan *plan, ovs_record_sink sink, vo
 
 /* The settings stored in the ovsweep file at path as command-line arguments ("--seed", "7",
  * ...: NUL-terminated strings appended to out), those under a resume rule and not at their
- * default; nothing when the file cannot be read as an ovsweep file. A resume puts them before
- * its own arguments (resumeargs.h), so that `--resume -o FILE` alone continues FILE. */
-void ovs_h5_settings_args(const char *path, ovs_bytes *out);
+ * default (whole_sweep: nor which part of the sweep it holds, --shard); nothing when the file
+ * cannot be read as an ovsweep file. A resume puts them before its own arguments
+ * (resumeargs.h), so that `--resume -o FILE` alone continues FILE; a merge, its first file's. */
+void ovs_h5_settings_args(const char *path, int whole_sweep, ovs_bytes *out);
 
 #endif

@@ -27,6 +27,7 @@ typedef struct ovs_history_run {
     const char *hosts;              /* this run's distinct host names */
     const char *slurm_job;          /* SLURM_JOB_ID, optional */
     int resumed;                    /* 1: a --resume of a file holding `done` trials */
+    int merged;                     /* > 0: a --merge of that many files holding them */
     int64_t done;
     const char *command_line;
 } ovs_history_run;

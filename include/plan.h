@@ -39,7 +39,9 @@ typedef struct ovs_plan {
     double ladder[OVS_LADDER_MAX];
     int n_ladder;
     int64_t n_items;   /* every (group, k, d, trial) of the grid: numbers items */
-    int64_t n_planned; /* those in the kd band: the trials the sweep runs */
+    int64_t n_planned; /* those in the kd band (and the part): the trials the sweep runs */
+    int *cell_part; /* --shard I/N, N > 1: each cell's part 1..N, at (g * K + ki) * D + di;
+                       NULL for a whole sweep */
 } ovs_plan;
 
 typedef struct ovs_item {
@@ -53,7 +55,10 @@ void ovs_plan_free(ovs_plan *plan);
 
 void ovs_plan_item(const ovs_plan *plan, int64_t item, ovs_item *out);
 
-/* Whether cell (ki, di) of group g is run (inside the kd band). */
+/* Whether cell (ki, di) of group g is run (inside the kd band, and in the part of --shard:
+ * the cells of the band, longest expected first, dealt out to the N parts in turn, 1..N then
+ * N..1, so that each part's cost is about 1/N of the sweep's, and which part a cell falls in
+ * depends on the plan alone). */
 int ovs_plan_cell_planned(const ovs_plan *plan, int g, int ki, int di);
 
 /* Estimated cost of an item (arbitrary units ~ flops of a full-budget trial). */

@@ -1,5 +1,5 @@
 /* resumeargs.h - `ovsweep --resume -o FILE` without the rest of the command line: the file's
- * stored settings become the defaults of the command.
+ * stored settings become the defaults of the command (and --merge's: the first file's).
  *
  * Rank 0 reads the settings (h5read.h; in a child process, as every read of an existing
  * output: a damaged file cannot crash the run) and every rank parses the file's settings
@@ -20,5 +20,10 @@
  * OVS_ESTOPPED (on every rank) when a stop signal abandoned rank 0's read (stop.h). */
 int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
                     size_t errlen);
+
+/* The same for --merge FILES: the settings of the first file (merge.h) but which part of the
+ * sweep it holds, so that `--merge 'part*.h5' -o FILE` alone merges the parts of a sweep. */
+int ovs_merge_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
+                   size_t errlen);
 
 #endif

@@ -27,6 +27,7 @@ typedef enum {
     OVS_SET_SEED,   /* 0..2^64-1 [uint64_t] */
     OVS_SET_REAL,   /* a finite number [double] */
     OVS_SET_BAND,   /* LO:HI, HI may be inf [double[2]] */
+    OVS_SET_SHARD,  /* I/N, 1 <= I <= N <= OVS_MAX_SHARDS [int[2]] */
     OVS_SET_ETA,    /* ACT=VAL,... or a bare VAL, per activation of --act [double[]] */
     OVS_SET_FLAG,   /* a switch without a value [int] */
     OVS_SET_ACTION  /* --help, --version, ...: not a setting of the sweep [int] */
@@ -36,8 +37,13 @@ typedef enum {
 typedef enum {
     OVS_RESUME_IGNORE,   /* run control (output, checkpoints, ...): may differ */
     OVS_RESUME_MATCH,    /* must equal the file's */
-    OVS_RESUME_NOT_FEWER /* may grow, never shrink (--trials: extend a finished sweep) */
+    OVS_RESUME_NOT_FEWER, /* may grow, never shrink (--trials: extend a finished sweep) */
+    OVS_RESUME_PART       /* which part of the sweep a file holds (--shard): must match on
+                           * resume; --merge takes the files of every part */
 } ovs_resume_rule;
+
+/* The most parts --shard divides a sweep into. */
+#define OVS_MAX_SHARDS 100000
 
 /* Bounds of numbers: [lo, hi], with either end open. */
 enum { OVS_LO_OPEN = 1, OVS_HI_OPEN = 2 };

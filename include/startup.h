@@ -21,8 +21,10 @@ typedef struct ovs_work {
     int64_t *queue, qlen; /* rank 0: the trials to run, longest expected first */
     double cost_left;     /* rank 0: their estimated cost */
     int64_t done, successes; /* trials (and successes) already finished (loaded) */
-    ovs_h5_runs prior; /* what a resumed file says of its runs ("" for a new file): its
-                          kernel_builds and openblas_cores on every rank, its history on rank 0 */
+    ovs_h5_runs prior; /* what a resumed file (or the merged files) says of its runs ("" for
+                          a new file): its kernel_builds and openblas_cores on every rank, its
+                          history on rank 0 */
+    int merged;        /* rank 0: --merge: how many files */
 } ovs_work;
 
 /* Collective. On OVS_OK rank 0 holds the output (locked) in out, every rank its share of the

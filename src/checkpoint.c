@@ -164,14 +164,19 @@ static int merge_list(char **list, const char *prior)
 }
 
 int ovs_checkpoint_merge_prior(ovs_checkpointer *ck, const char *prior_builds,
-                               const char *prior_cores)
+                               const char *prior_cores, int trains)
 {
+    if (!trains) { /* a merge: the files' builds computed every trial, this run's none */
+        free(ck->prov.kernel_builds);
+        free(ck->prov.blas_cores);
+        ck->prov.kernel_builds = ck->prov.blas_cores = NULL;
+    }
     const int rc = merge_list(&ck->prov.kernel_builds, prior_builds);
     return rc != OVS_OK ? rc : merge_list(&ck->prov.blas_cores, prior_cores);
 }
 
 void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int resumed,
-                                int64_t done, const char *command_line)
+                                int merged, int64_t done, const char *command_line)
 {
     ovs_provenance *p = &ck->prov;
     if (ck->rank == 0) { /* rank 0's environment names the SLURM job */
@@ -179,7 +184,7 @@ void ovs_checkpoint_add_history(ovs_checkpointer *ck, const char *prior, int res
             .start_time = p->start_time, .version = OVS_VERSION, .git = OVS_GIT,
             .compiler = p->compiler, .kernel_builds = p->kernel_builds, .n_ranks = ck->size,
             .hosts = p->hosts, .slurm_job = getenv("SLURM_JOB_ID"), .resumed = resumed,
-            .done = done, .command_line = command_line};
+            .merged = merged, .done = done, .command_line = command_line};
         char line[OVS_HISTORY_LINE_MAX];
         ovs_history_line(&run, line, sizeof line);
         ovs_history_append(prior, line, p->history, sizeof p->history);

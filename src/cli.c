@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "method.h"
+#include "plan.h"
 #include "settings_text.h"
 #include "status.h"
 
@@ -160,6 +161,14 @@ static int apply_rules(ovs_config *c, const int *given, const char *eta_arg, cha
     }
     if (c->resume && c->force)
         return fail(err, errlen, "--resume: cannot be combined with --force");
+    if (c->merge[0] && c->resume)
+        return fail(err, errlen, "--merge: writes a new file (--force replaces one); --resume "
+                                 "then runs the trials the files lack");
+    if (c->merge[0] && c->design != OVS_DESIGN_GRID)
+        return fail(err, errlen, "--merge: joins the parts (--shard) of a grid sweep; an "
+                                 "adaptive sweep has none");
+    if (c->merge[0] && c->shard[1] > 1)
+        return fail(err, errlen, "--shard: --merge writes the whole sweep, not a part");
     return OVS_OK;
 }
 
@@ -203,6 +212,10 @@ static int check_limits(const ovs_config *c, char *err, size_t errlen)
     if (in_band == 0)
         return fail(err, errlen, "--kd-band: no (n, k, d) cell of the grid has %g <= kd/n <= %g",
                     c->kd_band[0], c->kd_band[1]);
+    const double run_cells = (double)in_band * c->act_count * c->method_count;
+    if (c->shard[1] > run_cells)
+        return fail(err, errlen, "--shard: %d parts of %.0f cells would leave parts empty "
+                    "(at most one part per cell)", c->shard[1], run_cells);
     if (cells * c->trials > 2e8)
         return fail(err, errlen, "--trials: %.3g trials in all is too many (limit 2e8)",
                     cells * c->trials);

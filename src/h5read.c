@@ -166,6 +166,13 @@ static int stored_text(hid_t f, const ovs_setting *s, ovs_strbuf *out)
         ovs_format_real(v[1], out);
         return 1;
     }
+    case OVS_SET_SHARD: {
+        int32_t v[2];
+        if (ovs_h5_attr_read(f, s->attr, H5T_NATIVE_INT32, v, 2) != 2)
+            return 0;
+        ovs_strbuf_printf(out, "%d/%d", (int)v[0], (int)v[1]);
+        return 1;
+    }
     default: return 0;
     }
 }
@@ -284,7 +291,9 @@ static int check_config(hid_t f, const char *path, const ovs_plan *p, char *err,
                        path, pv, OVS_PROTOCOL_VERSION);
     for (int i = 0; i < ovs_settings_count(); i++) {
         const ovs_setting *s = ovs_setting_at(i);
-        if (s->attr && s->resume != OVS_RESUME_IGNORE) {
+        /* a merge takes the files of every part (--shard) of the sweep */
+        const int part_of_merge = s->resume == OVS_RESUME_PART && p->cfg->merge[0];
+        if (s->attr && s->resume != OVS_RESUME_IGNORE && !part_of_merge) {
             int rc = check_setting(f, p, s, path, err, errlen);
             if (rc != OVS_OK)
                 return rc;
@@ -364,7 +373,7 @@ static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
     ovs_strbuf_free(&def);
 }
 
-void ovs_h5_settings_args(const char *path, ovs_bytes *out)
+void ovs_h5_settings_args(const char *path, int whole_sweep, ovs_bytes *out)
 {
     hid_t f = open_serial(path);
     if (f < 0)
@@ -379,7 +388,8 @@ void ovs_h5_settings_args(const char *path, ovs_bytes *out)
                             ? ovs_strbuf_str(&acts) : NULL;
         for (int i = 0; i < ovs_settings_count(); i++) {
             const ovs_setting *s = ovs_setting_at(i);
-            if (s->attr && s->resume != OVS_RESUME_IGNORE)
+            if (s->attr && s->resume != OVS_RESUME_IGNORE &&
+                !(whole_sweep && s->resume == OVS_RESUME_PART))
                 setting_args(f, s, &dflt, a, out);
         }
     }

@@ -156,6 +156,11 @@ static void write_setting(ovs_writer *w, hid_t loc, const ovs_setting *s, const 
         break;
     }
     case OVS_SET_BAND: H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_DOUBLE, f, 2)); break;
+    case OVS_SET_SHARD: {
+        const int32_t part[2] = {((const int *)f)[0], ((const int *)f)[1]};
+        H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT32, part, 2));
+        break;
+    }
     case OVS_SET_COUNT: {
         const int64_t v = *(const long *)f;
         H5C(w, ovs_h5_attr_write(loc, s->attr, H5T_NATIVE_INT64, &v, 0));

@@ -40,11 +40,14 @@ void ovs_history_line(const ovs_history_run *r, char *line, size_t len)
         snprintf(job, sizeof job, ", SLURM job %.64s", r->slurm_job);
     if (r->resumed)
         snprintf(resumed, sizeof resumed, ", resuming with %lld trials done", (long long)r->done);
+    else if (r->merged > 0)
+        snprintf(resumed, sizeof resumed, ", merging %d file%s with %lld trials", r->merged,
+                 r->merged == 1 ? "" : "s", (long long)r->done);
     const int n = snprintf(line, len, "%s ovsweep %s (git %s; %s; kernels %s) on %d rank%s of %s%s%s: %s",
                            or_empty(r->start_time), or_empty(r->version), or_empty(r->git),
                            or_empty(r->compiler), or_empty(r->kernel_builds), r->n_ranks,
                            r->n_ranks == 1 ? "" : "s", hosts, job,
-                           r->resumed ? resumed : ", a new file", or_empty(r->command_line));
+                           resumed[0] ? resumed : ", a new file", or_empty(r->command_line));
     if (n >= 0 && (size_t)n >= len && len > 3)
         memcpy(line + len - 4, "...", 4);
     for (char *c = line; *c; c++) /* one run, one line: no newline or other control byte */

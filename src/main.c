@@ -56,8 +56,11 @@ int main(int argc, char **argv)
     char err[OVS_ERR_MAX];
     int status;
     int rc = ovs_cli_parse(argc, argv, &cfg, err, sizeof err);
-    if (rc == OVS_OK && cfg.resume && !cfg.help && !cfg.version && !cfg.print_settings)
+    const int info = cfg.help || cfg.version || cfg.print_settings;
+    if (rc == OVS_OK && cfg.resume && !info)
         rc = ovs_resume_args(MPI_COMM_WORLD, argc, argv, &cfg, err, sizeof err);
+    else if (rc == OVS_OK && cfg.merge[0] && !info)
+        rc = ovs_merge_args(MPI_COMM_WORLD, argc, argv, &cfg, err, sizeof err);
     if (rc == OVS_ESTOPPED) { /* a stop while --resume read the file's settings */
         if (rank == 0)
             fprintf(stderr, "ovsweep: %s\n", err);

@@ -10,6 +10,8 @@
 
 OVS_NAMES_OF(ovs_design_names, "design", "grid", "adaptive");
 
+static int deal_parts(ovs_plan *p);
+
 int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
 {
     memset(p, 0, sizeof *p);
@@ -38,6 +40,10 @@ int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
     p->T = cfg->trials;
     p->n_ladder = ovs_protocol_ladder(cfg->tol, p->ladder, OVS_LADDER_MAX);
     p->n_items = (int64_t)p->n_groups * p->K * p->D * p->T;
+    if (cfg->shard[1] > 1 && deal_parts(p) != OVS_OK) {
+        ovs_plan_free(p);
+        return OVS_ENOMEM;
+    }
     for (int g = 0; g < p->n_groups; g++)
         for (int ki = 0; ki < p->K; ki++)
             for (int di = 0; di < p->D; di++)
@@ -48,7 +54,9 @@ int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
 void ovs_plan_free(ovs_plan *p)
 {
     free(p->groups);
+    free(p->cell_part);
     p->groups = NULL;
+    p->cell_part = NULL;
     p->n_groups = 0;
 }
 
@@ -70,10 +78,16 @@ double ovs_plan_capped_cost(const ovs_plan *p, const int64_t *items, int64_t n, 
     return cost;
 }
 
-int ovs_plan_cell_planned(const ovs_plan *p, int g, int ki, int di)
+static int in_band(const ovs_plan *p, int g, int ki, int di)
 {
     return ovs_kd_in_band(p->cfg->kd_band, p->groups[g].n, p->cfg->k_values[ki],
                           p->cfg->d_values[di]);
+}
+
+int ovs_plan_cell_planned(const ovs_plan *p, int g, int ki, int di)
+{
+    return in_band(p, g, ki, di) &&
+           (!p->cell_part || p->cell_part[((int64_t)g * p->K + ki) * p->D + di] == p->cfg->shard[0]);
 }
 
 void ovs_plan_item(const ovs_plan *p, int64_t item, ovs_item *o)
@@ -122,6 +136,31 @@ int ovs_plan_sort_by_cost(const ovs_plan *p, int64_t *items, int64_t n)
         items[i] = c[i].item;
     free(c);
     return OVS_OK;
+}
+
+/* --shard: the cells of the band sorted by the cost of a trial (the same for every trial of
+ * a cell, and independent of --trials, so that a part keeps its cells when a resume adds
+ * trials), then dealt out 1..N, N..1, 1..N, ...; cells outside the band get part 0. */
+static int deal_parts(ovs_plan *p)
+{
+    const int64_t cells = (int64_t)p->n_groups * p->K * p->D;
+    const int n = p->cfg->shard[1];
+    p->cell_part = calloc((size_t)(cells > 0 ? cells : 1), sizeof *p->cell_part);
+    int64_t *first = malloc(sizeof *first * (size_t)(cells > 0 ? cells : 1)), m = 0;
+    if (!p->cell_part || !first) {
+        free(first);
+        return OVS_ENOMEM;
+    }
+    for (int64_t c = 0; c < cells; c++)
+        if (in_band(p, (int)(c / ((int64_t)p->K * p->D)), (int)(c / p->D % p->K), (int)(c % p->D)))
+            first[m++] = c * p->T; /* the cell's first trial */
+    const int rc = ovs_plan_sort_by_cost(p, first, m);
+    for (int64_t i = 0; rc == OVS_OK && i < m; i++) {
+        const int64_t lap = i / n, at = i % n;
+        p->cell_part[first[i] / p->T] = (int)(lap % 2 == 0 ? at + 1 : n - at);
+    }
+    free(first);
+    return rc;
 }
 
 int64_t ovs_plan_order(const ovs_plan *p, const uint8_t *done, int64_t *order)

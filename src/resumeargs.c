@@ -5,6 +5,7 @@
 #include "fatal.h"
 #include "h5read.h"
 #include "isolate.h"
+#include "merge.h"
 #include "status.h"
 #include "stop.h"
 
@@ -14,11 +15,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void read_args(void *path, ovs_bytes *out) { ovs_h5_settings_args(path, out); }
+/* What the child reading a file's settings is given. */
+typedef struct args_source {
+    const char *path;
+    int whole_sweep; /* leave out which part (--shard) the file holds: a merge */
+} args_source;
+
+static void read_args(void *arg, ovs_bytes *out)
+{
+    const args_source *src = arg;
+    ovs_h5_settings_args(src->path, src->whole_sweep, out);
+}
 
 /* Every rank: rank 0's bytes of the file's arguments (none when its read crashed); OVS_OK, or
  * OVS_ESTOPPED when a stop signal abandoned the read (stop.h). */
-static int file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
+static int file_args(MPI_Comm comm, const char *path, int whole_sweep, ovs_bytes *b)
 {
     int rank;
     OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
@@ -28,7 +39,8 @@ static int file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
     struct stat st;
     if (rank == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
-        const int sig = ovs_isolate(read_args, (void *)path, b, ovs_stop_waited, &watch);
+        args_source src = {path, whole_sweep};
+        const int sig = ovs_isolate(read_args, &src, b, ovs_stop_waited, &watch);
         len = sig == OVS_ISOLATE_STOPPED ? -1 : sig == 0 ? (int64_t)b->len : 0;
     }
     OVS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm));
@@ -48,12 +60,14 @@ static int file_args(MPI_Comm comm, const char *path, ovs_bytes *b)
     return OVS_OK;
 }
 
-int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err, size_t errlen)
+/* Parse cfg again with the settings of the file at path (rank 0's) before argv's. */
+static int with_file_args(MPI_Comm comm, const char *path, int whole_sweep, int argc,
+                          char **argv, ovs_config *cfg, char *err, size_t errlen)
 {
     ovs_bytes b = {0};
-    if (file_args(comm, cfg->output, &b) != OVS_OK) {
+    if (file_args(comm, path, whole_sweep, &b) != OVS_OK) {
         snprintf(err, errlen, "start-up interrupted by a signal while %s was read (a file "
-                 "system that does not answer?); the file is untouched", cfg->output);
+                 "system that does not answer?); the file is untouched", path);
         return OVS_ESTOPPED;
     }
     int n = 0;
@@ -92,4 +106,22 @@ int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char 
     free(av);
     ovs_bytes_free(&b);
     return rc;
+}
+
+int ovs_resume_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err, size_t errlen)
+{
+    char path[OVS_PATH_MAX];
+    snprintf(path, sizeof path, "%s", cfg->output);
+    return with_file_args(comm, path, 0, argc, argv, cfg, err, errlen);
+}
+
+int ovs_merge_args(MPI_Comm comm, int argc, char **argv, ovs_config *cfg, char *err,
+                   size_t errlen)
+{
+    int rank;
+    OVS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    char first[OVS_PATH_MAX] = "";
+    if (rank == 0) /* only rank 0 reads it; the others parse what it sends */
+        ovs_merge_first(cfg->merge, first, sizeof first);
+    return with_file_args(comm, first, 1, argc, argv, cfg, err, errlen);
 }

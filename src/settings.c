@@ -24,6 +24,11 @@ static int adaptive_design(const ovs_config *c)
     return c->design == OVS_DESIGN_ADAPTIVE;
 }
 
+static int grid_design(const ovs_config *c)
+{
+    return c->design == OVS_DESIGN_GRID;
+}
+
 #define F(field) offsetof(ovs_config, field)
 #define LIST(arr, count, max) .field = F(arr), .count_field = F(count), .max_count = (max)
 
@@ -80,6 +85,11 @@ static const ovs_setting rows[] = {
     {.flag = "kd-band", .metavar = "LO:HI", .kind = OVS_SET_BAND, .field = F(kd_band),
      .dflt = "0:inf", .help = "run only the cells with LO <= kd/n <= HI (HI may be inf)",
      .attr = "kd_band", .absent = "0:inf", .resume = OVS_RESUME_MATCH},
+    {.flag = "shard", .metavar = "I/N", .kind = OVS_SET_SHARD, .field = F(shard), .dflt = "1/1",
+     .help = "run only part I of N of the cells (dealt out by cost; one per array task, "
+             "joined by --merge)",
+     .attr = "shard", .absent = "1/1", .resume = OVS_RESUME_PART, .applies = grid_design,
+     .needs = "--design grid"},
     {.flag = "diagnostics", .kind = OVS_SET_FLAG, .field = F(diagnostics),
      .help = "store ||X||, sigma_min(X*X), lambda(X), sigma_min(J(W0)) per trial (costs time)",
      .attr = "diagnostics", .absent = "off", .resume = OVS_RESUME_MATCH},
@@ -120,6 +130,9 @@ static const ovs_setting rows[] = {
     {.flag = "resume", .kind = OVS_SET_FLAG, .field = F(resume),
      .help = "continue the interrupted (or extend the finished) sweep in FILE"},
     {.flag = "force", .kind = OVS_SET_FLAG, .field = F(force), .help = "replace an existing FILE"},
+    {.flag = "merge", .metavar = "FILES", .kind = OVS_SET_PATH, .field = F(merge),
+     .help = "write the finished trials of FILES (the --shard parts of one sweep; a comma list, "
+             "* and ? match) into FILE, with the first one's settings; trains nothing"},
     {.flag = "dry-run", .kind = OVS_SET_FLAG, .field = F(dry_run), .help = "print the plan and exit"},
     {.flag = "quiet", .kind = OVS_SET_FLAG, .field = F(quiet),
      .help = "no progress or summary output"},
@@ -447,6 +460,26 @@ static int parse_band(const ovs_setting *s, const char *arg, double band[2], cha
     return OVS_OK;
 }
 
+/* "I/N" with 1 <= I <= N <= OVS_MAX_SHARDS. */
+static int parse_shard(const ovs_setting *s, const char *arg, int shard[2], char *err,
+                       size_t errlen)
+{
+    char i_text[32];
+    const char *slash = strchr(arg, '/');
+    long i, n;
+    if (!slash || (size_t)(slash - arg) >= sizeof i_text)
+        return fail(s, err, errlen, "'%s' is not I/N", arg);
+    memcpy(i_text, arg, (size_t)(slash - arg));
+    i_text[slash - arg] = '\0';
+    if (parse_long(slash + 1, 1, OVS_MAX_SHARDS, &n) != OVS_OK)
+        return fail(s, err, errlen, "'%s': N is not an integer in 1..%d", arg, OVS_MAX_SHARDS);
+    if (parse_long(i_text, 1, n, &i) != OVS_OK)
+        return fail(s, err, errlen, "'%s': I is not an integer in 1..%ld", arg, n);
+    shard[0] = (int)i;
+    shard[1] = (int)n;
+    return OVS_OK;
+}
+
 static int parse_seed(const ovs_setting *s, const char *arg, uint64_t *out, char *err,
                       size_t errlen)
 {
@@ -506,6 +539,8 @@ int ovs_setting_parse(const ovs_setting *s, const char *arg, ovs_config *c, char
         return OVS_OK;
     case OVS_SET_BAND:
         return parse_band(s, arg, field_of(s, c), err, errlen);
+    case OVS_SET_SHARD:
+        return parse_shard(s, arg, field_of(s, c), err, errlen);
     case OVS_SET_ETA: {
         int rc = each_item(s, arg, c, eta_item, err, errlen);
         return rc == OVS_OK ? eta_once(s, arg, err, errlen) : rc;

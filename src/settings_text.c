@@ -101,6 +101,9 @@ void ovs_setting_format(const ovs_setting *s, const ovs_config *c, ovs_strbuf *b
         ovs_strbuf_printf(b, ":");
         ovs_format_real(((const double *)f)[1], b);
         break;
+    case OVS_SET_SHARD:
+        ovs_strbuf_printf(b, "%d/%d", ((const int *)f)[0], ((const int *)f)[1]);
+        break;
     case OVS_SET_ETA:
         for (int i = 0; i < c->act_count; i++) {
             ovs_strbuf_printf(b, "%s%s=", i ? "," : "", ovs_config_act(c, i)->name);
@@ -173,6 +176,9 @@ static void json_value(const ovs_setting *s, const ovs_config *c, ovs_strbuf *b)
         json_real(((const double *)f)[1], b);
         ovs_strbuf_printf(b, "]");
         break;
+    case OVS_SET_SHARD:
+        ovs_strbuf_printf(b, "[%d, %d]", ((const int *)f)[0], ((const int *)f)[1]);
+        break;
     case OVS_SET_ETA:
         ovs_strbuf_printf(b, "{");
         for (int i = 0; i < c->act_count; i++) {
@@ -215,13 +221,16 @@ void ovs_settings_json(const ovs_config *c, int protocol_version, const double *
 static const char *kind_name(ovs_setting_kind k)
 {
     static const char *const names[] = {"path", "ints", "names", "name", "int", "count",
-                                        "seed", "real", "band", "eta", "flag", "action"};
+                                        "seed", "real", "band", "shard", "eta", "flag", "action"};
     return names[k];
 }
 
 static const char *resume_name(ovs_resume_rule r)
 {
-    return r == OVS_RESUME_MATCH ? "match" : r == OVS_RESUME_NOT_FEWER ? "not_fewer" : "ignore";
+    return r == OVS_RESUME_MATCH       ? "match"
+           : r == OVS_RESUME_NOT_FEWER ? "not_fewer"
+           : r == OVS_RESUME_PART      ? "part"
+                                       : "ignore";
 }
 
 static void json_opt_string(const char *s, ovs_strbuf *b)

@@ -6,6 +6,7 @@
 #include "h5read.h"
 #include "h5write.h"
 #include "isolate.h"
+#include "merge.h"
 #include "method.h"
 #include "report.h"
 #include "status.h"
@@ -49,6 +50,10 @@ static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_bytes *recs,
     }
     if (c->force)
         return OVS_OK;
+    if (!c->resume && c->merge[0]) {
+        snprintf(err, errlen, "%s exists: add --force to replace it with the merge", c->output);
+        return OVS_EIO;
+    }
     if (!c->resume) {
         if (info->is_ovsweep && !info->complete)
             snprintf(err, errlen, "%s holds an interrupted sweep (%lld/%lld trials done): add "
@@ -87,10 +92,12 @@ typedef struct read_head {
     int rc;
     int64_t nrecs;
     char err[OVS_ERR_MAX];
-    ovs_h5_runs prior; /* what a resumed file says of its runs */
+    int merged; /* --merge: how many files */
+    ovs_h5_runs prior; /* what a resumed file (or the merged files) says of its runs */
 } read_head;
 
-/* In the child: probe the output, check the room for it, and check and load a resumed file.
+/* In the child: probe the output, check the room for it, and check and load a resumed file
+ * (or the files of --merge).
  * The records go straight into out, the head after them: the parent takes the bytes it
  * receives as its array of records, without a copy. */
 static void read_output(void *arg, ovs_bytes *out)
@@ -105,6 +112,9 @@ static void read_output(void *arg, ovs_bytes *out)
         h.rc = examine(p, &info, out, &h.nrecs, h.err, sizeof h.err);
     if (h.rc == OVS_OK && p->cfg->resume)
         h.prior = info.runs;
+    if (h.rc == OVS_OK && p->cfg->merge[0])
+        h.rc = ovs_merge_load(p, append_records, out, &h.nrecs, &h.merged, &h.prior, h.err,
+                              sizeof h.err);
     if (h.rc != OVS_OK)
         out->len = 0; /* a failed load's records: what is not sent yet is not */
     if (ovs_bytes_add(out, &h, sizeof h) != 0)
@@ -112,11 +122,11 @@ static void read_output(void *arg, ovs_bytes *out)
 }
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
- * and take back the verdict, the loaded records and (into prior, unless NULL) what a resumed
- * file says of its runs. A stop, also one during MPI_Init, abandons a read that does not end
+ * and take back the verdict, the loaded records and (into w, unless NULL) what a resumed file
+ * or the merged files say of their runs. A stop, also one during MPI_Init, abandons a read that does not end
  * soon after it (stop.h): the file system may never answer it. */
-static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
-                         ovs_h5_runs *prior, char *err, size_t errlen)
+static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, ovs_work *w,
+                         char *err, size_t errlen)
 {
     ovs_bytes b = {0};
     ovs_stop_watch watch = ovs_stop_watch_start(0, OVS_STOP_GRACE_STARTUP);
@@ -129,7 +139,8 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
         rc = OVS_ESTOPPED;
     } else if (sig > 0) {
         snprintf(err, errlen, "%s: reading it crashed the HDF5 library (signal %d): the file is "
-                 "damaged; left untouched", p->cfg->output, sig);
+                 "damaged; left untouched", p->cfg->merge[0] ? "--merge: one of the files"
+                                                              : p->cfg->output, sig);
         rc = OVS_EFORMAT;
     } else if (b.len < sizeof h ||
                (memcpy(&h, b.data + b.len - sizeof h, sizeof h), h.magic != READ_HEAD_MAGIC)) {
@@ -139,8 +150,10 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
         b.len -= sizeof h;
         rc = h.rc;
         snprintf(err, errlen, "%s", h.err);
-        if (prior)
-            *prior = h.prior;
+        if (w) {
+            w->prior = h.prior;
+            w->merged = h.merged;
+        }
         *nrecs = rc == OVS_OK ? h.nrecs : 0;
         if (*nrecs > 0 && b.len == sizeof **recs * (size_t)*nrecs) {
             /* malloc'd, so aligned for records; shrunk to its length */
@@ -158,11 +171,11 @@ static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs,
 
 /* Rank 0: lock the output, then check and load what is there. */
 static int preflight(const ovs_plan *p, ovs_outfile *out, ovs_record **recs, int64_t *nrecs,
-                     ovs_h5_runs *prior, char *err, size_t errlen)
+                     ovs_work *w, char *err, size_t errlen)
 {
     int rc = ovs_outfile_open(p->cfg->output, out, err, errlen);
     if (rc == OVS_OK)
-        rc = read_isolated(p, recs, nrecs, prior, err, errlen);
+        rc = read_isolated(p, recs, nrecs, w, err, errlen);
     if (rc != OVS_OK)
         ovs_outfile_close(out);
     return rc;
@@ -242,8 +255,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     char err[OVS_ERR_MAX] = "";
     ovs_record *loaded = NULL;
     int64_t nloaded = 0;
-    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, &w->prior, err, sizeof err)
-                       : OVS_OK;
+    int rc = rank == 0 ? preflight(p, out, &loaded, &nloaded, w, err, sizeof err) : OVS_OK;
     OVS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
     if (rc != OVS_OK) {
         if (rank == 0)
@@ -272,7 +284,15 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
     if (rank == 0) {
         if (!design)
             build_queue(p, loaded, nloaded, w);
-        if (!p->cfg->quiet && nloaded > 0)
+        if (p->cfg->merge[0]) { /* a merge trains nothing: what the files lack waits for a
+                                   --resume of the merged file */
+            w->qlen = 0;
+            w->cost_left = 0;
+        }
+        if (!p->cfg->quiet && p->cfg->merge[0])
+            fprintf(stderr, "ovsweep: merging %d files into %s: %lld of %lld trials\n",
+                    w->merged, p->cfg->output, (long long)nloaded, (long long)p->n_planned);
+        else if (!p->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
                     p->cfg->output, (long long)nloaded, (long long)p->n_planned);
     }

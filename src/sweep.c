@@ -296,6 +296,10 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_OK;
         return 1;
     }
+    if (global[1] && !global[0] && s->cfg->merge[0]) {
+        *status = OVS_EXIT_INTERRUPTED; /* the merged file lacks trials: --resume runs them */
+        return 1;
+    }
     if (global[1] && !global[0] && (!s->design || s->work.qlen == 0)) {
         /* every trial was handed out and has finished, yet the file is not complete: a
          * finished trial was lost (a resume that dropped a record?). Going on would rewrite
@@ -402,6 +406,11 @@ static void final_report(const sweep *s, int status)
            s->ck.max_seconds);
     if (status == OVS_EXIT_OK)
         printf("ovsweep: complete: %s\n", s->cfg->output);
+    else if (status == OVS_EXIT_INTERRUPTED && s->cfg->merge[0] && s->ck.saved >= 0)
+        printf("ovsweep: merged %d files into %s: %lld of %lld trials; none of the files holds "
+               "the other %lld: run them with ovsweep --resume -o %s\n", s->work.merged,
+               s->cfg->output, (long long)s->ck.saved, (long long)planned_so_far(s),
+               (long long)(planned_so_far(s) - s->ck.saved), s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED && s->ck.saved < 0 && !s->cfg->resume)
         printf("ovsweep: interrupted before the first checkpoint; %s is as it was\n",
                s->cfg->output);
@@ -469,9 +478,10 @@ static int run(sweep *s, int *unclean)
     if (ovs_checkpoint_init(&s->ck, s->comm, &s->plan, s->rank == 0 ? &s->out : NULL) != OVS_OK)
         OVS_DIE("out of memory");
     const ovs_h5_runs *prior = &s->work.prior;
-    ovs_checkpoint_add_history(&s->ck, prior->history, s->cfg->resume, s->work.done,
-                               s->cfg->command_line);
-    if (ovs_checkpoint_merge_prior(&s->ck, prior->kernel_builds, prior->openblas_cores) != OVS_OK)
+    ovs_checkpoint_add_history(&s->ck, prior->history, s->cfg->resume, s->work.merged,
+                               s->work.done, s->cfg->command_line);
+    if (ovs_checkpoint_merge_prior(&s->ck, prior->kernel_builds, prior->openblas_cores,
+                                   !s->cfg->merge[0]) != OVS_OK)
         OVS_DIE("out of memory");
     warn_mixed_builds(s);
     warn_mixed_blas(s);
