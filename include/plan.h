@@ -56,9 +56,9 @@ void ovs_plan_free(ovs_plan *plan);
 void ovs_plan_item(const ovs_plan *plan, int64_t item, ovs_item *out);
 
 /* Whether cell (ki, di) of group g is run (inside the kd band, and in the part of --shard:
- * the cells of the band, longest expected first, dealt out to the N parts in turn, 1..N then
- * N..1, so that each part's cost is about 1/N of the sweep's, and which part a cell falls in
- * depends on the plan alone). */
+ * the cells of the band, longest expected first, each to the part with the least cost so far,
+ * so that each part's cost is about 1/N of the sweep's, and which part a cell falls in
+ * depends on the plan alone, never on the run). */
 int ovs_plan_cell_planned(const ovs_plan *plan, int g, int ki, int di);
 
 /* Estimated cost of an item (arbitrary units ~ flops of a full-budget trial). */

@@ -138,28 +138,66 @@ int ovs_plan_sort_by_cost(const ovs_plan *p, int64_t *items, int64_t n)
     return OVS_OK;
 }
 
-/* --shard: the cells of the band sorted by the cost of a trial (the same for every trial of
- * a cell, and independent of --trials, so that a part keeps its cells when a resume adds
- * trials), then dealt out 1..N, N..1, 1..N, ...; cells outside the band get part 0. */
+/* A min-heap of the parts by load, ties to the lower part: LPT's next part. */
+typedef struct part_heap {
+    double *load;
+    int *part; /* heap order */
+    int n;
+} part_heap;
+
+static int lighter(const part_heap *h, int a, int b)
+{
+    const double la = h->load[h->part[a]], lb = h->load[h->part[b]];
+    return la < lb || (la == lb && h->part[a] < h->part[b]);
+}
+
+/* Add cost to the lightest part (the root) and restore the heap; returns that part. */
+static int give_lightest(part_heap *h, double cost)
+{
+    const int chosen = h->part[0];
+    h->load[chosen] += cost;
+    for (int i = 0;;) {
+        int min = i;
+        const int l = 2 * i + 1, r = l + 1;
+        if (l < h->n && lighter(h, l, min))
+            min = l;
+        if (r < h->n && lighter(h, r, min))
+            min = r;
+        if (min == i)
+            break;
+        const int t = h->part[i];
+        h->part[i] = h->part[min];
+        h->part[min] = t;
+        i = min;
+    }
+    return chosen;
+}
+
+/* --shard: the cells of the band, longest expected first, each to the part with the least
+ * cost so far (LPT: the parts' costs within 4/3 of the best split's makespan, and within a
+ * cell's cost of each other). A trial's cost is the same for every trial of a cell and does
+ * not depend on --trials, so a part keeps its cells when a resume adds trials. Cells outside
+ * the band get part 0. */
 static int deal_parts(ovs_plan *p)
 {
     const int64_t cells = (int64_t)p->n_groups * p->K * p->D;
     const int n = p->cfg->shard[1];
     p->cell_part = calloc((size_t)(cells > 0 ? cells : 1), sizeof *p->cell_part);
     int64_t *first = malloc(sizeof *first * (size_t)(cells > 0 ? cells : 1)), m = 0;
-    if (!p->cell_part || !first) {
-        free(first);
-        return OVS_ENOMEM;
-    }
-    for (int64_t c = 0; c < cells; c++)
+    part_heap h = {calloc((size_t)n, sizeof *h.load), malloc(sizeof *h.part * (size_t)n), n};
+    int rc = p->cell_part && first && h.load && h.part ? OVS_OK : OVS_ENOMEM;
+    for (int i = 0; rc == OVS_OK && i < n; i++)
+        h.part[i] = i; /* all loads 0: in heap order already */
+    for (int64_t c = 0; rc == OVS_OK && c < cells; c++)
         if (in_band(p, (int)(c / ((int64_t)p->K * p->D)), (int)(c / p->D % p->K), (int)(c % p->D)))
             first[m++] = c * p->T; /* the cell's first trial */
-    const int rc = ovs_plan_sort_by_cost(p, first, m);
-    for (int64_t i = 0; rc == OVS_OK && i < m; i++) {
-        const int64_t lap = i / n, at = i % n;
-        p->cell_part[first[i] / p->T] = (int)(lap % 2 == 0 ? at + 1 : n - at);
-    }
+    if (rc == OVS_OK)
+        rc = ovs_plan_sort_by_cost(p, first, m);
+    for (int64_t i = 0; rc == OVS_OK && i < m; i++)
+        p->cell_part[first[i] / p->T] = 1 + give_lightest(&h, ovs_plan_cost(p, first[i]));
     free(first);
+    free(h.load);
+    free(h.part);
     return rc;
 }
 

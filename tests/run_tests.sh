@@ -97,6 +97,7 @@ lane_a() {
     run_suite "sweep (MPI)" "$SUITE_LIMIT" sh tests/sweep_test.sh
     run_suite "progress lines, --quiet (MPI)" "$SUITE_LIMIT" sh tests/progress_test.sh
     run_suite "crash safety (MPI)" "$SUITE_LIMIT" sh tests/resume_test.sh
+    run_suite "--shard parts and --merge (MPI)" "$SUITE_LIMIT" sh tests/merge_test.sh
     run_suite "faults and hostile files (MPI)" "$SUITE_LIMIT" sh tests/reliability_test.sh
     run_suite "methods, data, diagnostics (MPI)" "$SUITE_LIMIT" sh tests/methods_test.sh
     run_suite "grid floor tools (bench/)" "$SUITE_LIMIT" sh tests/bench_tools_test.sh
