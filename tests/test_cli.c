@@ -112,6 +112,9 @@ static void test_bad_values(void)
         {"--trials", " 5"},    {"--tol", " 1e-3"},   {"--seed", " 7"},    {"--k", " 3"},
         {"--design", "random"}, {"--eta", "tanh=0.1"}, {"--max-iter", "+-5"},
         {"--crash-after-saved", "0"}, {"--crash-after-saved", "-3"}, {"--crash-after-saved", "x"},
+        {"--shard", "3"},      {"--shard", "0/3"},   {"--shard", "4/3"},  {"--shard", "1/0"},
+        {"--shard", "1/100001"}, {"--shard", "a/b"}, {"--shard", "1/3/4"}, {"--shard", " 1/3"},
+        {"--shard", "1/2501"},  {"--merge", ""},
     };
     int refused = 0;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -241,7 +244,8 @@ static void test_format_round_trip(void)
     ovs_config a, b;
     CHECK(PARSE(&a, err, "ovsweep", "--n", "7,100:400:100", "--k", "1:5,9,11,13,20:30:5",
                 "--d", "3", "--eta", "0.15", "--tol", "0.0031", "--kd-band", "0.5:inf",
-                "--data", "worst", "--delta", "0.3", "--method", "rf,gd") == OVS_OK);
+                "--data", "worst", "--delta", "0.3", "--method", "rf,gd", "--merge",
+                "part*.h5,b.h5") == OVS_OK);
     int same = 1;
     for (int i = 0; i < ovs_settings_count(); i++) {
         const ovs_setting *s = ovs_setting_at(i);
@@ -319,12 +323,41 @@ static void test_usage_lists_every_option(void)
                           "--force", "--dry-run", "--quiet", "--help", "--version",
                           "--method", "--data", "--delta", "--labels", "--kd-band",
                           "--diagnostics", "--precision", "--design", "--print-settings",
-                          "--fail-after-trials", "--crash-after-saved"};
+                          "--fail-after-trials", "--crash-after-saved", "--shard", "--merge"};
     const char *missing = NULL;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0] && !missing; i++)
         if (!strstr(buf, opts[i]))
             missing = opts[i];
     CHECK_MSG(!missing, "--help lacks %s", missing);
+}
+
+/* --shard I/N and --merge FILES: values as given, the whole sweep by default; what does not
+ * combine is refused with one line naming the flag. */
+static void test_parts(void)
+{
+    ovs_config c;
+    CHECK(PARSE(&c, err, "ovsweep") == OVS_OK && c.shard[0] == 1 && c.shard[1] == 1 &&
+          c.merge[0] == '\0');
+    CHECK(PARSE(&c, err, "ovsweep", "--shard", "3/8") == OVS_OK && c.shard[0] == 3 &&
+          c.shard[1] == 8);
+    CHECK(PARSE(&c, err, "ovsweep", "--shard", "625/625") == OVS_OK); /* one cell a part */
+    CHECK(PARSE(&c, err, "ovsweep", "--merge", "a*.h5") == OVS_OK && !strcmp(c.merge, "a*.h5"));
+    CHECK(PARSE(&c, err, "ovsweep", "--merge", "a.h5", "--resume") == OVS_EINVAL &&
+          strstr(err, "--merge"));
+    CHECK(PARSE(&c, err, "ovsweep", "--merge", "a.h5", "--shard", "1/2") == OVS_EINVAL &&
+          strstr(err, "--shard"));
+    CHECK(PARSE(&c, err, "ovsweep", "--merge", "a.h5", "--design", "adaptive") == OVS_EINVAL &&
+          strstr(err, "--merge"));
+    CHECK(PARSE(&c, err, "ovsweep", "--shard", "1/2", "--design", "adaptive") == OVS_EINVAL &&
+          strstr(err, "--shard"));
+    /* the parts of a kd band: its cells only */
+    CHECK(PARSE(&c, err, "ovsweep", "--n", "100", "--act", "relu", "--kd-band", "0:0.02",
+                "--shard", "3/3") == OVS_OK);
+    CHECK(PARSE(&c, err, "ovsweep", "--n", "100", "--act", "relu", "--kd-band", "0:0.02",
+                "--shard", "1/4") == OVS_EINVAL && strstr(err, "4 parts of 3 cells"));
+    const ovs_setting *s = ovs_setting_find("shard"), *m = ovs_setting_find("merge");
+    CHECK(s && s->attr && !strcmp(s->attr, "shard") && s->resume == OVS_RESUME_PART);
+    CHECK(m && !m->attr && m->resume == OVS_RESUME_IGNORE);
 }
 
 /* The testing hooks: off by default; values as given; never stored in the file (no
@@ -356,5 +389,6 @@ int main(void)
     test_eta_auto();
     test_usage_lists_every_option();
     test_testing_hooks();
+    test_parts();
     TEST_DONE();
 }

@@ -31,6 +31,14 @@ static void test_line(void)
     want = "2026-12-06T13:05:00Z ovsweep 1.2.3 (git abc1234; gcc 12.2.0; kernels x86-64-v4) on "
            "1 rank of node01,node02, resuming with 1234 trials done: ovsweep --resume -o x.h5";
     CHECK_MSG(strcmp(line, want) == 0, "resume, no SLURM, a newline and a tab: '%s'", line);
+    r.resumed = 0;
+    r.merged = 8;
+    r.command_line = "ovsweep --merge p*.h5 -o all.h5";
+    ovs_history_line(&r, line, sizeof line);
+    CHECK_MSG(strstr(line, "on 1 rank of node01,node02, merging 8 files with 1234 trials: "
+                           "ovsweep --merge p*.h5 -o all.h5") != NULL, "merge: '%s'", line);
+    r.merged = 0;
+    r.resumed = 1;
     char hosts[9000] = "";
     for (int h = 0; h < 1000; h++)
         sprintf(hosts + strlen(hosts), "%snode%04d", h ? "," : "", h);

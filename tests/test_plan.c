@@ -171,6 +171,69 @@ static void test_methods_and_band(void)
     free_plan(&c1, &p1);
 }
 
+/* --shard I/N: every planned cell in exactly one part, whatever N; the parts' costs within a
+ * cell's cost of each other (LPT); the same cells for any --trials (a resume that adds trials
+ * keeps each part's cells); the band's cells only. */
+static void test_parts(void)
+{
+    const int N[] = {1, 2, 3, 7, 64};
+    for (size_t t = 0; t < sizeof N / sizeof N[0]; t++) {
+        char part[32];
+        int seen_ok = 1, trials_ok = 1;
+        double cost[64] = {0}, biggest = 0;
+        int64_t planned = 0;
+        ovs_config whole, c, c20;
+        ovs_plan pw, p, p20;
+        const char *aw[] = {"ovsweep", "--n", "50,90", "--method", "gd,sgd", "--k", "1:12",
+                            "--d", "1:9", "--kd-band", "0.2:1.5"};
+        make_plan(&whole, &pw, 11, aw);
+        int *count = calloc((size_t)(pw.n_groups * pw.K * pw.D), sizeof *count);
+        for (int i = 1; i <= N[t]; i++) {
+            snprintf(part, sizeof part, "%d/%d", i, N[t]);
+            const char *a[] = {"ovsweep", "--n", "50,90", "--method", "gd,sgd", "--k", "1:12",
+                               "--d", "1:9", "--kd-band", "0.2:1.5", "--shard", part, "--trials",
+                               "10"};
+            const char *a20[] = {"ovsweep", "--n", "50,90", "--method", "gd,sgd", "--k", "1:12",
+                                 "--d", "1:9", "--kd-band", "0.2:1.5", "--shard", part,
+                                 "--trials", "20"};
+            make_plan(&c, &p, 15, a);
+            make_plan(&c20, &p20, 15, a20);
+            planned += p.n_planned;
+            for (int g = 0; g < p.n_groups; g++)
+                for (int ki = 0; ki < p.K; ki++)
+                    for (int di = 0; di < p.D; di++) {
+                        const int in = ovs_plan_cell_planned(&p, g, ki, di);
+                        trials_ok &= in == ovs_plan_cell_planned(&p20, g, ki, di);
+                        seen_ok &= !in || ovs_plan_cell_planned(&pw, g, ki, di);
+                        count[(g * p.K + ki) * p.D + di] += in;
+                        if (in) {
+                            const double c1 = ovs_plan_cost(&p, ((int64_t)(g * p.K + ki) * p.D + di) * p.T);
+                            cost[i - 1] += c1;
+                            biggest = c1 > biggest ? c1 : biggest;
+                        }
+                    }
+            free_plan(&c, &p);
+            free_plan(&c20, &p20);
+        }
+        for (int g = 0; g < pw.n_groups; g++)
+            for (int ki = 0; ki < pw.K; ki++)
+                for (int di = 0; di < pw.D; di++)
+                    seen_ok &= count[(g * pw.K + ki) * pw.D + di] ==
+                               ovs_plan_cell_planned(&pw, g, ki, di);
+        double lo = cost[0], hi = cost[0];
+        for (int i = 1; i < N[t]; i++) {
+            lo = cost[i] < lo ? cost[i] : lo;
+            hi = cost[i] > hi ? cost[i] : hi;
+        }
+        CHECK_MSG(seen_ok && planned == pw.n_planned, "%d parts: each band cell in one part", N[t]);
+        CHECK_MSG(trials_ok, "%d parts: the same cells with 10 and 20 trials", N[t]);
+        CHECK_MSG(hi - lo <= biggest, "%d parts: costs %.4g..%.4g differ by more than the "
+                  "largest cell's %.4g", N[t], lo, hi, biggest);
+        free(count);
+        free_plan(&whole, &pw);
+    }
+}
+
 /* The data-only diagnostics are remembered across k (the caller's cache): a trial's record is
  * the same whether its (n, d, trial) was seen before or not, and equals a direct computation. */
 static void test_diagnostics_memo(void)
@@ -229,6 +292,7 @@ static void test_heatmap_text(void)
 
 int main(void)
 {
+    test_parts();
     cache = ovs_diag_cache_new();
     CHECK(cache != NULL);
     test_methods_and_band();
