@@ -28,6 +28,7 @@ _ovsweep() {
     --delta) COMPREPLY=(); return ;;
     --labels) COMPREPLY=($(compgen -W "gaussian sign" -- "$cur")); return ;;
     --kd-band) COMPREPLY=(); return ;;
+    --shard) COMPREPLY=(); return ;;
     --kernel) COMPREPLY=($(compgen -W "simd blas" -- "$cur")); return ;;
     --precision) COMPREPLY=($(compgen -W "double" -- "$cur")); return ;;
     --design) COMPREPLY=($(compgen -W "grid adaptive" -- "$cur")); return ;;
@@ -35,9 +36,10 @@ _ovsweep() {
     --target-ci) COMPREPLY=(); return ;;
     --max-trainings) COMPREPLY=(); return ;;
     --checkpoint-every) COMPREPLY=(); return ;;
+    --merge) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --fail-after-trials) COMPREPLY=(); return ;;
     --crash-after-saved) COMPREPLY=(); return ;;
     esac
-    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --max-iter --tol --method --data --delta --labels --kd-band --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --resume --force --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --max-iter --tol --method --data --delta --labels --kd-band --shard --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --resume --force --merge --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
 }
 complete -F _ovsweep ovsweep

@@ -27,9 +27,13 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
     fprintf(out, "ovsweep plan: %d group(s) x %d k x %d d x %d trials = %lld trials, %lld to run\n",
             p->n_groups, p->K, p->D, p->T, (long long)p->n_items, (long long)todo);
     const ovs_config *c = p->cfg;
-    if (p->n_planned < p->n_items)
+    if (p->n_planned < p->n_items && !p->cell_part)
         fprintf(out, "  --kd-band %g:%g: %lld of the grid's %lld trials are in the band (run)\n",
                 c->kd_band[0], c->kd_band[1], (long long)p->n_planned, (long long)p->n_items);
+    else if (p->cell_part)
+        fprintf(out, "  --shard %d/%d: %lld of the grid's %lld trials are this part's (run); "
+                "--merge joins the parts' files\n", c->shard[0], c->shard[1],
+                (long long)p->n_planned, (long long)p->n_items);
     for (int g = 0; g < p->n_groups; g++) {
         const ovs_group *gr = &p->groups[g];
         fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=", gr->name, gr->n,

@@ -199,7 +199,7 @@ int ovs_record_check(const ovs_plan *p, const ovs_record *r, char *why, size_t l
     const int method = p->groups[it.g].method, max_it = method == OVS_METHOD_RF ? 0 : p->cfg->max_iter;
     const int hit_tol = r->ladder_hit[p->n_ladder - 1] >= 0;
     if (!ovs_plan_cell_planned(p, it.g, it.ki, it.di))
-        return bad(why, len, "a finished trial in a cell outside the sweep (--kd-band)");
+        return bad(why, len, "a finished trial in a cell outside the sweep (--kd-band, --shard)");
     if ((r->success | r->diverged | r->early_stopped) & ~1)
         return bad(why, len, "a flag that is neither 0 nor 1");
     if (r->iterations < 0 || r->iterations > max_it)

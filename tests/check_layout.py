@@ -125,6 +125,9 @@ def main(path, use_xarray):
         band = (kd_n >= lo) & (kd_n <= hi)
         if adaptive:  # planned = the cells the design visited, inside the band
             assert not (planned & ~band).any(), f"{name}: a visited cell outside the kd band"
+        elif list(f.attrs.get("shard", [1, 1])) != [1, 1]:  # a part: some cells of the band
+            assert not (planned & ~band).any(), f"{name}: a part's cell outside the kd band"
+            total_planned += int(planned.sum()) * T
         else:
             assert (planned == band).all(), f"{name}: planned != kd band"
             total_planned += int(planned.sum()) * T
