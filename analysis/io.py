@@ -52,6 +52,9 @@ def _absent_value(row):
     if kind == "band":
         lo, hi = text.split(":")
         return (float(lo), float(hi))
+    if kind == "shard":
+        part, parts = text.split("/")
+        return (int(part), int(parts))
     if kind == "real":
         return float(text)
     if kind == "flag":
@@ -218,6 +221,12 @@ class Sweep:
     def methods(self) -> List[str]:
         raw = self.attr("method")
         return [m.strip() for m in str(raw).split(",") if m.strip()] or ["gd"]
+
+    @property
+    def shard(self) -> tuple:
+        """(I, N): the file holds part I of N of the sweep's cells (--shard); (1, 1): all."""
+        part = [int(x) for x in np.asarray(self.attr("shard")).ravel()]
+        return (part[0], part[1]) if len(part) == 2 else (1, 1)
 
     @property
     def data(self) -> str:

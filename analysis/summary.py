@@ -129,9 +129,9 @@ def config_line(sweep: Sweep) -> str:
     lo, hi = sweep.kd_band
     if lo > 0 or math.isfinite(hi):
         parts.append(f"kd/n band {lo:g}..{hi:g}")
-    shard = sweep.attr("shard")
-    if shard is not None and list(shard) != [1, 1]:
-        parts.append(f"part {shard[0]} of {shard[1]} (--shard; merge the parts with --merge)")
+    if sweep.shard != (1, 1):
+        parts.append(f"part {sweep.shard[0]} of {sweep.shard[1]} (--shard; merge the parts "
+                     "with --merge)")
     seed = sweep.attr("seed")
     if seed is not None:
         parts.append(f"seed {seed}")

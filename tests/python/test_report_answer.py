@@ -87,3 +87,20 @@ def test_html_is_self_contained_with_every_figure(paper_report):
     assert "<script" not in html and "<link" not in html
     assert html.index("Answer") < html.index("<img")             # the answer comes first
     assert "<strong>n100_softplus</strong>" in html
+
+
+def test_configuration_names_a_part_of_a_sweep(paper_file, tmp_path):
+    """A file of one --shard part says so (its heatmaps hold that part's cells only); the
+    whole sweep, and a merged file (shard [1, 1]), say nothing."""
+    import shutil
+    import h5py
+    import numpy as np
+    part = tmp_path / "part.h5"
+    shutil.copy(paper_file, part)
+    assert "part " not in summary.config_line(load_sweep(paper_file))
+    with h5py.File(part, "r+") as f:
+        f.attrs["shard"] = np.array([2, 3], dtype=np.int32)
+    assert "part 2 of 3 (--shard" in summary.config_line(load_sweep(part))
+    with h5py.File(part, "r+") as f:
+        f.attrs["shard"] = np.array([1, 1], dtype=np.int32)
+    assert "part " not in summary.config_line(load_sweep(part))

@@ -26,6 +26,7 @@ def test_root_defaults_come_from_the_table():
     rows = {r["attribute"]: r for r in io.SETTINGS if r["attribute"]}
     assert io.ROOT_DEFAULTS["method"] == rows["method"]["absent"] == "gd"
     assert io.ROOT_DEFAULTS["kd_band"] == (0.0, float("inf"))
+    assert io.ROOT_DEFAULTS["shard"] == (1, 1) and rows["shard"]["resume"] == "part"
     assert io.ROOT_DEFAULTS["early_fail"] == 0 and io.ROOT_DEFAULTS["design"] == "grid"
     # settings every file has carry no default: a file lacking them is malformed
     assert "n_values" not in io.ROOT_DEFAULTS and "seed" not in io.ROOT_DEFAULTS
