@@ -262,9 +262,11 @@ class Sweep:
             return None
 
     def status_line(self) -> str:
+        part = (f", part {self.shard[0]} of {self.shard[1]} of a sweep (--shard): its other "
+                "cells are in the other parts' files" if self.shard != (1, 1) else "")
         if self.complete:
-            return f"complete ({self.trials_done}/{self.trials_total} trials)"
-        return f"PARTIAL: {self.trials_done}/{self.trials_total} trials done"
+            return f"complete ({self.trials_done}/{self.trials_total} trials{part})"
+        return f"PARTIAL: {self.trials_done}/{self.trials_total} trials done{part}"
 
 
 def check_ovsweep_file(path: str) -> None:

@@ -101,6 +101,8 @@ def test_configuration_names_a_part_of_a_sweep(paper_file, tmp_path):
     with h5py.File(part, "r+") as f:
         f.attrs["shard"] = np.array([2, 3], dtype=np.int32)
     assert "part 2 of 3 (--shard" in summary.config_line(load_sweep(part))
+    assert "part 2 of 3 of a sweep" in load_sweep(part).status_line()
+    assert "part" not in load_sweep(paper_file).status_line()
     with h5py.File(part, "r+") as f:
         f.attrs["shard"] = np.array([1, 1], dtype=np.int32)
     assert "part " not in summary.config_line(load_sweep(part))
