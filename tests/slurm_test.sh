@@ -161,6 +161,25 @@ check "... file complete" complete "$f"
 check "... file valid (check_layout.py)" valid "$f"
 check "... identical to the direct run" same "$WORK/quick-direct.h5" "$f"
 
+# ---- (e) an array of parts (--shard), then a job that merges them (--merge) ----
+
+mkdir "$WORK/e"
+arr=$(submit "$ROOT" --chdir="$WORK/e" --array=1-3 -n 1 jobs/quick.sbatch --quiet)
+mj=$(submit "$ROOT" --chdir="$WORK/e" -n 1 --dependency=afterok:"$arr" jobs/quick.sbatch \
+    --merge "ovsweep-quick-$arr.part*-of-3.h5")
+st=$(wait_job "$mj" 300)
+check "array $arr of 3 parts, then merge job $mj after them: $st" test "$st" = COMPLETED
+parts_ok() {
+    for i in 1 2 3; do
+        [ "$(h5attr "$WORK/e/ovsweep-quick-$arr.part$i-of-3.h5" shard 2>/dev/null)" = "[$i 3]" ] || return 1
+    done
+}
+check "... each task ran its part (--shard I/3) into its own file" parts_ok
+check "... the tasks' logs print the merge command" \
+    sh -c "cat '$WORK'/e/*.out | grep -q 'part 1/3 done; when every part is: sbatch -n 1 --dependency=afterok:$arr'"
+check "... the merged file is identical to the direct run" same "$WORK/quick-direct.h5" "$WORK/e/ovsweep-quick-$mj.h5"
+check "... and complete" complete "$WORK/e/ovsweep-quick-$mj.h5"
+
 # ---- (d) jobs/scaling.sbatch: a study of two runs as one job ----
 
 # Two small adaptive runs (a study file of the same format as jobs/scaling.study): each
