@@ -87,6 +87,10 @@ rc=$?
 check "--dry-run --merge reads the files and writes nothing" [ "$rc" -eq 0 ] && [ ! -e dry.h5 ]
 check "... and names what a resume would still run" contains "$msg" "120"
 
+msg=$(ovsweep $SWEEP --shard 2/3 -o dry2.h5 --dry-run 2>&1)
+check "--dry-run of a part names the part and its trials" \
+    contains "$msg" "--shard 2/3: $(h5attr part2.h5 trials_total) of the grid's 360 trials are this part's"
+
 # ---- refusals: one line, exit 2, nothing written ----
 cp part1.h5 copy1.h5
 check "refused: the files overlap" refused o1.h5 "the files overlap" --merge part1.h5,copy1.h5 -o o1.h5
