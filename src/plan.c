@@ -86,8 +86,8 @@ static int in_band(const ovs_plan *p, int g, int ki, int di)
 
 int ovs_plan_cell_planned(const ovs_plan *p, int g, int ki, int di)
 {
-    return in_band(p, g, ki, di) &&
-           (!p->cell_part || p->cell_part[((int64_t)g * p->K + ki) * p->D + di] == p->cfg->shard[0]);
+    const int64_t cell = ((int64_t)g * p->K + ki) * p->D + di;
+    return in_band(p, g, ki, di) && (!p->cell_part || p->cell_part[cell] == p->cfg->shard[0]);
 }
 
 void ovs_plan_item(const ovs_plan *p, int64_t item, ovs_item *o)

@@ -123,8 +123,8 @@ static void read_output(void *arg, ovs_bytes *out)
 
 /* Rank 0: read the output in a child process (a file HDF5 crashes on is refused, not fatal),
  * and take back the verdict, the loaded records and (into w, unless NULL) what a resumed file
- * or the merged files say of their runs. A stop, also one during MPI_Init, abandons a read that does not end
- * soon after it (stop.h): the file system may never answer it. */
+ * or the merged files say of their runs. A stop, also one during MPI_Init, abandons a read
+ * that does not end soon after it (stop.h): the file system may never answer it. */
 static int read_isolated(const ovs_plan *p, ovs_record **recs, int64_t *nrecs, ovs_work *w,
                          char *err, size_t errlen)
 {

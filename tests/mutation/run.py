@@ -27,7 +27,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # The unit tests fastest first (others found in tests/ run after these), then the fast MPI
 # suites. A suite this tree lacks is left out (so that older trees can be scored too).
 UNITS = ["protocol", "rng", "problem", "cli", "plan", "known", "rf", "sgd", "train", "diagnostics"]
-SHELL = ["file_test.sh", "golden_test.sh"]
+SHELL = ["file_test.sh", "golden_test.sh", "merge_test.sh"]
 PY_SUITES = [("pytest tests/python", ["/usr/bin/python3", "-m", "pytest", "-q", "-x",
                                        "-p", "no:cacheprovider", "tests/python"])]
 
