@@ -28,6 +28,7 @@ for i in 1 2 3; do
 done
 parts_complete() { for i in 1 2 3; do [ "$(h5attr part$i.h5 complete)" = 1 ] || return 1; done; }
 check "each part is a complete file of its part" parts_complete
+check "a part's file passes the layout check (its planned cells inside the band)" valid part2.h5
 
 # the parts split the cells: disjoint, together every planned cell, costs about a third each
 $PY - <<'PY' && ok "the parts' cells are disjoint, cover the sweep and share its cost" || not_ok "parts' cells"
