@@ -296,10 +296,6 @@ static int sync_point(sweep *s, int *status)
         *status = OVS_EXIT_OK;
         return 1;
     }
-    if (global[1] && !global[0] && s->cfg->merge[0]) {
-        *status = OVS_EXIT_INTERRUPTED; /* the merged file lacks trials: --resume runs them */
-        return 1;
-    }
     if (global[1] && !global[0] && (!s->design || s->work.qlen == 0)) {
         /* every trial was handed out and has finished, yet the file is not complete: a
          * finished trial was lost (a resume that dropped a record?). Going on would rewrite
@@ -491,6 +487,8 @@ static int run(sweep *s, int *unclean)
     int status, ck_rc = checkpoint(s);
     if (ck_rc != OVS_OK)
         status = ck_rc == OVS_ESTOPPED ? OVS_EXIT_INTERRUPTED : OVS_EXIT_FAILURE;
+    else if (s->cfg->merge[0]) /* that checkpoint is the merge; what it lacks, --resume runs */
+        status = s->ck.complete ? OVS_EXIT_OK : OVS_EXIT_INTERRUPTED;
     else
         status = s->rank == 0 ? run_root(s) : run_worker(s);
     final_report(s, status);
