@@ -138,6 +138,12 @@ tamper "a success without its ladder" "success that disagrees" "g = f['n30_relu'
 s = g['success'][:]; s[...] = 1; g['success'][...] = s"
 tamper "counts that disagree with the records" "trials_done disagrees" "g = f['n30_relu']
 t = g['trials_done'][:]; t[3, 3] += 1; g['trials_done'][...] = t"
+tamper "the part (--shard) a string" "attribute 'shard' is missing or cannot be read" \
+    "f.attrs['shard'] = '1/1'"
+tamper "the part (--shard) of three numbers" "attribute 'shard' is missing or cannot be read" \
+    "f.attrs['shard'] = np.array([1, 1, 1], dtype=np.int32)"
+tamper "the part (--shard) 5 of 3" "--shard differs (file 5/3, command 1/1)" \
+    "f.attrs['shard'] = np.array([5, 3], dtype=np.int32)"
 tamper "a flipped byte inside ladder_hit_iter" "ladder_hit_iter is damaged" "
 off = f['n30_relu/ladder_hit_iter'].id.get_chunk_info(0).byte_offset + 40; f.close()
 b = bytearray(open('x.h5', 'rb').read()); b[off] ^= 0x10; open('x.h5', 'wb').write(bytes(b))"
