@@ -39,6 +39,9 @@ check "fig2.sbatch refuses an unwritable OVSWEEP_OUTDIR in one line" \
     job_fails "output directory $WORK/a-file/out is not writable" OVSWEEP_OUTDIR="$WORK/a-file/out"
 check "fig2.sbatch refuses OVSWEEP_MODULES without a module command in one line" \
     job_fails "OVSWEEP_MODULES is set but there is no module command" OVSWEEP_MODULES=mpi/x
+check "fig2.sbatch refuses an array task whose ids are a list, not a range, in one line" \
+    job_fails "array task 10 is not the 10th of a range of 3 ids" SLURM_ARRAY_TASK_COUNT=3 \
+    SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_ID=10 SLURM_ARRAY_JOB_ID=1
 
 # A complete OVSWEEP_OUTPUT (no SLURM needed, the launch is mpirun's): nothing to do with the
 # file's own options; a larger --trials extends it (it had said "nothing to do" and exited 0);
