@@ -1,4 +1,4 @@
-"""fuzz_resume.py OVSWEEP WORKDIR COUNT [SEED]
+"""fuzz_resume.py OVSWEEP WORKDIR COUNT [SEED] [--merge]
 
 Seeded mutations of a real checkpoint, each resumed: byte flips anywhere in the file and in its
 first 16 KiB (superblock, root metadata), root and group attribute edits, datasets reshaped,
@@ -7,6 +7,11 @@ retyped or deleted. Every mutation must give either the uninterrupted run's resu
 never a crash, a hang (each run under a timeout) or a silently different result. Prints one
 line per mutation that is neither, then "N identical, N refused, N other"; exits 1 if any is
 other.
+
+--merge: the mutated file is the second of two parts (--shard 2/2) of the sweep, merged with
+the intact first: the merge must give the sweep's result (directly, or after a --resume of
+the merged file where it exits 75 lacking trials), or refuse with exit 2, write no merged file
+and leave the part byte-identical.
 """
 import hashlib
 import os
@@ -113,23 +118,54 @@ def judge(ovs, path, what, before):
     return verdict, what, rc, err
 
 
+def same(a, b):
+    return subprocess.run(["sh", os.path.join(HERE, "h5same.sh"), a, b],
+                          capture_output=True).returncode == 0
+
+
+def judge_merge(ovs, path, what, before):
+    """Merge the intact first part with the mutated second: the sweep's result (after a
+    --resume where the merge lacks trials), or refused with nothing written."""
+    out = path[:-3] + ".merged.h5"
+    rc, err = run(ovs, ["--trials", "3", "--merge", f"first.h5,{path}", "-o", out])
+    if rc == 75 and os.path.exists(out):
+        rc, err = run(ovs, ["--trials", "3", "--resume", "-o", out])
+    if rc == 0 and same("ref.h5", out):
+        verdict = "identical"
+    elif rc == 2 and digest(path) == before and not os.path.exists(out):
+        verdict = "refused"
+    else:
+        verdict = "other"
+    for f in (path, out):
+        if os.path.exists(f):
+            os.remove(f)
+    return verdict, what, rc, err
+
+
 def main():
-    ovs, work, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 20261201
+    merge = "--merge" in sys.argv
+    argv = [a for a in sys.argv if a != "--merge"]
+    ovs, work, count = argv[1], argv[2], int(argv[3])
+    seed = int(argv[4]) if len(argv) > 4 else 20261201
     os.makedirs(work, exist_ok=True)
     os.chdir(work)
-    for f in ("ref.h5", "part.h5"):
+    for f in ("ref.h5", "part.h5", "first.h5"):
         if os.path.exists(f):
             os.remove(f)
     assert run(ovs, ["--trials", "3", "-o", "ref.h5"])[0] == 0
-    assert run(ovs, ["--trials", "2", "-o", "part.h5"])[0] == 0
+    if merge:  # the mutated file: the second part; the first stays intact
+        assert run(ovs, ["--trials", "3", "--shard", "1/2", "-o", "first.h5"])[0] == 0
+        assert run(ovs, ["--trials", "3", "--shard", "2/2", "-o", "part.h5"])[0] == 0
+    else:
+        assert run(ovs, ["--trials", "2", "-o", "part.h5"])[0] == 0
     rng = random.Random(seed)
     # The mutations are made in order from one seeded stream; their resumes (each a
     # one-process run of about 0.5 s, two thirds of it idle in MPI start-up) run side by
     # side, one per core: 107 s -> 50 s for 200 on 2 cores.
     jobs = max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending = [pool.submit(judge, ovs, *mutate(i, rng)) for i in range(count)]
+        pending = [pool.submit(judge_merge if merge else judge, ovs, *mutate(i, rng))
+                   for i in range(count)]
         verdicts = [p.result() for p in pending]
     counts = {"identical": 0, "refused": 0, "other": 0}
     for i, (verdict, what, rc, err) in enumerate(verdicts):

@@ -465,4 +465,8 @@ $PY "$ROOT/tests/fuzz_resume.py" "$OVS" "$WORK/fuzz" 200 >fuzz.txt 2>&1
 rc=$?
 tail -n 4 fuzz.txt | sed 's/^/    /'
 check "fuzz: 200 mutations of a checkpoint, each identical after resume or refused (no crash, hang or silent change)" test "$rc" -eq 0
+$PY "$ROOT/tests/fuzz_resume.py" "$OVS" "$WORK/fuzzmerge" 80 20261206 --merge >fuzzm.txt 2>&1
+rc=$?
+tail -n 4 fuzzm.txt | sed 's/^/    /'
+check "fuzz: 80 mutations of a part merged with an intact part, each the sweep's result (after a resume where trials are missing) or refused with nothing written" test "$rc" -eq 0
 summary
