@@ -22,7 +22,7 @@ MANDIR  := $(PREFIX)/share/man/man1
 COMPDIR := $(PREFIX)/share/bash-completion/completions
 
 ANALYSIS_DATA := $(wildcard analysis/*.py) analysis/settings.json
-JOB_SCRIPTS   := jobs/fig2.sbatch jobs/quick.sbatch jobs/scaling.sbatch
+JOB_SCRIPTS   := jobs/fig2.sbatch jobs/fig2_parts.sh jobs/quick.sbatch jobs/scaling.sbatch
 JOB_DATA      := jobs/scaling.study
 MAN_PAGE      := man/ovsweep.1
 COMPLETION    := completion/ovsweep.bash

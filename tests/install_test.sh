@@ -26,7 +26,7 @@ P="$STAGE/opt/ovsweep"
 check "make install PREFIX=/opt/ovsweep DESTDIR=..." \
     sh -c "make -s --no-print-directory -o bin/ovsweep install PREFIX=/opt/ovsweep DESTDIR='$STAGE' >'$WORK/install.log' 2>&1 || { cat '$WORK/install.log'; exit 1; }"
 for f in bin/ovsweep share/ovsweep/analysis/ovsweep-analysis share/ovsweep/jobs/fig2.sbatch \
-    share/ovsweep/jobs/quick.sbatch share/ovsweep/jobs/scaling.sbatch; do
+    share/ovsweep/jobs/fig2_parts.sh share/ovsweep/jobs/quick.sbatch share/ovsweep/jobs/scaling.sbatch; do
     check "installed, executable: $f" test -x "$P/$f"
 done
 for f in share/ovsweep/analysis/__main__.py share/ovsweep/analysis/cli.py \

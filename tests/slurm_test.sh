@@ -183,6 +183,21 @@ check "... the tasks' logs print the merge command" \
 check "... the merged file is identical to the direct run" same "$WORK/quick-direct.h5" "$WORK/e/ovsweep-quick-$mj.h5"
 check "... and complete" complete "$WORK/e/ovsweep-quick-$mj.h5"
 
+# ---- (f) the same in one command: jobs/fig2_parts.sh ----
+
+mkdir "$WORK/f"
+line=$(cd "$WORK/f" && OVSWEEP_JOB="$ROOT/jobs/quick.sbatch" OVSWEEP_NAME=quick \
+    OVSWEEP_HOME="$ROOT" "$ROOT/jobs/fig2_parts.sh" 2 -n 1 -- --quiet)
+echo "    ($line)"
+fmj=$(echo "$line" | sed -n 's/.*merge: job \([0-9]*\) after them.*/\1/p')
+farr=$(echo "$line" | sed -n 's/^parts: array job \([0-9]*\) .*/\1/p')
+st=$(wait_job "${fmj:-none}" 300)
+check "fig2_parts.sh 2: array $farr and merge job $fmj: $st" test "$st" = COMPLETED
+check "... the merged file ovsweep-quick-ARRAYID.h5 is identical to the direct run" \
+    same "$WORK/quick-direct.h5" "$WORK/f/ovsweep-quick-$farr.h5"
+check "fig2_parts.sh refuses N = 1 and a non-number (exit 2, one line)" \
+    sh -c "! '$ROOT/jobs/fig2_parts.sh' 1 2>/dev/null && '$ROOT/jobs/fig2_parts.sh' x 2>&1 | grep -q 'number of parts'"
+
 # ---- (d) jobs/scaling.sbatch: a study of two runs as one job ----
 
 # Two small adaptive runs (a study file of the same format as jobs/scaling.study): each
