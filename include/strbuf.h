@@ -22,6 +22,10 @@ __attribute__((format(printf, 2, 3))) void ovs_strbuf_printf(ovs_strbuf *b, cons
 /* The text so far ("" when empty), or NULL after an allocation failure. */
 const char *ovs_strbuf_str(ovs_strbuf *b);
 
+/* Append, comma-separated, each name of the comma list names that b's text (itself a comma
+ * list) does not hold yet: the union of two lists, first come first (lists of builds). */
+void ovs_strbuf_add_names(ovs_strbuf *b, const char *names);
+
 void ovs_strbuf_free(ovs_strbuf *b);
 
 #endif

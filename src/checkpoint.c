@@ -130,30 +130,12 @@ int ovs_checkpoint_init(ovs_checkpointer *ck, MPI_Comm comm, const ovs_plan *pla
     return all_ok ? OVS_OK : OVS_ENOMEM;
 }
 
-/* Whether name is one of the comma-separated names of list. */
-static int listed(const char *list, const char *name, size_t len)
-{
-    for (const char *p = list; *p;) {
-        const size_t n = strcspn(p, ",");
-        if (n == len && strncmp(p, name, len) == 0)
-            return 1;
-        p += n + (p[n] == ',');
-    }
-    return 0;
-}
-
 /* *list becomes prior's names, then those of *list not among them. */
 static int merge_list(char **list, const char *prior)
 {
-    const char *mine = *list ? *list : "";
     ovs_strbuf b = OVS_STRBUF_INIT;
     ovs_strbuf_printf(&b, "%s", prior);
-    for (const char *p = mine; *p;) {
-        const size_t n = strcspn(p, ",");
-        if (n > 0 && !listed(prior, p, n))
-            ovs_strbuf_printf(&b, "%s%.*s", b.len ? "," : "", (int)n, p);
-        p += n + (p[n] == ',');
-    }
+    ovs_strbuf_add_names(&b, *list ? *list : "");
     if (!ovs_strbuf_str(&b)) {
         ovs_strbuf_free(&b);
         return OVS_ENOMEM;

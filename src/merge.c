@@ -2,6 +2,7 @@
 #include "merge.h"
 
 #include "status.h"
+#include "strbuf.h"
 
 #include <glob.h>
 #include <stdio.h>
@@ -149,20 +150,17 @@ static int take_once(void *arg, const ovs_record *recs, size_t n)
     return o->sink ? o->sink(o->ctx, recs, n) : OVS_OK;
 }
 
-/* The names of list b not in list a (comma lists) added to a, within cap bytes. */
+/* The names of list b not in list a (comma lists) added to a, unless that overflows cap
+ * bytes (a hostile list: the names beyond the room are left out). */
 static void add_names(char *a, const char *b, size_t cap)
 {
-    const char *item = b;
-    while (*item) {
-        const size_t len = strcspn(item, ",");
-        int found = 0;
-        for (const char *x = a; *x && !found; x += strcspn(x, ",") + (x[strcspn(x, ",")] != 0))
-            found = strcspn(x, ",") == len && strncmp(x, item, len) == 0;
-        const size_t at = strlen(a);
-        if (!found && len > 0 && at + len + 2 <= cap)
-            snprintf(a + at, cap - at, "%s%.*s", at ? "," : "", (int)len, item);
-        item += len + (item[len] != '\0');
-    }
+    ovs_strbuf u = OVS_STRBUF_INIT;
+    ovs_strbuf_printf(&u, "%s", a);
+    ovs_strbuf_add_names(&u, b);
+    const char *all = ovs_strbuf_str(&u);
+    if (all && strlen(all) < cap)
+        memcpy(a, all, strlen(all) + 1);
+    ovs_strbuf_free(&u);
 }
 
 /* The file's histories one after the other, trimmed as one (history.h). */

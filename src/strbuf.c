@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void ovs_strbuf_printf(ovs_strbuf *b, const char *fmt, ...)
 {
@@ -46,4 +47,26 @@ void ovs_strbuf_free(ovs_strbuf *b)
 {
     free(b->s);
     *b = (ovs_strbuf)OVS_STRBUF_INIT;
+}
+
+/* Whether the comma list holds the name of len bytes. */
+static int listed(const char *list, const char *name, size_t len)
+{
+    for (const char *p = list; *p;) {
+        const size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, name, len) == 0)
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+void ovs_strbuf_add_names(ovs_strbuf *b, const char *names)
+{
+    for (const char *p = names; *p && b->ok;) {
+        const size_t n = strcspn(p, ",");
+        if (n > 0 && !listed(b->s ? b->s : "", p, n))
+            ovs_strbuf_printf(b, "%s%.*s", b->len ? "," : "", (int)n, p);
+        p += n + (p[n] == ',');
+    }
 }

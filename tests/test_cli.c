@@ -374,8 +374,22 @@ static void test_testing_hooks(void)
     CHECK(s && s->kind == OVS_SET_COUNT && !s->attr && s->resume == OVS_RESUME_IGNORE);
 }
 
+/* The union of comma lists (a file's kernel builds across resumes and merges): first come
+ * first, each name once, a name that is a prefix of another kept apart. */
+static void test_names_union(void)
+{
+    ovs_strbuf b = OVS_STRBUF_INIT;
+    ovs_strbuf_add_names(&b, "x86-64-v4,baseline");
+    ovs_strbuf_add_names(&b, "baseline,x86-64-v3,x86-64-v4,,x86-64");
+    ovs_strbuf_add_names(&b, "");
+    CHECK_MSG(strcmp(ovs_strbuf_str(&b), "x86-64-v4,baseline,x86-64-v3,x86-64") == 0, "'%s'",
+              ovs_strbuf_str(&b));
+    ovs_strbuf_free(&b);
+}
+
 int main(void)
 {
+    test_names_union();
     test_defaults();
     test_lists();
     test_beyond_figure2();
