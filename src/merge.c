@@ -5,14 +5,19 @@
 #include "strbuf.h"
 
 #include <glob.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 3, 4))) static int set_err(char *err, size_t errlen,
+                                                         const char *fmt, ...)
 {
-    snprintf(err, errlen, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
     return OVS_EINVAL;
 }
 
@@ -23,7 +28,7 @@ static int add_matches(const char *pattern, char ***paths, int *count, char *err
     const int found = glob(pattern, GLOB_ERR, NULL, &g);
     if (found == GLOB_NOMATCH || (found == 0 && g.gl_pathc == 0)) {
         globfree(&g);
-        return set_err(err, errlen, "--merge: no file matches '%s'%s", pattern, "");
+        return set_err(err, errlen, "--merge: no file matches '%s'", pattern);
     }
     if (found != 0) {
         globfree(&g);
@@ -33,7 +38,7 @@ static int add_matches(const char *pattern, char ***paths, int *count, char *err
     char **grown = realloc(*paths, sizeof **paths * ((size_t)*count + g.gl_pathc));
     if (!grown) {
         globfree(&g);
-        return set_err(err, errlen, "--merge: out of memory%s%s", "", "");
+        return set_err(err, errlen, "--merge: out of memory");
     }
     *paths = grown;
     int rc = OVS_OK;
@@ -42,7 +47,7 @@ static int add_matches(const char *pattern, char ***paths, int *count, char *err
         if (copy)
             (*paths)[(*count)++] = copy;
         else
-            rc = set_err(err, errlen, "--merge: out of memory%s%s", "", "");
+            rc = set_err(err, errlen, "--merge: out of memory");
     }
     globfree(&g);
     return rc;
@@ -58,12 +63,12 @@ static int check_files(char **paths, int count, const char *output, char *err, s
 {
     struct stat out, *st = malloc(sizeof *st * (size_t)(count > 0 ? count : 1));
     if (!st)
-        return set_err(err, errlen, "--merge: out of memory%s%s", "", "");
+        return set_err(err, errlen, "--merge: out of memory");
     const int have_out = stat(output, &out) == 0;
     int rc = OVS_OK;
     for (int i = 0; i < count && rc == OVS_OK; i++) {
         if (stat(paths[i], &st[i]) != 0 || !S_ISREG(st[i].st_mode))
-            rc = set_err(err, errlen, "--merge: %s is not a regular file%s", paths[i], "");
+            rc = set_err(err, errlen, "--merge: %s is not a regular file", paths[i]);
         else if (have_out && same_file(&st[i], &out))
             rc = set_err(err, errlen, "--merge: %s is the output (-o %s): merge into a new file",
                          paths[i], output);
@@ -83,7 +88,7 @@ int ovs_merge_files(const char *spec, const char *output, char ***paths, int *co
     *count = 0;
     char *copy = strdup(spec);
     if (!copy)
-        return set_err(err, errlen, "--merge: out of memory%s%s", "", "");
+        return set_err(err, errlen, "--merge: out of memory");
     int rc = OVS_OK;
     char *save = NULL;
     for (char *pat = strtok_r(copy, ",", &save); pat && rc == OVS_OK;
@@ -91,7 +96,7 @@ int ovs_merge_files(const char *spec, const char *output, char ***paths, int *co
         rc = add_matches(pat, paths, count, err, errlen);
     free(copy);
     if (rc == OVS_OK && *count == 0)
-        rc = set_err(err, errlen, "--merge: '%s' names no file%s", spec, "");
+        rc = set_err(err, errlen, "--merge: '%s' names no file", spec);
     if (rc == OVS_OK)
         rc = check_files(*paths, *count, output, err, errlen);
     if (rc != OVS_OK) {
@@ -164,11 +169,11 @@ static void add_names(char *a, const char *b, size_t cap)
 }
 
 /* The file's histories one after the other, trimmed as one (history.h). */
-static int join_history(char *all, size_t *len, const char *history, ovs_h5_runs *runs)
+static void join_history(char *all, size_t *len, const char *history, ovs_h5_runs *runs)
 {
     const size_t n = strlen(history);
     if (n == 0)
-        return OVS_OK;
+        return;
     if (*len > 0)
         all[(*len)++] = '\n';
     memcpy(all + *len, history, n + 1);
@@ -176,7 +181,6 @@ static int join_history(char *all, size_t *len, const char *history, ovs_h5_runs
     ovs_history_append(all, "", runs->history, sizeof runs->history);
     *len = strlen(runs->history);
     memcpy(all, runs->history, *len + 1);
-    return OVS_OK;
 }
 
 /* What is at path, refused unless an intact ovsweep file. */
@@ -186,16 +190,15 @@ static int probe_input(const char *path, ovs_h5_info *info, char *err, size_t er
     if (rc != OVS_OK)
         return rc;
     if (!info->exists)
-        rc = set_err(err, errlen, "--merge: %s does not exist%s", path, "");
+        rc = set_err(err, errlen, "--merge: %s does not exist", path);
     else if (!info->is_hdf5)
-        rc = set_err(err, errlen, "--merge: %s is not an HDF5 file (or truncated, or damaged)%s",
-                     path, "");
+        rc = set_err(err, errlen, "--merge: %s is not an HDF5 file (or truncated, or damaged)",
+                     path);
     else if (info->damaged)
-        rc = set_err(err, errlen, "--merge: %s is an HDF5 file whose metadata is damaged%s",
-                     path, "");
+        rc = set_err(err, errlen, "--merge: %s is an HDF5 file whose metadata is damaged",
+                     path);
     else if (!info->is_ovsweep)
-        rc = set_err(err, errlen, "--merge: %s is an HDF5 file not written by ovsweep%s", path,
-                     "");
+        rc = set_err(err, errlen, "--merge: %s is an HDF5 file not written by ovsweep", path);
     return rc == OVS_OK ? OVS_OK : OVS_EFORMAT;
 }
 
@@ -215,7 +218,7 @@ int ovs_merge_load(const ovs_plan *p, ovs_record_sink sink, void *ctx, int64_t *
     char *all = malloc(2 * sizeof runs->history + 2);
     size_t all_len = 0;
     if (!o.seen || !all)
-        rc = set_err(err, errlen, "--merge: out of memory%s%s", "", "");
+        rc = set_err(err, errlen, "--merge: out of memory");
     else
         all[0] = '\0';
     for (int i = 0; i < count && rc == OVS_OK; i++) {
