@@ -18,13 +18,6 @@
 #include "plan.h"
 #include "trial.h"
 
-/* The files of spec, in order: *paths (count of them) each malloc'd, free with
- * ovs_merge_files_free. OVS_OK, or OVS_EINVAL with "--merge: ..." in err (a pattern that
- * matches nothing, a file named twice, the output among them). */
-int ovs_merge_files(const char *spec, const char *output, char ***paths, int *count,
-                    char *err, size_t errlen);
-void ovs_merge_files_free(char **paths, int count);
-
 /* The first file of spec into path ("" when none matches). */
 void ovs_merge_first(const char *spec, char *path, size_t len);
 

@@ -81,8 +81,18 @@ static int check_files(char **paths, int count, const char *output, char *err, s
     return rc;
 }
 
-int ovs_merge_files(const char *spec, const char *output, char ***paths, int *count,
-                    char *err, size_t errlen)
+static void free_files(char **paths, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(paths[i]);
+    free(paths);
+}
+
+/* The files of spec, in order: *paths (count of them) each malloc'd, free with free_files.
+ * OVS_OK, or OVS_EINVAL with "--merge: ..." in err (a pattern that matches nothing, a file
+ * that is not a regular file or is named twice, the output among them). */
+static int list_files(const char *spec, const char *output, char ***paths, int *count,
+                      char *err, size_t errlen)
 {
     *paths = NULL;
     *count = 0;
@@ -100,18 +110,11 @@ int ovs_merge_files(const char *spec, const char *output, char ***paths, int *co
     if (rc == OVS_OK)
         rc = check_files(*paths, *count, output, err, errlen);
     if (rc != OVS_OK) {
-        ovs_merge_files_free(*paths, *count);
+        free_files(*paths, *count);
         *paths = NULL;
         *count = 0;
     }
     return rc;
-}
-
-void ovs_merge_files_free(char **paths, int count)
-{
-    for (int i = 0; i < count; i++)
-        free(paths[i]);
-    free(paths);
 }
 
 void ovs_merge_first(const char *spec, char *path, size_t len)
@@ -119,9 +122,9 @@ void ovs_merge_first(const char *spec, char *path, size_t len)
     char **paths, err[OVS_ERR_MAX];
     int count;
     path[0] = '\0';
-    if (ovs_merge_files(spec, "", &paths, &count, err, sizeof err) == OVS_OK && count > 0)
+    if (list_files(spec, "", &paths, &count, err, sizeof err) == OVS_OK && count > 0)
         snprintf(path, len, "%s", paths[0]);
-    ovs_merge_files_free(paths, count);
+    free_files(paths, count);
 }
 
 /* ---- the records ---- */
@@ -210,7 +213,7 @@ int ovs_merge_load(const ovs_plan *p, ovs_record_sink sink, void *ctx, int64_t *
     *nrecs = 0;
     *nfiles = 0;
     memset(runs, 0, sizeof *runs);
-    int rc = ovs_merge_files(p->cfg->merge, p->cfg->output, &paths, &count, err, errlen);
+    int rc = list_files(p->cfg->merge, p->cfg->output, &paths, &count, err, errlen);
     if (rc != OVS_OK)
         return rc;
     once o = {.plan = p, .seen = calloc((size_t)(p->n_items / 8 + 1), 1), .sink = sink,
@@ -240,6 +243,6 @@ int ovs_merge_load(const ovs_plan *p, ovs_record_sink sink, void *ctx, int64_t *
     *nfiles = count;
     free(all);
     free(o.seen);
-    ovs_merge_files_free(paths, count);
+    free_files(paths, count);
     return rc;
 }
