@@ -38,6 +38,11 @@ typedef struct ovs_h5_info {
  * whether it is complete). */
 int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen);
 
+/* OVS_OK when info (of the existing file at path) is an ovsweep file HDF5 can read, else
+ * OVS_EFORMAT and "PATH: not an HDF5 file ...", "... metadata is damaged ..." or "... not
+ * written by ovsweep ..." in err: the verdict of a resume on its file and of a merge on each. */
+int ovs_h5_intact(const char *path, const ovs_h5_info *info, char *err, size_t errlen);
+
 /* Check that the ovsweep file at path was written with the settings of plan's configuration
  * (each stored setting compared under its resume rule; the first difference is named in
  * err), then pass its finished trials, as records numbered in plan, to sink a block at a time

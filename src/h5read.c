@@ -98,6 +98,21 @@ int ovs_h5_probe(const char *path, ovs_h5_info *info, char *err, size_t errlen)
     return OVS_OK;
 }
 
+int ovs_h5_intact(const char *path, const ovs_h5_info *info, char *err, size_t errlen)
+{
+    if (!info->is_hdf5)
+        snprintf(err, errlen, "%s: not an HDF5 file (or truncated, or damaged); left untouched",
+                 path);
+    else if (info->damaged)
+        snprintf(err, errlen, "%s: an HDF5 file whose metadata is damaged (its root attributes "
+                 "cannot be read); left untouched", path);
+    else if (!info->is_ovsweep)
+        snprintf(err, errlen, "%s: an HDF5 file not written by ovsweep; left untouched", path);
+    else
+        return OVS_OK;
+    return OVS_EFORMAT;
+}
+
 /* ---- the settings check ---- */
 
 /* The stored value of setting s as command-line text (its `absent` text when the attribute

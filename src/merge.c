@@ -190,19 +190,11 @@ static void join_history(char *all, size_t *len, const char *history, ovs_h5_run
 static int probe_input(const char *path, ovs_h5_info *info, char *err, size_t errlen)
 {
     int rc = ovs_h5_probe(path, info, err, errlen);
-    if (rc != OVS_OK)
-        return rc;
-    if (!info->exists)
+    if (rc == OVS_OK && !info->exists)
         rc = set_err(err, errlen, "--merge: %s does not exist", path);
-    else if (!info->is_hdf5)
-        rc = set_err(err, errlen, "--merge: %s is not an HDF5 file (or truncated, or damaged)",
-                     path);
-    else if (info->damaged)
-        rc = set_err(err, errlen, "--merge: %s is an HDF5 file whose metadata is damaged",
-                     path);
-    else if (!info->is_ovsweep)
-        rc = set_err(err, errlen, "--merge: %s is an HDF5 file not written by ovsweep", path);
-    return rc == OVS_OK ? OVS_OK : OVS_EFORMAT;
+    else if (rc == OVS_OK)
+        rc = ovs_h5_intact(path, info, err, errlen);
+    return rc;
 }
 
 int ovs_merge_load(const ovs_plan *p, ovs_record_sink sink, void *ctx, int64_t *nrecs,

@@ -64,22 +64,8 @@ static int examine(const ovs_plan *p, const ovs_h5_info *info, ovs_bytes *recs,
                      "a finished sweep with more trials)", c->output);
         return OVS_EIO;
     }
-    if (!info->is_hdf5) {
-        snprintf(err, errlen, "%s: not an HDF5 file (or truncated, or damaged); left untouched",
-                 c->output);
-        return OVS_EFORMAT;
-    }
-    if (info->damaged) {
-        snprintf(err, errlen, "%s: an HDF5 file whose metadata is damaged (its root attributes "
-                 "cannot be read); left untouched", c->output);
-        return OVS_EFORMAT;
-    }
-    if (!info->is_ovsweep) {
-        snprintf(err, errlen, "%s: an HDF5 file not written by ovsweep; left untouched",
-                 c->output);
-        return OVS_EFORMAT;
-    }
-    return ovs_h5_load(c->output, p, append_records, recs, nrecs, err, errlen);
+    const int rc = ovs_h5_intact(c->output, info, err, errlen);
+    return rc != OVS_OK ? rc : ovs_h5_load(c->output, p, append_records, recs, nrecs, err, errlen);
 }
 
 /* What the child reading the output sends back, after the nrecs records: their count and the

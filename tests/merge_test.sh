@@ -106,7 +106,7 @@ check "the output among the inputs is refused even with --force" \
 $MPIRUN -np 2 "$OVS" $SWEEP --seed 7 --shard 2/3 -o other.h5
 check "refused: other.h5: --seed differs" refused o5.h5 "other.h5: --seed differs" --merge part1.h5,other.h5 -o o5.h5
 echo "not hdf5" > junk.h5
-check "refused: junk.h5 is not an HDF5 file" refused o6.h5 "junk.h5 is not an HDF5 file" --merge part1.h5,junk.h5 -o o6.h5
+check "refused: junk.h5: not an HDF5 file" refused o6.h5 "junk.h5: not an HDF5 file" --merge part1.h5,junk.h5 -o o6.h5
 check "refused: --merge: writes a new file" refused o7.h5 "--merge: writes a new file" --merge part1.h5 -o o7.h5 --resume
 check "refused: --shard: --merge writes the whole sweep" refused o8.h5 "--shard: --merge writes the whole sweep" --merge part1.h5 -o o8.h5 --shard 1/2
 check "refused: --shard: only meaningful with --design grid" refused o9.h5 "--shard: only meaningful with --design grid" $SWEEP --design adaptive \
