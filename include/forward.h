@@ -84,6 +84,14 @@ int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *
  * same bits as the activation's array kernel. For benchmarks (the softplus floor:
  * bench/bench_scaling.c). */
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
+
+/* The activation table's array kernel of softplus (activation.h's eval: any m, dphi may be
+ * z, no alignment asked), by the same stages: the same bits as the kernel above and the
+ * fused pass. The files built once (activation.c) cannot hold the AVX-512 build's
+ * instructions (vmath.h); their own clone of this kernel took 3.6 times as long per element
+ * on Zen 4 (docs/BENCHMARKS.md round 34), the --kernel blas path's softplus, SGD's and the
+ * random features' besides. */
+void ovs_forward_softplus_array(const double *z, double *phi, double *dphi, size_t m);
 #define OVS_FORWARD_SOFTPLUS 1 /* for benchmarks that also build older trees */
 #define OVS_FORWARD_R2 1       /* round 31 on: the fused pass gives ||r||^2's lanes (r2) */
 
@@ -96,7 +104,8 @@ void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
                                      const double *x, int panel, const double *v,              \
                                      const double *y, double *m_t, int ldm, double *scratch,   \
                                      double *r, double *r2, int i0, int i1, ovs_fetch *next);  \
-    void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);
+    void ovs_forward_softplus_##isa(const double *z, double *phi, double *dphi, int m);       \
+    void ovs_forward_softplus_array_##isa(const double *z, double *phi, double *dphi, size_t m);
 OVS_FORWARD_BUILD(base)
 OVS_FORWARD_BUILD(v3)
 OVS_FORWARD_BUILD(v4)

@@ -1,11 +1,11 @@
 /* vmath.h - inline vector kernels of the activations, on values in registers.
  *
  * Pure, header-only: static inline functions for the hand-written kernels (forward.c's fused
- * forward pass and array kernel, activation.c's array kernel), so that the activation can be
- * applied to a block of pre-activations while it is still in registers. They work on the
- * native vectors of the including build (ovs_vd, simd.h); ovs_vsoftplus keeps the 8-lane
- * interface for the files built once. Lanes are independent and every lane's result is the
- * same wherever and in whichever width it is computed.
+ * forward pass and its array kernels, which activation.c's table calls too), so that the
+ * activation can be applied to a block of pre-activations while it is still in registers.
+ * They work on the native vectors of the including build (ovs_vd, simd.h). Lanes are
+ * independent and every lane's result is the same wherever and in whichever width it is
+ * computed.
  * Where the including file is compiled for AVX-512 (the x86-64-v4 build of forward.c: the
  * target_clones of the files built once cannot hold intrinsics), a few selects and the clamp
  * use instructions that give the same bits in fewer operations (OVS_VMATH_AVX512 below), and
@@ -243,21 +243,6 @@ OVS_INLINE void ovs_vsoftplus_n(const ovs_vd *z, ovs_vd *phi, ovs_vd *dphi, cons
     ovs_vd e[OVS_SOFTPLUS_MAX];
     ovs_vsoftplus_exp(z, e, nv);
     ovs_vsoftplus_log(z, e, phi, dphi, nv);
-}
-
-/* The 8-lane interface of the files built once (activation.c): phi and phi' of the
- * nv <= OVS_SOFTPLUS_MAX 8-lane vectors z[0..nv), as 8 / OVS_NW native vectors each, in
- * groups of at most 4 native vectors (a lane's result does not depend on its group). */
-OVS_INLINE void ovs_vsoftplus(const ovs_v8d *z, ovs_v8d *phi, ovs_v8d *dphi, const int nv)
-{
-    const ovs_vd *zn = (const ovs_vd *)z;
-    ovs_vd *pn = (ovs_vd *)phi, *dn = (ovs_vd *)dphi;
-    const int m = nv * OVS_NH;
-    int q = 0;
-    for (; q + 4 <= m; q += 4)
-        ovs_vsoftplus_n(zn + q, pn + q, dn + q, 4);
-    for (; q < m; q++)
-        ovs_vsoftplus_n(zn + q, pn + q, dn + q, 1);
 }
 
 #endif

@@ -1,11 +1,10 @@
 /* activation.c - phi/phi' pairs for the network f(x) = v^T phi(W x) (paper Sec. 4). */
 #include "activation.h"
 
+#include "forward.h"
 #include "simd.h"
-#include "vmath.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
 /* softplus(z) = log(1 + e^z), computed overflow-safe as max(z, 0) + log1p(e^{-|z|});
@@ -23,54 +22,14 @@ static double sigmoid(double z)
     return z >= 0 ? inv : e * inv;
 }
 
-/* nv vectors from z through ovs_vsoftplus (dphi_out may alias z: all of z is loaded first). */
-static inline __attribute__((always_inline)) void softplus_vectors(const double *z,
-                                                                  double *phi_out,
-                                                                  double *dphi_out,
-                                                                  const int nv)
-{
-    ovs_v8d zv[OVS_SOFTPLUS_MAX], pv[OVS_SOFTPLUS_MAX], dv[OVS_SOFTPLUS_MAX];
-    for (int u = 0; u < nv; u++)
-        zv[u] = *(const ovs_v8d *)(z + u * OVS_VL);
-    ovs_vsoftplus(zv, pv, dv, nv);
-    for (int u = 0; u < nv; u++) {
-        *(ovs_v8d *)(phi_out + u * OVS_VL) = pv[u];
-        *(ovs_v8d *)(dphi_out + u * OVS_VL) = dv[u];
-    }
-}
-
-/* Eight vectors per step; the last whole vectors in one narrower step, a partial vector
- * through a padded copy. Lanes are independent: each element's result is the same wherever
- * it sits in the array. */
-OVS_CLONES
+/* The array kernel: forward.c's, in the best build the CPU runs (forward.h's
+ * ovs_forward_softplus_array: the fused pass's stages, so the same bits as the simd kernel;
+ * this file's own vector clone, without the AVX-512 build's instructions, took 3.6 times as
+ * long per element). Lanes are independent: each element's result is the same wherever it
+ * sits in the array. */
 static void softplus_eval(const double *z, double *phi_out, double *dphi_out, size_t m)
 {
-    size_t i = 0;
-    for (; i + 8 * OVS_VL <= m; i += 8 * OVS_VL)
-        softplus_vectors(z + i, phi_out + i, dphi_out + i, 8);
-    switch ((m - i) / OVS_VL) {
-    case 7: softplus_vectors(z + i, phi_out + i, dphi_out + i, 7); break;
-    case 6: softplus_vectors(z + i, phi_out + i, dphi_out + i, 6); break;
-    case 5: softplus_vectors(z + i, phi_out + i, dphi_out + i, 5); break;
-    case 4: softplus_vectors(z + i, phi_out + i, dphi_out + i, 4); break;
-    case 3: softplus_vectors(z + i, phi_out + i, dphi_out + i, 3); break;
-    case 2: softplus_vectors(z + i, phi_out + i, dphi_out + i, 2); break;
-    case 1: softplus_vectors(z + i, phi_out + i, dphi_out + i, 1); break;
-    default: break;
-    }
-    i += (m - i) / OVS_VL * OVS_VL;
-    if (i < m) {
-        double zb[OVS_VL] __attribute__((aligned(64))) = {0};
-        double pb[OVS_VL] __attribute__((aligned(64))), db[OVS_VL] __attribute__((aligned(64)));
-        const size_t len = m - i;
-        for (size_t j = 0; j < len; j++)
-            zb[j] = z[i + j];
-        softplus_vectors(zb, pb, db, 1);
-        for (size_t j = 0; j < len; j++) {
-            phi_out[i + j] = pb[j];
-            dphi_out[i + j] = db[j];
-        }
-    }
+    ovs_forward_softplus_array(z, phi_out, dphi_out, m);
 }
 
 /* ReLU as the paper defines it: phi(z) = max(0, z), phi'(z) = 1 for z >= 0, else 0.

@@ -12,6 +12,8 @@
 #include "simd.h"
 #include "vmath.h"
 
+#include <string.h>
+
 #define LOAD(p) (*(const ovs_vd *)(p))
 #define STORE(p, v) (*(ovs_vd *)(p) = (v))
 
@@ -503,6 +505,34 @@ void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, i
     }
 }
 
+/* Whole vectors in chunks of 64 as above; e goes to a buffer of the chunk's, not to dphi
+ * where dphi is z (the GD loop's call: z is read again by the log stage), and from there the
+ * log stage's phi' to dphi. The last m mod OVS_NW values through one vector padded with
+ * zeros. */
+void OVS_ISA(ovs_forward_softplus_array)(const double *z, double *phi, double *dphi, size_t m)
+{
+    enum { CHUNK = 64 * OVS_NW };
+    double buf[CHUNK] __attribute__((aligned(64)));
+    const size_t whole = m / OVS_NW * OVS_NW;
+    for (size_t c0 = 0; c0 < whole; c0 += CHUNK) {
+        const int nv = (int)((whole - c0 < CHUNK ? whole - c0 : CHUNK) / OVS_NW);
+        double *e = dphi == z ? buf : dphi + c0;
+        softplus_stage(0, e, OVS_NW, z + c0, phi + c0, 1, nv);
+        softplus_stage(1, e, OVS_NW, z + c0, phi + c0, 1, nv);
+        if (e == buf)
+            memcpy(dphi + c0, buf, sizeof(double) * OVS_NW * (size_t)nv);
+    }
+    if (whole < m) {
+        double zb[OVS_NW] __attribute__((aligned(64))) = {0};
+        double pb[OVS_NW] __attribute__((aligned(64))), eb[OVS_NW] __attribute__((aligned(64)));
+        memcpy(zb, z + whole, sizeof(double) * (m - whole));
+        softplus_stage(0, eb, OVS_NW, zb, pb, 1, 1);
+        softplus_stage(1, eb, OVS_NW, zb, pb, 1, 1);
+        memcpy(phi + whole, pb, sizeof(double) * (m - whole));
+        memcpy(dphi + whole, eb, sizeof(double) * (m - whole));
+    }
+}
+
 #if !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)
 /* The public entry points, in the baseline build: the best build this CPU runs (simd.h). */
 int ovs_forward_fused(int kind, int n, int k, int d, int np, const double *w, const double *x,
@@ -546,5 +576,10 @@ void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double 
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m)
 {
     OVS_PICK(ovs_forward_softplus)(z, phi, dphi, m);
+}
+
+void ovs_forward_softplus_array(const double *z, double *phi, double *dphi, size_t m)
+{
+    OVS_PICK(ovs_forward_softplus_array)(z, phi, dphi, m);
 }
 #endif

@@ -31,6 +31,7 @@ typedef struct build {
     int (*fwd)(int, int, int, int, int, const double *, const double *, int, const double *,
                const double *, double *, double *, double *, double *);
     void (*softplus)(const double *, double *, double *, int);
+    void (*softplus_array)(const double *, double *, double *, size_t);
     void (*preact)(int, int, int, const double *, const double *, double *);
     void (*grad)(int, int, int, const double *, const double *, double *, double *);
     double (*sumsq)(const double *, int);
@@ -46,17 +47,20 @@ typedef struct build {
 
 static const build builds[] = {
     {"base", OVS_ISA_BASE, ovs_forward_fused_base, ovs_forward_softplus_base,
+     ovs_forward_softplus_array_base,
      ovs_smallmm_preact_base, ovs_smallmm_grad_lanes_base, ovs_smallmm_sum_squares_base,
      ovs_smallmm_descend_base, ovs_forward_fused_part_base, ovs_smallmm_grad_part_base,
      ovs_smallmm_group_width_base, 1},
 #ifdef OVS_HAVE_V3
     {"x86-64-v3", OVS_ISA_V3, ovs_forward_fused_v3, ovs_forward_softplus_v3,
+     ovs_forward_softplus_array_v3,
      ovs_smallmm_preact_v3, ovs_smallmm_grad_lanes_v3, ovs_smallmm_sum_squares_v3,
      ovs_smallmm_descend_v3, ovs_forward_fused_part_v3, ovs_smallmm_grad_part_v3,
      ovs_smallmm_group_width_v3, 2},
 #endif
 #ifdef OVS_HAVE_V4
     {"x86-64-v4", OVS_ISA_V4, ovs_forward_fused_v4, ovs_forward_softplus_v4,
+     ovs_forward_softplus_array_v4,
      ovs_smallmm_preact_v4, ovs_smallmm_grad_lanes_v4, ovs_smallmm_sum_squares_v4,
      ovs_smallmm_descend_v4, ovs_forward_fused_part_v4, ovs_smallmm_grad_part_v4,
      ovs_smallmm_group_width_v4, 4},
@@ -508,7 +512,8 @@ static void test_relu_edges(const build *b)
 }
 
 /* The FMA builds' softplus kernels agree bit for bit, with each other and with the
- * activation's array kernel where that runs an FMA clone (one of the builds matches it).
+ * activation's array kernel (since round 34 the best build's ovs_forward_softplus_array: one of
+ * the builds matches it).
  * M = 4152: the builds' kernels run in chunks of 64 vectors, stage by stage, and 4152 ends in
  * a partial chunk (7 vectors of 8, 14 of 4) with a partial group. */
 static void test_softplus_builds(int nrun)
@@ -540,6 +545,53 @@ static void test_softplus_builds(int nrun)
     CHECK(any);
     CHECK(fma_same);
     free(z), free(p), free(dp), free(pa), free(da), free(p3), free(d3);
+}
+
+/* Each build's array kernel (the activation's eval: any m, dphi may be z, no alignment) gives
+ * its softplus kernel's bits: over M = 4152 values (a partial chunk) from a misaligned
+ * start, with dphi apart and with dphi = z; and each value of every m from 1 to 3 vectors
+ * and past one chunk, the tail through a padded vector, as the same value in the whole
+ * array. The public entry point calls one of them. */
+static int same_bits(const double *a, const double *b, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if (memcmp(a + i, b + i, 8) != 0 && !(isnan(a[i]) && isnan(b[i])))
+            return 0;
+    return 1;
+}
+
+static void test_softplus_array_builds(int nrun)
+{
+    enum { M = 4152 };
+    double *z = dalloc(M + 1), *p = dalloc(M), *dp = dalloc(M), *pa = dalloc(M + 1);
+    double *da = dalloc(M + 1), *zz = dalloc(M + 1);
+    for (int i = 0; i < M; i++)
+        z[i] = -760.0 + 1520.0 * (double)((i * 2654435761u) % M) / M;
+    z[0] = 0.0, z[1] = -0.0, z[2] = NAN, z[3] = INFINITY, z[4] = -INFINITY, z[5] = 4.9e-324;
+    int tails = 1, pub = 0;
+    for (int q = 0; q < nrun; q++) {
+        const build *b = &builds[q];
+        b->softplus(z, p, dp, M);
+        memcpy(zz + 1, z, 8 * M); /* one double past the 64-byte boundary */
+        b->softplus_array(zz + 1, pa + 1, da + 1, M);
+        CHECK_MSG(same_bits(pa + 1, p, M) && same_bits(da + 1, dp, M),
+                  "%s: the array kernel, misaligned, gives the kernel's bits", b->name);
+        memcpy(zz, z, 8 * M);
+        b->softplus_array(zz, pa, zz, M); /* dphi = z, as the GD loop calls it */
+        CHECK_MSG(same_bits(pa, p, M) && same_bits(zz, dp, M),
+                  "%s: the array kernel with dphi = z gives the kernel's bits", b->name);
+        const size_t lens[] = {1, 2, 3, 5, 7, 8, 9, 15, 17, 23, 25, 64 * 8 + 3, 64 * 8 * 2 + 1};
+        for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+            const size_t m = lens[t], at = 1000 + t; /* any offset: no alignment asked */
+            b->softplus_array(z + at, pa, da, m);
+            tails &= same_bits(pa, p + at, m) && same_bits(da, dp + at, m);
+        }
+        ovs_forward_softplus_array(z, pa, da, M);
+        pub |= same_bits(pa, p, M) && same_bits(da, dp, M);
+    }
+    CHECK_MSG(tails, "every m from 1 to 2 chunks: each value as in the whole array");
+    CHECK_MSG(pub, "the public array kernel is one of the builds'");
+    free(z), free(p), free(dp), free(pa), free(da), free(zz);
 }
 
 /* A training step at sizes where the fused pass reads X in panels (np (k + d) 8 bytes
@@ -650,6 +702,7 @@ int main(void)
         test_parts(&builds[q]);
     }
     test_softplus_builds(nrun);
+    test_softplus_array_builds(nrun);
     test_train_chunked(&builds[nrun - 1]);
     test_panels_off_on_grid();
     TEST_DONE();
