@@ -100,7 +100,9 @@ enum { OVS_ISA_BASE = 0, OVS_ISA_V3 = 1, OVS_ISA_V4 = 2 };
 /* The best build of the kernel files that this CPU runs and this binary holds: OVS_ISA_V4 if
  * the CPU has AVX-512 F/BW/CD/DQ/VL (what x86-64-v4 adds), OVS_ISA_V3 for AVX2, FMA, BMI1
  * and BMI2 (every such CPU also has the F16C, LZCNT and MOVBE of x86-64-v3), else
- * OVS_ISA_BASE; asked once (smallmm.c). */
+ * OVS_ISA_BASE; asked once (smallmm.c). AVX-512 also where the CPU runs its 512-bit
+ * operations in two 256-bit halves (Zen 4): there the AVX2 build took 1.05-1.74 of the
+ * time per update from (100, 5, 5) to (3200, 96, 50) (docs/BENCHMARKS.md round 34). */
 int ovs_simd_isa(void);
 
 /* The name of a build (ovs_simd_isa), for provenance: the two FMA builds give the same bits,

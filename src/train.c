@@ -69,7 +69,9 @@ static long cache_bytes(int level)
  * the ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96,
  * k <= 24) fetching still paid at (6400, 20, 640) (not fetching 1.07-1.08; 0.95-0.98 at
  * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12) and Zen 3 (rounds 16-18) the
- * fetch paid where it fits; other CPUs are unmeasured and fetch. The family is the base
+ * fetch paid where it fits; on Zen 4 (family 19h like Zen 3, round 34) too: not fetching
+ * took 1.04-1.28 of the time at (4800, 90, 80), (6400, 120, 80) and (3200, 16, 320), level
+ * elsewhere. Other CPUs are unmeasured and fetch. The family is the base
  * family (EAX bits 8-11) plus, where that is 0xF, the extended family (bits 20-27). */
 int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 {
@@ -170,8 +172,10 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
  * (1200, 20, 30), both activations ((1600, 16, 24) and (1600, 20, 20): 0.90-1.02 over
  * three runs, level to a gain); 1.00-1.10 with fewer samples per chunk
  * (d = 50-60; the lane sums then move once per 80 samples or fewer) and 0.99-1.03 at
- * 64-144 KiB of rows. Unmeasured on smaller L1s (32 KiB: Zen 3 and 4, Intel before Ice
- * Lake): there the kernel's chunks stay. The same sums in the same order either way. */
+ * 64-144 KiB of rows. On Zen 4's 32 KiB L1 (round 34) such chunks (2/3 of 32 KiB: 112
+ * samples at d = 16-24) took 1.00-1.12 of the time at (1000-2400, 12-40, 16-24): on
+ * smaller L1s (Zen 3 unmeasured, Intel before Ice Lake) the kernel's chunks stay. The same
+ * sums in the same order either way. */
 #define GRAD_L1_MIN (48L * 1024)
 #define GRAD_L1_ROWS_MIN (160L * 1024)
 #define GRAD_L1_CHUNK_MIN 96
