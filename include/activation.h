@@ -9,11 +9,8 @@
 
 #include <stddef.h>
 
+#include "forward.h" /* OVS_ACT_*: which kernel of the fused pass computes an activation */
 #include "names.h"
-
-/* Which inline vector kernel (vmath.h) computes the activation inside the fused forward pass
- * (forward.h); OVS_ACT_SCALAR: none, the GD loop applies the array kernel `eval`. */
-enum { OVS_ACT_SCALAR = 0, OVS_ACT_SOFTPLUS, OVS_ACT_RELU };
 
 /* How Sigma(X) of Definition 6.1 is computed for the activation (diagnostics.c): in closed
  * form where phi' is a step (relu, leaky_relu: phi' = s + (1 - s) 1(z > 0)) or the identity

@@ -29,6 +29,12 @@
 
 #include <stddef.h>
 
+/* Which inline vector kernel (vmath.h) computes an activation inside the fused pass (the
+ * activation table's vector_kernel, activation.h); OVS_ACT_SCALAR: none, the GD loop applies
+ * the activation's array kernel `eval`. Here, not in activation.h, so that the activation
+ * table can call this module's softplus array kernel without an include cycle. */
+enum { OVS_ACT_SCALAR = 0, OVS_ACT_SOFTPLUS, OVS_ACT_RELU };
+
 /* Scratch doubles ovs_forward_fused needs for k units. */
 #define OVS_FORWARD_SCRATCH(k) (32 * (size_t)(k) + 64)
 
@@ -46,14 +52,14 @@ int ovs_forward_panel_width(int k, int d, int np);
 /* xp (d np doubles) <- xt (d x np) in the panel layout of width panel. */
 void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp);
 
-/* Whether the fused pass has an inline kernel for kind (activation.h's OVS_ACT_*): softplus
+/* Whether the fused pass has an inline kernel for kind (OVS_ACT_* above): softplus
  * and ReLU. The one list of them: ovs_forward_fused refuses the others, and train.c asks
  * here before it allocates the panel copy of X. */
 int ovs_forward_takes(int kind);
 
 /* r_i = f(x_i) - y_i and the gradient's factors m_t[j][i] = phi'(w_j . x_i) v_j r_i, for
  * i < n (both zero in the padding up to np), for kind OVS_ACT_SOFTPLUS or OVS_ACT_RELU
- * (activation.h). x: xt (d x np) where panel is 0, else X in the panel layout of that width
+ * (above). x: xt (d x np) where panel is 0, else X in the panel layout of that width
  * (a positive multiple of 96). y: np values (padding zero); scratch:
  * OVS_FORWARD_SCRATCH(k) doubles, 64-byte aligned. r2: OVS_VL (8) doubles, 64-byte
  * aligned, set to the lanes of ||r||^2 as ovs_smallmm_sum_squares(r, np) adds them (lane l:

@@ -7,7 +7,6 @@
  * same bits. */
 #include "forward.h"
 
-#include "activation.h"
 #include "fetch.h"
 #include "simd.h"
 #include "vmath.h"
