@@ -87,13 +87,12 @@ int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *
 
 /* phi and phi' of softplus for m values z (m a multiple of 8; arrays 64-byte aligned and
  * apart: dphi holds exp(-|z|) between the two stages), by the kernel of the fused pass: the
- * same bits as the activation's array kernel. For benchmarks (the softplus floor:
+ * array kernel below, the activation's. For benchmarks (the softplus floor:
  * bench/bench_scaling.c). */
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
 
 /* The activation table's array kernel of softplus (activation.h's eval: any m, dphi may be
- * z, no alignment asked), by the same stages: the same bits as the kernel above and the
- * fused pass. The files built once (activation.c) cannot hold the AVX-512 build's
+ * z, no alignment asked), by the fused pass's stages: the same bits as the fused pass. The files built once (activation.c) cannot hold the AVX-512 build's
  * instructions (vmath.h); their own clone of this kernel took 3.6 times as long per element
  * on Zen 4 (docs/BENCHMARKS.md round 34), the --kernel blas path's softplus, SGD's and the
  * random features' besides. */

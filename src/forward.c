@@ -493,21 +493,10 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
  * is the fastest form measured alone. The fused pass groups whole units, 6 vectors on AVX2
  * (STAGE_UNITS), faster there. Here, turn by turn (docs/BENCHMARKS.md round 20): the log
  * stage alone in groups of 6 read 2.066-2.078 ns per element against 2.072-2.092, level;
- * both stages in groups of 6, 2.092-2.118 against 2.072-2.089, slower. Each element's result
- * is the same wherever it sits. */
-void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
-{
-    for (int c0 = 0; c0 < m; c0 += 64 * OVS_NW) {
-        const int nv = (m - c0 < 64 * OVS_NW ? m - c0 : 64 * OVS_NW) / OVS_NW;
-        softplus_stage(0, dphi + c0, OVS_NW, z + c0, phi + c0, 1, nv);
-        softplus_stage(1, dphi + c0, OVS_NW, z + c0, phi + c0, 1, nv);
-    }
-}
-
-/* Whole vectors in chunks of 64 as above; e goes to a buffer of the chunk's, not to dphi
- * where dphi is z (the GD loop's call: z is read again by the log stage), and from there the
- * log stage's phi' to dphi. The last m mod OVS_NW values through one vector padded with
- * zeros. */
+ * both stages in groups of 6, 2.092-2.118 against 2.072-2.089, slower. Where dphi is z (the
+ * GD loop's call: the log stage reads z again) e goes to a buffer of the chunk's instead,
+ * and the log stage's phi' from there to dphi. The last m mod OVS_NW values through one
+ * vector padded with zeros. Each element's result is the same wherever it sits. */
 void OVS_ISA(ovs_forward_softplus_array)(const double *z, double *phi, double *dphi, size_t m)
 {
     enum { CHUNK = 64 * OVS_NW };
@@ -530,6 +519,12 @@ void OVS_ISA(ovs_forward_softplus_array)(const double *z, double *phi, double *d
         memcpy(phi + whole, pb, sizeof(double) * (m - whole));
         memcpy(dphi + whole, eb, sizeof(double) * (m - whole));
     }
+}
+
+/* The floor's kernel (forward.h): the array kernel on m values, a multiple of 8. */
+void OVS_ISA(ovs_forward_softplus)(const double *z, double *phi, double *dphi, int m)
+{
+    OVS_ISA(ovs_forward_softplus_array)(z, phi, dphi, (size_t)m);
 }
 
 #if !defined(OVS_BUILD_V3) && !defined(OVS_BUILD_V4)

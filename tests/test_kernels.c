@@ -548,9 +548,10 @@ static void test_softplus_builds(int nrun)
 }
 
 /* Each build's array kernel (the activation's eval: any m, dphi may be z, no alignment) gives
- * its softplus kernel's bits: over M = 4152 values (a partial chunk) from a misaligned
- * start, with dphi apart and with dphi = z; and each value of every m from 1 to 3 vectors
- * and past one chunk, the tail through a padded vector, as the same value in the whole
+ * the bits of its softplus kernel on aligned arrays (the floor's entry point, which calls it
+ * with dphi apart) over M = 4152 values (a partial chunk): from a misaligned start, and with
+ * dphi = z (e then in the chunk's buffer); and each value of every m from 1 to 3 vectors
+ * and past two chunks, the tail through a padded vector, as the same value in the whole
  * array. The public entry point calls one of them. */
 static int same_bits(const double *a, const double *b, size_t m)
 {
