@@ -92,10 +92,11 @@ int ovs_forward_fused_part(int kind, int n, int k, int d, int np, const double *
 void ovs_forward_softplus(const double *z, double *phi, double *dphi, int m);
 
 /* The activation table's array kernel of softplus (activation.h's eval: any m, dphi may be
- * z, no alignment asked), by the fused pass's stages: the same bits as the fused pass. The files built once (activation.c) cannot hold the AVX-512 build's
- * instructions (vmath.h); their own clone of this kernel took 3.6 times as long per element
- * on Zen 4 (docs/BENCHMARKS.md round 34), the --kernel blas path's softplus, SGD's and the
- * random features' besides. */
+ * z, no alignment asked), by the fused pass's stages: the same bits as the fused pass. The
+ * files built once (activation.c) cannot hold the AVX-512 build's instructions (vmath.h);
+ * their own clone of this kernel took 3.6 times as long per element on Zen 4
+ * (docs/BENCHMARKS.md round 34): the --kernel blas path's softplus, SGD's, the random
+ * features' and the diagnostics'. */
 void ovs_forward_softplus_array(const double *z, double *phi, double *dphi, size_t m);
 #define OVS_FORWARD_SOFTPLUS 1 /* for benchmarks that also build older trees */
 #define OVS_FORWARD_R2 1       /* round 31 on: the fused pass gives ||r||^2's lanes (r2) */
