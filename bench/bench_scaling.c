@@ -530,7 +530,8 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
     }
 }
 
-/* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2), or a plan
+/* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2 as the
+ * trainer plans on this CPU: its wide_k, train.h; the fetch as the plan says), or a plan
  * written panel/by_panels/fetch_next, given as is where X is read in panels at this size, or
  * where it is read whole but a panel is no wider than X and ws->phi holds the step's lane sums
  * (np >= 8 d, train.c), so that panels can be timed at the grid's sizes too (round 32). */
@@ -542,7 +543,9 @@ static void plan_for(ovs_train_workspace *ws, const char *spec)
             ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
         return;
     }
-    const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, atol(spec));
+    const long l2 = atol(spec);
+    const ovs_panel_plan plan =
+        ovs_train_panel_plan(ws->k, ws->d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
     ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
 }
 

@@ -61,7 +61,14 @@ typedef struct ovs_train_workspace {
 typedef struct {
     int panel, by_panels, fetch_next, fits;
 } ovs_panel_plan;
-ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2);
+ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2, int wide_k);
+
+/* ovs_train_panel_plan's wide_k: the most units at which the step fetches panels of 96 where
+ * nothing fits in L2, from cpuid as ovs_train_cpu_streams and the L2 in bytes: 64 on AMD
+ * family 19h with 1 MiB of L2 or more (Zen 4), else 24 (train.c says what was measured);
+ * ovs_train_cpu_fetch_wide_k: this CPU's. */
+int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
+int ovs_train_cpu_fetch_wide_k(long l2);
 
 /* Whether a CPU's own prefetchers keep up with the next panel where the panels fit in L2,
  * from its cpuid: leaf 0's EBX (the vendor's first four letters) and leaf 1's EAX (the

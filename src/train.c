@@ -61,6 +61,16 @@ static long cache_bytes(int level)
     return bytes > 0 ? bytes : 0;
 }
 
+/* The family of an AMD CPU from cpuid (0 for another vendor): the base family (EAX bits
+ * 8-11) plus, where that is 0xF, the extended family (bits 20-27). */
+static unsigned amd_family(unsigned vendor_ebx, unsigned leaf1_eax)
+{
+    if (vendor_ebx != 0x68747541u) /* "Auth"enticAMD */
+        return 0;
+    const unsigned base = (leaf1_eax >> 8) & 0xf;
+    return base == 0xf ? base + ((leaf1_eax >> 20) & 0xff) : base;
+}
+
 /* Whether a CPU's own prefetchers bring the next panel into L2 in time where it fits there
  * (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family 1Ah
  * (Zen 5) and later. On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
@@ -71,15 +81,26 @@ static long cache_bytes(int level)
  * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12) and Zen 3 (rounds 16-18) the
  * fetch paid where it fits; on Zen 4 (family 19h like Zen 3, round 34) too: not fetching
  * took 1.04-1.28 of the time at (4800, 90, 80), (6400, 120, 80) and (3200, 16, 320), level
- * elsewhere. Other CPUs are unmeasured and fetch. The family is the base
- * family (EAX bits 8-11) plus, where that is 0xF, the extended family (bits 20-27). */
+ * elsewhere. Other CPUs are unmeasured and fetch. */
 int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 {
-    if (vendor_ebx != 0x68747541u) /* "Auth"enticAMD */
-        return 0;
-    const unsigned base = (leaf1_eax >> 8) & 0xf;
-    const unsigned family = base == 0xf ? base + ((leaf1_eax >> 20) & 0xff) : base;
-    return family >= 0x1a;
+    return amd_family(vendor_ebx, leaf1_eax) >= 0x1a;
+}
+
+/* The most units at which panels of 96 fetch where nothing fits in L2 (ovs_train_panel_plan):
+ * 64 on AMD family 19h with an L2 of 1 MiB or more (Zen 4; Zen 3 has 512 KiB), else 24. On
+ * the Zen 4 machine of docs/BENCHMARKS.md round 35 (1 MiB), panels of 96 with the fetch took
+ * 0.90-0.94 of the time of panels of 192 without it at k = 40-64, d = 320-640, n = 6400
+ * (bench_scaling --plans, medians of 30-200 turns), 0.97 at k = 96 and 0.98-1.01 from
+ * k = 128 (and at d = 80-160 with k = 80-200). On Zen 3's 512 KiB the fetch read 0.96-1.05 at
+ * k >= 40 (round 16), on Intel's 2 MiB 1.02-1.21 at (6400, 40, 640) (rounds 11-12); Zen 5
+ * is unmeasured there. */
+#define FETCH_WIDE_K 24
+#define FETCH_WIDE_K_ZEN4 64
+int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    return amd_family(vendor_ebx, leaf1_eax) == 0x19 && l2 >= (1L << 20) ? FETCH_WIDE_K_ZEN4
+                                                                          : FETCH_WIDE_K;
 }
 
 int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
@@ -87,20 +108,35 @@ int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
     return plan.fetch_next && !(plan.fits && cpu_streams);
 }
 
-/* ovs_train_cpu_streams for this CPU, read once per process (in a VM each cpuid traps to the
- * host); 0 where cpuid is not there. */
-static int cpu_streams_panels(void)
+/* cpuid's leaf 0 EBX and leaf 1 EAX of this CPU, read once per process (in a VM each cpuid
+ * traps to the host); zeros where cpuid is not there (no vendor: neither rule above). */
+static void this_cpu(unsigned *vendor_ebx, unsigned *leaf1_eax)
 {
-    static int streams = -1;
-    if (streams < 0) {
-        streams = 0;
+    static int read;
+    static unsigned ebx, eax;
+    if (!read) {
+        read = 1;
 #if defined(__x86_64__) && defined(__GNUC__)
         unsigned a, b, c, d, eax1;
         if (__get_cpuid(0, &a, &b, &c, &d) && __get_cpuid(1, &eax1, &a, &c, &d))
-            streams = ovs_train_cpu_streams(b, eax1);
+            ebx = b, eax = eax1;
 #endif
     }
-    return streams;
+    *vendor_ebx = ebx, *leaf1_eax = eax;
+}
+
+static int cpu_streams_panels(void)
+{
+    unsigned ebx, eax;
+    this_cpu(&ebx, &eax);
+    return ovs_train_cpu_streams(ebx, eax);
+}
+
+int ovs_train_cpu_fetch_wide_k(long l2)
+{
+    unsigned ebx, eax;
+    this_cpu(&ebx, &eax);
+    return ovs_train_fetch_wide_k(ebx, eax, l2);
 }
 
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
@@ -138,12 +174,13 @@ static double panel_slack(int d, int q)
  *   OVS_FORWARD_PANEL samples (up to 1.2 L2 at d < 256: panel_slack), else of 96 (d over 341
  *   at k = 10-20 on 2 MiB): 0.61-0.95 of the time at the large-n study's shapes,
  *   (1600, 20, 160) to (6400, 20, 640).
- * - Where nothing fits, fetching in panels of 96 where the lane sums are no larger than the
- *   two panels of X (64 k d <= 16 x 96 d: k <= 24), the stream of X then being the larger:
- *   on 512 KiB, 0.84-0.93 of the time of not fetching at k = 10-20 and d = 320-640; at
- *   k >= 40 fetching read 0.96-1.05 (512 KiB) and, at (6400, 40, 640) on 2 MiB (2.6 MiB),
- *   1.02-1.21: there the step does not fetch. */
-ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
+ * - Where nothing fits, fetching in panels of 96 up to wide_k units
+ *   (ovs_train_fetch_wide_k: 24 where the lane sums are then no larger than the two panels
+ *   of X, 64 k d <= 16 x 96 d, the stream of X being the larger): on 512 KiB, 0.84-0.93 of
+ *   the time of not fetching at k = 10-20 and d = 320-640; at k >= 40 fetching read
+ *   0.96-1.05 (512 KiB) and, at (6400, 40, 640) on 2 MiB (2.6 MiB), 1.02-1.21; on Zen 4's
+ *   1 MiB it pays up to k = 64. */
+ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2, int wide_k)
 {
     ovs_panel_plan plan = {.panel = ovs_forward_panel_width(k, d, np)};
     if (plan.panel == 0 || np < 8 * d || l2 <= 0)
@@ -156,7 +193,7 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2)
             plan.fits = 1;
             return plan;
         }
-    if (4 * k <= 96) {
+    if (k <= wide_k) {
         plan.panel = 96;
         plan.fetch_next = 1;
     }
@@ -203,7 +240,8 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
-    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, cache_bytes(2));
+    const long l2 = cache_bytes(2);
+    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());

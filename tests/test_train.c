@@ -656,7 +656,15 @@ static void test_norm_padding(void)
  * the slack and d = 256 not. No panel by panel where the lane sums would not fit ws->phi
  * (np < 8 d) or with L2 unknown. fits: the fetch's bytes fit (with the slack), not where
  * panels of 96 fetch because nothing fits (k <= 24); on 1 MiB (the Zen 5 machine of round
- * 27) the study's (1600, 10, 160) fits in panels of 192, its (6400, 20, 640) does not. */
+ * 27) the study's (1600, 10, 160) fits in panels of 192, its (6400, 20, 640) does not, and
+ * (6400, 40, 320) goes panel by panel without the fetch at wide_k 24 but fetches in panels of
+ * 96 at wide_k 64 (Zen 4, round 35), as up to k = 64 and not at 65. */
+static int same_plan(ovs_panel_plan a, ovs_panel_plan b)
+{
+    return a.panel == b.panel && a.by_panels == b.by_panels && a.fetch_next == b.fetch_next &&
+           a.fits == b.fits;
+}
+
 static void test_panel_plan(void)
 {
     const long l2 = 2L << 20, amd = 512L << 10, mib = 1L << 20;
@@ -677,19 +685,35 @@ static void test_panel_plan(void)
         {57, 80, 3200, amd, {192, 1, 1, 1}},    {58, 80, 3200, amd, {96, 1, 1, 1}},
         {80, 255, 6400, l2, {192, 1, 1, 1}},    {80, 256, 6400, l2, {96, 1, 1, 1}},
         {10, 160, 1600, mib, {192, 1, 1, 1}}, {20, 640, 6400, mib, {96, 1, 1, 0}},
+        {40, 320, 6400, mib, {192, 1, 0, 0}},
+    };
+    /* with wide_k 64 (Zen 4): panels of 96 fetch where nothing fits up to k = 64 */
+    const struct {
+        int k, d, np;
+        ovs_panel_plan want;
+    } zen4[] = {
+        {40, 320, 6400, {96, 1, 1, 0}},  {64, 640, 6400, {96, 1, 1, 0}},
+        {65, 320, 6400, {192, 1, 0, 0}}, {120, 80, 6400, {192, 1, 1, 1}},
+        {20, 640, 6400, {96, 1, 1, 0}},  {25, 25, 200, {0, 0, 0, 0}},
     };
     int bad = -1;
     for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
         const ovs_panel_plan got =
-            ovs_train_panel_plan(cases[c].k, cases[c].d, cases[c].np, cases[c].l2);
-        if (got.panel != cases[c].want.panel || got.by_panels != cases[c].want.by_panels ||
-            got.fetch_next != cases[c].want.fetch_next || got.fits != cases[c].want.fits)
+            ovs_train_panel_plan(cases[c].k, cases[c].d, cases[c].np, cases[c].l2, 24);
+        if (!same_plan(got, cases[c].want))
             bad = bad < 0 ? c : bad;
     }
     CHECK_MSG(bad < 0, "ovs_train_panel_plan: case %d differs from its known answer", bad);
+    for (int c = 0; c < (int)(sizeof zen4 / sizeof zen4[0]); c++)
+        if (!same_plan(ovs_train_panel_plan(zen4[c].k, zen4[c].d, zen4[c].np, mib, 64),
+                       zen4[c].want))
+            bad = bad < 0 ? c : bad;
+    CHECK_MSG(bad < 0, "ovs_train_panel_plan, wide_k 64: case %d differs from its known answer",
+              bad);
 }
 
-/* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams), from cpuid's
+/* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams) and which fetch up to
+ * 64 units where nothing fits (ovs_train_fetch_wide_k), from cpuid's
  * vendor (leaf 0 EBX) and family (leaf 1 EAX): known answers for the machines of
  * docs/BENCHMARKS.md (the Zen 5 of rounds 26-28 reads EAX 0x00B00F21) and their neighbours,
  * and the rule that combines it with the plan (ovs_train_fetch_next). A family decoded
@@ -719,6 +743,17 @@ static void test_fetch_rule(void)
         if (ovs_train_cpu_streams(cpus[c].ebx, cpus[c].eax) != cpus[c].want)
             bad = bad < 0 ? c : bad;
     CHECK_MSG(bad < 0, "ovs_train_cpu_streams: cpu %d differs from its known answer", bad);
+    /* wide_k: 64 only on family 19h with 1 MiB of L2 or more (Zen 4, not Zen 3's 512 KiB) */
+    const long mib = 1L << 20;
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00A10F11u, mib) == 64);      /* Zen 4 EPYC */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00A60F12u, mib) == 64);      /* Zen 4 desktop */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00A00F11u, mib / 2) == 24);  /* Zen 3 EPYC */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00A10F11u, mib - 1) == 24);  /* below 1 MiB */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00B00F21u, mib) == 24);      /* Zen 5: unmeasured */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00830F10u, mib) == 24);      /* Zen 2 */
+    CHECK(ovs_train_fetch_wide_k(intel, 0x000806F8u, 2 * mib) == 24); /* Sapphire Rapids */
+    CHECK(ovs_train_fetch_wide_k(intel, 0x00A10F11u, mib) == 24);     /* another vendor */
+    CHECK(ovs_train_fetch_wide_k(0, 0, mib) == 24);
     const ovs_panel_plan fits = {192, 1, 1, 1}, not_fits = {96, 1, 1, 0}, none = {192, 1, 0, 0};
     CHECK(ovs_train_fetch_next(fits, 1) == 0 && ovs_train_fetch_next(fits, 0) == 1);
     CHECK(ovs_train_fetch_next(not_fits, 1) == 1 && ovs_train_fetch_next(not_fits, 0) == 1);
