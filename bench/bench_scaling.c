@@ -517,8 +517,11 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
     for (int p0 = 0; p0 < np; p0 += q) {
         const int p1 = p0 + q < np ? p0 + q : np;
         const int n0 = p1 < np ? p1 : 0, n1 = n0 + q < np ? n0 + q : np;
-        ovs_fetch next = {(const char *)(ws->xp + (size_t)n0 * d),
-                          (const char *)(ws->xp + (size_t)n1 * d)};
+        ovs_fetch next = {.at = (const char *)(ws->xp + (size_t)n0 * d),
+                          .end = (const char *)(ws->xp + (size_t)n1 * d)};
+#ifdef OVS_FETCH_EACH_STEP
+        next.each_step = ws->fetch_each_step; /* as the trainer's step fetches */
+#endif
         const int hold = held && p1 - p0 == q; /* a short last panel is read as it is */
         const int i0 = hold ? 0 : p0, i1 = hold ? q : p1;
         ovs_fetch *fetch = !held && ws->fetch_next ? &next : NULL;
@@ -531,21 +534,31 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
 }
 
 /* The workspace's panels as `spec` says: an L2 size in bytes (planned for that L2 as the
- * trainer plans on this CPU: its wide_k, train.h; the fetch as the plan says), or a plan
- * written panel/by_panels/fetch_next, given as is where X is read in panels at this size, or
- * where it is read whole but a panel is no wider than X and ws->phi holds the step's lane sums
- * (np >= 8 d, train.c), so that panels can be timed at the grid's sizes too (round 32). */
+ * trainer plans on this CPU: its wide_k and pace, train.h; the fetch as the plan says), or a
+ * plan written panel/by_panels/fetch_next[/each_step] (each_step 0 unless given), given as is
+ * where X is read in panels at this size, or where it is read whole but a panel is no wider
+ * than X and ws->phi holds the step's lane sums (np >= 8 d, train.c), so that panels can be
+ * timed at the grid's sizes too (round 32). */
 static void plan_for(ovs_train_workspace *ws, const char *spec)
 {
-    int q, by, fetch;
-    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3) {
-        if (ws->panel > 0 || (q <= ws->np && ws->np >= 8 * ws->d))
+    int q, by, fetch, each = 0;
+    if (sscanf(spec, "%d/%d/%d/%d", &q, &by, &fetch, &each) >= 3) {
+        if (ws->panel > 0 || (q <= ws->np && ws->np >= 8 * ws->d)) {
             ws->panel = q, ws->by_panels = by, ws->fetch_next = fetch;
+#ifdef OVS_FETCH_EACH_STEP
+            ws->fetch_each_step = fetch && each;
+#endif
+        }
         return;
     }
     const long l2 = atol(spec);
+#ifdef OVS_TRAIN_WIDE_K /* round 35 on: the CPU's wide_k and pace */
     const ovs_panel_plan plan =
         ovs_train_panel_plan(ws->k, ws->d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
+    ws->fetch_each_step = plan.fetch_next && ws->k <= ovs_train_cpu_fetch_each_step_k(l2);
+#else
+    const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, l2);
+#endif
     ws->panel = plan.panel, ws->by_panels = plan.by_panels, ws->fetch_next = plan.fetch_next;
 }
 
@@ -869,13 +882,15 @@ static int matched_turns(double seconds, int argc, char **argv)
  * of a given size or given outright (two workspaces of one problem; the order of the two
  * alternates turn by turn), so a bound can be checked on the CPU it governs. */
 
-/* Whether spec is an L2 size >= 1 or a plan q/by/fetch with q a positive multiple of 96 and
- * by, fetch 0 or 1. */
+/* Whether spec is an L2 size >= 1 or a plan q/by/fetch[/each_step] with q a positive
+ * multiple of 96 and the others 0 or 1. (The lines print q/by/fetch: the pace is the plan's
+ * as given, or this CPU's for an L2 size, train.h.) */
 static int plan_spec_ok(const char *spec)
 {
-    int q, by, fetch;
-    if (sscanf(spec, "%d/%d/%d", &q, &by, &fetch) == 3)
-        return q > 0 && q % 96 == 0 && (by == 0 || by == 1) && (fetch == 0 || fetch == 1);
+    int q, by, fetch, each = 0;
+    if (sscanf(spec, "%d/%d/%d/%d", &q, &by, &fetch, &each) >= 3)
+        return q > 0 && q % 96 == 0 && (by == 0 || by == 1) && (fetch == 0 || fetch == 1) &&
+               (each == 0 || each == 1);
     return atol(spec) >= 1;
 }
 
@@ -954,7 +969,8 @@ static int plans_turns(double seconds, int argc, char **argv)
 {
     if (argc < 2 || !plan_spec_ok(argv[0]) || !plan_spec_ok(argv[1])) {
         fprintf(stderr, "bench_scaling: --plans wants two plans, each an L2 size in bytes or "
-                        "PANEL/BY_PANELS/FETCH (PANEL a multiple of 96, the others 0 or 1)\n");
+                        "PANEL/BY_PANELS/FETCH[/EACH_STEP] (PANEL a multiple of 96, the others 0 "
+                        "or 1)\n");
         return 2;
     }
     plans_spec[0] = argv[0], plans_spec[1] = argv[1];

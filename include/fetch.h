@@ -14,20 +14,34 @@
 #ifndef OVS_FETCH_H
 #define OVS_FETCH_H
 
-/* The stretch still to fetch: [at, end), advanced one 64-byte line at a time. */
+/* The stretch still to fetch: [at, end), advanced one 64-byte line at a time; each_step: a
+ * line at every step instead of every OVS_FETCH_EVERY-th (train.c chooses where that pays:
+ * where every second step leaves part of the next panel to memory, at k <= 12, and on CPUs
+ * that read memory fast enough to take more lines in flight). */
 typedef struct {
     const char *at, *end;
+    int each_step;
 } ovs_fetch;
+#define OVS_FETCH_EACH_STEP 1 /* for benchmarks that also build older trees */
 
 #ifndef OVS_FETCH_EVERY
 #define OVS_FETCH_EVERY 2
 #endif
+_Static_assert((OVS_FETCH_EVERY & (OVS_FETCH_EVERY - 1)) == 0, "a power of two: a mask below");
 
-/* At every OVS_FETCH_EVERY-th step: the line at *at into L2 (and *at on), while any is left. */
-static inline __attribute__((always_inline)) void ovs_fetch_step(const char **at,
-                                                                 const char *end, int step)
+/* The mask of ovs_fetch_step's steps for f: a line where step & mask is 0. */
+static inline __attribute__((always_inline)) unsigned ovs_fetch_mask(const ovs_fetch *f)
 {
-    if (step % OVS_FETCH_EVERY == 0 && *at < end) {
+    return f->each_step ? 0u : OVS_FETCH_EVERY - 1u;
+}
+
+/* At every step whose bits in mask are 0 (ovs_fetch_mask): the line at *at into L2 (and *at
+ * on), while any is left. */
+static inline __attribute__((always_inline)) void ovs_fetch_step(const char **at,
+                                                                 const char *end, int step,
+                                                                 unsigned mask)
+{
+    if (((unsigned)step & mask) == 0 && *at < end) {
         __builtin_prefetch(*at, 0, 2);
         *at += 64;
     }

@@ -48,6 +48,8 @@ typedef struct ovs_train_workspace {
                       bits either way (tests set it both ways) */
     int fetch_next; /* 1: step_by_panels fetches the next panel into L2 (fetch.h) while it
                        computes one (ovs_train_panel_plan); the same bits either way */
+    int fetch_each_step; /* 1: that fetch takes a line at every step of the kernels' loops
+                            (ovs_train_fetch_each_step_k), 0: every second; the same bits */
     int grad_chunk; /* samples per chunk of the simd gradient where it runs on its own (not
                        by panels): > 0 as ovs_train_grad_chunk chose for this CPU's L1, 0 the
                        kernel's own chunks (smallmm.h); the same bits either way */
@@ -69,6 +71,13 @@ ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2, int wide_k);
  * ovs_train_cpu_fetch_wide_k: this CPU's. */
 int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
 int ovs_train_cpu_fetch_wide_k(long l2);
+#define OVS_TRAIN_WIDE_K 1 /* for benchmarks that also build older trees */
+
+/* The most units at which the fetch takes a line at every step (the workspace's
+ * fetch_each_step), from cpuid and the L2 as ovs_train_fetch_wide_k: 24 on those CPUs (Zen 4),
+ * else 0 (train.c says what was measured); ovs_train_cpu_fetch_each_step_k: this CPU's. */
+int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
+int ovs_train_cpu_fetch_each_step_k(long l2);
 
 /* Whether a CPU's own prefetchers keep up with the next panel where the panels fit in L2,
  * from its cpuid: leaf 0's EBX (the vendor's first four letters) and leaf 1's EAX (the

@@ -65,10 +65,11 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
             a[u][s] = (ovs_vd){0};
     }
     const char *at = next ? next->at : NULL;
+    const unsigned mask = next ? ovs_fetch_mask(next) : 0;
     for (int l = 0; l < d; l++) {
         ovs_vd x[FWD_S];
         if (next)
-            ovs_fetch_step(&at, next->end, l);
+            ovs_fetch_step(&at, next->end, l, mask);
         for (int s = 0; s < S; s++)
             x[s] = LOAD(xs + (long)l * ldx + s * OVS_NW);
         for (int u = 0; u < R; u++) {

@@ -230,7 +230,7 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
     for (int h = 0; h < OVS_NH; h++) {                                                     \
         ovs_vd xv[GC];                                                                     \
         if (next)                                                                          \
-            ovs_fetch_step(&at, next->end, (i) / OVS_VL * OVS_NH + h);                     \
+            ovs_fetch_step(&at, next->end, (i) / OVS_VL * OVS_NH + h, mask);               \
         for (int v = 0; v < C; v++)                                                        \
             xv[v] = LOAD(x[v] + (i) + h * OVS_NW);                                         \
         for (int u = 0; u < R; u++) {                                                      \
@@ -262,6 +262,7 @@ INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int l
                 acc[u][v][h] = first ? (ovs_vd){0}
                                      : LOAD(lanes + ((long)(j + u) * d + c + v) * 8 + h * OVS_NW);
     const char *at = next ? next->at : NULL;
+    const unsigned mask = next ? ovs_fetch_mask(next) : 0;
     if (unrolled) {
 #pragma GCC unroll 32
         for (int i = 0; i < count; i += OVS_VL)

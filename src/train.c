@@ -97,10 +97,30 @@ int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
  * is unmeasured there. */
 #define FETCH_WIDE_K 24
 #define FETCH_WIDE_K_ZEN4 64
+static int zen4_class(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    return amd_family(vendor_ebx, leaf1_eax) == 0x19 && l2 >= (1L << 20);
+}
+
 int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
-    return amd_family(vendor_ebx, leaf1_eax) == 0x19 && l2 >= (1L << 20) ? FETCH_WIDE_K_ZEN4
-                                                                          : FETCH_WIDE_K;
+    return zen4_class(vendor_ebx, leaf1_eax, l2) ? FETCH_WIDE_K_ZEN4 : FETCH_WIDE_K;
+}
+
+/* The most units at which the fetch takes a line at every step of the kernels' loops instead
+ * of every second (fetch.h): 24 on the CPUs of FETCH_WIDE_K_ZEN4, else 0. A panel's two
+ * kernels take ceil(k / 4) d q / 16 steps for its q d / 8 lines (AVX-512), so below k = 13
+ * every second step leaves part of the next panel to memory. On the Zen 4 machine of
+ * docs/BENCHMARKS.md round 35 every step took 0.76-0.89 of the time at (6400, 5-12, 640),
+ * 0.94-0.98 at k = 16-24 there and at (3200, 5-24, 320), (6400, 20, 320) (ab_step, paired
+ * medians), 1.00-1.01 at k = 32-40 and at (6400, 120, 80); 0.98-1.02 at (1600-2400, 5-20,
+ * 160-240) but for one reading of 1.055 ((1600, 10, 160), softplus). On the Intel machine of
+ * round 14 every step read 0.89-0.93 at k = 5, 0.94-1.02 at k = 8 and 0.99-1.41 at k = 10-20:
+ * there, and on the CPUs not measured, every second step stays. */
+#define FETCH_EACH_STEP_K_ZEN4 24
+int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    return zen4_class(vendor_ebx, leaf1_eax, l2) ? FETCH_EACH_STEP_K_ZEN4 : 0;
 }
 
 int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
@@ -137,6 +157,13 @@ int ovs_train_cpu_fetch_wide_k(long l2)
     unsigned ebx, eax;
     this_cpu(&ebx, &eax);
     return ovs_train_fetch_wide_k(ebx, eax, l2);
+}
+
+int ovs_train_cpu_fetch_each_step_k(long l2)
+{
+    unsigned ebx, eax;
+    this_cpu(&ebx, &eax);
+    return ovs_train_fetch_each_step_k(ebx, eax, l2);
 }
 
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
@@ -245,6 +272,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());
+    ws->fetch_each_step = ws->fetch_next && k <= ovs_train_cpu_fetch_each_step_k(l2);
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
     if (!ws->xt || !ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
@@ -417,7 +445,8 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
 {
     const int p1 = p0 + ws->panel < ws->np ? p0 + ws->panel : ws->np;
     return (ovs_fetch){.at = (const char *)(ws->xp + (size_t)p0 * (size_t)ws->d),
-                       .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d)};
+                       .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d),
+                       .each_step = ws->fetch_each_step};
 }
 
 /* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in

@@ -419,7 +419,7 @@ static void test_parts(const build *b)
                     const int n0 = p1 < np ? p1 : 0, n1 = n0 + panel < np ? n0 + panel : np;
                     const char *from = (const char *)(xp + (size_t)n0 * d);
                     const char *to = (const char *)(xp + (size_t)n1 * d);
-                    ovs_fetch next = {from, to};
+                    ovs_fetch next = {.at = from, .end = to};
                     if (b->fwd_part(kinds[a], n, k, d, np, w, xp, panel, v, y, buf, width,
                                     scratch, r, r2, p0, p1, fetching ? &next : NULL) != 0)
                         refused = 0;
@@ -465,6 +465,36 @@ static int same_or_nan(const double *a, const double *b, size_t count)
         if (!(a[e] == b[e] || (isnan(a[e]) && isnan(b[e]))))
             return 0;
     return 1;
+}
+
+/* The fetch's pace (fetch.h): over one panel of 96 samples at k = 5, d = 40, the two kernels
+ * with each_step set fetch twice the lines they fetch at every second step (their steps are
+ * even in number per loop here), from a stretch longer than either walks; the factors, r and
+ * the gradient do not change (test_parts checks the values with the fetch). */
+static void test_fetch_pace(const build *b)
+{
+    const int n = 96, k = 5, d = 40, np = 96;
+    double *w = dalloc((size_t)k * d), *xt = dalloc((size_t)d * np), *v = dalloc(k);
+    double *y = dalloc(np), *r = dalloc(np), *m = dalloc((size_t)k * np);
+    double *g = dalloc((size_t)k * d), *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
+    double *scratch = dalloc(OVS_FORWARD_SCRATCH(k)), *stretch = dalloc(1 << 17);
+    double r2[8] __attribute__((aligned(64)));
+    forward_inputs(n, k, d, np, 77, w, xt, v, y);
+    long lines[2];
+    for (int each = 0; each < 2; each++) {
+        const char *from = (const char *)stretch;
+        ovs_fetch next = {.at = from, .end = from + sizeof(double) * (1 << 17),
+                          .each_step = each};
+        b->fwd_part(OVS_ACT_SOFTPLUS, n, k, d, np, w, xt, 96, v, y, m, np, scratch, r, r2, 0,
+                    np, &next);
+        b->grad_part(k, d, m, np, xt, np, np, g, lanes, 1, 1, &next);
+        lines[each] = (long)(next.at - from) / 64;
+    }
+    CHECK_MSG(lines[0] > 0 && lines[1] == 2 * lines[0] && lines[1] < (1 << 17) / 8,
+              "%s: the fetch at every step took %ld lines, at every second %ld", b->name,
+              lines[1], lines[0]);
+    free(w), free(xt), free(v), free(y), free(r), free(m), free(g), free(lanes);
+    free(scratch), free(stretch);
 }
 
 /* ReLU's fused pass where z is exactly +0 (a real sample with x = 0: phi' = 1, so its factors
@@ -699,6 +729,7 @@ int main(void)
         test_forward(&builds[q]);
         test_relu_edges(&builds[q]);
         test_parts(&builds[q]);
+        test_fetch_pace(&builds[q]);
     }
     test_softplus_builds(nrun);
     test_softplus_array_builds(nrun);

@@ -712,8 +712,9 @@ static void test_panel_plan(void)
               bad);
 }
 
-/* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams) and which fetch up to
- * 64 units where nothing fits (ovs_train_fetch_wide_k), from cpuid's
+/* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams), which fetch up to
+ * 64 units where nothing fits (ovs_train_fetch_wide_k) and at every step up to 24
+ * (ovs_train_fetch_each_step_k), from cpuid's
  * vendor (leaf 0 EBX) and family (leaf 1 EAX): known answers for the machines of
  * docs/BENCHMARKS.md (the Zen 5 of rounds 26-28 reads EAX 0x00B00F21) and their neighbours,
  * and the rule that combines it with the plan (ovs_train_fetch_next). A family decoded
@@ -754,6 +755,12 @@ static void test_fetch_rule(void)
     CHECK(ovs_train_fetch_wide_k(intel, 0x000806F8u, 2 * mib) == 24); /* Sapphire Rapids */
     CHECK(ovs_train_fetch_wide_k(intel, 0x00A10F11u, mib) == 24);     /* another vendor */
     CHECK(ovs_train_fetch_wide_k(0, 0, mib) == 24);
+    /* the fetch at every step up to k = 24 on the same CPUs only, else never */
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00A10F11u, mib) == 24);
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00A00F11u, mib / 2) == 0);
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00B00F21u, mib) == 0);
+    CHECK(ovs_train_fetch_each_step_k(intel, 0x000806F8u, 2 * mib) == 0);
+    CHECK(ovs_train_fetch_each_step_k(0, 0, mib) == 0);
     const ovs_panel_plan fits = {192, 1, 1, 1}, not_fits = {96, 1, 1, 0}, none = {192, 1, 0, 0};
     CHECK(ovs_train_fetch_next(fits, 1) == 0 && ovs_train_fetch_next(fits, 0) == 1);
     CHECK(ovs_train_fetch_next(not_fits, 1) == 1 && ovs_train_fetch_next(not_fits, 0) == 1);
