@@ -111,10 +111,10 @@ int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
  * of every second (fetch.h): 24 on the CPUs of FETCH_WIDE_K_ZEN4, else 0. A panel's two
  * kernels take ceil(k / 4) d q / 16 steps for its q d / 8 lines (AVX-512), so below k = 13
  * every second step leaves part of the next panel to memory. On the Zen 4 machine of
- * docs/BENCHMARKS.md round 35 every step took 0.76-0.89 of the time at (6400, 5-12, 640),
- * 0.94-0.98 at k = 16-24 there and at (3200, 5-24, 320), (6400, 20, 320) (ab_step, paired
- * medians), 1.00-1.01 at k = 32-40 and at (6400, 120, 80); 0.98-1.02 at (1600-2400, 5-20,
- * 160-240) but for one reading of 1.055 ((1600, 10, 160), softplus). On the Intel machine of
+ * docs/BENCHMARKS.md round 35 every step took 0.76-0.90 of the time at (6400, 5-12, 640),
+ * 0.94-1.00 at k = 16-24 there, 0.91-1.01 at (3200, 5-24, 320) (ab_step, paired medians),
+ * 1.00-1.01 at k = 32-40 and at (6400, 120, 80); 0.98-1.02 at (1600-2400, 5-20, 160-240) but
+ * for readings of 1.055 and 1.025 at (1600, 10, 160), softplus. On the Intel machine of
  * round 14 every step read 0.89-0.93 at k = 5, 0.94-1.02 at k = 8 and 0.99-1.41 at k = 10-20:
  * there, and on the CPUs not measured, every second step stays. */
 #define FETCH_EACH_STEP_K_ZEN4 24
