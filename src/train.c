@@ -268,7 +268,8 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
     const long l2 = cache_bytes(2);
-    const ovs_panel_plan plan = ovs_train_panel_plan(k, d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
+    const ovs_panel_plan plan =
+        ovs_train_panel_plan(k, d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
     ws->panel = plan.panel; /* xp: on first use (use_panels) */
     ws->by_panels = plan.by_panels;
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());

@@ -645,6 +645,13 @@ static void test_norm_padding(void)
     CHECK_MSG(zero, "a training left r or g non-zero past n or k d");
 }
 
+/* Two plans alike in every field. */
+static int same_plan(ovs_panel_plan a, ovs_panel_plan b)
+{
+    return a.panel == b.panel && a.by_panels == b.by_panels && a.fetch_next == b.fetch_next &&
+           a.fits == b.fits;
+}
+
 /* ovs_train_panel_plan, known answers. On a 2 MiB L2 (the Intel machine of docs/BENCHMARKS.md):
  * the Figure-2 grid never reads panels; the study's (6400, 20, 640) fetches in panels of 96,
  * its (6400, 40, 640) (lane sums 1.6 MiB) goes panel by panel without fetching, the ladder's
@@ -657,14 +664,8 @@ static void test_norm_padding(void)
  * (np < 8 d) or with L2 unknown. fits: the fetch's bytes fit (with the slack), not where
  * panels of 96 fetch because nothing fits (k <= 24); on 1 MiB (the Zen 5 machine of round
  * 27) the study's (1600, 10, 160) fits in panels of 192, its (6400, 20, 640) does not, and
- * (6400, 40, 320) goes panel by panel without the fetch at wide_k 24 but fetches in panels of
- * 96 at wide_k 64 (Zen 4, round 35), as up to k = 64 and not at 65. */
-static int same_plan(ovs_panel_plan a, ovs_panel_plan b)
-{
-    return a.panel == b.panel && a.by_panels == b.by_panels && a.fetch_next == b.fetch_next &&
-           a.fits == b.fits;
-}
-
+ * (6400, 40, 320) goes panel by panel without the fetch at wide_k 24. With wide_k 64 (Zen 4,
+ * round 35) panels of 96 fetch where nothing fits up to k = 64 and not at k = 65. */
 static void test_panel_plan(void)
 {
     const long l2 = 2L << 20, amd = 512L << 10, mib = 1L << 20;
