@@ -173,6 +173,13 @@ typedef struct {
  * the step overlaps with both kernels), in L1-sized chunks, or whole (the kernel's own
  * chunks). Until round 29 --parts timed the whole product at every size, whose blocks of 4
  * units the chunks no longer use from k = 40 on (smallmm.c's GR_PART). */
+/* The gradient's last argument from round 36 on: the workspace's input groups (smallmm.h). */
+#ifdef OVS_SMALLMM_GROUP_ARG
+#define WITH_GROUPS(ws) , (ws)->grad_group_bytes
+#else
+#define WITH_GROUPS(ws)
+#endif
+
 static void gradient_as_trained(const parts_cell *c)
 {
     ovs_train_workspace *ws = c->ws;
@@ -183,7 +190,7 @@ static void gradient_as_trained(const parts_cell *c)
         for (int p0 = 0, q = ws->panel; p0 < np; p0 += q) {
             const int p1 = p0 + q < np ? p0 + q : np;
             ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * d, p1 - p0, p1 - p0,
-                                  ws->g, lanes, p0 == 0, p1 == np, NULL);
+                                  ws->g, lanes, p0 == 0, p1 == np, NULL WITH_GROUPS(ws));
         }
         return;
     }
@@ -193,12 +200,12 @@ static void gradient_as_trained(const parts_cell *c)
         for (int i0 = 0, b = ws->grad_chunk; i0 < np; i0 += b) {
             const int i1 = i0 + b < np ? i0 + b : np;
             ovs_smallmm_grad_part(k, d, ws->zt + i0, np, ws->xt + i0, np, i1 - i0, ws->g, lanes,
-                                  i0 == 0, i1 == np, NULL);
+                                  i0 == 0, i1 == np, NULL WITH_GROUPS(ws));
         }
         return;
     }
 #endif
-    ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
+    ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes WITH_GROUPS(ws));
 }
 
 /* The fused pass's last argument from round 31 on: the lanes of ||r||^2 (forward.h). */
@@ -529,7 +536,7 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
                                ws->yp, ws->zt, q, ws->scratch, ws->r WITH_R2(r2), i0, i1,
                                fetch);
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)i0 * d, i1 - i0, i1 - i0,
-                              ws->g, ws->phi, p0 == 0, p1 == np, fetch);
+                              ws->g, ws->phi, p0 == 0, p1 == np, fetch WITH_GROUPS(ws));
     }
 }
 
@@ -556,6 +563,9 @@ static void plan_for(ovs_train_workspace *ws, const char *spec)
     const ovs_panel_plan plan =
         ovs_train_panel_plan(ws->k, ws->d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
     ws->fetch_each_step = plan.fetch_next && ws->k <= ovs_train_cpu_fetch_each_step_k(l2);
+#ifdef OVS_SMALLMM_GROUP_ARG /* round 36 on: the CPU's input groups */
+    ws->grad_group_bytes = ovs_train_cpu_grad_group_bytes(l2);
+#endif
 #else
     const ovs_panel_plan plan = ovs_train_panel_plan(ws->k, ws->d, ws->np, l2);
 #endif
@@ -739,7 +749,7 @@ static double matched_update(const ovs_problem *p, const ovs_activation *act, do
                           ws->xp ? ws->panel : 0, p->v, ws->yp, ws->zt, ws->scratch,
                           ws->r WITH_R2(r2));
         ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g,
-                               (size_t)np >= 8 * (size_t)d ? ws->phi : NULL);
+                               (size_t)np >= 8 * (size_t)d ? ws->phi : NULL WITH_GROUPS(ws));
     }
 #ifdef OVS_FORWARD_R2 /* round 31 on: the pass's lanes, not a second pass over r */
     const double rnorm = sqrt(ovs_hsum(r2));

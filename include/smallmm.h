@@ -24,12 +24,20 @@ void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt,
  * ovs_hsum's fixed tree, so each element is summed in one fixed order. */
 void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g);
 
+/* The input groups of the products below (group_bytes): where X's rows are wide (d >= 256),
+ * the inputs run in groups whose rows of a chunk fill about group_bytes of L1, each group's
+ * rows read once while every block of units passes over them; 0: all d inputs in one group,
+ * the rows read from L2 by each block of units. Speed only, never the bits. The default, 24 KiB,
+ * is what ovs_smallmm_grad takes; train.c chooses per CPU (ovs_train_grad_group_bytes). */
+#define OVS_SMALLMM_GROUP_BYTES (24 * 1024)
+
 /* The same product, bit for bit, with lanes: OVS_SMALLMM_LANES(k, d) doubles (64-byte
  * aligned) where the lane sums wait between chunks of samples, when mt and xt are too large
  * for L2 (lanes NULL: one pass over all samples, as ovs_smallmm_grad). */
 #define OVS_SMALLMM_LANES(k, d) (8 * (size_t)(k) * (size_t)(d))
 void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double *xt,
-                            double *g, double *lanes);
+                            double *g, double *lanes, int group_bytes);
+#define OVS_SMALLMM_GROUP_ARG 1 /* for benchmarks that also build older trees */
 
 /* One chunk of that product: the count samples (a multiple of 8) whose factors start at mt
  * (row j at mt + j ldm) and inputs at x (row l at x + l ldx). The lane sums start at zero if
@@ -39,13 +47,14 @@ void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double
  * next: memory to fetch into L2 meanwhile (fetch.h; advanced), or NULL. */
 void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
-                           ovs_fetch *next);
+                           ovs_fetch *next, int group_bytes);
 
-/* The inputs per group of one chunk of count samples at d inputs, in the build this CPU runs
- * (d: all in one group): the gradient runs the blocks of units over one group's x rows, then
- * the next, where the rows are wide (smallmm.c's grad_group). Which inputs share a group
- * changes speed only, never the bits. For tests and benchmarks. */
-int ovs_smallmm_group_width(int d, int count);
+/* The inputs per group of one chunk of count samples at d inputs with group_bytes of rows a
+ * group, in the build this CPU runs (d: all in one group): the gradient runs the blocks of
+ * units over one group's x rows, then the next, where the rows are wide (smallmm.c's
+ * grad_group). Which inputs share a group changes speed only, never the bits. For tests and
+ * benchmarks. */
+int ovs_smallmm_group_width(int d, int count, int bytes);
 
 /* sum_i a_i^2 over m doubles in the lane order: lane q sums the a_i^2 with i = q mod 8 in
  * order of i, then ovs_hsum's tree (the norms of train.c, bit for bit). */
@@ -63,14 +72,15 @@ double ovs_smallmm_descend(double *w_next, const double *w, const double *g, dou
     void ovs_smallmm_preact_##isa(int k, int d, int np, const double *w, const double *xt,     \
                                   double *zt);                                                 \
     void ovs_smallmm_grad_lanes_##isa(int k, int d, int np, const double *mt,                  \
-                                      const double *xt, double *g, double *lanes);             \
+                                      const double *xt, double *g, double *lanes,              \
+                                      int group_bytes);                                        \
     void ovs_smallmm_grad_part_##isa(int k, int d, const double *mt, int ldm, const double *x, \
                                      int ldx, int count, double *g, double *lanes, int first,  \
-                                     int last, ovs_fetch *next);                               \
+                                     int last, ovs_fetch *next, int group_bytes);              \
     double ovs_smallmm_sum_squares_##isa(const double *a, int m);                              \
     double ovs_smallmm_descend_##isa(double *w_next, const double *w, const double *g,         \
                                      double eta, int m);                                       \
-    int ovs_smallmm_group_width_##isa(int d, int count);
+    int ovs_smallmm_group_width_##isa(int d, int count, int bytes);
 OVS_SMALLMM_BUILD(base)
 OVS_SMALLMM_BUILD(v3)
 OVS_SMALLMM_BUILD(v4)

@@ -50,6 +50,8 @@ typedef struct ovs_train_workspace {
                        computes one (ovs_train_panel_plan); the same bits either way */
     int fetch_each_step; /* 1: that fetch takes a line at every step of the kernels' loops
                             (ovs_train_fetch_each_step_k), 0: every second; the same bits */
+    int grad_group_bytes; /* the simd gradient's input groups (smallmm.h's group_bytes):
+                             ovs_train_grad_group_bytes of this CPU; the same bits either way */
     int grad_chunk; /* samples per chunk of the simd gradient where it runs on its own (not
                        by panels): > 0 as ovs_train_grad_chunk chose for this CPU's L1, 0 the
                        kernel's own chunks (smallmm.h); the same bits either way */
@@ -83,6 +85,12 @@ int ovs_train_cpu_fetch_each_step_k(long l2);
  * from its cpuid: leaf 0's EBX (the vendor's first four letters) and leaf 1's EAX (the
  * family): 1 for AMD family 1Ah (Zen 5) and later (train.c says what was measured). */
 int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax);
+
+/* The workspace's grad_group_bytes from cpuid and the L2 as ovs_train_fetch_wide_k: 0 (no
+ * input groups) on the CPUs of its 64 (Zen 4), else OVS_SMALLMM_GROUP_BYTES (train.c says
+ * what was measured); ovs_train_cpu_grad_group_bytes: this CPU's. */
+int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
+int ovs_train_cpu_grad_group_bytes(long l2);
 
 /* The workspace's fetch_next: the plan's, dropped where the panels fit and the CPU's own
  * prefetchers keep up (cpu_streams: ovs_train_cpu_streams of this CPU). */

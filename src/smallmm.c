@@ -319,32 +319,30 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
     }
 }
 
-/* Inputs per group: as many x rows of the chunk as fill GRAD_L1 bytes (a multiple of GC),
- * where the rows are wide (d >= GRAD_GROUP_MIN_D: the study's d = n/20 and n/10 from
- * n = 3200 on) and the chunk's x rows are 4 GRAD_L1 or more; else all d, as where fewer than
- * 2 GC would fill it (a group of GC inputs reads the factors from L2 once per group, as often
- * as one group reads x once per block of units). Groups won at d = 320-640 on the whole pass
- * on Intel (up to 2x, round 15) and on AMD's panels at d = 640 and (192, 40, 320): 0.82-0.88
- * of a held panel's gradient (round 17). At d = 80-256 they cost AMD 3-10% (there the lane
- * sums are walked a group's width at a time, not row by row) and were level on Intel (round
- * 15's panel shapes). docs/BENCHMARKS.md rounds 15 and 17. */
-#ifndef GRAD_L1
-#define GRAD_L1 (24 * 1024)
-#endif
+/* Inputs per group: as many x rows of the chunk as fill `bytes` (smallmm.h's group_bytes; a
+ * multiple of GC), where the rows are wide (d >= GRAD_GROUP_MIN_D: the study's d = n/20 and
+ * n/10 from n = 3200 on) and the chunk's x rows are 4 `bytes` or more; else all d, as where
+ * fewer than 2 GC would fill it (a group of GC inputs reads the factors from L2 once per
+ * group, as often as one group reads x once per block of units) or bytes is 0. Groups of
+ * 24 KiB won at d = 320-640 on the whole pass on Intel (up to 2x, round 15) and on AMD's
+ * panels at d = 640 and (192, 40, 320): 0.82-0.88 of a held panel's gradient (round 17, Zen 3).
+ * At d = 80-256 they cost AMD 3-10% (there the lane sums are walked a group's width at a
+ * time, not row by row) and were level on Intel (round 15's panel shapes). On Zen 4 they
+ * cost (train.c's ovs_train_grad_group_bytes). docs/BENCHMARKS.md rounds 15, 17 and 36. */
 #ifndef GRAD_GROUP_MIN_D
 #define GRAD_GROUP_MIN_D 256
 #endif
-static inline int grad_group(int d, int count)
+static inline int grad_group(int d, int count, int bytes)
 {
-    if (GRAD_L1 <= 0 || d < GRAD_GROUP_MIN_D || 8L * d * count < 4L * GRAD_L1)
+    if (bytes <= 0 || d < GRAD_GROUP_MIN_D || 8L * d * count < 4L * bytes)
         return d;
-    const int q = (int)(GRAD_L1 / (8L * count)) / GC * GC;
+    const int q = (int)(bytes / (8L * count)) / GC * GC;
     return q >= d || q < 2 * GC ? d : q;
 }
 
-int OVS_ISA(ovs_smallmm_group_width)(int d, int count)
+int OVS_ISA(ovs_smallmm_group_width)(int d, int count, int bytes)
 {
-    return grad_group(d, count);
+    return grad_group(d, count, bytes);
 }
 
 /* One chunk (smallmm.h's ovs_smallmm_grad_part): the inputs in groups whose x rows stay in L1
@@ -354,9 +352,9 @@ int OVS_ISA(ovs_smallmm_group_width)(int d, int count)
  * more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
-                           ovs_fetch *next, const int unrolled, const int RB)
+                           ovs_fetch *next, const int unrolled, const int RB, int group_bytes)
 {
-    const int group = grad_group(d, count);
+    const int group = grad_group(d, count, group_bytes);
     for (int c0 = 0; c0 < d; c0 += group) {
         const int c1 = c0 + group < d ? c0 + group : d;
         /* blocks of RB; where RB > 4 leaves 1 or 2 units, the last RB + 1 or RB + 2 as 4 and
@@ -401,17 +399,20 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
 /* With and without a fetch: its test stays out of the loops of the product without one. */
 void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, const double *x,
                                     int ldx, int count, double *g, double *lanes, int first,
-                                    int last, ovs_fetch *next)
+                                    int last, ovs_fetch *next, int group_bytes)
 {
+    const int gb = group_bytes;
     if (GR_PART > GR && k >= GR_PART_MIN_K) {
         if (next)
-            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR_PART);
+            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR_PART,
+                           gb);
         else
-            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR_PART);
+            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR_PART,
+                           gb);
     } else if (next) {
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR);
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR, gb);
     } else {
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR);
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR, gb);
     }
 }
 
@@ -441,9 +442,9 @@ static int grad_chunk(int d, int np, const double *lanes)
 #define GRAD_CONST_NP 1
 #define GRAD_NP(NP)                                                                        \
     static __attribute__((noinline)) void grad_np##NP(int k, int d, const double *mt,      \
-                                                      const double *xt, double *g)         \
+                                                      const double *xt, double *g, int gb) \
     {                                                                                      \
-        grad_chunk_all(k, d, mt, NP, xt, NP, NP, g, NULL, 1, 1, NULL, 1, GR);              \
+        grad_chunk_all(k, d, mt, NP, xt, NP, NP, g, NULL, 1, 1, NULL, 1, GR, gb);          \
     }
 GRAD_NP(104) GRAD_NP(200)
 #else
@@ -451,23 +452,23 @@ GRAD_NP(104) GRAD_NP(200)
 #endif
 
 void OVS_ISA(ovs_smallmm_grad_lanes)(int k, int d, int np, const double *mt, const double *xt,
-                                     double *g, double *lanes)
+                                     double *g, double *lanes, int group_bytes)
 {
     const int b = grad_chunk(d, np, lanes);
 #if GRAD_CONST_NP
     if (b == np && np == 104) {
-        grad_np104(k, d, mt, xt, g);
+        grad_np104(k, d, mt, xt, g, group_bytes);
         return;
     }
     if (b == np && np == 200) {
-        grad_np200(k, d, mt, xt, g);
+        grad_np200(k, d, mt, xt, g, group_bytes);
         return;
     }
 #endif
     for (int i0 = 0; i0 < np; i0 += b) {
         const int i1 = i0 + b < np ? i0 + b : np;
         grad_chunk_all(k, d, mt + i0, np, xt + i0, np, i1 - i0, g, lanes, i0 == 0, i1 == np,
-                       NULL, 0, GR);
+                       NULL, 0, GR, group_bytes);
     }
 }
 
@@ -566,21 +567,22 @@ void ovs_smallmm_preact(int k, int d, int np, const double *w, const double *xt,
 }
 
 void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double *xt,
-                            double *g, double *lanes)
+                            double *g, double *lanes, int group_bytes)
 {
-    OVS_PICK(ovs_smallmm_grad_lanes)(k, d, np, mt, xt, g, lanes);
+    OVS_PICK(ovs_smallmm_grad_lanes)(k, d, np, mt, xt, g, lanes, group_bytes);
 }
 
 void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
-                           ovs_fetch *next)
+                           ovs_fetch *next, int group_bytes)
 {
-    OVS_PICK(ovs_smallmm_grad_part)(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next);
+    OVS_PICK(ovs_smallmm_grad_part)(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next,
+                                    group_bytes);
 }
 
 void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, double *g)
 {
-    ovs_smallmm_grad_lanes(k, d, np, mt, xt, g, NULL);
+    ovs_smallmm_grad_lanes(k, d, np, mt, xt, g, NULL, OVS_SMALLMM_GROUP_BYTES);
 }
 
 double ovs_smallmm_sum_squares(const double *a, int m)
@@ -593,8 +595,8 @@ double ovs_smallmm_descend(double *w_next, const double *w, const double *g, dou
     return OVS_PICK(ovs_smallmm_descend)(w_next, w, g, eta, m);
 }
 
-int ovs_smallmm_group_width(int d, int count)
+int ovs_smallmm_group_width(int d, int count, int bytes)
 {
-    return OVS_PICK(ovs_smallmm_group_width)(d, count);
+    return OVS_PICK(ovs_smallmm_group_width)(d, count, bytes);
 }
 #endif

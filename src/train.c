@@ -123,6 +123,28 @@ int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? FETCH_EACH_STEP_K_ZEN4 : 0;
 }
 
+static void this_cpu(unsigned *vendor_ebx, unsigned *leaf1_eax);
+
+/* The gradient's input groups (smallmm.h's group_bytes): none on the CPUs of
+ * FETCH_WIDE_K_ZEN4, else OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md
+ * round 36 the step without groups took 0.947-0.995 of the time per update at (6400, 40, 320),
+ * (6400, 20, 640), (3200, 16, 320), (4800, 30, 320) and (6400, 10, 640), both activations
+ * (ab_step, paired medians of 24 rounds; two more runs 0.95-0.99), where a held panel's
+ * gradient ran at 0.80-0.87 of peak with them: its 1 MiB L2 feeds the rows of a panel of 96 to
+ * every block of units as fast as L1 did. Groups won on Intel (round 15) and Zen 3 (round 17);
+ * Zen 5 is unmeasured and keeps them. */
+int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    return zen4_class(vendor_ebx, leaf1_eax, l2) ? 0 : OVS_SMALLMM_GROUP_BYTES;
+}
+
+int ovs_train_cpu_grad_group_bytes(long l2)
+{
+    unsigned ebx, eax;
+    this_cpu(&ebx, &eax);
+    return ovs_train_grad_group_bytes(ebx, eax, l2);
+}
+
 int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
 {
     return plan.fetch_next && !(plan.fits && cpu_streams);
@@ -275,6 +297,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());
     ws->fetch_each_step = ws->fetch_next && k <= ovs_train_cpu_fetch_each_step_k(l2);
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
+    ws->grad_group_bytes = ovs_train_cpu_grad_group_bytes(l2);
     if (!ws->xt || !ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
@@ -427,10 +450,10 @@ static void gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
         for (int i0 = 0; i0 < np; i0 += b) { /* chunks in L1 (ovs_train_grad_chunk) */
             const int i1 = i0 + b < np ? i0 + b : np;
             ovs_smallmm_grad_part(k, d, ws->zt + i0, np, ws->xt + i0, np, i1 - i0, ws->g,
-                                  lanes, i0 == 0, i1 == np, NULL);
+                                  lanes, i0 == 0, i1 == np, NULL, ws->grad_group_bytes);
         }
     else
-        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes);
+        ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes, ws->grad_group_bytes);
 }
 
 /* Whether this update runs panel by panel: ws allows it, and the fused pass runs and reads
@@ -469,7 +492,8 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
                                ws->yp, ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
-                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch);
+                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch,
+                              ws->grad_group_bytes);
     }
     return sqrt(ovs_hsum(r2));
 }

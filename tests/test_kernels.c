@@ -33,15 +33,15 @@ typedef struct build {
     void (*softplus)(const double *, double *, double *, int);
     void (*softplus_array)(const double *, double *, double *, size_t);
     void (*preact)(int, int, int, const double *, const double *, double *);
-    void (*grad)(int, int, int, const double *, const double *, double *, double *);
+    void (*grad)(int, int, int, const double *, const double *, double *, double *, int);
     double (*sumsq)(const double *, int);
     double (*descend)(double *, const double *, const double *, double, int);
     int (*fwd_part)(int, int, int, int, int, const double *, const double *, int,
                     const double *, const double *, double *, int, double *, double *, double *,
                     int, int, ovs_fetch *);
     void (*grad_part)(int, int, const double *, int, const double *, int, int, double *,
-                      double *, int, int, ovs_fetch *);
-    int (*group)(int, int);
+                      double *, int, int, ovs_fetch *, int);
+    int (*group)(int, int, int);
     int gc; /* the gradient's inputs per register block (smallmm.c's GC) */
 } build;
 
@@ -146,7 +146,7 @@ static double sumsq_ref(const double *a, int m, int fused)
  * (d np 8 bytes above 256 KB: 1040 x 40, 3000 x 11, 4096 x 64 and 1200 x 270), against the
  * references; with and without lanes, the same bits. 1200 x 270: chunks of 120 samples whose
  * x rows (259 KB) run in groups of 24 inputs on AVX2 and AVX-512 (smallmm.c's grad_group; the
- * last group 6 wide). */
+ * last group 6 wide), and with no groups (group_bytes 0) the same bits. */
 static void test_gradient(const build *b)
 {
     const int shapes[][3] = {{5, 1, 1},     {16, 3, 2},   {40, 7, 3},  {64, 8, 4},
@@ -163,10 +163,12 @@ static void test_gradient(const build *b)
         double *lanes = dalloc(OVS_SMALLMM_LANES(k, d));
         fill(mt, k, n, np, 10 + c, 1.0);
         fill(xt, d, n, np, 40 + c, 1.0);
-        b->grad(k, d, np, mt, xt, g, NULL);
-        b->grad(k, d, np, mt, xt, g2, lanes);
+        b->grad(k, d, np, mt, xt, g, NULL, OVS_SMALLMM_GROUP_BYTES);
+        b->grad(k, d, np, mt, xt, g2, lanes, OVS_SMALLMM_GROUP_BYTES);
         grad_ref(k, d, np, mt, xt, gf, 1);
         grad_ref(k, d, np, mt, xt, gp, 0);
+        chunked_same &= same(g, g2, (size_t)k * d);
+        b->grad(k, d, np, mt, xt, g2, lanes, 0); /* no input groups (Zen 4): the same bits */
         chunked_same &= same(g, g2, (size_t)k * d);
         match(&ok, same(g, gf, (size_t)k * d), same(g, gp, (size_t)k * d));
         free(mt), free(xt), free(g), free(g2), free(gf), free(gp), free(lanes);
@@ -177,22 +179,28 @@ static void test_gradient(const build *b)
 }
 
 /* The gradient's input groups (smallmm.c's grad_group), known answers: x rows of 24 KiB
- * (a multiple of the build's GC) where d >= 256 and the chunk's x rows take 96 KiB or more;
- * else one group of all d (round 17: groups cost 3-10% at d = 80-256 on a 512 KiB L2). The
- * shapes of test_gradient and test_parts that run in groups are among them. */
+ * (OVS_SMALLMM_GROUP_BYTES; a multiple of the build's GC) where d >= 256 and the chunk's x
+ * rows take 96 KiB or more; else one group of all d (round 17: groups cost 3-10% at
+ * d = 80-256 on a 512 KiB L2). Other sizes scale alike (12 KiB: from 48 KiB of rows); 0 bytes
+ * (train.c's choice on Zen 4): all d always. The shapes of test_gradient and test_parts that
+ * run in groups are among them. */
 static void test_group_width(const build *b)
 {
-    const int cases[][3] = {/* d, count, inputs per group (0: 24 KiB of rows, rounded to GC) */
-                            {270, 120, 0},  {276, 96, 32},   {276, 192, 16}, {276, 16, 276},
-                            {255, 1000, 255}, {256, 192, 16}, {160, 192, 160}, {80, 192, 80},
-                            {640, 64, 48},  {640, 96, 32},   {2000, 4096, 2000}};
-    int ok = 1;
+    const int cases[][4] = {/* d, count, bytes, inputs per group (0: bytes of rows, to GC) */
+                            {270, 120, 24576, 0},   {276, 96, 24576, 32},    {276, 192, 24576, 16},
+                            {276, 16, 24576, 276},  {255, 1000, 24576, 255}, {256, 192, 24576, 16},
+                            {160, 192, 24576, 160}, {80, 192, 24576, 80},    {640, 64, 24576, 48},
+                            {640, 96, 24576, 32},   {2000, 4096, 24576, 2000},
+                            {640, 96, 12288, 16},   {640, 48, 12288, 32},    {276, 20, 12288, 276},
+                            {640, 96, 0, 640},      {276, 192, 0, 276},      {2000, 96, 0, 2000}};
+    int ok = OVS_SMALLMM_GROUP_BYTES == 24576;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        const int d = cases[c][0], count = cases[c][1];
-        const int want = cases[c][2] ? cases[c][2] : 24 * 1024 / (8 * count) / b->gc * b->gc;
-        const int got = b->group(d, count);
+        const int d = cases[c][0], count = cases[c][1], bytes = cases[c][2];
+        const int want = cases[c][3] ? cases[c][3] : bytes / (8 * count) / b->gc * b->gc;
+        const int got = b->group(d, count, bytes);
         if (got != want) {
-            printf("    group width at d = %d, %d samples: %d, want %d\n", d, count, got, want);
+            printf("    group width at d = %d, %d samples, %d bytes: %d, want %d\n", d, count,
+                   bytes, got, want);
             ok = 0;
         }
     }
@@ -374,7 +382,8 @@ static void test_forward(const build *b)
  * through that panel and no further); ranges that do not start on a multiple of 96, end past
  * np or end inside it off a multiple of 96 are refused. 400 x 276: each whole panel's x rows
  * (212 or 424 KB) run in groups of 32 or 16 inputs on AVX2 and AVX-512 (smallmm.c's
- * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one.
+ * grad_group; the last group 20 or 4 wide), the last panel of 192's (16 samples) in one;
+ * half the runs (each panel width with each activation once) take no groups (group_bytes 0).
  * The AVX-512 build runs these chunks in blocks of 6 units from k = 40 on (smallmm.c's
  * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
  * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units. The lanes of ||r||^2,
@@ -431,7 +440,8 @@ static void test_parts(const build *b)
                             m_same &= got == want || (b->isa == OVS_ISA_BASE && got == plain);
                         }
                     b->grad_part(k, d, buf, width, xp + (size_t)p0 * d, width, width, g, lanes,
-                                 p0 == 0, p1 == np, fetching ? &next : NULL);
+                                 p0 == 0, p1 == np, fetching ? &next : NULL,
+                                 (q + a) % 2 ? 0 : OVS_SMALLMM_GROUP_BYTES);
                     /* a line at a time, from the start, never past the end */
                     fetched &= !fetching || (next.at > from && next.end == to &&
                                              (next.at - from) % 64 == 0 && next.at <= to + 63);
@@ -487,7 +497,7 @@ static void test_fetch_pace(const build *b)
                           .each_step = each};
         b->fwd_part(OVS_ACT_SOFTPLUS, n, k, d, np, w, xt, 96, v, y, m, np, scratch, r, r2, 0,
                     np, &next);
-        b->grad_part(k, d, m, np, xt, np, np, g, lanes, 1, 1, &next);
+        b->grad_part(k, d, m, np, xt, np, np, g, lanes, 1, 1, &next, OVS_SMALLMM_GROUP_BYTES);
         lines[each] = (long)(next.at - from) / 64;
     }
     CHECK_MSG(lines[0] > 0 && lines[1] == 2 * lines[0] && lines[1] < (1 << 17) / 8,

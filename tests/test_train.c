@@ -568,10 +568,12 @@ static int same_run(const ovs_result *a, const ovs_result *b, int iters)
 }
 
 /* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels),
- * with and without the fetch of the next panel, in panels of 192 and 96, and one after the
- * other give the same bits: iterations, final error, distance from init and path length,
+ * with and without the fetch of the next panel, in panels of 192 and 96, with and without
+ * the gradient's input groups (ws->grad_group_bytes: the CPU's and the other), and one after
+ * the other give the same bits: iterations, final error, distance from init and path length,
  * both activations, at three sizes that read X in panels (one with padding samples and a
- * narrow last panel), whatever this CPU's L2 would have chosen. */
+ * narrow last panel; (2800, 4, 350) runs in input groups where they are on), whatever this
+ * CPU's L2 would have chosen. */
 static void test_by_panels_runs(void)
 {
     const int shapes[3][3] = {{1001, 30, 40}, {1536, 20, 48}, {2800, 4, 350}};
@@ -587,25 +589,29 @@ static void test_by_panels_runs(void)
             ovs_problem_draw(&p, 13, c);
             topts o = paper_opts(acts[a], 60);
             panels &= ws.panel > 0;
-            /* pass by pass; by panels; fetching the next; in panels of 96, fetching */
-            const int by[4] = {0, 1, 1, 1}, fetch[4] = {0, 0, 1, 1};
-            const int width[4] = {ws.panel, ws.panel, ws.panel, 96};
-            ovs_result r[4];
-            for (int b = 0; b < 4; b++) {
+            /* pass by pass; by panels; fetching the next; in panels of 96, fetching; the
+             * same with the other input groups */
+            const int by[5] = {0, 1, 1, 1, 1}, fetch[5] = {0, 0, 1, 1, 1};
+            const int width[5] = {ws.panel, ws.panel, ws.panel, 96, 96};
+            const int g0 = ws.grad_group_bytes, g1 = g0 ? 0 : OVS_SMALLMM_GROUP_BYTES;
+            const int groups[5] = {g0, g0, g0, g0, g1};
+            ovs_result r[5];
+            for (int b = 0; b < 5; b++) {
                 ws.by_panels = by[b];
                 ws.fetch_next = fetch[b];
                 ws.panel = width[b];
+                ws.grad_group_bytes = groups[b];
                 CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
                 panels &= ws.xp != NULL;
             }
-            for (int b = 1; b < 4; b++)
+            for (int b = 1; b < 5; b++)
                 same &= same_run(&r[0], &r[b], 60);
             ovs_train_workspace_free(&ws);
             ovs_problem_free(&p);
         }
     CHECK_MSG(panels, "a shape of test_by_panels_runs does not read X in panels");
     CHECK_MSG(same, "trainings panel by panel (fetching the next or not, in panels of 192 or "
-                    "96) and pass by pass differ");
+                    "96, with or without input groups) and pass by pass differ");
 }
 
 /* train.c takes ||r|| and ||g|| over their padding (np; ovs_pad(k d)), which is only right
@@ -715,7 +721,8 @@ static void test_panel_plan(void)
 
 /* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams), which fetch up to
  * 64 units where nothing fits (ovs_train_fetch_wide_k) and at every step up to 24
- * (ovs_train_fetch_each_step_k), from cpuid's
+ * (ovs_train_fetch_each_step_k) and run the gradient without input groups
+ * (ovs_train_grad_group_bytes), from cpuid's
  * vendor (leaf 0 EBX) and family (leaf 1 EAX): known answers for the machines of
  * docs/BENCHMARKS.md (the Zen 5 of rounds 26-28 reads EAX 0x00B00F21) and their neighbours,
  * and the rule that combines it with the plan (ovs_train_fetch_next). A family decoded
@@ -762,6 +769,14 @@ static void test_fetch_rule(void)
     CHECK(ovs_train_fetch_each_step_k(amd, 0x00B00F21u, mib) == 0);
     CHECK(ovs_train_fetch_each_step_k(intel, 0x000806F8u, 2 * mib) == 0);
     CHECK(ovs_train_fetch_each_step_k(0, 0, mib) == 0);
+    /* the gradient without input groups on the same CPUs only, else groups of 24 KiB */
+    const int groups = OVS_SMALLMM_GROUP_BYTES;
+    CHECK(ovs_train_grad_group_bytes(amd, 0x00A10F11u, mib) == 0);
+    CHECK(ovs_train_grad_group_bytes(amd, 0x00A60F12u, 2 * mib) == 0);
+    CHECK(ovs_train_grad_group_bytes(amd, 0x00A00F11u, mib / 2) == groups);
+    CHECK(ovs_train_grad_group_bytes(amd, 0x00B00F21u, mib) == groups);
+    CHECK(ovs_train_grad_group_bytes(intel, 0x000806F8u, 2 * mib) == groups);
+    CHECK(ovs_train_grad_group_bytes(0, 0, mib) == groups);
     const ovs_panel_plan fits = {192, 1, 1, 1}, not_fits = {96, 1, 1, 0}, none = {192, 1, 0, 0};
     CHECK(ovs_train_fetch_next(fits, 1) == 0 && ovs_train_fetch_next(fits, 0) == 1);
     CHECK(ovs_train_fetch_next(not_fits, 1) == 1 && ovs_train_fetch_next(not_fits, 0) == 1);
