@@ -324,11 +324,9 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
  * n/10 from n = 3200 on) and the chunk's x rows are 4 `bytes` or more; else all d, as where
  * fewer than 2 GC would fill it (a group of GC inputs reads the factors from L2 once per
  * group, as often as one group reads x once per block of units) or bytes is 0. Groups of
- * 24 KiB won at d = 320-640 on the whole pass on Intel (up to 2x, round 15) and on AMD's
- * panels at d = 640 and (192, 40, 320): 0.82-0.88 of a held panel's gradient (round 17, Zen 3).
- * At d = 80-256 they cost AMD 3-10% (there the lane sums are walked a group's width at a
- * time, not row by row) and were level on Intel (round 15's panel shapes). On Zen 4 they
- * cost (train.c's ovs_train_grad_group_bytes). docs/BENCHMARKS.md rounds 15, 17 and 36. */
+ * 24 KiB won at d = 320-640 on Intel (up to 2x, round 15) and on Zen 3's panels at d = 640
+ * and (192, 40, 320): 0.82-0.88 of a held panel's gradient (round 17); at d = 80-256 they
+ * cost AMD 3-10% and were level on Intel. Zen 4: train.c's ovs_train_grad_group_bytes. */
 #ifndef GRAD_GROUP_MIN_D
 #define GRAD_GROUP_MIN_D 256
 #endif
