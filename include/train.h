@@ -87,8 +87,8 @@ int ovs_train_cpu_fetch_each_step_k(long l2);
 int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax);
 
 /* The workspace's grad_group_bytes from cpuid and the L2 as ovs_train_fetch_wide_k: 0 (no
- * input groups) on the CPUs of its 64 (Zen 4), else OVS_SMALLMM_GROUP_BYTES (train.c says
- * what was measured); ovs_train_cpu_grad_group_bytes: this CPU's. */
+ * input groups) where that gives 64 (Zen 4), else OVS_SMALLMM_GROUP_BYTES (train.c says what
+ * was measured); ovs_train_cpu_grad_group_bytes: this CPU's. */
 int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
 int ovs_train_cpu_grad_group_bytes(long l2);
 

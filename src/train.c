@@ -125,14 +125,13 @@ int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2
 
 static void this_cpu(unsigned *vendor_ebx, unsigned *leaf1_eax);
 
-/* The gradient's input groups (smallmm.h's group_bytes): none on the CPUs of
- * FETCH_WIDE_K_ZEN4, else OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md
- * round 36 the step without groups took 0.947-0.995 of the time per update at (6400, 40, 320),
- * (6400, 20, 640), (3200, 16, 320), (4800, 30, 320) and (6400, 10, 640), both activations
- * (ab_step, paired medians of 24 rounds; two more runs 0.95-0.99), where a held panel's
- * gradient ran at 0.80-0.87 of peak with them: its 1 MiB L2 feeds the rows of a panel of 96 to
- * every block of units as fast as L1 did. Groups won on Intel (round 15) and Zen 3 (round 17);
- * Zen 5 is unmeasured and keeps them. */
+/* The gradient's input groups (smallmm.h's group_bytes): none on Zen 4 (zen4_class), else
+ * OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md round 36, one group of
+ * all inputs (a panel's rows read from L2 by every block of units) took 0.947-0.995 of the time
+ * per update at (6400, 40, 320), (6400, 20, 640), (3200, 16, 320), (4800, 30, 320) and
+ * (6400, 10, 640), both activations (ab_step, paired medians of 24 rounds), 0.954-1.002 in two
+ * more runs and 0.971-1.010 as built: about 2%. Groups won on Intel (round 15) and Zen 3
+ * (round 17); Zen 5 is unmeasured and keeps them. */
 int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? 0 : OVS_SMALLMM_GROUP_BYTES;
