@@ -123,8 +123,6 @@ int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? FETCH_EACH_STEP_K_ZEN4 : 0;
 }
 
-static void this_cpu(unsigned *vendor_ebx, unsigned *leaf1_eax);
-
 /* The gradient's input groups (smallmm.h's group_bytes): none on Zen 4 (zen4_class), else
  * OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md round 36, one group of
  * all inputs (a panel's rows read from L2 by every block of units) took 0.947-0.995 of the time
@@ -135,13 +133,6 @@ static void this_cpu(unsigned *vendor_ebx, unsigned *leaf1_eax);
 int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? 0 : OVS_SMALLMM_GROUP_BYTES;
-}
-
-int ovs_train_cpu_grad_group_bytes(long l2)
-{
-    unsigned ebx, eax;
-    this_cpu(&ebx, &eax);
-    return ovs_train_grad_group_bytes(ebx, eax, l2);
 }
 
 int ovs_train_fetch_next(ovs_panel_plan plan, int cpu_streams)
@@ -185,6 +176,13 @@ int ovs_train_cpu_fetch_each_step_k(long l2)
     unsigned ebx, eax;
     this_cpu(&ebx, &eax);
     return ovs_train_fetch_each_step_k(ebx, eax, l2);
+}
+
+int ovs_train_cpu_grad_group_bytes(long l2)
+{
+    unsigned ebx, eax;
+    this_cpu(&ebx, &eax);
+    return ovs_train_grad_group_bytes(ebx, eax, l2);
 }
 
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
