@@ -394,24 +394,22 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
     }
 }
 
-/* With and without a fetch: its test stays out of the loops of the product without one. */
+/* With and without a fetch: its test stays out of the loops of the product without one, which
+ * also run where nothing is left (the forward pass fetched all of the next panel: on AVX-512
+ * from k = 13 at every step, k = 29 at every second; fetch.h). There the loops with a fetch
+ * ran 5-7% slower at k = 16-20 on Zen 4 (docs/BENCHMARKS.md round 37): code, not memory. */
 void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, const double *x,
                                     int ldx, int count, double *g, double *lanes, int first,
                                     int last, ovs_fetch *next, int group_bytes)
 {
-    const int gb = group_bytes;
-    if (GR_PART > GR && k >= GR_PART_MIN_K) {
-        if (next)
-            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR_PART,
-                           gb);
-        else
-            grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR_PART,
-                           gb);
-    } else if (next) {
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, GR, gb);
-    } else {
-        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, GR, gb);
-    }
+#define CHUNK(fetch, RB)                                                                       \
+    grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, fetch, 0, RB, group_bytes)
+    const int tall = GR_PART > GR && k >= GR_PART_MIN_K;
+    if (next && next->at < next->end)
+        tall ? CHUNK(next, GR_PART) : CHUNK(next, GR);
+    else
+        tall ? CHUNK(NULL, GR_PART) : CHUNK(NULL, GR);
+#undef CHUNK
 }
 
 /* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
