@@ -44,7 +44,8 @@ void ovs_smallmm_grad_lanes(int k, int d, int np, const double *mt, const double
  * first, else from lanes, and end in g if last, else in lanes. The chunks of a product, run
  * in order of their samples, each starting at a multiple of 8, give ovs_smallmm_grad's g bit
  * for bit, whatever the chunks' sizes and wherever their rows lie (train.c's panels of X).
- * next: memory to fetch into L2 meanwhile (fetch.h; advanced), or NULL. */
+ * next: memory to fetch into L2 meanwhile (fetch.h; advanced), or NULL (as is one with nothing
+ * left: the faster loops without a fetch run). */
 void ovs_smallmm_grad_part(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
                            ovs_fetch *next, int group_bytes);
