@@ -211,11 +211,15 @@ static double panel_slack(int d, int q)
  * the same bits; they differ in speed only (docs/BENCHMARKS.md: rounds 11-12 on a 2 MiB L2,
  * round 16 on a 512 KiB one).
  * - Panel by panel (step_by_panels) wherever X is read in panels (ovs_forward_panel_width)
- *   and ws->phi can hold the lane sums (np >= 8 d). The two passes move the lane sums between
- *   chunks as well, and m_t out to L3 and back besides, so this never moves more: it measured
- *   0.71-0.95 of their time on 2 MiB from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120)
- *   (1.49 of L2), and 0.78-0.93 on 512 KiB up to (6400, 320, 80) (lane sums and a panel 4.2
- *   times L2).
+ *   and np >= 8 d. The two passes move the lane sums between chunks as well, and m_t out to
+ *   L3 and back besides, so this never moves more: it measured 0.71-0.95 of their time on
+ *   2 MiB from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120) (1.49 of L2), and 0.78-0.93
+ *   on 512 KiB up to (6400, 320, 80) (lane sums and a panel 4.2 times L2). Where np < 8 d
+ *   (d > n/8), panel by panel where X is over X_BY_PANELS_L2 times L2: there the two passes'
+ *   gradient, without lane sums, read all of X from memory once per block of units. On Zen 4
+ *   (1 MiB, docs/BENCHMARKS.md round 37) panels took 0.43-0.88 of the time from
+ *   (1600, 16, 320) (4 MiB of X) to (4096, 20, 640) and (2400, 8, 480), 0.98-1.01 at
+ *   (1200, 30, 300) (2.8 MiB), about 1.0 at 1.2 MiB and 1.05 at (600, 50, 100) (0.5 MiB).
  * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
  *   OVS_FORWARD_PANEL samples (up to 1.2 L2 at d < 256: panel_slack), else of 96 (d over 341
  *   at k = 10-20 on 2 MiB): 0.61-0.95 of the time at the large-n study's shapes,
@@ -226,10 +230,11 @@ static double panel_slack(int d, int q)
  *   the time of not fetching at k = 10-20 and d = 320-640; at k >= 40 fetching read
  *   0.96-1.05 (512 KiB) and, at (6400, 40, 640) on 2 MiB (2.6 MiB), 1.02-1.21; on Zen 4's
  *   1 MiB it pays up to k = 64. */
+#define X_BY_PANELS_L2 2.0
 ovs_panel_plan ovs_train_panel_plan(int k, int d, int np, long l2, int wide_k)
 {
     ovs_panel_plan plan = {.panel = ovs_forward_panel_width(k, d, np)};
-    if (plan.panel == 0 || np < 8 * d || l2 <= 0)
+    if (plan.panel == 0 || l2 <= 0 || (np < 8 * d && 8.0 * d * np <= X_BY_PANELS_L2 * l2))
         return plan;
     plan.by_panels = 1;
     for (int q = plan.panel; q >= 96; q -= 96)
@@ -281,7 +286,8 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->w = alloc_aligned(kd);
     ws->w_next = alloc_aligned(kd);
     ws->zt = alloc_aligned((size_t)k * np);
-    ws->phi = alloc_aligned((size_t)k * np);
+    /* phi, free once the factors are made, keeps the lane sums between panels (or chunks) */
+    ws->phi = alloc_aligned(k * np > OVS_SMALLMM_LANES(k, d) ? k * np : OVS_SMALLMM_LANES(k, d));
     ws->r = alloc_aligned(np);
     ws->g = alloc_aligned(kd);
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));

@@ -571,15 +571,16 @@ static int same_run(const ovs_result *a, const ovs_result *b, int iters)
  * with and without the fetch of the next panel, in panels of 192 and 96, with and without
  * the gradient's input groups (ws->grad_group_bytes: the CPU's and the other), and one after
  * the other give the same bits: iterations, final error, distance from init and path length,
- * both activations, at three sizes that read X in panels (one with padding samples and a
- * narrow last panel; (2800, 4, 350) runs in input groups where they are on), whatever this
- * CPU's L2 would have chosen. */
+ * both activations, at four sizes that read X in panels (one with padding samples and a
+ * narrow last panel; (2800, 4, 350) runs in input groups where they are on; (1000, 6, 200)
+ * has np < 8 d, its lane sums larger than k np doubles), whatever this CPU's L2 would have
+ * chosen. */
 static void test_by_panels_runs(void)
 {
-    const int shapes[3][3] = {{1001, 30, 40}, {1536, 20, 48}, {2800, 4, 350}};
+    const int shapes[4][3] = {{1001, 30, 40}, {1536, 20, 48}, {2800, 4, 350}, {1000, 6, 200}};
     const char *acts[2] = {"relu", "softplus"};
     int same = 1, panels = 1;
-    for (int c = 0; c < 3; c++)
+    for (int c = 0; c < 4; c++)
         for (int a = 0; a < 2; a++) {
             const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
             ovs_problem p;
@@ -666,8 +667,9 @@ static int same_plan(ovs_panel_plan a, ovs_panel_plan b)
  * study's wide rows: panels of 96 with the fetch at k <= 24, panel by panel without it at
  * k = 40-120; (3200, 96, 50) takes panels of 192 at 1.16 L2 (the slack of 1.2 below d = 256),
  * (3200, 57, 80) at 1.19 L2 too, (3200, 58, 80) at 1.21 panels of 96; on 2 MiB, d = 255 has
- * the slack and d = 256 not. No panel by panel where the lane sums would not fit ws->phi
- * (np < 8 d) or with L2 unknown. fits: the fetch's bytes fit (with the slack), not where
+ * the slack and d = 256 not. Where np < 8 d, panel by panel only where X is over 2 L2
+ * ((4096, 20, 640) on 2 MiB; (1600, 16, 320) and 1032 samples of d = 256 on 1 MiB, not 1024
+ * of them nor (600, 50, 100)); with L2 unknown, never. fits: the fetch's bytes fit (with the slack), not where
  * panels of 96 fetch because nothing fits (k <= 24); on 1 MiB (the Zen 5 machine of round
  * 27) the study's (1600, 10, 160) fits in panels of 192, its (6400, 20, 640) does not, and
  * (6400, 40, 320) goes panel by panel without the fetch at wide_k 24. With wide_k 64 (Zen 4,
@@ -683,7 +685,7 @@ static void test_panel_plan(void)
         {25, 25, 200, l2, {0, 0, 0, 0}},        {20, 640, 6400, l2, {96, 1, 1, 1}},
         {10, 640, 6400, l2, {96, 1, 1, 1}},     {40, 640, 6400, l2, {192, 1, 0, 0}},
         {20, 320, 3200, l2, {192, 1, 1, 1}},    {120, 80, 6400, l2, {192, 1, 1, 1}},
-        {20, 640, 4096, l2, {192, 0, 0, 0}},    {480, 160, 51200, l2, {192, 1, 0, 0}},
+        {20, 640, 4096, l2, {96, 1, 1, 1}},     {480, 160, 51200, l2, {192, 1, 0, 0}},
         {20, 640, 6400, 0, {192, 0, 0, 0}},     {120, 80, 6400, amd, {192, 1, 0, 0}},
         {20, 320, 3200, amd, {96, 1, 1, 0}},    {10, 640, 6400, amd, {96, 1, 1, 0}},
         {24, 640, 6400, amd, {96, 1, 1, 0}},    {25, 640, 6400, amd, {192, 1, 0, 0}},
@@ -692,7 +694,9 @@ static void test_panel_plan(void)
         {57, 80, 3200, amd, {192, 1, 1, 1}},    {58, 80, 3200, amd, {96, 1, 1, 1}},
         {80, 255, 6400, l2, {192, 1, 1, 1}},    {80, 256, 6400, l2, {96, 1, 1, 1}},
         {10, 160, 1600, mib, {192, 1, 1, 1}}, {20, 640, 6400, mib, {96, 1, 1, 0}},
-        {40, 320, 6400, mib, {192, 1, 0, 0}},
+        {40, 320, 6400, mib, {192, 1, 0, 0}},   {16, 320, 1600, mib, {96, 1, 1, 1}},
+        {20, 256, 1032, mib, {96, 1, 1, 1}},    {20, 256, 1024, mib, {192, 0, 0, 0}},
+        {50, 100, 600, mib, {192, 0, 0, 0}},    {20, 640, 4096, 0, {192, 0, 0, 0}},
     };
     /* with wide_k 64 (Zen 4): panels of 96 fetch where nothing fits up to k = 64 */
     const struct {
