@@ -216,10 +216,10 @@ static double panel_slack(int d, int q)
  *   2 MiB from (1600, 48, 50) (0.15 of L2) to (25600, 320, 120) (1.49 of L2), and 0.78-0.93
  *   on 512 KiB up to (6400, 320, 80) (lane sums and a panel 4.2 times L2). Where np < 8 d
  *   (d > n/8), panel by panel where X is over X_BY_PANELS_L2 times L2: there the two passes'
- *   gradient, without lane sums, read all of X from memory once per block of units. On Zen 4
- *   (1 MiB, docs/BENCHMARKS.md round 37) panels took 0.43-0.88 of the time from
- *   (1600, 16, 320) (4 MiB of X) to (4096, 20, 640) and (2400, 8, 480), 0.98-1.01 at
- *   (1200, 30, 300) (2.8 MiB), about 1.0 at 1.2 MiB and 1.05 at (600, 50, 100) (0.5 MiB).
+ *   gradient, without lane sums, reads all of X from memory once per block of units. On Zen 4
+ *   (1 MiB, docs/BENCHMARKS.md round 37) panels took 0.43-0.91 of the time from
+ *   (1600, 5-16, 320) (4 MB of X) to (3200, 5-24, 640), 0.94-1.01 at (1200, 30, 300)
+ *   (2.9 MB), about 1.0 at 1.2 MB and 1.05 at (600, 50, 100) (0.5 MB).
  * - Fetching the next panel (fetch.h) where that and the rest fit in L2, with panels of
  *   OVS_FORWARD_PANEL samples (up to 1.2 L2 at d < 256: panel_slack), else of 96 (d over 341
  *   at k = 10-20 on 2 MiB): 0.61-0.95 of the time at the large-n study's shapes,
@@ -440,9 +440,10 @@ static double forward(const ovs_problem *p, const ovs_activation *act, int kerne
 
 /* Gradient after forward(): grad = diag(v) phi'(W X^T) diag(r) X (Sec. 4 / eq. 2.1),
  * i.e. g = M X with M_ji = phi'(w_j . x_i) v_j r_i, into ws->g. ws->phi is free once
- * forward() has made the factors: where it can hold OVS_SMALLMM_LANES(k, d) doubles
- * (np >= 8 d) the simd product keeps its lane sums there between chunks of samples that
- * stay in cache (smallmm.h; the same bits). Its norm comes with the step (descend()). */
+ * forward() has made the factors: where np >= 8 d the simd product keeps its lane sums there
+ * between chunks of samples that stay in cache (smallmm.h; the same bits). Below, where X is
+ * small enough for the two passes (ovs_train_panel_plan), chunks read 0.96-1.07 of the time of
+ * one pass (round 37): one pass. Its norm comes with the step (descend()). */
 static void gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
 {
     const int k = p->k, d = p->d, np = ws->np, b = ws->grad_chunk;
