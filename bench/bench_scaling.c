@@ -186,11 +186,11 @@ static void gradient_as_trained(const parts_cell *c)
     const int k = c->k, d = c->d, np = c->np;
     double *lanes = (size_t)np >= 8 * (size_t)d ? ws->phi : NULL;
 #ifdef BENCH_HAVE_FETCH
-    if (ws->by_panels && ws->xp && lanes) {
+    if (ws->by_panels && ws->xp) { /* ws->phi holds the lane sums wherever the plan says so */
         for (int p0 = 0, q = ws->panel; p0 < np; p0 += q) {
             const int p1 = p0 + q < np ? p0 + q : np;
             ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * d, p1 - p0, p1 - p0,
-                                  ws->g, lanes, p0 == 0, p1 == np, NULL WITH_GROUPS(ws));
+                                  ws->g, ws->phi, p0 == 0, p1 == np, NULL WITH_GROUPS(ws));
         }
         return;
     }
