@@ -26,8 +26,11 @@
 #define FWD_R 4
 #if OVS_NW == 8
 #define FWD_S 4
+#define FWD_R_MAX 6     /* unit_blocks' leading blocks of 5 or 6 units, */
+#define FWD_LEAD_MIN_D 64 /* from d = 64 inputs */
 #else
 #define FWD_S 3
+#define FWD_R_MAX FWD_R
 #endif
 #define SOFTPLUS_GROUP 4
 /* Prefetches of the next sample block's x and m_t where x and m_t are larger than L2 (big):
@@ -42,7 +45,7 @@
 _Static_assert(SOFTPLUS_GROUP == 4, "softplus_stage's tail switch covers groups of 4");
 _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per unit");
 
-/* Units j..j+R-1 (R <= 4; the last block of k takes k mod 4) for the S sample vectors at i:
+/* Units j..j+R-1 (R <= 4, or 5-6 leading: unit_blocks) for the S sample vectors at i:
  * z summed over l in order, in R S accumulator chains that share each load of x (enough
  * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
  * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
@@ -57,8 +60,8 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
                            int ldx, const double *v, double *ds, int ldd, double *zs, int j,
                            const int R, const int S, ovs_vd *f, ovs_fetch *next)
 {
-    const double *wr[FWD_R];
-    ovs_vd a[FWD_R][FWD_S];
+    const double *wr[FWD_R_MAX];
+    ovs_vd a[FWD_R_MAX][FWD_S];
     for (int u = 0; u < R; u++) {
         wr[u] = w + (long)(j + u) * d;
         for (int s = 0; s < S; s++)
@@ -68,8 +71,11 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
     const unsigned mask = next ? ovs_fetch_mask(next) : 0;
     for (int l = 0; l < d; l++) {
         ovs_vd x[FWD_S];
-        if (next)
+        if (next) {
             ovs_fetch_step(&at, next->end, l, mask);
+            if (R > FWD_R) /* a block of 5 or 6 does the steps of two: their lines */
+                ovs_fetch_step(&at, next->end, l, mask);
+        }
         for (int s = 0; s < S; s++)
             x[s] = LOAD(xs + (long)l * ldx + s * OVS_NW);
         for (int u = 0; u < R; u++) {
@@ -95,12 +101,25 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
 }
 
 /* All k units in blocks of 4, then the k mod 4 left (units in order, so f sums them in
- * order). */
+ * order). On AVX-512 a k mod 4 of 1 or 2 goes first as a block of 5 or 6 (and of 3, from
+ * k = 11, as 5 and 6): a block of 1 or 2 read each x vector for 4 or 8 FMAs, a load per
+ * FMA or two; 5 x 4 and 6 x 4 chains hold 25 and 29 of the 32 registers. */
 OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
                             const double *xs, int ldx, const double *v, double *ds, int ldd,
                             double *zs, const int S, ovs_vd *f, ovs_fetch *next)
 {
     int j = 0;
+#if FWD_R_MAX > FWD_R
+    const int lead = d >= FWD_LEAD_MIN_D, eleven = lead && k % 4 == 3 && k >= 11;
+    if ((lead && k % 4 == 1 && k >= 5) || eleven) {
+        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, 0, 5, S, f, next);
+        j = 5;
+    }
+    if ((lead && k % 4 == 2 && k >= 6) || eleven) {
+        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 6, S, f, next);
+        j += 6;
+    }
+#endif
     for (; j + 4 <= k; j += 4)
         unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 4, S, f, next);
     switch (k - j) {

@@ -302,7 +302,9 @@ static void forward_inputs(int n, int k, int d, int np, uint64_t seed, double *w
 }
 
 /* The fused forward pass and the pre-activations on shapes that give every block form
- * (k mod 4; np mod 12, 24 and 32) and, at n = 1040 and 2000, the paths for arrays larger
+ * (k mod 4; np mod 12, 24 and 32; from d = 64 the AVX-512 build's leading blocks of 5 and
+ * 6 units: k = 5, 6, 11 (5 + 6), 14, 15, 21, and k = 7 without) and, at n = 1040 and 2000,
+ * the paths for arrays larger
  * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
  * both signs; the fused pass with X in xt and in panels of 96 and OVS_FORWARD_PANEL samples
  * (last panels 8 to 184 wide, and none narrower than the rest), each against the same
@@ -317,7 +319,8 @@ static void test_forward(const build *b)
                              {104, 6, 17}, {200, 25, 25}, {61, 2, 32}, {48, 7, 5}, {24, 9, 2},
                              {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20},
                              {384, 5, 6},  {390, 9, 3}, {568, 6, 7}, {76, 10, 29},
-                             {130, 5, 44}};
+                             {130, 5, 44}, {72, 5, 64}, {100, 6, 70}, {40, 11, 80},
+                             {24, 14, 66}, {56, 21, 64}, {30, 7, 65}, {104, 15, 96}};
     const int panels[3] = {0, 96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, refused = -1, accepted = -1; /* first shape that went wrong */
@@ -386,14 +389,17 @@ static void test_forward(const build *b)
  * half the runs (each panel width with each activation once) take no groups (group_bytes 0).
  * The AVX-512 build runs these chunks in blocks of 6 units from k = 40 on (smallmm.c's
  * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
- * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units. The lanes of ||r||^2,
+ * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units; its forward pass leads
+ * with blocks of 5 and 6 units from d = 64 (forward.c's unit_blocks): (296, 10, 96),
+ * (200, 9, 128), (104, 11, 70). The lanes of ||r||^2,
  * zeroed by the first range and added up over the panels in order, against the reference's
  * r (1001: padding samples). */
 static void test_parts(const build *b)
 {
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3},
                              {400, 7, 276}, {200, 40, 3}, {200, 43, 6}, {392, 44, 3},
-                             {296, 45, 2},  {200, 47, 5}, {104, 48, 2}};
+                             {296, 45, 2},  {200, 47, 5}, {104, 48, 2}, {296, 10, 96},
+                             {200, 9, 128}, {104, 11, 70}};
     const int panels[2] = {96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, m_same = 1, refused = 1, fetched = 1;
@@ -503,6 +509,26 @@ static void test_fetch_pace(const build *b)
     CHECK_MSG(lines[0] > 0 && lines[1] == 2 * lines[0] && lines[1] < (1 << 17) / 8,
               "%s: the fetch at every step took %ld lines, at every second %ld", b->name,
               lines[1], lines[0]);
+    /* From d = 64 the AVX-512 build's forward pass runs k = 5 and 6 as one block of 5 or 6
+     * units (forward.c's unit_blocks), which fetches the lines of the two blocks of k = 8
+     * (4 + 1 and 4 + 2 elsewhere): the panel's share of the next one is not cut. */
+    const int dd = 64, ks[3] = {8, 5, 6};
+    double *xt2 = dalloc((size_t)dd * np), *w2 = dalloc((size_t)8 * dd);
+    double *m2 = dalloc((size_t)8 * np), *scratch2 = dalloc(OVS_FORWARD_SCRATCH(8));
+    double *v2 = dalloc(8);
+    fill(w2, 1, 8 * dd, 8 * dd, 78, 1.0), fill(xt2, dd, n, np, 79, 0.1), fill(v2, 1, 8, 8, 80, 0.3);
+    long fwd_lines[3];
+    for (int c = 0; c < 3; c++) {
+        const char *from = (const char *)stretch;
+        ovs_fetch next = {.at = from, .end = from + sizeof(double) * (1 << 17), .each_step = 1};
+        b->fwd_part(OVS_ACT_RELU, n, ks[c], dd, np, w2, xt2, 96, v2, y, m2, np, scratch2, r,
+                    r2, 0, np, &next);
+        fwd_lines[c] = (long)(next.at - from) / 64;
+    }
+    CHECK_MSG(fwd_lines[0] > 0 && fwd_lines[1] == fwd_lines[0] && fwd_lines[2] == fwd_lines[0],
+              "%s: at d = 64 the forward pass fetched %ld lines at k = 5, %ld at k = 6, %ld at "
+              "k = 8", b->name, fwd_lines[1], fwd_lines[2], fwd_lines[0]);
+    free(xt2), free(w2), free(m2), free(scratch2), free(v2);
     free(w), free(xt), free(v), free(y), free(r), free(m), free(g), free(lanes);
     free(scratch), free(stretch);
 }
