@@ -47,4 +47,16 @@ static inline __attribute__((always_inline)) void ovs_fetch_step(const char **at
     }
 }
 
+/* lines (1 or 2) of ovs_fetch_step at one step: a kernel block that does the work of two
+ * blocks' steps at each of its own takes both's lines (forward.c's and smallmm.c's blocks of
+ * 5 or 6 units), so that the next panel's fetch is not cut. */
+static inline __attribute__((always_inline)) void ovs_fetch_steps(const char **at,
+                                                                  const char *end, int step,
+                                                                  unsigned mask, int lines)
+{
+    ovs_fetch_step(at, end, step, mask);
+    if (lines > 1)
+        ovs_fetch_step(at, end, step, mask);
+}
+
 #endif

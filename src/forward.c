@@ -18,15 +18,14 @@
 
 /* Register blocks of the pre-activations: FWD_R units x S <= FWD_S native sample vectors of
  * accumulators, which share each load of x and each broadcast of w: R S + S + 1 registers.
- * AVX-512 (32 registers): 4 x 4 (16 chains); AVX2 and SSE2 (16 registers): 4 x 3 (12 chains,
- * 16 registers). Each stage of softplus runs over SOFTPLUS_GROUP native vectors at a time
- * (vmath.h interleaves them step by step): on AVX-512 4 measured 0.3-7% faster per update than
- * 8 (docs/BENCHMARKS.md, round 3; in two stages 8 was no faster, round 13).
- * softplus_stage's tail takes the last 1-3, so it stays 4. */
+ * AVX-512 (32 registers): 4 x 4 (16 chains); AVX2 and SSE2 (16): 4 x 3 (12 chains). Each
+ * stage of softplus runs over SOFTPLUS_GROUP native vectors at a time (vmath.h interleaves
+ * them): on AVX-512 4 measured 0.3-7% faster per update than 8 (docs/BENCHMARKS.md, round 3;
+ * in two stages 8 was no faster, round 13); softplus_stage's tail takes the last 1-3. */
 #define FWD_R 4
 #if OVS_NW == 8
 #define FWD_S 4
-#define FWD_R_MAX 6     /* unit_blocks' leading blocks of 5 or 6 units, */
+#define FWD_R_MAX 6       /* unit_blocks' leading blocks of 5 or 6 units, */
 #define FWD_LEAD_MIN_D 64 /* from d = 64 inputs */
 #else
 #define FWD_S 3
@@ -71,11 +70,8 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
     const unsigned mask = next ? ovs_fetch_mask(next) : 0;
     for (int l = 0; l < d; l++) {
         ovs_vd x[FWD_S];
-        if (next) {
-            ovs_fetch_step(&at, next->end, l, mask);
-            if (R > FWD_R) /* a block of 5 or 6 does the steps of two: their lines */
-                ovs_fetch_step(&at, next->end, l, mask);
-        }
+        if (next)
+            ovs_fetch_steps(&at, next->end, l, mask, 1 + (R > FWD_R));
         for (int s = 0; s < S; s++)
             x[s] = LOAD(xs + (long)l * ldx + s * OVS_NW);
         for (int u = 0; u < R; u++) {
@@ -101,9 +97,14 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
 }
 
 /* All k units in blocks of 4, then the k mod 4 left (units in order, so f sums them in
- * order). On AVX-512 a k mod 4 of 1 or 2 goes first as a block of 5 or 6 (and of 3, from
- * k = 11, as 5 and 6): a block of 1 or 2 read each x vector for 4 or 8 FMAs, a load per
- * FMA or two; 5 x 4 and 6 x 4 chains hold 25 and 29 of the 32 registers. */
+ * order: the same bits however the blocks fall). On AVX-512 from d = 64 a k mod 4 of 1 or 2
+ * goes first as a block of 5 or 6 (and of 3, from k = 11, as 5 and 6): a block of 1 or 2
+ * reads each x vector for 4 or 8 FMAs, a load per FMA or two; 5 x 4 and 6 x 4 chains hold
+ * 25 and 29 of the 32 registers. Such a block fetches two lines a step (unit_block), so the
+ * next panel's fetch is not cut. On the Zen 4 machine of docs/BENCHMARKS.md round 38 the pass
+ * alone (panels of 96, d = 640) ran 52-56 GFLOP/s at k = 5, 6, 9, 11, 13 against 40-51, and
+ * the update took 0.84-0.97 of its time at (6400, 5-21, 640) (ab_step); the grid's cells
+ * (d <= 25) read 1.02-1.09 and d = 40-60 level: hence from d = 64. */
 OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
                             const double *xs, int ldx, const double *v, double *ds, int ldd,
                             double *zs, const int S, ovs_vd *f, ovs_fetch *next)

@@ -1,8 +1,7 @@
-/* smallmm.c - register-blocked products and lane-ordered norms; see smallmm.h.
- *
- * Compiled once per instruction set (simd.h, Makefile), like forward.c: every build defines
- * its OVS_ISA(...) functions on its native vectors; the baseline build also defines the
- * public entry points and ovs_simd_isa. */
+/* smallmm.c - register-blocked products and lane-ordered norms; see smallmm.h. Compiled once
+ * per instruction set (simd.h, Makefile), like forward.c: every build defines its OVS_ISA(...)
+ * functions on its native vectors; the baseline build also the public entry points and
+ * ovs_simd_isa. */
 #include "smallmm.h"
 
 #include "simd.h"
@@ -10,9 +9,8 @@
 #define LOAD(p) (*(const ovs_vd *)(p))
 #define STORE(p, v) (*(ovs_vd *)(p) = (v))
 #define INLINE static inline __attribute__((always_inline))
-/* IN_REGISTER(v): v is loaded once into a register. Without it gcc 12 folds the load of a
- * row of mt into each of its C multiply-adds (C loads instead of 1) and the AVX2 block ran
- * load-bound. An empty asm statement; the values are unchanged. */
+/* IN_REGISTER(v): v is loaded once into a register (gcc 12 folded the load of a row of mt
+ * into each of its C multiply-adds, and the AVX2 block ran load-bound). No value changes. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(NO_IN_REGISTER)
 #define IN_REGISTER(v) __asm__("" : "+v"(v))
 #else
@@ -83,20 +81,18 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 
 /* ---- the gradient g = mt xt^T, vectorised over the samples ----
  * g_jl = sum_i mt_ji xt_li: lane q of an accumulator sums the samples i = q mod 8 in order
- * of i, then the 8 lanes are added in ovs_hsum's fixed tree (ovs_tree8). Every element of g
- * is summed in this one order, whichever block, chunk or build computes it. A block is
- * R units x C inputs, each element's 8 lanes in OVS_NH native vectors: GR x GC x OVS_NH
- * accumulators in registers (AVX-512 4 x 4 x 1, 6 x 4 x 1 in the chunks from k = 40 on:
- * GR_PART; AVX2 3 x 2 x 2, SSE2 2 x 1 x 4), R + C loads per native sample vector. Blocks run
- * units outer, inputs inner: a block's R rows of mt stay in L1 while the inputs pass, and the
- * lanes (below) are read and written in order.
- *
+ * of i, then the 8 lanes are added in ovs_hsum's fixed tree (ovs_tree8): every element of g
+ * in this one order, whichever block, chunk or build computes it. A block is R units x C
+ * inputs, each element's 8 lanes in OVS_NH native vectors: GR x GC x OVS_NH accumulators in
+ * registers (AVX-512 4 x 4 x 1, 6 x 4 x 1 from k = 40 in chunks: GR_PART; AVX2 3 x 2 x 2,
+ * SSE2 2 x 1 x 4), R + C loads per native sample vector; units outer, inputs inner (a block's
+ * R rows of mt stay in L1 while the inputs pass; the lanes below are read in order).
  * At large n, xt (d x np) no longer fits in L2 and every block of units would read it from
- * L3 or memory again (k / GR times per update: 160 MB at n = 6400, d = 80, k = 120). There
- * the samples run in chunks whose d rows of xt stay in L2, and each element's 8 lane sums
- * wait in memory (lanes) from one chunk to the next: the same sums in the same order.
- * train.c's step_by_panels calls one chunk (ovs_smallmm_grad_part) per panel of X, right
- * after the forward pass made that panel's factors. */
+ * L3 or memory again (160 MB per update at n = 6400, d = 80, k = 120). There the samples run
+ * in chunks whose d rows of xt stay in L2, each element's 8 lane sums waiting in memory
+ * (lanes) from one chunk to the next: the same sums in the same order. train.c's
+ * step_by_panels calls one chunk (ovs_smallmm_grad_part) per panel of X, after the forward
+ * pass made that panel's factors. */
 #if OVS_NW == 8
 #define GR 4
 #define GC 4
@@ -108,16 +104,12 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 #define GR 2
 #define GC 1
 #endif
-/* GR_PART: the block height of ovs_smallmm_grad_part (the chunks and panels of the sizes
- * past the grid) from k = GR_PART_MIN_K units on. On AVX-512, 6 units x 4 inputs (24
- * accumulators, 29 of the 32 registers): 10 loads per 24 FMAs instead of 8 per 16, and a
- * chunk's x rows read k / 6 times instead of k / 4. On the Zen 5 machine of docs/BENCHMARKS.md
- * round 29 the update took 0.95-1.00 of its time at (1600, 48, 50) to (6400, 120, 80) and
- * (6400, 40, 160) (ab_step, paired medians of up to four runs; round 26: 0.961-0.985), but
- * 1.03-1.05 at k = 20 ((1200, 20, 30), (3200, 20, 320)) and level at (800, 30, 40): below 40
- * units the blocks of 4 stay. The grid's whole-sample product (ovs_smallmm_grad_lanes) keeps
- * 4 (1.02 at (200, 20, 20), round 26). Each element's sums are the same whichever block
- * computes it. */
+/* GR_PART: the block height of ovs_smallmm_grad_part (chunks and panels past the grid) from
+ * k = GR_PART_MIN_K on. AVX-512: 6 units x 4 inputs (29 of 32 registers), 10 loads per 24
+ * FMAs instead of 8 per 16, a chunk's x rows read k / 6 times instead of k / 4. Zen 5
+ * (docs/BENCHMARKS.md round 29, ab_step): 0.95-1.00 of the time at (1600, 48, 50) to
+ * (6400, 120, 80) and (6400, 40, 160), 1.03-1.05 at k = 20, level at (800, 30, 40): below 40
+ * the blocks of 4 stay, as in the grid's ovs_smallmm_grad_lanes (1.02 at (200, 20, 20)). */
 #ifndef GR_PART
 #define GR_PART GR
 #endif
@@ -127,11 +119,10 @@ void OVS_ISA(ovs_smallmm_preact)(int k, int d, int np, const double *w, const do
 #define GR_MAX (GR_PART > GR ? GR_PART : GR)
 
 #if OVS_NW == 4
-/* ovs_tree8 of four elements' lanes at once (AVX2: each element's 8 lanes in 2 vectors):
- * [tree(a), tree(b), tree(c), tree(e)]. t = h0 + h1 holds lanes (0+4) (1+5) (2+6) (3+7);
- * pairing the halves of two elements' t gives (0+4)+(2+6) and (1+5)+(3+7) in one add, and
- * one more add of neighbouring lanes their sum: the additions of ovs_tree8, operand for
- * operand, in 7 vector adds and 6 shuffles instead of 4 x 4 adds and the extractions. */
+/* ovs_tree8 of four elements' lanes at once (AVX2: 8 lanes in 2 vectors): [tree(a), tree(b),
+ * tree(c), tree(e)]. t = h0 + h1 holds lanes (0+4) (1+5) (2+6) (3+7); the halves of two
+ * elements' t paired give (0+4)+(2+6) and (1+5)+(3+7) in one add, one more add of neighbours
+ * their sum: ovs_tree8's additions, operand for operand, in 7 adds and 6 shuffles. */
 INLINE ovs_vd tree8_four(const ovs_vd *a, const ovs_vd *b, const ovs_vd *c, const ovs_vd *e)
 {
     const ovs_vd ta = a[0] + a[1], tb = b[0] + b[1], tc = c[0] + c[1], te = e[0] + e[1];
@@ -169,12 +160,11 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
 #endif
 
 #if OVS_NW == 8
-/* ovs_tree8 of eight elements' lanes at once (AVX-512: each element's 8 lanes in one
- * vector): [tree(e[0]), ..., tree(e[7])]. Pairing the halves of two elements gives their
- * (0+4) (1+5) (2+6) (3+7) in one add; pairing those of two such vectors, (0+4)+(2+6) and
- * (1+5)+(3+7); one more add of the two, the sum: the additions of ovs_tree8, operand for
- * operand, in 7 vector adds and 14 shuffles where gcc made ovs_tree8 one element at a time
- * (about 6 operations each, half of them shuffles, and spills of the block's accumulators). */
+/* ovs_tree8 of eight elements' lanes at once (AVX-512: each element's 8 lanes in one vector):
+ * [tree(e[0]), ..., tree(e[7])]. The halves of two elements paired give their (0+4) (1+5)
+ * (2+6) (3+7) in one add; those of two such vectors, (0+4)+(2+6) and (1+5)+(3+7); one more
+ * add, the sum: ovs_tree8's additions, operand for operand, in 7 adds and 14 shuffles (gcc
+ * made ovs_tree8 one element at a time: about 6 operations each, and spills). */
 INLINE ovs_vd tree8_eight(const ovs_vd *e[8])
 {
     ovs_vd p[4], q[2];
@@ -191,8 +181,8 @@ INLINE ovs_vd tree8_eight(const ovs_vd *e[8])
 typedef double ovs_v4u __attribute__((vector_size(32), aligned(8), may_alias));
 
 /* The last chunk's sums of a block into g, eight elements at a time: two rows of four where
- * C = 4 (a row alone at the end of an odd R, its lanes doubled), else the R C elements in
- * row order, their results stored one by one from a copy in memory. */
+ * C = 4 (an odd R's last row alone, its lanes doubled), else the R C elements in row order,
+ * stored one by one from a copy in memory. */
 INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const int R,
                         const int C)
 {
@@ -223,14 +213,13 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
 #endif
 
 /* A block's 8 samples at i, in grad_block: each element's OVS_NH vectors of lanes, R + C loads
- * per vector. A macro, so that both loops below hold the same code: as a function taking the
- * accumulators by pointer (inlined all the same) it cost the large-n study's ReLU updates
- * 1-3% (round 21). */
+ * per vector. A macro, so that both loops below hold the same code (as a function taking the
+ * accumulators by pointer it cost the large-n study's ReLU updates 1-3%, round 21). */
 #define GRAD_STEP(i)                                                                       \
     for (int h = 0; h < OVS_NH; h++) {                                                     \
         ovs_vd xv[GC];                                                                     \
         if (next)                                                                          \
-            ovs_fetch_step(&at, next->end, (i) / OVS_VL * OVS_NH + h, mask);               \
+            ovs_fetch_steps(&at, next->end, (i) / OVS_VL * OVS_NH + h, mask, 1 + (R > 4)); \
         for (int v = 0; v < C; v++)                                                        \
             xv[v] = LOAD(x[v] + (i) + h * OVS_NW);                                         \
         for (int u = 0; u < R; u++) {                                                      \
@@ -244,8 +233,7 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
 /* Units j..j+R-1, inputs c..c+C-1, over the count samples (a multiple of 8) of a chunk: row j
  * of its factors at mt + j ldm, row l of its inputs at x + l ldx. The lane sums start at zero
  * (first chunk) or from lanes, and end in g (last chunk) or in lanes (8 doubles per element
- * of g, at lanes + (j d + l) 8). Where count is a compile-time constant (unrolled: see
- * GRAD_CONST_NP) the loop over the samples is unrolled in full. */
+ * at lanes + (j d + l) 8). unrolled (GRAD_CONST_NP): count a constant, its loop unrolled. */
 INLINE void grad_block(int d, const double *mt, int ldm, const double *xs, int ldx, int count,
                        double *g, double *lanes, int j, int c, const int R, const int C,
                        int first, int last, ovs_fetch *next, const int unrolled)
@@ -320,13 +308,11 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
 }
 
 /* Inputs per group: as many x rows of the chunk as fill `bytes` (smallmm.h's group_bytes; a
- * multiple of GC), where the rows are wide (d >= GRAD_GROUP_MIN_D: the study's d = n/20 and
- * n/10 from n = 3200 on) and the chunk's x rows are 4 `bytes` or more; else all d, as where
- * fewer than 2 GC would fill it (a group of GC inputs reads the factors from L2 once per
- * group, as often as one group reads x once per block of units) or bytes is 0. Groups of
- * 24 KiB won at d = 320-640 on Intel (up to 2x, round 15) and on Zen 3's panels at d = 640
- * and (192, 40, 320): 0.82-0.88 of a held panel's gradient (round 17); at d = 80-256 they
- * cost AMD 3-10% and were level on Intel. Zen 4: train.c's ovs_train_grad_group_bytes. */
+ * multiple of GC), where d >= GRAD_GROUP_MIN_D (the study's d = n/20, n/10 from n = 3200) and
+ * the chunk's x rows are 4 `bytes` or more; else all d, as where fewer than 2 GC would fill
+ * it (GC inputs read the factors from L2 once per group) or bytes is 0. 24 KiB groups won at
+ * d = 320-640 on Intel (up to 2x, round 15) and Zen 3 (0.82-0.88 of a held panel's gradient,
+ * round 17), cost AMD 3-10% at d = 80-256. Zen 4: train.c's ovs_train_grad_group_bytes. */
 #ifndef GRAD_GROUP_MIN_D
 #define GRAD_GROUP_MIN_D 256
 #endif
@@ -344,10 +330,9 @@ int OVS_ISA(ovs_smallmm_group_width)(int d, int count, int bytes)
 }
 
 /* One chunk (smallmm.h's ovs_smallmm_grad_part): the inputs in groups whose x rows stay in L1
- * (grad_group) while every block of GR units, then the k mod GR left, passes over them; with
- * all inputs in one group the x rows came from L2 once per block of units. Each element's
- * sums are the same whichever group computes them. Inlined into both entry points (a call
- * more per update cost the small cells 3-7%). */
+ * (grad_group) while every block of RB units, then the k mod RB left, passes over them (one
+ * group: x rows from L2 once per block); the same sums whichever group computes them.
+ * Inlined into both entry points (a call more per update cost the small cells 3-7%). */
 INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double *x, int ldx,
                            int count, double *g, double *lanes, int first, int last,
                            ovs_fetch *next, const int unrolled, const int RB, int group_bytes)
@@ -394,16 +379,38 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
     }
 }
 
-/* With and without a fetch: its test stays out of the loops of the product without one, which
- * also run where nothing is left (the forward pass fetched all of the next panel: on AVX-512
- * from k = 13 at every step, k = 29 at every second; fetch.h). There the loops with a fetch
- * ran 5-7% slower at k = 16-20 on Zen 4 (docs/BENCHMARKS.md round 37): code, not memory. */
+/* k = 5 and 9 from d = 64 on AVX-512: blocks of 5 (and 4), not 4 and a block of 1 whose 4
+ * chains read 5 vectors per 4 FMAs, each fetching two lines a step (GRAD_STEP). The kernel
+ * alone at (5, 640), panels of 96: 48 GFLOP/s against 42; (9, 640) 47.7 against 45.8. Not
+ * inlined: beside the other loops it cost k = 6-20 4-18% there (code placement); blocks of 6
+ * at k = 6 measured slower (docs/BENCHMARKS.md round 38). The same sums. */
+#if GR_MAX > 4
+static __attribute__((noinline)) void grad_part_five(int k, int d, const double *mt, int ldm,
+    const double *x, int ldx, int count, double *g, double *lanes, int first, int last,
+    ovs_fetch *next, int gb)
+{
+    if (next && next->at < next->end)
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, 0, 5, gb);
+    else
+        grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, NULL, 0, 5, gb);
+}
+#endif
+
+/* With and without a fetch: its test stays out of the loops without one, which also run where
+ * nothing is left (the forward pass fetched all of the next panel from k = 13 or 29, fetch.h;
+ * there the loops with a fetch ran 5-7% slower at k = 16-20 on Zen 4, round 37). */
 void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, const double *x,
                                     int ldx, int count, double *g, double *lanes, int first,
                                     int last, ovs_fetch *next, int group_bytes)
 {
 #define CHUNK(fetch, RB)                                                                       \
     grad_chunk_all(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, fetch, 0, RB, group_bytes)
+#if GR_MAX > 4
+    if (d >= 64 && (k == 5 || k == 9)) { /* grad_part_five */
+        grad_part_five(k, d, mt, ldm, x, ldx, count, g, lanes, first, last, next, group_bytes);
+        return;
+    }
+#endif
     const int tall = GR_PART > GR && k >= GR_PART_MIN_K;
     if (next && next->at < next->end)
         tall ? CHUNK(next, GR_PART) : CHUNK(next, GR);
@@ -412,8 +419,8 @@ void OVS_ISA(ovs_smallmm_grad_part)(int k, int d, const double *mt, int ldm, con
 #undef CHUNK
 }
 
-/* Samples per chunk: all of them while the d rows of xt fit in GRAD_L2 bytes, else as many
- * as fit (a multiple of 8, at least 64); without lanes, all. */
+/* Samples per chunk: all while xt's d rows fit in GRAD_L2 bytes, else as many as fit (a
+ * multiple of 8, at least 64); without lanes, all. */
 #ifndef GRAD_L2
 #define GRAD_L2 (256 * 1024)
 #endif
@@ -426,14 +433,12 @@ static int grad_chunk(int d, int np, const double *lanes)
     return b < 64 ? 64 : b;
 }
 
-/* The Figure-2 grid's np (n = 100, 200) with np a compile-time constant: a function of its
- * own per np, whose loops over the samples are unrolled in full (13 and 25 steps of 8). The
- * same operations in the same order, so the same bits. A block's loop is that short there,
- * and its exit and set-up weigh: the gradient alone took 0.89-0.97 of its time at ten grid
- * cells (0.97-1.00 with the constant np but the loop kept), the update 0.97-1.00 at n = 100
- * but 1.03 at (100, 5, 5) (AVX2, round 21). Unrolling by 2 or 4 at every np made gcc spill
- * (1.3-2x). AVX-512 (round 31, Zen 5): the grid's ReLU cells 0.93-0.97, softplus's 0.98-0.99
- * (bench/grid_versus.py; text 173 to 274 KB). docs/BENCHMARKS.md rounds 21 and 31. */
+/* The Figure-2 grid's np (n = 100, 200) a compile-time constant: a function per np whose
+ * loops over the samples unroll in full (13 and 25 steps of 8; the same bits). A block's loop
+ * is that short there and its exit and set-up weigh: the gradient alone 0.89-0.97 of its time
+ * at ten grid cells, the update 0.97-1.00 at n = 100 but 1.03 at (100, 5, 5) (AVX2, round 21;
+ * unrolling by 2-4 at every np made gcc spill, 1.3-2x); AVX-512 (round 31, Zen 5): the grid's
+ * ReLU cells 0.93-0.97, softplus's 0.98-0.99. docs/BENCHMARKS.md rounds 21 and 31. */
 #if defined(OVS_BUILD_V3) || defined(OVS_BUILD_V4)
 #define GRAD_CONST_NP 1
 #define GRAD_NP(NP)                                                                        \
@@ -492,12 +497,9 @@ double OVS_ISA(ovs_smallmm_sum_squares)(const double *a, int m)
     return ovs_tree8(acc);
 }
 
-/* ---- the GD step's weights and the gradient's norm in one pass ---- */
-
-/* eta g_i rounded before the difference, as train.c's loop w_i -= eta g_i did in the baseline
- * build (no FMA) until round 30 (OVS_ROUNDED), so that every build gives the baseline's
- * weights. */
-
+/* ---- the GD step's weights and the gradient's norm in one pass ----
+ * eta g_i rounded before the difference, as train.c's loop w_i -= eta g_i did in the baseline
+ * build (no FMA) until round 30 (OVS_ROUNDED): every build gives the baseline's weights. */
 double OVS_ISA(ovs_smallmm_descend)(double *w_next, const double *w, const double *g,
                                     double eta, int m)
 {

@@ -391,7 +391,8 @@ static void test_forward(const build *b)
  * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
  * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units; its forward pass leads
  * with blocks of 5 and 6 units from d = 64 (forward.c's unit_blocks): (296, 10, 96),
- * (200, 9, 128), (104, 11, 70). The lanes of ||r||^2,
+ * (200, 9, 128), (104, 11, 70); there its gradient runs k mod 4 = 1 as 5 + 4 + ... units
+ * (smallmm.c's grad_part_five): k = 5, 9, 13. The lanes of ||r||^2,
  * zeroed by the first range and added up over the panels in order, against the reference's
  * r (1001: padding samples). */
 static void test_parts(const build *b)
@@ -399,7 +400,7 @@ static void test_parts(const build *b)
     const int shapes[][3] = {{200, 9, 6}, {1001, 7, 5}, {1040, 13, 40}, {392, 5, 3},
                              {400, 7, 276}, {200, 40, 3}, {200, 43, 6}, {392, 44, 3},
                              {296, 45, 2},  {200, 47, 5}, {104, 48, 2}, {296, 10, 96},
-                             {200, 9, 128}, {104, 11, 70}};
+                             {200, 9, 128}, {104, 11, 70}, {200, 5, 72}, {104, 13, 64}};
     const int panels[2] = {96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, m_same = 1, refused = 1, fetched = 1;
@@ -510,8 +511,10 @@ static void test_fetch_pace(const build *b)
               "%s: the fetch at every step took %ld lines, at every second %ld", b->name,
               lines[1], lines[0]);
     /* From d = 64 the AVX-512 build's forward pass runs k = 5 and 6 as one block of 5 or 6
-     * units (forward.c's unit_blocks), which fetches the lines of the two blocks of k = 8
-     * (4 + 1 and 4 + 2 elsewhere): the panel's share of the next one is not cut. */
+     * units (forward.c's unit_blocks) and its gradient k = 5 as one of 5 (smallmm.c's
+     * grad_part_five), each fetching the lines of the two blocks of k = 8 (4 + 1 and 4 + 2
+     * elsewhere; the other builds' gradients take blocks of 2-3 units): the panel's share of
+     * the next one is not cut. */
     const int dd = 64, ks[3] = {8, 5, 6};
     double *xt2 = dalloc((size_t)dd * np), *w2 = dalloc((size_t)8 * dd);
     double *m2 = dalloc((size_t)8 * np), *scratch2 = dalloc(OVS_FORWARD_SCRATCH(8));
@@ -528,6 +531,19 @@ static void test_fetch_pace(const build *b)
     CHECK_MSG(fwd_lines[0] > 0 && fwd_lines[1] == fwd_lines[0] && fwd_lines[2] == fwd_lines[0],
               "%s: at d = 64 the forward pass fetched %ld lines at k = 5, %ld at k = 6, %ld at "
               "k = 8", b->name, fwd_lines[1], fwd_lines[2], fwd_lines[0]);
+    double *g2 = dalloc((size_t)8 * dd), *lanes2 = dalloc(OVS_SMALLMM_LANES(8, dd));
+    long grad_lines[2];
+    for (int c = 0; c < 2; c++) {
+        const char *from = (const char *)stretch;
+        ovs_fetch next = {.at = from, .end = from + sizeof(double) * (1 << 17), .each_step = 1};
+        b->grad_part(ks[c], dd, m2, np, xt2, np, np, g2, lanes2, 1, 1, &next,
+                     OVS_SMALLMM_GROUP_BYTES);
+        grad_lines[c] = (long)(next.at - from) / 64;
+    }
+    CHECK_MSG(grad_lines[0] > 0 && (b->isa != OVS_ISA_V4 || grad_lines[1] == grad_lines[0]),
+              "%s: at d = 64 the gradient fetched %ld lines at k = 5, %ld at k = 8", b->name,
+              grad_lines[1], grad_lines[0]);
+    free(g2), free(lanes2);
     free(xt2), free(w2), free(m2), free(scratch2), free(v2);
     free(w), free(xt), free(v), free(y), free(r), free(m), free(g), free(lanes);
     free(scratch), free(stretch);
