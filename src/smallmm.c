@@ -17,15 +17,10 @@
 #define IN_REGISTER(v) (void)0
 #endif
 
-/* ---- the pre-activations zt = w xt ----
- * Blocks of PR units x S <= PS native sample vectors of accumulators (as forward.c's), each
- * summing over l in order. */
+/* ---- the pre-activations zt = w xt ----  Blocks of PR units x S <= PS native sample
+ * vectors of accumulators (as forward.c's), each summing over l in order. */
 #define PR 4
-#if OVS_NW == 8
-#define PS 4
-#else
-#define PS 3
-#endif
+#define PS (OVS_NW == 8 ? 4 : 3)
 
 INLINE void preact_block(int d, int np, const double *w, const double *xt, double *zt, int j,
                          const int R, int i, const int S)
@@ -214,7 +209,10 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
 
 /* A block's 8 samples at i, in grad_block: each element's OVS_NH vectors of lanes, R + C loads
  * per vector. A macro, so that both loops below hold the same code (as a function taking the
- * accumulators by pointer it cost the large-n study's ReLU updates 1-3%, round 21). */
+ * accumulators by pointer it cost the large-n study's ReLU updates 1-3%, round 21). AVX-512,
+ * R = 3: gcc 12 folded each x load into its 3 FMAs (3 C loads a step, not C), and a block of
+ * 3 took as long as one of 4; x held in registers, 0.79 of it (round 39). At R = 2 that read
+ * slower at (6400, 6, 640) (X's stream) and level on the grid; R = 4 on loads x once. */
 #define GRAD_STEP(i)                                                                       \
     for (int h = 0; h < OVS_NH; h++) {                                                     \
         ovs_vd xv[GC];                                                                     \
@@ -222,6 +220,8 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
             ovs_fetch_steps(&at, next->end, (i) / OVS_VL * OVS_NH + h, mask, 1 + (R > 4)); \
         for (int v = 0; v < C; v++)                                                        \
             xv[v] = LOAD(x[v] + (i) + h * OVS_NW);                                         \
+        for (int v = 0; v < C && R == 3 && OVS_NW == 8; v++)                               \
+            IN_REGISTER(xv[v]);                                                            \
         for (int u = 0; u < R; u++) {                                                      \
             ovs_vd mv = LOAD(m[u] + (i) + h * OVS_NW);                                     \
             IN_REGISTER(mv);                                                               \
@@ -380,10 +380,10 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
 }
 
 /* k = 5 and 9 from d = 64 on AVX-512: blocks of 5 (and 4), not 4 and a block of 1 whose 4
- * chains read 5 vectors per 4 FMAs, each fetching two lines a step (GRAD_STEP). The kernel
- * alone at (5, 640), panels of 96: 48 GFLOP/s against 42; (9, 640) 47.7 against 45.8. Not
- * inlined: beside the other loops it cost k = 6-20 4-18% there (code placement); blocks of 6
- * at k = 6 measured slower (docs/BENCHMARKS.md round 38). The same sums. */
+ * chains read 5 vectors per 4 FMAs, each fetching two lines a step (GRAD_STEP). Alone at
+ * (5, 640), panels of 96: 48 GFLOP/s against 42; (9, 640) 47.7 against 45.8. Not inlined:
+ * beside the other loops it cost k = 6-20 4-18% (code placement); blocks of 6 at k = 6 were
+ * slower (docs/BENCHMARKS.md round 38). The same sums. */
 #if GR_MAX > 4
 static __attribute__((noinline)) void grad_part_five(int k, int d, const double *mt, int ldm,
     const double *x, int ldx, int count, double *g, double *lanes, int first, int last,
