@@ -211,8 +211,8 @@ INLINE void tree8_block(ovs_vd acc[GR_MAX][GC][OVS_NH], double *g, int d, const 
  * per vector. A macro, so that both loops below hold the same code (as a function taking the
  * accumulators by pointer it cost the large-n study's ReLU updates 1-3%, round 21). AVX-512,
  * R = 3: gcc 12 folded each x load into its 3 FMAs (3 C loads a step, not C), and a block of
- * 3 took as long as one of 4; x held in registers, 0.79 of it (round 39). At R = 2 that read
- * slower at (6400, 6, 640) (X's stream) and level on the grid; R = 4 on loads x once. */
+ * 3 took as long as one of 4; x held in registers, 0.79 of it (round 39). Held at R = 2 the
+ * update read 1.06-1.15 at (6400, 6, 640) (X's stream), 0.94-1.07 on the grid. R = 4, 6: once. */
 #define GRAD_STEP(i)                                                                       \
     for (int h = 0; h < OVS_NH; h++) {                                                     \
         ovs_vd xv[GC];                                                                     \
