@@ -1,7 +1,7 @@
 /* smallmm.c - register-blocked products and lane-ordered norms; see smallmm.h. Compiled once
  * per instruction set (simd.h, Makefile), like forward.c: every build defines its OVS_ISA(...)
- * functions on its native vectors; the baseline build also the public entry points and
- * ovs_simd_isa. */
+ * functions on its native vectors; the baseline build also defines the public entry points
+ * and ovs_simd_isa. */
 #include "smallmm.h"
 
 #include "simd.h"
