@@ -16,7 +16,7 @@
 
 /* The stretch still to fetch: [at, end), advanced one 64-byte line at a time; each_step: a
  * line at every step instead of every OVS_FETCH_EVERY-th (train.c's
- * ovs_train_fetch_each_step_k: on the CPUs where that measured faster, up to k = 24; below
+ * ovs_train_fetch_each_step_k: on the CPUs where that measured faster, up to k = 24 or 8; below
  * k = 13 every second step leaves part of the next panel to memory). */
 typedef struct {
     const char *at, *end;

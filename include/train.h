@@ -77,7 +77,8 @@ int ovs_train_cpu_fetch_wide_k(long l2);
 
 /* The most units at which the fetch takes a line at every step (the workspace's
  * fetch_each_step), from cpuid and the L2 as ovs_train_fetch_wide_k: 24 on those CPUs (Zen 4),
- * else 0 (train.c says what was measured); ovs_train_cpu_fetch_each_step_k: this CPU's. */
+ * 8 on AMD family 1Ah with 1 MiB of L2 or more (Zen 5), else 0 (train.c says what was
+ * measured); ovs_train_cpu_fetch_each_step_k: this CPU's. */
 int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
 int ovs_train_cpu_fetch_each_step_k(long l2);
 

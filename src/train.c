@@ -93,8 +93,8 @@ int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
  * 0.90-0.94 of the time of panels of 192 without it at k = 40-64, d = 320-640, n = 6400
  * (bench_scaling --plans, medians of 30-200 turns), 0.97 at k = 96 and 0.98-1.01 from
  * k = 128 (and at d = 80-160 with k = 80-200). On Zen 3's 512 KiB the fetch read 0.96-1.05 at
- * k >= 40 (round 16), on Intel's 2 MiB 1.02-1.21 at (6400, 40, 640) (rounds 11-12); Zen 5
- * is unmeasured there. */
+ * k >= 40 (round 16), on Intel's 2 MiB 1.02-1.21 at (6400, 40, 640) (rounds 11-12), on
+ * Zen 5's 1 MiB (round 40, ab_step) 1.03-1.04 at (6400, 40-64, 320). */
 #define FETCH_WIDE_K 24
 #define FETCH_WIDE_K_ZEN4 64
 static int zen4_class(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
@@ -108,19 +108,22 @@ int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 }
 
 /* The most units at which the fetch takes a line at every step of the kernels' loops instead
- * of every second (fetch.h): 24 on the CPUs of FETCH_WIDE_K_ZEN4, else 0. A panel's two
- * kernels take ceil(k / 4) d q / 16 steps for its q d / 8 lines (AVX-512), so below k = 13
- * every second step leaves part of the next panel to memory. On the Zen 4 machine of
+ * of every second (fetch.h): 24 on the CPUs of FETCH_WIDE_K_ZEN4, 8 on Zen 5, else 0. A
+ * panel's two kernels take ceil(k / 4) d q / 16 steps for its q d / 8 lines (AVX-512), so
+ * below k = 13 every second step leaves part of the next panel to memory. On the Zen 4 of
  * docs/BENCHMARKS.md round 35 every step took 0.76-0.90 of the time at (6400, 5-12, 640),
  * 0.94-1.00 at k = 16-24 there, 0.91-1.01 at (3200, 5-24, 320) (ab_step, paired medians),
- * 1.00-1.01 at k = 32-40 and at (6400, 120, 80); 0.98-1.02 at (1600-2400, 5-20, 160-240) but
- * for readings of 1.055 and 1.025 at (1600, 10, 160), softplus. On the Intel machine of
- * round 14 every step read 0.89-0.93 at k = 5, 0.94-1.02 at k = 8 and 0.99-1.41 at k = 10-20:
- * there, and on the CPUs not measured, every second step stays. */
+ * 1.00-1.01 at k = 32-40 and at (6400, 120, 80); on the Zen 5 of round 40 (family 1Ah,
+ * 1 MiB) 0.87-0.98 at (6400, 5-8, 640), level from k = 10 and at (3200, 5-24, 320). On
+ * Intel (round 14) 0.89-1.41 at k = 5-20: there and where unmeasured every second step stays. */
 #define FETCH_EACH_STEP_K_ZEN4 24
+#define FETCH_EACH_STEP_K_ZEN5 8
 int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
-    return zen4_class(vendor_ebx, leaf1_eax, l2) ? FETCH_EACH_STEP_K_ZEN4 : 0;
+    if (zen4_class(vendor_ebx, leaf1_eax, l2))
+        return FETCH_EACH_STEP_K_ZEN4;
+    const int zen5 = amd_family(vendor_ebx, leaf1_eax) == 0x1a && l2 >= (1L << 20);
+    return zen5 ? FETCH_EACH_STEP_K_ZEN5 : 0;
 }
 
 /* The gradient's input groups (smallmm.h's group_bytes): none on Zen 4 (zen4_class), else
@@ -128,8 +131,9 @@ int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2
  * all inputs (a panel's rows read from L2 by every block of units) took 0.947-0.995 of the time
  * per update at (6400, 40, 320), (6400, 20, 640), (3200, 16, 320), (4800, 30, 320) and
  * (6400, 10, 640), both activations (ab_step, paired medians of 24 rounds), 0.954-1.002 in two
- * more runs and 0.971-1.010 as built: about 2%. Groups won on Intel (round 15) and Zen 3
- * (round 17); Zen 5 is unmeasured and keeps them. */
+ * more runs and 0.971-1.010 as built: about 2%. Groups won on Intel (round 15), Zen 3
+ * (round 17) and Zen 5 (round 40: without them 1.02-1.08 of the time at the five shapes above
+ * but (6400, 40, 320), 0.96). */
 int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? 0 : OVS_SMALLMM_GROUP_BYTES;

@@ -724,8 +724,8 @@ static void test_panel_plan(void)
 }
 
 /* Which CPUs drop the fetch where the panels fit (ovs_train_cpu_streams), which fetch up to
- * 64 units where nothing fits (ovs_train_fetch_wide_k) and at every step up to 24
- * (ovs_train_fetch_each_step_k) and run the gradient without input groups
+ * 64 units where nothing fits (ovs_train_fetch_wide_k) and at every step up to 24 (8 on
+ * Zen 5; ovs_train_fetch_each_step_k) and run the gradient without input groups
  * (ovs_train_grad_group_bytes), from cpuid's
  * vendor (leaf 0 EBX) and family (leaf 1 EAX): known answers for the machines of
  * docs/BENCHMARKS.md (the Zen 5 of rounds 26-28 reads EAX 0x00B00F21) and their neighbours,
@@ -762,18 +762,20 @@ static void test_fetch_rule(void)
     CHECK(ovs_train_fetch_wide_k(amd, 0x00A60F12u, mib) == 64);      /* Zen 4 desktop */
     CHECK(ovs_train_fetch_wide_k(amd, 0x00A00F11u, mib / 2) == 24);  /* Zen 3 EPYC */
     CHECK(ovs_train_fetch_wide_k(amd, 0x00A10F11u, mib - 1) == 24);  /* below 1 MiB */
-    CHECK(ovs_train_fetch_wide_k(amd, 0x00B00F21u, mib) == 24);      /* Zen 5: unmeasured */
+    CHECK(ovs_train_fetch_wide_k(amd, 0x00B00F21u, mib) == 24);      /* Zen 5: 64 slower */
     CHECK(ovs_train_fetch_wide_k(amd, 0x00830F10u, mib) == 24);      /* Zen 2 */
     CHECK(ovs_train_fetch_wide_k(intel, 0x000806F8u, 2 * mib) == 24); /* Sapphire Rapids */
     CHECK(ovs_train_fetch_wide_k(intel, 0x00A10F11u, mib) == 24);     /* another vendor */
     CHECK(ovs_train_fetch_wide_k(0, 0, mib) == 24);
-    /* the fetch at every step up to k = 24 on the same CPUs only, else never */
+    /* the fetch at every step up to k = 24 on the same CPUs, up to 8 on Zen 5, else never */
     CHECK(ovs_train_fetch_each_step_k(amd, 0x00A10F11u, mib) == 24);
     CHECK(ovs_train_fetch_each_step_k(amd, 0x00A00F11u, mib / 2) == 0);
-    CHECK(ovs_train_fetch_each_step_k(amd, 0x00B00F21u, mib) == 0);
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00B00F21u, mib) == 8);
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00B00F21u, mib / 2) == 0);
+    CHECK(ovs_train_fetch_each_step_k(amd, 0x00C00F00u, mib) == 0); /* family 1Bh */
     CHECK(ovs_train_fetch_each_step_k(intel, 0x000806F8u, 2 * mib) == 0);
     CHECK(ovs_train_fetch_each_step_k(0, 0, mib) == 0);
-    /* the gradient without input groups on the same CPUs only, else groups of 24 KiB */
+    /* the gradient without input groups on Zen 4 only (slower on Zen 5), else groups of 24 KiB */
     const int groups = OVS_SMALLMM_GROUP_BYTES;
     CHECK(ovs_train_grad_group_bytes(amd, 0x00A10F11u, mib) == 0);
     CHECK(ovs_train_grad_group_bytes(amd, 0x00A60F12u, 2 * mib) == 0);
