@@ -17,11 +17,9 @@
 #define STORE(p, v) (*(ovs_vd *)(p) = (v))
 
 /* Register blocks of the pre-activations: FWD_R units x S <= FWD_S native sample vectors of
- * accumulators, which share each load of x and each broadcast of w: R S + S + 1 registers.
- * AVX-512 (32 registers): 4 x 4 (16 chains); AVX2 and SSE2 (16): 4 x 3 (12 chains). Each
- * stage of softplus runs over SOFTPLUS_GROUP native vectors at a time (vmath.h interleaves
- * them): on AVX-512 4 measured 0.3-7% faster per update than 8 (docs/BENCHMARKS.md, round 3;
- * in two stages 8 was no faster, round 13); softplus_stage's tail takes the last 1-3. */
+ * accumulators, sharing each load of x and broadcast of w: AVX-512 (32 registers) 4 x 4,
+ * AVX2 and SSE2 (16) 4 x 3. Softplus's stages run over SOFTPLUS_GROUP vectors at a time
+ * (vmath.h interleaves them): 4 beat 8 by 0.3-7% (docs/BENCHMARKS.md rounds 3, 13). */
 #define FWD_R 4
 #if OVS_NW == 8
 #define FWD_S 4
@@ -32,43 +30,35 @@
 #define FWD_R_MAX FWD_R
 #endif
 #define SOFTPLUS_GROUP 4
-/* Prefetches of the next sample block's x and m_t where x and m_t are larger than L2 (big):
- * their d + k rows lie np doubles apart, more streams than the hardware prefetchers follow
- * (5-7% less time per forward pass at n = 3200-6400, docs/BENCHMARKS.md round 5). */
+/* Prefetches of the next sample block's x and m_t where they are larger than L2 (big): their
+ * d + k rows np apart are more streams than the hardware follows (5-7%, round 5). */
 #define BIG_BYTES (512L * 1024)
-#ifndef NO_PREFETCH
 #define PREFETCH(p, w) __builtin_prefetch((p), (w))
-#else
-#define PREFETCH(p, w) (void)0
-#endif
 _Static_assert(SOFTPLUS_GROUP == 4, "softplus_stage's tail switch covers groups of 4");
 _Static_assert(FWD_S * OVS_NW <= 32, "forward.h's scratch holds 32 samples per unit");
 
 /* Units j..j+R-1 (R <= 4, or 5-6 leading: unit_blocks) for the S sample vectors at i:
- * z summed over l in order, in R S accumulator chains that share each load of x (enough
- * independent chains for both FMA pipes but when R S < 8, i.e. small tail blocks, which cost
- * less than the copies of unit k - 1 that padded the tail to 4 units before). Then, kind a
- * constant after inlining:
- *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key: the mask "z not < 0", or z
- *    itself on AVX-512) to ds (row j at ds + j ldd: the L1 scratch, or m_t; sample_block
- *    turns it into the factor m), f += v_j phi_j;
+ * z summed over rows l0..l1-1 of x in order, in R S chains sharing each load of x (from zs
+ * where chunked, else 0; unit_blocks). Then where l1 = d, kind a constant:
+ *  - ReLU, in registers: z's key (vmath.h's ovs_vrelu_key) to ds (row j at ds + j ldd: the L1
+ *    scratch, or m_t; sample_block turns it into the factor m), f += v_j phi_j;
  *  - softplus: z of the real units to the scratch zs (row j's S vectors at zs + j S NW).
- * (One function for both: the accumulators stay in registers only while the epilogue is
- * inlined with them; handed to a helper as an array they went through memory, 20% slower.) */
+ * (One function for both: handed to a helper, the accumulators went through memory: 1.2x.) */
 OVS_INLINE void unit_block(const int kind, int d, const double *w, const double *xs,
                            int ldx, const double *v, double *ds, int ldd, double *zs, int j,
-                           const int R, const int S, ovs_vd *f, ovs_fetch *next)
+                           const int R, const int S, ovs_vd *f, ovs_fetch *next,
+                           const int chunked, int l0, int l1)
 {
     const double *wr[FWD_R_MAX];
     ovs_vd a[FWD_R_MAX][FWD_S];
     for (int u = 0; u < R; u++) {
         wr[u] = w + (long)(j + u) * d;
         for (int s = 0; s < S; s++)
-            a[u][s] = (ovs_vd){0};
+            a[u][s] = chunked ? LOAD(zs + ((long)(j + u) * S + s) * OVS_NW) : (ovs_vd){0};
     }
     const char *at = next ? next->at : NULL;
     const unsigned mask = next ? ovs_fetch_mask(next) : 0;
-    for (int l = 0; l < d; l++) {
+    for (int l = l0; l < l1; l++) {
         ovs_vd x[FWD_S];
         if (next)
             ovs_fetch_steps(&at, next->end, l, mask, 1 + (R > FWD_R));
@@ -82,6 +72,12 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
     }
     if (next)
         next->at = at;
+    if (chunked && l1 < d) { /* a chunk of the rows: the sums so far wait in zs */
+        for (int u = 0; u < R; u++)
+            for (int s = 0; s < S; s++)
+                STORE(zs + ((long)(j + u) * S + s) * OVS_NW, a[u][s]);
+        return;
+    }
     for (int u = 0; u < R; u++) {
         const double vj = v[j + u]; /* read once: the stores below may alias v */
         for (int s = 0; s < S; s++) {
@@ -98,43 +94,82 @@ OVS_INLINE void unit_block(const int kind, int d, const double *w, const double 
 
 /* All k units in blocks of 4, then the k mod 4 left (units in order, so f sums them in
  * order: the same bits however the blocks fall). On AVX-512 from d = 64 a k mod 4 of 1 or 2
- * goes first as a block of 5 or 6 (and of 3, from k = 11, as 5 and 6): a block of 1 or 2
- * reads each x vector for 4 or 8 FMAs, a load per FMA or two; 5 x 4 and 6 x 4 chains hold
- * 25 and 29 of the 32 registers. Such a block fetches two lines a step (unit_block), so the
- * next panel's fetch is not cut. On the Zen 4 machine of docs/BENCHMARKS.md round 38 the pass
- * alone (panels of 96, d = 640) ran 52-56 GFLOP/s at k = 5, 6, 9, 11, 13 against 40-51, and
- * the update took 0.84-0.97 of its time at (6400, 5-21, 640) (ab_step); the grid's cells
- * (d <= 25) read 1.02-1.09 and d = 40-60 level: hence from d = 64. */
-OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
-                            const double *xs, int ldx, const double *v, double *ds, int ldd,
-                            double *zs, const int S, ovs_vd *f, ovs_fetch *next)
+ * goes first as a block of 5 or 6 (and of 3, from k = 11, as 5 and 6; 25 and 29 of the 32
+ * registers), fetching two lines a step: a block of 1 or 2 reads an x vector per 4 or 8 FMAs.
+ * Zen 4 (docs/BENCHMARKS.md round 38): the update 0.84-0.97 of its time at (6400, 5-21, 640),
+ * the grid's cells (d <= 25) 1.02-1.09 and d = 40-60 level: hence from d = 64. */
+OVS_INLINE void unit_blocks_rows(const int kind, int k, int d, const double *w,
+                                 const double *xs, int ldx, const double *v, double *ds,
+                                 int ldd, double *zs, const int S, ovs_vd *f, ovs_fetch *next,
+                                 const int chunked, int l0, int l1)
 {
     int j = 0;
+#define UNITS(J, R) unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, J, R, S, f, next, chunked, l0, l1)
 #if FWD_R_MAX > FWD_R
     const int lead = d >= FWD_LEAD_MIN_D, eleven = lead && k % 4 == 3 && k >= 11;
     if ((lead && k % 4 == 1 && k >= 5) || eleven) {
-        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, 0, 5, S, f, next);
+        UNITS(0, 5);
         j = 5;
     }
     if ((lead && k % 4 == 2 && k >= 6) || eleven) {
-        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 6, S, f, next);
+        UNITS(j, 6);
         j += 6;
     }
 #endif
     for (; j + 4 <= k; j += 4)
-        unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 4, S, f, next);
+        UNITS(j, 4);
     switch (k - j) {
-    case 3: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 3, S, f, next); break;
-    case 2: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 2, S, f, next); break;
-    case 1: unit_block(kind, d, w, xs, ldx, v, ds, ldd, zs, j, 1, S, f, next); break;
+    case 3: UNITS(j, 3); break;
+    case 2: UNITS(j, 2); break;
+    case 1: UNITS(j, 1); break;
     default: break;
     }
+#undef UNITS
+}
+
+/* AVX-512: where a sample block's d rows of x pass 48 KiB and several blocks of units read
+ * them, each block sums a chunk of rows under 16 KiB in turn (zs keeps the sums between: the
+ * same sums in order, the same bits), which stays in L1 for the next block. Not inlined: the
+ * blocks of 5 and 6 spilled. Zen 5 (docs/BENCHMARKS.md round 40): the update 0.91-0.98 of
+ * its time at (1600-6400, 16-80, 256-640); AVX2 1.01-1.04: not there. */
+#if OVS_NW == 8
+#define FWD_CHUNK_BYTES (16L * 1024)
+#define FWD_CHUNKED(KIND, NAME)                                                                \
+    static __attribute__((noinline)) void NAME(int k, int d, const double *w, const double *xs, \
+                                               int ldx, const double *v, double *ds, int ldd,  \
+                                               double *zs, ovs_vd *f, ovs_fetch *next)         \
+    {                                                                                          \
+        const long bytes = 8L * FWD_S * OVS_NW * d, chunks = bytes / FWD_CHUNK_BYTES + 1;      \
+        const int rows = (int)((d + chunks - 1) / chunks);                                     \
+        memset(zs, 0, sizeof(double) * FWD_S * OVS_NW * k);                                    \
+        for (int l0 = 0; l0 < d; l0 += rows)                                                   \
+            unit_blocks_rows(KIND, k, d, w, xs, ldx, v, ds, ldd, zs, FWD_S, f, next, 1, l0,    \
+                             d - l0 > rows ? l0 + rows : d);                                   \
+    }
+FWD_CHUNKED(OVS_ACT_RELU, relu_chunked)
+FWD_CHUNKED(OVS_ACT_SOFTPLUS, softplus_chunked)
+#define CHUNKED(S, k, d) ((S) == FWD_S && (k) > FWD_R_MAX && 8L * FWD_S * OVS_NW * (d) > 48 * 1024)
+#else
+#define CHUNKED(S, k, d) 0
+#define relu_chunked(...) (void)0
+#define softplus_chunked(...) (void)0
+#endif
+
+OVS_INLINE void unit_blocks(const int kind, int k, int d, const double *w,
+                            const double *xs, int ldx, const double *v, double *ds, int ldd,
+                            double *zs, const int S, ovs_vd *f, ovs_fetch *next)
+{
+    if (!CHUNKED(S, k, d))
+        unit_blocks_rows(kind, k, d, w, xs, ldx, v, ds, ldd, zs, S, f, next, 0, 0, d);
+    else if (kind == OVS_ACT_RELU)
+        relu_chunked(k, d, w, xs, ldx, v, ds, ldd, zs, f, next);
+    else
+        softplus_chunked(k, d, w, xs, ldx, v, ds, ldd, zs, f, next);
 }
 
 /* Softplus of the scratch vectors q0..q0+nv-1 (row j's S vectors at zs + j S NW), in two
  * stages (vmath.h): exp_stage leaves e = exp(-|z|) where phi' goes (row j at ds + j ldd),
- * log_stage makes phi (to ps, laid out as zs: the fused pass gives zs) and phi' (over e)
- * from z and e. */
+ * log_stage makes phi (to ps, laid out as zs) and phi' (over e) from z and e. */
 OVS_INLINE double *ds_at(double *ds, int ldd, const int S, int q)
 {
     return ds + (long)(q / S) * ldd + (q % S) * OVS_NW;
@@ -167,8 +202,7 @@ OVS_INLINE void log_stage(double *ds, int ldd, const double *zs, double *ps, con
 }
 
 /* One stage over the m scratch vectors (second: the log stage, phi to ps), SOFTPLUS_GROUP at
- * a time and the last m mod SOFTPLUS_GROUP in a group of their own size (a lane's result does
- * not depend on the group: ovs_vsoftplus_n). */
+ * a time, the last m mod SOFTPLUS_GROUP as a group (a lane's result does not depend on it). */
 OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const double *zs,
                                double *ps, const int S, int m)
 {
@@ -184,17 +218,13 @@ OVS_INLINE void softplus_stage(const int second, double *ds, int ldd, const doub
     }
 }
 
-/* Units per group of softplus's two stages in the fused pass: as many as fill 2 FWD_S
- * vectors (AVX2: 2 units of a block of 3 sample vectors, 3 of 2, 6 of 1). Groups of whole
- * units: the log stage then adds v_j phi_j to f from registers. */
+/* Units per group of softplus's stages in the fused pass: whole units (the log stage adds
+ * v_j phi_j to f from registers) filling 2 FWD_S vectors (AVX2: 2 units of 3 vectors). */
 #define STAGE_UNITS(S) (2 * FWD_S / (S))
 _Static_assert(2 * FWD_S <= OVS_SOFTPLUS_MAX, "a stage's group: 2 FWD_S vectors at most");
 
-/* The exp stage of units j..j+U-1, their U S vectors in one group (a lane's result does not
- * depend on its group): e = exp(-|z|) to ds, where phi' goes. exp_stage over vectors j S to
- * (j + U) S does the same, but finds each row by q / S and q mod S: through it the update
- * took 1.008-1.015 of the time at six cells (ab_step, round 20), so whole units index rows
- * directly. */
+/* The exp stage of units j..j+U-1, their U S vectors in one group: e = exp(-|z|) to ds, where
+ * phi' goes, rows indexed by unit (exp_stage's q / S, q mod S: 1.008-1.015 of the time). */
 OVS_INLINE void exp_units(double *ds, int ldd, const double *zs, const int S, int j,
                           const int U)
 {
@@ -207,9 +237,8 @@ OVS_INLINE void exp_units(double *ds, int ldd, const double *zs, const int S, in
             STORE(ds + (long)(j + u) * ldd + s * OVS_NW, e[u * S + s]);
 }
 
-/* The log stage of units j..j+U-1 in one group, with f: phi' over e in ds, and
- * f += v_j phi_j from the registers, units in order, so that phi is never stored and read
- * back. */
+/* The log stage of units j..j+U-1 in one group: phi' over e in ds, and f += v_j phi_j from
+ * the registers, units in order (phi is never stored and read back). */
 OVS_INLINE void log_units(double *ds, int ldd, const double *zs, const int S, int j,
                           const int U, const double *v, ovs_vd *f)
 {
@@ -230,16 +259,11 @@ OVS_INLINE void log_units(double *ds, int ldd, const double *zs, const int S, in
 }
 
 /* Softplus for the S sample vectors at i, all units: the k S pre-activation vectors go to the
- * L1 scratch zs, softplus runs over them stage by stage (each stage's dependence chain is
- * half the whole kernel's, so that the core overlaps more groups: the kernel alone 0.82-0.90
- * of the time of both stages group by group, docs/BENCHMARKS.md round 13), in groups of
- * STAGE_UNITS(S) whole units (the last k mod STAGE_UNITS(S) units: the exp stage in groups of
- * 4 vectors, the log stage one unit at a time), the log stage adding v_j phi_j to f, units in
- * order. Until round 20 both stages ran in groups of 4 vectors over all k S, phi went to zs
- * and a loop of its own read it back for f. The log stage by units with f from registers
- * took 0.967-0.995 of the update's time at grid cells, then the exp stage by units 0.971-0.991
- * of that (ab_step, docs/BENCHMARKS.md round 20). Groups of 3 units (9 vectors) were slower:
- * 1.02-1.09. */
+ * L1 scratch zs, softplus runs over them stage by stage (each stage's chain is half the
+ * kernel's, so the core overlaps more groups: 0.82-0.90 of the time, docs/BENCHMARKS.md
+ * round 13), in groups of STAGE_UNITS(S) whole units (the rest: exp in groups of 4 vectors,
+ * log a unit at a time), the log stage adding v_j phi_j to f in unit order from registers
+ * (round 20: 0.97-0.99 of the update's time; groups of 3 units 1.02-1.09). */
 OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, int ldx,
                                const double *v, double *ds, int ldd, double *zs, const int S,
                                ovs_vd *f, ovs_fetch *next)
@@ -256,8 +280,7 @@ OVS_INLINE void softplus_block(int k, int d, const double *w, const double *xs, 
         log_units(ds, ldd, zs, S, j, 1, v, f);
 }
 
-/* Where the sample block at i reads x, and the distance of its rows (*ldx): in xt (panel 0)
- * or in the panel that holds sample i (forward.h's layout). */
+/* Where the sample block at i reads x, its rows *ldx apart: xt (panel 0) or i's panel. */
 OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, int *ldx)
 {
     if (!panel) {
@@ -269,8 +292,7 @@ OVS_INLINE const double *x_at(const double *x, int d, int np, int panel, int i, 
     return x + (long)p0 * d + (i - p0);
 }
 
-/* v with its lanes from `live` on set to +0 (the samples past n in the vector that holds
- * sample n - 1). */
+/* v with its lanes from `live` on set to +0 (the samples past n in sample n - 1's vector). */
 OVS_INLINE ovs_vd lanes_below(ovs_vd v, int live)
 {
     ovs_vi lane;
@@ -342,11 +364,9 @@ OVS_INLINE void sample_block(const int kind, int n, int k, int d, int np, const 
             double *mj = m_t + (long)j * ldm + (i - m0) + s * OVS_NW;
             if (big && s == 0)
                 PREFETCH(mj + 2 * FWD_S * OVS_NW, 1);
-            ovs_vd m;
+            ovs_vd m = dj * (vj * f[s]);
             if (kind == OVS_ACT_RELU)
                 m = ovs_vrelu_scale_key(dj, vj * f[s]);
-            else
-                m = dj * (vj * f[s]);
             if (s == cut)
                 m = lanes_below(m, n - i - s * OVS_NW);
             STORE(mj, m);
@@ -356,10 +376,8 @@ OVS_INLINE void sample_block(const int kind, int n, int k, int d, int np, const 
 
 /* The samples i0..i1-1 (i0 a multiple of the block, i1 of OVS_NW), sample i's factor of unit
  * j at m_t + j ldm + (i - i0): sample blocks of FWD_S vectors, then the vectors left (in the
- * last panel: the panel width is a multiple of the block). Only up to the native vector that
- * holds sample n - 1: the vectors past it are padding only (n = 100: one of the 26 AVX2
- * vectors of np = 104), whose r and m are zeros, set below; every sample's values are its
- * own, so the same bits. */
+ * last panel), up to the vector of sample n - 1: past it padding only (n = 100: one of the 26
+ * AVX2 vectors of np = 104), r and m zeros, set below. Each sample's own values: same bits. */
 OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const double *w,
                         const double *x, int panel, const double *v, const double *y,
                         double *m_t, int ldm, double *zs, double *r, double *r2, int i0,
@@ -371,13 +389,10 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
     int i = i0;
     int end4 = iend; /* blocks of FWD_S vectors up to here, then the rest */
 #if FWD_S == 4
-    /* Without panels, 4 q + 1 vectors as blocks of 4 and three of 3, 4 q + 2 as blocks of 4
-     * and two of 3 (the grid's np = 104 and 200: 13 and 25 vectors): a block of one vector
-     * has 4 accumulator chains (half the FMA pipes' rate) and one of two more loads per FMA.
-     * Each sample's values are its own, so the same bits. Softplus updates took 0.96-0.99 of
-     * the time at ten grid cells, ReLU 0.96-1.03 (paired medians, ab_step; level at
-     * n = 400-1000), on the Zen 5 machine of docs/BENCHMARKS.md round 27. (With panels a
-     * block of 3 could straddle two.) */
+    /* Without panels (a block of 3 could straddle two), 4 q + 1 vectors as blocks of 4 and
+     * three of 3, 4 q + 2 as blocks of 4 and two of 3 (the grid's np = 104, 200): a block of
+     * one vector has 4 chains, half the FMA pipes' rate. The same bits; 0.96-0.99 of the
+     * time at grid cells (Zen 5, docs/BENCHMARKS.md round 27). */
     const int nvec = iend > i0 ? (iend - i0) / OVS_NW : 0;
     if (!panel && nvec % 4 == 1 && nvec >= 9)
         end4 = iend - 9 * OVS_NW;
@@ -414,19 +429,11 @@ OVS_INLINE void forward(const int kind, int n, int k, int d, int np, const doubl
 _Static_assert(96 % (FWD_S * OVS_NW) == 0, "a panel of 96 samples holds whole blocks");
 _Static_assert(OVS_FORWARD_PANEL % 96 == 0, "forward.h's panel is a multiple of 96");
 
-/* ReLU's pass without a fetch at d <= FWD_CONST_D (the Figure-2 grid's d = 1..25 and the
- * large-n study's d up to 40), with d a compile-time constant: a function of its own per d,
- * so that the general pass compiles as before. gcc then unrolls some of the loops over d in
- * full (at d = 10 not the main block of 4 x 3: why it helps is not known, see
- * docs/BENCHMARKS.md round 19). The same operations in the same order, so the same bits. The
- * whole update took 0.85-0.98 of the time at d = 1-25 on the AVX2 machine of round 19, and
- * 0.95-0.98 at d = 30-40 in round 20 (ab_step; level, an A/A control, at d = 44 and at
- * (800, 60, 40), whose X is read in panels with a fetch: the general pass). Forcing the full
- * unroll (#pragma GCC unroll 25) made the pass slower: 1.00-1.28 of its time at d = 4-25
- * (bench_scaling --parts, round 20). Softplus, whose
- * evaluations dominate its pass, measured level at five cells and 1.15 at (200, 24, 8) this
- * way, so it keeps the general pass. Only the AVX2 build has them (forward_v3.o: 389 KB of
- * code, 294 KB with d up to 25); the AVX-512 one is unmeasured. */
+/* AVX2: ReLU's pass without a fetch at d <= FWD_CONST_D (the grid's d = 1..25, the study's
+ * up to 40) with d a compile-time constant, a function per d (the same operations, the same
+ * bits): gcc unrolls some loops over d (why it helps is not known). The update took 0.85-0.98
+ * of the time at d = 1-40 on the AVX2 machine of docs/BENCHMARKS.md rounds 19-20; a forced
+ * full unroll 1.00-1.28; softplus level to 1.15, so it keeps the general pass. */
 #ifdef OVS_BUILD_V3
 #define FWD_CONST_D 40
 typedef void relu_pass(int n, int k, int np, const double *w, const double *x, int panel,
@@ -457,17 +464,14 @@ _Static_assert(sizeof relu_by_d / sizeof *relu_by_d == FWD_CONST_D + 1, "one pas
 #define FWD_CONST_D 0
 #endif
 
-/* Both entry points: the range checked, r2 zeroed by the range from sample 0, then the pass
- * for kind. */
+/* Both entry points: the range checked, r2 zeroed by the range from sample 0, the pass. */
 OVS_INLINE int fused_range(int kind, int n, int k, int d, int np, const double *w,
                            const double *x, int panel, const double *v, const double *y,
                            double *m_t, int ldm, double *scratch, double *r, double *r2,
                            int i0, int i1, ovs_fetch *next)
 {
     if (panel < 0 || panel % 96 != 0 || i0 < 0 || i0 % 96 != 0 || i1 > np || i1 < i0 ||
-        (i1 < np && i1 % 96 != 0))
-        return -1;
-    if (!ovs_forward_takes(kind))
+        (i1 < np && i1 % 96 != 0) || !ovs_forward_takes(kind))
         return -1;
     if (i0 == 0)
         for (int l = 0; l < OVS_VL; l++)
@@ -508,16 +512,12 @@ int OVS_ISA(ovs_forward_fused)(int kind, int n, int k, int d, int np, const doub
                        NULL);
 }
 
-/* In chunks of up to 64 vectors (as many as the fused pass's scratch holds at k = 16): the
- * exp stage over the chunk, e into dphi, then the log stage, in groups of 4 vectors
- * (softplus_stage): this kernel alone is the floor of bench/scaling.sh and floor.py, so it
- * is the fastest form measured alone. The fused pass groups whole units, 6 vectors on AVX2
- * (STAGE_UNITS), faster there. Here, turn by turn (docs/BENCHMARKS.md round 20): the log
- * stage alone in groups of 6 read 2.066-2.078 ns per element against 2.072-2.092, level;
- * both stages in groups of 6, 2.092-2.118 against 2.072-2.089, slower. Where dphi is z (the
- * GD loop's call: the log stage reads z again) e goes to a buffer of the chunk's instead,
- * and the log stage's phi' from there to dphi. The last m mod OVS_NW values through one
- * vector padded with zeros. Each element's result is the same wherever it sits. */
+/* In chunks of up to 64 vectors: the exp stage over the chunk, e into dphi, then the log
+ * stage, in groups of 4 vectors (softplus_stage): this kernel alone is the floor of
+ * bench/scaling.sh and floor.py, so the fastest form measured alone (groups of 6: level or
+ * slower, docs/BENCHMARKS.md round 20). Where dphi is z (the GD loop's call) e goes to a
+ * buffer, then to dphi. The last m mod OVS_NW values through one vector padded with zeros.
+ * Each element's result is the same wherever it sits. */
 void OVS_ISA(ovs_forward_softplus_array)(const double *z, double *phi, double *dphi, size_t m)
 {
     enum { CHUNK = 64 * OVS_NW };

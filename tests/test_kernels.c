@@ -303,10 +303,10 @@ static void forward_inputs(int n, int k, int d, int np, uint64_t seed, double *w
 
 /* The fused forward pass and the pre-activations on shapes that give every block form
  * (k mod 4; np mod 12, 24 and 32; from d = 64 the AVX-512 build's leading blocks of 5 and
- * 6 units: k = 5, 6, 11 (5 + 6), 14, 15, 21, and k = 7 without) and, at n = 1040 and 2000,
- * the paths for arrays larger
- * than L2 (prefetches; no change in value), ReLU and softplus, pre-activations spread over
- * both signs; the fused pass with X in xt and in panels of 96 and OVS_FORWARD_PANEL samples
+ * 6 units: k = 5, 6, 11 (5 + 6), 14, 15, 21, and k = 7 without; from d = 193 its rows in
+ * chunks, k = 7, 11, 14 at d = 193, 250, 401) and, at n = 1040 and 2000, the paths for
+ * arrays larger than L2 (prefetches; no change in value), ReLU and softplus, pre-activations
+ * spread over both signs; the fused pass with X in xt and in panels of 96 and OVS_FORWARD_PANEL samples
  * (last panels 8 to 184 wide, and none narrower than the rest), each against the same
  * reference. ReLU's pass without a fetch has a function per d up to 40 in the AVX2 build
  * (forward.c's relu_by_d): d = 1-7, 9, 11, 17, 20, 25, 29, 32 and 40 take one, d = 44 the
@@ -320,7 +320,8 @@ static void test_forward(const build *b)
                              {56, 3, 11}, {90, 13, 1}, {1040, 7, 40}, {2000, 30, 20},
                              {384, 5, 6},  {390, 9, 3}, {568, 6, 7}, {76, 10, 29},
                              {130, 5, 44}, {72, 5, 64}, {100, 6, 70}, {40, 11, 80},
-                             {24, 14, 66}, {56, 21, 64}, {30, 7, 65}, {104, 15, 96}};
+                             {24, 14, 66}, {56, 21, 64}, {30, 7, 65}, {104, 15, 96},
+                             {104, 7, 193}, {96, 11, 250}, {40, 14, 401}};
     const int panels[3] = {0, 96, OVS_FORWARD_PANEL};
     const int kinds[2] = {OVS_ACT_RELU, OVS_ACT_SOFTPLUS};
     int ok = 3, refused = -1, accepted = -1; /* first shape that went wrong */
