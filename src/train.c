@@ -113,9 +113,9 @@ int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
  * below k = 13 every second step leaves part of the next panel to memory. On the Zen 4 of
  * docs/BENCHMARKS.md round 35 every step took 0.76-0.90 of the time at (6400, 5-12, 640),
  * 0.94-1.00 at k = 16-24 there, 0.91-1.01 at (3200, 5-24, 320) (ab_step, paired medians),
- * 1.00-1.01 at k = 32-40 and at (6400, 120, 80); on the Zen 5 of round 40 (family 1Ah,
- * 1 MiB) 0.87-0.98 at (6400, 5-8, 640), level from k = 10 and at (3200, 5-24, 320). On
- * Intel (round 14) 0.89-1.41 at k = 5-20: there and where unmeasured every second step stays. */
+ * 1.00-1.01 at k = 32-40 and at (6400, 120, 80); on the Zen 5 of round 40 (family 1Ah, 1 MiB)
+ * 0.87-1.02 (most 0.91-0.98) at (6400, 5-8, 640), level from k = 10 and at (3200, 5-24, 320).
+ * Intel (round 14): 0.89-1.41 at k = 5-20; there and where unmeasured every second step stays. */
 #define FETCH_EACH_STEP_K_ZEN4 24
 #define FETCH_EACH_STEP_K_ZEN5 8
 int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
