@@ -130,7 +130,7 @@ OVS_INLINE void unit_blocks_rows(const int kind, int k, int d, const double *w,
 /* AVX-512: where a sample block's d rows of x pass 48 KiB and several blocks of units read
  * them, each block sums a chunk of rows under 16 KiB in turn (zs keeps the sums between: the
  * same sums in order, the same bits), which stays in L1 for the next block. Not inlined: the
- * blocks of 5 and 6 spilled. Zen 5 (docs/BENCHMARKS.md round 40): the update 0.91-0.98 of
+ * blocks of 5 and 6 spilled. Zen 5 (docs/BENCHMARKS.md round 40): the update 0.91-1.00 of
  * its time at (1600-6400, 16-80, 256-640); AVX2 1.01-1.04: not there. */
 #if OVS_NW == 8
 #define FWD_CHUNK_BYTES (16L * 1024)
