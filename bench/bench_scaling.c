@@ -532,9 +532,15 @@ static void panel_step(const ovs_problem *p, const ovs_activation *act,
         const int hold = held && p1 - p0 == q; /* a short last panel is read as it is */
         const int i0 = hold ? 0 : p0, i1 = hold ? q : p1;
         ovs_fetch *fetch = !held && ws->fetch_next ? &next : NULL;
+#ifdef OVS_FETCH_FORWARD_EACH_STEP /* round 40 on: the forward pass's own pace */
+        next.each_step = ws->fetch_forward_each_step;
+#endif
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
                                ws->yp, ws->zt, q, ws->scratch, ws->r WITH_R2(r2), i0, i1,
                                fetch);
+#ifdef OVS_FETCH_FORWARD_EACH_STEP
+        next.each_step = ws->fetch_each_step;
+#endif
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)i0 * d, i1 - i0, i1 - i0,
                               ws->g, ws->phi, p0 == 0, p1 == np, fetch WITH_GROUPS(ws));
     }
@@ -555,6 +561,9 @@ static void plan_for(ovs_train_workspace *ws, const char *spec)
 #ifdef OVS_FETCH_EACH_STEP
             ws->fetch_each_step = fetch && each;
 #endif
+#ifdef OVS_FETCH_FORWARD_EACH_STEP
+            ws->fetch_forward_each_step = fetch && each;
+#endif
         }
         return;
     }
@@ -563,6 +572,10 @@ static void plan_for(ovs_train_workspace *ws, const char *spec)
     const ovs_panel_plan plan =
         ovs_train_panel_plan(ws->k, ws->d, ws->np, l2, ovs_train_cpu_fetch_wide_k(l2));
     ws->fetch_each_step = plan.fetch_next && ws->k <= ovs_train_cpu_fetch_each_step_k(l2);
+#ifdef OVS_FETCH_FORWARD_EACH_STEP
+    ws->fetch_forward_each_step =
+        plan.fetch_next && ws->k <= ovs_train_cpu_fetch_forward_each_step_k(l2);
+#endif
 #ifdef OVS_SMALLMM_GROUP_ARG /* round 36 on: the CPU's input groups */
     ws->grad_group_bytes = ovs_train_cpu_grad_group_bytes(l2);
 #endif

@@ -48,8 +48,10 @@ typedef struct ovs_train_workspace {
                       bits either way (tests set it both ways) */
     int fetch_next; /* 1: step_by_panels fetches the next panel into L2 (fetch.h) while it
                        computes one (ovs_train_panel_plan); the same bits either way */
-    int fetch_each_step; /* 1: that fetch takes a line at every step of the kernels' loops
+    int fetch_each_step; /* 1: that fetch takes a line at every step of the gradient's loops
                             (ovs_train_fetch_each_step_k), 0: every second; the same bits */
+    int fetch_forward_each_step; /* the same in the forward pass's loops
+                                    (ovs_train_fetch_forward_each_step_k); the same bits */
     int grad_group_bytes; /* the simd gradient's input groups (smallmm.h's group_bytes):
                              ovs_train_grad_group_bytes of this CPU; the same bits either way */
     int grad_chunk; /* samples per chunk of the simd gradient where it runs on its own (not
@@ -81,6 +83,11 @@ int ovs_train_cpu_fetch_wide_k(long l2);
  * measured); ovs_train_cpu_fetch_each_step_k: this CPU's. */
 int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
 int ovs_train_cpu_fetch_each_step_k(long l2);
+/* The same bound for the forward pass's share of the fetch (train.c: on Zen 5 every k that
+ * fetches, elsewhere ovs_train_fetch_each_step_k); _cpu_: this CPU's. */
+int ovs_train_fetch_forward_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2);
+int ovs_train_cpu_fetch_forward_each_step_k(long l2);
+#define OVS_FETCH_FORWARD_EACH_STEP 1 /* for benchmarks that also build older trees */
 
 /* Whether a CPU's own prefetchers keep up with the next panel where the panels fit in L2,
  * from its cpuid: leaf 0's EBX (the vendor's first four letters) and leaf 1's EAX (the

@@ -25,11 +25,9 @@ OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
 
 /* Zeroed doubles, 64-byte aligned. Arrays of 2 MiB or more (X and its panels, the factors
  * at large n) go on transparent huge pages where Linux gives them on request (THP mode
- * madvise, as on docs/BENCHMARKS.md's machine; in mode always they come anyway): the step
- * reads them panel by panel, a panel's rows in dozens of 4 KiB pages, and with 2 MiB pages
- * the fetch of the next panel (fetch.h) and the kernels' loads miss the TLB less: 0.93-1.00
- * of the time per update at the large-n study's shapes (round 12). Only where pages lie: no
- * value changes. */
+ * madvise): a panel's rows span dozens of 4 KiB pages, and with 2 MiB pages the fetch and the
+ * kernels' loads miss the TLB less: 0.93-1.00 of the time per update at the large-n study's
+ * shapes (docs/BENCHMARKS.md round 12). Only where pages lie: no value changes. */
 #define HUGE_PAGE (2UL << 20)
 static double *alloc_aligned(size_t count)
 {
@@ -73,15 +71,11 @@ static unsigned amd_family(unsigned vendor_ebx, unsigned leaf1_eax)
 
 /* Whether a CPU's own prefetchers bring the next panel into L2 in time where it fits there
  * (ovs_panel_plan's fits), so that the step's fetch (fetch.h) only costs: AMD family 1Ah
- * (Zen 5) and later. On the Zen 5 machine of docs/BENCHMARKS.md round 27, not fetching took
- * 0.90-0.98 of the time per update (paired medians, ab_step) at the study's wide rows with
- * few units, (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10-20, 320), and 0.96-1.02 at
- * the ladder's (4800, 90, 80) and (6400, 120, 80); where nothing fits (panels of 96,
- * k <= 24) fetching still paid at (6400, 20, 640) (not fetching 1.07-1.08; 0.95-0.98 at
- * (6400, 10, 640): mixed, so kept). On Intel (rounds 11-12) and Zen 3 (rounds 16-18) the
- * fetch paid where it fits; on Zen 4 (family 19h like Zen 3, round 34) too: not fetching
- * took 1.04-1.28 of the time at (4800, 90, 80), (6400, 120, 80) and (3200, 16, 320), level
- * elsewhere. Other CPUs are unmeasured and fetch. */
+ * (Zen 5) and later. On Zen 5 (docs/BENCHMARKS.md round 27) not fetching took 0.90-0.98 of
+ * the time per update (ab_step) at (1600, 5-10, 120-160), (2400, 10, 240), (3200, 10-20, 320),
+ * 0.96-1.02 at (4800, 90, 80), (6400, 120, 80); round 40: fetching 1.06-1.27 there. On Intel
+ * (rounds 11-12), Zen 3 (16-18) and Zen 4 (34: not fetching 1.04-1.28) the fetch paid where
+ * it fits; other CPUs are unmeasured and fetch. Where nothing fits, all fetch. */
 int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 {
     return amd_family(vendor_ebx, leaf1_eax) >= 0x1a;
@@ -126,6 +120,15 @@ int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2
     return zen5 ? FETCH_EACH_STEP_K_ZEN5 : 0;
 }
 
+/* The same for the forward pass's share of the fetch: on Zen 5 every k that fetches (24), the
+ * gradient keeping every second step from k = 9 (round 40: 0.92-0.97 of the time at (6400,
+ * 12-24, 640), 0.97-1.01 at d = 480, level at 240-320; in both, level). Else the gradient's. */
+int ovs_train_fetch_forward_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    const int zen5 = amd_family(vendor_ebx, leaf1_eax) == 0x1a && l2 >= (1L << 20);
+    return zen5 ? FETCH_WIDE_K : ovs_train_fetch_each_step_k(vendor_ebx, leaf1_eax, l2);
+}
+
 /* The gradient's input groups (smallmm.h's group_bytes): none on Zen 4 (zen4_class), else
  * OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md round 36, one group of
  * all inputs (a panel's rows read from L2 by every block of units) took 0.947-0.995 of the time
@@ -168,26 +171,18 @@ static int cpu_streams_panels(void)
     return ovs_train_cpu_streams(ebx, eax);
 }
 
-int ovs_train_cpu_fetch_wide_k(long l2)
-{
-    unsigned ebx, eax;
-    this_cpu(&ebx, &eax);
-    return ovs_train_fetch_wide_k(ebx, eax, l2);
-}
-
-int ovs_train_cpu_fetch_each_step_k(long l2)
-{
-    unsigned ebx, eax;
-    this_cpu(&ebx, &eax);
-    return ovs_train_fetch_each_step_k(ebx, eax, l2);
-}
-
-int ovs_train_cpu_grad_group_bytes(long l2)
-{
-    unsigned ebx, eax;
-    this_cpu(&ebx, &eax);
-    return ovs_train_grad_group_bytes(ebx, eax, l2);
-}
+/* The rules above for this CPU (train.h's ovs_train_cpu_...). */
+#define THIS_CPU(NAME, RULE)                                                              \
+    int NAME(long l2)                                                                     \
+    {                                                                                     \
+        unsigned ebx, eax;                                                                \
+        this_cpu(&ebx, &eax);                                                             \
+        return RULE(ebx, eax, l2);                                                        \
+    }
+THIS_CPU(ovs_train_cpu_fetch_wide_k, ovs_train_fetch_wide_k)
+THIS_CPU(ovs_train_cpu_fetch_each_step_k, ovs_train_fetch_each_step_k)
+THIS_CPU(ovs_train_cpu_fetch_forward_each_step_k, ovs_train_fetch_forward_each_step_k)
+THIS_CPU(ovs_train_cpu_grad_group_bytes, ovs_train_grad_group_bytes)
 
 /* The lane sums (64 k d bytes) with a panel's factors and two panels of X (this one and the
  * next, fetched meanwhile), in bytes. */
@@ -303,6 +298,8 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->by_panels = plan.by_panels;
     ws->fetch_next = ovs_train_fetch_next(plan, cpu_streams_panels());
     ws->fetch_each_step = ws->fetch_next && k <= ovs_train_cpu_fetch_each_step_k(l2);
+    ws->fetch_forward_each_step =
+        ws->fetch_next && k <= ovs_train_cpu_fetch_forward_each_step_k(l2);
     ws->grad_chunk = ovs_train_grad_chunk(d, ws->np, cache_bytes(1));
     ws->grad_group_bytes = ovs_train_cpu_grad_group_bytes(l2);
     if (!ws->xt || !ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
@@ -497,8 +494,10 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
         const int p1 = p0 + q < np ? p0 + q : np;
         ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);
         ovs_fetch *fetch = ws->fetch_next ? &next : NULL;
+        next.each_step = ws->fetch_forward_each_step;
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
                                ws->yp, ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
+        next.each_step = ws->fetch_each_step;
         ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
                               p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch,
                               ws->grad_group_bytes);

@@ -568,8 +568,9 @@ static int same_run(const ovs_result *a, const ovs_result *b, int iters)
 }
 
 /* Trainings with the forward pass and gradient panel by panel (train.c's step_by_panels),
- * with and without the fetch of the next panel, in panels of 192 and 96, with and without
- * the gradient's input groups (ws->grad_group_bytes: the CPU's and the other), and one after
+ * with and without the fetch of the next panel (at every step in the forward pass only, in the
+ * gradient only, in neither), in panels of 192 and 96, with and without the gradient's input
+ * groups (ws->grad_group_bytes: the CPU's and the other), and one after
  * the other give the same bits: iterations, final error, distance from init and path length,
  * both activations, at four sizes that read X in panels (one with padding samples and a
  * narrow last panel; (2800, 4, 350) runs in input groups where they are on; (1000, 6, 200)
@@ -591,21 +592,24 @@ static void test_by_panels_runs(void)
             topts o = paper_opts(acts[a], 60);
             panels &= ws.panel > 0;
             /* pass by pass; by panels; fetching the next; in panels of 96, fetching; the
-             * same with the other input groups */
-            const int by[5] = {0, 1, 1, 1, 1}, fetch[5] = {0, 0, 1, 1, 1};
-            const int width[5] = {ws.panel, ws.panel, ws.panel, 96, 96};
+             * same with the other input groups; fetching at every step in one kernel only */
+            const int by[7] = {0, 1, 1, 1, 1, 1, 1}, fetch[7] = {0, 0, 1, 1, 1, 1, 1};
+            const int width[7] = {ws.panel, ws.panel, ws.panel, 96, 96, 96, 96};
             const int g0 = ws.grad_group_bytes, g1 = g0 ? 0 : OVS_SMALLMM_GROUP_BYTES;
-            const int groups[5] = {g0, g0, g0, g0, g1};
-            ovs_result r[5];
-            for (int b = 0; b < 5; b++) {
+            const int groups[7] = {g0, g0, g0, g0, g1, g0, g0};
+            const int each_fwd[7] = {0, 0, 0, 0, 0, 1, 0}, each_grad[7] = {0, 0, 0, 0, 0, 0, 1};
+            ovs_result r[7];
+            for (int b = 0; b < 7; b++) {
                 ws.by_panels = by[b];
                 ws.fetch_next = fetch[b];
                 ws.panel = width[b];
                 ws.grad_group_bytes = groups[b];
+                ws.fetch_forward_each_step = each_fwd[b];
+                ws.fetch_each_step = each_grad[b];
                 CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
                 panels &= ws.xp != NULL;
             }
-            for (int b = 1; b < 5; b++)
+            for (int b = 1; b < 7; b++)
                 same &= same_run(&r[0], &r[b], 60);
             ovs_train_workspace_free(&ws);
             ovs_problem_free(&p);
@@ -775,6 +779,13 @@ static void test_fetch_rule(void)
     CHECK(ovs_train_fetch_each_step_k(amd, 0x00C00F00u, mib) == 0); /* family 1Bh */
     CHECK(ovs_train_fetch_each_step_k(intel, 0x000806F8u, 2 * mib) == 0);
     CHECK(ovs_train_fetch_each_step_k(0, 0, mib) == 0);
+    /* the forward pass's share: every k that fetches (24) on Zen 5, else as the gradient's */
+    CHECK(ovs_train_fetch_forward_each_step_k(amd, 0x00B00F21u, mib) == 24);
+    CHECK(ovs_train_fetch_forward_each_step_k(amd, 0x00B00F21u, mib / 2) == 0);
+    CHECK(ovs_train_fetch_forward_each_step_k(amd, 0x00A10F11u, mib) == 24);
+    CHECK(ovs_train_fetch_forward_each_step_k(amd, 0x00A00F11u, mib / 2) == 0);
+    CHECK(ovs_train_fetch_forward_each_step_k(intel, 0x000806F8u, 2 * mib) == 0);
+    CHECK(ovs_train_fetch_forward_each_step_k(0, 0, mib) == 0);
     /* the gradient without input groups on Zen 4 only (slower on Zen 5), else groups of 24 KiB */
     const int groups = OVS_SMALLMM_GROUP_BYTES;
     CHECK(ovs_train_grad_group_bytes(amd, 0x00A10F11u, mib) == 0);
