@@ -83,10 +83,9 @@ int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 
 /* The most units at which panels of 96 fetch where nothing fits in L2 (ovs_train_panel_plan):
  * 64 on AMD family 19h with an L2 of 1 MiB or more (Zen 4; Zen 3 has 512 KiB), else 24. On
- * the Zen 4 machine of docs/BENCHMARKS.md round 35 (1 MiB), panels of 96 with the fetch took
- * 0.90-0.94 of the time of panels of 192 without it at k = 40-64, d = 320-640, n = 6400
- * (bench_scaling --plans, medians of 30-200 turns), 0.97 at k = 96 and 0.98-1.01 from
- * k = 128 (and at d = 80-160 with k = 80-200). On Zen 3's 512 KiB the fetch read 0.96-1.05 at
+ * Zen 4 (docs/BENCHMARKS.md round 35) panels of 96 with the fetch took 0.90-0.94 of the time
+ * of panels of 192 without it at k = 40-64, d = 320-640, n = 6400 (bench_scaling --plans),
+ * 0.97 at k = 96, 0.98-1.01 from k = 128 (and at d = 80-160). On Zen 3's 512 KiB 0.96-1.05 at
  * k >= 40 (round 16), on Intel's 2 MiB 1.02-1.21 at (6400, 40, 640) (rounds 11-12), on
  * Zen 5's 1 MiB (round 40, ab_step) 1.03-1.04 at (6400, 40-64, 320). */
 #define FETCH_WIDE_K 24
@@ -94,6 +93,10 @@ int ovs_train_cpu_streams(unsigned vendor_ebx, unsigned leaf1_eax)
 static int zen4_class(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
     return amd_family(vendor_ebx, leaf1_eax) == 0x19 && l2 >= (1L << 20);
+}
+static int zen5_class(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
+{
+    return amd_family(vendor_ebx, leaf1_eax) == 0x1a && l2 >= (1L << 20);
 }
 
 int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
@@ -114,29 +117,27 @@ int ovs_train_fetch_wide_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 #define FETCH_EACH_STEP_K_ZEN5 8
 int ovs_train_fetch_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
-    if (zen4_class(vendor_ebx, leaf1_eax, l2))
-        return FETCH_EACH_STEP_K_ZEN4;
-    const int zen5 = amd_family(vendor_ebx, leaf1_eax) == 0x1a && l2 >= (1L << 20);
-    return zen5 ? FETCH_EACH_STEP_K_ZEN5 : 0;
+    return zen4_class(vendor_ebx, leaf1_eax, l2)   ? FETCH_EACH_STEP_K_ZEN4
+           : zen5_class(vendor_ebx, leaf1_eax, l2) ? FETCH_EACH_STEP_K_ZEN5
+                                                   : 0;
 }
 
 /* The same for the forward pass's share of the fetch: on Zen 5 every k that fetches (24), the
- * gradient keeping every second step from k = 9 (round 40: 0.92-0.97 of the time at (6400,
- * 12-24, 640), 0.97-1.01 at d = 480, level at 240-320; in both, level). Else the gradient's. */
+ * gradient keeping every second step from k = 9 (round 40: 0.90-1.00 of the time at (6400,
+ * 10-24, 640), 0.96-1.01 at d = 480, level at 240-320; in both, level). Else the gradient's. */
 int ovs_train_fetch_forward_each_step_k(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
-    const int zen5 = amd_family(vendor_ebx, leaf1_eax) == 0x1a && l2 >= (1L << 20);
-    return zen5 ? FETCH_WIDE_K : ovs_train_fetch_each_step_k(vendor_ebx, leaf1_eax, l2);
+    return zen5_class(vendor_ebx, leaf1_eax, l2)
+               ? FETCH_WIDE_K
+               : ovs_train_fetch_each_step_k(vendor_ebx, leaf1_eax, l2);
 }
 
 /* The gradient's input groups (smallmm.h's group_bytes): none on Zen 4 (zen4_class), else
- * OVS_SMALLMM_GROUP_BYTES. On the Zen 4 machine of docs/BENCHMARKS.md round 36, one group of
- * all inputs (a panel's rows read from L2 by every block of units) took 0.947-0.995 of the time
- * per update at (6400, 40, 320), (6400, 20, 640), (3200, 16, 320), (4800, 30, 320) and
- * (6400, 10, 640), both activations (ab_step, paired medians of 24 rounds), 0.954-1.002 in two
- * more runs and 0.971-1.010 as built: about 2%. Groups won on Intel (round 15), Zen 3
- * (round 17) and Zen 5 (round 40: without them 1.02-1.08 of the time at the five shapes above
- * but (6400, 40, 320), 0.96). */
+ * OVS_SMALLMM_GROUP_BYTES. On Zen 4 (docs/BENCHMARKS.md round 36) one group of all inputs (a
+ * panel's rows read from L2 by every block of units) took 0.947-1.010 of the time per update
+ * at (6400, 40, 320), (6400, 20, 640), (3200, 16, 320), (4800, 30, 320), (6400, 10, 640) in
+ * four runs (ab_step): about 2%. Groups won on Intel (round 15), Zen 3 (round 17) and Zen 5
+ * (round 40: without them 1.02-1.08 at those shapes but (6400, 40, 320), 0.96). */
 int ovs_train_grad_group_bytes(unsigned vendor_ebx, unsigned leaf1_eax, long l2)
 {
     return zen4_class(vendor_ebx, leaf1_eax, l2) ? 0 : OVS_SMALLMM_GROUP_BYTES;
