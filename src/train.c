@@ -475,8 +475,7 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
 {
     const int p1 = p0 + ws->panel < ws->np ? p0 + ws->panel : ws->np;
     return (ovs_fetch){.at = (const char *)(ws->xp + (size_t)p0 * (size_t)ws->d),
-                       .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d),
-                       .each_step = ws->fetch_each_step};
+                       .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d)};
 }
 
 /* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in
@@ -495,7 +494,7 @@ static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
         const int p1 = p0 + q < np ? p0 + q : np;
         ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);
         ovs_fetch *fetch = ws->fetch_next ? &next : NULL;
-        next.each_step = ws->fetch_forward_each_step;
+        next.each_step = ws->fetch_forward_each_step; /* each kernel at its own pace */
         ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
                                ws->yp, ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
         next.each_step = ws->fetch_each_step;
