@@ -292,52 +292,92 @@ static int check_args(const ovs_problem *p, const ovs_gd_opts *o, const ovs_prot
     return OVS_OK;
 }
 
-int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
-                  ovs_train_workspace *ws, ovs_result *res)
-{
-    int rc = check_args(p, o, proto, ws);
-    if (rc != OVS_OK)
-        return rc;
-    if ((rc = use_panels(o->act, o->kernel, ws)) != OVS_OK)
-        return rc;
-    const int kd = p->k * p->d;
-    ovs_result_start(res);
-    memcpy(ws->w, p->w0, sizeof(double) * (size_t)kd);
-    load_inputs(p, ws);
-
-    int t = 0;
+/* One training under way: its arguments and where its loop stands. */
+typedef struct {
+    const ovs_problem *p;
+    const ovs_gd_opts *o;
+    const ovs_protocol *proto;
+    ovs_train_workspace *ws;
+    ovs_result *res;
+    int t, panels, stopped;
     double rel;
-    ovs_early_fail_state ef = OVS_EARLY_FAIL_INIT;
+    ovs_early_fail_state ef;
+} training;
+
+/* The training before its first update: arguments checked, X loaded, W = W0. */
+static int start(training *tr)
+{
+    const ovs_problem *p = tr->p;
+    int rc = check_args(p, tr->o, tr->proto, tr->ws);
+    if (rc != OVS_OK || (rc = use_panels(tr->o->act, tr->o->kernel, tr->ws)) != OVS_OK)
+        return rc;
+    ovs_result_start(tr->res);
+    memcpy(tr->ws->w, p->w0, sizeof(double) * (size_t)p->k * (size_t)p->d);
+    load_inputs(p, tr->ws);
+    tr->t = 0;
+    tr->stopped = 0;
+    tr->ef = OVS_EARLY_FAIL_INIT;
     /* by panels the gradient is made before the stop test: on the last update, unused */
-    const int panels = by_panels(o->act, o->kernel, ws);
-    for (;;) {
-        double rnorm = panels ? step_by_panels(p, o->act, ws) : forward(p, o->act, o->kernel, ws);
-        if (ovs_protocol_stops(proto, rnorm, p->y_norm, t, res, &ef, &rel))
-            break;
-        if (!panels)
-            gradient(p, o->kernel, ws);
-        const double gnorm = descend(o->eta, kd, ws);
-        if (ovs_protocol_gradient_stops(proto, gnorm, &t, res))
-            break; /* W as it was: the step went to w_next */
-        double *w = ws->w;
-        ws->w = ws->w_next;
-        ws->w_next = w;
-        double step = o->eta * gnorm;
-        OVS_ROUNDED(step); /* as the default build rounds it, whatever a user's -mfma */
-        res->path_length += step;
-        t++;
-        if (ovs_protocol_polled_stop(proto, t, res))
-            break;
-    }
-    res->iterations = t;
-    res->final_rel_err = rel;
+    tr->panels = by_panels(tr->o->act, tr->o->kernel, tr->ws);
+    return OVS_OK;
+}
+
+/* The rest of an update once the forward pass gave ||r|| (and, by panels, the gradient):
+ * the stop tests, the step, the path. Returns 1 (tr->stopped) when the training stops. */
+static inline __attribute__((always_inline)) int update(training *tr, double rnorm)
+{
+    const ovs_problem *p = tr->p;
+    ovs_train_workspace *ws = tr->ws;
+    ovs_result *res = tr->res;
+    if (ovs_protocol_stops(tr->proto, rnorm, p->y_norm, tr->t, res, &tr->ef, &tr->rel))
+        return tr->stopped = 1;
+    if (!tr->panels)
+        gradient(p, tr->o->kernel, ws);
+    const double gnorm = descend(tr->o->eta, p->k * p->d, ws);
+    if (ovs_protocol_gradient_stops(tr->proto, gnorm, &tr->t, res))
+        return tr->stopped = 1; /* W as it was: the step went to w_next */
+    double *w = ws->w;
+    ws->w = ws->w_next;
+    ws->w_next = w;
+    double step = tr->o->eta * gnorm;
+    OVS_ROUNDED(step); /* as the default build rounds it, whatever a user's -mfma */
+    res->path_length += step;
+    tr->t++;
+    return tr->stopped = ovs_protocol_polled_stop(tr->proto, tr->t, res);
+}
+
+/* The result of a stopped training: its updates, error and distance from W0. */
+static void finish(training *tr)
+{
+    const int kd = tr->p->k * tr->p->d;
+    tr->res->iterations = tr->t;
+    tr->res->final_rel_err = tr->rel;
     double dist2 = 0.0;
     for (int i = 0; i < kd; i++) {
-        double delta = ws->w[i] - p->w0[i], sq = delta * delta;
+        double delta = tr->ws->w[i] - tr->p->w0[i], sq = delta * delta;
         OVS_ROUNDED(sq);
         dist2 += sq;
     }
-    res->dist_from_init = sqrt(dist2);
+    tr->res->dist_from_init = sqrt(dist2);
+}
+
+/* One training's forward pass (and, by panels, gradient) at its W: ||r||. */
+static double forward_step(training *tr)
+{
+    return tr->panels ? step_by_panels(tr->p, tr->o->act, tr->ws)
+                      : forward(tr->p, tr->o->act, tr->o->kernel, tr->ws);
+}
+
+int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol *proto,
+                  ovs_train_workspace *ws, ovs_result *res)
+{
+    training tr = {.p = p, .o = o, .proto = proto, .ws = ws, .res = res};
+    const int rc = start(&tr);
+    if (rc != OVS_OK)
+        return rc;
+    while (!update(&tr, forward_step(&tr)))
+        ;
+    finish(&tr);
     return OVS_OK;
 }
 
