@@ -207,7 +207,7 @@ bench-scaling:
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_CFLAGS += -O3 -ffp-contract=fast
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private OBJ_LAST_CFLAGS += $(KERNEL_OPT)
 $(BUILD)/bench_peak $(BUILD)/bench_scaling: private CONTRACT = -ffp-contract=fast
-$(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling \
+$(BUILD)/bench_kernel $(BUILD)/bench_methods $(BUILD)/bench_peak $(BUILD)/bench_scaling $(BUILD)/bench_lockstep \
     $(BUILD)/bench_design: $(BUILD)/bench_%: bench/bench_%.c $(LIB_OBJ) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(BLAS_CFLAGS) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(BLAS_LIBS) -lm
 

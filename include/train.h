@@ -69,6 +69,26 @@ void ovs_train_workspace_free(ovs_train_workspace *ws);
 int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *opts, const ovs_protocol *proto,
                   ovs_train_workspace *ws, ovs_result *res);
 
+/* Several trainings at once, each as ovs_train_run trains it alone (the same result, bit for
+ * bit): one job per training, each with its own problem, options, protocol, workspace and
+ * result. Those that share X (every k and activation of one (n, d, trial): problem.h) and go
+ * by panels with the same panel width update in lockstep: each panel of X, read from memory
+ * once per update, serves all their forward passes and gradients (where X streams from
+ * memory, the stream is then shared; trial.h's ovs_trial_lockstep_pays says where that pays).
+ * The others update in turn. A training that stops drops out; the rest go on. Returns
+ * OVS_OK, or the first job's OVS_EINVAL / OVS_ENOMEM (then no result is valid). */
+#define OVS_LOCKSTEP_MAX 4
+typedef struct ovs_train_job {
+    const ovs_problem *p;
+    const ovs_gd_opts *o;
+    const ovs_protocol *proto;
+    ovs_train_workspace *ws;
+    ovs_result *res;
+    int together; /* out: its passes over X shared with another training (one per update
+                     and the last evaluation) */
+} ovs_train_job;
+int ovs_train_run_lockstep(int m, ovs_train_job *jobs);
+
 /* Evaluate L(W) (eq. 2.1) and, if grad is not NULL, its gradient (k x d) at w.
  * For tests (finite differences) and diagnostics; not used in the GD loop. */
 int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int kernel,

@@ -242,6 +242,24 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
                        .end = (const char *)(ws->xp + (size_t)p1 * (size_t)ws->d)};
 }
 
+/* The panel of X at sample p0 for p's training in ws, from xp (ws->xp, or another
+ * training's with the same bits: step_together): its forward pass, its factors into the
+ * gradient's lane sums, ||r||^2's lanes into r2 (zeroed by the first panel's pass). */
+static void panel_step(const ovs_problem *p, const ovs_activation *act,
+                       ovs_train_workspace *ws, const double *xp, int p0, ovs_fetch *next,
+                       double *r2)
+{
+    const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
+    const int p1 = p0 + q < np ? p0 + q : np;
+    ovs_fetch *fetch = ws->fetch_next ? next : NULL;
+    next->each_step = ws->fetch_forward_each_step; /* each kernel at its own pace */
+    ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, xp, q, p->v, ws->yp,
+                           ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
+    next->each_step = ws->fetch_each_step;
+    ovs_smallmm_grad_part(k, d, ws->zt, q, xp + (size_t)p0 * (size_t)d, p1 - p0, p1 - p0,
+                          ws->g, ws->phi, p0 == 0, p1 == np, fetch, ws->grad_group_bytes);
+}
+
 /* forward() and gradient() in one pass over the panels of X: each panel's factors, k x q in
  * the first k q doubles of ws->zt, go into the gradient's lane sums (in ws->phi) while they
  * and the panel are in L2, instead of m_t (k x np) going out to L3 and back; meanwhile the
@@ -252,19 +270,11 @@ static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
 static double step_by_panels(const ovs_problem *p, const ovs_activation *act,
                              ovs_train_workspace *ws)
 {
-    const int k = p->k, d = p->d, np = ws->np, q = ws->panel;
-    double r2[OVS_VL] __attribute__((aligned(64))); /* zeroed by the first panel's pass */
-    for (int p0 = 0; p0 < np; p0 += q) {
-        const int p1 = p0 + q < np ? p0 + q : np;
-        ovs_fetch next = panel_at(ws, p1 < np ? p1 : 0);
-        ovs_fetch *fetch = ws->fetch_next ? &next : NULL;
-        next.each_step = ws->fetch_forward_each_step; /* each kernel at its own pace */
-        ovs_forward_fused_part(act->vector_kernel, p->n, k, d, np, ws->w, ws->xp, q, p->v,
-                               ws->yp, ws->zt, q, ws->scratch, ws->r, r2, p0, p1, fetch);
-        next.each_step = ws->fetch_each_step;
-        ovs_smallmm_grad_part(k, d, ws->zt, q, ws->xp + (size_t)p0 * (size_t)d, p1 - p0,
-                              p1 - p0, ws->g, ws->phi, p0 == 0, p1 == np, fetch,
-                              ws->grad_group_bytes);
+    double r2[OVS_VL] __attribute__((aligned(64)));
+    for (int p0 = 0; p0 < ws->np; p0 += ws->panel) {
+        const int p1 = p0 + ws->panel;
+        ovs_fetch next = panel_at(ws, p1 < ws->np ? p1 : 0);
+        panel_step(p, act, ws, ws->xp, p0, &next, r2);
     }
     return sqrt(ovs_hsum(r2));
 }
@@ -299,7 +309,7 @@ typedef struct {
     const ovs_protocol *proto;
     ovs_train_workspace *ws;
     ovs_result *res;
-    int t, panels, stopped;
+    int t, panels, stopped, together; /* together: updates stepped with another */
     double rel;
     ovs_early_fail_state ef;
 } training;
@@ -378,6 +388,90 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
     while (!update(&tr, forward_step(&tr)))
         ;
     finish(&tr);
+    return OVS_OK;
+}
+
+/* Whether b can read a's panels of X for its own: both go by panels, at the same (n, d) and
+ * panel width, on X with the same bits (then a's xp holds b's xp's bits, load_inputs). */
+static int shares_panels(const training *a, const training *b)
+{
+    const size_t nd = (size_t)a->p->n * (size_t)a->p->d;
+    return a->panels && b->panels && a->p->n == b->p->n && a->p->d == b->p->d &&
+           a->ws->panel == b->ws->panel &&
+           (a->p->x == b->p->x || memcmp(a->p->x, b->p->x, sizeof(double) * nd) == 0);
+}
+
+/* step_by_panels for the m trainings of on[], which share on[0]'s panels (shares_panels), in
+ * one pass over X: at each panel every training's forward pass and gradient while the panel
+ * is in L2, the next panel's fetch running on through all their kernels. Each training's
+ * kernels see the same values in the same order as in its own step_by_panels: the same
+ * bits. rnorm[j]: on[j]'s ||r||. */
+static void step_together(training *const *on, int m, double *rnorm)
+{
+    const ovs_train_workspace *lead = on[0]->ws;
+    double r2[OVS_LOCKSTEP_MAX][OVS_VL] __attribute__((aligned(64)));
+    for (int p0 = 0; p0 < lead->np; p0 += lead->panel) {
+        const int p1 = p0 + lead->panel;
+        ovs_fetch next = panel_at(lead, p1 < lead->np ? p1 : 0);
+        for (int j = 0; j < m; j++)
+            panel_step(on[j]->p, on[j]->o->act, on[j]->ws, lead->xp, p0, &next, r2[j]);
+    }
+    for (int j = 0; j < m; j++)
+        rnorm[j] = sqrt(ovs_hsum(r2[j]));
+}
+
+/* One update of every training still under way: those that share panels with the first of
+ * their kind (lead[j]) step together, the others alone. */
+static void update_all(training *tr, const int *lead, int m)
+{
+    int done[OVS_LOCKSTEP_MAX] = {0};
+    for (int j = 0; j < m; j++) {
+        if (tr[j].stopped || done[j])
+            continue;
+        training *on[OVS_LOCKSTEP_MAX];
+        double rnorm[OVS_LOCKSTEP_MAX];
+        int c = 0;
+        for (int i = j; i < m; i++)
+            if (!tr[i].stopped && lead[i] == lead[j])
+                on[c++] = &tr[i], done[i] = 1;
+        if (c > 1) {
+            step_together(on, c, rnorm);
+            for (int i = 0; i < c; i++)
+                on[i]->together++;
+        } else
+            rnorm[0] = forward_step(on[0]);
+        for (int i = 0; i < c; i++)
+            (void)update(on[i], rnorm[i]);
+    }
+}
+
+int ovs_train_run_lockstep(int m, ovs_train_job *jobs)
+{
+    if (m < 1 || m > OVS_LOCKSTEP_MAX)
+        return OVS_EINVAL;
+    training tr[OVS_LOCKSTEP_MAX];
+    int lead[OVS_LOCKSTEP_MAX], under_way = 0;
+    for (int j = 0; j < m; j++) {
+        tr[j] = (training){.p = jobs[j].p, .o = jobs[j].o, .proto = jobs[j].proto,
+                           .ws = jobs[j].ws, .res = jobs[j].res};
+        const int rc = start(&tr[j]);
+        if (rc != OVS_OK)
+            return rc;
+        lead[j] = j;
+        for (int i = 0; i < j && lead[j] == j; i++)
+            if (shares_panels(&tr[i], &tr[j]))
+                lead[j] = lead[i];
+    }
+    do {
+        update_all(tr, lead, m);
+        under_way = 0;
+        for (int j = 0; j < m; j++)
+            under_way += !tr[j].stopped;
+    } while (under_way);
+    for (int j = 0; j < m; j++) {
+        finish(&tr[j]);
+        jobs[j].together = tr[j].together;
+    }
     return OVS_OK;
 }
 
