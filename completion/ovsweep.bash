@@ -36,10 +36,11 @@ _ovsweep() {
     --target-ci) COMPREPLY=(); return ;;
     --max-trainings) COMPREPLY=(); return ;;
     --checkpoint-every) COMPREPLY=(); return ;;
+    --lockstep) COMPREPLY=(); return ;;
     --merge) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --fail-after-trials) COMPREPLY=(); return ;;
     --crash-after-saved) COMPREPLY=(); return ;;
     esac
-    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --max-iter --tol --method --data --delta --labels --kd-band --shard --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --resume --force --merge --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --max-iter --tol --method --data --delta --labels --kd-band --shard --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --lockstep --resume --force --merge --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
 }
 complete -F _ovsweep ovsweep

@@ -54,6 +54,7 @@ typedef struct ovs_config {
     double target_ci;   /* adaptive: a row stops when its 95% interval's half-width <= this */
     long max_trainings; /* adaptive: trainings per group at most; 0 = no cap */
     double checkpoint_every; /* seconds between checkpoints */
+    int lockstep; /* trials that share X trained at once, at most (train.h); 1: one at a time */
     int resume, force, dry_run, quiet, help, version, print_settings;
     char merge[OVS_PATH_MAX]; /* --merge: the files (comma list of glob patterns); "" = none */
     long fail_after_trials; /* testing hook: a worker kills itself after N trials; 0 = off */

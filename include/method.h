@@ -50,4 +50,11 @@ typedef struct ovs_method_spec {
 int ovs_method_run(const ovs_method_spec *m, const ovs_problem *p, const ovs_protocol *proto,
                    ovs_result *res);
 
+/* count (1..OVS_LOCKSTEP_MAX) trials at once, each as ovs_method_run would train it (the same
+ * results, bit for bit): gd trials in lockstep (train.h's ovs_train_run_lockstep: those on the
+ * same X read it once per update), one trial of another method alone. Returns OVS_OK,
+ * OVS_EINVAL (a count out of range, or several trials not all gd in float64) or OVS_ENOMEM. */
+int ovs_method_run_lockstep(int count, const ovs_method_spec *m, const ovs_problem *p,
+                            const ovs_protocol *proto, ovs_result *res);
+
 #endif

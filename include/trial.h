@@ -53,4 +53,18 @@ void ovs_diag_cache_free(ovs_diag_cache *cache);
 int ovs_trial_run(const ovs_plan *plan, int64_t item, ovs_diag_cache *cache,
                   int (*poll)(void *), void *poll_ctx, ovs_record *rec, int *aborted);
 
+/* The same for count items at once (1..OVS_LOCKSTEP_MAX of train.h): gd trials in lockstep
+ * (method.h's ovs_method_run_lockstep), each record as ovs_trial_run fills it, bit for bit;
+ * aborted[j] is set for each trial the poll hook abandoned (the others' records are valid).
+ * Several items must all be gd in float64 (ovs_trial_lockstep_pays), else OVS_EINVAL. */
+int ovs_trial_run_lockstep(const ovs_plan *plan, const int64_t *items, int count,
+                           ovs_diag_cache *cache, int (*poll)(void *), void *poll_ctx,
+                           ovs_record *recs, int *aborted);
+
+/* Whether items a and b train on the same X (the same n, d and trial) by gd with the fused
+ * kernel reading X in the same panels, where training them in lockstep pays: X of 20 MiB or
+ * more (it streams from memory at every update; at 16 MiB and below lockstep read level to
+ * 2% slower) and k <= 64 for both (measured up to 60). docs/BENCHMARKS.md round 41. */
+int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
+
 #endif

@@ -57,3 +57,34 @@ int ovs_method_run(const ovs_method_spec *m, const ovs_problem *p, const ovs_pro
     default: return OVS_EINVAL;
     }
 }
+
+static int all_gd(int count, const ovs_method_spec *m)
+{
+    int gd = 1;
+    for (int j = 0; j < count; j++)
+        gd &= m[j].method == OVS_METHOD_GD && m[j].precision == OVS_PRECISION_DOUBLE;
+    return gd;
+}
+
+int ovs_method_run_lockstep(int count, const ovs_method_spec *m, const ovs_problem *p,
+                            const ovs_protocol *proto, ovs_result *res)
+{
+    if (count == 1)
+        return ovs_method_run(m, p, proto, res);
+    if (count < 1 || count > OVS_LOCKSTEP_MAX || !all_gd(count, m))
+        return OVS_EINVAL;
+    ovs_train_workspace ws[OVS_LOCKSTEP_MAX];
+    ovs_gd_opts o[OVS_LOCKSTEP_MAX];
+    ovs_train_job jobs[OVS_LOCKSTEP_MAX];
+    int rc = OVS_OK, made = 0;
+    for (; made < count && rc == OVS_OK; made++) {
+        rc = ovs_train_workspace_alloc(&ws[made], p[made].n, p[made].k, p[made].d);
+        o[made] = (ovs_gd_opts){m[made].act, m[made].eta, m[made].kernel};
+        jobs[made] = (ovs_train_job){&p[made], &o[made], &proto[made], &ws[made], &res[made], 0};
+    }
+    if (rc == OVS_OK)
+        rc = ovs_train_run_lockstep(count, jobs);
+    for (int j = 0; j < made; j++)
+        ovs_train_workspace_free(&ws[j]);
+    return rc;
+}

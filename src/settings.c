@@ -127,6 +127,10 @@ static const ovs_setting rows[] = {
     {.flag = "checkpoint-every", .metavar = "SEC", .kind = OVS_SET_REAL,
      .field = F(checkpoint_every), .lo = 0, .hi = 1e7, .open = OVS_LO_OPEN, .dflt = "60",
      .help = "rewrite the output file every SEC seconds"},
+    {.flag = "lockstep", .metavar = "M", .kind = OVS_SET_INT, .field = F(lockstep), .lo = 1,
+     .hi = OVS_LOCKSTEP_MAX, .dflt = "4",
+     .help = "train up to M trials on one X in lockstep where it streams from memory "
+             "(same results; 1: off)"},
     {.flag = "resume", .kind = OVS_SET_FLAG, .field = F(resume),
      .help = "continue the interrupted (or extend the finished) sweep in FILE"},
     {.flag = "force", .kind = OVS_SET_FLAG, .field = F(force), .help = "replace an existing FILE"},

@@ -13,6 +13,7 @@
 #include "design.h"
 #include "timeleft.h"
 #include "fatal.h"
+#include "lockstep.h"
 #include "outfile.h"
 #include "plan.h"
 #include "report.h"
@@ -74,6 +75,7 @@ typedef struct sweep {
     double cost_left;
     int draining, parked, want_stop;
     int64_t done_total, success_total;
+    int64_t lockstep_groups, lockstep_trials; /* rank 0: the groups it formed (lockstep.h) */
     double t_start, t_last_ckpt, t_last_progress;
 } sweep;
 
@@ -144,28 +146,43 @@ static int poll_hook(void *ctx)
     return ovs_stop_requested();
 }
 
-/* Train item; returns 1 if it finished (record kept, and copied to rec), 0 if a stop
- * abandoned it. */
-static int run_item(sweep *s, int64_t item, ovs_record *out)
+/* Train items[0..count): one, or a group in lockstep (trial.h). Keeps the records of those
+ * that finished and copies them to out, *finished of them in item order; returns 1 if all
+ * finished, 0 if a stop abandoned any (they run again on resume). */
+static int run_items(sweep *s, const int64_t *items, int count, ovs_record *out, int *finished)
 {
     poll_ctx pc = {s, s->rank == 0};
-    ovs_record rec;
-    int aborted = 0;
+    ovs_record rec[OVS_LOCKSTEP_MAX];
+    int aborted[OVS_LOCKSTEP_MAX] = {0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ovs_trial_run(&s->plan, item, s->diag, poll_hook, &pc, &rec, &aborted) != OVS_OK)
-        OVS_DIE("out of memory training item %lld", (long long)item);
+    if (ovs_trial_run_lockstep(&s->plan, items, count, s->diag, poll_hook, &pc, rec,
+                               aborted) != OVS_OK)
+        OVS_DIE("out of memory training item %lld", (long long)items[0]);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (aborted)
-        return 0;
-    rec.wall_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    add_record(s, &rec);
-    *out = rec;
-    s->trials_run++;
+    ovs_lockstep_share_wall(&s->plan, rec, count, (double)(t1.tv_sec - t0.tv_sec) +
+                                                      1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    *finished = 0;
+    for (int j = 0; j < count; j++)
+        if (!aborted[j]) {
+            add_record(s, &rec[j]);
+            out[(*finished)++] = rec[j];
+            s->trials_run++;
+        }
     if (s->cfg->fail_after_trials > 0 && s->trials_run >= s->cfg->fail_after_trials &&
         (s->rank > 0 || s->size == 1))
         raise(SIGKILL); /* testing hook: die like a crashed node would */
-    return 1;
+    return *finished == count;
+}
+
+/* Behind queue[qpos - 1]: the items that train in lockstep with it (lockstep.h). */
+static int gather_partners(sweep *s, double cost, double bound)
+{
+    const int found = ovs_lockstep_gather(&s->plan, s->work.queue, s->qpos, s->work.qlen,
+                                          s->cfg->lockstep, cost, bound);
+    s->lockstep_groups += found > 0;
+    s->lockstep_trials += found > 0 ? found + 1 : 0;
+    return found;
 }
 
 /* ---- rank 0: dispatch ---- */
@@ -219,9 +236,13 @@ static void account(sweep *s, int64_t done, int64_t succ, double cost)
     s->cost_left -= cost;
 }
 
-/* What worker w reported of the chunk it held, trial by trial, to the ETA model. */
+/* What worker w reported of the chunk it held, trial by trial, to the ETA model (in chunk
+ * order: the first req[0] of its items). */
 static void learn(sweep *s, int w, const int64_t *req)
 {
+    if (req[2])
+        return; /* stopped: the finished trials of a group need not be the chunk's first ones,
+                   and the sweep ends here anyway */
     for (int64_t i = 0; i < req[0] && i < CHUNK_MAX; i++)
         ovs_timeleft_add(s->eta, s->chunk_items[(size_t)w * CHUNK_MAX + i],
                          (int)req[REQ_HEAD + 3 * i], (int)req[REQ_HEAD + 3 * i + 1],
@@ -229,11 +250,12 @@ static void learn(sweep *s, int w, const int64_t *req)
 }
 
 /* Next chunk: items in queue order while the chunk's estimated cost stays under a bound
- * that shrinks with the work left (guided self-scheduling keeps the tail balanced). */
+ * that shrinks with the work left (guided self-scheduling keeps the tail balanced); or the
+ * first item and the items that train in lockstep with it (gather_partners), alone. */
 static int take_chunk(sweep *s, int64_t *items, double *cost)
 {
-    double bound = s->cost_left / (2.0 * s->size);
-    bound = bound < CHUNK_COST ? bound : CHUNK_COST;
+    const double guided = s->cost_left / (2.0 * s->size);
+    const double bound = guided < CHUNK_COST ? guided : CHUNK_COST;
     int m = 0;
     *cost = 0;
     while (m < CHUNK_MAX && s->qpos < s->work.qlen) {
@@ -242,6 +264,13 @@ static int take_chunk(sweep *s, int64_t *items, double *cost)
             break;
         items[m++] = s->work.queue[s->qpos++];
         *cost += c;
+        const int partners = m == 1 ? gather_partners(s, c, guided) : 0;
+        for (int j = 0; j < partners; j++) {
+            items[m++] = s->work.queue[s->qpos++];
+            *cost += ovs_plan_cost(&s->plan, items[m - 1]);
+        }
+        if (partners)
+            break;
     }
     return m;
 }
@@ -317,6 +346,29 @@ static int sync_point(sweep *s, int *status)
     return 0;
 }
 
+/* Rank 0's turn to train: the next item of the queue, with those that train in lockstep
+ * with it (gather_partners). */
+static void root_trains(sweep *s)
+{
+    int64_t items[OVS_LOCKSTEP_MAX];
+    items[0] = s->work.queue[s->qpos++];
+    double cost = ovs_plan_cost(&s->plan, items[0]);
+    const int count = 1 + gather_partners(s, cost, s->cost_left / (2.0 * s->size));
+    for (int j = 1; j < count; j++)
+        items[j] = s->work.queue[s->qpos++];
+    ovs_record r[OVS_LOCKSTEP_MAX];
+    int finished;
+    s->root_since = now();
+    const int all = run_items(s, items, count, r, &finished);
+    s->root_since = -1;
+    for (int j = 0; j < finished; j++) {
+        account(s, 1, r[j].success, all ? ovs_plan_cost(&s->plan, r[j].item) : 0);
+        ovs_timeleft_add(s->eta, r[j].item, r[j].success, r[j].iterations, r[j].wall_seconds, 1);
+    }
+    if (!all)
+        s->want_stop = 1;
+}
+
 static int run_root(sweep *s)
 {
     int status = OVS_EXIT_OK;
@@ -331,17 +383,7 @@ static int run_root(sweep *s)
             now() - s->t_last_ckpt >= s->cfg->checkpoint_every)
             s->draining = 1;
         if (!s->draining) {
-            int64_t item = s->work.queue[s->qpos++];
-            double c = ovs_plan_cost(&s->plan, item);
-            ovs_record r;
-            s->root_since = now();
-            const int finished = run_item(s, item, &r);
-            s->root_since = -1;
-            if (finished) {
-                account(s, 1, r.success, c);
-                ovs_timeleft_add(s->eta, item, r.success, r.iterations, r.wall_seconds, 1);
-            } else
-                s->want_stop = 1;
+            root_trains(s);
             continue;
         }
         if (s->parked == s->size - 1) {
@@ -375,17 +417,24 @@ static int run_worker(sweep *s)
                 return status;
             continue;
         }
-        for (int64_t i = 0; i < reply[0]; i++) {
-            ovs_record r;
-            if (ovs_stop_requested() || !run_item(s, reply[1 + i], &r)) {
+        for (int i = 0; i < (int)reply[0];) {
+            ovs_record r[OVS_LOCKSTEP_MAX];
+            const int count =
+                ovs_lockstep_group(&s->plan, reply + 1 + i, (int)reply[0] - i, s->cfg->lockstep);
+            int finished = 0;
+            const int all = !ovs_stop_requested() &&
+                            run_items(s, reply + 1 + i, count, r, &finished);
+            for (int j = 0; j < finished; j++, report[0]++) {
+                report[REQ_HEAD + 3 * report[0]] = r[j].success;
+                report[REQ_HEAD + 3 * report[0] + 1] = r[j].iterations;
+                report[REQ_HEAD + 3 * report[0] + 2] = (int64_t)(r[j].wall_seconds * 1e9);
+                report[1] += r[j].success;
+            }
+            if (!all) {
                 report[2] = 1; /* interrupted: the rest of the chunk reruns on resume */
                 break;
             }
-            report[REQ_HEAD + 3 * i] = r.success;
-            report[REQ_HEAD + 3 * i + 1] = r.iterations;
-            report[REQ_HEAD + 3 * i + 2] = (int64_t)(r.wall_seconds * 1e9);
-            report[0]++;
-            report[1] += r.success;
+            i += count;
         }
     }
 }
@@ -400,6 +449,9 @@ static void final_report(const sweep *s, int status)
     printf("\novsweep: %d checkpoint(s) written, %.3f s on average, %.3f s at most\n",
            s->ck.n_written, s->ck.n_written ? s->ck.seconds / s->ck.n_written : 0.0,
            s->ck.max_seconds);
+    if (s->lockstep_groups > 0)
+        printf("ovsweep: %lld trials trained in lockstep, in %lld groups (--lockstep %d)\n",
+               (long long)s->lockstep_trials, (long long)s->lockstep_groups, s->cfg->lockstep);
     if (status == OVS_EXIT_OK)
         printf("ovsweep: complete: %s\n", s->cfg->output);
     else if (status == OVS_EXIT_INTERRUPTED && s->cfg->merge[0] && s->ck.saved >= 0)

@@ -2,11 +2,14 @@
 #include "trial.h"
 
 #include "diagnostics.h"
+#include "forward.h"
 #include "jacobian.h"
 #include "method.h"
 #include "problem.h"
 #include "rng.h"
+#include "simd.h"
 #include "status.h"
+#include "train.h"
 
 #include <float.h>
 #include <math.h>
@@ -119,42 +122,93 @@ static void fill_record(int64_t item, const ovs_result *r, ovs_record *rec)
         rec->ladder_hit[j] = r->ladder_hit[j];
 }
 
-int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
-                  int (*poll)(void *), void *poll_ctx, ovs_record *rec, int *aborted)
+/* What one trial of item needs to be trained: its problem (drawn), its record's diagnostics
+ * and step size, the method's spec and the protocol. Free prob with ovs_problem_free, also
+ * after an error. */
+static int prepare(const ovs_plan *p, int64_t item, ovs_diag_cache *cache, ovs_problem *prob,
+                   ovs_record *rec, ovs_method_spec *spec, ovs_protocol *proto)
 {
     const ovs_config *c = p->cfg;
     ovs_item it;
     ovs_plan_item(p, item, &it);
     const ovs_group *gr = &p->groups[it.g];
-    ovs_problem prob;
-    int rc = ovs_problem_alloc(&prob, it.n, it.k, it.d);
-    if (rc != OVS_OK) {
-        ovs_problem_free(&prob);
-        return rc;
-    }
-    ovs_problem_draw_model(&prob, &c->data, c->seed, it.t);
     memset(rec, 0, sizeof *rec);
-    rc = diagnose(c, gr->act, &prob, it.t, cache, rec);
-    double eta = gr->eta;
-    if (rc == OVS_OK)
-        rc = step_size(gr, &prob, &eta, &rec->lambda_max);
-    rec->eta = eta;
-    ovs_protocol proto = ovs_plan_protocol(p);
-    proto.poll = poll;
-    proto.poll_ctx = poll_ctx;
-    proto.poll_every = gr->method == OVS_METHOD_SGD ? 1 : 16;
-    const ovs_method_spec spec = {.method = gr->method, .precision = c->precision,
-                                  .kernel = c->kernel, .act = gr->act, .eta = eta,
-                                  .seed = c->seed, .trial = it.t};
-    ovs_result r;
-    if (rc == OVS_OK)
-        rc = ovs_method_run(&spec, &prob, &proto, &r);
-    ovs_problem_free(&prob);
+    int rc = ovs_problem_alloc(prob, it.n, it.k, it.d);
     if (rc != OVS_OK)
         return rc;
-    fill_record(item, &r, rec);
-    *aborted = r.aborted;
-    return OVS_OK;
+    ovs_problem_draw_model(prob, &c->data, c->seed, it.t);
+    rc = diagnose(c, gr->act, prob, it.t, cache, rec);
+    double eta = gr->eta;
+    if (rc == OVS_OK)
+        rc = step_size(gr, prob, &eta, &rec->lambda_max);
+    rec->eta = eta;
+    *proto = ovs_plan_protocol(p);
+    proto->poll_every = gr->method == OVS_METHOD_SGD ? 1 : 16;
+    *spec = (ovs_method_spec){.method = gr->method, .precision = c->precision,
+                              .kernel = c->kernel, .act = gr->act, .eta = eta,
+                              .seed = c->seed, .trial = it.t};
+    return rc;
+}
+
+int ovs_trial_run_lockstep(const ovs_plan *p, const int64_t *items, int count,
+                           ovs_diag_cache *cache, int (*poll)(void *), void *poll_ctx,
+                           ovs_record *recs, int *aborted)
+{
+    if (count < 1 || count > OVS_LOCKSTEP_MAX)
+        return OVS_EINVAL;
+    ovs_problem prob[OVS_LOCKSTEP_MAX] = {0};
+    ovs_method_spec spec[OVS_LOCKSTEP_MAX] = {0};
+    ovs_protocol proto[OVS_LOCKSTEP_MAX] = {0};
+    ovs_result r[OVS_LOCKSTEP_MAX];
+    int rc = OVS_OK, made = 0;
+    for (; made < count && rc == OVS_OK; made++) {
+        rc = prepare(p, items[made], cache, &prob[made], &recs[made], &spec[made], &proto[made]);
+        proto[made].poll = poll;
+        proto[made].poll_ctx = poll_ctx;
+    }
+    if (rc == OVS_OK)
+        rc = ovs_method_run_lockstep(count, spec, prob, proto, r);
+    for (int j = 0; j < made; j++)
+        ovs_problem_free(&prob[j]);
+    for (int j = 0; j < count && rc == OVS_OK; j++) {
+        fill_record(items[j], &r[j], &recs[j]);
+        aborted[j] = r[j].aborted;
+    }
+    return rc;
+}
+
+int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
+                  int (*poll)(void *), void *poll_ctx, ovs_record *rec, int *aborted)
+{
+    return ovs_trial_run_lockstep(p, &item, 1, cache, poll, poll_ctx, rec, aborted);
+}
+
+/* X's bytes from which trainings in lockstep pay, and the most units: see
+ * ovs_trial_lockstep_pays. */
+#define LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
+#define LOCKSTEP_K_MAX 64
+
+/* A gd trial in float64 with the fused simd kernel that reads X in panels. */
+static int reads_panels(const ovs_plan *p, const ovs_item *it, ovs_step_plan *sp)
+{
+    const ovs_group *gr = &p->groups[it->g];
+    *sp = ovs_train_step_plan(it->k, it->d, ovs_pad(it->n));
+    return gr->method == OVS_METHOD_GD && p->cfg->precision == OVS_PRECISION_DOUBLE &&
+           p->cfg->kernel == OVS_KERNEL_SIMD && ovs_forward_takes(gr->act->vector_kernel) &&
+           sp->by_panels;
+}
+
+int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)
+{
+    ovs_item x, y;
+    ovs_step_plan sx, sy;
+    ovs_plan_item(p, a, &x);
+    ovs_plan_item(p, b, &y);
+    if (x.n != y.n || x.d != y.d || x.t != y.t || !reads_panels(p, &x, &sx) ||
+        !reads_panels(p, &y, &sy) || sx.panel != sy.panel)
+        return 0;
+    return 8.0 * x.d * ovs_pad(x.n) >= LOCKSTEP_X_BYTES && x.k <= LOCKSTEP_K_MAX &&
+           y.k <= LOCKSTEP_K_MAX;
 }
 
 static int bad(char *why, size_t len, const char *what)

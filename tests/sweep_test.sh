@@ -39,6 +39,25 @@ WIDE="--quiet --n 5200 --k 20 --d 640 --trials 2 --max-iter 20"
 check "wide rows: singleton" ovsweep $WIDE -o wide0.h5
 check "wide rows: mpirun -np 3" $MPIRUN -np 3 "$OVS" $WIDE -o wide3.h5
 check "wide rows: np 3 identical to singleton (h5diff)" same wide0.h5 wide3.h5
+# Trials that share X where it streams from memory (X of 6400 x 480, 23 MiB) train in
+# lockstep (lockstep.h: rank 0 groups them, up to --lockstep 4 by default): the same results
+# as one at a time (--lockstep 1), on 1 to 3 ranks, and after a worker's crash and --resume.
+LOCK="--n 6400 --k 5:8 --d 480 --act softplus,relu --trials 2 --max-iter 4"
+check "lockstep sizes: singleton, one at a time" ovsweep --quiet $LOCK --lockstep 1 -o lock1.h5
+$MPIRUN -np 2 "$OVS" $LOCK -o lock2.h5 >lock2.out 2>&1
+check "lockstep sizes: mpirun -np 2 exits 0" test $? -eq 0
+check "lockstep sizes: rank 0 formed groups" grep -q "trials trained in lockstep, in" lock2.out
+check "lockstep sizes: np 2 identical to one at a time (h5diff)" same lock1.h5 lock2.h5
+$MPIRUN -np 3 "$OVS" $LOCK --lockstep 2 -o lock3.h5 >lock3.out 2>&1
+check "lockstep sizes: mpirun -np 3, groups of 2, exits 0" test $? -eq 0
+check "lockstep sizes: groups of 2 said so" grep -q "(--lockstep 2)" lock3.out
+check "lockstep sizes: np 3 identical to one at a time (h5diff)" same lock1.h5 lock3.h5
+$MPIRUN -np 3 "$OVS" --quiet $LOCK --checkpoint-every 0.01 --fail-after-trials 3 \
+    -o lockcrash.h5 >/dev/null 2>&1
+check "lockstep sizes: a worker's crash left a file to resume" test -s lockcrash.h5
+check "lockstep sizes: --resume after the crash" \
+    $MPIRUN -np 2 "$OVS" --quiet $LOCK --resume -o lockcrash.h5
+check "lockstep sizes: resumed identical to one at a time (h5diff)" same lock1.h5 lockcrash.h5
 # h5same itself: one changed value in one dataset of a copy is found; a missing file is an
 # error, not a difference.
 cp np0.h5 changed.h5

@@ -1,12 +1,18 @@
 /* test_lockstep.c - several trainings in lockstep (train.h's ovs_train_run_lockstep): each
  * result is, bit for bit, the one the training gets alone; those that share X and its panels
- * step together, the others alone; trainings that stop early drop out while the rest go on. */
+ * step together, the others alone; trainings that stop early drop out while the rest go on.
+ * And the sweep's side (lockstep.h, trial.h): which queued trials form a group, and each
+ * record of a group as the trial alone gives it. */
 #include "activation.h"
+#include "cli.h"
+#include "lockstep.h"
+#include "plan.h"
 #include "problem.h"
 #include "status.h"
 #include "testopts.h"
 #include "test.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static double ladder[OVS_LADDER_MAX];
@@ -186,8 +192,117 @@ static void test_bad_args(void)
     ovs_problem_free(&s.p);
 }
 
+static int make_plan(ovs_config *c, ovs_plan *p, int argc, const char **argv)
+{
+    char err[OVS_ERR_MAX];
+    if (ovs_cli_parse(argc, (char **)argv, c, err, sizeof err) != OVS_OK) {
+        fprintf(stderr, "parse: %s\n", err);
+        return 0;
+    }
+    return ovs_plan_build(c, p) == OVS_OK;
+}
+
+/* Which items pay to train together: the same (n, d, trial), both activations and k up to 64,
+ * where X has 20 MiB or more (6400 x 480: 23.4 MiB) and this CPU reads it in panels; not at
+ * d = 320 (15.6 MiB), k = 100, another trial, or with --kernel blas. */
+static void test_pays(void)
+{
+    ovs_config c;
+    ovs_plan p;
+    const char *argv[] = {"ovsweep", "--n", "6400", "--k", "5,6,100", "--d", "480,320",
+                          "--trials", "2", "--kd-band", "0:100"};
+    CHECK(make_plan(&c, &p, 11, argv));
+    const int panels = ovs_train_step_plan(5, 480, 6400).by_panels;
+    /* item = ((g K + ki) D + di) T + t; groups: softplus, relu */
+    const int64_t K = p.K, D = p.D, T = p.T;
+#define ITEM(g, ki, di, t) ((((g) * K + (ki)) * D + (di)) * T + (t))
+    CHECK(ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(1, 1, 0, 1)) == panels);
+    CHECK(ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 0, 0, 1)) == panels);
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 1, 0, 0))); /* trial */
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 1, 1), ITEM(1, 1, 1, 1))); /* d = 320 */
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 2, 0, 1))); /* k = 100 */
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 0), ITEM(1, 0, 1, 0))); /* d */
+    c.kernel = OVS_KERNEL_BLAS;
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(1, 1, 0, 1)));
+    c.kernel = OVS_KERNEL_SIMD;
+
+    /* The queue in item order: behind item (0, 0, 0, 0) the other trials of its X (d = 480,
+     * trial 0) with k <= 64 are (0, 1, 0, 0), (1, 0, 0, 0) and (1, 1, 0, 0), in that order. */
+    const int64_t n = p.n_items;
+    int64_t *q = malloc(sizeof(int64_t) * (size_t)n);
+    for (int64_t i = 0; i < n; i++)
+        q[i] = i;
+    const int got = ovs_lockstep_gather(&p, q, 1, n, 4, ovs_plan_cost(&p, 0), 1e300);
+    int kept_order = 1, perm = 1;
+    for (int64_t i = 1 + got + 1; i < n; i++)
+        kept_order &= q[i - 1] < q[i];
+    int64_t sum = 0;
+    for (int64_t i = 0; i < n; i++)
+        sum += q[i];
+    perm = sum == n * (n - 1) / 2;
+    if (panels) {
+        CHECK_MSG(got == 3 && q[1] == ITEM(0, 1, 0, 0) && q[2] == ITEM(1, 0, 0, 0) &&
+                      q[3] == ITEM(1, 1, 0, 0),
+                  "gathered %d: %lld %lld %lld", got, (long long)q[1], (long long)q[2],
+                  (long long)q[3]);
+        CHECK(ovs_lockstep_group(&p, q, (int)n, 4) == 4 && ovs_lockstep_group(&p, q, 3, 4) == 3 &&
+              ovs_lockstep_group(&p, q, (int)n, 2) == 2 && ovs_lockstep_group(&p, q + 4, 1, 4) == 1);
+    } else
+        CHECK(got == 0);
+    CHECK_MSG(kept_order && perm, "the items not gathered lost their order, or items were lost");
+    /* a bound that leaves no room, a limit of 1, an item that pays with nothing: none */
+    for (int64_t i = 0; i < n; i++)
+        q[i] = i;
+    CHECK(ovs_lockstep_gather(&p, q, 1, n, 4, ovs_plan_cost(&p, 0), ovs_plan_cost(&p, 0)) == 0);
+    CHECK(ovs_lockstep_gather(&p, q, 1, n, 1, 0, 1e300) == 0);
+    CHECK(ovs_lockstep_gather(&p, q, ITEM(0, 0, 1, 0) + 1, n, 4, 0, 1e300) == 0);
+    for (int64_t i = 0; i < n; i++)
+        kept_order &= q[i] == i;
+    CHECK(kept_order);
+#undef ITEM
+    free(q);
+    ovs_plan_free(&p);
+    ovs_cli_free(&c);
+}
+
+/* A group's records are the records of its trials alone (ovs_trial_run), whatever the
+ * grouping (ovs_trial_run_lockstep trains any gd trials together; only where X is shared do
+ * they step together); the wall time is shared by estimated work and adds up. */
+static void test_trial_records(void)
+{
+    ovs_config c;
+    ovs_plan p;
+    const char *argv[] = {"ovsweep", "--n", "300", "--k", "4,7", "--d", "12", "--trials", "2",
+                          "--max-iter", "60", "--diagnostics"};
+    CHECK(make_plan(&c, &p, 12, argv));
+    const int64_t items[4] = {0, 2, p.n_items - 1, 1};
+    ovs_record alone[4], group[4];
+    int aborted[4] = {1, 1, 1, 1}, ab = 0, same = 1;
+    for (int j = 0; j < 4; j++)
+        CHECK(ovs_trial_run(&p, items[j], NULL, NULL, NULL, &alone[j], &ab) == OVS_OK && !ab);
+    CHECK(ovs_trial_run_lockstep(&p, items, 4, NULL, NULL, NULL, group, aborted) == OVS_OK);
+    for (int j = 0; j < 4; j++)
+        same &= memcmp(&alone[j], &group[j], sizeof(ovs_record)) == 0 && aborted[j] == 0;
+    CHECK_MSG(same, "a record of a group differs from the trial's alone");
+    CHECK(ovs_trial_run_lockstep(&p, items, 0, NULL, NULL, NULL, group, aborted) == OVS_EINVAL);
+    ovs_lockstep_share_wall(&p, group, 4, 10.0);
+    double total = 0;
+    for (int j = 0; j < 4; j++)
+        total += group[j].wall_seconds;
+    /* items 0 and 2 have k = 4, 1 and the last k = 7: more work per update */
+    CHECK(total > 10.0 - 1e-9 && total < 10.0 + 1e-9 &&
+          group[1].wall_seconds > group[0].wall_seconds * (group[0].iterations + 1.0) /
+                                      (group[1].iterations + 1.0));
+    ovs_lockstep_share_wall(&p, group, 1, 3.0);
+    CHECK(group[0].wall_seconds == 3.0);
+    ovs_plan_free(&p);
+    ovs_cli_free(&c);
+}
+
 int main(void)
 {
+    test_pays();
+    test_trial_records();
     test_same_bits();
     test_who_shares();
     test_poll_abort();

@@ -1,0 +1,46 @@
+/* lockstep.c - groups of trials that train in lockstep; see lockstep.h. */
+#include "lockstep.h"
+
+#include "train.h"
+
+#include <string.h>
+
+int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_t qlen,
+                        int limit, double cost, double bound)
+{
+    const int64_t lead = queue[at - 1];
+    int found = 0;
+    if (limit < 2 || !ovs_trial_lockstep_pays(plan, lead, lead))
+        return 0;
+    for (int64_t i = at; i < qlen && i < at + OVS_LOCKSTEP_LOOKAHEAD && found < limit - 1; i++) {
+        const int64_t item = queue[i];
+        const double c = ovs_plan_cost(plan, item);
+        if (cost + c > bound || !ovs_trial_lockstep_pays(plan, lead, item))
+            continue;
+        const int64_t to = at + found;
+        memmove(queue + to + 1, queue + to, sizeof(int64_t) * (size_t)(i - to));
+        queue[to] = item;
+        cost += c;
+        found++;
+    }
+    return found;
+}
+
+int ovs_lockstep_group(const ovs_plan *plan, const int64_t *items, int count, int limit)
+{
+    int g = 1;
+    while (g < count && g < limit && ovs_trial_lockstep_pays(plan, items[0], items[g]))
+        g++;
+    return g;
+}
+
+void ovs_lockstep_share_wall(const ovs_plan *plan, ovs_record *rec, int count, double wall)
+{
+    double work[OVS_LOCKSTEP_MAX], total = 0;
+    for (int j = 0; j < count && j < OVS_LOCKSTEP_MAX; j++) {
+        const double per = ovs_plan_cost(plan, rec[j].item) / (plan->cfg->max_iter + 1.0);
+        total += work[j] = per * (rec[j].iterations + 1.0);
+    }
+    for (int j = 0; j < count && j < OVS_LOCKSTEP_MAX; j++)
+        rec[j].wall_seconds = count == 1 || !(total > 0) ? wall : wall * work[j] / total;
+}
