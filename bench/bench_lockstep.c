@@ -5,7 +5,7 @@
  *   build/bench_lockstep SECONDS N D K:ACT[,K:ACT...] [N D K:ACT[,K:ACT...]]...
  *
  * Each case trains its trainings (trial 0 of seed 2019, every k and activation on the same X)
- * for U updates each (U for about 0.1 s per training, at least 60, so that loading X into
+ * for U updates each (U for about 0.4 s per training, at least 200, so that loading X into
  * the workspaces weighs little), with a tolerance no training
  * reaches. Each turn times them alone and in lockstep (order alternating); printed: us per
  * update of each side (best turn; alone: the sum over the trainings), and of lockstep / alone
@@ -114,8 +114,8 @@ static void run_case(bench_case *c, double seconds, const char *members)
     int shared[OVS_LOCKSTEP_MAX], same = 1;
     c->proto.max_iter = 4;
     const double probe = timed(c, 0, alone, shared) / (4.0 * c->m);
-    int u = (int)(0.1 / (probe > 1e-9 ? probe : 1e-9));
-    c->proto.max_iter = u < 60 ? 60 : u > 100000 ? 100000 : u; /* loads amortised */
+    int u = (int)(0.4 / (probe > 1e-9 ? probe : 1e-9));
+    c->proto.max_iter = u < 200 ? 200 : u > 100000 ? 100000 : u; /* loads amortised */
     double ratio[TURNS_MAX], best_a = 1e30, best_b = 1e30;
     int turns = 0;
     const double end = now() + seconds;
