@@ -75,7 +75,9 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *opts, const ovs_proto
  * by panels with the same panel width update in lockstep: each panel of X, read from memory
  * once per update, serves all their forward passes and gradients (where X streams from
  * memory, the stream is then shared; trial.h's ovs_trial_lockstep_pays says where that pays).
- * The others update in turn. A training that stops drops out; the rest go on. Returns
+ * The others update in turn. A training that stops drops out; the rest go on. The workspaces
+ * of trainings that read another's panels are left without their own panel copy (xp, d np
+ * doubles; made again on their next use). Returns
  * OVS_OK, or the first job's OVS_EINVAL / OVS_ENOMEM (then no result is valid). */
 #define OVS_LOCKSTEP_MAX 4
 typedef struct ovs_train_job {

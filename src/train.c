@@ -401,14 +401,14 @@ static int shares_panels(const training *a, const training *b)
            (a->p->x == b->p->x || memcmp(a->p->x, b->p->x, sizeof(double) * nd) == 0);
 }
 
-/* step_by_panels for the m trainings of on[], which share on[0]'s panels (shares_panels), in
- * one pass over X: at each panel every training's forward pass and gradient while the panel
- * is in L2, the next panel's fetch running on through all their kernels. Each training's
- * kernels see the same values in the same order as in its own step_by_panels: the same
- * bits. rnorm[j]: on[j]'s ||r||. */
-static void step_together(training *const *on, int m, double *rnorm)
+/* step_by_panels for the m trainings of on[], which share the panels of lead (the workspace
+ * of the first training of their kind: shares_panels), in one pass over X: at each panel
+ * every training's forward pass and gradient while the panel is in L2, the next panel's fetch
+ * running on through all their kernels. Each training's kernels see the same values in the
+ * same order as in its own step_by_panels: the same bits. rnorm[j]: on[j]'s ||r||. */
+static void step_together(const ovs_train_workspace *lead, training *const *on, int m,
+                          double *rnorm)
 {
-    const ovs_train_workspace *lead = on[0]->ws;
     double r2[OVS_LOCKSTEP_MAX][OVS_VL] __attribute__((aligned(64)));
     for (int p0 = 0; p0 < lead->np; p0 += lead->panel) {
         const int p1 = p0 + lead->panel;
@@ -421,7 +421,8 @@ static void step_together(training *const *on, int m, double *rnorm)
 }
 
 /* One update of every training still under way: those that share panels with the first of
- * their kind (lead[j]) step together, the others alone. */
+ * their kind (lead[j]) step together on its panels (also the last one left of them: the
+ * others' copies are freed), the others alone. */
 static void update_all(training *tr, const int *lead, int m)
 {
     int done[OVS_LOCKSTEP_MAX] = {0};
@@ -434,14 +435,14 @@ static void update_all(training *tr, const int *lead, int m)
         for (int i = j; i < m; i++)
             if (!tr[i].stopped && lead[i] == lead[j])
                 on[c++] = &tr[i], done[i] = 1;
-        if (c > 1) {
-            step_together(on, c, rnorm);
-            for (int i = 0; i < c; i++)
-                on[i]->together++;
-        } else
+        if (c > 1 || lead[j] != j)
+            step_together(tr[lead[j]].ws, on, c, rnorm);
+        else
             rnorm[0] = forward_step(on[0]);
-        for (int i = 0; i < c; i++)
+        for (int i = 0; i < c; i++) {
+            on[i]->together += c > 1;
             (void)update(on[i], rnorm[i]);
+        }
     }
 }
 
@@ -461,6 +462,10 @@ int ovs_train_run_lockstep(int m, ovs_train_job *jobs)
         for (int i = 0; i < j && lead[j] == j; i++)
             if (shares_panels(&tr[i], &tr[j]))
                 lead[j] = lead[i];
+        if (lead[j] != j) { /* it reads its lead's copy: its own (d np doubles) goes */
+            free(tr[j].ws->xp);
+            tr[j].ws->xp = NULL;
+        }
     }
     do {
         update_all(tr, lead, m);

@@ -76,6 +76,7 @@ static int prepare(slot *s, const member *m, int panel)
 
 /* Trains the members alone and in lockstep; 1 when every result is the same, bit for bit.
  * together[j]: member j's shared passes over X. */
+static int copies_left[OVS_LOCKSTEP_MAX]; /* whether each workspace kept its panel copy */
 static int run_members(const member *m, int count, int panel, int *together)
 {
     slot s[OVS_LOCKSTEP_MAX];
@@ -90,6 +91,7 @@ static int run_members(const member *m, int count, int panel, int *together)
     for (int j = 0; j < count; j++) {
         ok &= same_result(&s[j].alone, &s[j].together);
         together[j] = jobs[j].together;
+        copies_left[j] = s[j].ws.xp != NULL;
         ovs_train_workspace_free(&s[j].ws);
         ovs_problem_free(&s[j].p);
     }
@@ -136,6 +138,8 @@ static void test_who_shares(void)
     CHECK_MSG(together[0] == 26 && together[1] == 0 && together[2] == 0 && together[3] == 26,
               "shared passes %d %d %d %d, expected 26 0 0 26", together[0], together[1],
               together[2], together[3]);
+    /* the one that read another's panels gave its copy up */
+    CHECK(copies_left[0] && copies_left[1] && copies_left[2] && !copies_left[3]);
     const member two_d[2] = {{1001, 5, 40, "relu", 10, 3, 0}, {1001, 5, 48, "relu", 10, 3, 0}};
     CHECK(run_members(two_d, 2, 96, together) && together[0] == 0 && together[1] == 0);
 }
