@@ -66,5 +66,7 @@ int ovs_trial_run_lockstep(const ovs_plan *plan, const int64_t *items, int count
  * more (it streams from memory at every update; at 16 MiB and below lockstep read level to
  * 2% slower) and k <= 64 for both (measured up to 60). docs/BENCHMARKS.md round 41. */
 int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
+#define OVS_LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
+#define OVS_LOCKSTEP_K_MAX 64
 
 #endif

@@ -183,10 +183,6 @@ int ovs_trial_run(const ovs_plan *p, int64_t item, ovs_diag_cache *cache,
     return ovs_trial_run_lockstep(p, &item, 1, cache, poll, poll_ctx, rec, aborted);
 }
 
-/* X's bytes from which trainings in lockstep pay, and the most units: see
- * ovs_trial_lockstep_pays. */
-#define LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
-#define LOCKSTEP_K_MAX 64
 
 /* A gd trial in float64 with the fused simd kernel that reads X in panels. */
 static int reads_panels(const ovs_plan *p, const ovs_item *it, ovs_step_plan *sp)
@@ -207,8 +203,8 @@ int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)
     if (x.n != y.n || x.d != y.d || x.t != y.t || !reads_panels(p, &x, &sx) ||
         !reads_panels(p, &y, &sy) || sx.panel != sy.panel)
         return 0;
-    return 8.0 * x.d * ovs_pad(x.n) >= LOCKSTEP_X_BYTES && x.k <= LOCKSTEP_K_MAX &&
-           y.k <= LOCKSTEP_K_MAX;
+    return 8.0 * x.d * ovs_pad(x.n) >= OVS_LOCKSTEP_X_BYTES && x.k <= OVS_LOCKSTEP_K_MAX &&
+           y.k <= OVS_LOCKSTEP_K_MAX;
 }
 
 static int bad(char *why, size_t len, const char *what)

@@ -84,6 +84,18 @@ if [ -x /usr/bin/time ]; then
     peak many_trials --n 4 --act relu --k 1:2 --d 1:40 --trials 5000 --max-iter 3
     # one trial holds X three times (the problem's, its transpose, its panels): 26 MB each here
     peak wide_rows --n 5200 --act relu --k 20 --d 640 --trials 2 --max-iter 20
+    # trials that share X train in lockstep here (X of 23 MiB): rank 0 holds its first group of
+    # 4 (a worker's groups may be smaller, as the work left shrinks: rank 1 read 0.70 here)
+    set -- --n 6400 --act softplus,relu --k 5:8 --d 480 --trials 2 --max-iter 4 -o lockstep.h5
+    rm -f lockstep.h5
+    $MPIRUN -np 2 "$OVS" "$@" --dry-run >lockstep.dry 2>&1
+    $MPIRUN -np 2 sh -c 'exec /usr/bin/time -f %M -o "lockstep.mem.$OMPI_COMM_WORLD_RANK" "$@"' \
+        sh "$OVS" "$@" --quiet >/dev/null 2>&1
+    est=$(dry_bytes lockstep.dry "rank 0 memory")
+    got=$(peak_bytes lockstep.mem.0)
+    r=$(awk -v e="$est" -v g="$got" 'BEGIN { printf "%.3f", g / e }')
+    check "rank 0's memory, trials in lockstep: estimate $est B, peak $got B (ratio $r, 0.7-1.1)" \
+        in_band "$r" 0.7 1.1
     # the same run's file: 26 MiB, the ladder in 16 chunks
     est=$(dry_bytes many_trials.dry "output file")
     got=$(stat -c %s many_trials.h5 2>/dev/null || echo 1)
