@@ -19,14 +19,7 @@ static double ladder[OVS_LADDER_MAX];
 
 static topts opts_for(const char *act, int max_iter)
 {
-    topts o = {0};
-    o.act = ovs_activation_find(act);
-    o.eta = strcmp(act, "relu") == 0 ? 0.1 : 0.15;
-    o.max_iter = max_iter;
-    o.tol = 2.5e-3;
-    o.ladder = ladder;
-    o.n_ladder = ovs_protocol_ladder(o.tol, ladder, OVS_LADDER_MAX);
-    return o;
+    return topts_paper(act, max_iter, ladder);
 }
 
 /* Every field of two results, doubles by their bits. */
