@@ -149,7 +149,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const double seconds = atof(argv[1]);
-    printf("    n    d members                      alone us   lock us  best r  median     p10     p90\n");
+    printf("    n    d members                      alone us   lock us  best r  median     p10"
+           "     p90\n");
     for (int a = 2; a + 2 < argc; a += 3) {
         bench_case c;
         memset(&c, 0, sizeof c);

@@ -15,7 +15,7 @@
 #define OVS_FETCH_H
 
 /* The stretch still to fetch: [at, end), advanced one 64-byte line at a time; each_step: a
- * line at every step instead of every OVS_FETCH_EVERY-th (train.c's
+ * line at every step instead of every OVS_FETCH_EVERY-th (train_plan.c's
  * ovs_train_fetch_each_step_k: on the CPUs where that measured faster, up to k = 24 or 8; below
  * k = 13 every second step leaves part of the next panel to memory). */
 typedef struct {

@@ -28,7 +28,7 @@ void ovs_smallmm_grad(int k, int d, int np, const double *mt, const double *xt, 
  * the inputs run in groups whose rows of a chunk fill about group_bytes of L1, each group's
  * rows read once while every block of units passes over them; 0: all d inputs in one group,
  * the rows read from L2 by each block of units. Speed only, never the bits. The default, 24 KiB,
- * is what ovs_smallmm_grad takes; train.c chooses per CPU (ovs_train_grad_group_bytes). */
+ * is what ovs_smallmm_grad takes; train_plan.c chooses per CPU (ovs_train_grad_group_bytes). */
 #define OVS_SMALLMM_GROUP_BYTES (24 * 1024)
 
 /* The same product, bit for bit, with lanes: OVS_SMALLMM_LANES(k, d) doubles (64-byte

@@ -312,7 +312,7 @@ INLINE void grad_units(int d, const double *mt, int ldm, const double *xs, int l
  * the chunk's x rows are 4 `bytes` or more; else all d, as where fewer than 2 GC would fill
  * it (GC inputs read the factors from L2 once per group) or bytes is 0. 24 KiB groups won at
  * d = 320-640 on Intel (up to 2x, round 15) and Zen 3 (0.82-0.88 of a held panel's gradient,
- * round 17), cost AMD 3-10% at d = 80-256. Zen 4: train.c's ovs_train_grad_group_bytes. */
+ * round 17), cost AMD 3-10% at d = 80-256. Zen 4: train_plan.c's ovs_train_grad_group_bytes. */
 #ifndef GRAD_GROUP_MIN_D
 #define GRAD_GROUP_MIN_D 256
 #endif

@@ -27,14 +27,14 @@ check "panel sizes: singleton" ovsweep $PANELS -o panels0.h5
 check "panel sizes: mpirun -np 3" $MPIRUN -np 3 "$OVS" $PANELS -o panels3.h5
 check "panel sizes: np 3 identical to singleton (h5diff)" same panels0.h5 panels3.h5
 # At sizes where the gradient runs on its own over X in chunks that stay in L1 (n = 800,
-# d = 40: X's rows 250 KiB, train.c's ovs_train_grad_chunk on a 48 KiB L1; the kernel's own
+# d = 40: X's rows 250 KiB, train_plan.c's ovs_train_grad_chunk on a 48 KiB L1; the kernel's own
 # chunks elsewhere): still identical across rank counts.
 CHUNKS="--quiet --n 800 --k 20,30 --d 40 --trials 2 --max-iter 40"
 check "L1 chunk sizes: singleton" ovsweep $CHUNKS -o chunks0.h5
 check "L1 chunk sizes: mpirun -np 3" $MPIRUN -np 3 "$OVS" $CHUNKS -o chunks3.h5
 check "L1 chunk sizes: np 3 identical to singleton (h5diff)" same chunks0.h5 chunks3.h5
 # At d = 640 (the large-n study's widest rows), where on a 2 MiB L2 the step reads panels
-# of 96 and fetches the next one while it computes (train.c's ovs_train_panel_plan).
+# of 96 and fetches the next one while it computes (train_plan.c's ovs_train_panel_plan).
 WIDE="--quiet --n 5200 --k 20 --d 640 --trials 2 --max-iter 20"
 check "wide rows: singleton" ovsweep $WIDE -o wide0.h5
 check "wide rows: mpirun -np 3" $MPIRUN -np 3 "$OVS" $WIDE -o wide3.h5
