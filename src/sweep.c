@@ -250,8 +250,8 @@ static void learn(sweep *s, int w, const int64_t *req)
 }
 
 /* Next chunk: items in queue order while the chunk's estimated cost stays under a bound
- * that shrinks with the work left (guided self-scheduling keeps the tail balanced); or the
- * first item and the items that train in lockstep with it (gather_partners), alone. */
+ * that shrinks with the work left (guided self-scheduling keeps the tail balanced); or an
+ * item that may train in lockstep with the ones gather_partners finds for it, alone. */
 static int take_chunk(sweep *s, int64_t *items, double *cost)
 {
     const double guided = s->cost_left / (2.0 * s->size);
@@ -259,18 +259,24 @@ static int take_chunk(sweep *s, int64_t *items, double *cost)
     int m = 0;
     *cost = 0;
     while (m < CHUNK_MAX && s->qpos < s->work.qlen) {
-        double c = ovs_plan_cost(&s->plan, s->work.queue[s->qpos]);
-        if (m > 0 && *cost + c > bound)
+        const int64_t next = s->work.queue[s->qpos];
+        const double c = ovs_plan_cost(&s->plan, next);
+        /* an item that may train in lockstep takes a chunk of its own with its partners, so
+         * that the worker finds exactly the groups rank 0 formed (and counted) */
+        const int lockstep = ovs_trial_lockstep_pays(&s->plan, next, next);
+        if (m > 0 && (*cost + c > bound || lockstep))
             break;
-        items[m++] = s->work.queue[s->qpos++];
+        items[m++] = next;
+        s->qpos++;
         *cost += c;
-        const int partners = m == 1 ? gather_partners(s, c, guided) : 0;
+        if (!lockstep)
+            continue;
+        const int partners = gather_partners(s, c, guided);
         for (int j = 0; j < partners; j++) {
             items[m++] = s->work.queue[s->qpos++];
             *cost += ovs_plan_cost(&s->plan, items[m - 1]);
         }
-        if (partners)
-            break;
+        break;
     }
     return m;
 }
