@@ -68,5 +68,14 @@ int ovs_trial_run_lockstep(const ovs_plan *plan, const int64_t *items, int count
 int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
 #define OVS_LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
 #define OVS_LOCKSTEP_K_MAX 64
+/* The most bytes a group's trials may hold together (ovs_trial_bytes, the lead's and its
+ * partners'): a group never takes a rank past about 1 GiB for lockstep's sake; where one
+ * trial alone needs more, it trains alone. */
+#define OVS_LOCKSTEP_BYTES_MAX (1024.0 * 1024 * 1024)
+
+/* Bytes one trial of (n, k, d) holds while it trains: X three times (the problem's, the
+ * transposed copy and its panels), two n x k arrays, W and its kin, vectors of n, and with
+ * diagnostics the n x n matrices. */
+double ovs_trial_bytes(double n, double k, double d, int diagnostics);
 
 #endif

@@ -5,6 +5,13 @@
 
 #include <string.h>
 
+static double item_bytes(const ovs_plan *plan, int64_t item)
+{
+    ovs_item it;
+    ovs_plan_item(plan, item, &it);
+    return ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics);
+}
+
 int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_t qlen,
                         int limit, double cost, double bound)
 {
@@ -12,11 +19,14 @@ int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_
     int found = 0;
     if (limit < 2 || !ovs_trial_lockstep_pays(plan, lead, lead))
         return 0;
+    double bytes = item_bytes(plan, lead);
     for (int64_t i = at; i < qlen && i < at + OVS_LOCKSTEP_LOOKAHEAD && found < limit - 1; i++) {
         const int64_t item = queue[i];
-        const double c = ovs_plan_cost(plan, item);
-        if (cost + c > bound || !ovs_trial_lockstep_pays(plan, lead, item))
+        const double c = ovs_plan_cost(plan, item), b = item_bytes(plan, item);
+        if (cost + c > bound || bytes + b > OVS_LOCKSTEP_BYTES_MAX ||
+            !ovs_trial_lockstep_pays(plan, lead, item))
             continue;
+        bytes += b;
         const int64_t to = at + found;
         memmove(queue + to + 1, queue + to, sizeof(int64_t) * (size_t)(i - to));
         queue[to] = item;

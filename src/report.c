@@ -194,18 +194,21 @@ double ovs_report_readback_bytes(const ovs_plan *p)
 /* One trial at the largest shape: X three times (the problem's, train.c's transposed copy and
  * its panels), two n x k arrays, W and its kin, vectors of n. Where trials there may train in
  * lockstep (trial.h: X of OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a
- * group of up to --lockstep of them (as many as share one X), the others without the panels
- * (train.h); at (6400, 5-12, 640)
+ * group of up to --lockstep of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX),
+ * the others without the panels (train.h); at (6400, 5-12, 640)
  * 315 MiB for rank 0 against 348 MiB measured (docs/BENCHMARKS.md round 41). */
-static int lockstep_group(const ovs_config *c)
+static int lockstep_group(const ovs_config *c, double trial)
 {
     int gd = 0, k_small = 0;
     for (int m = 0; m < c->method_count; m++)
         gd |= c->methods[m] == OVS_METHOD_GD;
     for (int i = 0; i < c->k_count; i++)
         k_small += c->k_values[i] <= OVS_LOCKSTEP_K_MAX;
-    const int sharing = gd ? k_small * c->act_count : 1; /* the trials of one X that may pair */
-    return sharing < c->lockstep ? (sharing > 1 ? sharing : 1) : c->lockstep;
+    int g = gd ? k_small * c->act_count : 1; /* the trials of one X that may go together */
+    g = g < c->lockstep ? g : c->lockstep;
+    const int fit = (int)(OVS_LOCKSTEP_BYTES_MAX / trial); /* lockstep.c's cap */
+    g = g < fit ? g : fit;
+    return g > 1 ? g : 1;
 }
 
 static double trial_bytes(const ovs_plan *p)
@@ -214,10 +217,9 @@ static double trial_bytes(const ovs_plan *p)
     double trial = 0;
     for (int a = 0; a < c->n_count; a++) {
         double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
-        double b = 8.0 * (2 * n * k + 3 * n * d + 4 * k * d + 2 * n) +
-                   (c->diagnostics ? 32.0 * n * n : 0);
+        double b = ovs_trial_bytes(n, k, d, c->diagnostics);
         if (8.0 * n * d >= OVS_LOCKSTEP_X_BYTES)
-            b += (lockstep_group(c) - 1) * (b - 8.0 * n * d);
+            b += (lockstep_group(c, b) - 1) * (b - 8.0 * n * d);
         trial = b > trial ? b : trial;
     }
     return trial;

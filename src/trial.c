@@ -194,6 +194,11 @@ static int reads_panels(const ovs_plan *p, const ovs_item *it, ovs_step_plan *sp
            sp->by_panels;
 }
 
+double ovs_trial_bytes(double n, double k, double d, int diagnostics)
+{
+    return 8.0 * (2 * n * k + 3 * n * d + 4 * k * d + 2 * n) + (diagnostics ? 32.0 * n * n : 0);
+}
+
 int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)
 {
     ovs_item x, y;

@@ -260,6 +260,18 @@ static void test_pays(void)
     free(q);
     ovs_plan_free(&p);
     ovs_cli_free(&c);
+    /* At (12800, 5-6, 1280) a trial holds 394 MB (X 131 MB three times): two fit the 1 GiB of
+     * OVS_LOCKSTEP_BYTES_MAX, not three, though three more trials share the lead's X */
+    const char *big[] = {"ovsweep", "--n", "12800", "--k", "5,6", "--d", "1280", "--trials",
+                         "1", "--kd-band", "0:100"};
+    CHECK(make_plan(&c, &p, 11, big));
+    CHECK(ovs_trial_bytes(12800, 6, 1280, 0) > OVS_LOCKSTEP_BYTES_MAX / 3);
+    int64_t order[4] = {0, 1, 2, 3};
+    const int two = ovs_lockstep_gather(&p, order, 1, 4, 4, 0, 1e300);
+    CHECK_MSG(two == (ovs_train_step_plan(5, 1280, 12800).by_panels ? 1 : 0),
+              "a group of %d at (12800, 5-6, 1280)", two + 1);
+    ovs_plan_free(&p);
+    ovs_cli_free(&c);
 }
 
 /* A group's records are the records of its trials alone (ovs_trial_run), whatever the
