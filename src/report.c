@@ -191,12 +191,9 @@ double ovs_report_readback_bytes(const ovs_plan *p)
     return items * (rec + 1.0 + values) + 8.0 * p->K * p->D + caches;
 }
 
-/* One trial at the largest shape: X three times (the problem's, train.c's transposed copy and
- * its panels), two n x k arrays, W and its kin, vectors of n. Where trials there may train in
- * lockstep (trial.h: X of OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a
- * group of up to --lockstep of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX),
- * the others without the panels (train.h); at (6400, 5-12, 640)
- * 315 MiB for rank 0 against 348 MiB measured (docs/BENCHMARKS.md round 41). */
+/* How many trials of one X may train in lockstep at once (lockstep.c): gd, k up to
+ * OVS_LOCKSTEP_K_MAX, both activations, at most --lockstep and as many as fit
+ * OVS_LOCKSTEP_BYTES_MAX at trial bytes each. */
 static int lockstep_group(const ovs_config *c, double trial)
 {
     int gd = 0, k_small = 0;
@@ -211,6 +208,12 @@ static int lockstep_group(const ovs_config *c, double trial)
     return g > 1 ? g : 1;
 }
 
+/* One trial at the largest shape: X three times (the problem's, train.c's transposed copy and
+ * its panels), two n x k arrays, W and its kin, vectors of n. Where trials there may train in
+ * lockstep (trial.h: X of OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a
+ * group of up to --lockstep of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX),
+ * the others without the panels (train.h); at (6400, 5-12, 640)
+ * 315 MiB for rank 0 against 348 MiB measured (docs/BENCHMARKS.md round 41). */
 static double trial_bytes(const ovs_plan *p)
 {
     const ovs_config *c = p->cfg;
