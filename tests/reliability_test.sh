@@ -307,9 +307,12 @@ ranks_started() { # MPIRUN-PID N: until mpirun has N children that catch SIGUSR1
     done
     return 1
 }
-# A sweep long enough (about 10 s on one core) that no delay lets it finish first: the
-# per-instruction-set kernels ran $SW in under a second, and a finished run exits 0.
-SIGSW="--quiet --n 30 --k 1:8 --d 1:8 --trials 3 --max-iter 30000"
+# A sweep long enough that no delay lets it finish first (a finished run exits 0): about
+# 100 s on two Zen 5 cores. Its failing trials run every update, so its length is
+# max-iter times the machine's speed: 30000 updates (about 10 s when written) had shrunk to
+# 1.0 s as the kernels got faster, and a CI machine finished it within the 0.7 s delay.
+# A stop ends it within a second, so its length costs nothing unless a signal is lost.
+SIGSW="--quiet --n 30 --k 1:8 --d 1:8 --trials 3 --max-iter 3000000"
 for delay in 0 0.3 0.7; do
     rm -f sig.h5
     $MPIRUN_BG -np 2 "$OVS" $SIGSW -o sig.h5 >/dev/null 2>&1 </dev/null &
