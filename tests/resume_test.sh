@@ -135,13 +135,17 @@ check "crashed rank: resume singleton" ovsweep $GRID --resume -o crash.h5
 check "crashed rank: resumed results identical" same ref.h5 crash.h5
 
 # Signals: checkpoint and exit 75 (EX_TEMPFAIL), resumable. Each signal is sent once the
-# file holds trials (checkpoints every 0.2 s), so that it lands mid-run on any machine.
+# file holds trials (checkpoints every 0.2 s), so that it lands mid-run on any machine. The
+# sweep is $GRID with 6 trials, 3 s on 2 Zen 5 cores: $GRID alone takes 1.5 s there, and a
+# machine twice as fast could finish it while the poll for the first checkpoint runs.
+SIGGRID="$GRID --trials 6"
+$MPIRUN -np 2 "$OVS" $SIGGRID -o sigref.h5 >/dev/null 2>&1
 signal_case() { # SIGNAL LAUNCH(np or "single")
     f=sig_$1_$2.h5 # mpirun itself exits 1 on SIGTERM (its ranks exit 75): see README
     if [ "$2" = single ]; then
-        "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
+        "$OVS" $SIGGRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     else
-        $MPIRUN_BG -np "$2" "$OVS" $GRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
+        $MPIRUN_BG -np "$2" "$OVS" $SIGGRID --checkpoint-every 0.2 -o $f >/dev/null 2>&1 &
     fi
     pid=$!
     watch $pid
@@ -155,7 +159,7 @@ signal_case() { # SIGNAL LAUNCH(np or "single")
     [ "$rc" -eq 75 ] || { [ "$1" = TERM ] && [ "$2" != single ] && [ "$rc" -ne 0 ]; } || return 1
     valid $f && [ "$(h5attr $f complete)" = 0 ] || return 1
     # (resumed on 2 ranks: the singleton resume is checked above, and this halves its time)
-    $MPIRUN -np 2 "$OVS" $GRID --resume -o $f >/dev/null 2>&1 && same ref.h5 $f
+    $MPIRUN -np 2 "$OVS" $SIGGRID --resume -o $f >/dev/null 2>&1 && same sigref.h5 $f
 }
 check "SIGUSR1 through mpirun -np 2: exit 75, valid partial file, resume identical" signal_case USR1 2
 # mpirun forwards SIGTERM only after 1 s: one rank keeps the sweep running long enough.
