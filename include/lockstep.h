@@ -17,8 +17,9 @@
  * the next OVS_LOCKSTEP_LOOKAHEAD, moved up to queue[at..) in their order, the other items
  * keeping theirs; only while the group's estimated cost (cost: the first item's; the plan's
  * costs) stays within bound: a group runs on one rank, so where the work left is short its
- * trials are better spread over idle ranks; and while its trials' memory (trial.h's
- * ovs_trial_bytes) stays within OVS_LOCKSTEP_BYTES_MAX. Returns how many were moved up. */
+ * trials are better spread over idle ranks; and while its trials' memory (trial.h: the
+ * lead's ovs_trial_bytes, the partners' ovs_trial_partner_bytes) stays within
+ * OVS_LOCKSTEP_BYTES_MAX. Returns how many were moved up. */
 #define OVS_LOCKSTEP_LOOKAHEAD 4096
 int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_t qlen,
                         int limit, double cost, double bound);

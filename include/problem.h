@@ -33,6 +33,7 @@ typedef struct ovs_problem {
     double *v;  /* k, fixed output weights */
     double *w0; /* k x d row-major, initial hidden weights */
     double y_norm;
+    int x_shared; /* 1: x is another problem's (ovs_problem_alloc_sharing), not freed here */
 } ovs_problem;
 
 enum { OVS_DATA_SPHERE = 0, OVS_DATA_GAUSSIAN = 1, OVS_DATA_WORST = 2 };
@@ -52,12 +53,19 @@ extern const ovs_names ovs_labels_names; /* OVS_LABELS_*: "gaussian", "sign" */
 
 /* Allocate buffers for an (n, k, d) problem. Returns OVS_OK, OVS_EINVAL or OVS_ENOMEM. */
 int ovs_problem_alloc(ovs_problem *p, int n, int k, int d);
+/* The same for a problem of data's n and d and its own k that holds data's X, not a copy:
+ * every k at one (n, d, trial) sees the same X (above). data must outlive p. */
+int ovs_problem_alloc_sharing(ovs_problem *p, const ovs_problem *data, int k);
 void ovs_problem_free(ovs_problem *p);
 
 /* Fill p (allocated for its n, k, d) with the draws of trial `trial` under master `seed`,
  * for the paper's data model / for model m. */
 void ovs_problem_draw(ovs_problem *p, uint64_t seed, int trial);
 void ovs_problem_draw_model(ovs_problem *p, const ovs_data_model *m, uint64_t seed, int trial);
+/* The draws of ovs_problem_draw_model for p (allocated by ovs_problem_alloc_sharing with data)
+ * where data was drawn by it for the same seed, trial and model: X is data's, y and ||y||
+ * copied from data, v and W0 drawn for p's k. The same values, without drawing X again. */
+void ovs_problem_draw_sharing(ovs_problem *p, const ovs_problem *data, uint64_t seed, int trial);
 
 /* Fill v (length k) with the paper's output weights for scale c = ||y|| / sqrt(k n). */
 void ovs_problem_output_weights(double *v, int k, double c);

@@ -32,7 +32,8 @@ typedef struct ovs_gd_opts {
  * to np = n rounded up to the vector length; padding entries are kept at zero. */
 typedef struct ovs_train_workspace {
     int n, k, d, np;
-    double *xt;  /* d x np, X transposed */
+    double *xt;  /* d x np, X transposed, allocated by the first run that reads X whole;
+                    NULL while the step goes panel by panel (it reads xp only) */
     double *w;   /* k x d, current weights */
     double *w_next; /* k x d, the next update's (ovs_train_run swaps it with w) */
     double *zt;  /* k x np, pre-activations W x_i, then phi'(.) v_j r_i */
@@ -42,7 +43,8 @@ typedef struct ovs_train_workspace {
     double *yp;  /* np, y padded with zeros */
     double *scratch; /* the fused forward pass's (forward.h) */
     double *xp;  /* X in the fused pass's panels of `panel` samples (forward.h), allocated
-                    by the first run that reads them; NULL: the fused pass reads xt */
+                    by the first run that reads them; NULL: the fused pass reads xt (or,
+                    in lockstep, another training's xp) */
     int panel;   /* the panel width at this size (ovs_train_panel_plan), 0: none */
     int by_panels; /* 1: with the fused pass, forward pass and gradient run panel by panel
                       (train.c's step_by_panels), set where that pays on this CPU; the same

@@ -68,14 +68,20 @@ int ovs_trial_run_lockstep(const ovs_plan *plan, const int64_t *items, int count
 int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
 #define OVS_LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
 #define OVS_LOCKSTEP_K_MAX 64
-/* The most bytes a group's trials may hold together (ovs_trial_bytes, the lead's and its
- * partners'): a group never takes a rank past about 1 GiB for lockstep's sake; where one
- * trial alone needs more, it trains alone. */
+/* The most bytes a group's trials may hold together (the lead's ovs_trial_bytes and its
+ * partners' ovs_trial_partner_bytes): a group never takes a rank past about 1 GiB for
+ * lockstep's sake; where one trial alone needs more, it trains alone. */
 #define OVS_LOCKSTEP_BYTES_MAX (1024.0 * 1024 * 1024)
 
-/* Bytes one trial of (n, k, d) holds while it trains: X three times (the problem's, the
- * transposed copy and its panels), two n x k arrays, W and its kin, vectors of n, and with
- * diagnostics the n x n matrices. */
+/* Bytes one trial of (n, k, d) holds while it trains: X twice (the problem's and the
+ * trainer's copy, its panels or X transposed: train.c's use_inputs; a third copy only where
+ * the fused pass reads panels and the step X whole, which the plan allows only for X of at
+ * most 2 L2: train_plan.c), two n x k arrays, W and its kin, vectors of n, and with
+ * diagnostics the n x n matrices (made before the training, and freed). */
 double ovs_trial_bytes(double n, double k, double d, int diagnostics);
+/* Bytes a trial adds to a lockstep group whose lead holds its X: ovs_trial_bytes without
+ * either copy of X (it reads the lead's problem and panels) or the diagnostics' matrices
+ * (made one trial at a time, before the group trains). */
+double ovs_trial_partner_bytes(double n, double k, double d);
 
 #endif

@@ -5,6 +5,7 @@
 #include "plan.h"
 #include "settings_text.h"
 #include "status.h"
+#include "trial.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -172,17 +173,15 @@ static int apply_rules(ovs_config *c, const int *given, const char *eta_arg, cha
     return OVS_OK;
 }
 
-/* Workspaces are O(n k + n d + k d) doubles per trial; refuse what cannot fit in 16 GiB. */
+/* A trial holds O(n k + n d + k d) doubles (trial.h); refuse what cannot fit in 16 GiB. */
 static int check_memory(const ovs_config *c, char *err, size_t errlen)
 {
     double bytes_max = 0;
     for (int a = 0; a < c->n_count; a++)
         for (int i = 0; i < c->k_count; i++)
             for (int j = 0; j < c->d_count; j++) {
-                double n = c->n_values[a], k = c->k_values[i], d = c->d_values[j];
-                double b = 8.0 * (2 * n * k + n * d + 4 * k * d + 2 * n);
-                if (c->diagnostics) /* n x n covariance and Gram matrices */
-                    b += 8.0 * 4 * n * n;
+                double b = ovs_trial_bytes(c->n_values[a], c->k_values[i], c->d_values[j],
+                                           c->diagnostics);
                 bytes_max = b > bytes_max ? b : bytes_max;
             }
     if (bytes_max > 16.0 * (1ull << 30))

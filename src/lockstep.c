@@ -5,11 +5,13 @@
 
 #include <string.h>
 
-static double item_bytes(const ovs_plan *plan, int64_t item)
+/* The bytes of item's trial, as a group's lead or as a partner reading the lead's X. */
+static double item_bytes(const ovs_plan *plan, int64_t item, int lead)
 {
     ovs_item it;
     ovs_plan_item(plan, item, &it);
-    return ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics);
+    return lead ? ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics)
+                : ovs_trial_partner_bytes(it.n, it.k, it.d);
 }
 
 int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_t qlen,
@@ -19,10 +21,10 @@ int ovs_lockstep_gather(const ovs_plan *plan, int64_t *queue, int64_t at, int64_
     int found = 0;
     if (limit < 2 || !ovs_trial_lockstep_pays(plan, lead, lead))
         return 0;
-    double bytes = item_bytes(plan, lead);
+    double bytes = item_bytes(plan, lead, 1);
     for (int64_t i = at; i < qlen && i < at + OVS_LOCKSTEP_LOOKAHEAD && found < limit - 1; i++) {
         const int64_t item = queue[i];
-        const double c = ovs_plan_cost(plan, item), b = item_bytes(plan, item);
+        const double c = ovs_plan_cost(plan, item), b = item_bytes(plan, item, 0);
         if (cost + c > bound || bytes + b > OVS_LOCKSTEP_BYTES_MAX ||
             !ovs_trial_lockstep_pays(plan, lead, item))
             continue;

@@ -24,9 +24,26 @@ int ovs_problem_alloc(ovs_problem *p, int n, int k, int d)
     return OVS_OK;
 }
 
+int ovs_problem_alloc_sharing(ovs_problem *p, const ovs_problem *data, int k)
+{
+    *p = (ovs_problem){.n = data->n, .k = k, .d = data->d, .x_shared = 1};
+    if (k < 1 || !data->x)
+        return OVS_EINVAL;
+    p->x = data->x;
+    p->y = malloc(sizeof(double) * (size_t)p->n);
+    p->v = malloc(sizeof(double) * (size_t)k);
+    p->w0 = malloc(sizeof(double) * (size_t)k * (size_t)p->d);
+    if (!p->y || !p->v || !p->w0) {
+        ovs_problem_free(p);
+        return OVS_ENOMEM;
+    }
+    return OVS_OK;
+}
+
 void ovs_problem_free(ovs_problem *p)
 {
-    free(p->x);
+    if (!p->x_shared)
+        free(p->x);
     free(p->y);
     free(p->v);
     free(p->w0);
@@ -106,6 +123,18 @@ static void draw_worst_points(ovs_rng *rng, double *x, int n, int d, double delt
 OVS_NAMES_OF(ovs_data_names, "data model", "sphere", "gaussian", "worst");
 OVS_NAMES_OF(ovs_labels_names, "labels", "gaussian", "sign");
 
+/* v and W0, which depend on k, once X and y are drawn. */
+static void draw_weights(ovs_problem *p, uint64_t seed, int trial)
+{
+    /* Theorem 2.1: |v_l| = ||y|| / sqrt(k n), half of each sign. */
+    ovs_problem_output_weights(p->v, p->k, p->y_norm / sqrt((double)p->k * p->n));
+    ovs_rng rng;
+    const int64_t init_coords[] = {p->n, p->k, p->d, trial};
+    ovs_rng_for_tuple(&rng, seed, OVS_STREAM_INIT, init_coords, 4);
+    for (int i = 0; i < p->k * p->d; i++)
+        p->w0[i] = ovs_rng_normal(&rng);
+}
+
 void ovs_problem_draw(ovs_problem *p, uint64_t seed, int trial)
 {
     const ovs_data_model m = OVS_DATA_MODEL_DEFAULT;
@@ -130,11 +159,12 @@ void ovs_problem_draw_model(ovs_problem *p, const ovs_data_model *m, uint64_t se
         y2 += p->y[i] * p->y[i];
     }
     p->y_norm = sqrt(y2);
-    /* Theorem 2.1: |v_l| = ||y|| / sqrt(k n), half of each sign. */
-    ovs_problem_output_weights(p->v, p->k, p->y_norm / sqrt((double)p->k * p->n));
+    draw_weights(p, seed, trial);
+}
 
-    const int64_t init_coords[] = {p->n, p->k, p->d, trial};
-    ovs_rng_for_tuple(&rng, seed, OVS_STREAM_INIT, init_coords, 4);
-    for (int i = 0; i < p->k * p->d; i++)
-        p->w0[i] = ovs_rng_normal(&rng);
+void ovs_problem_draw_sharing(ovs_problem *p, const ovs_problem *data, uint64_t seed, int trial)
+{
+    memcpy(p->y, data->y, sizeof(double) * (size_t)p->n);
+    p->y_norm = data->y_norm;
+    draw_weights(p, seed, trial);
 }

@@ -193,8 +193,8 @@ double ovs_report_readback_bytes(const ovs_plan *p)
 
 /* How many trials of one X may train in lockstep at once (lockstep.c): gd, k up to
  * OVS_LOCKSTEP_K_MAX, both activations, at most --lockstep and as many as fit
- * OVS_LOCKSTEP_BYTES_MAX at trial bytes each. */
-static int lockstep_group(const ovs_config *c, double trial)
+ * OVS_LOCKSTEP_BYTES_MAX, the lead at trial bytes, each partner at partner bytes. */
+static int lockstep_group(const ovs_config *c, double trial, double partner)
 {
     int gd = 0, k_small = 0;
     for (int m = 0; m < c->method_count; m++)
@@ -203,17 +203,18 @@ static int lockstep_group(const ovs_config *c, double trial)
         k_small += c->k_values[i] <= OVS_LOCKSTEP_K_MAX;
     int g = gd ? k_small * c->act_count : 1; /* the trials of one X that may go together */
     g = g < c->lockstep ? g : c->lockstep;
-    const int fit = (int)(OVS_LOCKSTEP_BYTES_MAX / trial); /* lockstep.c's cap */
+    const int fit = trial > OVS_LOCKSTEP_BYTES_MAX /* lockstep.c's cap */
+                        ? 1 : 1 + (int)((OVS_LOCKSTEP_BYTES_MAX - trial) / partner);
     g = g < fit ? g : fit;
     return g > 1 ? g : 1;
 }
 
-/* One trial at the largest shape: X three times (the problem's, train.c's transposed copy and
- * its panels), two n x k arrays, W and its kin, vectors of n. Where trials there may train in
- * lockstep (trial.h: X of OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a
- * group of up to --lockstep of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX),
- * the others without the panels (train.h); at (6400, 5-12, 640)
- * 315 MiB for rank 0 against 348 MiB measured (docs/BENCHMARKS.md round 41). */
+/* One trial at the largest shape (trial.h's ovs_trial_bytes: X twice, two n x k arrays, W
+ * and its kin, vectors of n). Where trials there may train in lockstep (trial.h: X of
+ * OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a group of up to --lockstep
+ * of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX), the partners without X
+ * (ovs_trial_partner_bytes); at (6400, 5-12, 640) 96.5 MiB for rank 0 against 94.6 MiB
+ * measured (docs/BENCHMARKS.md round 42). */
 static double trial_bytes(const ovs_plan *p)
 {
     const ovs_config *c = p->cfg;
@@ -221,8 +222,9 @@ static double trial_bytes(const ovs_plan *p)
     for (int a = 0; a < c->n_count; a++) {
         double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
         double b = ovs_trial_bytes(n, k, d, c->diagnostics);
+        const double partner = ovs_trial_partner_bytes(n, k, d);
         if (8.0 * n * d >= OVS_LOCKSTEP_X_BYTES)
-            b += (lockstep_group(c, b) - 1) * (b - 8.0 * n * d);
+            b += (lockstep_group(c, b, partner) - 1) * partner;
         trial = b > trial ? b : trial;
     }
     return trial;

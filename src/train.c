@@ -49,8 +49,7 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     if (n < 1 || k < 1 || d < 1)
         return OVS_EINVAL;
     size_t np = (size_t)ws->np, kd = (size_t)k * (size_t)d;
-    ws->xt = alloc_aligned((size_t)d * np);
-    ws->w = alloc_aligned(kd);
+    ws->w = alloc_aligned(kd); /* xt and xp: on first use (use_inputs) */
     ws->w_next = alloc_aligned(kd);
     ws->zt = alloc_aligned((size_t)k * np);
     /* phi, free once the factors are made, keeps the lane sums between panels (or chunks) */
@@ -60,14 +59,14 @@ int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
     ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
     ws->yp = alloc_aligned(np);
     const ovs_step_plan plan = ovs_train_step_plan(k, d, ws->np);
-    ws->panel = plan.panel; /* xp: on first use (use_panels) */
+    ws->panel = plan.panel;
     ws->by_panels = plan.by_panels;
     ws->fetch_next = plan.fetch_next;
     ws->fetch_each_step = plan.fetch_each_step;
     ws->fetch_forward_each_step = plan.fetch_forward_each_step;
     ws->grad_chunk = plan.grad_chunk;
     ws->grad_group_bytes = plan.grad_group_bytes;
-    if (!ws->xt || !ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
+    if (!ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
         !ws->scratch || !ws->yp) {
         ovs_train_workspace_free(ws);
         return OVS_ENOMEM;
@@ -91,31 +90,64 @@ void ovs_train_workspace_free(ovs_train_workspace *ws)
     ws->scratch = ws->yp = ws->xp = NULL;
 }
 
-/* The fused pass of kernel and act reads X in panels at this size: allocate xp if not yet
- * (only then: --kernel blas and the activations without a fused kernel never need the d np
- * doubles). Returns OVS_OK or OVS_ENOMEM. */
-static int use_panels(const ovs_activation *act, int kernel, ovs_train_workspace *ws)
+/* Whether a step of kernel and act goes panel by panel (step_by_panels): the fused pass reads
+ * X in panels at this size and the plan goes by panels on this CPU. */
+static int goes_by_panels(const ovs_activation *act, int kernel, const ovs_train_workspace *ws)
 {
-    const int fused = kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel);
-    if (!fused || !ws->panel || ws->xp)
-        return OVS_OK;
-    ws->xp = alloc_aligned((size_t)ws->d * (size_t)ws->np);
-    return ws->xp ? OVS_OK : OVS_ENOMEM;
+    return ws->by_panels && ws->panel > 0 && kernel == OVS_KERNEL_SIMD &&
+           ovs_forward_takes(act->vector_kernel);
 }
 
-/* X (n x d) into xt (d x np) and, where xp is allocated, into its panels; y into yp (np);
- * padding zero. */
+/* The copies of X that a run of kernel and act reads, each allocated on its first use:
+ * - xp, X in panels, where the fused pass reads X in panels at this size (ws->panel > 0),
+ *   unless the run reads another training's panels (own_panels 0: lockstep's followers,
+ *   whose copy goes);
+ * - xt, X transposed, unless the step goes panel by panel (goes_by_panels), which reads xp
+ *   only: there xt goes too. X is then held twice, the problem's and one copy, not three
+ *   times: 33 MB less per trial at (6400, 640).
+ * Returns OVS_OK or OVS_ENOMEM. */
+static int use_inputs(const ovs_activation *act, int kernel, int own_panels,
+                      ovs_train_workspace *ws)
+{
+    const size_t nd = (size_t)ws->d * (size_t)ws->np;
+    const int fused = kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel);
+    if (!own_panels || !fused || !ws->panel) {
+        free(ws->xp);
+        ws->xp = NULL;
+    } else if (!ws->xp && !(ws->xp = alloc_aligned(nd)))
+        return OVS_ENOMEM;
+    if (goes_by_panels(act, kernel, ws)) {
+        free(ws->xt);
+        ws->xt = NULL;
+    } else if (!ws->xt && !(ws->xt = alloc_aligned(nd)))
+        return OVS_ENOMEM;
+    return OVS_OK;
+}
+
+/* X (n x d) into whichever of xt (d x np) and its panels (xp) the workspace holds, y into yp
+ * (np); padding zero. The panels are filled from xt where it is held, else from X itself: the
+ * same values either way. */
 static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
-    const size_t np = (size_t)ws->np, d = (size_t)p->d;
+    const size_t np = (size_t)ws->np, d = (size_t)p->d, n = (size_t)p->n;
     memset(ws->yp, 0, sizeof(double) * np);
-    memcpy(ws->yp, p->y, sizeof(double) * (size_t)p->n);
-    memset(ws->xt, 0, sizeof(double) * d * np);
-    for (size_t i = 0; i < (size_t)p->n; i++)
+    memcpy(ws->yp, p->y, sizeof(double) * n);
+    if (ws->xt) {
+        memset(ws->xt, 0, sizeof(double) * d * np);
+        for (size_t i = 0; i < n; i++)
+            for (size_t l = 0; l < d; l++)
+                ws->xt[l * np + i] = p->x[i * d + l];
+        if (ws->xp)
+            ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
+        return;
+    }
+    for (size_t p0 = 0; ws->xp && p0 < np; p0 += (size_t)ws->panel) {
+        const size_t q = np - p0 < (size_t)ws->panel ? np - p0 : (size_t)ws->panel;
+        double *dst = ws->xp + p0 * d; /* the panel's row l: its samples' x_l (forward.h) */
         for (size_t l = 0; l < d; l++)
-            ws->xt[l * np + i] = p->x[i * d + l];
-    if (ws->xp)
-        ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
+            for (size_t i = 0; i < q; i++)
+                dst[l * q + i] = p0 + i < n ? p->x[(p0 + i) * d + l] : 0.0;
+    }
 }
 
 /* sum_i a_i^2 over m doubles in a fixed order: lane l accumulates the a_i with i = l mod 8
@@ -226,14 +258,6 @@ static void gradient(const ovs_problem *p, int kernel, ovs_train_workspace *ws)
         ovs_smallmm_grad_lanes(k, d, np, ws->zt, ws->xt, ws->g, lanes, ws->grad_group_bytes);
 }
 
-/* Whether this update runs panel by panel: ws allows it, and the fused pass runs and reads
- * the panels (xp: allocated by use_panels only where ws->panel > 0). */
-static int by_panels(const ovs_activation *act, int kernel, const ovs_train_workspace *ws)
-{
-    return ws->by_panels && ws->xp && kernel == OVS_KERNEL_SIMD &&
-           ovs_forward_takes(act->vector_kernel);
-}
-
 /* The panel of X that starts at sample p0, as a stretch of memory to fetch (fetch.h). */
 static ovs_fetch panel_at(const ovs_train_workspace *ws, int p0)
 {
@@ -315,11 +339,22 @@ typedef struct {
 } training;
 
 /* The training before its first update: arguments checked, X loaded, W = W0. */
-static int start(training *tr)
+/* The training's arguments checked, and whether it goes panel by panel: by panels the
+ * gradient is made before the stop test (on the last update, unused). */
+static int check(training *tr)
+{
+    const int rc = check_args(tr->p, tr->o, tr->proto, tr->ws);
+    tr->panels = rc == OVS_OK && goes_by_panels(tr->o->act, tr->o->kernel, tr->ws);
+    return rc;
+}
+
+/* The checked training before its first update: X loaded (own_panels 0: it reads another
+ * training's panels, use_inputs), W = W0. */
+static int start(training *tr, int own_panels)
 {
     const ovs_problem *p = tr->p;
-    int rc = check_args(p, tr->o, tr->proto, tr->ws);
-    if (rc != OVS_OK || (rc = use_panels(tr->o->act, tr->o->kernel, tr->ws)) != OVS_OK)
+    const int rc = use_inputs(tr->o->act, tr->o->kernel, own_panels, tr->ws);
+    if (rc != OVS_OK)
         return rc;
     ovs_result_start(tr->res);
     memcpy(tr->ws->w, p->w0, sizeof(double) * (size_t)p->k * (size_t)p->d);
@@ -327,8 +362,6 @@ static int start(training *tr)
     tr->t = 0;
     tr->stopped = 0;
     tr->ef = OVS_EARLY_FAIL_INIT;
-    /* by panels the gradient is made before the stop test: on the last update, unused */
-    tr->panels = by_panels(tr->o->act, tr->o->kernel, tr->ws);
     return OVS_OK;
 }
 
@@ -382,8 +415,8 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
                   ovs_train_workspace *ws, ovs_result *res)
 {
     training tr = {.p = p, .o = o, .proto = proto, .ws = ws, .res = res};
-    const int rc = start(&tr);
-    if (rc != OVS_OK)
+    int rc = check(&tr);
+    if (rc != OVS_OK || (rc = start(&tr, 1)) != OVS_OK)
         return rc;
     while (!update(&tr, forward_step(&tr)))
         ;
@@ -392,7 +425,7 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
 }
 
 /* Whether b can read a's panels of X for its own: both go by panels, at the same (n, d) and
- * panel width, on X with the same bits (then a's xp holds b's xp's bits, load_inputs). */
+ * panel width, on X with the same bits (then a's xp holds the bits b's own would, load_inputs). */
 static int shares_panels(const training *a, const training *b)
 {
     const size_t nd = (size_t)a->p->n * (size_t)a->p->d;
@@ -455,17 +488,16 @@ int ovs_train_run_lockstep(int m, ovs_train_job *jobs)
     for (int j = 0; j < m; j++) {
         tr[j] = (training){.p = jobs[j].p, .o = jobs[j].o, .proto = jobs[j].proto,
                            .ws = jobs[j].ws, .res = jobs[j].res};
-        const int rc = start(&tr[j]);
+        int rc = check(&tr[j]);
         if (rc != OVS_OK)
             return rc;
         lead[j] = j;
         for (int i = 0; i < j && lead[j] == j; i++)
             if (shares_panels(&tr[i], &tr[j]))
                 lead[j] = lead[i];
-        if (lead[j] != j) { /* it reads its lead's copy: its own (d np doubles) goes */
-            free(tr[j].ws->xp);
-            tr[j].ws->xp = NULL;
-        }
+        /* one that reads its lead's panels holds no copy of X of its own (d np doubles) */
+        if ((rc = start(&tr[j], lead[j] == j)) != OVS_OK)
+            return rc;
     }
     do {
         update_all(tr, lead, m);
@@ -485,12 +517,12 @@ int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int ker
 {
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
-    if (use_panels(act, kernel, ws) != OVS_OK)
+    if (use_inputs(act, kernel, 1, ws) != OVS_OK)
         return OVS_ENOMEM;
     const int kd = p->k * p->d;
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
     load_inputs(p, ws);
-    const int panels = grad && by_panels(act, kernel, ws);
+    const int panels = grad && goes_by_panels(act, kernel, ws);
     double rnorm = panels ? step_by_panels(p, act, ws) : forward(p, act, kernel, ws);
     *loss = 0.5 * rnorm * rnorm;
     if (grad) {

@@ -122,21 +122,28 @@ static void fill_record(int64_t item, const ovs_result *r, ovs_record *rec)
         rec->ladder_hit[j] = r->ladder_hit[j];
 }
 
-/* What one trial of item needs to be trained: its problem (drawn), its record's diagnostics
- * and step size, the method's spec and the protocol. Free prob with ovs_problem_free, also
- * after an error. */
-static int prepare(const ovs_plan *p, int64_t item, ovs_diag_cache *cache, ovs_problem *prob,
-                   ovs_record *rec, ovs_method_spec *spec, ovs_protocol *proto)
+/* What one trial of item needs to be trained: its problem (drawn; holding the X of data, the
+ * problem of trial data_t, where that is the same (n, d, trial): problem.h), its record's
+ * diagnostics and step size, the method's spec and the protocol. Free prob with
+ * ovs_problem_free (before data), also after an error. */
+static int prepare(const ovs_plan *p, int64_t item, const ovs_problem *data, int data_t,
+                   ovs_diag_cache *cache, ovs_problem *prob, ovs_record *rec,
+                   ovs_method_spec *spec, ovs_protocol *proto)
 {
     const ovs_config *c = p->cfg;
     ovs_item it;
     ovs_plan_item(p, item, &it);
     const ovs_group *gr = &p->groups[it.g];
     memset(rec, 0, sizeof *rec);
-    int rc = ovs_problem_alloc(prob, it.n, it.k, it.d);
+    const int same = data && data->n == it.n && data->d == it.d && data_t == it.t;
+    int rc = same ? ovs_problem_alloc_sharing(prob, data, it.k)
+                  : ovs_problem_alloc(prob, it.n, it.k, it.d);
     if (rc != OVS_OK)
         return rc;
-    ovs_problem_draw_model(prob, &c->data, c->seed, it.t);
+    if (same)
+        ovs_problem_draw_sharing(prob, data, c->seed, it.t);
+    else
+        ovs_problem_draw_model(prob, &c->data, c->seed, it.t);
     rc = diagnose(c, gr->act, prob, it.t, cache, rec);
     double eta = gr->eta;
     if (rc == OVS_OK)
@@ -161,14 +168,19 @@ int ovs_trial_run_lockstep(const ovs_plan *p, const int64_t *items, int count,
     ovs_protocol proto[OVS_LOCKSTEP_MAX] = {0};
     ovs_result r[OVS_LOCKSTEP_MAX];
     int rc = OVS_OK, made = 0;
+    ovs_item first;
+    ovs_plan_item(p, items[0], &first);
+    /* a group's trials share (n, d, trial): X is drawn and held once, as for one trial, and
+     * the trainer finds the panels shared without comparing them (train.c) */
     for (; made < count && rc == OVS_OK; made++) {
-        rc = prepare(p, items[made], cache, &prob[made], &recs[made], &spec[made], &proto[made]);
+        rc = prepare(p, items[made], made ? &prob[0] : NULL, first.t, cache, &prob[made],
+                     &recs[made], &spec[made], &proto[made]);
         proto[made].poll = poll;
         proto[made].poll_ctx = poll_ctx;
     }
     if (rc == OVS_OK)
         rc = ovs_method_run_lockstep(count, spec, prob, proto, r);
-    for (int j = 0; j < made; j++)
+    for (int j = made - 1; j >= 0; j--) /* prob[0], whose X the others may hold, last */
         ovs_problem_free(&prob[j]);
     for (int j = 0; j < count && rc == OVS_OK; j++) {
         fill_record(items[j], &r[j], &recs[j]);
@@ -194,9 +206,14 @@ static int reads_panels(const ovs_plan *p, const ovs_item *it, ovs_step_plan *sp
            sp->by_panels;
 }
 
+double ovs_trial_partner_bytes(double n, double k, double d)
+{
+    return 8.0 * (2 * n * k + 4 * k * d + 2 * n);
+}
+
 double ovs_trial_bytes(double n, double k, double d, int diagnostics)
 {
-    return 8.0 * (2 * n * k + 3 * n * d + 4 * k * d + 2 * n) + (diagnostics ? 32.0 * n * n : 0);
+    return ovs_trial_partner_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0);
 }
 
 int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)

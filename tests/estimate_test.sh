@@ -82,10 +82,13 @@ peak() { # NAME ARGS...: the sweep at 2 ranks, rank 0's peak against the estimat
 if [ -x /usr/bin/time ]; then
     peak tiny_mem --n 4 --act relu --k 1:2 --d 1:2 --trials 1 --max-iter 3
     peak many_trials --n 4 --act relu --k 1:2 --d 1:40 --trials 5000 --max-iter 3
-    # one trial holds X three times (the problem's, its transpose, its panels): 26 MB each here
+    # one trial holds X twice (the problem's and its panels; the transpose only where the step
+    # reads X whole): 26 MB each here
     peak wide_rows --n 5200 --act relu --k 20 --d 640 --trials 2 --max-iter 20
     # trials that share X train in lockstep here (X of 23 MiB): rank 0 holds its first group of
-    # 4 (a worker's groups may be smaller, as the work left shrinks: rank 1 read 0.70 here)
+    # 4 (a worker's groups may be smaller, as the work left shrinks), which holds X twice, as one
+    # trial does (partners read the lead's X and panels: round 42); a partner with copies of
+    # its own read 1.55 here (mutant lockstep-partner-own-x)
     set -- --n 6400 --act softplus,relu --k 5:8 --d 480 --trials 2 --max-iter 4 -o lockstep.h5
     rm -f lockstep.h5
     $MPIRUN -np 2 "$OVS" "$@" --dry-run >lockstep.dry 2>&1

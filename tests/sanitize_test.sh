@@ -35,6 +35,15 @@ check "extending it with --resume runs clean (exit $rc)" \
 check "... to a valid file" valid small.h5
 check "... that is complete" test "$(h5attr small.h5 complete)" = 1
 check "... whose kernel_builds says so: baseline" test "$(h5attr small.h5 kernel_builds)" = baseline
+# Trials in lockstep (X of 23 MiB): a group's trials share the first one's X and panels
+# (trial.c, train.c), freed once, by their owner, after the others.
+$MPIRUN -np 2 -x ASAN_OPTIONS -x UBSAN_OPTIONS "$ASAN" --n 6400 --k 5:8 --d 480 \
+    --act softplus,relu --trials 1 --max-iter 3 -o group.h5 >group.out 2>&1 </dev/null
+rc=$?
+check "trials in lockstep on 2 ranks run clean (exit $rc)" \
+    sh -c "test $rc -eq 0 && ! grep -q 'Sanitizer\|runtime error' group.out"
+check "... in groups that rank 0 formed" grep -q "trained in lockstep, in [1-9]" group.out
+grep -m 3 -A 8 'Sanitizer\|runtime error' group.out | sed 's/^/    /'
 # One job of two builds (MPMD): the plain binary, whose kernels use FMA on such a CPU, and this
 # baseline one. The file records both, and rank 0 warns once that results would then depend on
 # the rank (sweep.c); a uniform job says nothing. Across a resume the same: a file begun by this

@@ -106,6 +106,37 @@ static void test_seeding_rule(void)
     CHECK(ovs_problem_alloc(&a, 0, 3, 6) == OVS_EINVAL);
 }
 
+/* A problem that holds another's X (a lockstep group, trial.c): under every data model, the
+ * same y, ||y||, v and W0 as its own full draw, X by pointer; freeing it leaves the other's X
+ * (ASan would report a double free). */
+static void test_sharing(void)
+{
+    const ovs_data_model models[] = {OVS_DATA_MODEL_DEFAULT,
+                                     {OVS_DATA_GAUSSIAN, 0.0, OVS_LABELS_SIGN},
+                                     {OVS_DATA_WORST, 0.3, OVS_LABELS_GAUSSIAN}};
+    for (int m = 0; m < 3; m++) {
+        ovs_problem data, own, shared;
+        CHECK(ovs_problem_alloc(&data, 37, 4, 9) == OVS_OK);
+        CHECK(ovs_problem_alloc(&own, 37, 7, 9) == OVS_OK);
+        ovs_problem_draw_model(&data, &models[m], 11, 3);
+        ovs_problem_draw_model(&own, &models[m], 11, 3);
+        CHECK(ovs_problem_alloc_sharing(&shared, &data, 7) == OVS_OK);
+        ovs_problem_draw_sharing(&shared, &data, 11, 3);
+        CHECK(shared.x == data.x && shared.n == 37 && shared.k == 7 && shared.d == 9);
+        CHECK(memcmp(shared.x, own.x, sizeof(double) * 37 * 9) == 0);
+        CHECK(memcmp(shared.y, own.y, sizeof(double) * 37) == 0 && shared.y_norm == own.y_norm);
+        CHECK(memcmp(shared.v, own.v, sizeof(double) * 7) == 0);
+        CHECK(memcmp(shared.w0, own.w0, sizeof(double) * 7 * 9) == 0);
+        ovs_problem_free(&shared);
+        CHECK(shared.x == NULL && data.x[0] == own.x[0]);
+        ovs_problem_free(&own);
+        ovs_problem_free(&data);
+    }
+    ovs_problem data = {0}, p;
+    CHECK(ovs_problem_alloc_sharing(&p, &data, 3) == OVS_EINVAL); /* no X to share */
+    ovs_problem_free(&p);
+}
+
 /* --data gaussian / worst and --labels sign: the defining properties of each model. */
 static void test_data_models(void)
 {
@@ -176,5 +207,6 @@ int main(void)
     test_draws();
     test_moments();
     test_seeding_rule();
+    test_sharing();
     TEST_DONE();
 }

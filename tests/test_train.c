@@ -568,12 +568,13 @@ static int same_run(const ovs_result *a, const ovs_result *b, int iters)
  * both activations, at four sizes that read X in panels (one with padding samples and a
  * narrow last panel; (2800, 4, 350) runs in input groups where they are on; (1000, 6, 200)
  * has np < 8 d, its lane sums larger than k np doubles), whatever this CPU's L2 would have
- * chosen. */
+ * chosen. Panel by panel the workspace holds no X transposed (the panels are filled from X
+ * itself, after runs that had it); pass by pass it does. */
 static void test_by_panels_runs(void)
 {
     const int shapes[4][3] = {{1001, 30, 40}, {1536, 20, 48}, {2800, 4, 350}, {1000, 6, 200}};
     const char *acts[2] = {"relu", "softplus"};
-    int same = 1, panels = 1;
+    int same = 1, panels = 1, copies = 1;
     for (int c = 0; c < 4; c++)
         for (int a = 0; a < 2; a++) {
             const int n = shapes[c][0], k = shapes[c][1], d = shapes[c][2];
@@ -601,6 +602,7 @@ static void test_by_panels_runs(void)
                 ws.fetch_each_step = each_grad[b];
                 CHECK(run_gd(&p, &o, &ws, &r[b]) == OVS_OK);
                 panels &= ws.xp != NULL;
+                copies &= by[b] ? ws.xt == NULL : ws.xt != NULL; /* train.c's use_inputs */
             }
             for (int b = 1; b < 7; b++)
                 same &= same_run(&r[0], &r[b], 60);
@@ -608,6 +610,8 @@ static void test_by_panels_runs(void)
             ovs_problem_free(&p);
         }
     CHECK_MSG(panels, "a shape of test_by_panels_runs does not read X in panels");
+    CHECK_MSG(copies, "a training panel by panel kept X transposed, or one pass by pass had "
+                      "no transposed X (X is to be held twice: the problem's and one copy)");
     CHECK_MSG(same, "trainings panel by panel (fetching the next or not, in panels of 192 or "
                     "96, with or without input groups) and pass by pass differ");
 }
