@@ -52,7 +52,8 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 HDF5_HL     = -lhdf5_hl
 
 # Pure modules (no MPI, no HDF5): compiled with plain $(CC), only BLAS on the include path.
-PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train train_plan sgd rf diagnostics \
+PURE := names strbuf rng activation smallmm forward problem linalg jacobian protocol train train_plan \
+        train_workspace sgd rf diagnostics \
         method trial lockstep settings settings_text cli plan design report outfile isolate stop h5schema timeleft \
         history
 GLUE := fatal h5attr h5writer h5design h5write h5read h5load merge checkpoint startup sweep resumeargs

@@ -53,7 +53,7 @@ if grep -q OVS_ISA "$dir/include/simd.h"; then
         done
     done
 fi
-for m in names protocol activation smallmm forward train train_plan linalg; do
+for m in names protocol activation smallmm forward train train_plan train_workspace linalg; do
     [ -f "$dir/src/$m.c" ] || continue
     case $m in linalg) extra="" ;; forward) extra="$KFLAGS $avx512 $isa" ;;
         smallmm) extra="$KFLAGS $isa" ;; *) extra="$KFLAGS" ;; esac

@@ -74,14 +74,17 @@ int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
 #define OVS_LOCKSTEP_BYTES_MAX (1024.0 * 1024 * 1024)
 
 /* Bytes one trial of (n, k, d) holds while it trains: X twice (the problem's and the
- * trainer's copy, its panels or X transposed: train.c's use_inputs; a third copy only where
+ * trainer's copy, its panels or X transposed: train_workspace.h; a third copy only where
  * the fused pass reads panels and the step X whole, which the plan allows only for X of at
  * most 2 L2: train_plan.c), two n x k arrays, W and its kin, vectors of n, and with
  * diagnostics the n x n matrices (made before the training, and freed). */
 double ovs_trial_bytes(double n, double k, double d, int diagnostics);
+/* Bytes of a trial's rows in its lockstep group's stacked gradient (train.c): its lane sums
+ * and its gradient, 9 k d doubles, which every trial of a group adds, the lead too. */
+double ovs_trial_stack_bytes(double k, double d);
 /* Bytes a trial adds to a lockstep group whose lead holds its X: ovs_trial_bytes without
  * either copy of X (it reads the lead's problem and panels) or the diagnostics' matrices
- * (made one trial at a time, before the group trains). */
+ * (made one trial at a time, before the group trains), with its rows of the stack. */
 double ovs_trial_partner_bytes(double n, double k, double d);
 
 #endif

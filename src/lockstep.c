@@ -5,12 +5,14 @@
 
 #include <string.h>
 
-/* The bytes of item's trial, as a group's lead or as a partner reading the lead's X. */
+/* The bytes of item's trial in a group: as its lead, with its rows of the group's stack, or
+ * as a partner reading the lead's X. */
 static double item_bytes(const ovs_plan *plan, int64_t item, int lead)
 {
     ovs_item it;
     ovs_plan_item(plan, item, &it);
-    return lead ? ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics)
+    return lead ? ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics) +
+                      ovs_trial_stack_bytes(it.k, it.d)
                 : ovs_trial_partner_bytes(it.n, it.k, it.d);
 }
 

@@ -213,7 +213,8 @@ static int lockstep_group(const ovs_config *c, double trial, double partner)
  * and its kin, vectors of n). Where trials there may train in lockstep (trial.h: X of
  * OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a group of up to --lockstep
  * of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX), the partners without X
- * (ovs_trial_partner_bytes); at (6400, 5-12, 640) 96.5 MiB for rank 0 against 94.6 MiB
+ * (ovs_trial_partner_bytes), each trial with its rows of the group's stacked gradient
+ * (ovs_trial_stack_bytes); at (6400, 5-12, 640) 98.6 MiB for rank 0 against 96.3-96.6 MiB
  * measured (docs/BENCHMARKS.md round 42). */
 static double trial_bytes(const ovs_plan *p)
 {
@@ -223,8 +224,10 @@ static double trial_bytes(const ovs_plan *p)
         double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
         double b = ovs_trial_bytes(n, k, d, c->diagnostics);
         const double partner = ovs_trial_partner_bytes(n, k, d);
-        if (8.0 * n * d >= OVS_LOCKSTEP_X_BYTES)
-            b += (lockstep_group(c, b, partner) - 1) * partner;
+        const double lead = b + ovs_trial_stack_bytes(k, d);
+        const int g = 8.0 * n * d >= OVS_LOCKSTEP_X_BYTES ? lockstep_group(c, lead, partner) : 1;
+        if (g > 1)
+            b = lead + (g - 1) * partner;
         trial = b > trial ? b : trial;
     }
     return trial;

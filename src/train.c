@@ -1,7 +1,4 @@
 /* train.c - gradient descent for one trial; see train.h. */
-#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
-#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
-#endif
 #include "train.h"
 
 #include "forward.h"
@@ -13,142 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
-
-OVS_NAMES_OF(ovs_kernel_names, "kernel", "simd", "blas");
-
-/* Zeroed doubles, 64-byte aligned. Arrays of 2 MiB or more (X and its panels, the factors
- * at large n) go on transparent huge pages where Linux gives them on request (THP mode
- * madvise): a panel's rows span dozens of 4 KiB pages, and with 2 MiB pages the fetch and the
- * kernels' loads miss the TLB less: 0.93-1.00 of the time per update at the large-n study's
- * shapes (docs/BENCHMARKS.md round 12). Only where pages lie: no value changes. */
-#define HUGE_PAGE (2UL << 20)
-static double *alloc_aligned(size_t count)
-{
-    size_t bytes = (sizeof(double) * count + 63) / 64 * 64;
-    double *p;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= HUGE_PAGE) {
-        const size_t whole = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        p = aligned_alloc(HUGE_PAGE, whole);
-        if (p)
-            (void)madvise(p, whole, MADV_HUGEPAGE); /* a refusal leaves 4 KiB pages */
-    } else
-#endif
-        p = aligned_alloc(64, bytes > 0 ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
-}
-
-int ovs_train_workspace_alloc(ovs_train_workspace *ws, int n, int k, int d)
-{
-    *ws = (ovs_train_workspace){.n = n, .k = k, .d = d, .np = ovs_pad(n)};
-    if (n < 1 || k < 1 || d < 1)
-        return OVS_EINVAL;
-    size_t np = (size_t)ws->np, kd = (size_t)k * (size_t)d;
-    ws->w = alloc_aligned(kd); /* xt and xp: on first use (use_inputs) */
-    ws->w_next = alloc_aligned(kd);
-    ws->zt = alloc_aligned((size_t)k * np);
-    /* phi, free once the factors are made, keeps the lane sums between panels (or chunks) */
-    ws->phi = alloc_aligned(k * np > OVS_SMALLMM_LANES(k, d) ? k * np : OVS_SMALLMM_LANES(k, d));
-    ws->r = alloc_aligned(np);
-    ws->g = alloc_aligned(kd);
-    ws->scratch = alloc_aligned(OVS_FORWARD_SCRATCH(k));
-    ws->yp = alloc_aligned(np);
-    const ovs_step_plan plan = ovs_train_step_plan(k, d, ws->np);
-    ws->panel = plan.panel;
-    ws->by_panels = plan.by_panels;
-    ws->fetch_next = plan.fetch_next;
-    ws->fetch_each_step = plan.fetch_each_step;
-    ws->fetch_forward_each_step = plan.fetch_forward_each_step;
-    ws->grad_chunk = plan.grad_chunk;
-    ws->grad_group_bytes = plan.grad_group_bytes;
-    if (!ws->w || !ws->w_next || !ws->zt || !ws->phi || !ws->r || !ws->g ||
-        !ws->scratch || !ws->yp) {
-        ovs_train_workspace_free(ws);
-        return OVS_ENOMEM;
-    }
-    return OVS_OK;
-}
-
-void ovs_train_workspace_free(ovs_train_workspace *ws)
-{
-    free(ws->xt);
-    free(ws->w);
-    free(ws->w_next);
-    free(ws->zt);
-    free(ws->phi);
-    free(ws->r);
-    free(ws->g);
-    free(ws->scratch);
-    free(ws->yp);
-    free(ws->xp);
-    ws->xt = ws->w = ws->w_next = ws->zt = ws->phi = ws->r = ws->g = NULL;
-    ws->scratch = ws->yp = ws->xp = NULL;
-}
-
-/* Whether a step of kernel and act goes panel by panel (step_by_panels): the fused pass reads
- * X in panels at this size and the plan goes by panels on this CPU. */
-static int goes_by_panels(const ovs_activation *act, int kernel, const ovs_train_workspace *ws)
-{
-    return ws->by_panels && ws->panel > 0 && kernel == OVS_KERNEL_SIMD &&
-           ovs_forward_takes(act->vector_kernel);
-}
-
-/* The copies of X that a run of kernel and act reads, each allocated on its first use:
- * - xp, X in panels, where the fused pass reads X in panels at this size (ws->panel > 0),
- *   unless the run reads another training's panels (own_panels 0: lockstep's followers,
- *   whose copy goes);
- * - xt, X transposed, unless the step goes panel by panel (goes_by_panels), which reads xp
- *   only: there xt goes too. X is then held twice, the problem's and one copy, not three
- *   times: 33 MB less per trial at (6400, 640).
- * Returns OVS_OK or OVS_ENOMEM. */
-static int use_inputs(const ovs_activation *act, int kernel, int own_panels,
-                      ovs_train_workspace *ws)
-{
-    const size_t nd = (size_t)ws->d * (size_t)ws->np;
-    const int fused = kernel == OVS_KERNEL_SIMD && ovs_forward_takes(act->vector_kernel);
-    if (!own_panels || !fused || !ws->panel) {
-        free(ws->xp);
-        ws->xp = NULL;
-    } else if (!ws->xp && !(ws->xp = alloc_aligned(nd)))
-        return OVS_ENOMEM;
-    if (goes_by_panels(act, kernel, ws)) {
-        free(ws->xt);
-        ws->xt = NULL;
-    } else if (!ws->xt && !(ws->xt = alloc_aligned(nd)))
-        return OVS_ENOMEM;
-    return OVS_OK;
-}
-
-/* X (n x d) into whichever of xt (d x np) and its panels (xp) the workspace holds, y into yp
- * (np); padding zero. The panels are filled from xt where it is held, else from X itself: the
- * same values either way. */
-static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
-{
-    const size_t np = (size_t)ws->np, d = (size_t)p->d, n = (size_t)p->n;
-    memset(ws->yp, 0, sizeof(double) * np);
-    memcpy(ws->yp, p->y, sizeof(double) * n);
-    if (ws->xt) {
-        memset(ws->xt, 0, sizeof(double) * d * np);
-        for (size_t i = 0; i < n; i++)
-            for (size_t l = 0; l < d; l++)
-                ws->xt[l * np + i] = p->x[i * d + l];
-        if (ws->xp)
-            ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
-        return;
-    }
-    for (size_t p0 = 0; ws->xp && p0 < np; p0 += (size_t)ws->panel) {
-        const size_t q = np - p0 < (size_t)ws->panel ? np - p0 : (size_t)ws->panel;
-        double *dst = ws->xp + p0 * d; /* the panel's row l: its samples' x_l (forward.h) */
-        for (size_t l = 0; l < d; l++)
-            for (size_t i = 0; i < q; i++)
-                dst[l * q + i] = p0 + i < n ? p->x[(p0 + i) * d + l] : 0.0;
-    }
-}
 
 /* sum_i a_i^2 over m doubles in a fixed order: lane l accumulates the a_i with i = l mod 8
  * in order of i, then the lanes are summed in a fixed tree. (A plain running sum is a chain
@@ -344,21 +205,20 @@ typedef struct {
 static int check(training *tr)
 {
     const int rc = check_args(tr->p, tr->o, tr->proto, tr->ws);
-    tr->panels = rc == OVS_OK && goes_by_panels(tr->o->act, tr->o->kernel, tr->ws);
+    tr->panels = rc == OVS_OK && ovs_train_goes_by_panels(tr->o->act, tr->o->kernel, tr->ws);
     return rc;
 }
 
 /* The checked training before its first update: X loaded (own_panels 0: it reads another
- * training's panels, use_inputs), W = W0. */
+ * training's panels: train_workspace.h), W = W0. */
 static int start(training *tr, int own_panels)
 {
     const ovs_problem *p = tr->p;
-    const int rc = use_inputs(tr->o->act, tr->o->kernel, own_panels, tr->ws);
+    const int rc = ovs_train_workspace_load(tr->ws, p, tr->o->act, tr->o->kernel, own_panels);
     if (rc != OVS_OK)
         return rc;
     ovs_result_start(tr->res);
     memcpy(tr->ws->w, p->w0, sizeof(double) * (size_t)p->k * (size_t)p->d);
-    load_inputs(p, tr->ws);
     tr->t = 0;
     tr->stopped = 0;
     tr->ef = OVS_EARLY_FAIL_INIT;
@@ -425,7 +285,7 @@ int ovs_train_run(const ovs_problem *p, const ovs_gd_opts *o, const ovs_protocol
 }
 
 /* Whether b can read a's panels of X for its own: both go by panels, at the same (n, d) and
- * panel width, on X with the same bits (then a's xp holds the bits b's own would, load_inputs). */
+ * panel width, on X with the same bits (then a's xp holds the bits b's own would hold). */
 static int shares_panels(const training *a, const training *b)
 {
     const size_t nd = (size_t)a->p->n * (size_t)a->p->d;
@@ -439,24 +299,66 @@ static int shares_panels(const training *a, const training *b)
  * every training's forward pass and gradient while the panel is in L2, the next panel's fetch
  * running on through all their kernels. Each training's kernels see the same values in the
  * same order as in its own step_by_panels: the same bits. rnorm[j]: on[j]'s ||r||. */
+/* The stacked gradient of trainings in lockstep: their factors of one panel one above the
+ * other (units of on[0], then on[1]'s, ...: sum k x panel doubles, rows panel apart), the lane
+ * sums of all their units (OVS_SMALLMM_LANES(sum k, d)) and their gradients (sum k x d). */
+typedef struct {
+    double *zt, *lanes, *g;
+} stack;
+
+/* The forward pass of panel p0 for each training of on[] (factors into st->zt), then one
+ * gradient of all their units over the panel: the panel read once for all their gradients,
+ * not once each. Every element of g has one order of sums whichever block of units computes
+ * it (smallmm.c), so each training's rows of st->g are its own gradient, bit for bit. */
+static void stacked_panel_step(const ovs_train_workspace *lead, training *const *on, int m,
+                               const stack *st, int p0, ovs_fetch *next, double (*r2)[OVS_VL])
+{
+    const int d = lead->d, np = lead->np, q = lead->panel;
+    const int p1 = p0 + q < np ? p0 + q : np;
+    ovs_fetch *fetch = lead->fetch_next ? next : NULL;
+    int units = 0;
+    for (int j = 0; j < m; j++) {
+        const ovs_problem *p = on[j]->p;
+        ovs_train_workspace *ws = on[j]->ws;
+        next->each_step = lead->fetch_forward_each_step;
+        ovs_forward_fused_part(on[j]->o->act->vector_kernel, p->n, p->k, d, np, ws->w,
+                               lead->xp, q, p->v, ws->yp, st->zt + (size_t)units * q, q,
+                               ws->scratch, ws->r, r2[j], p0, p1, fetch);
+        units += p->k;
+    }
+    next->each_step = lead->fetch_each_step;
+    ovs_smallmm_grad_part(units, d, st->zt, q, lead->xp + (size_t)p0 * (size_t)d, p1 - p0,
+                          p1 - p0, st->g, st->lanes, p0 == 0, p1 == np, fetch,
+                          lead->grad_group_bytes);
+}
+
 static void step_together(const ovs_train_workspace *lead, training *const *on, int m,
-                          double *rnorm)
+                          const stack *st, double *rnorm)
 {
     double r2[OVS_LOCKSTEP_MAX][OVS_VL] __attribute__((aligned(64)));
     for (int p0 = 0; p0 < lead->np; p0 += lead->panel) {
         const int p1 = p0 + lead->panel;
         ovs_fetch next = panel_at(lead, p1 < lead->np ? p1 : 0);
-        for (int j = 0; j < m; j++)
-            panel_step(on[j]->p, on[j]->o->act, on[j]->ws, lead->xp, p0, &next, r2[j]);
+        if (st)
+            stacked_panel_step(lead, on, m, st, p0, &next, r2);
+        else
+            for (int j = 0; j < m; j++)
+                panel_step(on[j]->p, on[j]->o->act, on[j]->ws, lead->xp, p0, &next, r2[j]);
     }
-    for (int j = 0; j < m; j++)
+    size_t row = 0;
+    for (int j = 0; j < m; j++) {
+        const size_t kd = (size_t)on[j]->p->k * (size_t)lead->d;
+        if (st)
+            memcpy(on[j]->ws->g, st->g + row, sizeof(double) * kd);
+        row += kd;
         rnorm[j] = sqrt(ovs_hsum(r2[j]));
+    }
 }
 
 /* One update of every training still under way: those that share panels with the first of
  * their kind (lead[j]) step together on its panels (also the last one left of them: the
  * others' copies are freed), the others alone. */
-static void update_all(training *tr, const int *lead, int m)
+static void update_all(training *tr, const int *lead, int m, const stack *st)
 {
     int done[OVS_LOCKSTEP_MAX] = {0};
     for (int j = 0; j < m; j++) {
@@ -469,7 +371,7 @@ static void update_all(training *tr, const int *lead, int m)
             if (!tr[i].stopped && lead[i] == lead[j])
                 on[c++] = &tr[i], done[i] = 1;
         if (c > 1 || lead[j] != j)
-            step_together(tr[lead[j]].ws, on, c, rnorm);
+            step_together(tr[lead[j]].ws, on, c, c > 1 ? st : NULL, rnorm);
         else
             rnorm[0] = forward_step(on[0]);
         for (int i = 0; i < c; i++) {
@@ -477,6 +379,38 @@ static void update_all(training *tr, const int *lead, int m)
             (void)update(on[i], rnorm[i]);
         }
     }
+}
+
+/* The stack for the largest of the groups that share panels (lead[]), or none (zt NULL)
+ * where no group has two trainings. Returns OVS_OK or OVS_ENOMEM. */
+static int stack_alloc(const training *tr, const int *lead, int m, stack *st)
+{
+    size_t zt = 0, kd = 0;
+    *st = (stack){0};
+    for (int j = 0; j < m; j++) {
+        if (lead[j] != j)
+            continue;
+        size_t units = 0, c = 0;
+        for (int i = j; i < m; i++)
+            if (lead[i] == j)
+                units += (size_t)tr[i].p->k, c++;
+        const size_t z = units * (size_t)tr[j].ws->panel, g = units * (size_t)tr[j].p->d;
+        zt = c > 1 && z > zt ? z : zt;
+        kd = c > 1 && g > kd ? g : kd;
+    }
+    if (!zt)
+        return OVS_OK;
+    st->zt = ovs_train_doubles(zt);
+    st->lanes = ovs_train_doubles(OVS_SMALLMM_LANES(kd, 1));
+    st->g = ovs_train_doubles(kd);
+    return st->zt && st->lanes && st->g ? OVS_OK : OVS_ENOMEM;
+}
+
+static void stack_free(stack *st)
+{
+    free(st->zt);
+    free(st->lanes);
+    free(st->g);
 }
 
 int ovs_train_run_lockstep(int m, ovs_train_job *jobs)
@@ -499,12 +433,18 @@ int ovs_train_run_lockstep(int m, ovs_train_job *jobs)
         if ((rc = start(&tr[j], lead[j] == j)) != OVS_OK)
             return rc;
     }
+    stack st;
+    if (stack_alloc(tr, lead, m, &st) != OVS_OK) {
+        stack_free(&st);
+        return OVS_ENOMEM;
+    }
     do {
-        update_all(tr, lead, m);
+        update_all(tr, lead, m, st.zt ? &st : NULL);
         under_way = 0;
         for (int j = 0; j < m; j++)
             under_way += !tr[j].stopped;
     } while (under_way);
+    stack_free(&st);
     for (int j = 0; j < m; j++) {
         finish(&tr[j]);
         jobs[j].together = tr[j].together;
@@ -517,12 +457,11 @@ int ovs_train_loss_grad(const ovs_problem *p, const ovs_activation *act, int ker
 {
     if (ws->n != p->n || ws->k != p->k || ws->d != p->d)
         return OVS_EINVAL;
-    if (use_inputs(act, kernel, 1, ws) != OVS_OK)
+    if (ovs_train_workspace_load(ws, p, act, kernel, 1) != OVS_OK)
         return OVS_ENOMEM;
     const int kd = p->k * p->d;
     memcpy(ws->w, w, sizeof(double) * (size_t)kd);
-    load_inputs(p, ws);
-    const int panels = grad && goes_by_panels(act, kernel, ws);
+    const int panels = grad && ovs_train_goes_by_panels(act, kernel, ws);
     double rnorm = panels ? step_by_panels(p, act, ws) : forward(p, act, kernel, ws);
     *loss = 0.5 * rnorm * rnorm;
     if (grad) {

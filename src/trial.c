@@ -206,14 +206,25 @@ static int reads_panels(const ovs_plan *p, const ovs_item *it, ovs_step_plan *sp
            sp->by_panels;
 }
 
-double ovs_trial_partner_bytes(double n, double k, double d)
+double ovs_trial_stack_bytes(double k, double d)
+{
+    return 72.0 * k * d;
+}
+
+/* A trial's own arrays: two n x k, W and its kin, vectors of n. */
+static double own_bytes(double n, double k, double d)
 {
     return 8.0 * (2 * n * k + 4 * k * d + 2 * n);
 }
 
+double ovs_trial_partner_bytes(double n, double k, double d)
+{
+    return own_bytes(n, k, d) + ovs_trial_stack_bytes(k, d);
+}
+
 double ovs_trial_bytes(double n, double k, double d, int diagnostics)
 {
-    return ovs_trial_partner_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0);
+    return own_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0);
 }
 
 int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)

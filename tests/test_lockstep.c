@@ -260,21 +260,21 @@ static void test_pays(void)
     free(q);
     ovs_plan_free(&p);
     ovs_cli_free(&c);
-    /* At (25600, 57-60, 2400) the lead holds 1.01 GB (X, 492 MB, twice) and each partner
-     * 29 MB (without X): the lead and two partners fit the 1 GiB of OVS_LOCKSTEP_BYTES_MAX,
-     * not a third (k = 60), though it shares the lead's X */
-    const char *big[] = {"ovsweep", "--n", "25600", "--k", "57:60", "--d", "2400", "--act",
+    /* At (25600, 57-60, 2300) the lead holds 0.98 GB (X, 471 MB, twice, and its rows of the
+     * stacked gradient) and each partner 38 MB (without X): the lead and two partners fit the
+     * 1 GiB of OVS_LOCKSTEP_BYTES_MAX, not a third (k = 60), though it shares the lead's X */
+    const char *big[] = {"ovsweep", "--n", "25600", "--k", "57:60", "--d", "2300", "--act",
                          "relu", "--trials", "1", "--kd-band", "0:100"};
     CHECK(make_plan(&c, &p, 13, big));
-    const double three = ovs_trial_bytes(25600, 57, 2400, 0) +
-                         ovs_trial_partner_bytes(25600, 58, 2400) +
-                         ovs_trial_partner_bytes(25600, 59, 2400);
+    const double three = ovs_trial_bytes(25600, 57, 2300, 0) + ovs_trial_stack_bytes(57, 2300) +
+                         ovs_trial_partner_bytes(25600, 58, 2300) +
+                         ovs_trial_partner_bytes(25600, 59, 2300);
     CHECK(three <= OVS_LOCKSTEP_BYTES_MAX &&
-          three + ovs_trial_partner_bytes(25600, 60, 2400) > OVS_LOCKSTEP_BYTES_MAX);
+          three + ovs_trial_partner_bytes(25600, 60, 2300) > OVS_LOCKSTEP_BYTES_MAX);
     int64_t order[4] = {0, 1, 2, 3};
     const int partners = ovs_lockstep_gather(&p, order, 1, 4, 4, 0, 1e300);
-    CHECK_MSG(partners == (ovs_train_step_plan(57, 2400, 25600).by_panels ? 2 : 0),
-              "a group of %d at (25600, 57-60, 2400)", partners + 1);
+    CHECK_MSG(partners == (ovs_train_step_plan(57, 2300, 25600).by_panels ? 2 : 0),
+              "a group of %d at (25600, 57-60, 2300)", partners + 1);
     ovs_plan_free(&p);
     ovs_cli_free(&c);
 }
