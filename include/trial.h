@@ -62,12 +62,19 @@ int ovs_trial_run_lockstep(const ovs_plan *plan, const int64_t *items, int count
                            ovs_record *recs, int *aborted);
 
 /* Whether items a and b train on the same X (the same n, d and trial) by gd with the fused
- * kernel reading X in the same panels, where training them in lockstep pays: X of 20 MiB or
- * more (it streams from memory at every update; at 16 MiB and below lockstep read level to
- * 2% slower) and k <= 64 for both (measured up to 60). docs/BENCHMARKS.md round 41. */
+ * kernel reading X in the same panels, where training them in lockstep pays (each panel read
+ * once per update serves all their forward passes and one stacked gradient): both of a shape
+ * that ovs_trial_lockstep_shape takes. */
 int ovs_trial_lockstep_pays(const ovs_plan *plan, int64_t a, int64_t b);
+/* Whether a trial of (n, k, d) has a shape where lockstep pays, by the shape alone (the CPU's
+ * plan aside): X read in panels (forward.h's panel width), and k <= 64 where X has 20 MiB or
+ * more (it streams from memory at every update), else k <= 24. docs/BENCHMARKS.md rounds
+ * 41-42: with the stacked gradient 0.65-0.97 of the time alone from (800, 5-6, 80) (0.99) to
+ * (6400, 40-48, 640) (0.86); at k = 40-64 with d <= 160, and below X of 20 MiB, 1.00-1.05. */
+int ovs_trial_lockstep_shape(int n, int k, int d);
 #define OVS_LOCKSTEP_X_BYTES (20.0 * 1024 * 1024)
 #define OVS_LOCKSTEP_K_MAX 64
+#define OVS_LOCKSTEP_K_MAX_CACHED 24
 /* The most bytes a group's trials may hold together (the lead's ovs_trial_bytes and its
  * partners' ovs_trial_partner_bytes): a group never takes a rank past about 1 GiB for
  * lockstep's sake; where one trial alone needs more, it trains alone. */

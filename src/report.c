@@ -191,16 +191,16 @@ double ovs_report_readback_bytes(const ovs_plan *p)
     return items * (rec + 1.0 + values) + 8.0 * p->K * p->D + caches;
 }
 
-/* How many trials of one X may train in lockstep at once (lockstep.c): gd, k up to
- * OVS_LOCKSTEP_K_MAX, both activations, at most --lockstep and as many as fit
- * OVS_LOCKSTEP_BYTES_MAX, the lead at trial bytes, each partner at partner bytes. */
-static int lockstep_group(const ovs_config *c, double trial, double partner)
+/* How many trials of one X, (n, d), may train in lockstep at once (lockstep.c): gd, the k
+ * of a shape that ovs_trial_lockstep_shape takes, both activations, at most --lockstep and as
+ * many as fit OVS_LOCKSTEP_BYTES_MAX, the lead at trial bytes, each partner at partner bytes. */
+static int lockstep_group(const ovs_config *c, int n, int d, double trial, double partner)
 {
     int gd = 0, k_small = 0;
     for (int m = 0; m < c->method_count; m++)
         gd |= c->methods[m] == OVS_METHOD_GD;
     for (int i = 0; i < c->k_count; i++)
-        k_small += c->k_values[i] <= OVS_LOCKSTEP_K_MAX;
+        k_small += ovs_trial_lockstep_shape(n, c->k_values[i], d);
     int g = gd ? k_small * c->act_count : 1; /* the trials of one X that may go together */
     g = g < c->lockstep ? g : c->lockstep;
     const int fit = trial > OVS_LOCKSTEP_BYTES_MAX /* lockstep.c's cap */
@@ -210,8 +210,8 @@ static int lockstep_group(const ovs_config *c, double trial, double partner)
 }
 
 /* One trial at the largest shape (trial.h's ovs_trial_bytes: X twice, two n x k arrays, W
- * and its kin, vectors of n). Where trials there may train in lockstep (trial.h: X of
- * OVS_LOCKSTEP_X_BYTES or more, gd, k up to OVS_LOCKSTEP_K_MAX), a group of up to --lockstep
+ * and its kin, vectors of n). Where trials there may train in lockstep (trial.h's
+ * ovs_trial_lockstep_shape, gd), a group of up to --lockstep
  * of them (as many as share one X and fit OVS_LOCKSTEP_BYTES_MAX), the partners without X
  * (ovs_trial_partner_bytes), each trial with its rows of the group's stacked gradient
  * (ovs_trial_stack_bytes); at (6400, 5-12, 640) 98.6 MiB for rank 0 against 96.3-96.6 MiB
@@ -225,7 +225,7 @@ static double trial_bytes(const ovs_plan *p)
         double b = ovs_trial_bytes(n, k, d, c->diagnostics);
         const double partner = ovs_trial_partner_bytes(n, k, d);
         const double lead = b + ovs_trial_stack_bytes(k, d);
-        const int g = 8.0 * n * d >= OVS_LOCKSTEP_X_BYTES ? lockstep_group(c, lead, partner) : 1;
+        const int g = lockstep_group(c, (int)n, (int)d, lead, partner);
         if (g > 1)
             b = lead + (g - 1) * partner;
         trial = b > trial ? b : trial;

@@ -129,7 +129,7 @@ static const ovs_setting rows[] = {
      .help = "rewrite the output file every SEC seconds"},
     {.flag = "lockstep", .metavar = "M", .kind = OVS_SET_INT, .field = F(lockstep), .lo = 1,
      .hi = OVS_LOCKSTEP_MAX, .dflt = "4",
-     .help = "train up to M trials on one X in lockstep where it streams from memory "
+     .help = "train up to M trials on one X in lockstep where X is read in panels "
              "(same results; 1: off)"},
     {.flag = "resume", .kind = OVS_SET_FLAG, .field = F(resume),
      .help = "continue the interrupted (or extend the finished) sweep in FILE"},

@@ -227,14 +227,22 @@ double ovs_trial_bytes(double n, double k, double d, int diagnostics)
     return own_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0);
 }
 
+int ovs_trial_lockstep_shape(int n, int k, int d)
+{
+    const int np = ovs_pad(n);
+    const int k_max = 8.0 * d * np >= OVS_LOCKSTEP_X_BYTES ? OVS_LOCKSTEP_K_MAX
+                                                           : OVS_LOCKSTEP_K_MAX_CACHED;
+    return k <= k_max && ovs_forward_panel_width(k, d, np) > 0;
+}
+
 int ovs_trial_lockstep_pays(const ovs_plan *p, int64_t a, int64_t b)
 {
     ovs_item x, y;
     ovs_step_plan sx, sy;
     ovs_plan_item(p, a, &x);
     ovs_plan_item(p, b, &y);
-    if (x.n != y.n || x.d != y.d || x.t != y.t || 8.0 * x.d * ovs_pad(x.n) < OVS_LOCKSTEP_X_BYTES ||
-        x.k > OVS_LOCKSTEP_K_MAX || y.k > OVS_LOCKSTEP_K_MAX)
+    if (x.n != y.n || x.d != y.d || x.t != y.t || !ovs_trial_lockstep_shape(x.n, x.k, x.d) ||
+        !ovs_trial_lockstep_shape(y.n, y.k, y.d))
         return 0; /* before the step plans: cpuid traps in a VM, and most items stop here */
     return reads_panels(p, &x, &sx) && reads_panels(p, &y, &sy) && sx.panel == sy.panel;
 }

@@ -199,24 +199,30 @@ static int make_plan(ovs_config *c, ovs_plan *p, int argc, const char **argv)
     return ovs_plan_build(c, p) == OVS_OK;
 }
 
-/* Which items pay to train together: the same (n, d, trial), both activations and k up to 64,
- * where X has 20 MiB or more (6400 x 480: 23.4 MiB) and this CPU reads it in panels; not at
- * d = 320 (15.6 MiB), k = 100, another trial, or with --kernel blas. */
+/* Which items pay to train together: the same (n, d, trial), both activations, where this CPU
+ * reads X in panels, and k up to 64 where X has 20 MiB or more (6400 x 480: 23.4 MiB), up to
+ * 24 below (d = 320: 15.6 MiB); not k = 100, another trial, or with --kernel blas. The
+ * shapes by themselves: X in panels (none at the grid's sizes) and k. */
 static void test_pays(void)
 {
+    CHECK(ovs_trial_lockstep_shape(6400, 64, 480) && !ovs_trial_lockstep_shape(6400, 65, 480));
+    CHECK(ovs_trial_lockstep_shape(6400, 24, 320) && !ovs_trial_lockstep_shape(6400, 25, 320));
+    CHECK(ovs_trial_lockstep_shape(800, 5, 80) && !ovs_trial_lockstep_shape(200, 5, 25));
     ovs_config c;
     ovs_plan p;
     const char *argv[] = {"ovsweep", "--n", "6400", "--k", "5,6,100", "--d", "480,320",
                           "--trials", "2", "--kd-band", "0:100"};
     CHECK(make_plan(&c, &p, 11, argv));
     const int panels = ovs_train_step_plan(5, 480, 6400).by_panels;
+    const int panels320 = ovs_train_step_plan(5, 320, 6400).by_panels;
     /* item = ((g K + ki) D + di) T + t; groups: softplus, relu */
     const int64_t K = p.K, D = p.D, T = p.T;
 #define ITEM(g, ki, di, t) ((((g) * K + (ki)) * D + (di)) * T + (t))
     CHECK(ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(1, 1, 0, 1)) == panels);
     CHECK(ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 0, 0, 1)) == panels);
     CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 1, 0, 0))); /* trial */
-    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 1, 1), ITEM(1, 1, 1, 1))); /* d = 320 */
+    CHECK(ovs_trial_lockstep_pays(&p, ITEM(0, 0, 1, 1), ITEM(1, 1, 1, 1)) == panels320);
+    CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 1, 1), ITEM(1, 2, 1, 1))); /* k 100, d 320 */
     CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 1), ITEM(0, 2, 0, 1))); /* k = 100 */
     CHECK(!ovs_trial_lockstep_pays(&p, ITEM(0, 0, 0, 0), ITEM(1, 0, 1, 0))); /* d */
     c.kernel = OVS_KERNEL_BLAS;
@@ -252,7 +258,7 @@ static void test_pays(void)
         q[i] = i;
     CHECK(ovs_lockstep_gather(&p, q, 1, n, 4, ovs_plan_cost(&p, 0), ovs_plan_cost(&p, 0)) == 0);
     CHECK(ovs_lockstep_gather(&p, q, 1, n, 1, 0, 1e300) == 0);
-    CHECK(ovs_lockstep_gather(&p, q, ITEM(0, 0, 1, 0) + 1, n, 4, 0, 1e300) == 0);
+    CHECK(ovs_lockstep_gather(&p, q, ITEM(0, 2, 1, 0) + 1, n, 4, 0, 1e300) == 0);
     for (int64_t i = 0; i < n; i++)
         kept_order &= q[i] == i;
     CHECK(kept_order);
