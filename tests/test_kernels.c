@@ -392,8 +392,8 @@ static void test_forward(const build *b)
  * GR_PART): k = 40 (6 x 6 + 4), 43 (6 x 6 + 4 + 3), 44 (6 x 6 + 4 + 4), 45 (7 x 6 + 3),
  * 47 (7 x 6 + 5) and 48 (8 x 6) give every split of its units; its forward pass leads
  * with blocks of 5 and 6 units from d = 64 (forward.c's unit_blocks): (296, 10, 96),
- * (200, 9, 128), (104, 11, 70); there its gradient runs k mod 4 = 1 as 5 + 4 + ... units
- * (smallmm.c's grad_part_five): k = 5, 9, 13. The lanes of ||r||^2,
+ * (200, 9, 128), (104, 11, 70); there its gradient runs k = 5, 9 and 10 in blocks of 5
+ * (smallmm.c's grad_part_five): (200, 5, 72), (200, 9, 128), (296, 10, 96). The lanes of ||r||^2,
  * zeroed by the first range and added up over the panels in order, against the reference's
  * r (1001: padding samples). */
 static void test_parts(const build *b)
