@@ -199,7 +199,6 @@ typedef struct {
     ovs_early_fail_state ef;
 } training;
 
-/* The training before its first update: arguments checked, X loaded, W = W0. */
 /* The training's arguments checked, and whether it goes panel by panel: by panels the
  * gradient is made before the stop test (on the last update, unused). */
 static int check(training *tr)
@@ -294,11 +293,6 @@ static int shares_panels(const training *a, const training *b)
            (a->p->x == b->p->x || memcmp(a->p->x, b->p->x, sizeof(double) * nd) == 0);
 }
 
-/* step_by_panels for the m trainings of on[], which share the panels of lead (the workspace
- * of the first training of their kind: shares_panels), in one pass over X: at each panel
- * every training's forward pass and gradient while the panel is in L2, the next panel's fetch
- * running on through all their kernels. Each training's kernels see the same values in the
- * same order as in its own step_by_panels: the same bits. rnorm[j]: on[j]'s ||r||. */
 /* The stacked gradient of trainings in lockstep: their factors of one panel one above the
  * other (units of on[0], then on[1]'s, ...: sum k x panel doubles, rows panel apart), the lane
  * sums of all their units (OVS_SMALLMM_LANES(sum k, d)) and their gradients (sum k x d). */
@@ -332,6 +326,13 @@ static void stacked_panel_step(const ovs_train_workspace *lead, training *const 
                           lead->grad_group_bytes);
 }
 
+/* step_by_panels for the m trainings of on[], which share the panels of lead (the workspace
+ * of the first training of their kind: shares_panels), in one pass over X: at each panel
+ * every training's forward pass, then (st: stacked_panel_step) one gradient of them all, or
+ * (no st: one training left, reading its lead's panels) its own, while the panel is in L2, the
+ * next panel's fetch running on through all their kernels. Each training's kernels see the
+ * same values in the same order as in its own step_by_panels: the same bits. rnorm[j]: on[j]'s
+ * ||r||. */
 static void step_together(const ovs_train_workspace *lead, training *const *on, int m,
                           const stack *st, double *rnorm)
 {
