@@ -379,13 +379,11 @@ INLINE void grad_chunk_all(int k, int d, const double *mt, int ldm, const double
     }
 }
 
-/* k = 5, 9 and 10 from d = 64 on AVX-512: blocks of 5 (and 4), not 4 and a block of 1 or 2
- * whose 4 or 8 chains read 5 or 6 vectors per 4 or 8 FMAs, each fetching two lines a step
- * (GRAD_STEP). Alone at (5, 640), panels of 96: 48 GFLOP/s against 42; (9, 640) 47.7 against
- * 45.8 (docs/BENCHMARKS.md round 38); k = 10 0.88-0.96 of the update's time from (1600, 160)
- * to (6400, 640), both activations, where k = 15 (5 + 5 + 5) read 1.00-1.06, k = 7, 11-24
- * as blocks of 5 level to 1.09 (round 42). Not inlined: beside the other loops it cost
- * k = 6-20 4-18% (code placement); blocks of 6 at k = 6 were slower. The same sums. */
+/* k = 5, 9, 10 from d = 64 on AVX-512: blocks of 5 (and 4), not 4 and a block of 1 or 2
+ * (more loads per FMA, each fetching two lines a step: GRAD_STEP). (5, 640), panels of 96:
+ * 48 GFLOP/s against 42; (9, 640) 47.7 against 45.8 (docs/BENCHMARKS.md round 38); k = 10
+ * 0.88-0.96 of the update's time at d = 160-640, k = 15 1.00-1.06 (round 42). Not inlined:
+ * beside the other loops it cost k = 6-20 4-18% (code placement). The same sums. */
 #if GR_MAX > 4
 static __attribute__((noinline)) void grad_part_five(int k, int d, const double *mt, int ldm,
     const double *x, int ldx, int count, double *g, double *lanes, int first, int last,
