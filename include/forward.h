@@ -49,8 +49,11 @@ enum { OVS_ACT_SCALAR = 0, OVS_ACT_SOFTPLUS, OVS_ACT_RELU };
  * X and m_t together exceed L2 (measured faster there, docs/BENCHMARKS.md), else 0 (xt). */
 int ovs_forward_panel_width(int k, int d, int np);
 
-/* xp (d np doubles) <- xt (d x np) in the panel layout of width panel. */
-void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp);
+/* xp (d np doubles) <- X in the panel layout of width panel: X's n samples of d inputs, input
+ * l of sample i at x[i si + l sl] (X as drawn, n x d: si = d, sl = 1; xt: si = 1, sl = np),
+ * the padding samples n..np-1 zero. */
+void ovs_forward_panels_fill(int n, int d, int np, int panel, const double *x, long si, long sl,
+                             double *xp);
 
 /* Whether the fused pass has an inline kernel for kind (OVS_ACT_* above): softplus
  * and ReLU. The one list of them: ovs_forward_fused refuses the others, and train.c asks

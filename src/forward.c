@@ -577,14 +577,14 @@ int ovs_forward_panel_width(int k, int d, int np)
     return 8L * np * (k + d) > BIG_BYTES ? OVS_FORWARD_PANEL : 0;
 }
 
-void ovs_forward_panels_fill(int d, int np, int panel, const double *xt, double *xp)
+void ovs_forward_panels_fill(int n, int d, int np, int w, const double *x, long si, long sl,
+                             double *xp)
 {
-    for (int p0 = 0; p0 < np; p0 += panel) {
-        const int q = np - p0 < panel ? np - p0 : panel;
-        double *dst = xp + (long)p0 * d;
+    for (int p0 = 0; p0 < np; p0 += w) {
+        const int q = np - p0 < w ? np - p0 : w; /* the panel's row l: its q samples' x_l */
         for (int l = 0; l < d; l++)
             for (int i = 0; i < q; i++)
-                dst[(long)l * q + i] = xt[(long)l * np + p0 + i];
+                xp[(long)p0 * d + (long)l * q + i] = p0 + i < n ? x[(p0 + i) * si + l * sl] : 0.0;
     }
 }
 

@@ -357,8 +357,8 @@ static void step_together(const ovs_train_workspace *lead, training *const *on, 
 }
 
 /* One update of every training still under way: those that share panels with the first of
- * their kind (lead[j]) step together on its panels (also the last one left of them: the
- * others' copies are freed), the others alone. */
+ * their kind (lead[j]) step together on its panels, their gradients stacked (st), also the
+ * last one left of them (it holds no panels of its own); the others alone. */
 static void update_all(training *tr, const int *lead, int m, const stack *st)
 {
     int done[OVS_LOCKSTEP_MAX] = {0};

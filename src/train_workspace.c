@@ -125,8 +125,7 @@ static int use_inputs(const ovs_activation *act, int kernel, int own_panels,
 }
 
 /* X (n x d) into whichever of xt (d x np) and its panels (xp) the workspace holds, y into yp
- * (np); padding zero. The panels are filled from xt where it is held, else from X itself: the
- * same values either way. */
+ * (np); padding zero. */
 static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
 {
     const size_t np = (size_t)ws->np, d = (size_t)p->d, n = (size_t)p->n;
@@ -137,17 +136,9 @@ static void load_inputs(const ovs_problem *p, ovs_train_workspace *ws)
         for (size_t i = 0; i < n; i++)
             for (size_t l = 0; l < d; l++)
                 ws->xt[l * np + i] = p->x[i * d + l];
-        if (ws->xp)
-            ovs_forward_panels_fill(p->d, ws->np, ws->panel, ws->xt, ws->xp);
-        return;
     }
-    for (size_t p0 = 0; ws->xp && p0 < np; p0 += (size_t)ws->panel) {
-        const size_t q = np - p0 < (size_t)ws->panel ? np - p0 : (size_t)ws->panel;
-        double *dst = ws->xp + p0 * d; /* the panel's row l: its samples' x_l (forward.h) */
-        for (size_t l = 0; l < d; l++)
-            for (size_t i = 0; i < q; i++)
-                dst[l * q + i] = p0 + i < n ? p->x[(p0 + i) * d + l] : 0.0;
-    }
+    if (ws->xp)
+        ovs_forward_panels_fill(p->n, p->d, ws->np, ws->panel, p->x, p->d, 1, ws->xp);
 }
 
 int ovs_train_workspace_load(ovs_train_workspace *ws, const ovs_problem *p,

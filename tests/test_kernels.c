@@ -342,7 +342,7 @@ static void test_forward(const build *b)
             sumsq_lanes(rp, np, 0, lp);
             for (int q = 0; q < 3; q++) {
                 if (panels[q])
-                    ovs_forward_panels_fill(d, np, panels[q], xt, xp);
+                    ovs_forward_panels_fill(np, d, np, panels[q], xt, 1, np, xp);
                 memset(m, 0x55, sizeof(double) * (size_t)k * np); /* no stale result */
                 memset(r, 0x55, sizeof(double) * (size_t)np);
                 memset(r2, 0x55, sizeof r2); /* the pass sets them */
@@ -426,7 +426,7 @@ static void test_parts(const build *b)
             sumsq_lanes(rp, np, 0, lp);
             for (int q = 0; q < 4; q++) {
                 const int panel = panels[q % 2], fetching = q / 2;
-                ovs_forward_panels_fill(d, np, panel, xt, xp);
+                ovs_forward_panels_fill(np, d, np, panel, xt, 1, np, xp);
                 memset(r, 0x55, sizeof(double) * (size_t)np);
                 memset(g, 0x55, sizeof(double) * (size_t)k * d);
                 memset(r2, 0x55, sizeof r2); /* the range from sample 0 zeroes them */
