@@ -21,6 +21,17 @@ void ovs_report_hms(double s, char *buf, size_t len)
     snprintf(buf, len, "%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
+/* The largest (sign 1) or smallest (sign -1) of the count values v: --k and --d keep the
+ * order the user gave them (--d 640,320 stays so in the file), so the last need not be the
+ * largest. */
+static int extreme(const int *v, int count, int sign)
+{
+    int e = v[0];
+    for (int i = 1; i < count; i++)
+        e = sign * v[i] > sign * e ? v[i] : e;
+    return e;
+}
+
 void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cost, double rate,
                      int ranks)
 {
@@ -49,8 +60,9 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
     if (c->data.inputs == OVS_DATA_WORST)
         fprintf(out, "  worst-case pairs at distance delta=%g\n", c->data.delta);
     fprintf(out, "  max_iter=%d tol=%g seed=%llu k=%d..%d d=%d..%d\n", c->max_iter, c->tol,
-            (unsigned long long)c->seed, c->k_values[0], c->k_values[p->K - 1], c->d_values[0],
-            c->d_values[p->D - 1]);
+            (unsigned long long)c->seed, extreme(c->k_values, p->K, -1),
+            extreme(c->k_values, p->K, 1), extreme(c->d_values, p->D, -1),
+            extreme(c->d_values, p->D, 1));
     if (rate > 0) {
         char a[32], b[32];
         ovs_report_hms(todo_cost / rate, a, sizeof a);
@@ -221,7 +233,8 @@ static double trial_bytes(const ovs_plan *p)
     const ovs_config *c = p->cfg;
     double trial = 0;
     for (int a = 0; a < c->n_count; a++) {
-        double n = c->n_values[a], k = c->k_values[p->K - 1], d = c->d_values[p->D - 1];
+        const double n = c->n_values[a], k = extreme(c->k_values, p->K, 1),
+                     d = extreme(c->d_values, p->D, 1);
         double b = ovs_trial_bytes(n, k, d, c->diagnostics);
         const double partner = ovs_trial_partner_bytes(n, k, d);
         const double lead = b + ovs_trial_stack_bytes(k, d);

@@ -109,6 +109,17 @@ else
     skip "rank 0's memory against /usr/bin/time" "no /usr/bin/time (Debian package time)"
 fi
 
+# --k and --d keep the order given: the estimates and the plan's ranges take their largest and
+# smallest, not their last and first (--d 640,320 had been estimated at d = 320: 60 MiB for
+# rank 0 where the run peaked at 89 MiB, the sorted list's estimate 91.5 MiB)
+set -- --n 6400 --act relu --trials 2 --max-iter 3
+ovsweep "$@" --k 5,8 --d 320,640 --dry-run -o s.h5 >sorted.dry 2>&1
+ovsweep "$@" --k 8,5 --d 640,320 --dry-run -o u.h5 >unsorted.dry 2>&1
+check "a list in another order: the same memory estimates" \
+    sh -c '[ -n "$(grep "memory" sorted.dry)" ] && [ "$(grep "memory" sorted.dry)" = "$(grep "memory" unsorted.dry)" ]'
+check "a list in another order: the plan line names k=5..8 d=320..640" \
+    sh -c 'grep -q "k=5\.\.8 d=320\.\.640" unsorted.dry && grep -q "k=5\.\.8 d=320\.\.640" sorted.dry'
+
 # The time line is an estimate at the pace timed when the dry run runs, not a bound: a run on
 # a loaded machine took 1.9x it (2 ranks, load 5 on 2 cores).
 ovsweep --k 1:3 --d 1:3 --trials 2 --dry-run -o t.h5 >time.dry
