@@ -2,7 +2,8 @@
 
 For checking that a change of engine (another kernel, another summation order, another
 machine) leaves the protocol's outcome alone, as docs/BENCHMARKS.md does for each kernel
-change. Trials are matched by (group, k, d, trial); only trials finished in both files count.
+change. Trials are matched by (group, k, d, trial), by value: the two files may list k and d in
+other orders; only trials finished in both files count.
 """
 
 from typing import Dict, List
@@ -24,9 +25,16 @@ def _short(value) -> str:
     return " ".join(str(value).split())
 
 
+# The grid's axes: the same values in any order (--k 8,5 and --k 5,8 give the same trials:
+# each trial's result depends only on its coordinates); trials are matched by value.
+_AXES = ("k_values", "d_values")
+
+
 def _check_same_grid(a: Sweep, b: Sweep) -> None:
     for key in _SAME_ROOT:
         va, vb = a.attr(key), b.attr(key)
+        if key in _AXES and va is not None and vb is not None:
+            va, vb = np.sort(np.asarray(va)), np.sort(np.asarray(vb))
         if not np.array_equal(np.asarray(va), np.asarray(vb)):
             raise AnalysisError(f"{a.path} and {b.path} differ in {key} ({_short(va)} vs "
                                 f"{_short(vb)}): not the same grid")
@@ -46,29 +54,38 @@ def _trial(g, name):
     return g.trial_data.get(name)
 
 
+def _in_order_of(ga, gb):
+    """A function giving an array of gb's (k, d, trial) cells in ga's order of k and d (the
+    same values, checked by _check_same_grid); None passes through."""
+    pk = [int(np.nonzero(np.asarray(gb.k) == k)[0][0]) for k in ga.k]
+    pd = [int(np.nonzero(np.asarray(gb.d) == d)[0][0]) for d in ga.d]
+    return lambda arr: None if arr is None else np.asarray(arr)[np.ix_(pk, pd)]
+
+
 def compare(a: Sweep, b: Sweep) -> List[Dict[str, object]]:
     """Per group: counts, and the (k, d, trial) of every decision that differs."""
     _check_same_grid(a, b)
     rows = []
     for ga, gb in zip(a.groups, b.groups):
-        both = ga.done.astype(bool) & gb.done.astype(bool)
-        sa, sb = ga.success.astype(bool), gb.success.astype(bool)
+        in_a = _in_order_of(ga, gb)
+        both = ga.done.astype(bool) & in_a(gb.done).astype(bool)
+        sa, sb = ga.success.astype(bool), in_a(gb.success).astype(bool)
         differ = both & (sa != sb)
         row = {"group": ga.name, "compared": int(both.sum()),
                "success_a": int((sa & both).sum()), "success_b": int((sb & both).sum()),
                "differ": int(differ.sum()), "lost": int((differ & sa).sum()),
                "gained": int((differ & sb).sum()), "trials": []}
-        ia, ib = _trial(ga, "iterations"), _trial(gb, "iterations")
+        ia, ib = _trial(ga, "iterations"), in_a(_trial(gb, "iterations"))
         if ia is not None and ib is not None and both.any():
             row["iterations_equal"] = float((ia[both] == ib[both]).mean())
-        da, db = _trial(ga, "dist_from_init"), _trial(gb, "dist_from_init")
+        da, db = _trial(ga, "dist_from_init"), in_a(_trial(gb, "dist_from_init"))
         if da is not None and db is not None and both.any():
             row["dist_from_init_equal"] = float((da[both] == db[both]).mean())
-        va, vb = _trial(ga, "diverged"), _trial(gb, "diverged")
+        va, vb = _trial(ga, "diverged"), in_a(_trial(gb, "diverged"))
         if va is not None and vb is not None:
             row["diverged_a"] = int((va.astype(bool) & both).sum())
             row["diverged_b"] = int((vb.astype(bool) & both).sum())
-        ea, eb = _trial(ga, "final_rel_err"), _trial(gb, "final_rel_err")
+        ea, eb = _trial(ga, "final_rel_err"), in_a(_trial(gb, "final_rel_err"))
         for ki, di, t in zip(*np.nonzero(differ)):
             idx = (ki, di, t)
             row["trials"].append({

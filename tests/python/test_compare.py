@@ -125,3 +125,48 @@ def test_files_without_recorded_builds_get_no_note(run_cli, tiny_file, tmp_path)
     rc, out, err = run_cli("compare", tiny_file, str(b))
     assert rc == 0, err
     assert "note:" not in out
+
+
+def _reorder_axes(path, pk, pd):
+    """Rewrite a sweep file as if run with --k and --d listed in the orders pk and pd (index
+    lists): the root's k_values and d_values, each group's k and d, and every dataset over
+    (k, d, ...) permuted alike, as the engine writes a grid given in that order."""
+    with h5py.File(path, "r+") as f:
+        K, D = len(f.attrs["k_values"]), len(f.attrs["d_values"])
+        f.attrs["k_values"] = f.attrs["k_values"][pk]
+        f.attrs["d_values"] = f.attrs["d_values"][pd]
+        for g in f.values():
+            if not isinstance(g, h5py.Group):
+                continue
+            for name, ds in list(g.items()):
+                if not isinstance(ds, h5py.Dataset):
+                    continue
+                if name == "k" and ds.shape == (K,):
+                    ds[...] = ds[...][pk]
+                elif name == "d" and ds.shape == (D,):
+                    ds[...] = ds[...][pd]
+                elif ds.ndim >= 2 and ds.shape[:2] == (K, D):
+                    ds[...] = ds[...][pk][:, pd]
+
+
+def test_the_same_grid_listed_in_another_order_is_matched_by_value(run_cli, tiny_file,
+                                                                   tmp_path):
+    other = tmp_path / "reordered.h5"
+    shutil.copy(tiny_file, other)
+    _reorder_axes(other, [5, 1, 3, 0, 4, 2], [2, 0, 5, 1, 4, 3])
+    rc, out, err = run_cli("compare", tiny_file, other)
+    assert rc == 0, err
+    assert out.count("decisions that differ 0 (A only 0, B only 0)") == 2
+    assert "iteration counts equal 100.00%" in out
+    assert out.strip().endswith("all groups: 0 of 288 success decisions differ")
+    # one flip in the reordered file is reported at its own coordinates
+    with h5py.File(other, "r+") as f:
+        g = f["n30_relu"]
+        k, d = int(f.attrs["k_values"][0]), int(f.attrs["d_values"][0])
+        success = g["success"][...]
+        success[0, 0, 2] = 1 - success[0, 0, 2]
+        g["success"][...] = success
+    rc, out, err = run_cli("compare", tiny_file, other)
+    assert rc == 0, err
+    assert f"k={k} d={d} trial=2:" in out
+    assert out.strip().endswith("all groups: 1 of 288 success decisions differ")
