@@ -15,7 +15,7 @@ from .io import Sweep
 
 # Root/group settings that must agree for a trial-by-trial comparison to mean anything.
 _SAME_ROOT = ("k_values", "d_values", "trials", "seed", "data", "labels")
-_SAME_GROUP = ("n", "activation", "method", "eta", "max_iter", "tol")
+_SAME_GROUP = ("n", "activation", "method", "eta", "eta_auto", "max_iter", "tol")
 
 
 def _short(value) -> str:
@@ -28,6 +28,14 @@ def _short(value) -> str:
 # The grid's axes: the same values in any order (--k 8,5 and --k 5,8 give the same trials:
 # each trial's result depends only on its coordinates); trials are matched by value.
 _AXES = ("k_values", "d_values")
+
+
+def _same_value(x, y) -> bool:
+    """Equal, NaN equal to NaN: a group whose eta is the rule auto:C stores eta NaN (its step
+    sizes are per trial) and its C in eta_auto."""
+    if isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y):
+        return True
+    return x == y
 
 
 def _check_same_grid(a: Sweep, b: Sweep) -> None:
@@ -45,7 +53,7 @@ def _check_same_grid(a: Sweep, b: Sweep) -> None:
                             f"vs {','.join(names_b)})")
     for ga, gb in zip(a.groups, b.groups):
         for key in _SAME_GROUP:
-            if getattr(ga, key) != getattr(gb, key):
+            if not _same_value(getattr(ga, key), getattr(gb, key)):
                 raise AnalysisError(f"{a.path} and {b.path} differ in {ga.name}.{key} "
                                     f"({getattr(ga, key)} vs {getattr(gb, key)})")
 

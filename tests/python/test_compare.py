@@ -170,3 +170,25 @@ def test_the_same_grid_listed_in_another_order_is_matched_by_value(run_cli, tiny
     assert rc == 0, err
     assert f"k={k} d={d} trial=2:" in out
     assert out.strip().endswith("all groups: 1 of 288 success decisions differ")
+
+
+def _set_auto_eta(path, c):
+    """Make every group's step size the rule auto:c, as the engine writes it: eta NaN (the
+    step sizes are per trial), eta_auto = c."""
+    with h5py.File(path, "r+") as f:
+        for g in f.values():
+            if isinstance(g, h5py.Group):
+                g.attrs["eta"] = float("nan")
+                g.attrs["eta_auto"] = c
+
+
+def test_two_files_of_the_auto_step_rule_are_compared(run_cli, tiny_file, tmp_path):
+    a, b, c = tmp_path / "a.h5", tmp_path / "b.h5", tmp_path / "c.h5"
+    for path, rule in ((a, 1.8), (b, 1.8), (c, 2.0)):
+        shutil.copy(tiny_file, path)
+        _set_auto_eta(path, rule)
+    rc, out, err = run_cli("compare", a, b)  # eta NaN in both had read as a difference
+    assert rc == 0, err
+    assert out.strip().endswith("all groups: 0 of 288 success decisions differ")
+    rc, out, err = run_cli("compare", a, c)
+    assert rc == 1 and out == "" and err.count("\n") == 1 and "eta_auto (1.8 vs 2.0)" in err
