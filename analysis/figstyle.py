@@ -110,10 +110,13 @@ def save(fig, path: str) -> str:
     Returns the path of the first format's file."""
     metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
     written = siblings(path)
+    # legends kept out of constrained layout (legend_in) are also out of the tight box unless
+    # named: a legend wider than the figure was cut at its edges
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     for out in written:
         fmt = os.path.splitext(out)[1][1:]
         fig.savefig(out, dpi=current().dpi, bbox_inches="tight", pad_inches=0.03,
-                    metadata=metadata.get(fmt))
+                    bbox_extra_artists=legends or None, metadata=metadata.get(fmt))
     plt.close(fig)
     return written[0]
 

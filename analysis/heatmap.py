@@ -195,6 +195,8 @@ def draw(ax, group: Group, prob: np.ndarray, title: str, fit: Optional[Dict] = N
         handles += h
         out.notes += notes
     ax.set_xlim(xe[0], xe[-1])
+    if len(group.d) <= 8:  # a few rows (the large-n study's): ticks at their d, not 159.6
+        ax.set_xticks(np.sort(np.asarray(group.d)))
     ax.set_ylim(*ylim)
     ax.set_xlabel("d (input dimension)")
     ax.set_ylabel("k (hidden units)")

@@ -187,3 +187,34 @@ def test_kd_n_line_is_white_with_a_dark_outline_on_another_colour_map(tiny_file,
     rgb = mpimg.imread(path)[..., :3].astype(float)
     assert near(rgb, (1, 1, 1), 0.05).sum() > 300
     assert near(rgb, (0.15, 0.15, 0.15), 0.08).sum() > 300
+
+
+def test_a_shared_legend_wider_than_its_figure_is_saved_whole(tmp_path):
+    """legend_in keeps the shared legend out of constrained layout; save() must still take it
+    into the tight box (it was cut at the figure's edges: an adaptive study's single-row
+    heatmap lost the start of 'not run: not visited')."""
+    from matplotlib.lines import Line2D
+    from PIL import Image
+    fig, _, lax = figstyle.panel_figure(1, 1, 2.0, 1.5, figstyle.legend_height(2, 2))
+    handles = [Line2D([], [], label=f"a long legend entry number {i} of two") for i in (1, 2)]
+    leg = figstyle.legend_in(lax, handles, ncol=2)
+    fig.canvas.draw()
+    legend_inches = leg.get_window_extent().width / fig.dpi
+    assert legend_inches > 2.5  # wider than the 2-inch figure
+    path = figstyle.save(fig, str(tmp_path / "wide.png"))
+    with Image.open(path) as im:
+        assert im.size[0] / figstyle.current().dpi >= legend_inches
+
+
+def test_a_few_rows_of_d_get_their_own_ticks(make_sweep, paper_file):
+    rows = load_sweep(make_sweep("two_rows_fig", groups=((400, "relu"),), k=range(5, 41),
+                                 d=[20, 40], trials=2,
+                                 prob=ovsynth.logistic_prob(midpoint=1.3, slope=6.0)))
+    g = rows.groups[0]
+    fig, _ = heatmap.build_group_figure(rows, g, outcomes(g), None)
+    assert list(fig.axes[0].get_xticks()) == [20, 40]  # not 20, 25, 30, ... nor 159.6
+    matplotlib.pyplot.close(fig)
+    grid = load_sweep(paper_file)  # d = 1..25: matplotlib's own ticks (0, 5, ..., 25)
+    fig, _ = heatmap.build_group_figure(grid, grid.groups[0], outcomes(grid.groups[0]), None)
+    assert 2 <= len(fig.axes[0].get_xticks()) < 25
+    matplotlib.pyplot.close(fig)
