@@ -32,6 +32,12 @@ void ovs_report_heatmap(FILE *out, const ovs_plan *plan, int g, const int32_t *s
 void ovs_report_adaptive_bound(FILE *out, const ovs_plan *plan, double capped_cost, double rate,
                                int ranks);
 
+/* One line, after `lead`, where an adaptive design leaves ranks waiting: each round proposes
+ * --batch trainings and closes when all of them are done, so at most that many of the ranks
+ * train at once (the large-n study's --batch 12 on 64 ranks: 52 wait). Nothing for a grid
+ * or where the batch covers the ranks. */
+void ovs_report_design_ranks(FILE *out, const ovs_plan *p, int ranks, const char *lead);
+
 /* The storage a run needs: the file (and the free space where it goes; < 0: unknown), rank
  * 0's memory (loaded: finished trials read from a resumed file) and the other ranks' (worker
  * bytes, at the given ranks: 1 means a singleton, then said for 2). */

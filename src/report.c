@@ -97,6 +97,17 @@ void ovs_report_adaptive_bound(FILE *out, const ovs_plan *p, double capped_cost,
             p->cfg->max_trainings, a, b, ranks);
 }
 
+void ovs_report_design_ranks(FILE *out, const ovs_plan *p, int ranks, const char *lead)
+{
+    const ovs_config *c = p->cfg;
+    if (c->design != OVS_DESIGN_ADAPTIVE || c->batch >= ranks)
+        return;
+    fprintf(out, "%s--design adaptive proposes %d training(s) a round (--batch) and waits for "
+                 "all of them: at most %d of the %d ranks train at once; %d ranks give the same "
+                 "results, a --batch of %d or more other trainings\n",
+            lead, c->batch, c->batch, ranks, c->batch, ranks);
+}
+
 void ovs_report_progress(FILE *out, int64_t done, int64_t total, int64_t successes,
                          double elapsed, double eta_seconds, const char *extra)
 {

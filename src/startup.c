@@ -281,6 +281,8 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
         else if (!p->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
                     p->cfg->output, (long long)nloaded, (long long)p->n_planned);
+        if (!p->cfg->quiet && !p->cfg->merge[0])
+            ovs_report_design_ranks(stderr, p, size, "ovsweep: note: ");
     }
     free(loaded);
     return OVS_OK;
@@ -359,6 +361,7 @@ int ovs_dry_run(MPI_Comm comm, const ovs_plan *p)
     const long cap = p->cfg->max_trainings;
     ovs_report_adaptive_bound(stdout, p, cap > 0 ? ovs_plan_capped_cost(p, w.queue, w.qlen, cap)
                                                  : -1.0, rate, size);
+    ovs_report_design_ranks(stdout, p, size, "  ");
     ovs_report_storage(stdout, ovs_h5_estimate_bytes(p),
                        (double)ovs_outfile_free_bytes(p->cfg->output),
                        ovs_report_rank0_bytes(p, loaded, size), loaded,

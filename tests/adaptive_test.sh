@@ -44,6 +44,24 @@ for np in 2 3 7; do
     check "mpirun -np $np: identical to the singleton (h5diff)" same a1.h5 a$np.h5
 done
 
+# A round of --batch trainings keeps at most that many ranks busy: one note says so (the
+# large-n study's --batch 12 on scaling.sbatch's 64 ranks had 52 waiting), on stderr at the
+# start and in the dry run; none with --quiet, none where the batch covers the ranks or for a
+# grid.
+FEW="--design adaptive --n 16 --k 2:16 --d 4,6 --act relu --max-iter 50 --batch 2"
+$MPIRUN -np 3 "$OVS" $FEW -o few.h5 >few.out 2>few.err
+check "--batch 2 on 3 ranks: one note, naming 2 of the 3 ranks and a batch of 3" \
+    sh -c 'test "$(grep -c "note: --design adaptive proposes 2 training" few.err)" = 1 &&
+           grep -q "at most 2 of the 3 ranks train at once; 2 ranks give the same results, a --batch of 3" few.err'
+$MPIRUN -np 3 "$OVS" $FEW --quiet -o fewq.h5 >fewq.out 2>fewq.err
+check "--quiet: no note" sh -c '! grep -q "adaptive proposes" fewq.err fewq.out'
+$MPIRUN -np 3 "$OVS" $FEW --dry-run -o fewd.h5 >fewd.out 2>&1
+check "the dry run on 3 ranks has the line" grep -q "^  --design adaptive proposes 2 training" fewd.out
+$MPIRUN -np 2 "$OVS" $FEW --dry-run -o fewd.h5 >fewd2.out 2>&1
+check "no line where the batch covers the ranks (2 on 2)" sh -c '! grep -q "adaptive proposes" fewd2.out'
+$MPIRUN -np 3 "$OVS" --n 16 --k 2:4 --d 4 --act relu --max-iter 50 -o fewg.h5 >fewg.out 2>&1
+check "a grid on 3 ranks: no such note" sh -c '! grep -q "adaptive proposes" fewg.out'
+
 # Same trainings as the grid: every adaptive trial equals the grid's trial (k, d, t).
 check "grid sweep of the same settings exits 0" \
     quiet $MPIRUN -np 2 "$OVS" --n 16 --k 2:16 --d 4,6 --act relu --max-iter 4000 -o g.h5
