@@ -281,7 +281,7 @@ int ovs_startup(MPI_Comm comm, const ovs_plan *p, ovs_outfile *out, ovs_records 
         else if (!p->cfg->quiet && nloaded > 0)
             fprintf(stderr, "ovsweep: resuming %s: %lld of %lld trials already done\n",
                     p->cfg->output, (long long)nloaded, (long long)p->n_planned);
-        if (!p->cfg->quiet && !p->cfg->merge[0])
+        if (!p->cfg->quiet && !p->cfg->merge[0] && !(design && ovs_design_finished(design)))
             ovs_report_design_ranks(stderr, p, size, "ovsweep: note: ");
     }
     free(loaded);

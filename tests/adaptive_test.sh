@@ -53,6 +53,8 @@ $MPIRUN -np 3 "$OVS" $FEW -o few.h5 >few.out 2>few.err
 check "--batch 2 on 3 ranks: one note, naming 2 of the 3 ranks and a batch of 3" \
     sh -c 'test "$(grep -c "note: --design adaptive proposes 2 training" few.err)" = 1 &&
            grep -q "at most 2 of the 3 ranks train at once; 2 ranks give the same results, a --batch of 3" few.err'
+$MPIRUN -np 3 "$OVS" $FEW --resume -o few.h5 >fewr.out 2>fewr.err
+check "resuming the complete file: nothing to run, no note" sh -c '! grep -q "adaptive proposes" fewr.err'
 $MPIRUN -np 3 "$OVS" $FEW --quiet -o fewq.h5 >fewq.out 2>fewq.err
 check "--quiet: no note" sh -c '! grep -q "adaptive proposes" fewq.err fewq.out'
 $MPIRUN -np 3 "$OVS" $FEW --dry-run -o fewd.h5 >fewd.out 2>&1
