@@ -25,7 +25,8 @@ import numpy as np
 from . import stats
 from .boundary import fmt
 from .errors import AnalysisError
-from .io import DIAGNOSTIC_DATASETS, SETTINGS, TRIAL_DATASETS_OPTIONAL, Group, Sweep
+from .io import (DIAGNOSTIC_DATASETS, SETTINGS, TRIAL_DATASETS_OPTIONAL, Group, Sweep,
+                 same_setting)
 from .outcomes import outcomes
 
 DESIGN_KEYS = ("design", "batch", "target_ci", "max_trainings")
@@ -46,23 +47,12 @@ def protocol_keys() -> List[str]:
     return keys + [k for k in EXTRA_ROOT if k not in keys]
 
 
-def _same(va, vb) -> bool:
-    xa, xb = np.asarray(va), np.asarray(vb)
-    if xa.dtype.kind in "fc" or xb.dtype.kind in "fc":
-        try:
-            return xa.shape == xb.shape and bool(np.all((xa == xb) | (np.isnan(xa.astype(float))
-                                                                   & np.isnan(xb.astype(float)))))
-        except (TypeError, ValueError):
-            return False
-    return xa.shape == xb.shape and bool(np.all(xa == xb))
-
-
 def protocol_differences(a: Sweep, b: Sweep) -> List[str]:
     """Every setting (root or group) in which the two files differ, as text; [] if none."""
     out = []
     for key in protocol_keys():
         va, vb = a.attr(key), b.attr(key)
-        if not _same(va, vb):
+        if not same_setting(va, vb):
             out.append(f"{key} ({va} vs {vb})")
     names_a, names_b = [g.name for g in a.groups], [g.name for g in b.groups]
     if names_a != names_b:
@@ -70,7 +60,7 @@ def protocol_differences(a: Sweep, b: Sweep) -> List[str]:
         return out
     for ga, gb in zip(a.groups, b.groups):
         for key in GROUP_KEYS:
-            if not _same(getattr(ga, key), getattr(gb, key)):
+            if not same_setting(getattr(ga, key), getattr(gb, key)):
                 out.append(f"{ga.name}.{key} ({getattr(ga, key)} vs {getattr(gb, key)})")
         if not (np.array_equal(ga.k, gb.k) and np.array_equal(ga.d, gb.d)):
             out.append(f"{ga.name} k/d grid")

@@ -11,7 +11,7 @@ from typing import Dict, List
 import numpy as np
 
 from .errors import AnalysisError
-from .io import Sweep
+from .io import Sweep, same_setting
 
 # Root/group settings that must agree for a trial-by-trial comparison to mean anything.
 _SAME_ROOT = ("k_values", "d_values", "trials", "seed", "data", "labels")
@@ -30,14 +30,6 @@ def _short(value) -> str:
 _AXES = ("k_values", "d_values")
 
 
-def _same_value(x, y) -> bool:
-    """Equal, NaN equal to NaN: a group whose eta is the rule auto:C stores eta NaN (its step
-    sizes are per trial) and its C in eta_auto."""
-    if isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y):
-        return True
-    return x == y
-
-
 def _check_same_grid(a: Sweep, b: Sweep) -> None:
     for key in _SAME_ROOT:
         va, vb = a.attr(key), b.attr(key)
@@ -53,7 +45,7 @@ def _check_same_grid(a: Sweep, b: Sweep) -> None:
                             f"vs {','.join(names_b)})")
     for ga, gb in zip(a.groups, b.groups):
         for key in _SAME_GROUP:
-            if not _same_value(getattr(ga, key), getattr(gb, key)):
+            if not same_setting(getattr(ga, key), getattr(gb, key)):
                 raise AnalysisError(f"{a.path} and {b.path} differ in {ga.name}.{key} "
                                     f"({getattr(ga, key)} vs {getattr(gb, key)})")
 

@@ -91,6 +91,19 @@ def decode(value):
     return value
 
 
+def same_setting(va, vb) -> bool:
+    """Whether two files' values of a setting agree: equal, element by element for arrays, NaN
+    equal to NaN (a group under the step rule auto:C stores eta NaN and its C in eta_auto)."""
+    xa, xb = np.asarray(va), np.asarray(vb)
+    if xa.dtype.kind in "fc" or xb.dtype.kind in "fc":
+        try:
+            return xa.shape == xb.shape and bool(np.all((xa == xb) | (np.isnan(xa.astype(float))
+                                                                   & np.isnan(xb.astype(float)))))
+        except (TypeError, ValueError):
+            return False
+    return xa.shape == xb.shape and bool(np.all(xa == xb))
+
+
 @dataclass
 class Group:
     """One (n, activation, method) group. Cell arrays are [K, D]; trial arrays [K, D, T];
