@@ -53,16 +53,22 @@ $MPIRUN -np 3 "$OVS" $FEW -o few.h5 >few.out 2>few.err
 check "--batch 2 on 3 ranks: one note, naming 2 of the 3 ranks and a batch of 3" \
     sh -c 'test "$(grep -c "note: --design adaptive proposes 2 training" few.err)" = 1 &&
            grep -q "at most 2 of the 3 ranks train at once; 2 ranks give the same results, a --batch of 3" few.err'
-$MPIRUN -np 3 "$OVS" $FEW --resume -o few.h5 >fewr.out 2>fewr.err
-check "resuming the complete file: nothing to run, no note" sh -c '! grep -q "adaptive proposes" fewr.err'
-$MPIRUN -np 3 "$OVS" $FEW --quiet -o fewq.h5 >fewq.out 2>fewq.err
-check "--quiet: no note" sh -c '! grep -q "adaptive proposes" fewq.err fewq.out'
+# each check below also asks for exit 0 and the output that shows the run happened, so that
+# a failed run cannot pass as "no note"
+$MPIRUN -np 3 "$OVS" $FEW --resume -o few.h5 >fewr.out 2>fewr.err; rc=$?
+check "resuming the complete file: nothing to run, no note" \
+    sh -c "test $rc -eq 0 && grep -q 'resuming few.h5' fewr.err && ! grep -q 'adaptive proposes' fewr.err"
+$MPIRUN -np 3 "$OVS" $FEW --quiet -o fewq.h5 >fewq.out 2>fewq.err; rc=$?
+check "--quiet: no note" \
+    sh -c "test $rc -eq 0 && test -s fewq.h5 && ! grep -q 'adaptive proposes' fewq.err fewq.out"
 $MPIRUN -np 3 "$OVS" $FEW --dry-run -o fewd.h5 >fewd.out 2>&1
 check "the dry run on 3 ranks has the line" grep -q "^  --design adaptive proposes 2 training" fewd.out
-$MPIRUN -np 2 "$OVS" $FEW --dry-run -o fewd.h5 >fewd2.out 2>&1
-check "no line where the batch covers the ranks (2 on 2)" sh -c '! grep -q "adaptive proposes" fewd2.out'
-$MPIRUN -np 3 "$OVS" --n 16 --k 2:4 --d 4 --act relu --max-iter 50 -o fewg.h5 >fewg.out 2>&1
-check "a grid on 3 ranks: no such note" sh -c '! grep -q "adaptive proposes" fewg.out'
+$MPIRUN -np 2 "$OVS" $FEW --dry-run -o fewd.h5 >fewd2.out 2>&1; rc=$?
+check "no line where the batch covers the ranks (2 on 2)" \
+    sh -c "test $rc -eq 0 && grep -q 'rank 0 memory' fewd2.out && ! grep -q 'adaptive proposes' fewd2.out"
+$MPIRUN -np 3 "$OVS" --n 16 --k 2:4 --d 4 --act relu --max-iter 50 -o fewg.h5 >fewg.out 2>&1; rc=$?
+check "a grid on 3 ranks: no such note" \
+    sh -c "test $rc -eq 0 && grep -q 'complete' fewg.out && ! grep -q 'adaptive proposes' fewg.out"
 
 # Same trainings as the grid: every adaptive trial equals the grid's trial (k, d, t).
 check "grid sweep of the same settings exits 0" \
