@@ -25,8 +25,8 @@ import numpy as np
 from . import stats
 from .boundary import fmt
 from .errors import AnalysisError
-from .io import (DIAGNOSTIC_DATASETS, SETTINGS, TRIAL_DATASETS_OPTIONAL, Group, Sweep,
-                 same_setting)
+from .io import (AXES, DIAGNOSTIC_DATASETS, SETTINGS, TRIAL_DATASETS_OPTIONAL, Group, Sweep,
+                 cells_in_order_of, same_axes, same_setting)
 from .outcomes import outcomes
 
 DESIGN_KEYS = ("design", "batch", "target_ci", "max_trainings")
@@ -52,7 +52,7 @@ def protocol_differences(a: Sweep, b: Sweep) -> List[str]:
     out = []
     for key in protocol_keys():
         va, vb = a.attr(key), b.attr(key)
-        if not same_setting(va, vb):
+        if not (same_axes(va, vb) if key in AXES else same_setting(va, vb)):
             out.append(f"{key} ({va} vs {vb})")
     names_a, names_b = [g.name for g in a.groups], [g.name for g in b.groups]
     if names_a != names_b:
@@ -62,7 +62,7 @@ def protocol_differences(a: Sweep, b: Sweep) -> List[str]:
         for key in GROUP_KEYS:
             if not same_setting(getattr(ga, key), getattr(gb, key)):
                 out.append(f"{ga.name}.{key} ({getattr(ga, key)} vs {getattr(gb, key)})")
-        if not (np.array_equal(ga.k, gb.k) and np.array_equal(ga.d, gb.d)):
+        if not (same_axes(ga.k, gb.k) and same_axes(ga.d, gb.d)):
             out.append(f"{ga.name} k/d grid")
     return out
 
@@ -84,11 +84,13 @@ def _result_arrays(g: Group) -> Dict[str, np.ndarray]:
 
 
 def trial_identity(ga: Group, gb: Group, list_max: int = 20) -> Dict:
-    """Trials done in both groups, and every (dataset, k, d, trial) whose result differs."""
+    """Trials done in both groups, and every (dataset, k, d, trial) whose result differs; the
+    cells matched by their k and d values (the files may list them in other orders)."""
     T = min(ga.done.shape[2], gb.done.shape[2])  # the trials both can hold
-    both = ga.done[:, :, :T] & gb.done[:, :, :T]
+    in_a = cells_in_order_of(ga, gb)
+    both = ga.done[:, :, :T] & in_a(gb.done)[:, :, :T]
     ra = {nm: x[:, :, :T] for nm, x in _result_arrays(ga).items()}
-    rb = {nm: x[:, :, :T] for nm, x in _result_arrays(gb).items()}
+    rb = {nm: in_a(x)[:, :, :T] for nm, x in _result_arrays(gb).items()}
     res = {"trials_in_both": int(both.sum()), "datasets": [], "differ": 0, "trials": []}
     for nm in ra:
         if nm not in rb:

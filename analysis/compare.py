@@ -11,7 +11,7 @@ from typing import Dict, List
 import numpy as np
 
 from .errors import AnalysisError
-from .io import Sweep, same_setting
+from .io import AXES, Sweep, cells_in_order_of, same_axes, same_setting
 
 # Root/group settings that must agree for a trial-by-trial comparison to mean anything.
 _SAME_ROOT = ("k_values", "d_values", "trials", "seed", "data", "labels")
@@ -25,17 +25,12 @@ def _short(value) -> str:
     return " ".join(str(value).split())
 
 
-# The grid's axes: the same values in any order (--k 8,5 and --k 5,8 give the same trials:
-# each trial's result depends only on its coordinates); trials are matched by value.
-_AXES = ("k_values", "d_values")
-
-
 def _check_same_grid(a: Sweep, b: Sweep) -> None:
     for key in _SAME_ROOT:
         va, vb = a.attr(key), b.attr(key)
-        if key in _AXES and va is not None and vb is not None:
-            va, vb = np.sort(np.asarray(va)), np.sort(np.asarray(vb))
-        if not np.array_equal(np.asarray(va), np.asarray(vb)):
+        same = same_axes(va, vb) if key in AXES else np.array_equal(np.asarray(va),
+                                                                   np.asarray(vb))
+        if not same:
             raise AnalysisError(f"{a.path} and {b.path} differ in {key} ({_short(va)} vs "
                                 f"{_short(vb)}): not the same grid")
     names_a = [g.name for g in a.groups]
@@ -54,20 +49,12 @@ def _trial(g, name):
     return g.trial_data.get(name)
 
 
-def _in_order_of(ga, gb):
-    """A function giving an array of gb's (k, d, trial) cells in ga's order of k and d (the
-    same values, checked by _check_same_grid); None passes through."""
-    pk = [int(np.nonzero(np.asarray(gb.k) == k)[0][0]) for k in ga.k]
-    pd = [int(np.nonzero(np.asarray(gb.d) == d)[0][0]) for d in ga.d]
-    return lambda arr: None if arr is None else np.asarray(arr)[np.ix_(pk, pd)]
-
-
 def compare(a: Sweep, b: Sweep) -> List[Dict[str, object]]:
     """Per group: counts, and the (k, d, trial) of every decision that differs."""
     _check_same_grid(a, b)
     rows = []
     for ga, gb in zip(a.groups, b.groups):
-        in_a = _in_order_of(ga, gb)
+        in_a = cells_in_order_of(ga, gb)
         both = ga.done.astype(bool) & in_a(gb.done).astype(bool)
         sa, sb = ga.success.astype(bool), in_a(gb.success).astype(bool)
         differ = both & (sa != sb)

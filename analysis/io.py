@@ -104,6 +104,27 @@ def same_setting(va, vb) -> bool:
     return xa.shape == xb.shape and bool(np.all(xa == xb))
 
 
+# The grid's axes, whose values a sweep keeps in the order given (--k 8,5 and --k 5,8 run the
+# same trials: each trial's result depends only on its coordinates), so two files of one grid
+# are compared by value.
+AXES = ("k_values", "d_values")
+
+
+def same_axes(va, vb) -> bool:
+    """Whether two files' values of a grid axis (AXES) are the same values, in any order."""
+    if va is None or vb is None:
+        return va is None and vb is None
+    return same_setting(np.sort(np.asarray(va)), np.sort(np.asarray(vb)))
+
+
+def cells_in_order_of(ga, gb):
+    """A function giving an array over gb's (k, d, ...) cells in ga's order of k and d (the
+    same values in both: same_axes); None passes through."""
+    pk = [int(np.nonzero(np.asarray(gb.k) == k)[0][0]) for k in ga.k]
+    pd = [int(np.nonzero(np.asarray(gb.d) == d)[0][0]) for d in ga.d]
+    return lambda arr: None if arr is None else np.asarray(arr)[np.ix_(pk, pd)]
+
+
 @dataclass
 class Group:
     """One (n, activation, method) group. Cell arrays are [K, D]; trial arrays [K, D, T];

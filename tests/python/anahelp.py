@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import h5py
 import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
@@ -45,3 +46,25 @@ def png_stats(path, cmap=None):
     grey = int(np.sum(near(rgb, (0.82, 0.82, 0.82), 0.03)))
     return (img.shape[0], img.shape[1], float(rgb.var()), int(near(rgb, hi).sum()),
             int(near(rgb, lo).sum()), grey)
+
+
+def reorder_axes(path, pk, pd):
+    """Rewrite a sweep file as if run with --k and --d listed in the orders pk and pd (index
+    lists): the root's k_values and d_values, each group's k and d, and every dataset over
+    (k, d, ...) permuted alike, as the engine writes a grid given in that order."""
+    with h5py.File(path, "r+") as f:
+        K, D = len(f.attrs["k_values"]), len(f.attrs["d_values"])
+        f.attrs["k_values"] = f.attrs["k_values"][pk]
+        f.attrs["d_values"] = f.attrs["d_values"][pd]
+        for g in f.values():
+            if not isinstance(g, h5py.Group):
+                continue
+            for name, ds in list(g.items()):
+                if not isinstance(ds, h5py.Dataset):
+                    continue
+                if name == "k" and ds.shape == (K,):
+                    ds[...] = ds[...][pk]
+                elif name == "d" and ds.shape == (D,):
+                    ds[...] = ds[...][pd]
+                elif ds.ndim >= 2 and ds.shape[:2] == (K, D):
+                    ds[...] = ds[...][pk][:, pd]

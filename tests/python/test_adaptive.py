@@ -3,6 +3,7 @@ per-row boundary, heatmap overlay, convergence figure and report. Files are synt
 grid file by adsynth (the t-th training of a cell is trial t of the grid's cell)."""
 
 import json
+import shutil
 
 import h5py
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 import adsynth
 import ovsynth
-from anahelp import run_module
+from anahelp import reorder_axes, run_module
 
 N, K, D = 20, range(1, 21), (1, 2, 3, 5)
 MID = 1.5
@@ -133,6 +134,38 @@ def test_compare_finds_a_changed_trial(grid_file, tmp_path):
     rc = run_module("compare", path, grid_file)
     assert rc.returncode == 3
     assert f"final_rel_err differs at k={ki + 1} d={D[di]} trial=3" in rc.stdout
+
+
+def test_compare_matches_a_grid_listed_in_another_order(grid_file, tmp_path):
+    """The grid run with --k and --d in other orders is the same grid: trials are matched by
+    their (k, d) values, and a changed one is named at its own coordinates."""
+    path = _adaptive(grid_file, tmp_path)
+    other = str(tmp_path / "reordered.h5")
+    shutil.copy(grid_file, other)
+    pk = list(range(len(K)))[::-1]
+    reorder_axes(other, pk, [2, 0, 3, 1])
+    rc = run_module("compare", path, other, "--json")
+    assert rc.returncode == 0, rc.stderr
+    res = json.loads(rc.stdout)
+    assert res["identical"] is True
+    assert res["groups"][0]["identity"]["trials_in_both"] == int(_visits().sum())
+    verdict = {r["d"]: r["agree"] for r in res["groups"][0]["rows"]}
+    assert verdict == {1: True, 2: True, 3: True, 5: True}
+    ki, di = np.argwhere(_visits() == 10)[0]
+    with h5py.File(other, "r+") as f:       # the same trial, at its place in the new order
+        fre = f["n20_relu/final_rel_err"]
+        arr = fre[()]
+        ko, do = pk.index(ki), [2, 0, 3, 1].index(di)
+        arr[ko, do, 3] = np.nextafter(arr[ko, do, 3], np.inf)
+        fre[...] = arr
+    rc = run_module("compare", path, other)
+    assert rc.returncode == 3
+    assert f"final_rel_err differs at k={ki + 1} d={D[di]} trial=3" in rc.stdout
+    # other values are still another grid
+    with h5py.File(other, "r+") as f:
+        f.attrs["d_values"] = np.asarray([1, 2, 3, 6], dtype=f.attrs["d_values"].dtype)
+    rc = run_module("compare", path, other)
+    assert rc.returncode == 1 and "d_values" in rc.stderr
 
 
 def test_compare_refuses_another_protocol(grid_file, tmp_path):

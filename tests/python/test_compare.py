@@ -5,7 +5,7 @@ import shutil
 import h5py
 
 import ovsynth
-from anahelp import TINY
+from anahelp import TINY, reorder_axes
 
 
 def test_identical_files_have_no_differing_decision(run_cli, tiny_file):
@@ -127,33 +127,11 @@ def test_files_without_recorded_builds_get_no_note(run_cli, tiny_file, tmp_path)
     assert "note:" not in out
 
 
-def _reorder_axes(path, pk, pd):
-    """Rewrite a sweep file as if run with --k and --d listed in the orders pk and pd (index
-    lists): the root's k_values and d_values, each group's k and d, and every dataset over
-    (k, d, ...) permuted alike, as the engine writes a grid given in that order."""
-    with h5py.File(path, "r+") as f:
-        K, D = len(f.attrs["k_values"]), len(f.attrs["d_values"])
-        f.attrs["k_values"] = f.attrs["k_values"][pk]
-        f.attrs["d_values"] = f.attrs["d_values"][pd]
-        for g in f.values():
-            if not isinstance(g, h5py.Group):
-                continue
-            for name, ds in list(g.items()):
-                if not isinstance(ds, h5py.Dataset):
-                    continue
-                if name == "k" and ds.shape == (K,):
-                    ds[...] = ds[...][pk]
-                elif name == "d" and ds.shape == (D,):
-                    ds[...] = ds[...][pd]
-                elif ds.ndim >= 2 and ds.shape[:2] == (K, D):
-                    ds[...] = ds[...][pk][:, pd]
-
-
 def test_the_same_grid_listed_in_another_order_is_matched_by_value(run_cli, tiny_file,
                                                                    tmp_path):
     other = tmp_path / "reordered.h5"
     shutil.copy(tiny_file, other)
-    _reorder_axes(other, [5, 1, 3, 0, 4, 2], [2, 0, 5, 1, 4, 3])
+    reorder_axes(other, [5, 1, 3, 0, 4, 2], [2, 0, 5, 1, 4, 3])
     rc, out, err = run_cli("compare", tiny_file, other)
     assert rc == 0, err
     assert out.count("decisions that differ 0 (A only 0, B only 0)") == 2
