@@ -75,6 +75,18 @@ def _row_fit(x, succ, done, n: int, link: stats.Link) -> Dict:
     return fit_midpoint(x * n, s, t, n, link, var="kd", width_ci=False)
 
 
+def _neighbours(x_tested: np.ndarray, x: float):
+    """The tested values on either side of the tested value nearest x (NaN where there is
+    none). x comes from the fit as exp(log(kd/n)), which may miss the cell's own kd/n by an
+    ulp either way depending on the CPU's exp and log: compared with < and >, the step's own
+    cell was taken for its upper neighbour where the round trip fell below it (kd/n = 1.4:
+    1.3999999999999997 on a Zen 5, giving [1.3, 1.4] instead of [1.3, 1.5])."""
+    xs = np.unique(np.asarray(x_tested, dtype=float))
+    at = int(np.argmin(np.abs(np.log(xs) - math.log(x))))
+    return (float(xs[at - 1]) if at > 0 else float("nan"),
+            float(xs[at + 1]) if at + 1 < xs.size else float("nan"))
+
+
 def _interval(f: Dict, x_tested: np.ndarray):
     """(midpoint, ci_low, ci_high) of a row's fit. One-sided without a transition (its bounds,
     NaN point). A separated row (every trial below a point failed, every one above succeeded:
@@ -90,9 +102,7 @@ def _interval(f: Dict, x_tested: np.ndarray):
     elif f["status"] == "separated" and f["b"] == float("inf"):
         lo, hi = f["midpoint_bounds"]
         if lo == hi:
-            below, above = x_tested[x_tested < lo], x_tested[x_tested > hi]
-            lo = float(below.max()) if below.size else float("nan")
-            hi = float(above.min()) if above.size else float("nan")
+            lo, hi = _neighbours(x_tested, lo)
         else:
             mid = math.sqrt(lo * hi)
     return mid, lo, hi

@@ -100,3 +100,19 @@ def test_separated_row_gets_the_gap_between_its_cells():
     f = fit_midpoint(x * 100, np.array([0, 0, 0, 2, 4, 4.0]), t, 100, stats.Link("logit"))
     mid, lo, hi = scaling._interval(f, x)
     assert (mid, lo, hi) == (pytest.approx(1.3), pytest.approx(1.2), pytest.approx(1.4))
+
+
+def test_step_neighbours_do_not_depend_on_the_last_bit_of_exp():
+    """The step's cell comes back from the fit as exp(log(kd/n)), an ulp off either way with
+    the CPU's exp and log: its neighbours are the cells beside it all the same (the study's
+    n200_fixed_15k softplus d = 20 row read [1.3, 1.4] on a Zen 5, [1.3, 1.5] elsewhere)."""
+    x = np.array([1.0, 1.1, 1.3, 1.4, 1.5, 1.6])
+    for at in (np.nextafter(1.4, 0.0), 1.4, np.nextafter(1.4, 2.0)):
+        f = {"status": "separated", "b": float("inf"), "midpoint": at,
+             "midpoint_ci": [float("nan")] * 2, "midpoint_bounds": [at, at]}
+        mid, lo, hi = scaling._interval(f, x)
+        assert (lo, hi) == (1.3, 1.5), (at, lo, hi)
+    f = dict(f, midpoint=1.0, midpoint_bounds=[1.0, 1.0])       # a step at either end
+    assert np.isnan(scaling._interval(f, x)[1]) and scaling._interval(f, x)[2] == 1.1
+    f = dict(f, midpoint=1.6, midpoint_bounds=[1.6, 1.6])
+    assert scaling._interval(f, x)[1] == 1.5 and np.isnan(scaling._interval(f, x)[2])
