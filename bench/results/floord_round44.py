@@ -1,5 +1,5 @@
 """The study's trainings against the floor of bench/floor.py (4 n k d flops per update at the
-peak, plus n k softplus evaluations), per (group, d): python3 floord.py PEAK SOFTPLUS_NS FILE..."""
+peak, plus n k softplus evaluations), per (group, d): python3 bench/results/floord_round44.py PEAK SOFTPLUS_NS FILE..."""
 import h5py, numpy as np, sys
 peak, sp = float(sys.argv[1]) * 1e9, float(sys.argv[2]) * 1e-9
 print("group d trainings k_range core_s x_floor")
