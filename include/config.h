@@ -32,6 +32,7 @@ typedef struct ovs_config {
     /* --eta ACT=auto[:C]: C > 0 gives acts[i] the step eta = C / lambda_max(J(W0) J(W0)^T)
      * per trial (jacobian.h); 0 keeps the fixed eta[i]. */
     double eta_auto[OVS_MAX_ACTS];
+    int lambda_method; /* --lambda: how the auto rule finds lambda_max (OVS_LAMBDA_*, jacobian.h) */
     int k_values[OVS_MAX_GRID];
     int k_count;
     int d_values[OVS_MAX_GRID];

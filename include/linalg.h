@@ -1,6 +1,7 @@
 /* linalg.h - BLAS/LAPACK (OpenBLAS) behind plain C calls: the two matrix products of a GD
- * step (CBLAS), minimum-norm least squares (dgelsd, for rf) and symmetric eigenvalues
- * (dsyevd, for the diagnostics).
+ * step (CBLAS), minimum-norm least squares (dgelsd, for rf), symmetric eigenvalues
+ * (dsyevd, for the diagnostics) and the top eigenpair of a tridiagonal matrix (dstebz, dstein,
+ * for --eta auto's Lanczos).
  *
  * Pure; the only module that includes cblas.h or declares LAPACK. Matrices are row-major. */
 #ifndef OVS_LINALG_H
@@ -40,5 +41,11 @@ int ovs_linalg_lstsq_min_norm(int m, int n, const double *a, const double *b, do
  * eigvals[i]; otherwise a's contents are unspecified. Returns OVS_OK, OVS_EINVAL (n < 1 or
  * LAPACK failure) or OVS_ENOMEM (its workspace). */
 int ovs_linalg_sym_eig(int n, double *a, double *eigvals, int vectors);
+/* The largest eigenvalue of the symmetric m x m tridiagonal matrix with diagonal diag (m) and
+ * off-diagonal off (m - 1), to full accuracy by LAPACK's bisection (dstebz), in *top,
+ * and its unit eigenvector by inverse iteration (dstein) in vec (m). Returns OVS_OK, OVS_EINVAL
+ * (m < 1 or LAPACK failure) or OVS_ENOMEM. */
+int ovs_linalg_tridiag_top(int m, const double *diag, const double *off, double *top,
+                           double *vec);
 
 #endif

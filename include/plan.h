@@ -28,6 +28,7 @@ typedef struct ovs_group {
     int method;    /* OVS_METHOD_* (method.h) */
     double eta;      /* NaN under the auto rule */
     double eta_auto; /* C of --eta ACT=auto:C, or 0 for the fixed eta */
+    int lambda_method; /* how the auto rule finds lambda_max (OVS_LAMBDA_*, jacobian.h) */
     char name[64]; /* "n100_softplus" for gd, "n100_softplus_rf" for the other methods */
 } ovs_group;
 

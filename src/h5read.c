@@ -362,8 +362,11 @@ static int stored_eta_text(hid_t f, const char *acts, ovs_strbuf *out)
     return ok;
 }
 
-/* One stored setting as arguments, unless it holds its default, its not-applicable value or a
- * retired value (which the resume check then refuses with its reason). */
+/* One stored setting as arguments, unless it holds its default, its not-applicable value (the
+ * absent text of a setting that applies only sometimes) or a retired value (which the resume
+ * check then refuses with its reason). An older file's value of a setting that always applies
+ * but whose default changed since (--lambda: power) is passed on, so that the file resumes as
+ * it was written. */
 static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
                          const char *acts, ovs_bytes *out)
 {
@@ -372,7 +375,7 @@ static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
                                          : stored_text(f, s, &have);
     ovs_setting_format(s, dflt, &def);
     const char *h = ovs_strbuf_str(&have), *d = ovs_strbuf_str(&def);
-    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->absent && strcmp(h, s->absent) == 0) &&
+    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->applies && s->absent && strcmp(h, s->absent) == 0) &&
         !(s->retired && strcmp(h, s->retired) == 0)) {
         char flag[80];
         snprintf(flag, sizeof flag, "--%s", s->flag);

@@ -162,3 +162,44 @@ int ovs_linalg_sym_eig(int n, double *a, double *eigvals, int vectors)
     free(iwork);
     return rc;
 }
+
+/* LAPACK's tridiagonal bisection (dstebz) and inverse iteration (dstein), by reference as
+ * above; dstebz has two character arguments. */
+void dstebz_(const char *range, const char *order, const int *n, const double *vl,
+             const double *vu, const int *il, const int *iu, const double *abstol,
+             const double *d, const double *e, int *m, int *nsplit, double *w, int *iblock,
+             int *isplit, double *work, int *iwork, int *info, size_t range_len,
+             size_t order_len);
+void dstein_(const int *n, const double *d, const double *e, const int *m, const double *w,
+             const int *iblock, const int *isplit, double *z, const int *ldz, double *work,
+             int *iwork, int *ifail, int *info);
+
+int ovs_linalg_tridiag_top(int m, const double *diag, const double *off, double *top,
+                           double *vec)
+{
+    if (m < 1 || !diag || !off || !top || !vec)
+        return OVS_EINVAL;
+    /* Bisection to full accuracy (2 * the smallest normal number, as dstein's documentation
+     * asks for), then one eigenvector by inverse iteration: O(m) each. */
+    const char range = 'I', order = 'B';
+    const double none = 0.0, abstol = 2 * DBL_MIN;
+    int found = 0, nsplit = 0, info = 0, ifail = 0, one = 1;
+    double *work = malloc(sizeof(double) * 5 * (size_t)m);
+    int *iwork = malloc(sizeof(int) * 3 * (size_t)m), *iblock = malloc(sizeof(int) * (size_t)m),
+        *isplit = malloc(sizeof(int) * (size_t)m);
+    double *w = malloc(sizeof(double) * (size_t)m);
+    int rc = work && iwork && iblock && isplit && w ? OVS_OK : OVS_ENOMEM;
+    if (rc == OVS_OK)
+        dstebz_(&range, &order, &m, &none, &none, &m, &m, &abstol, diag, off, &found, &nsplit, w,
+                iblock, isplit, work, iwork, &info, 1, 1);
+    if (rc == OVS_OK && (info != 0 || found != 1))
+        rc = OVS_EINVAL;
+    if (rc == OVS_OK)
+        dstein_(&m, diag, off, &one, w, iblock, isplit, vec, &m, work, iwork, &ifail, &info);
+    if (rc == OVS_OK && info != 0)
+        rc = OVS_EINVAL;
+    if (rc == OVS_OK)
+        *top = w[0];
+    free(work), free(iwork), free(iblock), free(isplit), free(w);
+    return rc;
+}

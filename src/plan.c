@@ -29,6 +29,7 @@ int ovs_plan_build(const ovs_config *cfg, ovs_plan *p)
                 g->method = cfg->methods[m];
                 g->eta = cfg->eta[a];
                 g->eta_auto = cfg->eta_auto[a];
+                g->lambda_method = cfg->lambda_method;
                 if (g->method == OVS_METHOD_GD)
                     snprintf(g->name, sizeof g->name, "n%d_%s", g->n, g->act->name);
                 else

@@ -2,6 +2,7 @@
  * settings.h. */
 #include "settings.h"
 
+#include "jacobian.h"
 #include "plan.h"
 #include "status.h"
 #include "train.h"
@@ -59,6 +60,11 @@ static const ovs_setting rows[] = {
      .help = "step sizes (gd and sgd) of activations in --act; a bare VAL sets all; VAL auto[:C] "
              "(gd): C / lambda_max(J(W0) J(W0)^T) per trial, C 1.8 unless given",
      .attr = "eta", .store = OVS_STORE_GROUP, .resume = OVS_RESUME_MATCH},
+    {.flag = "lambda", .metavar = "NAME", .kind = OVS_SET_NAME, .field = F(lambda_method),
+     .names = &ovs_lambda_method_names, .dflt = "lanczos",
+     .help = "--eta auto: lambda_max by Lanczos (to a residual of 1e-10), or by the power "
+             "iteration of files written before round 45",
+     .attr = "lambda_method", .absent = "power", .resume = OVS_RESUME_MATCH},
     {.flag = "max-iter", .metavar = "N", .kind = OVS_SET_INT, .field = F(max_iter), .lo = 1,
      .hi = INT_MAX - 1, .dflt = "15000", .help = "updates per trial (sgd: epochs)",
      .attr = "max_iter", .resume = OVS_RESUME_MATCH},

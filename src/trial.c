@@ -101,7 +101,7 @@ static int step_size(const ovs_group *gr, const ovs_problem *prob, double *eta, 
     *lambda = NAN;
     if (!(gr->eta_auto > 0) || gr->method != OVS_METHOD_GD) /* rf has no step; sgd refuses auto */
         return OVS_OK;
-    int rc = ovs_jacobian_lambda_max(prob, gr->act, prob->w0, lambda, NULL);
+    int rc = ovs_jacobian_lambda_max(prob, gr->act, prob->w0, gr->lambda_method, lambda, NULL);
     if (rc != OVS_OK)
         return rc;
     *eta = *lambda > 0 && isfinite(*lambda) ? gr->eta_auto / *lambda : gr->act->default_eta;

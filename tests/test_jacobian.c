@@ -1,7 +1,8 @@
 /* test_jacobian.c - products with J(W) and lambda_max(J J^T) against independent evidence:
  * central finite differences of the network's outputs (J x), the adjoint identity
  * s . (J x) = (J^T s) . x, and the largest eigenvalue of the explicit J J^T (built entry by
- * entry from its closed form, not from the module) by LAPACK's dsyevd. */
+ * entry from its closed form, not from the module) by LAPACK's dsyevd, for both methods
+ * (Lanczos, also with bases small enough to restart, and the power iteration). */
 #include "activation.h"
 #include "jacobian.h"
 #include "linalg.h"
@@ -114,19 +115,49 @@ static double dense_lambda_max(const ovs_problem *p, const ovs_activation *act)
     return top;
 }
 
-static void check_power_iteration(const char *name, int n, int k, int d, uint64_t seed)
+/* Both methods against the dense eigenvalue: Lanczos to rounding (its residual bound is
+ * 1e-10 and the value's error about its square over the gap), the power iteration to its
+ * looser stopping rule; each reproducible to the bit. */
+static void check_lambda_methods(const char *name, int n, int k, int d, uint64_t seed)
 {
     const ovs_activation *act = ovs_activation_find(name);
     ovs_problem p;
     CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
     ovs_problem_draw(&p, seed, 0);
-    double lam = NAN, again = NAN, ref = dense_lambda_max(&p, act);
-    int iters = -1;
-    CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, &lam, &iters) == OVS_OK);
-    CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, &again, NULL) == OVS_OK);
-    CHECK_MSG(fabs(lam - ref) <= 1e-6 * ref, "%s (n %d, k %d, d %d): power iteration %.17g, "
-              "dense %.17g, after %d iterations", name, n, k, d, lam, ref, iters);
-    CHECK_MSG(memcmp(&lam, &again, sizeof lam) == 0, "%s: lambda_max not reproducible", name);
+    const double ref = dense_lambda_max(&p, act);
+    const double tol[2] = {[OVS_LAMBDA_LANCZOS] = 1e-12, [OVS_LAMBDA_POWER] = 1e-6};
+    for (int m = 0; m < 2; m++) {
+        double lam = NAN, again = NAN;
+        int count = -1;
+        CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, m, &lam, &count) == OVS_OK);
+        CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, m, &again, NULL) == OVS_OK);
+        CHECK_MSG(fabs(lam - ref) <= tol[m] * ref, "%s (n %d, k %d, d %d): %s %.17g, dense "
+                  "%.17g, after %d products", name, n, k, d,
+                  ovs_lambda_method_names.name(m), lam, ref, count);
+        CHECK_MSG(count >= 1 && count <= 1000, "%s: %d products", name, count);
+        CHECK_MSG(memcmp(&lam, &again, sizeof lam) == 0, "%s: %s not reproducible", name,
+                  ovs_lambda_method_names.name(m));
+    }
+    ovs_problem_free(&p);
+}
+
+/* Small bases force restarts from the top Ritz vector: still the dense value. */
+static void check_lanczos_restarts(const char *name, int n, int k, int d, int basis)
+{
+    const ovs_activation *act = ovs_activation_find(name);
+    ovs_problem p;
+    CHECK(ovs_problem_alloc(&p, n, k, d) == OVS_OK);
+    ovs_problem_draw(&p, 7, 1);
+    const double ref = dense_lambda_max(&p, act);
+    double lam = NAN;
+    int count = -1;
+    CHECK(ovs_jacobian_lanczos(&p, act, p.w0, basis, &lam, &count) == OVS_OK);
+    CHECK_MSG(count > basis, "basis %d: converged in %d products, without a restart", basis,
+              count);
+    CHECK_MSG(fabs(lam - ref) <= 1e-11 * ref, "%s, basis %d: Lanczos %.17g, dense %.17g "
+              "after %d products", name, basis, lam, ref, count);
+    CHECK(ovs_jacobian_lanczos(&p, act, p.w0, 1, &lam, &count) == OVS_EINVAL);
+    CHECK(ovs_jacobian_lambda_max(&p, act, p.w0, 2, &lam, &count) == OVS_EINVAL);
     ovs_problem_free(&p);
 }
 
@@ -140,9 +171,13 @@ static void check_dead_relu(void)
         p.x[i * 2] = fabs(p.x[i * 2]), p.x[i * 2 + 1] = fabs(p.x[i * 2 + 1]);
     for (int i = 0; i < 6; i++)
         p.w0[i] = -1.0 - i;
-    double lam = NAN;
-    CHECK(ovs_jacobian_lambda_max(&p, ovs_activation_find("relu"), p.w0, &lam, NULL) == OVS_OK);
-    CHECK_MSG(lam == 0.0, "dead ReLU units: lambda_max %.17g, not 0", lam);
+    for (int m = 0; m < 2; m++) {
+        double lam = NAN;
+        CHECK(ovs_jacobian_lambda_max(&p, ovs_activation_find("relu"), p.w0, m, &lam, NULL) ==
+              OVS_OK);
+        CHECK_MSG(lam == 0.0, "dead ReLU units, %s: lambda_max %.17g, not 0",
+                  ovs_lambda_method_names.name(m), lam);
+    }
     ovs_problem_free(&p);
 }
 
@@ -154,12 +189,15 @@ int main(void)
     check_adjoint("softplus", 40, 5, 6);
     check_adjoint("relu", 40, 5, 6);
     /* Figure-2 sizes and larger, both activations, including k d < n and k d > n. */
-    check_power_iteration("softplus", 100, 10, 5, 2019);
-    check_power_iteration("relu", 100, 10, 5, 2019);
-    check_power_iteration("softplus", 200, 3, 25, 4);
-    check_power_iteration("relu", 200, 25, 20, 4);
-    check_power_iteration("softplus", 400, 40, 10, 9);
-    check_power_iteration("relu", 400, 40, 10, 9);
+    check_lambda_methods("softplus", 100, 10, 5, 2019);
+    check_lambda_methods("relu", 100, 10, 5, 2019);
+    check_lambda_methods("softplus", 200, 3, 25, 4);
+    check_lambda_methods("relu", 200, 25, 20, 4);
+    check_lambda_methods("softplus", 400, 40, 10, 9);
+    check_lambda_methods("relu", 400, 40, 10, 9);
+    check_lambda_methods("softplus", 30, 10, 10, 3); /* k d > n: J J^T has full rank n */
+    check_lanczos_restarts("softplus", 200, 10, 20, 4);
+    check_lanczos_restarts("relu", 200, 10, 20, 8);
     check_dead_relu();
     TEST_DONE();
 }
