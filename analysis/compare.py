@@ -129,11 +129,25 @@ def engine_note(a: Sweep, b: Sweep):
             f"in the last bits, decisions rarely")
 
 
+def lambda_note(a: Sweep, b: Sweep):
+    """One line where the files' step rule auto:C found lambda_max by different methods
+    (root lambda_method: Lanczos since round 45, the power iteration before, which reads 3e-9
+    to 1e-4 low): every auto trial's eta then differs in its last bits, and a trial that ends
+    near the tolerance may decide the other way; None otherwise."""
+    if not any(float(g.eta_auto or 0) > 0 for g in a.groups):
+        return None
+    ma, mb = str(a.attr("lambda_method")), str(b.attr("lambda_method"))
+    if ma == mb:
+        return None
+    return (f"note: lambda_max by other methods (A {ma}; B {mb}): each auto trial's eta differs "
+            f"in its last bits, so values differ and decisions near the tolerance may")
+
+
 def format_table(a: Sweep, b: Sweep, rows, list_max: int) -> str:
     lines = [f"A = {a.path}: {a.status_line()}", f"B = {b.path}: {b.status_line()}"]
-    note = engine_note(a, b)
-    if note:
-        lines.append(note)
+    for note in (engine_note(a, b), lambda_note(a, b)):
+        if note:
+            lines.append(note)
     total = differ = 0
     for r in rows:
         extra = ""

@@ -49,6 +49,30 @@ G = h5py.File('a1.h5', 'r')['n60_softplus']
 assert G.attrs['eta_auto'] == 1.5 and G['done'][:].all(), dict(G.attrs)
 assert np.array_equal(G['eta'][:], 1.5 / G['lambda_max'][:])
 "
+# --lambda: files written before round 45 found lambda_max by power iteration and lack the
+# attribute lambda_method; such a file resumes with that method, bit for bit, and refuses the
+# other. Lanczos (the default) is the dense eigenvalue to rounding, the power iteration a
+# little below it.
+ovsweep $AUTO --eta auto --trials 1 --lambda power -o old.h5
+$PY -c "import h5py; f = h5py.File('old.h5', 'r+'); del f.attrs['lambda_method']"
+check "a file without lambda_method (before round 45) resumes: --resume --trials 2 -o FILE" \
+    ovsweep --quiet --resume --trials 2 -o old.h5
+ovsweep $AUTO --eta auto --trials 2 --lambda power -o power2.h5
+ovsweep $AUTO --eta auto --trials 2 -o lanczos2.h5
+check "... with the power iteration: identical to a --lambda power run" same old.h5 power2.h5
+check "... which is not the default's: lambda_max differs, by < 1e-6 relative; attributes" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('old.h5', 'r'), h5py.File('lanczos2.h5', 'r')
+for g in ('n60_softplus', 'n60_relu'):
+    p, l = a[g]['lambda_max'][:], b[g]['lambda_max'][:]
+    assert not np.array_equal(p, l) and np.allclose(p, l, rtol=1e-6, atol=0), (p, l)
+text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+assert [text(f.attrs['lambda_method']) for f in (a, b)] == ['power', 'lanczos']
+"
+ovsweep --quiet --resume --lambda lanczos -o old.h5 2>err.txt
+rc=$?
+check "resume of a power-iteration file with --lambda lanczos is refused (exit 2, names --lambda)" \
+    sh -c "[ $rc -eq 2 ] && grep -q -- '--lambda differs (file power, command lanczos)' err.txt"
 check "the analysis reads the rule (eta_rule auto:1.5); trials() and load() carry each trial's eta and lambda_max" $PY -c "
 import sys; sys.path.insert(0, '$ROOT')
 from analysis.io import load_sweep

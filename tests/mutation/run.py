@@ -13,7 +13,7 @@ Prints every mutant with the suite and the first failing check that caught it, a
   error     the mutant's text no longer occurs exactly once in its file, or the mutated tree
             does not build: fix the mutant, it tests nothing.
 Engine mutants (src/) run the plain C unit tests, tests/file_test.sh, golden_test.sh,
-merge_test.sh and estimate_test.sh;
+merge_test.sh, scaling_test.sh and estimate_test.sh;
 analysis mutants (analysis/) run the pytest suite. Exit status 0 iff every mutant was caught.
 """
 import os
@@ -30,7 +30,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 UNITS = ["protocol", "rng", "problem", "cli", "plan", "known", "rf", "sgd", "train", "diagnostics"]
 # estimate_test.sh last: its checks of each rank's peak memory against the dry run's estimate
 # catch copies of X that change no result (mutants lockstep-partner-own-x, train-transpose-kept)
-SHELL = ["file_test.sh", "golden_test.sh", "merge_test.sh", "estimate_test.sh"]
+SHELL = ["file_test.sh", "golden_test.sh", "merge_test.sh", "scaling_test.sh", "estimate_test.sh"]
 PY_SUITES = [("pytest tests/python", ["/usr/bin/python3", "-m", "pytest", "-q", "-x",
                                        "-p", "no:cacheprovider", "tests/python"])]
 

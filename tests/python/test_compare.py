@@ -170,3 +170,27 @@ def test_two_files_of_the_auto_step_rule_are_compared(run_cli, tiny_file, tmp_pa
     assert out.strip().endswith("all groups: 0 of 288 success decisions differ")
     rc, out, err = run_cli("compare", a, c)
     assert rc == 1 and out == "" and err.count("\n") == 1 and "eta_auto (1.8 vs 2.0)" in err
+
+
+def test_auto_files_whose_lambda_max_came_by_other_methods_say_so(run_cli, tiny_file, tmp_path):
+    """A file of the power iteration (before round 45: no lambda_method) against one of
+    Lanczos: compared, with one note line; the same method, or fixed steps, give none."""
+    a, b, c, fa, fb = (tmp_path / f"{x}.h5" for x in ("a", "b", "c", "fa", "fb"))
+    for path, method in ((a, None), (b, "lanczos"), (c, "power"), (fa, None), (fb, "lanczos")):
+        shutil.copy(tiny_file, path)
+        if path in (a, b, c):
+            _set_auto_eta(path, 1.8)
+        with h5py.File(path, "r+") as f:
+            if method is None:
+                f.attrs.pop("lambda_method", None)
+            else:
+                f.attrs["lambda_method"] = method
+    rc, out, err = run_cli("compare", a, b)
+    assert rc == 0, err
+    notes = [line for line in out.splitlines() if line.startswith("note: lambda_max")]
+    assert notes == ["note: lambda_max by other methods (A power; B lanczos): each auto trial's "
+                     "eta differs in its last bits, so values differ and decisions near the "
+                     "tolerance may"], out
+    for x, y in ((a, c), (fa, fb)):  # absent reads as power; fixed steps use no lambda_max
+        rc, out, err = run_cli("compare", x, y)
+        assert rc == 0 and "lambda_max" not in out, (x, y, out, err)
