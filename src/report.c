@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "h5schema.h"
+#include "jacobian.h"
 #include "method.h"
 #include "trial.h"
 
@@ -50,7 +51,8 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
         fprintf(out, "  group %-20s n=%-6d activation=%-10s method=%-3s eta=", gr->name, gr->n,
                 gr->act->name, ovs_method_names.name(gr->method));
         if (gr->eta_auto > 0)
-            fprintf(out, "auto:%g (C / lambda_max per trial)\n", gr->eta_auto);
+            fprintf(out, "auto:%g (C / lambda_max per trial, by %s)\n", gr->eta_auto,
+                    ovs_lambda_method_names.name(gr->lambda_method));
         else
             fprintf(out, "%g\n", gr->eta);
     }
