@@ -70,6 +70,16 @@ static inline const ovs_activation *ovs_config_act(const ovs_config *c, int i)
     return ovs_activation_at(c->acts[i]);
 }
 
+/* How the sweep's trials find lambda_max (OVS_LAMBDA_*, jacobian.h) where an activation takes
+ * the step rule --eta ACT=auto, else -1: none does. */
+static inline int ovs_config_lambda_use(const ovs_config *c)
+{
+    for (int i = 0; i < c->act_count; i++)
+        if (c->eta_auto[i] > 0)
+            return c->lambda_method;
+    return -1;
+}
+
 /* Whether cell (k, d) of group size n lies in the kd/n band (--kd-band). */
 static inline int ovs_kd_in_band(const double band[2], int n, int k, int d)
 {

@@ -32,6 +32,11 @@ extern const ovs_names ovs_lambda_method_names; /* "lanczos", "power" */
 int ovs_jacobian_lambda_max(const ovs_problem *p, const ovs_activation *act, const double *w,
                             ovs_lambda_method method, double *lambda, int *products);
 
+/* The most bytes ovs_jacobian_lambda_max holds at (n, k, d) by method: X transposed, two
+ * k x n arrays, a vector of k d, and Lanczos's basis of 65 vectors of n (the power
+ * iteration: one). */
+double ovs_jacobian_lambda_bytes(double n, double k, double d, ovs_lambda_method method);
+
 /* The Lanczos method alone with a basis of `basis` vectors (>= 2; ovs_jacobian_lambda_max
  * uses 64): for tests, which make it restart on small problems. */
 int ovs_jacobian_lanczos(const ovs_problem *p, const ovs_activation *act, const double *w,

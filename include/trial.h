@@ -84,8 +84,9 @@ int ovs_trial_lockstep_shape(int n, int k, int d);
  * trainer's copy, its panels or X transposed: train_workspace.h; a third copy only where
  * the fused pass reads panels and the step X whole, which the plan allows only for X of at
  * most 2 L2: train_plan.c), two n x k arrays, W and its kin, vectors of n, and with
- * diagnostics the n x n matrices (made before the training, and freed). */
-double ovs_trial_bytes(double n, double k, double d, int diagnostics);
+ * diagnostics the n x n matrices, with lambda_method >= 0 (ovs_config_lambda_use) the
+ * arrays of lambda_max (jacobian.h; both made before the training, and freed). */
+double ovs_trial_bytes(double n, double k, double d, int diagnostics, int lambda_method);
 /* Bytes of a trial's rows in its lockstep group's stacked gradient (train.c): its lane sums
  * and its gradient, 9 k d doubles, which every trial of a group adds, the lead too. */
 double ovs_trial_stack_bytes(double k, double d);

@@ -181,7 +181,7 @@ static int check_memory(const ovs_config *c, char *err, size_t errlen)
         for (int i = 0; i < c->k_count; i++)
             for (int j = 0; j < c->d_count; j++) {
                 double b = ovs_trial_bytes(c->n_values[a], c->k_values[i], c->d_values[j],
-                                           c->diagnostics);
+                                           c->diagnostics, ovs_config_lambda_use(c));
                 bytes_max = b > bytes_max ? b : bytes_max;
             }
     if (bytes_max > 16.0 * (1ull << 30))

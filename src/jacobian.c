@@ -312,6 +312,12 @@ int ovs_jacobian_lambda_max(const ovs_problem *p, const ovs_activation *act, con
     return rc;
 }
 
+double ovs_jacobian_lambda_bytes(double n, double k, double d, ovs_lambda_method method)
+{
+    const double vectors = method == OVS_LAMBDA_LANCZOS ? LANCZOS_BASIS + 1 : 1;
+    return 8.0 * (d * n + 2 * k * n + k * d + vectors * n + 4.0 * LANCZOS_BASIS);
+}
+
 int ovs_jacobian_lanczos(const ovs_problem *p, const ovs_activation *act, const double *w,
                          int basis, double *lambda, int *products)
 {

@@ -11,7 +11,8 @@ static double item_bytes(const ovs_plan *plan, int64_t item, int lead)
 {
     ovs_item it;
     ovs_plan_item(plan, item, &it);
-    return lead ? ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics) +
+    return lead ? ovs_trial_bytes(it.n, it.k, it.d, plan->cfg->diagnostics,
+                                  ovs_config_lambda_use(plan->cfg)) +
                       ovs_trial_stack_bytes(it.k, it.d)
                 : ovs_trial_partner_bytes(it.n, it.k, it.d);
 }

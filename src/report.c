@@ -248,7 +248,7 @@ static double trial_bytes(const ovs_plan *p)
     for (int a = 0; a < c->n_count; a++) {
         const double n = c->n_values[a], k = extreme(c->k_values, p->K, 1),
                      d = extreme(c->d_values, p->D, 1);
-        double b = ovs_trial_bytes(n, k, d, c->diagnostics);
+        double b = ovs_trial_bytes(n, k, d, c->diagnostics, ovs_config_lambda_use(c));
         const double partner = ovs_trial_partner_bytes(n, k, d);
         const double lead = b + ovs_trial_stack_bytes(k, d);
         const int g = lockstep_group(c, (int)n, (int)d, lead, partner);

@@ -222,9 +222,10 @@ double ovs_trial_partner_bytes(double n, double k, double d)
     return own_bytes(n, k, d) + ovs_trial_stack_bytes(k, d);
 }
 
-double ovs_trial_bytes(double n, double k, double d, int diagnostics)
+double ovs_trial_bytes(double n, double k, double d, int diagnostics, int lambda_method)
 {
-    return own_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0);
+    return own_bytes(n, k, d) + 16.0 * n * d + (diagnostics ? 32.0 * n * n : 0) +
+           (lambda_method >= 0 ? ovs_jacobian_lambda_bytes(n, k, d, lambda_method) : 0);
 }
 
 int ovs_trial_lockstep_shape(int n, int k, int d)

@@ -272,7 +272,7 @@ static void test_pays(void)
     const char *big[] = {"ovsweep", "--n", "25600", "--k", "57:60", "--d", "2300", "--act",
                          "relu", "--trials", "1", "--kd-band", "0:100"};
     CHECK(make_plan(&c, &p, 13, big));
-    const double three = ovs_trial_bytes(25600, 57, 2300, 0) + ovs_trial_stack_bytes(57, 2300) +
+    const double three = ovs_trial_bytes(25600, 57, 2300, 0, -1) + ovs_trial_stack_bytes(57, 2300) +
                          ovs_trial_partner_bytes(25600, 58, 2300) +
                          ovs_trial_partner_bytes(25600, 59, 2300);
     CHECK(three <= OVS_LOCKSTEP_BYTES_MAX &&
