@@ -375,7 +375,8 @@ static void setting_args(hid_t f, const ovs_setting *s, const ovs_config *dflt,
                                          : stored_text(f, s, &have);
     ovs_setting_format(s, dflt, &def);
     const char *h = ovs_strbuf_str(&have), *d = ovs_strbuf_str(&def);
-    if (ok && h && !(d && strcmp(h, d) == 0) && !(s->applies && s->absent && strcmp(h, s->absent) == 0) &&
+    const int not_applicable = s->applies && s->absent && h && strcmp(h, s->absent) == 0;
+    if (ok && h && !(d && strcmp(h, d) == 0) && !not_applicable &&
         !(s->retired && strcmp(h, s->retired) == 0)) {
         char flag[80];
         snprintf(flag, sizeof flag, "--%s", s->flag);

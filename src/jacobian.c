@@ -223,8 +223,9 @@ static void lanczos_restart(lanczos *L, int m)
         L->q[t] = u[t] / nu;
 }
 
-/* Lanczos on J J^T from q_0 (unit), restarted from its top Ritz vector every L->basis steps. The top Ritz value theta of T never exceeds lambda_max and rises towards it; J J^T
- * has an eigenvalue within the residual ||J J^T u - theta u|| = beta_m |z_m| of theta (u the
+/* Lanczos on J J^T from q_0 (unit), restarted from its top Ritz vector every L->basis steps.
+ * The top Ritz value theta of T never exceeds lambda_max and rises towards it; J J^T has an
+ * eigenvalue within the residual ||J J^T u - theta u|| = beta_m |z_m| of theta (u the
  * Ritz vector; Parlett, The Symmetric Eigenvalue Problem, Sec. 13.1), and theta's error falls
  * like the residual squared over the gap to the next eigenvalue. Stop when the residual is
  * <= LANCZOS_RTOL theta, J J^T's Krylov space is exhausted (beta_m = 0: theta is exact) or
