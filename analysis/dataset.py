@@ -38,6 +38,8 @@ TRIAL_NAMES = {"eta": "eta_trial"}
 DESCRIPTIONS = {
     "eta_trial": "the trial's step size (--eta ACT=auto:C: C / lambda_max), NaN if not run",
     "lambda_max": "lambda_max(J(W0) J(W0)^T) (--eta ACT=auto:C), NaN if not run or fixed eta",
+    "lambda_products": "products with J J^T that found lambda_max (root lambda_method; 0: not "
+                       "recorded, files before round 45), NaN if not run or fixed eta",
     "done": "trial finished (False: not run yet, outside the kd band, or group absent)",
     "success": "1 if ||f - y||/||y|| < tol within max_iter, 0 if not, NaN if not run",
     "diverged": "1 if the trial stopped on a non-finite residual or gradient, NaN if not run",

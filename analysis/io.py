@@ -26,9 +26,10 @@ CELL_DATASETS = ("success_prob", "success_count", "trials_done")
 TRIAL_DATASETS_REQUIRED = ("done", "success")
 TRIAL_DATASETS_OPTIONAL = ("diverged", "early_stopped", "iterations", "final_rel_err",
                            "dist_from_init", "path_length", "wall_seconds")
-# Per-trial step size and lambda_max(J(W0) J(W0)^T), written when a group's eta rule is
-# auto:C (group attribute eta_auto = C; the group's eta attribute is then NaN).
-ETA_AUTO_DATASETS = ("eta", "lambda_max")
+# Per-trial step size, lambda_max(J(W0) J(W0)^T) and the products with J J^T that found it
+# (since round 45; 0: not recorded), written when a group's eta rule is auto:C (group
+# attribute eta_auto = C; the group's eta attribute is then NaN).
+ETA_AUTO_DATASETS = ("eta", "lambda_max", "lambda_products")
 # Per-trial float64 diagnostics written when the root attribute diagnostics = 1 (NaN = not run).
 DIAGNOSTIC_DATASETS = ("x_norm", "kr_sigma_min", "nn_lambda", "jac_sigma_min", "initial_rel_err")
 # Per-row results of the adaptive design (root attribute design = "adaptive"), one value per d.

@@ -24,8 +24,11 @@ typedef struct ovs_record {
     int32_t ladder_hit[OVS_LADDER_MAX];
     /* --diagnostics (diagnostics.h); NaN when off */
     double x_norm, kr_sigma_min, nn_lambda, jac_sigma_min, initial_rel_err;
-    /* the step size used, and lambda_max(J(W0) J(W0)^T) under --eta ACT=auto (else NaN) */
+    /* the step size used, and lambda_max(J(W0) J(W0)^T) under --eta ACT=auto (else NaN) with
+     * the products with J J^T that found it (jacobian.h; 0 where not recorded: files written
+     * before round 45) */
     double eta, lambda_max;
+    int32_t lambda_products;
 } ovs_record;
 
 /* Where a reader of stored records puts them: called with a block of them, in item order;

@@ -43,6 +43,8 @@ static const ovs_field trial_fields[] = {
     {"initial_rel_err", OVS_ELEM_F64, REC(initial_rel_err), NAN, 1, 0},
     {"eta", OVS_ELEM_F64, REC(eta), NAN, OVS_FIELD_ETA_AUTO, 0},
     {"lambda_max", OVS_ELEM_F64, REC(lambda_max), NAN, OVS_FIELD_ETA_AUTO, 0},
+    /* written since round 45; older files lack it (= 0: not recorded) */
+    {"lambda_products", OVS_ELEM_I32, REC(lambda_products), -1, OVS_FIELD_ETA_AUTO, 1},
 };
 
 static const ovs_cell_field cell_fields[] = {
@@ -74,6 +76,8 @@ static const ovs_dataset_doc docs[] = {
     {"initial_rel_err", "relative error ||f(W_0) - y|| / ||y||", "1", NULL, 1},
     {"eta", "step size of the trial (--eta ACT=auto:C: C / lambda_max)", "1", NULL, 1},
     {"lambda_max", "largest eigenvalue of J(W_0) J(W_0)^T", "1", NULL, 1},
+    {"lambda_products", "products with J(W_0) J(W_0)^T that found lambda_max (0: not recorded)",
+     "1", NULL, 1},
     {OVS_LADDER_NAME, "first iteration at which the error fell below each rung (-1: never)",
      "1", NULL, 1},
     {"row_midpoint", "kd/n at which half of the row's trainings succeed", "1", NULL, 1},

@@ -95,15 +95,19 @@ static int diagnose(const ovs_config *c, const ovs_activation *act, const ovs_pr
  * C / lambda_max(J(W0) J(W0)^T) (jacobian.h). lambda_max = 0 means J(W0) = 0: the gradient at
  * W0 is zero and the trial ends before its first update whatever eta is, so the activation's
  * stated eta stands in. */
-static int step_size(const ovs_group *gr, const ovs_problem *prob, double *eta, double *lambda)
+static int step_size(const ovs_group *gr, const ovs_problem *prob, double *eta, double *lambda,
+                     int32_t *products)
 {
+    int count = 0;
     *eta = gr->eta;
     *lambda = NAN;
+    *products = 0;
     if (!(gr->eta_auto > 0) || gr->method != OVS_METHOD_GD) /* rf has no step; sgd refuses auto */
         return OVS_OK;
-    int rc = ovs_jacobian_lambda_max(prob, gr->act, prob->w0, gr->lambda_method, lambda, NULL);
+    int rc = ovs_jacobian_lambda_max(prob, gr->act, prob->w0, gr->lambda_method, lambda, &count);
     if (rc != OVS_OK)
         return rc;
+    *products = count;
     *eta = *lambda > 0 && isfinite(*lambda) ? gr->eta_auto / *lambda : gr->act->default_eta;
     return OVS_OK;
 }
@@ -147,7 +151,7 @@ static int prepare(const ovs_plan *p, int64_t item, const ovs_problem *data, int
     rc = diagnose(c, gr->act, prob, it.t, cache, rec);
     double eta = gr->eta;
     if (rc == OVS_OK)
-        rc = step_size(gr, prob, &eta, &rec->lambda_max);
+        rc = step_size(gr, prob, &eta, &rec->lambda_max, &rec->lambda_products);
     rec->eta = eta;
     *proto = ovs_plan_protocol(p);
     proto->poll_every = gr->method == OVS_METHOD_SGD ? 1 : 16;

@@ -20,6 +20,8 @@ for g, c in (('n60_softplus', 1.5), ('n60_relu', 1.8)):
     assert np.isnan(G.attrs['eta']) and G.attrs['eta_auto'] == c, dict(G.attrs)
     assert (lam > 0).all() and np.isfinite(lam).all(), lam
     assert np.array_equal(eta, c / lam), (g, eta, c / lam)
+    prod = G['lambda_products'][:]
+    assert prod.dtype == np.int32 and ((prod >= 1) & (prod <= 1000)).all(), prod
 "
 check "layout and CF metadata hold with the eta datasets" valid a1.h5
 # The rule only chooses eta: trial 0 of a cell, rerun with the fixed eta it stored, is the same
@@ -33,7 +35,7 @@ import h5py, numpy as np
 a, b = h5py.File('a1.h5', 'r')['n60_relu'], h5py.File('fixed.h5', 'r')['n60_relu']
 for ds in ('success', 'iterations', 'final_rel_err', 'dist_from_init', 'path_length'):
     assert a[ds][2, 0, 0] == b[ds][0, 0, 0], (ds, a[ds][2, 0, 0], b[ds][0, 0, 0])
-assert 'eta' not in b and 'lambda_max' not in b  # a fixed-eta sweep stores neither
+assert 'eta' not in b and 'lambda_max' not in b and 'lambda_products' not in b  # fixed: none
 "
 ovsweep $AUTO --eta softplus=auto:1.6,relu=auto --resume -o a1.h5 2>err.txt
 rc=$?
@@ -54,12 +56,20 @@ assert np.array_equal(G['eta'][:], 1.5 / G['lambda_max'][:])
 # other. Lanczos (the default) is the dense eigenvalue to rounding, the power iteration a
 # little below it.
 ovsweep $AUTO --eta auto --trials 1 --lambda power -o old.h5
-$PY -c "import h5py; f = h5py.File('old.h5', 'r+'); del f.attrs['lambda_method']"
+$PY -c "
+import h5py; f = h5py.File('old.h5', 'r+'); del f.attrs['lambda_method']
+for g in ('n60_softplus', 'n60_relu'): del f[g]['lambda_products']"
 check "a file without lambda_method (before round 45) resumes: --resume --trials 2 -o FILE" \
     ovsweep --quiet --resume --trials 2 -o old.h5
 ovsweep $AUTO --eta auto --trials 2 --lambda power -o power2.h5
 ovsweep $AUTO --eta auto --trials 2 -o lanczos2.h5
-check "... with the power iteration: identical to a --lambda power run" same old.h5 power2.h5
+# (but for lambda_products, which the first run's trials lack: checked below)
+cp old.h5 cmp_old.h5 && cp power2.h5 cmp_power.h5 && $PY -c "
+import h5py
+for p in ('cmp_old.h5', 'cmp_power.h5'):
+    with h5py.File(p, 'r+') as f:
+        for g in ('n60_softplus', 'n60_relu'): del f[g]['lambda_products']"
+check "... with the power iteration: identical to a --lambda power run" same cmp_old.h5 cmp_power.h5
 check "... which is not the default's: lambda_max differs, by < 1e-6 relative; attributes" $PY -c "
 import h5py, numpy as np
 a, b = h5py.File('old.h5', 'r'), h5py.File('lanczos2.h5', 'r')
@@ -68,6 +78,10 @@ for g in ('n60_softplus', 'n60_relu'):
     assert not np.array_equal(p, l) and np.allclose(p, l, rtol=1e-6, atol=0), (p, l)
 text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
 assert [text(f.attrs['lambda_method']) for f in (a, b)] == ['power', 'lanczos']
+# the old trial's products read 0 (not recorded) after the resume, the new one's are counted;
+# the power iteration took more of them than Lanczos on every trial here
+p, l = a['n60_relu']['lambda_products'][:], b['n60_relu']['lambda_products'][:]
+assert (p[..., 0] == 0).all() and (p[..., 1] > l[..., 1]).all(), (p, l)
 "
 ovsweep --quiet --resume --lambda lanczos -o old.h5 2>err.txt
 rc=$?
