@@ -161,6 +161,26 @@ static void check_lanczos_restarts(const char *name, int n, int k, int d, int ba
     ovs_problem_free(&p);
 }
 
+/* The tridiagonal (-1, 2, -1) of order m: eigenvalues 2 - 2 cos(j pi / (m + 1)), the largest
+ * at j = m, with eigenvector entries proportional to sin(i m pi / (m + 1)) (i = 1..m). */
+static void check_tridiag_known(int m)
+{
+    double diag[40], off[40], vec[40], top = NAN;
+    for (int i = 0; i < m; i++)
+        diag[i] = 2.0, off[i] = -1.0;
+    CHECK(ovs_linalg_tridiag_top(m, diag, off, &top, vec) == OVS_OK);
+    const double theta = acos(-1.0) * m / (m + 1), want = 2.0 - 2.0 * cos(theta);
+    CHECK_MSG(fabs(top - want) <= 1e-14 * want, "order %d: top %.17g, not %.17g", m, top, want);
+    double norm = 0.0, err = 0.0;
+    for (int i = 0; i < m; i++)
+        norm += sin((i + 1) * theta) * sin((i + 1) * theta);
+    const double sign = vec[0] * sin(theta) > 0 ? 1.0 : -1.0;
+    for (int i = 0; i < m; i++)
+        err = fmax(err, fabs(sign * vec[i] - sin((i + 1) * theta) / sqrt(norm)));
+    CHECK_MSG(err <= 1e-12, "order %d: eigenvector off by %.3g", m, err);
+    CHECK(ovs_linalg_tridiag_top(0, diag, off, &top, vec) == OVS_EINVAL);
+}
+
 /* Every ReLU unit dead (all pre-activations negative): J = 0, lambda_max = 0. */
 static void check_dead_relu(void)
 {
@@ -199,5 +219,8 @@ int main(void)
     check_lanczos_restarts("softplus", 200, 10, 20, 4);
     check_lanczos_restarts("relu", 200, 10, 20, 8);
     check_dead_relu();
+    check_tridiag_known(1);
+    check_tridiag_known(2);
+    check_tridiag_known(37);
     TEST_DONE();
 }
