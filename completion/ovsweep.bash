@@ -21,6 +21,7 @@ _ovsweep() {
     --trials) COMPREPLY=(); return ;;
     --seed) COMPREPLY=(); return ;;
     --eta) COMPREPLY=(); return ;;
+    --lambda) COMPREPLY=($(compgen -W "lanczos power" -- "$cur")); return ;;
     --max-iter) COMPREPLY=(); return ;;
     --tol) COMPREPLY=(); return ;;
     --method) _ovsweep_list "gd sgd rf"; return ;;
@@ -41,6 +42,6 @@ _ovsweep() {
     --fail-after-trials) COMPREPLY=(); return ;;
     --crash-after-saved) COMPREPLY=(); return ;;
     esac
-    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --max-iter --tol --method --data --delta --labels --kd-band --shard --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --lockstep --resume --force --merge --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "-o --output --n --act --k --d --trials --seed --eta --lambda --max-iter --tol --method --data --delta --labels --kd-band --shard --diagnostics --kernel --precision --early-fail --design --batch --target-ci --max-trainings --checkpoint-every --lockstep --resume --force --merge --dry-run --quiet --fail-after-trials --crash-after-saved --print-settings -h --help -V --version" -- "$cur"))
 }
 complete -F _ovsweep ovsweep
