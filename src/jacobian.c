@@ -298,21 +298,28 @@ static int lambda_power(const jac *J, const double *y, double *lambda, int *iter
     return rc;
 }
 
-int ovs_jacobian_lambda_max(const ovs_problem *p, const ovs_activation *act, const double *w,
-                            ovs_lambda_method method, double *lambda, int *products)
+/* lambda_max by method, Lanczos with a basis of `basis` vectors. */
+static int lambda_by(const ovs_problem *p, const ovs_activation *act, const double *w,
+                     ovs_lambda_method method, int basis, double *lambda, int *products)
 {
     jac J;
     int count = 0, rc = jac_init(&J, p, act, w);
     if (rc == OVS_OK && method == OVS_LAMBDA_POWER)
         rc = lambda_power(&J, p->y, lambda, &count);
     else if (rc == OVS_OK && method == OVS_LAMBDA_LANCZOS)
-        rc = lambda_lanczos(&J, p->y, LANCZOS_BASIS, lambda, &count);
+        rc = lambda_lanczos(&J, p->y, basis, lambda, &count);
     else if (rc == OVS_OK)
         rc = OVS_EINVAL;
     if (products)
         *products = count;
     jac_free(&J);
     return rc;
+}
+
+int ovs_jacobian_lambda_max(const ovs_problem *p, const ovs_activation *act, const double *w,
+                            ovs_lambda_method method, double *lambda, int *products)
+{
+    return lambda_by(p, act, w, method, LANCZOS_BASIS, lambda, products);
 }
 
 double ovs_jacobian_lambda_bytes(double n, double k, double d, ovs_lambda_method method)
@@ -326,12 +333,5 @@ int ovs_jacobian_lanczos(const ovs_problem *p, const ovs_activation *act, const 
 {
     if (basis < 2)
         return OVS_EINVAL;
-    jac J;
-    int count = 0, rc = jac_init(&J, p, act, w);
-    if (rc == OVS_OK)
-        rc = lambda_lanczos(&J, p->y, basis, lambda, &count);
-    if (products)
-        *products = count;
-    jac_free(&J);
-    return rc;
+    return lambda_by(p, act, w, OVS_LAMBDA_LANCZOS, basis, lambda, products);
 }
