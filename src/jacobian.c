@@ -110,18 +110,14 @@ static double norm2(const double *a, size_t m)
     return sqrt(s);
 }
 
-/* Power iteration on J J^T: s <- J J^T s / ||.||, with the Rayleigh quotient
+/* Power iteration on J J^T from s (unit): s <- J J^T s / ||.||, with the Rayleigh quotient
  * ||J^T s||^2 (s a unit vector) as the estimate; it never decreases for a PSD matrix, and
  * its error falls like (lambda_2 / lambda_1)^(2t). */
 static int power_iterate(const jac *J, double *s, double *g, double *lambda, int *iters)
 {
     const size_t n = (size_t)J->n, kd = (size_t)J->k * (size_t)J->d;
-    double prev = -1.0, est = 0.0, ns = norm2(s, n);
+    double prev = -1.0, est = 0.0, ns;
     int t = 0;
-    if (!(ns > 0) || !isfinite(ns))
-        return OVS_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        s[i] /= ns;
     for (t = 1; t <= POWER_MAX_ITERS; t++) {
         jac_mul_t(J, s, g);
         const double ng = norm2(g, kd);
@@ -289,10 +285,10 @@ static int lambda_power(const jac *J, const double *y, double *lambda, int *iter
     double *s = malloc(sizeof(double) * (size_t)J->n);
     double *g = malloc(sizeof(double) * (size_t)J->k * (size_t)J->d);
     int rc = s && g ? OVS_OK : OVS_ENOMEM;
-    if (rc == OVS_OK) {
-        memcpy(s, y, sizeof(double) * (size_t)J->n);
+    if (rc == OVS_OK)
+        rc = unit_start(y, s, (size_t)J->n);
+    if (rc == OVS_OK)
         rc = power_iterate(J, s, g, lambda, iters);
-    }
     free(s);
     free(g);
     return rc;

@@ -498,9 +498,7 @@ static int results_use_openblas(const ovs_config *c)
     int uses = c->kernel == OVS_KERNEL_BLAS || c->diagnostics;
     for (int m = 0; m < c->method_count; m++)
         uses |= c->methods[m] == OVS_METHOD_RF;
-    for (int a = 0; a < c->act_count; a++)
-        uses |= c->eta_auto[a] > 0;
-    return uses;
+    return uses || ovs_config_lambda_use(c) >= 0;
 }
 
 /* Rank 0: the same warning where OpenBLAS picked different kernels (a DYNAMIC_ARCH build on
