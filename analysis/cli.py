@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "stated and the squared reading of the criterion (from the tolerance "
                         "ladder), at the run's budget and at 15000 where a run went further. "
                         "Then mu(n) = mu_inf + a n^-b per series with three or more n, with a "
-                        "bootstrap interval for mu_inf.")
+                        "bootstrap interval for mu_inf. Last, where two files hold the same groups under "
+                        "different step rules (--eta), their updates to success trial by trial.")
     sp.add_argument("files", metavar="FILE", nargs="+", help="ovsweep HDF5 sweep files")
     sp.add_argument("--csv", metavar="OUT", help="write the rows as CSV")
     sp.add_argument("--figure", metavar="PNG", help="write the 50%% point against n")
@@ -501,7 +502,7 @@ def cmd_convergence(args) -> int:
 
 
 def cmd_scaling(args) -> int:
-    from . import scaling
+    from . import scaling, steppairs
     from .boundary import to_json
     from .figstyle import siblings
     from .io import load_sweep
@@ -510,13 +511,15 @@ def cmd_scaling(args) -> int:
     sweeps = [load_sweep(f) for f in args.files]
     rows = scaling.study_rows(sweeps, args.link)
     trends = scaling.fit_trends(rows, args.link, args.bootstrap, args.seed)
+    pairs = steppairs.step_pairs(sweeps)
     if args.csv:
         scaling.write_csv(rows, args.csv)
     if args.json:
         print(to_json({"rows": [{k: v for k, v in r.items() if not k.startswith("_")}
-                                for r in rows], "trends": trends}))
+                                for r in rows], "trends": trends, "step_pairs": pairs}))
     else:
         print(scaling.format_text(rows, trends))
+        print("\n" + steppairs.format_text(pairs))
     if args.csv:
         print(f"wrote {args.csv}", file=sys.stderr if args.json else sys.stdout)
     if args.figure:

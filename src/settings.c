@@ -63,7 +63,8 @@ static const ovs_setting rows[] = {
     {.flag = "lambda", .metavar = "NAME", .kind = OVS_SET_NAME, .field = F(lambda_method),
      .names = &ovs_lambda_method_names, .dflt = "lanczos",
      .help = "--eta auto: lambda_max by Lanczos (to a residual of 1e-10), or by the power "
-             "iteration of files written before round 45",
+             "iteration (to a change of 1e-9; the method of files without a lambda_method "
+             "attribute, which --resume keeps)",
      .attr = "lambda_method", .absent = "power", .resume = OVS_RESUME_MATCH},
     {.flag = "max-iter", .metavar = "N", .kind = OVS_SET_INT, .field = F(max_iter), .lo = 1,
      .hi = INT_MAX - 1, .dflt = "15000", .help = "updates per trial (sgd: epochs)",

@@ -116,3 +116,62 @@ def test_step_neighbours_do_not_depend_on_the_last_bit_of_exp():
     assert np.isnan(scaling._interval(f, x)[1]) and scaling._interval(f, x)[2] == 1.1
     f = dict(f, midpoint=1.6, midpoint_bounds=[1.6, 1.6])
     assert scaling._interval(f, x)[1] == 1.5 and np.isnan(scaling._interval(f, x)[2])
+
+
+def _as_auto(src, dst, factor):
+    """A copy of the sweep `src` as if run under --eta auto:1.8 with each trial's step
+    `factor` [K, D, T] times the fixed one: updates to success divided by the factor."""
+    import shutil
+    import h5py
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        for g in f.values():
+            if not isinstance(g, h5py.Group) or "iterations" not in g:
+                continue
+            fixed = float(g.attrs["eta"])
+            for obj in (g, g["success_prob"]):
+                obj.attrs["eta"] = np.nan
+                obj.attrs["eta_auto"] = 1.8
+            g.create_dataset("eta", data=fixed * factor)
+            it, ok = g["iterations"][...], g["success"][...] == 1
+            g["iterations"][...] = np.where(ok, np.maximum(1, np.rint(it / factor)), it)
+
+
+def test_step_pairs_follow_the_trials_under_both_rules(tmp_path, run_cli):
+    """Two files of the same grid under the fixed and an auto step: the pairs are exactly the
+    trials that succeed in both, their updates' ratio is the planted step ratio, and one file
+    or two under one rule give no rows."""
+    from analysis import steppairs
+    fixed = str(tmp_path / "fixed.h5")
+    ovsynth.write_sweep(fixed, groups=((200, "relu"),), k=range(4, 13), d=(20, 40), trials=6,
+                        prob=ovsynth.logistic_prob(midpoint=1.0, slope=6.0), diverge_prob=0.0,
+                        seed=3)
+    rng = np.random.default_rng(5)
+    factor = rng.uniform(2.5, 3.5, size=(9, 2, 6))
+    auto = str(tmp_path / "auto.h5")
+    _as_auto(fixed, auto, factor)
+    import h5py
+    with h5py.File(auto, "r+") as f:  # one trial per row that succeeded now fails under auto
+        s = f["n200_relu/success"]
+        arr = s[...]
+        for j in range(2):
+            ki = np.flatnonzero(arr[:, j, 0] == 1)[0]
+            arr[ki, j, 0] = 0
+        s[...] = arr
+    a, b = load_sweep(fixed), load_sweep(auto)
+    rows = steppairs.step_pairs([b, a])
+    assert [(r["d"], r["rule_a"], r["rule_b"]) for r in rows] == [(20, "fixed:0.1", "auto:1.8"),
+                                                                  (40, "fixed:0.1", "auto:1.8")]
+    ga, gb = a.groups[0], b.groups[0]
+    for j, r in enumerate(rows):
+        both = ga.success[:, j, :] & gb.success[:, j, :]
+        assert r["pairs"] == both.sum() == ga.success[:, j, :].sum() - 1
+        it = ga.trial_data["iterations"][:, j, :][both].astype(float)
+        want = np.median(it / np.maximum(1, np.rint(it / factor[:, j, :][both])))
+        assert r["updates_ratio"] == pytest.approx(want)
+        assert r["step_ratio"] == pytest.approx(np.median(factor[:, j, :][both]))
+        assert abs(r["updates_ratio"] / r["step_ratio"] - 1) < 0.05
+    assert steppairs.step_pairs([a]) == [] and steppairs.step_pairs([a, a]) == []
+    rc, text, _ = run_cli("scaling", fixed, auto, "--bootstrap", "10")
+    assert rc == 0 and "updates to success under two step rules" in text
+    assert "fixed:0.1    auto:1.8" in text
