@@ -22,6 +22,20 @@ void ovs_report_hms(double s, char *buf, size_t len)
     snprintf(buf, len, "%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
+/* "T on one rank", and ", T/ranks on N ranks" where the run has more than one (a dry run
+ * outside mpirun has one: it says nothing of N then). */
+static void print_times(FILE *out, double cost, double rate, int ranks)
+{
+    char a[32], b[32];
+    ovs_report_hms(cost / rate, a, sizeof a);
+    fprintf(out, "%s on one rank", a);
+    if (ranks > 1) {
+        ovs_report_hms(cost / rate / ranks, b, sizeof b);
+        fprintf(out, ", %s on %d ranks", b, ranks);
+    }
+    fputc('\n', out);
+}
+
 /* The largest (sign 1) or smallest (sign -1) of the count values v: --k and --d keep the
  * order the user gave them (--d 640,320 stays so in the file), so the last need not be the
  * largest. */
@@ -66,16 +80,13 @@ void ovs_report_plan(FILE *out, const ovs_plan *p, int64_t todo, double todo_cos
             extreme(c->k_values, p->K, 1), extreme(c->d_values, p->D, -1),
             extreme(c->d_values, p->D, 1));
     if (rate > 0) {
-        char a[32], b[32];
-        ovs_report_hms(todo_cost / rate, a, sizeof a);
-        ovs_report_hms(todo_cost / rate / ranks, b, sizeof b);
         /* Every trial at its whole budget is usually well above a run's time, but the pace
          * is that of one short trial timed now: a loaded machine, more ranks than free
          * cores, or shapes slower per cost unit than the timed one run longer (2 ranks at a
          * load of 5 on 2 cores: 1.9x it). An estimate, then, and the line says so. */
         fprintf(out, "  cost estimate (every trial running its whole budget, at the pace timed "
-                     "now; not a bound: a busier machine runs slower): %s on one rank, %s on "
-                     "%d rank(s)\n", a, b, ranks);
+                     "now; not a bound: a busier machine runs slower): ");
+        print_times(out, todo_cost, rate, ranks);
     }
 }
 
@@ -91,12 +102,10 @@ void ovs_report_adaptive_bound(FILE *out, const ovs_plan *p, double capped_cost,
     }
     if (capped_cost < 0)
         return;
-    char a[32], b[32];
-    ovs_report_hms(capped_cost / rate, a, sizeof a);
-    ovs_report_hms(capped_cost / rate / ranks, b, sizeof b);
     fprintf(out, "  adaptive design: at most %ld trainings per group (--max-trainings), the "
-                 "costliest of them: %s on one rank, %s on %d rank(s)\n",
-            p->cfg->max_trainings, a, b, ranks);
+                 "costliest of them: ",
+            p->cfg->max_trainings);
+    print_times(out, capped_cost, rate, ranks);
 }
 
 void ovs_report_design_ranks(FILE *out, const ovs_plan *p, int ranks, const char *lead)

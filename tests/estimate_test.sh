@@ -125,4 +125,13 @@ check "a list in another order: the plan line names k=5..8 d=320..640" \
 ovsweep --k 1:3 --d 1:3 --trials 2 --dry-run -o t.h5 >time.dry
 check "the cost line is an estimate and says it is no bound" \
     sh -c "grep 'cost estimate' time.dry | grep -q 'not a bound' && ! grep -q 'upper bound' time.dry"
+# Its times: one rank's alone outside mpirun (it had said "T on one rank, T on 1 rank(s)"),
+# one rank's and their share on each of 2 ranks under mpirun, the adaptive bound's alike.
+$MPIRUN -np 2 "$OVS" --k 1:3 --d 1:3 --trials 2 --design adaptive --max-trainings 4 --dry-run \
+    -o t.h5 >time2.dry 2>&1
+check "the cost lines name one rank alone outside mpirun, and 2 ranks under mpirun -np 2" \
+    sh -c "grep 'cost estimate' time.dry | grep -q 'on one rank\$' &&
+           ! grep -q 'rank(s)' time.dry time2.dry &&
+           grep 'cost estimate' time2.dry | grep -q 'on one rank, .* on 2 ranks\$' &&
+           grep 'at most 4 trainings' time2.dry | grep -q 'on one rank, .* on 2 ranks\$'"
 summary
