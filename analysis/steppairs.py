@@ -13,7 +13,11 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .io import Group, Sweep
+from .io import Group, Sweep, same_setting
+
+# What, besides a trial's coordinates, decides its data and W0: two files pair only where they
+# agree on all of it (another --seed, say, trains other problems under the same coordinates).
+PROBLEM_SETTINGS = ("seed", "data", "labels", "data_delta")
 
 
 def _rule(g: Group) -> str:
@@ -62,17 +66,23 @@ def _pair_row(a: Group, b: Group, da: int, db: int, ka, kb, ta, tb) -> Dict:
     return row
 
 
+def _same_problems(s1: Sweep, s2: Sweep) -> bool:
+    return all(same_setting(s1.attr(a), s2.attr(a)) for a in PROBLEM_SETTINGS)
+
+
 def step_pairs(sweeps: Sequence[Sweep]) -> List[Dict]:
-    """One row per (n, activation, d, budget, pair of rules) that two gd groups share: the
-    trials succeeding under both, the median (and 10-90%) ratio of updates a / b and the
-    median ratio of steps b / a over them (a: the fixed rule where one of the two is)."""
-    groups = [g for sw in sweeps for g in sw.groups
+    """One row per (n, activation, d, budget, pair of rules) that two gd groups of files with
+    the same problems (PROBLEM_SETTINGS) share: the trials succeeding under both, the median
+    (and 10-90%) ratio of updates a / b and the median ratio of steps b / a over them (a: the
+    fixed rule where one of the two is)."""
+    groups = [(sw, g) for sw in sweeps for g in sw.groups
               if g.method == "gd" and "iterations" in g.trial_data]
     rows = []
-    for i, g1 in enumerate(groups):
-        for g2 in groups[i + 1:]:
+    for i, (s1, g1) in enumerate(groups):
+        for s2, g2 in groups[i + 1:]:
             if (g1.n, g1.activation, g1.max_iter, g1.tol) != \
-                    (g2.n, g2.activation, g2.max_iter, g2.tol) or _rule(g1) == _rule(g2):
+                    (g2.n, g2.activation, g2.max_iter, g2.tol) or _rule(g1) == _rule(g2) or \
+                    not _same_problems(s1, s2):
                 continue
             a, b = _ordered(g1, g2)
             ka, kb = _common(a.k, b.k)

@@ -175,3 +175,11 @@ def test_step_pairs_follow_the_trials_under_both_rules(tmp_path, run_cli):
     rc, text, _ = run_cli("scaling", fixed, auto, "--bootstrap", "10")
     assert rc == 0 and "updates to success under two step rules" in text
     assert "fixed:0.1    auto:1.8" in text
+    other = str(tmp_path / "other_seed.h5")  # other problems under the same coordinates
+    _as_auto(fixed, other, factor)
+    with h5py.File(other, "r+") as f:
+        f.attrs["seed"] = np.uint64(7)
+    with h5py.File(fixed, "r+") as f:
+        f.attrs["seed"] = np.uint64(2019)
+    assert steppairs.step_pairs([load_sweep(fixed), load_sweep(other)]) == []
+    assert len(steppairs.step_pairs([load_sweep(fixed), load_sweep(auto)])) == 0  # 2019 vs none
