@@ -41,8 +41,10 @@ def _check_same_grid(a: Sweep, b: Sweep) -> None:
     for ga, gb in zip(a.groups, b.groups):
         for key in _SAME_GROUP:
             if not same_setting(getattr(ga, key), getattr(gb, key)):
+                hint = "; `analysis scaling A B` pairs the trials of two step rules" \
+                    if key in ("eta", "eta_auto") else ""
                 raise AnalysisError(f"{a.path} and {b.path} differ in {ga.name}.{key} "
-                                    f"({getattr(ga, key)} vs {getattr(gb, key)})")
+                                    f"({getattr(ga, key)} vs {getattr(gb, key)}){hint}")
 
 
 def _trial(g, name):

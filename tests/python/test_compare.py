@@ -194,3 +194,25 @@ def test_auto_files_whose_lambda_max_came_by_other_methods_say_so(run_cli, tiny_
     for x, y in ((a, c), (fa, fb)):  # absent reads as power; fixed steps use no lambda_max
         rc, out, err = run_cli("compare", x, y)
         assert rc == 0 and "lambda_max" not in out, (x, y, out, err)
+
+
+def test_a_fixed_and_an_auto_file_are_refused_with_the_command_that_pairs_them(run_cli,
+                                                                                tiny_file,
+                                                                                tmp_path):
+    """Two step rules are not one grid run twice: one line, naming analysis scaling's step-rule
+    pairs (analysis/steppairs.py); other differences (max_iter) name no such command."""
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    shutil.copy(tiny_file, a)
+    shutil.copy(tiny_file, b)
+    _set_auto_eta(b, 1.8)
+    rc, out, err = run_cli("compare", a, b)
+    assert rc == 1 and out == "" and err.count("\n") == 1, err
+    assert ".eta (" in err and "`analysis scaling A B` pairs the trials of two step rules" in err
+    with h5py.File(b, "r+") as f:
+        for g in f.values():
+            if isinstance(g, h5py.Group):
+                g.attrs["eta"] = 0.15 if "softplus" in g.name else 0.1
+                g.attrs["eta_auto"] = 0.0
+                g.attrs["max_iter"] = 100
+    rc, out, err = run_cli("compare", a, b)
+    assert rc == 1 and ".max_iter (" in err and "analysis scaling" not in err, err
