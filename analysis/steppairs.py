@@ -14,14 +14,11 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from .io import Group, Sweep, same_setting
+from .scaling import eta_rule as _rule
 
 # What, besides a trial's coordinates, decides its data and W0: two files pair only where they
 # agree on all of it (another --seed, say, trains other problems under the same coordinates).
 PROBLEM_SETTINGS = ("seed", "data", "labels", "data_delta")
-
-
-def _rule(g: Group) -> str:
-    return g.eta_rule if g.eta_auto > 0 else f"fixed:{g.eta:g}"
 
 
 def _steps(g: Group) -> np.ndarray:
