@@ -5,8 +5,8 @@
 #
 #   jobs/scaling.sh [--dry-run] [--full] [--only NAME[,NAME...]] [OUTDIR]     (default: scaling)
 #
-# --dry-run prints each run's command and `ovsweep --dry-run` plan on NP ranks, with the cost
-# estimate of its --max-trainings, and runs nothing. A run whose file is complete is skipped, one whose file
+# --dry-run prints each run's command and `ovsweep --dry-run` plan (one process: one rank's
+# times), with the cost estimate of its --max-trainings, and runs nothing. A run whose file is complete is skipped, one whose file
 # exists is continued with --resume (same results as uninterrupted), so the script can be
 # stopped (Ctrl-C, kill: the ranks checkpoint) and started again. Environment: NP ranks
 # [nproc], MPIRUN [mpirun], OVS the binary [bin/ovsweep], EXTRA files for the analysis (e.g. a Figure-2 grid file) [].
@@ -53,9 +53,9 @@ while read -r name opts; do
     # shellcheck disable=SC2086 # options are words
     if [ "$DRY" = 1 ]; then
         echo "== $name: $MPIRUN -np $NP $OVS $COMMON $opts -o $f"
-        # under mpirun: the estimates are then those of NP ranks
-        $MPIRUN -np "$NP" $OVS --dry-run $COMMON $opts -o "$f" </dev/null |
-            grep -E "plan:|estimate|adaptive design"
+        # one process, not mpirun: sizing happens on login nodes too, where mpirun -np NP may
+        # find too few slots; the times are one rank's (core-hours)
+        $OVS --dry-run $COMMON $opts -o "$f" </dev/null | grep -E "plan:|estimate|adaptive design"
         continue
     fi
     resume=""
